@@ -1,0 +1,1 @@
+"""Benchmarks printed by ``make bench``. They report figures; they never pass or fail on time."""
