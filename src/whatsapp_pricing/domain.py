@@ -1,0 +1,207 @@
+"""The public shape of the simulator: a timeline goes in, a verdict comes out.
+
+These models follow the simulation contract field for field. They are frozen, forbid unknown
+fields, and carry their documentation as attribute docstrings, so one text serves the code, the
+JSON schema and the API reference.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class TemplateCategory(StrEnum):
+    """The category of an approved message template, which decides what it opens and costs."""
+
+    MARKETING = "marketing"
+    UTILITY = "utility"
+    AUTHENTICATION = "authentication"
+
+
+class ConversationCategory(StrEnum):
+    """The category of a conversation: a template's category, service, or a free entry point."""
+
+    MARKETING = "marketing"
+    UTILITY = "utility"
+    AUTHENTICATION = "authentication"
+    SERVICE = "service"
+    FREE_ENTRY_POINT = "free_entry_point"
+
+
+class EntryPoint(StrEnum):
+    """A way into a chat that lets the business's reply open a free entry point conversation."""
+
+    CLICK_TO_WHATSAPP_AD = "click_to_whatsapp_ad"
+    FACEBOOK_PAGE_CTA = "facebook_page_cta"
+
+
+class MessageStatus(StrEnum):
+    """What became of a business message."""
+
+    DELIVERED = "delivered"
+    REJECTED = "rejected"
+
+
+def _known_time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        message = f"unknown time zone {name!r}; use an IANA name such as 'Asia/Kolkata'"
+        raise ValueError(message) from None
+    return name
+
+
+TimeZoneName = Annotated[str, AfterValidator(_known_time_zone)]
+PhoneNumber = Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$")]
+"""A WhatsApp number in E.164 form: a plus sign, then 7 to 15 digits."""
+CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+MessageId = Annotated[str, Field(min_length=1)]
+
+
+class Account(_Model):
+    """The WhatsApp Business Account the timeline belongs to."""
+
+    time_zone: TimeZoneName
+    """The account's IANA time zone: monthly allowances and rule changes switch at midnight here."""
+    currency: CurrencyCode = "USD"
+    """The currency of the account's rate card."""
+
+
+class CustomerMessage(_Model):
+    """The customer writes to the business; this opens or refreshes the customer service window."""
+
+    type: Literal["customer_message"]
+    at: AwareDatetime
+    """When the business received the message, with its UTC offset."""
+    customer: PhoneNumber
+    """The customer's WhatsApp number."""
+    entry_point: EntryPoint | None = None
+    """Set when the customer came through a click-to-WhatsApp ad or a Facebook Page button."""
+
+
+class TemplateMessage(_Model):
+    """An approved template message from the business, delivered to the customer."""
+
+    type: Literal["template"]
+    id: MessageId
+    """The message's id, unique within the timeline."""
+    at: AwareDatetime
+    """When the message was delivered, with its UTC offset: conversations open on delivery."""
+    customer: PhoneNumber
+    """The customer's WhatsApp number; it decides the market, and so the rate."""
+    category: TemplateCategory
+    """The template's category as Meta has it at the time of sending."""
+
+
+class FreeFormMessage(_Model):
+    """Any non-template message from the business: text, media, interactive and so on."""
+
+    type: Literal["free_form"]
+    id: MessageId
+    """The message's id, unique within the timeline."""
+    at: AwareDatetime
+    """When the message was delivered (or, if rejected, when it was sent), with its UTC offset."""
+    customer: PhoneNumber
+    """The customer's WhatsApp number."""
+
+
+Event = Annotated[CustomerMessage | TemplateMessage | FreeFormMessage, Field(discriminator="type")]
+BusinessMessage = TemplateMessage | FreeFormMessage
+
+
+class Timeline(_Model):
+    """What happened between one business account and its customers."""
+
+    account: Account
+    events: tuple[Event, ...]
+    """Customer and business messages, in any order: they are priced in order of time."""
+
+    @model_validator(mode="after")
+    def _ids_are_unique(self) -> Timeline:
+        seen: dict[str, int] = {}
+        for index, event in enumerate(self.events):
+            if isinstance(event, CustomerMessage):
+                continue
+            if event.id in seen:
+                first = seen[event.id]
+                raise ValueError(f"events[{index}].id: {event.id!r} is also events[{first}].id")
+            seen[event.id] = index
+        return self
+
+
+class Money(_Model):
+    """An amount in a currency; ``amount`` is ``None`` when no sourced rate exists for it."""
+
+    amount: Decimal | None
+    """The amount, exact; ``None`` means unpriced: the rate is not known, and is never guessed."""
+    currency: CurrencyCode
+
+
+class ConversationRef(_Model):
+    """The conversation a message opened or joined."""
+
+    id: str
+    category: ConversationCategory
+
+
+class MessageVerdict(_Model):
+    """What the rules made of one business message, and why."""
+
+    id: str
+    status: MessageStatus
+    customer: str
+    market: str
+    """The rate-card market of the customer's number, spelled as Meta's rate cards spell it."""
+    conversation: ConversationRef | None
+    """The conversation the message opened or joined; ``None`` when it opened or joined none."""
+    charge: Money
+    """What this message cost: the conversation's price if it opened one, otherwise zero."""
+    reason: str
+    """One plain sentence saying why."""
+
+
+class Conversation(_Model):
+    """A 24-hour (or 72-hour free entry point) thread with one customer."""
+
+    id: str
+    customer: str
+    market: str
+    category: ConversationCategory
+    opened_at: datetime
+    """When the message that opened it was delivered (UTC)."""
+    expires_at: datetime
+    """When it ended or will end (UTC); a free entry point conversation ends the others early."""
+    charge: Money
+    """What opening it cost; zero when free, for instance within the monthly free allowance."""
+
+
+class Total(_Model):
+    """The sum of all charges."""
+
+    amount: Decimal | None
+    """The exact total, or ``None`` when any charge is unpriced."""
+    currency: CurrencyCode
+    priced_amount: Decimal
+    """The sum of the charges whose rate is known."""
+    unpriced_charges: int
+    """How many charges have no known rate (and so are left out of ``priced_amount``)."""
+
+
+class Verdict(_Model):
+    """The conversations and charges a timeline produced under Meta's rules."""
+
+    messages: tuple[MessageVerdict, ...]
+    """One entry per business message, in time order."""
+    conversations: tuple[Conversation, ...]
+    """Every conversation opened, in order of opening."""
+    total: Total

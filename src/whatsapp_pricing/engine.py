@@ -1,0 +1,550 @@
+"""The rules engine: Meta's conversation-based pricing, one event at a time.
+
+The engine reads events in time order, in one pass, and keeps state only for customers who have
+something open (a customer service window, a free entry point offer or window, a conversation).
+Memory therefore grows with the customers in play at one moment, not with the length of the
+timeline. It works on plain tuples and slotted objects; the pydantic models of
+:mod:`whatsapp_pricing.domain` are only built at the boundary, by :func:`simulate`.
+
+The rules and their sources:
+https://developers.facebook.com/docs/whatsapp/pricing/conversation-based-pricing
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+from whatsapp_pricing.domain import (
+    ConversationCategory,
+    CustomerMessage,
+    EntryPoint,
+    MessageStatus,
+    TemplateMessage,
+    Timeline,
+    Verdict,
+)
+from whatsapp_pricing.markets import MarketTable, country_of, is_phone_number, meta_markets
+from whatsapp_pricing.periods import UnsupportedPeriod, period_on, supported_span
+from whatsapp_pricing.rate_cards import Column, Missing, RateBook, shipped_rate_book
+
+HOUR = 3600.0
+CONVERSATION_LENGTH = 24 * HOUR
+"""Marketing, utility, authentication and service conversations last 24 hours from delivery."""
+SERVICE_WINDOW_LENGTH = 24 * HOUR
+"""The customer service window lasts 24 hours from the customer's latest message."""
+ENTRY_POINT_REPLY_WINDOW = 24 * HOUR
+"""A reply opens a free entry point conversation only within 24 hours of the entry point."""
+FREE_ENTRY_POINT_LENGTH = 72 * HOUR
+"""A free entry point conversation lasts 72 hours from the delivery of the reply that opened it."""
+NEVER = -math.inf
+
+ZERO = Decimal(0)
+COLUMN_OF = {
+    ConversationCategory.MARKETING: Column.MARKETING,
+    ConversationCategory.UTILITY: Column.UTILITY,
+    ConversationCategory.AUTHENTICATION: Column.AUTHENTICATION,
+    ConversationCategory.SERVICE: Column.SERVICE,
+}
+
+
+class Kind:
+    """What an event is, as a small int for the hot loop."""
+
+    CUSTOMER_MESSAGE = 0
+    TEMPLATE = 1
+    FREE_FORM = 2
+
+
+class Event(NamedTuple):
+    """An event as the engine reads it: already validated, times as Unix seconds."""
+
+    at: float
+    order: int
+    """Position in the input: events at the same instant keep their input order."""
+    kind: int
+    customer: str
+    id: str = ""
+    category: ConversationCategory | None = None
+    """The template's category (templates only)."""
+    entry_point: EntryPoint | None = None
+    """How the customer came in (customer messages only)."""
+
+
+@dataclass(slots=True, eq=False)
+class _Conversation:
+    id: str
+    customer: str
+    market: str
+    category: ConversationCategory
+    opened: float
+    expires: float
+    charge: dict[str, Any]
+    ref: dict[str, str]
+
+
+@dataclass(slots=True, eq=False)
+class _Customer:
+    country: str | None
+    window_until: float = NEVER
+    """End of the customer service window."""
+    offer_until: float = NEVER
+    """Deadline for a reply to open a free entry point conversation."""
+    entry_point: EntryPoint | None = None
+    free_entry_point: _Conversation | None = None
+    open: dict[ConversationCategory, _Conversation] = field(default_factory=dict)
+    idle_bucket: int = -1
+    """The hour bucket this customer was last filed under for the idle sweep."""
+
+    def idle_at(self) -> float:
+        """When nothing will be open any more for this customer."""
+        latest = max(self.window_until, self.offer_until)
+        if self.free_entry_point is not None:
+            latest = max(latest, self.free_entry_point.expires)
+        for conversation in self.open.values():
+            latest = max(latest, conversation.expires)
+        return latest
+
+
+class LocalCalendar:
+    """Days and months in the account's time zone, fast for times that arrive in order."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self._zone = zone
+        self._start = math.inf
+        self._end = NEVER
+        self._day = date.min
+
+    def day(self, at: float) -> date:
+        if self._start <= at < self._end:
+            return self._day
+        day = datetime.fromtimestamp(at, self._zone).date()
+        start = datetime.combine(day, time(), self._zone).timestamp()
+        end = datetime.combine(day + timedelta(days=1), time(), self._zone).timestamp()
+        if start <= at < end:
+            self._start, self._end, self._day = start, end, day
+        return day
+
+
+class ConversationEngine:
+    """Applies the rules to a stream of events that arrive in time order.
+
+    :meth:`process` returns the verdict of each business message as a plain dict in the shape
+    of :class:`~whatsapp_pricing.domain.MessageVerdict`; conversations are handed out by
+    :meth:`closed` once they can no longer change.
+    """
+
+    def __init__(
+        self,
+        time_zone: str,
+        currency: str = "USD",
+        rate_book: RateBook | None = None,
+        markets: MarketTable | None = None,
+    ) -> None:
+        self._calendar = LocalCalendar(ZoneInfo(time_zone))
+        self._currency = currency
+        self._rates = rate_book or shipped_rate_book()
+        self._markets = markets or meta_markets()
+        self._customers: dict[str, _Customer] = {}
+        self._idle: dict[int, list[str]] = {}
+        self._swept_bucket = -1
+        self._closed: list[_Conversation] = []
+        self._opened = 0
+        self._free_service_used: dict[tuple[int, int], int] = {}
+        self._free = {"amount": ZERO, "currency": currency}
+
+    def process(self, event: Event) -> dict[str, Any] | None:
+        """Applies one event; returns the verdict if it is a business message."""
+        bucket = int(event.at // HOUR)
+        if bucket > self._swept_bucket + 1:
+            self._sweep(event.at, bucket)
+        customer = self._customers.get(event.customer)
+        if customer is None:
+            customer = _Customer(country_of(event.customer))
+            self._customers[event.customer] = customer
+        else:
+            self._expire(customer, event.at)
+        if event.kind == Kind.CUSTOMER_MESSAGE:
+            self._receive(customer, event)
+            verdict = None
+        else:
+            verdict = self._deliver(customer, event)
+        idle_at = customer.idle_at()
+        if idle_at <= event.at:
+            del self._customers[event.customer]
+            return verdict
+        idle_bucket = int(idle_at // HOUR)
+        if idle_bucket > customer.idle_bucket:
+            customer.idle_bucket = idle_bucket
+            self._idle.setdefault(idle_bucket, []).append(event.customer)
+        return verdict
+
+    def closed(self) -> list[_Conversation]:
+        """Conversations that ended since the last call, ready to be reported."""
+        closed, self._closed = self._closed, []
+        return closed
+
+    def finish(self) -> list[_Conversation]:
+        """Reports every conversation still open (with its scheduled end) and forgets all state."""
+        for customer in self._customers.values():
+            self._close_all(customer)
+        self._customers.clear()
+        self._idle.clear()
+        return self.closed()
+
+    @property
+    def customers_in_play(self) -> int:
+        """Customers for whom some timer is still running (the engine's memory)."""
+        return len(self._customers)
+
+    def _receive(self, customer: _Customer, event: Event) -> None:
+        customer.window_until = event.at + SERVICE_WINDOW_LENGTH
+        if event.entry_point is not None:
+            customer.offer_until = event.at + ENTRY_POINT_REPLY_WINDOW
+            customer.entry_point = event.entry_point
+
+    def _deliver(self, customer: _Customer, event: Event) -> dict[str, Any]:
+        day = self._calendar.day(event.at)
+        market = self._markets.market_of_country(customer.country, day)
+        verdict: dict[str, Any] = {"id": event.id, "customer": event.customer, "market": market}
+        if event.kind == Kind.FREE_FORM and event.at >= customer.window_until:
+            return self._reject(verdict)
+        if customer.free_entry_point is not None:
+            return self._join_free_entry_point(verdict, customer.free_entry_point)
+        if event.at < customer.offer_until:
+            return self._open_free_entry_point(verdict, customer, event)
+        if event.category is not None:
+            return self._send_template(verdict, customer, event, day)
+        return self._send_free_form(verdict, customer, event, day)
+
+    def _reject(self, verdict: dict[str, Any]) -> dict[str, Any]:
+        verdict.update(
+            status=MessageStatus.REJECTED,
+            conversation=None,
+            charge=self._free,
+            reason=(
+                "The customer service window was closed (no message from the customer in the "
+                "last 24 hours), so Meta rejects this free-form message with error 131047: it "
+                "opens nothing and costs nothing."
+            ),
+        )
+        return verdict
+
+    def _join_free_entry_point(
+        self, verdict: dict[str, Any], conversation: _Conversation
+    ) -> dict[str, Any]:
+        verdict.update(
+            status=MessageStatus.DELIVERED,
+            conversation=conversation.ref,
+            charge=self._free,
+            reason=(
+                f"Free entry point conversation {conversation.id} was open, so this message "
+                "is free and opens nothing new."
+            ),
+        )
+        return verdict
+
+    def _open_free_entry_point(
+        self, verdict: dict[str, Any], customer: _Customer, event: Event
+    ) -> dict[str, Any]:
+        closed = ", ".join(conversation.id for conversation in customer.open.values())
+        for conversation in customer.open.values():
+            conversation.expires = event.at
+        self._close_all(customer)
+        conversation = self._open(
+            customer,
+            event,
+            verdict["market"],
+            ConversationCategory.FREE_ENTRY_POINT,
+            self._free,
+            FREE_ENTRY_POINT_LENGTH,
+        )
+        customer.free_entry_point = conversation
+        customer.offer_until = NEVER
+        came_through = (
+            "a click-to-WhatsApp ad"
+            if customer.entry_point is EntryPoint.CLICK_TO_WHATSAPP_AD
+            else "a Facebook Page call-to-action button"
+        )
+        closing = f" and ends {closed} early" if closed else ""
+        verdict.update(
+            status=MessageStatus.DELIVERED,
+            conversation=conversation.ref,
+            charge=self._free,
+            reason=(
+                f"A reply within 24 hours to a customer who came through {came_through} opens "
+                f"free entry point conversation {conversation.id}, free for 72 hours{closing}."
+            ),
+        )
+        return verdict
+
+    def _send_template(
+        self, verdict: dict[str, Any], customer: _Customer, event: Event, day: date
+    ) -> dict[str, Any]:
+        category = event.category
+        assert category is not None
+        conversation = customer.open.get(category)
+        if conversation is not None:
+            verdict.update(
+                status=MessageStatus.DELIVERED,
+                conversation=conversation.ref,
+                charge=self._free,
+                reason=(
+                    f"{category.capitalize()} conversation {conversation.id} was already open "
+                    "with this customer, so this template joins it at no extra charge."
+                ),
+            )
+            return verdict
+        charge, priced = self._price(verdict["market"], category, day)
+        conversation = self._open(
+            customer, event, verdict["market"], category, charge, CONVERSATION_LENGTH
+        )
+        verdict.update(
+            status=MessageStatus.DELIVERED,
+            conversation=conversation.ref,
+            charge=charge,
+            reason=(
+                f"No {category} conversation was open with this customer, so this {category} "
+                f"template opens {category} conversation {conversation.id} for 24 hours, "
+                f"{priced}."
+            ),
+        )
+        return verdict
+
+    def _send_free_form(
+        self, verdict: dict[str, Any], customer: _Customer, event: Event, day: date
+    ) -> dict[str, Any]:
+        if customer.open:
+            conversation = customer.open.get(ConversationCategory.SERVICE) or next(
+                iter(customer.open.values())
+            )
+            verdict.update(
+                status=MessageStatus.DELIVERED,
+                conversation=conversation.ref,
+                charge=self._free,
+                reason=(
+                    f"{conversation.category.capitalize()} conversation {conversation.id} was "
+                    "open, so this free-form message joins it at no extra charge."
+                ),
+            )
+            return verdict
+        charge, priced = self._price_service(verdict["market"], day)
+        conversation = self._open(
+            customer,
+            event,
+            verdict["market"],
+            ConversationCategory.SERVICE,
+            charge,
+            CONVERSATION_LENGTH,
+        )
+        verdict.update(
+            status=MessageStatus.DELIVERED,
+            conversation=conversation.ref,
+            charge=charge,
+            reason=(
+                "No conversation was open and the customer service window was, so this "
+                f"free-form message opens service conversation {conversation.id} for 24 hours, "
+                f"{priced}."
+            ),
+        )
+        return verdict
+
+    def _price(
+        self, market: str, category: ConversationCategory, day: date
+    ) -> tuple[dict[str, Any], str]:
+        """The charge for opening a conversation, and how it was priced, in words."""
+        rate = self._rates.rate(self._currency, market, COLUMN_OF[category], day)
+        if isinstance(rate, Missing):
+            return (
+                {"amount": None, "currency": self._currency},
+                f"but it is unpriced: no sourced {self._currency} rate for {market} {category} "
+                f"conversations on {day}",
+            )
+        return (
+            {"amount": rate, "currency": self._currency},
+            f"charged at the {market} {category} rate of {rate} {self._currency}",
+        )
+
+    def _price_service(self, market: str, day: date) -> tuple[dict[str, Any], str]:
+        allowance = period_on(day).free_service_conversations
+        if allowance is None:
+            return self._free, "free: service conversations cost nothing since 2024-11-01"
+        month = (day.year, day.month)
+        used = self._free_service_used.get(month, 0)
+        if used < allowance:
+            self._free_service_used[month] = used + 1
+            return self._free, (
+                f"free as number {used + 1} of the account's {allowance:,} free service "
+                f"conversations for {day:%B %Y}"
+            )
+        charge, priced = self._price(market, ConversationCategory.SERVICE, day)
+        return charge, f"{priced}, the month's {allowance:,} free ones being used up"
+
+    def _open(
+        self,
+        customer: _Customer,
+        event: Event,
+        market: str,
+        category: ConversationCategory,
+        charge: dict[str, Any],
+        length: float,
+    ) -> _Conversation:
+        self._opened += 1
+        number = f"c{self._opened}"
+        conversation = _Conversation(
+            id=number,
+            customer=event.customer,
+            market=market,
+            category=category,
+            opened=event.at,
+            expires=event.at + length,
+            charge=charge,
+            ref={"id": number, "category": category},
+        )
+        if category is not ConversationCategory.FREE_ENTRY_POINT:
+            customer.open[category] = conversation
+        return conversation
+
+    def _expire(self, customer: _Customer, now: float) -> None:
+        """Reports the conversations of a customer that have ended by ``now``."""
+        entry = customer.free_entry_point
+        if entry is not None and entry.expires <= now:
+            self._closed.append(entry)
+            customer.free_entry_point = None
+        if customer.open:
+            for category, conversation in list(customer.open.items()):
+                if conversation.expires <= now:
+                    self._closed.append(conversation)
+                    del customer.open[category]
+
+    def _close_all(self, customer: _Customer) -> None:
+        if customer.free_entry_point is not None:
+            self._closed.append(customer.free_entry_point)
+            customer.free_entry_point = None
+        self._closed.extend(customer.open.values())
+        customer.open.clear()
+
+    def _sweep(self, now: float, bucket: int) -> None:
+        """Forgets customers whose timers have all run out before the hour of ``now``."""
+        for hour in sorted(hour for hour in self._idle if hour < bucket):
+            for number in self._idle.pop(hour):
+                customer = self._customers.get(number)
+                if customer is not None and customer.idle_at() <= now:
+                    self._close_all(customer)
+                    del self._customers[number]
+        self._swept_bucket = bucket - 1
+
+
+def events_of(timeline: Timeline) -> list[Event]:
+    """The timeline's events as the engine reads them, in time order (ties keep input order).
+
+    Refuses, naming the event and field, what the engine cannot price: a number that cannot be
+    a real one, or a date outside the periods it models.
+    """
+    first, end = supported_span(ZoneInfo(timeline.account.time_zone))
+    checked: set[str] = set()
+    events = []
+    for order, event in enumerate(timeline.events):
+        at = event.at.timestamp()
+        if not first <= at < end:
+            local_day = event.at.astimezone(ZoneInfo(timeline.account.time_zone)).date()
+            try:
+                period_on(local_day)
+            except UnsupportedPeriod as error:
+                raise UnsupportedPeriod(f"events[{order}].at: {error}") from None
+        if event.customer not in checked:
+            if not is_phone_number(event.customer):
+                raise ValueError(
+                    f"events[{order}].customer: {event.customer} is not a possible phone number"
+                )
+            checked.add(event.customer)
+        if isinstance(event, CustomerMessage):
+            events.append(
+                Event(at, order, Kind.CUSTOMER_MESSAGE, event.customer, "", None, event.entry_point)
+            )
+        elif isinstance(event, TemplateMessage):
+            category = ConversationCategory(event.category)
+            events.append(Event(at, order, Kind.TEMPLATE, event.customer, event.id, category))
+        else:
+            events.append(Event(at, order, Kind.FREE_FORM, event.customer, event.id))
+    events.sort()
+    return events
+
+
+def run(engine: ConversationEngine, events: Iterable[Event]) -> Iterator[dict[str, Any]]:
+    """Feeds time-ordered events to an engine and yields each business message's verdict."""
+    for event in events:
+        verdict = engine.process(event)
+        if verdict is not None:
+            yield verdict
+
+
+def simulate(
+    timeline: Timeline,
+    rate_book: RateBook | None = None,
+    markets: MarketTable | None = None,
+) -> Verdict:
+    """Prices a timeline under Meta's rules and explains every message.
+
+    ```python
+    from whatsapp_pricing import Timeline, simulate
+
+    timeline = Timeline.model_validate(
+        {
+            "account": {"time_zone": "Asia/Kolkata"},
+            "events": [
+                {"type": "template", "id": "m1", "at": "2024-10-07T10:00:00+05:30",
+                 "customer": "+919812345678", "category": "marketing"},
+            ],
+        }
+    )
+    verdict = simulate(timeline)
+    print(verdict.messages[0].charge.amount, verdict.total.amount)
+    #> 0.0107 0.0107
+    ```
+    """
+    account = timeline.account
+    engine = ConversationEngine(account.time_zone, account.currency, rate_book, markets)
+    messages = list(run(engine, events_of(timeline)))
+    conversations = sorted(engine.finish(), key=lambda conversation: int(conversation.id[1:]))
+    return Verdict.model_validate(
+        {
+            "messages": messages,
+            "conversations": [_conversation_fields(conversation) for conversation in conversations],
+            "total": total_of((message["charge"] for message in messages), account.currency),
+        }
+    )
+
+
+def _conversation_fields(conversation: _Conversation) -> dict[str, Any]:
+    return {
+        "id": conversation.id,
+        "customer": conversation.customer,
+        "market": conversation.market,
+        "category": conversation.category,
+        "opened_at": datetime.fromtimestamp(conversation.opened, UTC),
+        "expires_at": datetime.fromtimestamp(conversation.expires, UTC),
+        "charge": conversation.charge,
+    }
+
+
+def total_of(charges: Iterable[dict[str, Any]], currency: str) -> dict[str, Any]:
+    """Adds up charges; the total is unknown (``None``) as soon as one charge is unpriced."""
+    priced = ZERO
+    unpriced = 0
+    for charge in charges:
+        if charge["amount"] is None:
+            unpriced += 1
+        else:
+            priced += charge["amount"]
+    return {
+        "amount": None if unpriced else priced,
+        "currency": currency,
+        "priced_amount": priced,
+        "unpriced_charges": unpriced,
+    }

@@ -1,0 +1,257 @@
+"""Rate cards: dated tables of what Meta charges per market and category.
+
+Cards are data, kept in Meta's own column layout (``Market,Currency,Marketing,Utility,
+Authentication,Authentication-International,Service``). The shipped cards in
+``data/rate_cards/`` start with ``# Key: value`` lines saying what the card is, when it is in
+force and where its figures come from. The same reader takes Meta's official CSV as downloaded,
+with its preamble line, ``$US`` currency tokens and ``n/a`` cells.
+
+A cell is a rate, ``n/a`` (the rate does not exist for that market) or empty (the rate is not
+known). An unknown rate is never guessed: the engine reports the charge as unpriced.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from functools import cache
+from importlib.resources import files
+
+
+class Column(StrEnum):
+    """A rate column of Meta's cards."""
+
+    MARKETING = "Marketing"
+    UTILITY = "Utility"
+    AUTHENTICATION = "Authentication"
+    AUTHENTICATION_INTERNATIONAL = "Authentication-International"
+    SERVICE = "Service"
+
+
+class Pricing(StrEnum):
+    """What one rate buys."""
+
+    PER_CONVERSATION = "per conversation"
+    PER_MESSAGE = "per message"
+
+
+class Missing(StrEnum):
+    """Why a cell holds no rate."""
+
+    UNKNOWN = "unknown"
+    """No source gives the rate; it is never guessed."""
+    NOT_APPLICABLE = "n/a"
+    """Meta has no such rate for this market (``n/a`` on the card)."""
+
+
+Rate = Decimal | Missing
+HEADER = ("Market", "Currency", *Column)
+CURRENCY_TOKENS = {"$US": "USD", "US$": "USD", "$": "USD", "€": "EUR", "₹": "INR", "R$": "BRL"}
+
+
+class RateCardError(ValueError):
+    """A rate card that cannot be read; the message names the line at fault."""
+
+
+@dataclass(frozen=True)
+class RateCard:
+    """One dated card: the rates of every market it lists, in one currency."""
+
+    title: str
+    pricing: Pricing
+    currency: str
+    effective: date
+    """The first day the card is in force, at midnight in the account's time zone."""
+    until: date | None
+    """The last day the card is known to be in force; ``None`` while it is the latest."""
+    source: str
+    rates: Mapping[str, Mapping[Column, Rate]]
+    confidence: str = ""
+    notes: tuple[str, ...] = ()
+    not_before: Mapping[tuple[str, Column], date] = field(default_factory=dict)
+    """Cells that only apply from a later day than the card (for example a newly added rate)."""
+
+    def covers(self, day: date) -> bool:
+        return self.effective <= day and (self.until is None or day <= self.until)
+
+    def rate(self, market: str, column: Column, day: date) -> Rate:
+        """The card's rate for a market and column on a day it covers."""
+        first_day = self.not_before.get((market, column))
+        if first_day is not None and day < first_day:
+            return Missing.UNKNOWN
+        row = self.rates.get(market)
+        return Missing.UNKNOWN if row is None else row[column]
+
+
+class RateBook:
+    """A set of cards; for any day and currency it picks the one in force."""
+
+    def __init__(self, cards: Iterable[RateCard]) -> None:
+        self._cards: dict[str, list[RateCard]] = {}
+        for card in sorted(cards, key=lambda card: card.effective):
+            self._cards.setdefault(card.currency, []).append(card)
+        self._starts = {
+            currency: [card.effective for card in cards] for currency, cards in self._cards.items()
+        }
+
+    @property
+    def cards(self) -> list[RateCard]:
+        return [card for cards in self._cards.values() for card in cards]
+
+    def card_for(self, currency: str, day: date) -> RateCard | None:
+        """The latest card in the currency that took effect by ``day`` and still covers it."""
+        cards = self._cards.get(currency, [])
+        index = bisect.bisect_right(self._starts.get(currency, []), day) - 1
+        if index < 0 or not cards[index].covers(day):
+            return None
+        return cards[index]
+
+    def rate(self, currency: str, market: str, column: Column, day: date) -> Rate:
+        card = self.card_for(currency, day)
+        return Missing.UNKNOWN if card is None else card.rate(market, column, day)
+
+    def with_cards(self, cards: Iterable[RateCard]) -> RateBook:
+        """A book where the given cards replace any card of the same currency and start day."""
+        replaced = {(card.currency, card.effective): card for card in self.cards}
+        replaced.update({(card.currency, card.effective): card for card in cards})
+        return RateBook(replaced.values())
+
+
+def parse_rate_card(
+    text: str,
+    *,
+    source: str | None = None,
+    effective: date | None = None,
+    until: date | None = None,
+) -> RateCard:
+    """Reads a card: one of this project's data files, or Meta's CSV as downloaded.
+
+    Keyword arguments fill in what the text does not say (Meta's file gives its effective date
+    only in its preamble line, for instance) and win over what it does.
+    """
+    lines = text.lstrip("\ufeff").splitlines()
+    header_at = next(
+        (number for number, line in enumerate(lines) if line.startswith("Market,")), None
+    )
+    if header_at is None:
+        raise RateCardError(f"no header line starting with {','.join(HEADER)!r}")
+    metadata = _metadata(lines[:header_at])
+    preamble = " ".join(line for line in lines[:header_at] if not line.startswith("#"))
+    table = list(csv.reader(io.StringIO("\n".join(lines[header_at:]))))
+    if tuple(cell.strip() for cell in table[0]) != HEADER:
+        raise RateCardError(f"line {header_at + 1}: expected the header {','.join(HEADER)}")
+    rows = [(header_at + 2 + offset, row) for offset, row in enumerate(table[1:]) if any(row)]
+    currency = metadata.get("currency") or _currency_in(preamble) or _currency(rows[0][1][1])
+    start = effective or _day(metadata.get("effective")) or _effective_in(preamble)
+    if start is None:
+        raise RateCardError("the card does not say when it takes effect; pass effective=")
+    return RateCard(
+        title=metadata.get("title") or preamble or f"rate card in {currency}",
+        pricing=_pricing(metadata.get("pricing") or preamble),
+        currency=currency,
+        effective=start,
+        until=until or _day(metadata.get("until")),
+        source=source or metadata.get("source", ""),
+        confidence=metadata.get("confidence", ""),
+        notes=tuple(metadata.get("notes", "").split("\n")) if metadata.get("notes") else (),
+        rates={row[0].strip(): _row(number, row, currency) for number, row in rows},
+        not_before=_not_before(metadata.get("not before", "")),
+    )
+
+
+def _metadata(lines: list[str]) -> dict[str, str]:
+    """``# Key: value`` lines, with indented ``#`` lines continuing the previous value."""
+    entries: list[list[str]] = []
+    for line in lines:
+        if not line.startswith("#"):
+            continue
+        content = line[1:].rstrip()
+        match = re.match(r"^ (\w[\w ]*?): (.*)$", content)
+        if match:
+            entries.append([match[1].lower(), match[2]])
+        elif entries and content.startswith("   "):
+            entries[-1][1] += " " + content.strip()
+    metadata: dict[str, str] = {}
+    for key, value in entries:
+        name = "notes" if key == "note" else key
+        metadata[name] = f"{metadata[name]}\n{value}" if name in metadata else value
+    return metadata
+
+
+def _row(number: int, row: list[str], currency: str) -> dict[Column, Rate]:
+    if len(row) != len(HEADER):
+        raise RateCardError(f"line {number}: expected {len(HEADER)} cells, found {len(row)}")
+    if _currency(row[1]) != currency:
+        message = f"line {number}: currency {row[1]!r} differs from the card's {currency}"
+        raise RateCardError(message)
+    return {column: _rate(number, cell) for column, cell in zip(Column, row[2:], strict=True)}
+
+
+def _rate(number: int, cell: str) -> Rate:
+    cell = cell.strip().lstrip("$€₹").strip()
+    if not cell:
+        return Missing.UNKNOWN
+    if cell.lower() == "n/a":
+        return Missing.NOT_APPLICABLE
+    try:
+        rate = Decimal(cell)
+    except InvalidOperation:
+        raise RateCardError(f"line {number}: {cell!r} is not a rate") from None
+    if not rate.is_finite() or rate < 0:
+        raise RateCardError(f"line {number}: {cell!r} is not a rate")
+    return rate
+
+
+def _currency(token: str) -> str:
+    token = token.strip()
+    currency = CURRENCY_TOKENS.get(token, token.upper())
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise RateCardError(f"{token!r} is not a currency")
+    return currency
+
+
+def _currency_in(preamble: str) -> str | None:
+    match = re.search(r"\bin ([A-Z]{3})\b", preamble)
+    return match[1] if match else None
+
+
+def _effective_in(preamble: str) -> date | None:
+    match = re.search(r"effective (\w+ \d{1,2}, \d{4})", preamble, flags=re.IGNORECASE)
+    return datetime.strptime(match[1], "%B %d, %Y").date() if match else None
+
+
+def _pricing(text: str) -> Pricing:
+    return Pricing.PER_MESSAGE if "per message" in text.lower() else Pricing.PER_CONVERSATION
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value.split()[0]) if value else None
+
+
+def _not_before(entries: str) -> dict[tuple[str, Column], date]:
+    """``Market Column YYYY-MM-DD (why)`` lines: cells that apply only from that day."""
+    cells: dict[tuple[str, Column], date] = {}
+    for entry in filter(None, entries.split("\n")):
+        match = re.match(rf"^(.+) ({'|'.join(map(re.escape, Column))}) (\d{{4}}-\d\d-\d\d)", entry)
+        if match is None:
+            raise RateCardError(f"cannot read 'Not before: {entry}'")
+        cells[(match[1], Column(match[2]))] = date.fromisoformat(match[3])
+    return cells
+
+
+@cache
+def shipped_rate_book() -> RateBook:
+    """Every card shipped in ``data/rate_cards/``."""
+    folder = files("whatsapp_pricing") / "data" / "rate_cards"
+    return RateBook(
+        parse_rate_card(card.read_text(encoding="utf-8"))
+        for card in folder.iterdir()
+        if card.name.endswith(".csv")
+    )
