@@ -1,0 +1,137 @@
+"""The command line: the contract's JSON on success, one line and status 2 on bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import customer, free_form, template
+from whatsapp_pricing.cli import main
+from whatsapp_pricing.domain import Verdict
+
+
+def timeline_file(tmp_path: Path, data: Any) -> str:
+    path = tmp_path / "timeline.json"
+    path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
+    return str(path)
+
+
+def good_timeline() -> dict[str, Any]:
+    return {
+        "account": {"time_zone": "America/Sao_Paulo"},
+        "events": [customer(0), free_form("reply", 1), template("promo", 2, "marketing")],
+    }
+
+
+def test_simulate_prints_the_verdict_as_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["simulate", timeline_file(tmp_path, good_timeline())]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert [message["id"] for message in printed["messages"]] == ["reply", "promo"]
+    assert printed["messages"][1]["charge"] == {"amount": "0.0625", "currency": "USD"}
+    assert printed["total"]["amount"] == "0.0625"
+    Verdict.model_validate(printed)
+
+
+def test_simulate_reads_standard_input(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stdin = io.TextIOWrapper(io.BytesIO(json.dumps(good_timeline()).encode()))
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert main(["simulate", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"]["amount"] == "0.0625"
+
+
+def test_the_table_shows_messages_and_the_total(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["simulate", "--table", timeline_file(tmp_path, good_timeline())]) == 0
+    shown = capsys.readouterr().out
+    assert "Total: 0.0625 USD" in shown
+    assert "promo" in shown
+
+
+def with_event(change: dict[str, Any], index: int = 1) -> dict[str, Any]:
+    data = good_timeline()
+    data["events"][index] = {**data["events"][index], **change}
+    return data
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ('{"account": ', "the timeline is not valid JSON"),
+        (with_event({"at": "2024-10-07T10:00:00"}), "events[1].at: the timestamp"),
+        (with_event({"customer": "5511987654321"}), "events[1].customer: '5511987654321' is not"),
+        (with_event({"customer": "+999812345678"}), "events[1].customer: +999812345678 is not a"),
+        (with_event({"colour": "blue"}), "events[1].colour: unknown field"),
+        (with_event({"category": "promo"}, 2), "events[2].category: Input should be"),
+        (with_event({"type": "sms"}), "events[1].type: unknown event type 'sms'"),
+        (with_event({"id": "promo"}), "events[2].id: 'promo' is also events[1].id"),
+        (with_event({"at": "2023-05-01T10:00:00+00:00"}), "events[1].at: 2023-05-01 is before"),
+        (
+            {**good_timeline(), "account": {"time_zone": "Mars/Olympus"}},
+            "account.time_zone: unknown time zone 'Mars/Olympus'",
+        ),
+        ({"account": {"time_zone": "UTC"}}, "events: required field is missing"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_naming_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: Any, message: str
+) -> None:
+    assert main(["simulate", timeline_file(tmp_path, data)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith(f"whatsapp-pricing: error: {message}")
+
+
+def test_a_missing_file_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "no-such-timeline.json"]) == 2
+    assert "cannot read no-such-timeline.json" in capsys.readouterr().err
+
+
+def test_a_rate_card_from_meta_replaces_the_shipped_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    card = tmp_path / "meta.csv"
+    card.write_text(
+        "Cost per conversation in USD, effective October 1, 2024\n"
+        "Market,Currency,Marketing,Utility,Authentication,Authentication-International,Service\n"
+        "Brazil,$US,0.0700,0.0080,0.0315,n/a,0.0300\n",
+        encoding="utf-8",
+    )
+    assert (
+        main(["simulate", "--rate-card", str(card), timeline_file(tmp_path, good_timeline())]) == 0
+    )
+    assert json.loads(capsys.readouterr().out)["total"]["amount"] == "0.0700"
+
+
+def test_a_broken_rate_card_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    card = tmp_path / "broken.csv"
+    card.write_text("Country,Price\n", encoding="utf-8")
+    arguments = ["simulate", "--rate-card", str(card), timeline_file(tmp_path, good_timeline())]
+    assert main(arguments) == 2
+    assert capsys.readouterr().err.startswith(
+        f"whatsapp-pricing: error: rate card {card}: no header"
+    )
+
+
+def test_the_installed_command_never_shows_a_traceback(tmp_path: Path) -> None:
+    command = Path(sys.executable).with_name("whatsapp-pricing")
+    result = subprocess.run(
+        [str(command), "simulate", timeline_file(tmp_path, "[1, 2")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("whatsapp-pricing: error: the timeline is not valid JSON")
+    assert "Traceback" not in result.stderr

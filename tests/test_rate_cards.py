@@ -1,0 +1,99 @@
+"""Rate cards: the shipped data files and Meta's CSV as downloaded."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from whatsapp_pricing.rate_cards import (
+    Column,
+    Missing,
+    Pricing,
+    RateBook,
+    RateCardError,
+    parse_rate_card,
+    shipped_rate_book,
+)
+
+META_CSV = """\
+Cost per conversation in USD, effective June 1, 2023
+Market,Currency,Marketing,Utility,Authentication,Authentication-International,Service
+Indonesia,$US,0.0411,0.0200,0.0300,0.1360,0.0190
+Malaysia,$US,0.0860,0.0200,0.0180,n/a,0.0220
+Other,$US,0.0604,,0.0304,n/a,0.0145
+"""
+
+
+def test_meta_csv_as_downloaded() -> None:
+    card = parse_rate_card(META_CSV, source="downloaded from Meta")
+    assert (card.currency, card.effective, card.pricing) == (
+        "USD",
+        date(2023, 6, 1),
+        Pricing.PER_CONVERSATION,
+    )
+    day = date(2023, 7, 1)
+    assert card.rate("Indonesia", Column.AUTHENTICATION_INTERNATIONAL, day) == Decimal("0.1360")
+    assert card.rate("Malaysia", Column.AUTHENTICATION_INTERNATIONAL, day) is Missing.NOT_APPLICABLE
+    assert card.rate("Other", Column.UTILITY, day) is Missing.UNKNOWN
+    assert card.rate("Brazil", Column.MARKETING, day) is Missing.UNKNOWN
+
+
+def test_a_per_message_card_with_a_byte_order_mark() -> None:
+    text = "\ufeffCost per message in INR, effective October 1, 2025\n" + META_CSV.split("\n", 1)[
+        1
+    ].replace("$US", "INR")
+    card = parse_rate_card(text)
+    assert (card.currency, card.pricing) == ("INR", Pricing.PER_MESSAGE)
+
+
+def test_a_card_that_does_not_say_when_it_starts_needs_a_date() -> None:
+    headless = META_CSV.split("\n", 1)[1]
+    with pytest.raises(RateCardError, match="effective"):
+        parse_rate_card(headless)
+    assert parse_rate_card(headless, effective=date(2024, 1, 1)).effective == date(2024, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        ("Indonesia,$US,0.0411,0.0200,0.0300,0.1360", "line 3: expected 7 cells"),
+        ("Indonesia,$US,cheap,0.0200,0.0300,0.1360,0.0190", "line 3: 'cheap' is not a rate"),
+        ("Indonesia,$US,-1,0.0200,0.0300,0.1360,0.0190", "line 3: '-1' is not a rate"),
+        ("Indonesia,EUR,0.0411,0.0200,0.0300,0.1360,0.0190", "line 3: currency 'EUR' differs"),
+    ],
+)
+def test_a_bad_row_is_reported_with_its_line(broken: str, message: str) -> None:
+    lines = META_CSV.splitlines()
+    lines[2] = broken
+    with pytest.raises(RateCardError, match=message):
+        parse_rate_card("\n".join(lines))
+
+
+def test_a_file_without_the_header_is_refused() -> None:
+    with pytest.raises(RateCardError, match="no header"):
+        parse_rate_card("Country,Price\nIndia,0.01\n")
+
+
+def test_every_shipped_card_says_what_it_is_and_where_it_comes_from() -> None:
+    cards = shipped_rate_book().cards
+    assert {card.effective for card in cards} >= {date(2023, 6, 1), date(2024, 10, 1)}
+    for card in cards:
+        assert card.source, card.title
+        assert card.confidence, card.title
+        assert card.until is None or card.until >= card.effective
+
+
+def test_the_book_picks_the_card_in_force_and_none_in_a_gap() -> None:
+    book = shipped_rate_book()
+    assert book.card_for("USD", date(2024, 10, 31)).effective == date(2024, 10, 1)
+    assert book.card_for("USD", date(2024, 11, 1)).effective == date(2024, 11, 1)
+    assert book.card_for("USD", date(2024, 8, 1)) is None
+    assert book.card_for("USD", date(2023, 5, 31)) is None
+    assert book.card_for("GBP", date(2024, 10, 1)) is None
+
+
+def test_a_card_brought_by_the_user_replaces_the_shipped_one_of_that_day() -> None:
+    mine = parse_rate_card(META_CSV.replace("0.0604", "0.0700"))
+    book = shipped_rate_book().with_cards([mine])
+    assert book.rate("USD", "Other", Column.MARKETING, date(2023, 6, 2)) == Decimal("0.0700")
+    assert isinstance(book, RateBook)
