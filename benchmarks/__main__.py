@@ -1,6 +1,6 @@
 """Runs every benchmark and prints its figures."""
 
-from benchmarks import site
+from benchmarks import engine, site
 
-for benchmark in (site.run,):
+for benchmark in (site.run, engine.run):
     benchmark()

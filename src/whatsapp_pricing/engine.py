@@ -45,12 +45,27 @@ FREE_ENTRY_POINT_LENGTH = 72 * HOUR
 NEVER = -math.inf
 
 ZERO = Decimal(0)
+# The hot loop works on plain strings: formatting or comparing enum members costs several times
+# more. The verdict's models turn them back into enums at the boundary.
+DELIVERED = MessageStatus.DELIVERED.value
+REJECTED = MessageStatus.REJECTED.value
+SERVICE = ConversationCategory.SERVICE.value
+FREE_ENTRY_POINT = ConversationCategory.FREE_ENTRY_POINT.value
 COLUMN_OF = {
-    ConversationCategory.MARKETING: Column.MARKETING,
-    ConversationCategory.UTILITY: Column.UTILITY,
-    ConversationCategory.AUTHENTICATION: Column.AUTHENTICATION,
-    ConversationCategory.SERVICE: Column.SERVICE,
+    ConversationCategory.MARKETING.value: Column.MARKETING,
+    ConversationCategory.UTILITY.value: Column.UTILITY,
+    ConversationCategory.AUTHENTICATION.value: Column.AUTHENTICATION,
+    SERVICE: Column.SERVICE,
 }
+
+
+REJECTED_REASON = (
+    "The customer service window was closed (no message from the customer in the last 24 "
+    "hours), so Meta rejects this free-form message with error 131047: it opens nothing and "
+    "costs nothing."
+)
+Outcome = tuple[str, dict[str, str] | None, dict[str, Any], str]
+"""What the rules made of a message: status, conversation reference, charge and reason."""
 
 
 class Kind:
@@ -70,8 +85,8 @@ class Event(NamedTuple):
     kind: int
     customer: str
     id: str = ""
-    category: ConversationCategory | None = None
-    """The template's category (templates only)."""
+    category: str | None = None
+    """The template's category, as its plain value (templates only)."""
     entry_point: EntryPoint | None = None
     """How the customer came in (customer messages only)."""
 
@@ -81,7 +96,7 @@ class _Conversation:
     id: str
     customer: str
     market: str
-    category: ConversationCategory
+    category: str
     opened: float
     expires: float
     charge: dict[str, Any]
@@ -97,9 +112,15 @@ class _Customer:
     """Deadline for a reply to open a free entry point conversation."""
     entry_point: EntryPoint | None = None
     free_entry_point: _Conversation | None = None
-    open: dict[ConversationCategory, _Conversation] = field(default_factory=dict)
+    open: dict[str, _Conversation] = field(default_factory=dict)
     idle_bucket: int = -1
     """The hour bucket this customer was last filed under for the idle sweep."""
+    latest: float = NEVER
+    """No timer runs past this (it may end earlier, when a free entry point cuts one short)."""
+    next_expiry: float = math.inf
+    """The earliest end among the open conversations, so most events skip the expiry check."""
+    market_day: date | None = None
+    market: str = ""
 
     def idle_at(self) -> float:
         """When nothing will be open any more for this customer."""
@@ -157,6 +178,7 @@ class ConversationEngine:
         self._opened = 0
         self._free_service_used: dict[tuple[int, int], int] = {}
         self._free = {"amount": ZERO, "currency": currency}
+        self._prices: dict[tuple[str, str, date], tuple[dict[str, Any], str]] = {}
 
     def process(self, event: Event) -> dict[str, Any] | None:
         """Applies one event; returns the verdict if it is a business message."""
@@ -167,18 +189,22 @@ class ConversationEngine:
         if customer is None:
             customer = _Customer(country_of(event.customer))
             self._customers[event.customer] = customer
-        else:
+        elif customer.next_expiry <= event.at:
             self._expire(customer, event.at)
         if event.kind == Kind.CUSTOMER_MESSAGE:
-            self._receive(customer, event)
+            # The customer writes: the service window (and any entry point offer) restarts.
             verdict = None
+            customer.window_until = event.at + SERVICE_WINDOW_LENGTH
+            customer.latest = max(customer.latest, customer.window_until)
+            if event.entry_point is not None:
+                customer.offer_until = event.at + ENTRY_POINT_REPLY_WINDOW
+                customer.entry_point = event.entry_point
         else:
             verdict = self._deliver(customer, event)
-        idle_at = customer.idle_at()
-        if idle_at <= event.at:
+        if customer.latest <= event.at:
             del self._customers[event.customer]
             return verdict
-        idle_bucket = int(idle_at // HOUR)
+        idle_bucket = int(customer.latest // HOUR)
         if idle_bucket > customer.idle_bucket:
             customer.idle_bucket = idle_bucket
             self._idle.setdefault(idle_bucket, []).append(event.customer)
@@ -202,67 +228,49 @@ class ConversationEngine:
         """Customers for whom some timer is still running (the engine's memory)."""
         return len(self._customers)
 
-    def _receive(self, customer: _Customer, event: Event) -> None:
-        customer.window_until = event.at + SERVICE_WINDOW_LENGTH
-        if event.entry_point is not None:
-            customer.offer_until = event.at + ENTRY_POINT_REPLY_WINDOW
-            customer.entry_point = event.entry_point
-
     def _deliver(self, customer: _Customer, event: Event) -> dict[str, Any]:
         day = self._calendar.day(event.at)
-        market = self._markets.market_of_country(customer.country, day)
-        verdict: dict[str, Any] = {"id": event.id, "customer": event.customer, "market": market}
+        if customer.market_day != day:
+            customer.market = self._markets.market_of_country(customer.country, day)
+            customer.market_day = day
         if event.kind == Kind.FREE_FORM and event.at >= customer.window_until:
-            return self._reject(verdict)
-        if customer.free_entry_point is not None:
-            return self._join_free_entry_point(verdict, customer.free_entry_point)
-        if event.at < customer.offer_until:
-            return self._open_free_entry_point(verdict, customer, event)
-        if event.category is not None:
-            return self._send_template(verdict, customer, event, day)
-        return self._send_free_form(verdict, customer, event, day)
+            status, conversation, charge, reason = REJECTED, None, self._free, REJECTED_REASON
+        elif customer.free_entry_point is not None:
+            status, conversation, charge, reason = self._join_free_entry_point(customer)
+        elif event.at < customer.offer_until:
+            status, conversation, charge, reason = self._open_free_entry_point(customer, event)
+        elif event.category is not None:
+            status, conversation, charge, reason = self._send_template(customer, event, day)
+        else:
+            status, conversation, charge, reason = self._send_free_form(customer, event, day)
+        return {
+            "id": event.id,
+            "status": status,
+            "customer": event.customer,
+            "market": customer.market,
+            "conversation": conversation,
+            "charge": charge,
+            "reason": reason,
+        }
 
-    def _reject(self, verdict: dict[str, Any]) -> dict[str, Any]:
-        verdict.update(
-            status=MessageStatus.REJECTED,
-            conversation=None,
-            charge=self._free,
-            reason=(
-                "The customer service window was closed (no message from the customer in the "
-                "last 24 hours), so Meta rejects this free-form message with error 131047: it "
-                "opens nothing and costs nothing."
-            ),
+    def _join_free_entry_point(self, customer: _Customer) -> Outcome:
+        conversation = customer.free_entry_point
+        assert conversation is not None
+        return (
+            DELIVERED,
+            conversation.ref,
+            self._free,
+            f"Free entry point conversation {conversation.id} was open, so this message is free "
+            "and opens nothing new.",
         )
-        return verdict
 
-    def _join_free_entry_point(
-        self, verdict: dict[str, Any], conversation: _Conversation
-    ) -> dict[str, Any]:
-        verdict.update(
-            status=MessageStatus.DELIVERED,
-            conversation=conversation.ref,
-            charge=self._free,
-            reason=(
-                f"Free entry point conversation {conversation.id} was open, so this message "
-                "is free and opens nothing new."
-            ),
-        )
-        return verdict
-
-    def _open_free_entry_point(
-        self, verdict: dict[str, Any], customer: _Customer, event: Event
-    ) -> dict[str, Any]:
+    def _open_free_entry_point(self, customer: _Customer, event: Event) -> Outcome:
         closed = ", ".join(conversation.id for conversation in customer.open.values())
         for conversation in customer.open.values():
             conversation.expires = event.at
         self._close_all(customer)
         conversation = self._open(
-            customer,
-            event,
-            verdict["market"],
-            ConversationCategory.FREE_ENTRY_POINT,
-            self._free,
-            FREE_ENTRY_POINT_LENGTH,
+            customer, event, FREE_ENTRY_POINT, self._free, FREE_ENTRY_POINT_LENGTH
         )
         customer.free_entry_point = conversation
         customer.offer_until = NEVER
@@ -272,92 +280,65 @@ class ConversationEngine:
             else "a Facebook Page call-to-action button"
         )
         closing = f" and ends {closed} early" if closed else ""
-        verdict.update(
-            status=MessageStatus.DELIVERED,
-            conversation=conversation.ref,
-            charge=self._free,
-            reason=(
-                f"A reply within 24 hours to a customer who came through {came_through} opens "
-                f"free entry point conversation {conversation.id}, free for 72 hours{closing}."
-            ),
+        return (
+            DELIVERED,
+            conversation.ref,
+            self._free,
+            f"A reply within 24 hours to a customer who came through {came_through} opens free "
+            f"entry point conversation {conversation.id}, free for 72 hours{closing}.",
         )
-        return verdict
 
-    def _send_template(
-        self, verdict: dict[str, Any], customer: _Customer, event: Event, day: date
-    ) -> dict[str, Any]:
+    def _send_template(self, customer: _Customer, event: Event, day: date) -> Outcome:
         category = event.category
         assert category is not None
         conversation = customer.open.get(category)
         if conversation is not None:
-            verdict.update(
-                status=MessageStatus.DELIVERED,
-                conversation=conversation.ref,
-                charge=self._free,
-                reason=(
-                    f"{category.capitalize()} conversation {conversation.id} was already open "
-                    "with this customer, so this template joins it at no extra charge."
-                ),
+            return (
+                DELIVERED,
+                conversation.ref,
+                self._free,
+                f"{category.capitalize()} conversation {conversation.id} was already open with "
+                "this customer, so this template joins it at no extra charge.",
             )
-            return verdict
-        charge, priced = self._price(verdict["market"], category, day)
-        conversation = self._open(
-            customer, event, verdict["market"], category, charge, CONVERSATION_LENGTH
-        )
-        verdict.update(
-            status=MessageStatus.DELIVERED,
-            conversation=conversation.ref,
-            charge=charge,
-            reason=(
-                f"No {category} conversation was open with this customer, so this {category} "
-                f"template opens {category} conversation {conversation.id} for 24 hours, "
-                f"{priced}."
-            ),
-        )
-        return verdict
-
-    def _send_free_form(
-        self, verdict: dict[str, Any], customer: _Customer, event: Event, day: date
-    ) -> dict[str, Any]:
-        if customer.open:
-            conversation = customer.open.get(ConversationCategory.SERVICE) or next(
-                iter(customer.open.values())
-            )
-            verdict.update(
-                status=MessageStatus.DELIVERED,
-                conversation=conversation.ref,
-                charge=self._free,
-                reason=(
-                    f"{conversation.category.capitalize()} conversation {conversation.id} was "
-                    "open, so this free-form message joins it at no extra charge."
-                ),
-            )
-            return verdict
-        charge, priced = self._price_service(verdict["market"], day)
-        conversation = self._open(
-            customer,
-            event,
-            verdict["market"],
-            ConversationCategory.SERVICE,
+        charge, priced = self._price(customer.market, category, day)
+        conversation = self._open(customer, event, category, charge, CONVERSATION_LENGTH)
+        return (
+            DELIVERED,
+            conversation.ref,
             charge,
-            CONVERSATION_LENGTH,
+            f"No {category} conversation was open with this customer, so this {category} "
+            f"template opens {category} conversation {conversation.id} for 24 hours, {priced}.",
         )
-        verdict.update(
-            status=MessageStatus.DELIVERED,
-            conversation=conversation.ref,
-            charge=charge,
-            reason=(
-                "No conversation was open and the customer service window was, so this "
-                f"free-form message opens service conversation {conversation.id} for 24 hours, "
-                f"{priced}."
-            ),
-        )
-        return verdict
 
-    def _price(
-        self, market: str, category: ConversationCategory, day: date
-    ) -> tuple[dict[str, Any], str]:
+    def _send_free_form(self, customer: _Customer, event: Event, day: date) -> Outcome:
+        if customer.open:
+            conversation = customer.open.get(SERVICE) or next(iter(customer.open.values()))
+            return (
+                DELIVERED,
+                conversation.ref,
+                self._free,
+                f"{conversation.category.capitalize()} conversation {conversation.id} was open, "
+                "so this free-form message joins it at no extra charge.",
+            )
+        charge, priced = self._price_service(customer.market, day)
+        conversation = self._open(customer, event, SERVICE, charge, CONVERSATION_LENGTH)
+        return (
+            DELIVERED,
+            conversation.ref,
+            charge,
+            "No conversation was open and the customer service window was, so this free-form "
+            f"message opens service conversation {conversation.id} for 24 hours, {priced}.",
+        )
+
+    def _price(self, market: str, category: str, day: date) -> tuple[dict[str, Any], str]:
         """The charge for opening a conversation, and how it was priced, in words."""
+        key = (market, category, day)
+        priced = self._prices.get(key)
+        if priced is None:
+            priced = self._prices[key] = self._look_up_price(market, category, day)
+        return priced
+
+    def _look_up_price(self, market: str, category: str, day: date) -> tuple[dict[str, Any], str]:
         rate = self._rates.rate(self._currency, market, COLUMN_OF[category], day)
         if isinstance(rate, Missing):
             return (
@@ -382,15 +363,14 @@ class ConversationEngine:
                 f"free as number {used + 1} of the account's {allowance:,} free service "
                 f"conversations for {day:%B %Y}"
             )
-        charge, priced = self._price(market, ConversationCategory.SERVICE, day)
+        charge, priced = self._price(market, SERVICE, day)
         return charge, f"{priced}, the month's {allowance:,} free ones being used up"
 
     def _open(
         self,
         customer: _Customer,
         event: Event,
-        market: str,
-        category: ConversationCategory,
+        category: str,
         charge: dict[str, Any],
         length: float,
     ) -> _Conversation:
@@ -399,15 +379,17 @@ class ConversationEngine:
         conversation = _Conversation(
             id=number,
             customer=event.customer,
-            market=market,
+            market=customer.market,
             category=category,
             opened=event.at,
             expires=event.at + length,
             charge=charge,
             ref={"id": number, "category": category},
         )
-        if category is not ConversationCategory.FREE_ENTRY_POINT:
+        if category != FREE_ENTRY_POINT:
             customer.open[category] = conversation
+        customer.latest = max(customer.latest, conversation.expires)
+        customer.next_expiry = min(customer.next_expiry, conversation.expires)
         return conversation
 
     def _expire(self, customer: _Customer, now: float) -> None:
@@ -416,11 +398,14 @@ class ConversationEngine:
         if entry is not None and entry.expires <= now:
             self._closed.append(entry)
             customer.free_entry_point = None
-        if customer.open:
-            for category, conversation in list(customer.open.items()):
-                if conversation.expires <= now:
-                    self._closed.append(conversation)
-                    del customer.open[category]
+        for category, conversation in list(customer.open.items()):
+            if conversation.expires <= now:
+                self._closed.append(conversation)
+                del customer.open[category]
+        ends = [conversation.expires for conversation in customer.open.values()]
+        if customer.free_entry_point is not None:
+            ends.append(customer.free_entry_point.expires)
+        customer.next_expiry = min(ends, default=math.inf)
 
     def _close_all(self, customer: _Customer) -> None:
         if customer.free_entry_point is not None:
@@ -428,13 +413,14 @@ class ConversationEngine:
             customer.free_entry_point = None
         self._closed.extend(customer.open.values())
         customer.open.clear()
+        customer.next_expiry = math.inf
 
     def _sweep(self, now: float, bucket: int) -> None:
         """Forgets customers whose timers have all run out before the hour of ``now``."""
         for hour in sorted(hour for hour in self._idle if hour < bucket):
             for number in self._idle.pop(hour):
                 customer = self._customers.get(number)
-                if customer is not None and customer.idle_at() <= now:
+                if customer is not None and customer.latest <= now:
                     self._close_all(customer)
                     del self._customers[number]
         self._swept_bucket = bucket - 1
@@ -468,7 +454,7 @@ def events_of(timeline: Timeline) -> list[Event]:
                 Event(at, order, Kind.CUSTOMER_MESSAGE, event.customer, "", None, event.entry_point)
             )
         elif isinstance(event, TemplateMessage):
-            category = ConversationCategory(event.category)
+            category = event.category.value
             events.append(Event(at, order, Kind.TEMPLATE, event.customer, event.id, category))
         else:
             events.append(Event(at, order, Kind.FREE_FORM, event.customer, event.id))
