@@ -7,6 +7,7 @@ JSON schema and the API reference.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -128,15 +129,18 @@ class Timeline(_Model):
 
     @model_validator(mode="after")
     def _ids_are_unique(self) -> Timeline:
-        seen: dict[str, int] = {}
-        for index, event in enumerate(self.events):
-            if isinstance(event, CustomerMessage):
-                continue
-            if event.id in seen:
-                first = seen[event.id]
-                raise ValueError(f"events[{index}].id: {event.id!r} is also events[{first}].id")
-            seen[event.id] = index
+        check_unique_ids(enumerate(self.events), {})
         return self
+
+
+def check_unique_ids(events: Iterable[tuple[int, Event]], seen: dict[str, int]) -> None:
+    """Refuses a business message whose id an earlier one has; ``seen`` carries over calls."""
+    for index, event in events:
+        if isinstance(event, CustomerMessage):
+            continue
+        first = seen.setdefault(event.id, index)
+        if first != index:
+            raise ValueError(f"events[{index}].id: {event.id!r} is also events[{first}].id")
 
 
 class Money(_Model):

@@ -17,10 +17,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from whatsapp_pricing.domain import (
+    Account,
     ConversationCategory,
     CustomerMessage,
     EntryPoint,
@@ -29,6 +31,7 @@ from whatsapp_pricing.domain import (
     Timeline,
     Verdict,
 )
+from whatsapp_pricing.domain import Event as DomainEvent
 from whatsapp_pricing.markets import MarketTable, country_of, is_phone_number, meta_markets
 from whatsapp_pricing.periods import UnsupportedPeriod, period_on, supported_span
 from whatsapp_pricing.rate_cards import Column, Missing, RateBook, shipped_rate_book
@@ -427,20 +430,25 @@ class ConversationEngine:
 
 
 def events_of(timeline: Timeline) -> list[Event]:
-    """The timeline's events as the engine reads them, in time order (ties keep input order).
+    """The timeline's events as the engine reads them, in time order (ties keep input order)."""
+    return engine_events(timeline.account, enumerate(timeline.events))
+
+
+def engine_events(account: Account, events: Iterable[tuple[int, DomainEvent]]) -> list[Event]:
+    """Validated events, numbered by their input position, as the engine reads them, sorted.
 
     Refuses, naming the event and field, what the engine cannot price: a number that cannot be
     a real one, or a date outside the periods it models.
     """
-    first, end = supported_span(ZoneInfo(timeline.account.time_zone))
+    zone = ZoneInfo(account.time_zone)
+    first, end = supported_span(zone)
     checked: set[str] = set()
-    events = []
-    for order, event in enumerate(timeline.events):
+    converted = []
+    for order, event in events:
         at = event.at.timestamp()
         if not first <= at < end:
-            local_day = event.at.astimezone(ZoneInfo(timeline.account.time_zone)).date()
             try:
-                period_on(local_day)
+                period_on(event.at.astimezone(zone).date())
             except UnsupportedPeriod as error:
                 raise UnsupportedPeriod(f"events[{order}].at: {error}") from None
         if event.customer not in checked:
@@ -450,16 +458,17 @@ def events_of(timeline: Timeline) -> list[Event]:
                 )
             checked.add(event.customer)
         if isinstance(event, CustomerMessage):
-            events.append(
-                Event(at, order, Kind.CUSTOMER_MESSAGE, event.customer, "", None, event.entry_point)
-            )
+            kind, category, entry_point = Kind.CUSTOMER_MESSAGE, None, event.entry_point
+            converted.append(Event(at, order, kind, event.customer, "", category, entry_point))
         elif isinstance(event, TemplateMessage):
             category = event.category.value
-            events.append(Event(at, order, Kind.TEMPLATE, event.customer, event.id, category))
+            converted.append(Event(at, order, Kind.TEMPLATE, event.customer, event.id, category))
         else:
-            events.append(Event(at, order, Kind.FREE_FORM, event.customer, event.id))
-    events.sort()
-    return events
+            converted.append(Event(at, order, Kind.FREE_FORM, event.customer, event.id))
+    # A stable sort on the time alone keeps same-instant events in input order, and sorting
+    # plain floats is several times faster than comparing whole tuples.
+    converted.sort(key=itemgetter(0))
+    return converted
 
 
 def run(engine: ConversationEngine, events: Iterable[Event]) -> Iterator[dict[str, Any]]:
@@ -494,20 +503,30 @@ def simulate(
     #> 0.0107 0.0107
     ```
     """
-    account = timeline.account
+    return verdict_of(timeline.account, events_of(timeline), rate_book, markets)
+
+
+def verdict_of(
+    account: Account,
+    events: Iterable[Event],
+    rate_book: RateBook | None = None,
+    markets: MarketTable | None = None,
+) -> Verdict:
+    """Prices events already in the engine's form and time order (see :func:`engine_events`)."""
     engine = ConversationEngine(account.time_zone, account.currency, rate_book, markets)
-    messages = list(run(engine, events_of(timeline)))
+    messages = list(run(engine, events))
     conversations = sorted(engine.finish(), key=lambda conversation: int(conversation.id[1:]))
     return Verdict.model_validate(
         {
             "messages": messages,
-            "conversations": [_conversation_fields(conversation) for conversation in conversations],
+            "conversations": [conversation_fields(conversation) for conversation in conversations],
             "total": total_of((message["charge"] for message in messages), account.currency),
         }
     )
 
 
-def _conversation_fields(conversation: _Conversation) -> dict[str, Any]:
+def conversation_fields(conversation: _Conversation) -> dict[str, Any]:
+    """A conversation in the shape of :class:`~whatsapp_pricing.domain.Conversation`."""
     return {
         "id": conversation.id,
         "customer": conversation.customer,

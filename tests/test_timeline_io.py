@@ -1,0 +1,71 @@
+"""The command line's streaming path writes exactly what the in-memory API builds."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+
+from tests.helpers import customer, free_form, template, timeline
+from tests.test_engine_properties import timelines
+from whatsapp_pricing import simulate, timeline_io
+from whatsapp_pricing.timeline_io import InvalidTimeline, read_timeline, write_verdict
+
+
+def streamed(document: dict[str, Any]) -> str:
+    account, events = read_timeline(json.dumps(document).encode())
+    out = io.BytesIO()
+    write_verdict(account, events, out)
+    return out.getvalue().decode()
+
+
+@settings(max_examples=100, deadline=None)
+@given(timelines())
+def test_the_streamed_verdict_is_byte_for_byte_the_models_json(
+    events: list[dict[str, Any]],
+) -> None:
+    document = {"account": {"time_zone": "Asia/Kolkata"}, "events": events}
+    expected = simulate(timeline(*events, time_zone="Asia/Kolkata")).model_dump_json()
+    assert streamed(document) == expected
+
+
+def test_batches_and_chunks_join_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(timeline_io, "CHUNK", 3)
+    events = [customer(0), *(free_form(f"m{index}", index / 10) for index in range(10))]
+    events += [template("unpriced", 2, "utility", "+254712345678")]
+    document = {"account": {"time_zone": "UTC"}, "events": events}
+    assert streamed(document) == simulate(timeline(*events)).model_dump_json()
+
+
+def test_an_error_in_a_later_chunk_names_the_event_by_its_place_in_the_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(timeline_io, "CHUNK", 4)
+    events = [free_form(f"m{index}", index) for index in range(10)]
+    events[6]["at"] = "2024-10-07T10:00:00"
+    with pytest.raises(InvalidTimeline, match=r"^events\[6\]\.at: the timestamp"):
+        read_timeline(json.dumps({"account": {"time_zone": "UTC"}, "events": events}).encode())
+
+
+def test_a_repeated_id_across_chunks_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(timeline_io, "CHUNK", 2)
+    events = [free_form(f"m{index}", index) for index in range(5)] + [free_form("m1", 6)]
+    with pytest.raises(InvalidTimeline, match=r"^events\[5\]\.id: 'm1' is also events\[1\]\.id$"):
+        read_timeline(json.dumps({"account": {"time_zone": "UTC"}, "events": events}).encode())
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (b"[]", "Input should be a valid dictionary"),
+        (b'{"account": {"time_zone": "UTC"}, "events": {}}', "events: Input should be a valid"),
+        (b'{"account": {"time_zone": "UTC"}, "events": [], "x": 1}', "x: unknown field"),
+        (b"\xff", "the timeline is not valid JSON"),
+    ],
+)
+def test_documents_of_the_wrong_shape(document: bytes, message: str) -> None:
+    with pytest.raises(InvalidTimeline, match=message):
+        read_timeline(document)
