@@ -72,8 +72,8 @@ def measure_engine(path: str) -> None:
     from whatsapp_pricing.timeline_io import read_timeline
 
     gc.disable()  # as the command line does
-    events = read_timeline(Path(path).read_bytes())[1]
-    engine = ConversationEngine("UTC")
+    account, events = read_timeline(Path(path).read_bytes())
+    engine = ConversationEngine(account)
     started = time.perf_counter()
     for _ in run(engine, events):
         engine.closed()

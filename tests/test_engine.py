@@ -373,18 +373,3 @@ class TestPeriods:
         with pytest.raises(UnsupportedPeriod, match=r"events\[0\]\.at: 2023-05-31 .*two"):
             in_kolkata("2023-05-31T18:29:00+00:00")
         assert in_kolkata("2023-05-31T18:30:00+00:00").messages[0].market == "India"
-
-    def test_per_message_pricing_is_refused_until_it_is_modelled(self) -> None:
-        with pytest.raises(UnsupportedPeriod, match="per-message"):
-            simulate(
-                timeline(
-                    {
-                        "type": "template",
-                        "id": "a",
-                        "at": "2025-07-01T01:30:00+05:30",
-                        "customer": INDIA,
-                        "category": "marketing",
-                    },
-                    time_zone="Asia/Kolkata",
-                )
-            )

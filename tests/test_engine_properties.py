@@ -20,14 +20,14 @@ KINDS = ("customer", "ad", "marketing", "utility", "authentication", "free_form"
 
 
 @st.composite
-def timelines(draw: st.DrawFn) -> list[dict[str, Any]]:
-    """Up to 40 events for three customers over about ten days, at distinct minutes."""
+def timelines(draw: st.DrawFn, start: datetime = START) -> list[dict[str, Any]]:
+    """Up to 40 events for three customers over about two weeks, at distinct minutes."""
     minutes = draw(st.lists(st.integers(0, 14 * 24 * 60), min_size=1, max_size=40, unique=True))
     events: list[dict[str, Any]] = []
     for index, minute in enumerate(minutes):
         kind = draw(st.sampled_from(KINDS))
         number = draw(st.sampled_from(CUSTOMERS))
-        at = (START + timedelta(minutes=minute)).isoformat()
+        at = (start + timedelta(minutes=minute)).isoformat()
         if kind in ("customer", "ad"):
             event: dict[str, Any] = {"type": "customer_message", "at": at, "customer": number}
             if kind == "ad":

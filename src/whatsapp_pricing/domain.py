@@ -66,6 +66,7 @@ TimeZoneName = Annotated[str, AfterValidator(_known_time_zone)]
 PhoneNumber = Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$")]
 """A WhatsApp number in E.164 form: a plus sign, then 7 to 15 digits."""
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 MessageId = Annotated[str, Field(min_length=1)]
 
 
@@ -76,6 +77,26 @@ class Account(_Model):
     """The account's IANA time zone: monthly allowances and rule changes switch at midnight here."""
     currency: CurrencyCode = "USD"
     """The currency of the account's rate card."""
+    authentication_international: bool = False
+    """Whether Meta charges this account authentication-international rates (from June 2024):
+    an authentication message to a market that has such a rate, outside the business's primary
+    location, then costs that rate. Meta decides which accounts are eligible; say so here."""
+    primary_business_location: CountryCode | None = None
+    """The ISO 3166 code of the business's primary location, as set in Business Manager;
+    required with ``authentication_international``."""
+    unconfirmed_free_service_messages: bool = False
+    """Applies the 1,000 free service messages per business number and month that some
+    providers report from 2026-10-01. Meta's pages do not confirm it, so it is off unless a
+    timeline turns it on."""
+
+    @model_validator(mode="after")
+    def _location_is_known(self) -> Account:
+        if self.authentication_international and self.primary_business_location is None:
+            raise ValueError(
+                "authentication_international needs primary_business_location, the ISO code "
+                "of the business's primary location"
+            )
+        return self
 
 
 class CustomerMessage(_Model):
@@ -102,6 +123,8 @@ class TemplateMessage(_Model):
     """The customer's WhatsApp number; it decides the market, and so the rate."""
     category: TemplateCategory
     """The template's category as Meta has it at the time of sending."""
+    business_number: PhoneNumber | None = None
+    """The business phone number that sent it; only the per-number allowance needs it."""
 
 
 class FreeFormMessage(_Model):
@@ -114,6 +137,8 @@ class FreeFormMessage(_Model):
     """When the message was delivered (or, if rejected, when it was sent), with its UTC offset."""
     customer: PhoneNumber
     """The customer's WhatsApp number."""
+    business_number: PhoneNumber | None = None
+    """The business phone number that sent it; only the per-number allowance needs it."""
 
 
 Event = Annotated[CustomerMessage | TemplateMessage | FreeFormMessage, Field(discriminator="type")]

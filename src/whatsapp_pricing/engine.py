@@ -33,7 +33,13 @@ from whatsapp_pricing.domain import (
 )
 from whatsapp_pricing.domain import Event as DomainEvent
 from whatsapp_pricing.markets import MarketTable, country_of, is_phone_number, meta_markets
-from whatsapp_pricing.periods import UnsupportedPeriod, period_on, supported_span
+from whatsapp_pricing.periods import (
+    PER_MESSAGE_PRICING_STARTS,
+    Period,
+    UnsupportedPeriod,
+    first_instant,
+    period_on,
+)
 from whatsapp_pricing.rate_cards import Column, Missing, RateBook, shipped_rate_book
 
 HOUR = 3600.0
@@ -45,6 +51,8 @@ ENTRY_POINT_REPLY_WINDOW = 24 * HOUR
 """A reply opens a free entry point conversation only within 24 hours of the entry point."""
 FREE_ENTRY_POINT_LENGTH = 72 * HOUR
 """A free entry point conversation lasts 72 hours from the delivery of the reply that opened it."""
+FREE_SERVICE_MESSAGES_REPORTED = 1000
+"""The reported (unconfirmed) monthly allowance of free service messages per business number."""
 NEVER = -math.inf
 
 ZERO = Decimal(0)
@@ -53,6 +61,9 @@ ZERO = Decimal(0)
 DELIVERED = MessageStatus.DELIVERED.value
 REJECTED = MessageStatus.REJECTED.value
 SERVICE = ConversationCategory.SERVICE.value
+MARKETING = ConversationCategory.MARKETING.value
+UTILITY = ConversationCategory.UTILITY.value
+AUTHENTICATION = ConversationCategory.AUTHENTICATION.value
 FREE_ENTRY_POINT = ConversationCategory.FREE_ENTRY_POINT.value
 COLUMN_OF = {
     ConversationCategory.MARKETING.value: Column.MARKETING,
@@ -92,6 +103,8 @@ class Event(NamedTuple):
     """The template's category, as its plain value (templates only)."""
     entry_point: EntryPoint | None = None
     """How the customer came in (customer messages only)."""
+    business_number: str = ""
+    """The business number that sent it, when the timeline says (business messages only)."""
 
 
 @dataclass(slots=True, eq=False)
@@ -165,13 +178,13 @@ class ConversationEngine:
 
     def __init__(
         self,
-        time_zone: str,
-        currency: str = "USD",
+        account: Account,
         rate_book: RateBook | None = None,
         markets: MarketTable | None = None,
     ) -> None:
-        self._calendar = LocalCalendar(ZoneInfo(time_zone))
-        self._currency = currency
+        self._account = account
+        self._calendar = LocalCalendar(ZoneInfo(account.time_zone))
+        self._currency = currency = account.currency
         self._rates = rate_book or shipped_rate_book()
         self._markets = markets or meta_markets()
         self._customers: dict[str, _Customer] = {}
@@ -181,7 +194,10 @@ class ConversationEngine:
         self._opened = 0
         self._free_service_used: dict[tuple[int, int], int] = {}
         self._free = {"amount": ZERO, "currency": currency}
-        self._prices: dict[tuple[str, str, date], tuple[dict[str, Any], str]] = {}
+        self._prices: dict[tuple[str, str, date, bool], tuple[dict[str, Any], str]] = {}
+        self._volume: dict[tuple[str, str, int, int], int] = {}
+        """Charged utility and authentication messages per market, category and local month."""
+        self._free_service_messages: dict[tuple[str, int, int], int] = {}
 
     def process(self, event: Event) -> dict[str, Any] | None:
         """Applies one event; returns the verdict if it is a business message."""
@@ -242,10 +258,15 @@ class ConversationEngine:
             status, conversation, charge, reason = self._join_free_entry_point(customer)
         elif event.at < customer.offer_until:
             status, conversation, charge, reason = self._open_free_entry_point(customer, event)
-        elif event.category is not None:
-            status, conversation, charge, reason = self._send_template(customer, event, day)
         else:
-            status, conversation, charge, reason = self._send_free_form(customer, event, day)
+            period = period_on(day)
+            if period.per_message:
+                outcome = self._send_per_message(customer, event, day, period)
+            elif event.category is not None:
+                outcome = self._send_template(customer, event, day)
+            else:
+                outcome = self._send_free_form(customer, event, day, period)
+            status, conversation, charge, reason = outcome
         return {
             "id": event.id,
             "status": status,
@@ -303,7 +324,7 @@ class ConversationEngine:
                 f"{category.capitalize()} conversation {conversation.id} was already open with "
                 "this customer, so this template joins it at no extra charge.",
             )
-        charge, priced = self._price(customer.market, category, day)
+        charge, priced = self._price(customer, category, day)
         conversation = self._open(customer, event, category, charge, CONVERSATION_LENGTH)
         return (
             DELIVERED,
@@ -313,7 +334,9 @@ class ConversationEngine:
             f"template opens {category} conversation {conversation.id} for 24 hours, {priced}.",
         )
 
-    def _send_free_form(self, customer: _Customer, event: Event, day: date) -> Outcome:
+    def _send_free_form(
+        self, customer: _Customer, event: Event, day: date, period: Period
+    ) -> Outcome:
         if customer.open:
             conversation = customer.open.get(SERVICE) or next(iter(customer.open.values()))
             return (
@@ -323,7 +346,7 @@ class ConversationEngine:
                 f"{conversation.category.capitalize()} conversation {conversation.id} was open, "
                 "so this free-form message joins it at no extra charge.",
             )
-        charge, priced = self._price_service(customer.market, day)
+        charge, priced = self._price_service(customer, day, period)
         conversation = self._open(customer, event, SERVICE, charge, CONVERSATION_LENGTH)
         return (
             DELIVERED,
@@ -333,29 +356,156 @@ class ConversationEngine:
             f"message opens service conversation {conversation.id} for 24 hours, {priced}.",
         )
 
-    def _price(self, market: str, category: str, day: date) -> tuple[dict[str, Any], str]:
-        """The charge for opening a conversation, and how it was priced, in words."""
-        key = (market, category, day)
-        priced = self._prices.get(key)
-        if priced is None:
-            priced = self._prices[key] = self._look_up_price(market, category, day)
-        return priced
-
-    def _look_up_price(self, market: str, category: str, day: date) -> tuple[dict[str, Any], str]:
-        rate = self._rates.rate(self._currency, market, COLUMN_OF[category], day)
-        if isinstance(rate, Missing):
+    def _send_per_message(
+        self, customer: _Customer, event: Event, day: date, period: Period
+    ) -> Outcome:
+        carried = (
+            customer.open.get(event.category)
+            if event.category is not None
+            else customer.open.get(SERVICE) or next(iter(customer.open.values()), None)
+        )
+        if carried is not None:
             return (
-                {"amount": None, "currency": self._currency},
-                f"but it is unpriced: no sourced {self._currency} rate for {market} {category} "
-                f"conversations on {day}",
+                DELIVERED,
+                carried.ref,
+                self._free,
+                f"{carried.category.capitalize()} conversation {carried.id} opened before "
+                f"per-message pricing began on {PER_MESSAGE_PRICING_STARTS} and was still open, "
+                "so this message belongs to it at no charge.",
             )
+        if event.category is None:
+            return self._send_service_message(customer, event, day, period)
+        in_window = event.at < customer.window_until
+        if event.category == UTILITY and in_window and period.utility_free_in_service_window:
+            return (
+                DELIVERED,
+                None,
+                self._free,
+                "A utility template delivered inside an open customer service window is free "
+                "under per-message pricing (2025-07-01 to 2026-09-30).",
+            )
+        charge, priced = self._price_message(customer, event.category, day)
+        window = " inside the customer service window" if in_window else ""
         return (
-            {"amount": rate, "currency": self._currency},
-            f"charged at the {market} {category} rate of {rate} {self._currency}",
+            DELIVERED,
+            None,
+            charge,
+            f"Per-message pricing charges each delivered {event.category} template{window}: "
+            f"{priced}.",
         )
 
-    def _price_service(self, market: str, day: date) -> tuple[dict[str, Any], str]:
-        allowance = period_on(day).free_service_conversations
+    def _send_service_message(
+        self, customer: _Customer, event: Event, day: date, period: Period
+    ) -> Outcome:
+        if not period.service_messages_charged:
+            return (
+                DELIVERED,
+                None,
+                self._free,
+                "Non-template messages inside the customer service window are free under "
+                "per-message pricing (2025-07-01 to 2026-09-30).",
+            )
+        if self._account.unconfirmed_free_service_messages:
+            key = (event.business_number, day.year, day.month)
+            used = self._free_service_messages.get(key, 0)
+            if used < FREE_SERVICE_MESSAGES_REPORTED:
+                self._free_service_messages[key] = used + 1
+                return (
+                    DELIVERED,
+                    None,
+                    self._free,
+                    f"Free as service message {used + 1:,} of the 1,000 per business number "
+                    f"for {day:%B %Y} that some providers report from 2026-10-01; Meta has not "
+                    "confirmed this allowance, and this timeline turned it on.",
+                )
+        charge, priced = self._price(customer, SERVICE, day)
+        return (
+            DELIVERED,
+            None,
+            charge,
+            "Since 2026-10-01 each non-template message is charged as a service message, at "
+            f"the market's service rate and without volume tiers: {priced}.",
+        )
+
+    def _price_message(
+        self, customer: _Customer, category: str, day: date
+    ) -> tuple[dict[str, Any], str]:
+        """A template's charge under per-message pricing, with volume tiers where known."""
+        charge, priced = self._price(customer, category, day)
+        if category == MARKETING or self._is_international(customer, category):
+            return charge, priced
+        key = (customer.market, category, day.year, day.month)
+        number = self._volume[key] = self._volume.get(key, 0) + 1
+        tiers = self._rates.tiers_for(self._currency, customer.market, COLUMN_OF[category], day)
+        list_rate = charge["amount"]
+        if tiers is None or list_rate is None:
+            return charge, f"{priced} (the list rate: volume tiers are not in the shipped data)"
+        discount = tiers.discount(number)
+        tier = f"message {number:,} of {day:%B %Y} for {customer.market} {category}"
+        if discount is None:
+            unpriced = {"amount": None, "currency": self._currency}
+            return unpriced, f"unpriced: {tier} falls in a volume tier whose rate is not known"
+        if not discount:
+            return charge, f"{priced} ({tier}, in the first volume tier)"
+        amount = list_rate * (1 - discount)
+        return (
+            {"amount": amount, "currency": self._currency},
+            f"charged {amount} {self._currency}: {tier} is in the volume tier "
+            f"{discount:.0%} below the list rate of {list_rate}",
+        )
+
+    def _is_international(self, customer: _Customer, category: str) -> bool:
+        """Whether an authentication message crosses from the business's location to another."""
+        account = self._account
+        return (
+            category == AUTHENTICATION
+            and account.authentication_international
+            and customer.country != account.primary_business_location
+        )
+
+    def _price(self, customer: _Customer, category: str, day: date) -> tuple[dict[str, Any], str]:
+        """The list price of a conversation or message, and how it was priced, in words."""
+        international = self._is_international(customer, category)
+        key = (customer.market, category, day, international)
+        priced = self._prices.get(key)
+        if priced is None:
+            priced = self._look_up_price(customer.market, category, day, international)
+            self._prices[key] = priced
+        return priced
+
+    def _look_up_price(
+        self, market: str, category: str, day: date, international: bool
+    ) -> tuple[dict[str, Any], str]:
+        currency = self._currency
+        if international:
+            rate = self._rates.rate(currency, market, Column.AUTHENTICATION_INTERNATIONAL, day)
+            if isinstance(rate, Decimal):
+                return (
+                    {"amount": rate, "currency": currency},
+                    f"charged at the {market} authentication-international rate of {rate} "
+                    f"{currency}, as the business's primary location is elsewhere",
+                )
+            if rate is Missing.UNKNOWN:
+                return (
+                    {"amount": None, "currency": currency},
+                    f"unpriced: the business's primary location is elsewhere, and no sourced "
+                    f"{currency} authentication-international rate for {market} on {day} is known",
+                )
+        rate = self._rates.rate(currency, market, COLUMN_OF[category], day)
+        if isinstance(rate, Missing):
+            return (
+                {"amount": None, "currency": currency},
+                f"unpriced: no sourced {currency} rate for {market} {category} on {day}",
+            )
+        return (
+            {"amount": rate, "currency": currency},
+            f"charged at the {market} {category} rate of {rate} {currency}",
+        )
+
+    def _price_service(
+        self, customer: _Customer, day: date, period: Period
+    ) -> tuple[dict[str, Any], str]:
+        allowance = period.free_service_conversations
         if allowance is None:
             return self._free, "free: service conversations cost nothing since 2024-11-01"
         month = (day.year, day.month)
@@ -366,7 +516,7 @@ class ConversationEngine:
                 f"free as number {used + 1} of the account's {allowance:,} free service "
                 f"conversations for {day:%B %Y}"
             )
-        charge, priced = self._price(market, SERVICE, day)
+        charge, priced = self._price(customer, SERVICE, day)
         return charge, f"{priced}, the month's {allowance:,} free ones being used up"
 
     def _open(
@@ -441,12 +591,12 @@ def engine_events(account: Account, events: Iterable[tuple[int, DomainEvent]]) -
     a real one, or a date outside the periods it models.
     """
     zone = ZoneInfo(account.time_zone)
-    first, end = supported_span(zone)
+    first = first_instant(zone)
     checked: set[str] = set()
     converted = []
     for order, event in events:
         at = event.at.timestamp()
-        if not first <= at < end:
+        if at < first:
             try:
                 period_on(event.at.astimezone(zone).date())
             except UnsupportedPeriod as error:
@@ -462,9 +612,28 @@ def engine_events(account: Account, events: Iterable[tuple[int, DomainEvent]]) -
             converted.append(Event(at, order, kind, event.customer, "", category, entry_point))
         elif isinstance(event, TemplateMessage):
             category = event.category.value
-            converted.append(Event(at, order, Kind.TEMPLATE, event.customer, event.id, category))
+            converted.append(
+                Event(
+                    at,
+                    order,
+                    Kind.TEMPLATE,
+                    event.customer,
+                    event.id,
+                    category,
+                    business_number=event.business_number or "",
+                )
+            )
         else:
-            converted.append(Event(at, order, Kind.FREE_FORM, event.customer, event.id))
+            converted.append(
+                Event(
+                    at,
+                    order,
+                    Kind.FREE_FORM,
+                    event.customer,
+                    event.id,
+                    business_number=event.business_number or "",
+                )
+            )
     # A stable sort on the time alone keeps same-instant events in input order, and sorting
     # plain floats is several times faster than comparing whole tuples.
     converted.sort(key=itemgetter(0))
@@ -513,7 +682,7 @@ def verdict_of(
     markets: MarketTable | None = None,
 ) -> Verdict:
     """Prices events already in the engine's form and time order (see :func:`engine_events`)."""
-    engine = ConversationEngine(account.time_zone, account.currency, rate_book, markets)
+    engine = ConversationEngine(account, rate_book, markets)
     messages = list(run(engine, events))
     conversations = sorted(engine.finish(), key=lambda conversation: int(conversation.id[1:]))
     return Verdict.model_validate(

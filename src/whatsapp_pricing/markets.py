@@ -16,6 +16,8 @@ from importlib.resources import files
 
 import phonenumbers
 
+from whatsapp_pricing.data_files import without_comments
+
 OTHER = "Other"
 """The market of every country Meta's table does not list."""
 
@@ -65,7 +67,7 @@ class MarketTable:
 
 def parse_markets_csv(text: str) -> MarketTable:
     """Reads a market table in the layout of ``data/markets.csv`` (``#`` lines are comments)."""
-    rows = csv.DictReader(io.StringIO(_without_comments(text)))
+    rows = csv.DictReader(io.StringIO(without_comments(text)))
     return MarketTable(
         [
             Membership(
@@ -79,10 +81,6 @@ def parse_markets_csv(text: str) -> MarketTable:
             if row["iso2"]
         ]
     )
-
-
-def _without_comments(text: str) -> str:
-    return "".join(line for line in text.splitlines(keepends=True) if not line.startswith("#"))
 
 
 @cache

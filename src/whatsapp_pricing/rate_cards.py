@@ -24,6 +24,8 @@ from enum import StrEnum
 from functools import cache
 from importlib.resources import files
 
+from whatsapp_pricing.data_files import without_comments
+
 
 class Column(StrEnum):
     """A rate column of Meta's cards."""
@@ -91,9 +93,10 @@ class RateCard:
 
 
 class RateBook:
-    """A set of cards; for any day and currency it picks the one in force."""
+    """A set of cards and volume tiers; for any day and currency it picks the ones in force."""
 
-    def __init__(self, cards: Iterable[RateCard]) -> None:
+    def __init__(self, cards: Iterable[RateCard], tiers: Iterable[VolumeTiers] = ()) -> None:
+        self._tiers = list(tiers)
         self._cards: dict[str, list[RateCard]] = {}
         for card in sorted(cards, key=lambda card: card.effective):
             self._cards.setdefault(card.currency, []).append(card)
@@ -117,11 +120,25 @@ class RateBook:
         card = self.card_for(currency, day)
         return Missing.UNKNOWN if card is None else card.rate(market, column, day)
 
+    def tiers_for(
+        self, currency: str, market: str, column: Column, day: date
+    ) -> VolumeTiers | None:
+        """The volume tiers in force for a market and column, if any are known."""
+        wanted = (currency, market, column)
+        return next(
+            (
+                tiers
+                for tiers in self._tiers
+                if (tiers.currency, tiers.market, tiers.column) == wanted and tiers.covers(day)
+            ),
+            None,
+        )
+
     def with_cards(self, cards: Iterable[RateCard]) -> RateBook:
         """A book where the given cards replace any card of the same currency and start day."""
         replaced = {(card.currency, card.effective): card for card in self.cards}
         replaced.update({(card.currency, card.effective): card for card in cards})
-        return RateBook(replaced.values())
+        return RateBook(replaced.values(), self._tiers)
 
 
 def parse_rate_card(
@@ -246,12 +263,67 @@ def _not_before(entries: str) -> dict[tuple[str, Column], date]:
     return cells
 
 
+@dataclass(frozen=True)
+class VolumeTiers:
+    """The volume tiers of one market and category: cheaper rates for a month's later messages.
+
+    ``tiers`` pairs the first message of each tier (counted from 1 in the calendar month) with
+    the fraction taken off the list rate, or ``None`` where the tier's rate is not known.
+    """
+
+    currency: str
+    market: str
+    column: Column
+    effective: date
+    until: date | None
+    tiers: tuple[tuple[int, Decimal | None], ...]
+
+    def covers(self, day: date) -> bool:
+        return self.effective <= day and (self.until is None or day <= self.until)
+
+    def discount(self, message_number: int) -> Decimal | None:
+        """The discount for the month's n-th charged message; ``None`` when not known."""
+        index = bisect.bisect_right([first for first, _ in self.tiers], message_number) - 1
+        return self.tiers[index][1] if index >= 0 else None
+
+
+def parse_volume_tiers(text: str) -> list[VolumeTiers]:
+    """Reads ``data/volume_tiers.csv``: one row per tier, ``#`` lines being comments."""
+    rows = csv.DictReader(io.StringIO(without_comments(text)))
+    grouped: dict[tuple[str, str, str, str, str], list[tuple[int, Decimal | None]]] = {}
+    for row in rows:
+        key = (row["Currency"], row["Market"], row["Category"], row["Effective"], row["Until"])
+        discount = Decimal(row["Discount"]) if row["Discount"] else None
+        grouped.setdefault(key, []).append((int(row["From message"]), discount))
+    return [
+        VolumeTiers(
+            currency=currency,
+            market=market,
+            column=Column(category),
+            effective=date.fromisoformat(effective),
+            until=date.fromisoformat(until) if until else None,
+            tiers=tuple(sorted(tiers)),
+        )
+        for (currency, market, category, effective, until), tiers in grouped.items()
+    ]
+
+
+@cache
+def shipped_volume_tiers() -> list[VolumeTiers]:
+    """The volume tier fragments shipped in ``data/volume_tiers.csv``."""
+    data = files("whatsapp_pricing") / "data" / "volume_tiers.csv"
+    return parse_volume_tiers(data.read_text(encoding="utf-8"))
+
+
 @cache
 def shipped_rate_book() -> RateBook:
     """Every card shipped in ``data/rate_cards/``."""
     folder = files("whatsapp_pricing") / "data" / "rate_cards"
     return RateBook(
-        parse_rate_card(card.read_text(encoding="utf-8"))
-        for card in folder.iterdir()
-        if card.name.endswith(".csv")
+        (
+            parse_rate_card(card.read_text(encoding="utf-8"))
+            for card in folder.iterdir()
+            if card.name.endswith(".csv")
+        ),
+        shipped_volume_tiers(),
     )

@@ -83,7 +83,7 @@ def write_verdict(
     rate_book: RateBook | None = None,
 ) -> None:
     """Prices the events and writes the verdict as compact JSON, messages as they come."""
-    engine = ConversationEngine(account.time_zone, account.currency, rate_book)
+    engine = ConversationEngine(account, rate_book)
     conversations = []
     charges = []
     out.write(b'{"messages":[')

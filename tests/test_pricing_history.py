@@ -1,0 +1,358 @@
+"""The right rule for any date: each period of Meta's pricing, its cutovers and its options.
+
+Dates, rules and sources: the fact sheet, sections 1.5, 2, 3 and 4.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.test_engine_properties import timelines
+from whatsapp_pricing import Timeline, Verdict, simulate
+from whatsapp_pricing.periods import period_on
+from whatsapp_pricing.rate_cards import (
+    Column,
+    RateBook,
+    VolumeTiers,
+    parse_rate_card,
+    shipped_volume_tiers,
+)
+
+ARGENTINA = "+5491123456789"
+BRAZIL = "+5511987654321"
+INDIA = "+919812345678"
+MALAYSIA = "+60123456789"
+KAZAKHSTAN = "+77011234567"
+KENYA = "+254712345678"  # Rest of Africa
+
+
+def priced(
+    *events: dict[str, Any],
+    time_zone: str = "UTC",
+    rate_book: RateBook | None = None,
+    **account: Any,
+) -> Verdict:
+    document = {"account": {"time_zone": time_zone, **account}, "events": list(events)}
+    return simulate(Timeline.model_validate(document), rate_book)
+
+
+def customer(at: str, number: str, entry_point: str | None = None) -> dict[str, Any]:
+    event = {"type": "customer_message", "at": at, "customer": number}
+    return event | ({"entry_point": entry_point} if entry_point else {})
+
+
+def template(message_id: str, at: str, number: str, category: str) -> dict[str, Any]:
+    return {
+        "type": "template",
+        "id": message_id,
+        "at": at,
+        "customer": number,
+        "category": category,
+    }
+
+
+def free_form(message_id: str, at: str, number: str, **extra: str) -> dict[str, Any]:
+    return {"type": "free_form", "id": message_id, "at": at, "customer": number, **extra}
+
+
+def charges(verdict: Verdict) -> list[Decimal | None]:
+    return [message.charge.amount for message in verdict.messages]
+
+
+class TestPerMessagePricing:
+    """From 2025-07-01: each delivered template is charged; non-template messages are free."""
+
+    def test_each_template_is_charged_and_none_opens_a_conversation(self) -> None:
+        verdict = priced(
+            template("promo", "2025-08-04T10:00:00+00:00", ARGENTINA, "marketing"),
+            template("promo again", "2025-08-04T11:00:00+00:00", ARGENTINA, "marketing"),
+            template("order", "2025-08-04T12:00:00+00:00", ARGENTINA, "utility"),
+        )
+        assert charges(verdict) == [Decimal("0.0618"), Decimal("0.0618"), Decimal("0.0289")]
+        assert [message.conversation for message in verdict.messages] == [None, None, None]
+        assert verdict.conversations == ()
+        assert "Per-message pricing charges each delivered marketing template" in (
+            verdict.messages[0].reason
+        )
+
+    def test_utility_templates_and_free_form_messages_in_the_window_are_free(self) -> None:
+        verdict = priced(
+            customer("2025-08-04T09:00:00+00:00", ARGENTINA),
+            template("receipt", "2025-08-04T10:00:00+00:00", ARGENTINA, "utility"),
+            free_form("answer", "2025-08-04T10:05:00+00:00", ARGENTINA),
+            template("promo", "2025-08-04T11:00:00+00:00", ARGENTINA, "marketing"),
+            template("late receipt", "2025-08-05T10:00:00+00:00", ARGENTINA, "utility"),
+        )
+        assert charges(verdict) == [0, 0, Decimal("0.0618"), Decimal("0.0289")]
+        assert "inside an open customer service window is free" in verdict.messages[0].reason
+
+    def test_a_free_entry_point_window_makes_every_message_free_for_72_hours(self) -> None:
+        verdict = priced(
+            customer("2025-08-04T09:00:00+00:00", ARGENTINA, "click_to_whatsapp_ad"),
+            template("reply", "2025-08-04T10:00:00+00:00", ARGENTINA, "marketing"),
+            template("offer", "2025-08-06T10:00:00+00:00", ARGENTINA, "marketing"),
+            template("after", "2025-08-07T10:00:00+00:00", ARGENTINA, "marketing"),
+        )
+        assert charges(verdict) == [0, 0, Decimal("0.0618")]
+        assert [conversation.category for conversation in verdict.conversations] == [
+            "free_entry_point"
+        ]
+        assert verdict.messages[1].conversation is not None
+        assert verdict.messages[2].conversation is None
+
+    def test_a_market_missing_from_a_partial_card_is_unpriced(self) -> None:
+        verdict = priced(template("promo", "2025-08-04T10:00:00+00:00", BRAZIL, "marketing"))
+        assert charges(verdict) == [None]
+        assert verdict.total.amount is None
+
+
+class TestChargedServiceMessages:
+    """From 2026-10-01: service messages are charged at the utility rate, in the window too."""
+
+    def test_service_and_in_window_utility_messages_are_charged(self) -> None:
+        verdict = priced(
+            customer("2026-11-02T09:00:00+00:00", BRAZIL),
+            free_form("answer", "2026-11-02T09:05:00+00:00", BRAZIL),
+            template("receipt", "2026-11-02T09:10:00+00:00", BRAZIL, "utility"),
+        )
+        assert charges(verdict) == [Decimal("0.0068"), Decimal("0.0068")]
+        assert "charged as a service message" in verdict.messages[0].reason
+
+    def test_the_free_entry_point_window_stays_free(self) -> None:
+        verdict = priced(
+            customer("2026-11-02T09:00:00+00:00", BRAZIL, "facebook_page_cta"),
+            free_form("answer", "2026-11-02T09:05:00+00:00", BRAZIL),
+            free_form("more", "2026-11-02T09:10:00+00:00", BRAZIL),
+        )
+        assert charges(verdict) == [0, 0]
+
+    def test_the_reported_allowance_is_off_unless_the_timeline_turns_it_on(self) -> None:
+        events = [customer("2026-11-02T09:00:00+00:00", BRAZIL)] + [
+            free_form(f"m{index}", "2026-11-02T10:00:00+00:00", BRAZIL, business_number=number)
+            for index, number in enumerate(["+551130000001"] * 1001 + ["+551130000002"])
+        ]
+        assert charges(priced(*events))[:1] == [Decimal("0.0068")]
+        allowed = priced(*events, unconfirmed_free_service_messages=True)
+        assert charges(allowed) == [0] * 1000 + [Decimal("0.0068"), 0]
+        assert "Meta has not confirmed" in allowed.messages[0].reason
+
+
+class TestCutovers:
+    def test_per_message_pricing_starts_at_midnight_in_the_account_time_zone(self) -> None:
+        """The issue's case: 01:30 on 1 July in Kolkata is per-message; 23:30 on 30 June is not."""
+
+        def in_kolkata(at: str) -> Verdict:
+            return priced(template("m", at, ARGENTINA, "marketing"), time_zone="Asia/Kolkata")
+
+        after = in_kolkata("2025-07-01T01:30:00+05:30")
+        assert after.messages[0].conversation is None
+        assert charges(after) == [Decimal("0.0618")]
+        before = in_kolkata("2025-06-30T23:30:00+05:30")
+        assert before.messages[0].conversation is not None
+        assert before.conversations[0].category == "marketing"
+
+    def test_a_conversation_open_at_the_switch_keeps_its_messages(self) -> None:
+        verdict = priced(
+            template("opens", "2025-06-30T20:00:00+00:00", ARGENTINA, "utility"),
+            template("joins", "2025-07-01T10:00:00+00:00", ARGENTINA, "utility"),
+            template("charged", "2025-07-01T20:00:00+00:00", ARGENTINA, "utility"),
+        )
+        first, joins, charged = verdict.messages
+        assert first.conversation is not None
+        assert joins.conversation == first.conversation
+        assert joins.charge.amount == 0
+        assert "opened before per-message pricing" in joins.reason
+        assert charged.conversation is None
+        assert charged.charge.amount == Decimal("0.0289")
+
+    def test_service_conversations_are_free_from_november_2024(self) -> None:
+        def answer_on(day: str) -> Decimal | None:
+            verdict = priced(
+                *(
+                    customer(f"{day}T09:00:00+00:00", f"+5511977{index:06d}")
+                    for index in range(1001)
+                ),
+                *(
+                    free_form(f"m{index}", f"{day}T09:30:00+00:00", f"+5511977{index:06d}")
+                    for index in range(1001)
+                ),
+            )
+            return verdict.messages[-1].charge.amount
+
+        assert answer_on("2024-10-30") == Decimal("0.0300")
+        assert answer_on("2024-11-01") == 0
+
+
+class TestAuthenticationInternational:
+    ELIGIBLE: dict[str, Any] = {  # noqa: RUF012
+        "authentication_international": True,
+        "primary_business_location": "BR",
+    }
+
+    def code(self, at: str, number: str, **account: Any) -> Decimal | None:
+        verdict = priced(template("otp", at, number, "authentication"), **account)
+        return verdict.messages[0].charge.amount
+
+    def test_an_eligible_account_pays_the_international_rate_outside_its_country(self) -> None:
+        assert self.code("2024-10-07T10:00:00+00:00", INDIA, **self.ELIGIBLE) == Decimal("0.0280")
+        assert self.code("2024-10-07T10:00:00+00:00", INDIA) == Decimal("0.0014")
+
+    def test_a_market_without_an_international_rate_keeps_the_regular_one(self) -> None:
+        assert self.code("2024-10-07T10:00:00+00:00", MALAYSIA, **self.ELIGIBLE) == Decimal(
+            "0.0180"
+        )
+
+    def test_inside_the_business_country_the_regular_rate_applies(self) -> None:
+        account = {"authentication_international": True, "primary_business_location": "IN"}
+        assert self.code("2024-10-07T10:00:00+05:30", INDIA, **account) == Decimal("0.0014")
+
+    def test_the_rate_starts_on_its_own_day_per_market(self) -> None:
+        indonesia = "+6281234567890"
+        assert self.code("2024-06-03T10:00:00+00:00", indonesia, **self.ELIGIBLE) == Decimal(
+            "0.1360"
+        )
+        assert self.code("2024-06-03T10:00:00+00:00", INDIA, **self.ELIGIBLE) is None
+
+    def test_per_message_international_rates_and_unknown_ones(self) -> None:
+        assert self.code("2026-11-02T10:00:00+00:00", KAZAKHSTAN, **self.ELIGIBLE) == Decimal(
+            "0.1600"
+        )
+        assert self.code("2026-11-02T10:00:00+00:00", INDIA, **self.ELIGIBLE) is None
+
+    def test_eligibility_needs_a_primary_location(self) -> None:
+        with pytest.raises(ValueError, match="primary_business_location"):
+            priced(authentication_international=True)
+
+
+class TestVolumeTiers:
+    CARD = """\
+# Title: a test card
+# Pricing: per message
+# Currency: USD
+# Effective: 2026-10-01
+# Source: written for this test
+# Confidence: made up
+Market,Currency,Marketing,Utility,Authentication,Authentication-International,Service
+Rest of Africa,USD,0.0225,0.0040,0.0040,n/a,0.0040
+"""
+
+    def book(self, day: date, *tiers: tuple[int, str]) -> RateBook:
+        """The test card from ``day``, with tiers given as (first message, discount or '')."""
+        card = parse_rate_card(self.CARD.replace("2026-10-01", day.isoformat()))
+        table = tuple((first, Decimal(discount) if discount else None) for first, discount in tiers)
+        return RateBook(
+            [card], [VolumeTiers("USD", "Rest of Africa", Column.UTILITY, day, None, table)]
+        )
+
+    def utilities(self, count: int, day: str = "2026-11-02") -> list[dict[str, Any]]:
+        start = datetime.fromisoformat(f"{day}T00:00:00+00:00")
+        return [
+            template(f"u{index}", (start + timedelta(minutes=index)).isoformat(), KENYA, "utility")
+            for index in range(count)
+        ]
+
+    def test_each_tier_rate_applies_to_the_messages_within_it(self) -> None:
+        book = self.book(date(2026, 10, 1), (1, "0"), (3, "0.05"), (5, ""))
+        verdict = priced(*self.utilities(6), rate_book=book)
+        assert charges(verdict) == [
+            Decimal("0.0040"),
+            Decimal("0.0040"),
+            Decimal("0.003800"),
+            Decimal("0.003800"),
+            None,
+            None,
+        ]
+        assert "volume tier 5% below the list rate" in verdict.messages[2].reason
+
+    def test_tiers_count_per_calendar_month_in_the_account_zone(self) -> None:
+        book = self.book(date(2026, 10, 1), (1, "0"), (2, "0.10"))
+        verdict = priced(
+            template("a", "2026-10-31T20:00:00+00:00", KENYA, "utility"),  # 31 Oct in UTC-5
+            template("b", "2026-11-01T04:30:00+00:00", KENYA, "utility"),  # 31 Oct 23:30 there
+            template("c", "2026-11-01T05:30:00+00:00", KENYA, "utility"),  # 1 Nov 00:30 there
+            time_zone="America/Bogota",
+            rate_book=book,
+        )
+        assert charges(verdict) == [Decimal("0.0040"), Decimal("0.00360"), Decimal("0.0040")]
+
+    def test_only_charged_messages_count(self) -> None:
+        book = self.book(date(2025, 10, 1), (1, "0"), (2, "0.10"))
+        verdict = priced(
+            customer("2025-11-03T09:00:00+00:00", KENYA),
+            template("free", "2025-11-03T09:10:00+00:00", KENYA, "utility"),
+            template("first", "2025-11-04T10:00:00+00:00", KENYA, "utility"),
+            template("second", "2025-11-04T11:00:00+00:00", KENYA, "utility"),
+            rate_book=book,
+        )
+        assert charges(verdict) == [0, Decimal("0.0040"), Decimal("0.00360")]
+
+    def test_the_shipped_fragment_for_rest_of_africa(self) -> None:
+        (africa,) = [tiers for tiers in shipped_volume_tiers() if tiers.market == "Rest of Africa"]
+        assert africa.discount(100_000) == 0
+        assert africa.discount(100_001) == Decimal("0.05")
+        assert africa.discount(80_000_001) == Decimal("0.25")
+
+
+ZONES = [
+    "Asia/Kolkata",
+    "Pacific/Auckland",
+    "America/Los_Angeles",
+    "Pacific/Kiritimati",
+    "Pacific/Pago_Pago",
+    "UTC",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(ZONES),
+    st.datetimes(min_value=datetime(2024, 10, 29), max_value=datetime(2026, 10, 3)),
+)
+def test_the_period_depends_only_on_the_local_delivery_date(zone: str, moment: datetime) -> None:
+    """A marketing template to an 'Other' market number, around every cutover."""
+    at = moment.replace(tzinfo=ZoneInfo("UTC"))
+    verdict = priced(template("m", at.isoformat(), "+3545512345", "marketing"), time_zone=zone)
+    local_day = at.astimezone(ZoneInfo(zone)).date()
+    per_message = period_on(local_day).per_message
+    assert (verdict.messages[0].conversation is None) == per_message
+    assert per_message == (local_day >= date(2025, 7, 1))
+
+
+PER_MESSAGE_STARTS = [
+    datetime(2025, 8, 4, tzinfo=ZoneInfo("UTC")),
+    datetime(2026, 11, 2, tzinfo=ZoneInfo("UTC")),
+]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from(PER_MESSAGE_STARTS).flatmap(lambda start: timelines(start)),
+    st.randoms(use_true_random=False),
+)
+def test_per_message_verdicts_do_not_depend_on_input_order(
+    events: list[dict[str, Any]], shuffler: Any
+) -> None:
+    shuffled = list(events)
+    shuffler.shuffle(shuffled)
+    assert priced(*shuffled) == priced(*events)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(PER_MESSAGE_STARTS).flatmap(lambda start: timelines(start)))
+def test_per_message_pricing_opens_only_free_entry_point_windows(
+    events: list[dict[str, Any]],
+) -> None:
+    verdict = priced(*events)
+    assert {conversation.category for conversation in verdict.conversations} <= {"free_entry_point"}
+    for message in verdict.messages:
+        if message.conversation is not None:
+            assert message.charge.amount == 0
+    known = [message.charge.amount for message in verdict.messages]
+    assert verdict.total.priced_amount == sum((amount or 0 for amount in known), Decimal(0))
