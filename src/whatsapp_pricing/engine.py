@@ -439,7 +439,11 @@ class ConversationEngine:
         tiers = self._rates.tiers_for(self._currency, customer.market, COLUMN_OF[category], day)
         list_rate = charge["amount"]
         if tiers is None or list_rate is None:
-            return charge, f"{priced} (the list rate: volume tiers are not in the shipped data)"
+            return (
+                charge,
+                f"{priced} (the list rate; {customer.market}'s volume tiers are not in the "
+                "shipped data)",
+            )
         discount = tiers.discount(number)
         tier = f"message {number:,} of {day:%B %Y} for {customer.market} {category}"
         if discount is None:
