@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.helpers import customer, free_form, template, timeline
 from tests.test_engine_properties import timelines
@@ -69,3 +70,42 @@ def test_a_repeated_id_across_chunks_is_found(monkeypatch: pytest.MonkeyPatch) -
 def test_documents_of_the_wrong_shape(document: bytes, message: str) -> None:
     with pytest.raises(InvalidTimeline, match=message):
         read_timeline(document)
+
+
+@settings(max_examples=60, deadline=None)
+@given(timelines(), st.booleans(), st.sampled_from([None, 0, 2]), st.booleans())
+def test_any_layout_of_the_document_reads_the_same(
+    events: list[dict[str, Any]], events_first: bool, indent: int | None, sort_keys: bool
+) -> None:
+    account = {"time_zone": "Asia/Kolkata"}
+    document = (
+        {"events": events, "account": account}
+        if events_first
+        else {"account": account, "events": events}
+    )
+    text = json.dumps(document, indent=indent, sort_keys=sort_keys)
+    expected = read_timeline(json.dumps({"account": account, "events": events}).encode())
+    assert read_timeline(text.encode()) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"account": {"time_zone": "UTC"}, "events": [] } x',
+        '{"account": {"time_zone": "UTC"} "events": []}',
+        '{"account": {"time_zone": "UTC"}, "events": [{"type": "free_form"} {}]}',
+        '{"account": {"time_zone": "UTC"}, "events": [',
+        '{"events": [], "account": {"time_zone": "UTC"}',
+        '{"events": [], 1: 2}',
+        "",
+    ],
+)
+def test_malformed_json_is_reported_as_such(text: str) -> None:
+    with pytest.raises(InvalidTimeline, match=r"^the timeline is not valid JSON: "):
+        read_timeline(text.encode())
+
+
+def test_members_after_the_events_are_read() -> None:
+    text = '{"events": [], "account": {"time_zone": "UTC", "currency": "EUR"}}'
+    account, events = read_timeline(text.encode())
+    assert (account.currency, events) == ("EUR", [])

@@ -67,12 +67,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def _simulate(arguments: argparse.Namespace) -> None:
     source: str = arguments.timeline
-    data = sys.stdin.buffer.read() if source == "-" else _read_bytes(source)
     book = shipped_rate_book()
     if arguments.rate_card:
         book = book.with_cards(_read_rate_card(path) for path in arguments.rate_card)
     try:
-        account, events = read_timeline(data)
+        account, events = read_timeline(
+            sys.stdin.buffer.read() if source == "-" else _read_bytes(source)
+        )
     except InvalidTimeline as error:
         raise BadInput(str(error)) from None
     if arguments.table:

@@ -592,56 +592,47 @@ def engine_events(account: Account, events: Iterable[tuple[int, DomainEvent]]) -
     """Validated events, numbered by their input position, as the engine reads them, sorted.
 
     Refuses, naming the event and field, what the engine cannot price: a number that cannot be
-    a real one, or a date outside the periods it models.
+    a real one, or a date before the periods it models.
     """
+    checked: set[str] = set()
+    return in_time_order(account, [engine_event(order, event, checked) for order, event in events])
+
+
+def engine_event(order: int, event: DomainEvent, checked_numbers: set[str]) -> Event:
+    """One validated event as the engine reads it; ``checked_numbers`` skips repeat checks."""
+    if event.customer not in checked_numbers:
+        if not is_phone_number(event.customer):
+            raise ValueError(
+                f"events[{order}].customer: {event.customer} is not a possible phone number"
+            )
+        checked_numbers.add(event.customer)
+    at = event.at.timestamp()
+    if isinstance(event, CustomerMessage):
+        kind, entry_point = Kind.CUSTOMER_MESSAGE, event.entry_point
+        return Event(at, order, kind, event.customer, entry_point=entry_point)
+    business_number = event.business_number or ""
+    if isinstance(event, TemplateMessage):
+        category = event.category.value
+        return Event(
+            at, order, Kind.TEMPLATE, event.customer, event.id, category, None, business_number
+        )
+    return Event(at, order, Kind.FREE_FORM, event.customer, event.id, None, None, business_number)
+
+
+def in_time_order(account: Account, events: list[Event]) -> list[Event]:
+    """Sorts events by time, refusing any before the first period this engine models."""
     zone = ZoneInfo(account.time_zone)
     first = first_instant(zone)
-    checked: set[str] = set()
-    converted = []
-    for order, event in events:
-        at = event.at.timestamp()
-        if at < first:
+    for event in events:
+        if event.at < first:
             try:
-                period_on(event.at.astimezone(zone).date())
+                period_on(datetime.fromtimestamp(event.at, zone).date())
             except UnsupportedPeriod as error:
-                raise UnsupportedPeriod(f"events[{order}].at: {error}") from None
-        if event.customer not in checked:
-            if not is_phone_number(event.customer):
-                raise ValueError(
-                    f"events[{order}].customer: {event.customer} is not a possible phone number"
-                )
-            checked.add(event.customer)
-        if isinstance(event, CustomerMessage):
-            kind, category, entry_point = Kind.CUSTOMER_MESSAGE, None, event.entry_point
-            converted.append(Event(at, order, kind, event.customer, "", category, entry_point))
-        elif isinstance(event, TemplateMessage):
-            category = event.category.value
-            converted.append(
-                Event(
-                    at,
-                    order,
-                    Kind.TEMPLATE,
-                    event.customer,
-                    event.id,
-                    category,
-                    business_number=event.business_number or "",
-                )
-            )
-        else:
-            converted.append(
-                Event(
-                    at,
-                    order,
-                    Kind.FREE_FORM,
-                    event.customer,
-                    event.id,
-                    business_number=event.business_number or "",
-                )
-            )
+                raise UnsupportedPeriod(f"events[{event.order}].at: {error}") from None
     # A stable sort on the time alone keeps same-instant events in input order, and sorting
     # plain floats is several times faster than comparing whole tuples.
-    converted.sort(key=itemgetter(0))
-    return converted
+    events.sort(key=itemgetter(0))
+    return events
 
 
 def run(engine: ConversationEngine, events: Iterable[Event]) -> Iterator[dict[str, Any]]:

@@ -9,8 +9,10 @@ The JSON it writes is byte for byte what ``simulate(...).model_dump_json()`` giv
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -20,7 +22,8 @@ from whatsapp_pricing.domain import Account, Event, Timeline, check_unique_ids
 from whatsapp_pricing.engine import (
     ConversationEngine,
     conversation_fields,
-    engine_events,
+    engine_event,
+    in_time_order,
     run,
     total_of,
 )
@@ -28,6 +31,8 @@ from whatsapp_pricing.engine import Event as EngineEvent
 from whatsapp_pricing.rate_cards import RateBook
 
 CHUNK = 10_000
+DECODER = json.JSONDecoder()
+WHITESPACE = re.compile(r"[ \t\n\r]*")
 EVENTS = TypeAdapter(list[Event])
 JSON = TypeAdapter(Any)
 EVENT_TYPES = ("customer_message", "free_form", "template")
@@ -37,43 +42,133 @@ class InvalidTimeline(ValueError):
     """A timeline that cannot be priced; the message is one line naming the event and field."""
 
 
-def read_timeline(data: bytes) -> tuple[Account, list[EngineEvent]]:
-    """Validates a timeline document and returns its account and its events in time order."""
+def read_timeline(data: bytes | str) -> tuple[Account, list[EngineEvent]]:
+    """Validates a timeline document and returns its account and its events in time order.
+
+    The events array is decoded one event at a time and validated a chunk at a time, so only
+    the engine's compact form of each event stays in memory, never the whole parsed document.
+    """
     try:
-        document = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        members, events = _decode_top_level(text)
+        converted = _convert(events)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InvalidTimeline(f"the timeline is not valid JSON: {error}") from None
-    if not isinstance(document, dict) or not isinstance(document.get("events"), list):
-        return _read_in_one_go(document)
-    raw_events = document["events"]
-    account = _read_in_one_go({**document, "events": []})[0]
-    seen_ids: dict[str, int] = {}
-    validated: list[tuple[int, Event]] = []
-    for start in range(0, len(raw_events), CHUNK):
-        chunk = raw_events[start : start + CHUNK]
-        try:
-            events = EVENTS.validate_python(chunk)
-        except ValidationError as error:
-            raise InvalidTimeline(describe(error.errors(), offset=start)) from None
-        numbered = list(enumerate(events, start))
-        try:
-            check_unique_ids(numbered, seen_ids)
-        except ValueError as error:
-            raise InvalidTimeline(str(error)) from None
-        validated.extend(numbered)
-        raw_events[start : start + CHUNK] = [None] * len(chunk)  # let the parsed dicts go
+    account = _read_header(members if events is None else {**members, "events": []})
     try:
-        return account, engine_events(account, validated)
+        return account, in_time_order(account, converted)
     except ValueError as error:
         raise InvalidTimeline(str(error)) from None
 
 
-def _read_in_one_go(document: Any) -> tuple[Account, list[EngineEvent]]:
+def _convert(events: Iterator[Any] | None) -> list[EngineEvent]:
+    """Validates events a chunk at a time and keeps only the engine's form of each."""
+    converted: list[EngineEvent] = []
+    if events is None:
+        return converted
+    seen_ids: dict[str, int] = {}
+    checked_numbers: set[str] = set()
+    while chunk := list(itertools.islice(events, CHUNK)):
+        start = len(converted)
+        try:
+            numbered = list(enumerate(EVENTS.validate_python(chunk), start))
+            check_unique_ids(numbered, seen_ids)
+            converted.extend(
+                engine_event(order, event, checked_numbers) for order, event in numbered
+            )
+        except ValidationError as error:
+            raise InvalidTimeline(describe(error.errors(), offset=start)) from None
+        except ValueError as error:
+            raise InvalidTimeline(str(error)) from None
+    return converted
+
+
+def _read_header(header: Any) -> Account:
+    """Validates everything but the events, with the same model (and messages) as a timeline."""
     try:
-        timeline = Timeline.model_validate(document)
+        return Timeline.model_validate(header).account
     except ValidationError as error:
         raise InvalidTimeline(describe(error.errors())) from None
-    return timeline.account, []
+
+
+def _decode_top_level(text: str) -> tuple[Any, Iterator[Any] | None]:
+    """The document's members other than an ``events`` array, and an iterator over that array.
+
+    The iterator must be used up before the members are complete: it decodes the rest of the
+    document as it goes.
+    """
+    position = _skip_space(text, 0)
+    if not text.startswith("{", position):
+        document, end = DECODER.raw_decode(text, position)
+        _expect_end(text, end)
+        return document, None
+    members: dict[str, Any] = {}
+    events: Iterator[Any] | None = None
+    position = _skip_space(text, position + 1)
+    if text.startswith("}", position):
+        _expect_end(text, position + 1)
+        return members, None
+    while True:
+        key, position = _key(text, position)
+        if key == "events" and text.startswith("[", position):
+            events = _array_items(text, position, members)
+            return members, events
+        members[key], position = DECODER.raw_decode(text, position)
+        position = _skip_space(text, position)
+        if text.startswith("}", position):
+            _expect_end(text, position + 1)
+            return members, None
+        position = _expect(text, position, ",")
+
+
+def _key(text: str, position: int) -> tuple[str, int]:
+    """A member's name and the position of its value."""
+    key, position = DECODER.raw_decode(text, position)
+    if not isinstance(key, str):
+        raise json.JSONDecodeError("Expecting property name", text, position)
+    return key, _expect(text, position, ":")
+
+
+def _array_items(text: str, position: int, members: dict[str, Any]) -> Iterator[Any]:
+    """Yields the items of the array at ``position``, then decodes the members after it."""
+    position = _skip_space(text, position + 1)
+    if text.startswith("]", position):
+        position += 1
+    else:
+        while True:
+            item, position = DECODER.raw_decode(text, position)
+            yield item
+            position = _skip_space(text, position)
+            if text.startswith("]", position):
+                position += 1
+                break
+            position = _expect(text, position, ",")
+    position = _skip_space(text, position)
+    while text.startswith(",", position):
+        key, position = _key(text, _skip_space(text, position + 1))
+        members[key], position = DECODER.raw_decode(text, position)
+        position = _skip_space(text, position)
+    if not text.startswith("}", position):
+        raise json.JSONDecodeError("Expecting ',' delimiter", text, position)
+    _expect_end(text, position + 1)
+
+
+def _skip_space(text: str, position: int) -> int:
+    match = WHITESPACE.match(text, position)
+    return match.end() if match else position
+
+
+def _expect(text: str, position: int, character: str) -> int:
+    position = _skip_space(text, position)
+    if not text.startswith(character, position):
+        raise json.JSONDecodeError(f"Expecting '{character}' delimiter", text, position)
+    return _skip_space(text, position + 1)
+
+
+def _expect_end(text: str, position: int) -> None:
+    position = _skip_space(text, position)
+    if position != len(text):
+        raise json.JSONDecodeError("Extra data", text, position)
 
 
 def write_verdict(
