@@ -19,10 +19,10 @@ def test_every_page_is_built(built_site: Path) -> None:
     assert missing == []
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(DOCS)))
-def test_no_fence_rendered_as_text(built_site: Path, page: Path) -> None:
+@pytest.mark.parametrize("source", PAGES, ids=lambda source: str(source.relative_to(DOCS)))
+def test_no_fence_rendered_as_text(built_site: Path, source: Path) -> None:
     """A fence header Material does not understand becomes a paragraph, and strict stays quiet."""
-    html = (built_site / page_url_path(page).lstrip("/") / "index.html").read_text("utf-8")
+    html = (built_site / page_url_path(source).lstrip("/") / "index.html").read_text("utf-8")
     assert re.findall(r"<p>[^<]*(?:```|~~~)", html) == []
 
 
