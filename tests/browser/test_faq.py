@@ -1,0 +1,87 @@
+"""What readers and support staff do in a real browser: search, follow links, copy links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import BrowserContext, Page
+
+from tests.conftest import DOCS, page_url_path
+
+PAGES = sorted(DOCS.rglob("*.md"))
+
+SEARCHES = {
+    "free tier": "/faq/pricing/#free-tier",
+    "green checkmark": "/faq/account-types/#green-checkmark",
+    "on-premises": "/faq/cloud-vs-on-premises/#comparison",
+    "72 hours": "/faq/opening-conversations/#free-entry-point",
+    "utility template": "/faq/pricing/#utility-in-service-window",
+}
+
+
+def first_question_found(page: Page, site: str, query: str) -> str:
+    page.goto(site + "/", wait_until="networkidle")
+    page.click("input.md-search__input")
+    page.keyboard.type(query)
+    page.wait_for_function(
+        "() => /matching/.test(document.querySelector('.md-search-result__meta').textContent)"
+    )
+    links = page.eval_on_selector_all(
+        ".md-search-result__item a.md-search-result__link", "links => links.map(a => a.href)"
+    )
+    first = next(link for link in links if "#" in link)
+    address, anchor = first.split("#")
+    return address.removeprefix(site).split("?")[0] + "#" + anchor
+
+
+@pytest.mark.parametrize(("query", "question"), SEARCHES.items())
+def test_search_puts_the_right_question_first(
+    page: Page, site_server: str, query: str, question: str
+) -> None:
+    assert first_question_found(page, site_server, query) == question
+
+
+def test_a_deep_link_lands_on_its_question(page: Page, site_server: str) -> None:
+    page.goto(site_server + "/faq/pricing/#free-tier", wait_until="networkidle")
+    top = page.eval_on_selector("#free-tier", "heading => heading.getBoundingClientRect().top")
+    assert 0 <= top < 200
+    assert page.evaluate("window.scrollY") > 0
+
+
+def test_the_copy_link_button_copies_the_question_address(
+    context: BrowserContext, page: Page, site_server: str
+) -> None:
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site_server)
+    page.goto(site_server + "/faq/categories/", wait_until="networkidle")
+    page.click("#mixed-content .copy-link")
+    page.wait_for_function(
+        "() => document.querySelector('#mixed-content .copy-link').textContent === 'Link copied'"
+    )
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == site_server + "/faq/categories/#mixed-content"
+
+
+def test_the_copy_link_button_survives_instant_navigation(page: Page, site_server: str) -> None:
+    page.goto(site_server + "/", wait_until="networkidle")
+    page.click("a[href$='faq/pricing/#charged-twice']")
+    page.wait_for_url("**/faq/pricing/#charged-twice")
+    page.wait_for_selector("#charged-twice .copy-link")
+
+
+@pytest.mark.parametrize("source", PAGES, ids=lambda source: str(source.relative_to(DOCS)))
+def test_no_accessibility_violations(page: Page, site_server: str, source: Path) -> None:
+    page.goto(site_server + page_url_path(source), wait_until="networkidle")
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+@pytest.mark.parametrize("source", PAGES, ids=lambda source: str(source.relative_to(DOCS)))
+def test_a_phone_never_scrolls_sideways(page: Page, site_server: str, source: Path) -> None:
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(site_server + page_url_path(source), wait_until="networkidle")
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
