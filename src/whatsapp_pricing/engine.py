@@ -119,6 +119,15 @@ class _Conversation:
     ref: dict[str, str]
 
 
+@dataclass(slots=True)
+class ServiceWindow:
+    """A customer service window: opened by a customer's message, extended by each later one."""
+
+    customer: str
+    opens: float
+    closes: float
+
+
 @dataclass(slots=True, eq=False)
 class _Customer:
     country: str | None
@@ -137,6 +146,8 @@ class _Customer:
     """The earliest end among the open conversations, so most events skip the expiry check."""
     market_day: date | None = None
     market: str = ""
+    window: ServiceWindow | None = None
+    """The customer's latest service window, when the engine records them."""
 
     def idle_at(self) -> float:
         """When nothing will be open any more for this customer."""
@@ -181,8 +192,10 @@ class ConversationEngine:
         account: Account,
         rate_book: RateBook | None = None,
         markets: MarketTable | None = None,
+        record_windows: bool = False,
     ) -> None:
         self._account = account
+        self._windows: list[ServiceWindow] | None = [] if record_windows else None
         self._calendar = LocalCalendar(ZoneInfo(account.time_zone))
         self._currency = currency = account.currency
         self._rates = rate_book or shipped_rate_book()
@@ -213,6 +226,8 @@ class ConversationEngine:
         if event.kind == Kind.CUSTOMER_MESSAGE:
             # The customer writes: the service window (and any entry point offer) restarts.
             verdict = None
+            if self._windows is not None:
+                self._record_window(customer, event)
             customer.window_until = event.at + SERVICE_WINDOW_LENGTH
             customer.latest = max(customer.latest, customer.window_until)
             if event.entry_point is not None:
@@ -228,6 +243,21 @@ class ConversationEngine:
             customer.idle_bucket = idle_bucket
             self._idle.setdefault(idle_bucket, []).append(event.customer)
         return verdict
+
+    def _record_window(self, customer: _Customer, event: Event) -> None:
+        if customer.window is not None and event.at < customer.window_until:
+            customer.window.closes = event.at + SERVICE_WINDOW_LENGTH
+            return
+        customer.window = ServiceWindow(event.customer, event.at, event.at + SERVICE_WINDOW_LENGTH)
+        assert self._windows is not None
+        self._windows.append(customer.window)
+
+    @property
+    def service_windows(self) -> list[ServiceWindow]:
+        """The customer service windows so far, when the engine was asked to record them."""
+        if self._windows is None:
+            raise ValueError("create the engine with record_windows=True to see its windows")
+        return self._windows
 
     def closed(self) -> list[_Conversation]:
         """Conversations that ended since the last call, ready to be reported."""

@@ -1,0 +1,1 @@
+"""Markdown extensions for the documentation site (usable by MkDocs and by Zensical)."""
