@@ -55,6 +55,17 @@ class MarketTable:
         """The market of an E.164 number on a day."""
         return self.market_of_country(country_of(number), day)
 
+    def markets(self, day: date) -> list[str]:
+        """The markets with listed countries on a day, in alphabetical order."""
+        return sorted(
+            {
+                membership.market
+                for memberships in self._by_country.values()
+                for membership in memberships
+                if membership.covers(day)
+            }
+        )
+
     def countries(self, market: str, day: date) -> list[str]:
         """The countries listed under a market on a day (Other also takes every unlisted one)."""
         return sorted(

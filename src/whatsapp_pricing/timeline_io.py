@@ -223,6 +223,8 @@ def _describe_one(problem: ErrorDetails, offset: int) -> str:
         location = ("events", location[0] + offset, *location[1:])
     where = _location(location)
     kind = problem["type"]
+    if kind == "json_invalid":
+        return f"the timeline is not valid JSON: {problem['ctx']['error']}"
     if kind == "extra_forbidden":
         return f"{where}: unknown field"
     if kind == "missing":

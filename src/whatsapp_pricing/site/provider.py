@@ -30,9 +30,9 @@ class ProviderExtension(Extension):
         self.config = {"name": ["Your Solution Provider", "the solution provider's name"]}
         super().__init__(**kwargs)
 
-    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Markdown's API)
+    def extendMarkdown(self, md: Markdown) -> None:
         md.preprocessors.register(_ProviderName(md, self.getConfig("name")), "provider", 40)
 
 
-def makeExtension(**kwargs: Any) -> ProviderExtension:  # noqa: N802 (Markdown's API)
+def makeExtension(**kwargs: Any) -> ProviderExtension:
     return ProviderExtension(**kwargs)

@@ -119,21 +119,21 @@ def _svg(
     span = max(last - first, 3600.0)
 
     def x(moment: float) -> float:
-        return round(LABELS + (moment - first) / span * (WIDTH - LABELS - 20), 1)
+        return round(LABELS + (moment - first) / span * (WIDTH - LABELS - 45), 1)
 
     rows = ["Customer", "Business", *(lane.label for lane in lanes)]
     height = ROW * (len(rows) + 1)
     parts = [_ticks(first, last, zone, x, height)]
     for index, label in enumerate(rows):
-        parts.append(
-            f'<text class="wp-label" x="4" y="{ROW * index + 20}">{escape(label)}</text>'
-        )
+        parts.append(f'<text class="wp-label" x="4" y="{ROW * index + 20}">{escape(label)}</text>')
     for event in timeline.events:
         if isinstance(event, CustomerMessage):
             cx = x(event.at.timestamp())
             kind = "entry point" if event.entry_point else "message"
-            parts.append(f'<circle class="wp-customer" cx="{cx}" cy="15" r="5"><title>'
-                         f"Customer {kind}, {_when(event.at.timestamp(), zone)}</title></circle>")
+            parts.append(
+                f'<circle class="wp-customer" cx="{cx}" cy="15" r="5"><title>'
+                f"Customer {kind}, {_when(event.at.timestamp(), zone)}</title></circle>"
+            )
     delivered = {message["id"]: message for message in messages}
     for event in timeline.events:
         if isinstance(event, CustomerMessage):
