@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import gzip
-import shutil
 import statistics
 import subprocess
 import sys
@@ -17,17 +16,11 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from tests.browser.chromium import LAUNCH_ARGUMENTS, find_chromium
+
 ROOT = Path(__file__).parents[1]
 RUNS = 3
 PAGE_BUDGET_KB = 120
-CHROMIUM_ARGUMENTS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def build_seconds(site_dir: str) -> float:
@@ -57,7 +50,7 @@ def first_load_kb(site: Path) -> dict[str, float]:
         base = f"http://127.0.0.1:{server.server_address[1]}"
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path=shutil.which("chromium"), args=CHROMIUM_ARGUMENTS
+                executable_path=find_chromium(), args=LAUNCH_ARGUMENTS
             )
             for page_dir in sorted((site / "faq").iterdir()):
                 page = browser.new_page()
@@ -88,7 +81,7 @@ def run() -> None:
             f"site: strict build, median of {RUNS}: {statistics.median(timings):.2f} s "
             f"(min {min(timings):.2f} s, max {max(timings):.2f} s; budget 5 s)"
         )
-        if shutil.which("chromium") is None:
+        if find_chromium() is None:
             print("site: page weights skipped: no Chromium (apt-get install chromium)")
             return
         for name, kilobytes in first_load_kb(Path(site_dir)).items():

@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 from typing import Any
 
 import pytest
 
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-HOW_TO_GET_ONE = (
-    "No Chromium found for the browser tests. Install the system's (on Debian or Ubuntu: "
-    "`sudo apt-get install chromium`) or point CHROMIUM_PATH at one."
-)
-
-
-def find_chromium() -> str | None:
-    configured = os.environ.get("CHROMIUM_PATH")
-    if configured:
-        return configured if os.access(configured, os.X_OK) else None
-    return next(filter(None, map(shutil.which, CHROMIUM_NAMES)), None)
+from tests.browser.chromium import HOW_TO_GET_ONE, LAUNCH_ARGUMENTS, find_chromium
 
 
 @pytest.fixture(scope="session")
@@ -29,16 +17,4 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
         if os.environ.get("CI") == "true":
             pytest.fail(HOW_TO_GET_ONE)
         pytest.skip(HOW_TO_GET_ONE)
-    return {
-        **browser_type_launch_args,
-        "executable_path": executable,
-        # Without these, Chromium phones home at start-up, and this machine refuses the calls.
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ],
-    }
+    return {**browser_type_launch_args, "executable_path": executable, "args": LAUNCH_ARGUMENTS}
