@@ -35,6 +35,7 @@ from whatsapp_pricing.domain import Event as DomainEvent
 from whatsapp_pricing.markets import MarketTable, country_of, is_phone_number, meta_markets
 from whatsapp_pricing.periods import (
     PER_MESSAGE_PRICING_STARTS,
+    PERIODS,
     Period,
     UnsupportedPeriod,
     first_instant,
@@ -202,7 +203,9 @@ class ConversationEngine:
         self._markets = markets or meta_markets()
         self._customers: dict[str, _Customer] = {}
         self._idle: dict[int, list[str]] = {}
-        self._swept_bucket = -1
+        self._next_sweep = -math.inf
+        self._period_day = date.min
+        self._period = PERIODS[0]
         self._closed: list[_Conversation] = []
         self._opened = 0
         self._free_service_used: dict[tuple[int, int], int] = {}
@@ -214,9 +217,8 @@ class ConversationEngine:
 
     def process(self, event: Event) -> dict[str, Any] | None:
         """Applies one event; returns the verdict if it is a business message."""
-        bucket = int(event.at // HOUR)
-        if bucket > self._swept_bucket + 1:
-            self._sweep(event.at, bucket)
+        if event.at >= self._next_sweep:
+            self._sweep(event.at)
         customer = self._customers.get(event.customer)
         if customer is None:
             customer = _Customer(country_of(event.customer))
@@ -289,7 +291,9 @@ class ConversationEngine:
         elif event.at < customer.offer_until:
             status, conversation, charge, reason = self._open_free_entry_point(customer, event)
         else:
-            period = period_on(day)
+            if day != self._period_day:
+                self._period_day, self._period = day, period_on(day)
+            period = self._period
             if period.per_message:
                 outcome = self._send_per_message(customer, event, day, period)
             elif event.category is not None:
@@ -602,15 +606,16 @@ class ConversationEngine:
         customer.open.clear()
         customer.next_expiry = math.inf
 
-    def _sweep(self, now: float, bucket: int) -> None:
+    def _sweep(self, now: float) -> None:
         """Forgets customers whose timers have all run out before the hour of ``now``."""
+        bucket = int(now // HOUR)
         for hour in sorted(hour for hour in self._idle if hour < bucket):
             for number in self._idle.pop(hour):
                 customer = self._customers.get(number)
                 if customer is not None and customer.latest <= now:
                     self._close_all(customer)
                     del self._customers[number]
-        self._swept_bucket = bucket - 1
+        self._next_sweep = (bucket + 1) * HOUR
 
 
 def events_of(timeline: Timeline) -> list[Event]:
