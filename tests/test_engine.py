@@ -21,6 +21,8 @@ from tests.helpers import (
     timeline,
 )
 from whatsapp_pricing import MessageStatus, UnsupportedPeriod, simulate
+from whatsapp_pricing.engine import ConversationEngine, events_of
+from whatsapp_pricing.engine import run as run_engine
 
 
 def test_v1_a_template_opens_its_own_category_unless_one_is_open() -> None:
@@ -373,3 +375,16 @@ class TestPeriods:
         with pytest.raises(UnsupportedPeriod, match=r"events\[0\]\.at: 2023-05-31 .*two"):
             in_kolkata("2023-05-31T18:29:00+00:00")
         assert in_kolkata("2023-05-31T18:30:00+00:00").messages[0].market == "India"
+
+
+def test_the_engine_forgets_customers_once_nothing_is_open() -> None:
+    """Memory grows with the customers in play at one moment, not with the timeline."""
+    events = [customer(0, f"+5511966{index:06d}") for index in range(100)]
+    events += [template("later", 72, "utility")]
+    timeline_ = timeline(*events)
+    engine = ConversationEngine(timeline_.account)
+    ordered = events_of(timeline_)
+    list(run_engine(engine, ordered[:100]))
+    assert engine.customers_in_play == 100
+    list(run_engine(engine, ordered[100:]))
+    assert engine.customers_in_play == 1

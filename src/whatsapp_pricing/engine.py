@@ -150,15 +150,6 @@ class _Customer:
     window: ServiceWindow | None = None
     """The customer's latest service window, when the engine records them."""
 
-    def idle_at(self) -> float:
-        """When nothing will be open any more for this customer."""
-        latest = max(self.window_until, self.offer_until)
-        if self.free_entry_point is not None:
-            latest = max(latest, self.free_entry_point.expires)
-        for conversation in self.open.values():
-            latest = max(latest, conversation.expires)
-        return latest
-
 
 class LocalCalendar:
     """Days and months in the account's time zone, fast for times that arrive in order."""
