@@ -82,7 +82,8 @@ def render(source: str) -> str:
     figure_id = "timeline-" + hashlib.sha1(source.encode()).hexdigest()[:8]
     svg = _svg(figure_id, timeline, lanes, messages, zone)
     table = _table(timeline, messages, zone)
-    return f'<figure class="wp-timeline" id="{figure_id}">{svg}{table}</figure>'
+    picture = f'<div class="wp-timeline-picture">{svg}</div>'
+    return f'<figure class="wp-timeline" id="{figure_id}">{picture}{table}</figure>'
 
 
 def _parse(source: str) -> Timeline:
