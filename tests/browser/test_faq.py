@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,13 @@ def first_question_found(page: Page, site: str, query: str) -> str:
     page.goto(site + "/", wait_until="networkidle")
     page.click("input.md-search__input")
     page.keyboard.type(query)
+    # Results arrive as the query is typed; wait for those of the whole query (its longest word
+    # is then highlighted in the result links), not of its first letters.
+    longest = max(re.split(r"[\s-]+", query), key=len)
     page.wait_for_function(
-        "() => /matching/.test(document.querySelector('.md-search-result__meta').textContent)"
+        """longest => [...document.querySelectorAll('.md-search-result__item a')].some(
+            link => new URL(link.href).searchParams.get('h')?.split(' ').includes(longest))""",
+        arg=longest,
     )
     links = page.eval_on_selector_all(
         ".md-search-result__item a.md-search-result__link", "links => links.map(a => a.href)"
