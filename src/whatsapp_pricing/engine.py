@@ -346,8 +346,9 @@ class ConversationEngine:
                 DELIVERED,
                 conversation.ref,
                 self._free,
-                f"{category.capitalize()} conversation {conversation.id} was already open with "
-                "this customer, so this template joins it at no extra charge.",
+                f"Under conversation-based pricing, {category} conversation {conversation.id} "
+                "was already open with this customer, so this template joins it at no extra "
+                "charge.",
             )
         charge, priced = self._price(customer, category, day)
         conversation = self._open(customer, event, category, charge, CONVERSATION_LENGTH)
@@ -355,8 +356,9 @@ class ConversationEngine:
             DELIVERED,
             conversation.ref,
             charge,
-            f"No {category} conversation was open with this customer, so this {category} "
-            f"template opens {category} conversation {conversation.id} for 24 hours, {priced}.",
+            f"Under conversation-based pricing, no {category} conversation was open with this "
+            f"customer, so this {category} template opens {category} conversation "
+            f"{conversation.id} for 24 hours, {priced}.",
         )
 
     def _send_free_form(
@@ -368,8 +370,9 @@ class ConversationEngine:
                 DELIVERED,
                 conversation.ref,
                 self._free,
-                f"{conversation.category.capitalize()} conversation {conversation.id} was open, "
-                "so this free-form message joins it at no extra charge.",
+                f"Under conversation-based pricing, {conversation.category} conversation "
+                f"{conversation.id} was open, so this free-form message joins it at no extra "
+                "charge.",
             )
         charge, priced = self._price_service(customer, day, period)
         conversation = self._open(customer, event, SERVICE, charge, CONVERSATION_LENGTH)
@@ -377,8 +380,9 @@ class ConversationEngine:
             DELIVERED,
             conversation.ref,
             charge,
-            "No conversation was open and the customer service window was, so this free-form "
-            f"message opens service conversation {conversation.id} for 24 hours, {priced}.",
+            "Under conversation-based pricing, no conversation was open and the customer service "
+            "window was, so this free-form message opens service conversation "
+            f"{conversation.id} for 24 hours, {priced}.",
         )
 
     def _send_per_message(
