@@ -1,0 +1,224 @@
+"""Reconciling a webhook log: each message counted once, compared field by field, nothing lost."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from whatsapp_pricing.domain import Account
+from whatsapp_pricing.reconcile import reconcile
+from whatsapp_pricing.webhooks import read_log
+
+KENYA = "254751578687"
+UTC_ACCOUNT = Account(time_zone="UTC")
+
+
+def notification(value: dict[str, Any]) -> str:
+    return json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {"id": "358127370715582", "changes": [{"field": "messages", "value": value}]}
+            ],
+        }
+    )
+
+
+def inbound(at: int, referral: bool = False) -> str:
+    message: dict[str, Any] = {"from": KENYA, "id": f"in{at}", "timestamp": str(at), "type": "text"}
+    if referral:
+        message["referral"] = {"source_type": "ad", "source_id": "1"}
+    return notification({"messaging_product": "whatsapp", "messages": [message]})
+
+
+def status(message: str, kind: str, at: int, **extra: Any) -> str:
+    body = {"id": message, "status": kind, "timestamp": str(at), "recipient_id": KENYA, **extra}
+    return notification({"messaging_product": "whatsapp", "statuses": [body]})
+
+
+def cbp(category: str, conversation: str, expires: int | None = None) -> dict[str, Any]:
+    billable = category != "referral_conversion"
+    origin: dict[str, Any] = {"id": conversation, "origin": {"type": category}}
+    if expires is not None:
+        origin["expiration_timestamp"] = str(expires)
+    return {
+        "conversation": origin,
+        "pricing": {"billable": billable, "pricing_model": "CBP", "category": category},
+    }
+
+
+def pmp(category: str, kind: str) -> dict[str, Any]:
+    return {
+        "pricing": {
+            "billable": kind == "regular",
+            "pricing_model": "PMP",
+            "type": kind,
+            "category": category,
+        }
+    }
+
+
+# 2024-07-05 11:42:28 UTC, as in a real capture: a reply opening a service conversation.
+T = 1720179748
+SERVICE_REPLY = [
+    inbound(T - 600),
+    status("wamid.1", "sent", T, **cbp("service", "conv1", expires=T + 32 + 86400)),
+    status("wamid.1", "delivered", T + 1, **cbp("service", "conv1")),
+    status("wamid.1", "read", T + 5, **cbp("service", "conv1")),
+    status("wamid.2", "sent", T + 60, **cbp("service", "conv1")),
+    status("wamid.2", "delivered", T + 61, **cbp("service", "conv1")),
+]
+
+
+def findings_of(lines: list[str]) -> dict[str, tuple[str, str]]:
+    result = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT)
+    return {finding.message: (finding.outcome, finding.detail) for finding in result.findings}
+
+
+def test_a_service_conversation_agrees_with_the_rules() -> None:
+    result = reconcile(read_log("\n".join(SERVICE_REPLY)), UTC_ACCOUNT)
+    assert [finding.outcome for finding in result.findings] == ["agrees", "agrees"]
+    assert result.clean
+
+
+def test_a_json_array_log_reads_the_same() -> None:
+    array = "[" + ",".join(SERVICE_REPLY) + "]"
+    assert findings_of(SERVICE_REPLY) == {
+        finding.message: (finding.outcome, finding.detail)
+        for finding in reconcile(read_log(array), UTC_ACCOUNT).findings
+    }
+
+
+def test_a_free_entry_point_from_an_ad() -> None:
+    lines = [
+        inbound(T, referral=True),
+        status("wamid.9", "delivered", T + 3600, **cbp("referral_conversion", "fep1")),
+    ]
+    assert findings_of(lines)["wamid.9"][0] == "agrees"
+
+
+def test_a_disagreement_says_which_field_and_why() -> None:
+    # August 2025: a utility template inside the service window is free, Meta says regular.
+    at = 1754301600
+    lines = [inbound(at), status("wamid.5", "delivered", at + 60, **pmp("utility", "regular"))]
+    outcome, detail = findings_of(lines)["wamid.5"]
+    assert outcome == "disagrees"
+    assert "type: Meta says 'regular', the rules say 'free_customer_service'" in detail
+
+
+def test_per_message_statuses_without_conversation_agree() -> None:
+    at = 1754301600
+    lines = [
+        inbound(at),
+        status("wamid.6", "delivered", at + 60, **pmp("service", "free_customer_service")),
+        status("wamid.7", "read", at + 7200, **pmp("marketing", "regular")),
+    ]
+    assert {outcome for outcome, _ in findings_of(lines).values()} == {"agrees"}
+
+
+def test_failed_and_undelivered_messages_are_reported_not_dropped() -> None:
+    lines = [
+        status("wamid.f", "failed", T, errors=[{"code": 131047}]),
+        status("wamid.u", "sent", T, **cbp("marketing", "conv9")),
+    ]
+    findings = findings_of(lines)
+    assert findings["wamid.f"][0] == "failed"
+    assert findings["wamid.u"][0] == "undelivered"
+
+
+def test_broken_and_irrelevant_lines_are_listed_with_why() -> None:
+    lines = [
+        *SERVICE_REPLY,
+        "{not json",
+        json.dumps(
+            {
+                "object": "whatsapp_business_account",
+                "entry": [{"changes": [{"field": "account_update", "value": {"event": "X"}}]}],
+            }
+        ),
+        json.dumps({"hello": "world"}),
+    ]
+    result = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT)
+    assert [(skip.line, skip.bad) for skip in result.skipped] == [(7, True), (8, False), (9, True)]
+    assert not result.clean
+
+
+def test_both_spellings_of_authentication_international_are_read() -> None:
+    at = 1754301600
+    for spelling in ("authentication-international", "authentication_international"):
+        lines = [status("wamid.a", "delivered", at, **pmp(spelling, "regular"))]
+        outcome, detail = findings_of(lines)["wamid.a"]
+        assert outcome != "unknown", detail
+
+
+def test_an_unknown_category_is_reported_not_a_crash() -> None:
+    lines = [status("wamid.x", "delivered", T, **pmp("general_purpose_ai", "regular"))]
+    assert findings_of(lines)["wamid.x"] == (
+        "unknown",
+        "pricing category 'general_purpose_ai' is not one the rules know",
+    )
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.randoms(use_true_random=False), st.lists(st.integers(0, len(SERVICE_REPLY) - 1)))
+def test_shuffled_and_repeated_statuses_change_nothing(
+    shuffler: random.Random, repeats: list[int]
+) -> None:
+    lines = SERVICE_REPLY + [SERVICE_REPLY[index] for index in repeats]
+    shuffler.shuffle(lines)
+    assert findings_of(lines) == findings_of(SERVICE_REPLY)
+
+
+def test_charged_service_messages_from_october_2026() -> None:
+    at = 1793610000  # 2026-11-02T09:00:00Z
+    lines = [
+        inbound(at),
+        status("wamid.s", "delivered", at + 60, **pmp("service", "regular")),
+        status("wamid.u", "delivered", at + 120, **pmp("utility", "regular")),
+    ]
+    assert {outcome for outcome, _ in findings_of(lines).values()} == {"agrees"}
+
+
+def test_conversations_grouped_differently_are_flagged() -> None:
+    # Two marketing templates an hour apart: the rules say one conversation, Meta two.
+    lines = [
+        status("wamid.m1", "delivered", T, **cbp("marketing", "convA")),
+        status("wamid.m2", "delivered", T + 3600, **cbp("marketing", "convB")),
+    ]
+    findings = findings_of(lines)
+    assert findings["wamid.m1"][0] == "agrees"
+    assert findings["wamid.m2"][0] == "disagrees"
+    assert (
+        "conversation: Meta puts it in convB, the rules in c1, which Meta calls convA"
+        in (findings["wamid.m2"][1])
+    )
+
+
+def test_an_expiry_more_than_a_minute_off_is_flagged() -> None:
+    lines = [
+        status("wamid.e", "sent", T, **cbp("marketing", "convE", expires=T + 3 * 3600)),
+        status("wamid.e", "delivered", T + 1, **cbp("marketing", "convE")),
+    ]
+    outcome, detail = findings_of(lines)["wamid.e"]
+    assert outcome == "disagrees"
+    assert detail.startswith("expiration: Meta says 2024-07-05 14:42:28")
+
+
+def test_an_origin_that_is_not_the_conversations_category_is_flagged() -> None:
+    extra = cbp("marketing", "convO")
+    extra["conversation"]["origin"]["type"] = "utility"
+    outcome, detail = findings_of([status("wamid.o", "delivered", T, **extra)])["wamid.o"]
+    assert outcome == "disagrees"
+    assert "origin: Meta says 'utility', the rules say 'marketing'" in detail
+
+
+def test_billable_is_not_judged_for_free_service_conversations() -> None:
+    at = 1733130000  # 2024-12-02T09:00:00Z
+    extra = cbp("service", "convS")
+    extra["pricing"]["billable"] = False
+    lines = [inbound(at), status("wamid.b", "delivered", at + 60, **extra)]
+    assert findings_of(lines)["wamid.b"][0] == "agrees"
