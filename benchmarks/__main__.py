@@ -1,6 +1,6 @@
 """Runs every benchmark and prints its figures."""
 
-from benchmarks import engine, site
+from benchmarks import engine, reconcile, site
 
-for benchmark in (site.run, engine.run):
+for benchmark in (site.run, engine.run, reconcile.run):
     benchmark()

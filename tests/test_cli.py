@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import customer, free_form, template
+from tests.test_reconcile import SERVICE_REPLY
 from whatsapp_pricing.cli import main
 from whatsapp_pricing.domain import Verdict
 
@@ -135,3 +136,38 @@ def test_the_installed_command_never_shows_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("whatsapp-pricing: error: the timeline is not valid JSON")
     assert "Traceback" not in result.stderr
+
+
+def test_reconcile_prints_a_summary_and_writes_the_detail(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "webhooks.jsonl"
+    log.write_text("\n".join(SERVICE_REPLY) + "\n", encoding="utf-8")
+    report, table = tmp_path / "findings.json", tmp_path / "findings.csv"
+    arguments = ["reconcile", str(log), "--time-zone", "UTC", "--json", str(report)]
+    assert main([*arguments, "--csv", str(table)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("messages: 2 (2 agrees, 0 disagrees")
+    assert [finding["outcome"] for finding in json.loads(report.read_text())["findings"]] == [
+        "agrees",
+        "agrees",
+    ]
+    assert table.read_text().splitlines()[0] == "message,outcome,detail"
+
+
+def test_reconcile_exits_1_when_the_log_is_not_clean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "webhooks.jsonl"
+    log.write_text('{"object": "whatsapp_business_account", "entry": [\n', encoding="utf-8")
+    assert main(["reconcile", str(log), "--time-zone", "UTC"]) == 1
+    assert "line 1: not JSON" in capsys.readouterr().out
+
+
+def test_reconcile_needs_a_real_time_zone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "webhooks.jsonl"
+    log.write_text("", encoding="utf-8")
+    assert main(["reconcile", str(log), "--time-zone", "Mars/Olympus"]) == 2
+    assert "unknown time zone 'Mars/Olympus'" in capsys.readouterr().err

@@ -11,12 +11,13 @@ import csv
 import gc
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
 from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import track
 from rich.table import Table
 
 from whatsapp_pricing.domain import Account, Verdict
@@ -100,7 +101,9 @@ def _reconcile(arguments: argparse.Namespace) -> int:
         raise BadInput(describe(error.errors())) from None
     source: str = arguments.log
     data = sys.stdin.buffer.read() if source == "-" else _read_bytes(source)
-    result = reconcile(read_log(data.decode("utf-8", errors="replace")), account)
+    text = data.decode("utf-8", errors="replace")
+    progress = _progress_bar if sys.stdout.isatty() else iter
+    result = reconcile(read_log(text, progress), account)
     rows = [asdict(finding) for finding in result.findings]
     if arguments.json:
         skipped = [asdict(skip) for skip in result.skipped]
@@ -113,6 +116,10 @@ def _reconcile(arguments: argparse.Namespace) -> int:
             writer.writerows({key: row[key] for key in writer.fieldnames} for row in rows)
     _print_summary(result)
     return 0 if result.clean else 1
+
+
+def _progress_bar(lines: list[str]) -> Iterable[str]:
+    return track(lines, description="Reading the log", transient=True)
 
 
 def _print_summary(result: Reconciliation) -> None:

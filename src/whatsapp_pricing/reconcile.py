@@ -15,17 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from whatsapp_pricing.domain import (
-    Account,
-    CustomerMessage,
-    FreeFormMessage,
-    MessageVerdict,
-    TemplateCategory,
-    TemplateMessage,
-)
-from whatsapp_pricing.domain import Event as DomainEvent
-from whatsapp_pricing.engine import engine_event, in_time_order, verdict_of
-from whatsapp_pricing.periods import period_on
+from whatsapp_pricing.domain import Account, TemplateCategory
+from whatsapp_pricing.engine import ConversationEngine, Event, Kind, in_time_order, run
+from whatsapp_pricing.markets import is_phone_number
+from whatsapp_pricing.periods import first_instant, period_on
 from whatsapp_pricing.rate_cards import RateBook
 from whatsapp_pricing.webhooks import Inbound, LogItem, Skipped, StatusUpdate
 
@@ -114,77 +107,74 @@ def reconcile(
             messages.setdefault(item.message, _Message(item.message, item.customer)).take(item)
         else:
             skipped.append(item)
-    findings, timeline, sent_as = _timeline(inbound, messages)
-    checked: set[str] = set()
-    events = [engine_event(order, event, checked) for order, event in enumerate(timeline)]
-    verdict = verdict_of(account, in_time_order(account, events), rate_book)
     zone = ZoneInfo(account.time_zone)
-    conversations = {conversation.id: conversation for conversation in verdict.conversations}
+    findings, events, sent_as = _events(inbound, messages, first_instant(zone))
+    engine = ConversationEngine(account, rate_book)
+    predictions = list(run(engine, in_time_order(account, events)))
+    ends = {conversation.id: conversation.expires for conversation in engine.finish()}
     pairs: dict[str, str] = {}
-    for predicted in verdict.messages:
-        message = messages[predicted.id]
-        reference = predicted.conversation
-        expires = conversations[reference.id].expires_at if reference else None
-        findings.append(_compare(message, sent_as[predicted.id], predicted, expires, zone, pairs))
+    for predicted in predictions:
+        message = messages[predicted["id"]]
+        findings.append(_compare(message, sent_as[message.id], predicted, ends, zone, pairs))
     return Reconciliation(findings, skipped)
 
 
-def _timeline(
-    inbound: list[Inbound], messages: dict[str, _Message]
-) -> tuple[list[Finding], list[DomainEvent], dict[str, str]]:
-    """The timeline the log describes, and what each business message was sent as."""
+def _events(
+    inbound: list[Inbound], messages: dict[str, _Message], first: float
+) -> tuple[list[Finding], list[Event], dict[str, str]]:
+    """The timeline the log describes, as the engine reads it, and what each message was sent as."""
     findings: list[Finding] = []
     sent_as: dict[str, str] = {}
-    timeline: list[DomainEvent] = [
-        CustomerMessage(
-            type="customer_message",
-            at=datetime.fromtimestamp(item.at, UTC),
-            customer=item.customer,
-            entry_point=item.entry_point,
-        )
-        for item in inbound
+    events = [
+        Event(item.at, order, Kind.CUSTOMER_MESSAGE, item.customer, entry_point=item.entry_point)
+        for order, item in enumerate(inbound)
+        if item.at >= first and is_phone_number(item.customer)
     ]
     for message in messages.values():
         delivered = message.delivered_at
-        if "failed" in message.first_seen and delivered is None:
-            findings.append(Finding(message.id, "failed", "failed messages are never charged"))
-            continue
-        if delivered is None:
-            findings.append(Finding(message.id, "undelivered", "no delivered or read status"))
-            continue
         category = str((message.pricing or {}).get("category", ""))
-        at = datetime.fromtimestamp(delivered, UTC)
+        problem = _why_not_priced(message, delivered, category, first)
+        if problem is not None:
+            findings.append(Finding(message.id, *problem))
+            continue
+        assert delivered is not None
+        order = len(inbound) + len(events)
         if category in TEMPLATE_CATEGORIES:
             sent_as[message.id] = TEMPLATE_CATEGORIES[category].value
-            timeline.append(
-                TemplateMessage(
-                    type="template",
-                    id=message.id,
-                    at=at,
-                    customer=message.customer,
-                    category=TEMPLATE_CATEGORIES[category],
-                )
-            )
-        elif category in FREE_FORM_CATEGORIES:
-            sent_as[message.id] = "service"
-            timeline.append(
-                FreeFormMessage(type="free_form", id=message.id, at=at, customer=message.customer)
+            kind = Kind.TEMPLATE
+            events.append(
+                Event(delivered, order, kind, message.customer, message.id, sent_as[message.id])
             )
         else:
-            why = (
-                f"pricing category {category!r} is not one the rules know"
-                if category
-                else ("no status carried Meta's pricing")
-            )
-            findings.append(Finding(message.id, "unknown", why))
-    return findings, timeline, sent_as
+            sent_as[message.id] = "service"
+            events.append(Event(delivered, order, Kind.FREE_FORM, message.customer, message.id))
+    return findings, events, sent_as
+
+
+def _why_not_priced(
+    message: _Message, delivered: float | None, category: str, first: float
+) -> tuple[str, str] | None:
+    """Why a business message cannot be priced (outcome and detail), or ``None`` if it can."""
+    if "failed" in message.first_seen and delivered is None:
+        return "failed", "failed messages are never charged"
+    if delivered is None:
+        return "undelivered", "no delivered or read status"
+    if category not in TEMPLATE_CATEGORIES and category not in FREE_FORM_CATEGORIES:
+        if not category:
+            return "unknown", "no status carried Meta's pricing"
+        return "unknown", f"pricing category {category!r} is not one the rules know"
+    if not is_phone_number(message.customer):
+        return "unknown", f"{message.customer} is not a possible phone number"
+    if delivered < first:
+        return "unknown", "delivered before 2023-06-01, when other pricing rules applied"
+    return None
 
 
 def _compare(
     message: _Message,
     sent_as: str,
-    predicted: MessageVerdict,
-    expires: datetime | None,
+    predicted: dict[str, Any],
+    ends: dict[str, float],
     zone: ZoneInfo,
     pairs: dict[str, str],
 ) -> Finding:
@@ -192,16 +182,21 @@ def _compare(
     delivered = message.delivered_at
     assert delivered is not None
     period = period_on(datetime.fromtimestamp(delivered, zone).date())
-    conversation = predicted.conversation
-    in_free_entry_point = conversation is not None and conversation.category == "free_entry_point"
+    conversation = predicted["conversation"]
+    category = None if conversation is None else str(conversation["category"])
+    in_free_entry_point = category == "free_entry_point"
     per_message = period.per_message and (conversation is None or in_free_entry_point)
-    expected = {
+    charged = predicted["charge"]["amount"] != 0
+    expected: dict[str, Any] = {
         "pricing_model": "PMP" if per_message else "CBP",
-        "category": _meta_category(predicted, sent_as, per_message),
-        "billable": predicted.charge.amount != 0 if per_message else not in_free_entry_point,
+        "category": "referral_conversion"
+        if in_free_entry_point
+        else sent_as
+        if per_message or category is None
+        else category,
+        "billable": charged if per_message else not in_free_entry_point,
     }
-    free_service = conversation is not None and conversation.category == "service"
-    if not per_message and free_service and period.free_service_conversations is None:
+    if not per_message and category == "service" and period.free_service_conversations is None:
         # Service conversations are free from 2024-11-01; whether Meta still marks them
         # billable is reported differently by providers, so the flag is not judged.
         del expected["billable"]
@@ -210,7 +205,7 @@ def _compare(
             "free_entry_point"
             if in_free_entry_point
             else "regular"
-            if predicted.charge.amount != 0
+            if charged
             else "free_customer_service"
         )
     reported = {key: pricing.get(key) for key in expected if key in pricing}
@@ -219,56 +214,45 @@ def _compare(
         for key, value in expected.items()
         if key in reported and _normal(reported[key]) != _normal(value)
     ]
-    problems += _conversation_problems(message, conversation, expires, pairs)
-    detail = "; ".join(problems) or predicted.reason
+    if conversation is not None:
+        problems += _conversation_problems(message, conversation, ends[conversation["id"]], pairs)
+    amount = predicted["charge"]["amount"]
     return Finding(
         message.id,
         "disagrees" if problems else "agrees",
-        detail,
+        "; ".join(problems) or predicted["reason"],
         meta=reported,
-        predicted=expected | {"charge": str(predicted.charge.amount)},
+        predicted=expected | {"charge": "unpriced" if amount is None else str(amount)},
     )
 
 
-def _meta_category(predicted: MessageVerdict, sent_as: str, per_message: bool) -> str:
-    """The ``pricing.category`` Meta should report: the conversation's, or the message's own."""
-    conversation = predicted.conversation
-    if conversation is not None and conversation.category == "free_entry_point":
-        return "referral_conversion"
-    if not per_message and conversation is not None:
-        return str(conversation.category)
-    return sent_as
-
-
 def _conversation_problems(
-    message: _Message, conversation: Any, expires: datetime | None, pairs: dict[str, str]
+    message: _Message, conversation: dict[str, Any], expires: float, pairs: dict[str, str]
 ) -> list[str]:
     """Meta's conversation ids group messages as the rules' conversations do, and end with them."""
     reported = message.conversation
-    if reported is None or conversation is None:
+    if reported is None:
         return []
     problems = []
-    origin = (reported.get("origin") or {}).get("type")
-    category = str(conversation.category.value)
+    category = str(conversation["category"])
     expected_origin = "referral_conversion" if category == "free_entry_point" else category
+    origin = (reported.get("origin") or {}).get("type")
     if origin is not None and _normal(origin) != _normal(expected_origin):
         problems.append(f"origin: Meta says {origin!r}, the rules say {expected_origin!r}")
-    meta_id = str(reported.get("id"))
-    ours = pairs.setdefault(f"meta {meta_id}", conversation.id)
-    theirs = pairs.setdefault(f"rules {conversation.id}", meta_id)
-    if ours != conversation.id or theirs != meta_id:
+    meta_id, rules_id = str(reported.get("id")), conversation["id"]
+    ours = pairs.setdefault(f"meta {meta_id}", rules_id)
+    theirs = pairs.setdefault(f"rules {rules_id}", meta_id)
+    if ours != rules_id or theirs != meta_id:
         problems.append(
-            f"conversation: Meta puts it in {meta_id}, the rules in {conversation.id}, "
+            f"conversation: Meta puts it in {meta_id}, the rules in {rules_id}, "
             f"which Meta calls {theirs}"
         )
-    if message.expiration is not None and expires is not None:
-        difference = abs(message.expiration - expires.timestamp())
-        if difference > EXPIRY_TOLERANCE:
-            meta_expiry = datetime.fromtimestamp(message.expiration, UTC)
-            problems.append(
-                f"expiration: Meta says {meta_expiry:%Y-%m-%d %H:%M:%S}, "
-                f"the rules say {expires:%Y-%m-%d %H:%M:%S} UTC"
-            )
+    if message.expiration is not None and abs(message.expiration - expires) > EXPIRY_TOLERANCE:
+        meta_expiry = datetime.fromtimestamp(message.expiration, UTC)
+        problems.append(
+            f"expiration: Meta says {meta_expiry:%Y-%m-%d %H:%M:%S}, the rules say "
+            f"{datetime.fromtimestamp(expires, UTC):%Y-%m-%d %H:%M:%S} UTC"
+        )
     return problems
 
 

@@ -10,7 +10,7 @@ Nothing is dropped silently: every line is either read or reported as skipped, w
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,8 +53,11 @@ class Skipped:
 LogItem = Inbound | StatusUpdate | Skipped
 
 
-def read_log(text: str) -> Iterator[LogItem]:
-    """Everything a log says, in log order, numbered by line (or array position)."""
+def read_log(text: str, progress: Callable[[list[str]], Iterable[str]] = iter) -> Iterator[LogItem]:
+    """Everything a log says, in log order, numbered by line (or array position).
+
+    ``progress`` wraps the lines of a one-per-line log, for instance in a progress bar.
+    """
     if text.lstrip().startswith("["):
         try:
             notifications = json.loads(text)
@@ -64,7 +67,7 @@ def read_log(text: str) -> Iterator[LogItem]:
         for position, notification in enumerate(notifications, start=1):
             yield from _notification(notification, position)
         return
-    yield from read_lines(text.splitlines())
+    yield from read_lines(progress(text.splitlines()))
 
 
 def read_lines(lines: Iterable[str]) -> Iterator[LogItem]:
