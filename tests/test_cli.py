@@ -152,7 +152,7 @@ def test_reconcile_prints_a_summary_and_writes_the_detail(
         "agrees",
         "agrees",
     ]
-    assert table.read_text().splitlines()[0] == "message,outcome,detail"
+    assert table.read_text().splitlines()[0] == "message,outcome,detail,flag"
 
 
 def test_reconcile_exits_1_when_the_log_is_not_clean(

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from whatsapp_pricing.domain import Account
-from whatsapp_pricing.reconcile import reconcile
+from whatsapp_pricing.reconcile import Reconciler, SentTemplate, reconcile
 from whatsapp_pricing.webhooks import read_log
 
 KENYA = "254751578687"
@@ -222,3 +222,143 @@ def test_billable_is_not_judged_for_free_service_conversations() -> None:
     extra["pricing"]["billable"] = False
     lines = [inbound(at), status("wamid.b", "delivered", at + 60, **extra)]
     assert findings_of(lines)["wamid.b"][0] == "agrees"
+
+
+def category_update(value: dict[str, Any], at: int) -> str:
+    change = {"field": "template_category_update", "value": value}
+    entry = {"id": "358127370715582", "time": at, "changes": [change]}
+    return json.dumps({"object": "whatsapp_business_account", "entry": [entry]})
+
+
+ORDER_UPDATE = {
+    "message_template_id": 278077987957091,
+    "message_template_name": "order_update",
+    "message_template_language": "en_US",
+}
+
+
+def test_a_template_meta_moved_to_marketing_is_billed_as_marketing_and_flagged() -> None:
+    at = 1754301600  # 2025-08-04T10:00:00Z
+    lines = [
+        category_update(
+            {**ORDER_UPDATE, "previous_category": "UTILITY", "new_category": "MARKETING"}, at
+        ),
+        status("wamid.t", "delivered", at + 3600, **pmp("marketing", "regular")),
+        status("wamid.u", "delivered", at + 7200, **pmp("utility", "regular")),
+    ]
+    sent = {
+        "wamid.t": SentTemplate("order_update", "utility"),
+        "wamid.u": SentTemplate("shipping_notice", "marketing"),
+    }
+    result = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT, sent=sent)
+    [change] = result.category_changes
+    assert (change.template, change.before, change.after, change.line) == (
+        "order_update",
+        "utility",
+        "marketing",
+        1,
+    )
+    findings = {finding.message: finding for finding in result.findings}
+    assert findings["wamid.t"].outcome == "agrees"
+    assert findings["wamid.t"].predicted["charge"] == "0.0225"
+    assert findings["wamid.t"].flag == (
+        "template 'order_update' moved from utility to marketing on 2025-08-04 10:00:00 UTC "
+        "(line 1); Meta bills it as marketing"
+    )
+    assert findings["wamid.u"].flag == (
+        "sent as marketing, billed by Meta as utility; the log has no category change for "
+        "template 'shipping_notice' before its delivery"
+    )
+
+
+def test_an_announced_category_change_counts_from_its_date() -> None:
+    at = 1754301600
+    announced = {
+        **ORDER_UPDATE,
+        "correct_category": "MARKETING",
+        "new_category": "UTILITY",
+        "category_update_timestamp": at + 86400,
+    }
+    lines = [
+        category_update(announced, at),
+        status("wamid.before", "delivered", at + 3600, **pmp("utility", "regular")),
+        status("wamid.after", "delivered", at + 90000, **pmp("marketing", "regular")),
+    ]
+    sent = {name: SentTemplate("order_update") for name in ("wamid.before", "wamid.after")}
+    result = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT, sent=sent)
+    [change] = result.category_changes
+    assert (change.before, change.after, change.at) == ("utility", "marketing", at + 86400)
+    flags = {finding.message: finding.flag for finding in result.findings}
+    assert flags["wamid.before"] == ""
+    assert flags["wamid.after"].startswith("template 'order_update' moved from utility")
+
+
+def test_a_category_update_without_a_name_is_a_broken_line() -> None:
+    lines = [category_update({"previous_category": "UTILITY", "new_category": "MARKETING"}, T)]
+    result = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT)
+    assert [(skip.why, skip.bad) for skip in result.skipped] == [
+        ("a template category update without a usable 'message_template_name'", True)
+    ]
+
+
+def test_a_status_later_than_the_window_is_reported_not_placed() -> None:
+    lines = [
+        inbound(T),
+        status("wamid.1", "delivered", T + 60, **cbp("service", "conv1")),
+        inbound(T + 3 * 3600),
+        inbound(T - 3600),
+        status("wamid.late", "delivered", T - 1800, **cbp("marketing", "conv2")),
+    ]
+    result = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT, window=3600)
+    assert [(skip.line, skip.bad) for skip in result.skipped] == [(4, True), (5, True)]
+    assert "try a wider --window" in result.skipped[0].why
+    assert not result.clean
+    wider = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT, window=6 * 3600)
+    assert wider.skipped == []
+
+
+def test_a_delivery_status_that_comes_too_late_makes_the_message_unknown() -> None:
+    lines = [
+        status("wamid.s", "sent", T, **cbp("marketing", "conv1")),
+        inbound(T + 3600),
+        inbound(T + 5 * 3600),
+        status("wamid.s", "delivered", T + 10, **cbp("marketing", "conv1")),
+    ]
+    [finding] = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT, window=3600).findings
+    assert finding.outcome == "unknown"
+    assert finding.detail.startswith("its delivery status (line 4) came more than the reorder")
+
+
+def test_a_read_status_days_later_changes_nothing() -> None:
+    lines = [*SERVICE_REPLY, inbound(T + 5 * 86400), status("wamid.2", "read", T + 6 * 86400)]
+    assert findings_of(lines) == findings_of(SERVICE_REPLY)
+
+
+def test_a_failure_then_a_delivery_is_a_delivery() -> None:
+    lines = [
+        status("wamid.f", "failed", T, **cbp("marketing", "conv1")),
+        status("wamid.f", "delivered", T + 600, **cbp("marketing", "conv1")),
+    ]
+    assert findings_of(lines)["wamid.f"][0] == "agrees"
+
+
+def test_memory_follows_open_state_not_the_length_of_the_log() -> None:
+    """Sixty days of steady traffic: what the reconciler holds stops growing after the horizon."""
+    reconciler = Reconciler(UTC_ACCOUNT)
+    held, outcomes = [], []
+    for hour in range(60 * 24):
+        at = T + hour * 3600
+        lines = [
+            inbound(at),
+            status(f"wamid.{hour}", "sent", at + 60, **cbp("service", f"c{hour}")),
+            status(f"wamid.{hour}", "delivered", at + 61, **cbp("service", f"c{hour}")),
+        ]
+        number = f"2547{hour % 500:08d}"
+        for item in read_log("\n".join(line.replace(KENYA, number) for line in lines)):
+            outcomes += [finding.outcome for finding in reconciler.add(item)]
+        held.append(reconciler.open_state)
+    outcomes += [finding.outcome for finding in reconciler.finish()]
+    assert outcomes == ["agrees"] * 60 * 24
+    after_horizon = held[35 * 24 :]
+    assert max(after_horizon) <= min(after_horizon) * 1.05
+    assert max(held) < 60 * 24

@@ -1,4 +1,4 @@
-"""The command line: ``whatsapp-pricing simulate TIMELINE.json``.
+"""The command line: ``whatsapp-pricing simulate TIMELINE.json`` and ``reconcile LOG``.
 
 Bad input never ends in a traceback: it exits with status 2 and one line on standard error that
 names the event and field at fault, so support staff can fix the file and try again.
@@ -10,22 +10,33 @@ import argparse
 import csv
 import gc
 import json
+import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO, Protocol
 
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import track
+from rich.progress import wrap_file
 from rich.table import Table
 
 from whatsapp_pricing.domain import Account, Verdict
-from whatsapp_pricing.engine import verdict_of
+from whatsapp_pricing.engine import HOUR, verdict_of
 from whatsapp_pricing.rate_cards import RateCard, RateCardError, parse_rate_card, shipped_rate_book
-from whatsapp_pricing.reconcile import Reconciliation, reconcile
+from whatsapp_pricing.reconcile import (
+    DEFAULT_WINDOW,
+    OUTCOMES,
+    UNCHECKED,
+    Finding,
+    Reconciler,
+    SentTemplate,
+)
 from whatsapp_pricing.timeline_io import InvalidTimeline, describe, read_timeline, write_verdict
-from whatsapp_pricing.webhooks import read_log
+from whatsapp_pricing.webhooks import CategoryChange, Skipped, read_log
 
 PROGRAM = "whatsapp-pricing"
 BAD_INPUT = 2
@@ -89,6 +100,20 @@ def _parser() -> argparse.ArgumentParser:
         "--time-zone", required=True, help="the WhatsApp Business Account's time zone (IANA)"
     )
     reconcile_command.add_argument("--currency", default="USD", help="the rate card currency")
+    reconcile_command.add_argument(
+        "--window",
+        type=float,
+        default=DEFAULT_WINDOW / HOUR,
+        metavar="HOURS",
+        help="how late (in hours) a line may arrive after later ones and still be placed "
+        "in time order (default %(default)g)",
+    )
+    reconcile_command.add_argument(
+        "--sent",
+        metavar="CSV",
+        help="your record of templates sent (columns message_id, template, and optionally "
+        "category), to flag messages Meta billed at another category",
+    )
     reconcile_command.add_argument("--json", metavar="FILE", help="write every finding as JSON")
     reconcile_command.add_argument("--csv", metavar="FILE", help="write every finding as CSV")
     return parser
@@ -99,42 +124,168 @@ def _reconcile(arguments: argparse.Namespace) -> int:
         account = Account(time_zone=arguments.time_zone, currency=arguments.currency)
     except ValidationError as error:
         raise BadInput(describe(error.errors())) from None
-    source: str = arguments.log
-    data = sys.stdin.buffer.read() if source == "-" else _read_bytes(source)
-    text = data.decode("utf-8", errors="replace")
-    progress = _progress_bar if sys.stdout.isatty() else iter
-    result = reconcile(read_log(text, progress), account)
-    rows = [asdict(finding) for finding in result.findings]
-    if arguments.json:
-        skipped = [asdict(skip) for skip in result.skipped]
-        payload = {"findings": rows, "skipped": skipped}
-        Path(arguments.json).write_text(json.dumps(payload, indent=2, default=str) + "\n")
-    if arguments.csv:
-        with open(arguments.csv, "w", newline="", encoding="utf-8") as file:
-            writer = csv.DictWriter(file, fieldnames=["message", "outcome", "detail"])
-            writer.writeheader()
-            writer.writerows({key: row[key] for key in writer.fieldnames} for row in rows)
-    _print_summary(result)
-    return 0 if result.clean else 1
+    if not arguments.window > 0:
+        raise BadInput(f"--window must be a positive number of hours, not {arguments.window:g}")
+    sent = _read_sent(arguments.sent) if arguments.sent else None
+    reconciler = Reconciler(account, window=arguments.window * HOUR, sent=sent)
+    summary = _Summary()
+    with ExitStack() as stack:
+        log = _open_log(arguments.log, stack)
+        writers = _finding_writers(arguments, stack)
+        for settled in reconciler.read(read_log(log)):
+            summary.take(settled)
+            for writer in writers:
+                writer.write(settled)
+        for writer in writers:
+            writer.close(reconciler.category_changes)
+    summary.print(reconciler.category_changes)
+    return 0 if summary.clean else 1
 
 
-def _progress_bar(lines: list[str]) -> Iterable[str]:
-    return track(lines, description="Reading the log", transient=True)
+def _open_log(source: str, stack: ExitStack) -> IO[bytes]:
+    """The log as a binary stream, with a progress bar when a person is watching."""
+    if source == "-":
+        return sys.stdin.buffer
+    try:
+        file = stack.enter_context(open(source, "rb"))  # noqa: SIM115 (closed by the stack)
+    except OSError as error:
+        raise BadInput(f"cannot read {source}: {error.strerror}") from None
+    if not sys.stdout.isatty():
+        return file
+    size = os.fstat(file.fileno()).st_size
+    return stack.enter_context(wrap_file(file, size, description="Reading the log", transient=True))
 
 
-def _print_summary(result: Reconciliation) -> None:
-    counts = ", ".join(
-        f"{result.count(outcome)} {outcome}"
-        for outcome in ("agrees", "disagrees", "failed", "undelivered", "unknown")
-    )
-    broken = sum(skip.bad for skip in result.skipped)
-    print(f"messages: {len(result.findings)} ({counts})")
-    print(f"lines skipped: {len(result.skipped)} ({broken} broken)")
-    for finding in result.findings:
-        if finding.outcome not in ("agrees",):
-            print(f"  {finding.message}: {finding.outcome}: {finding.detail}")
-    for skip in result.skipped:
-        print(f"  line {skip.line}: {skip.why}")
+def _read_sent(path: str) -> dict[str, SentTemplate]:
+    """The business's own record of templates sent: ``message_id,template[,category]``."""
+    text = _read_bytes(path).decode("utf-8-sig", errors="replace")
+    rows = csv.DictReader(text.splitlines())
+    if not {"message_id", "template"} <= set(rows.fieldnames or ()):
+        raise BadInput(f"{path}: needs the columns message_id and template (category optional)")
+    sent = {}
+    for number, row in enumerate(rows, start=2):
+        if not row["message_id"] or not row["template"]:
+            raise BadInput(f"{path}, line {number}: message_id and template must not be empty")
+        category = (row.get("category") or "").strip().lower() or None
+        sent[row["message_id"]] = SentTemplate(row["template"], category)
+    return sent
+
+
+class _FindingWriter(Protocol):
+    """Writes the detail of every finding (and skipped line) to a file as it settles."""
+
+    def write(self, settled: Finding | Skipped) -> None: ...
+
+    def close(self, category_changes: list[CategoryChange]) -> None: ...
+
+
+class _CsvWriter:
+    FIELDS = ("message", "outcome", "detail", "flag")
+
+    def __init__(self, file: IO[str]) -> None:
+        self._rows = csv.writer(file)
+        self._rows.writerow(self.FIELDS)
+
+    def write(self, settled: Finding | Skipped) -> None:
+        if isinstance(settled, Skipped):
+            outcome = "broken line" if settled.bad else "skipped line"
+            self._rows.writerow([f"line {settled.line}", outcome, settled.why, ""])
+        else:
+            self._rows.writerow([getattr(settled, name) for name in self.FIELDS])
+
+    def close(self, category_changes: list[CategoryChange]) -> None:
+        """Every row is written as it settles; category changes are in the summary."""
+
+
+class _JsonWriter:
+    def __init__(self, file: IO[str]) -> None:
+        self._file = file
+        self._file.write('{"findings": [')
+        self._separator = "\n"
+        self._skipped: list[Skipped] = []
+
+    def write(self, settled: Finding | Skipped) -> None:
+        if isinstance(settled, Skipped):
+            self._skipped.append(settled)
+            return
+        self._file.write(self._separator + json.dumps(asdict(settled), default=str))
+        self._separator = ",\n"
+
+    def close(self, category_changes: list[CategoryChange]) -> None:
+        rest = {
+            "skipped": [asdict(skip) for skip in self._skipped],
+            "category_changes": [asdict(change) for change in category_changes],
+        }
+        self._file.write("\n], " + json.dumps(rest, indent=2)[1:] + "\n")
+
+
+def _finding_writers(arguments: argparse.Namespace, stack: ExitStack) -> list[_FindingWriter]:
+    writers: list[_FindingWriter] = []
+    for path, writer in ((arguments.json, _JsonWriter), (arguments.csv, _CsvWriter)):
+        if path:
+            try:
+                file = stack.enter_context(open(path, "w", newline="", encoding="utf-8"))  # noqa: SIM115
+            except OSError as error:
+                raise BadInput(f"cannot write {path}: {error.strerror}") from None
+            writers.append(writer(file))
+    return writers
+
+
+class _Summary:
+    """Counts what a reconciliation found and keeps the first few things worth a look."""
+
+    SHOWN = 20
+
+    def __init__(self) -> None:
+        self.outcomes = dict.fromkeys(OUTCOMES, 0)
+        self.flagged = 0
+        self.skipped = 0
+        self.broken = 0
+        self.notes: list[str] = []
+        self.hidden = 0
+
+    @property
+    def clean(self) -> bool:
+        return not self.broken and not any(self.outcomes[outcome] for outcome in UNCHECKED)
+
+    def take(self, settled: Finding | Skipped) -> None:
+        if isinstance(settled, Skipped):
+            self.skipped += 1
+            self.broken += settled.bad
+            self._note(f"line {settled.line}: {settled.why}")
+            return
+        self.outcomes[settled.outcome] += 1
+        self.flagged += bool(settled.flag)
+        if settled.outcome != "agrees":
+            self._note(f"{settled.message}: {settled.outcome}: {settled.detail}")
+        if settled.flag:
+            self._note(f"{settled.message}: flagged: {settled.flag}")
+
+    def _note(self, note: str) -> None:
+        if len(self.notes) < self.SHOWN:
+            self.notes.append(note)
+        else:
+            self.hidden += 1
+
+    def print(self, category_changes: list[CategoryChange]) -> None:
+        counts = ", ".join(f"{number} {outcome}" for outcome, number in self.outcomes.items())
+        print(f"messages: {sum(self.outcomes.values())} ({counts})")
+        print(f"lines skipped: {self.skipped} ({self.broken} broken)")
+        if category_changes or self.flagged:
+            print(
+                f"template category changes: {len(category_changes)}; messages billed at "
+                f"another category than sent as: {self.flagged}"
+            )
+        for change in category_changes:
+            print(
+                f"  {change.template} ({change.language}): {change.before} to {change.after} "
+                f"from {datetime.fromtimestamp(change.at, UTC):%Y-%m-%d %H:%M} UTC "
+                f"(line {change.line})"
+            )
+        for note in self.notes:
+            print(f"  {note}")
+        if self.hidden:
+            print(f"  ... and {self.hidden} more; --json or --csv writes them all")
 
 
 def _simulate(arguments: argparse.Namespace) -> None:

@@ -3,41 +3,72 @@
 The log is turned back into a timeline (customers' messages, and each business message at its
 delivery time with the category Meta reported), the engine prices it, and what Meta reported in
 each message's ``pricing`` and ``conversation`` objects is compared with what the rules predict.
-Webhooks arrive at least once and in any order, so each message is counted once, from the
-earliest status of each kind.
+
+Webhooks arrive at least once and not quite in time order, so the :class:`Reconciler` holds each
+event back until the log has moved a reorder *window* past it, then hands it to the engine in
+time order; each message is counted once, from the earliest status of each kind. A finding is
+settled once the message's conversation has ended. Memory therefore follows what is still open
+(events inside the window, open conversations, messages whose statuses may still arrive), not
+the length of the log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import heapq
+import itertools
+import math
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from whatsapp_pricing.domain import Account, TemplateCategory
-from whatsapp_pricing.engine import ConversationEngine, Event, Kind, in_time_order, run
+from whatsapp_pricing.engine import (
+    FREE_ENTRY_POINT_LENGTH,
+    HOUR,
+    ConversationEngine,
+    Event,
+    Kind,
+)
 from whatsapp_pricing.markets import is_phone_number
 from whatsapp_pricing.periods import first_instant, period_on
 from whatsapp_pricing.rate_cards import RateBook
-from whatsapp_pricing.webhooks import Inbound, LogItem, Skipped, StatusUpdate
+from whatsapp_pricing.webhooks import CategoryChange, Inbound, LogItem, Skipped, StatusUpdate
 
 EXPIRY_TOLERANCE = 60.0
 """Seconds Meta's expiry may differ from ours: Meta's expiries fall on whole minutes."""
+DEFAULT_WINDOW = 24 * HOUR
+"""How far behind later lines a line may arrive and still be placed in time order.
+
+Meta retries a webhook it could not deliver, so a status can reach the log after later ones.
+"""
+STATUS_HORIZON = 30 * 24 * HOUR
+"""Meta drops a message still undelivered after 30 days, so its statuses can arrive that late; a
+message with no delivery by then is reported undelivered."""
 TEMPLATE_CATEGORIES = {
-    "marketing": TemplateCategory.MARKETING,
-    "marketing_lite": TemplateCategory.MARKETING,
-    "utility": TemplateCategory.UTILITY,
-    "authentication": TemplateCategory.AUTHENTICATION,
-    "authentication-international": TemplateCategory.AUTHENTICATION,
-    "authentication_international": TemplateCategory.AUTHENTICATION,
+    "marketing": TemplateCategory.MARKETING.value,
+    "marketing_lite": TemplateCategory.MARKETING.value,
+    "utility": TemplateCategory.UTILITY.value,
+    "authentication": TemplateCategory.AUTHENTICATION.value,
+    "authentication-international": TemplateCategory.AUTHENTICATION.value,
+    "authentication_international": TemplateCategory.AUTHENTICATION.value,
 }
 FREE_FORM_CATEGORIES = {"service", "referral_conversion"}
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class SentTemplate:
+    """What the business's own records say it sent: webhooks do not name the template."""
+
+    template: str
+    category: str | None = None
+    """The category the business sent it as, if it knows."""
+
+
+@dataclass(slots=True, eq=False)
 class _Message:
-    """Everything the log says about one business message."""
+    """Everything the log says about one business message, until its finding is settled."""
 
     id: str
     customer: str
@@ -45,9 +76,15 @@ class _Message:
     pricing: dict[str, Any] | None = None
     conversation: dict[str, Any] | None = None
     expiration: float | None = None
+    held_until: float = math.nan
+    """The time it is held back for (a stale entry in the queue has another)."""
+    priced_at: float | None = None
+    """The delivery time the engine priced it at, once it has."""
+    late_line: int = 0
+    """A delivery status that came too late to be placed in time order."""
 
     def take(self, update: StatusUpdate) -> None:
-        if update.at < self.first_seen.get(update.status, float("inf")):
+        if update.at < self.first_seen.get(update.status, math.inf):
             self.first_seen[update.status] = update.at
         if update.pricing is not None and (self.pricing is None or update.status != "sent"):
             self.pricing = update.pricing
@@ -60,7 +97,18 @@ class _Message:
     @property
     def delivered_at(self) -> float | None:
         """Delivery time; a ``read`` without ``delivered`` means it was delivered then too."""
-        return self.first_seen.get("delivered", self.first_seen.get("read"))
+        seen = self.first_seen
+        return seen.get("delivered", seen.get("read"))
+
+    @property
+    def due(self) -> float:
+        """When the log can say what became of it: at delivery, failure, or the horizon."""
+        delivered = self.delivered_at
+        if delivered is not None:
+            return delivered
+        if "failed" in self.first_seen:
+            return self.first_seen["failed"]
+        return min(self.first_seen.values()) + STATUS_HORIZON
 
 
 @dataclass(frozen=True)
@@ -73,187 +121,377 @@ class Finding:
     detail: str
     meta: dict[str, Any] = field(default_factory=dict)
     predicted: dict[str, Any] = field(default_factory=dict)
+    flag: str = ""
+    """Set when Meta billed a template at a category other than the one it was sent as."""
+
+
+OUTCOMES = ("agrees", "disagrees", "failed", "undelivered", "unknown")
+UNCHECKED = ("disagrees", "unknown")
+"""Outcomes that leave a log not clean: the rules disagree, or could not check the message."""
 
 
 @dataclass
 class Reconciliation:
-    """The findings for every business message, and every line the log could not use."""
+    """The findings for every business message, every line the log could not use, and the
+    template category changes it announced."""
 
     findings: list[Finding]
     skipped: list[Skipped]
+    category_changes: list[CategoryChange] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
-        """No disagreement and no broken input."""
-        return all(finding.outcome != "disagrees" for finding in self.findings) and not any(
-            skip.bad for skip in self.skipped
-        )
+        """Every message checked and agreeing, and no broken input."""
+        checked = all(finding.outcome not in UNCHECKED for finding in self.findings)
+        return checked and not any(skip.bad for skip in self.skipped)
 
     def count(self, outcome: str) -> int:
         return sum(finding.outcome == outcome for finding in self.findings)
 
 
 def reconcile(
-    log: Iterable[LogItem], account: Account, rate_book: RateBook | None = None
+    log: Iterable[LogItem],
+    account: Account,
+    rate_book: RateBook | None = None,
+    *,
+    window: float = DEFAULT_WINDOW,
+    sent: Mapping[str, SentTemplate] | None = None,
 ) -> Reconciliation:
-    """Compares a webhook log with what the rules predict for it."""
-    inbound: list[Inbound] = []
-    messages: dict[str, _Message] = {}
-    skipped: list[Skipped] = []
-    for item in log:
-        if isinstance(item, Inbound):
-            inbound.append(item)
-        elif isinstance(item, StatusUpdate):
-            messages.setdefault(item.message, _Message(item.message, item.customer)).take(item)
+    """Compares a webhook log with what the rules predict for it, all findings in one list."""
+    reconciler = Reconciler(account, rate_book, window=window, sent=sent)
+    result = Reconciliation([], [], reconciler.category_changes)
+    for settled in reconciler.read(log):
+        if isinstance(settled, Finding):
+            result.findings.append(settled)
         else:
-            skipped.append(item)
-    zone = ZoneInfo(account.time_zone)
-    findings, events, sent_as = _events(inbound, messages, first_instant(zone))
-    engine = ConversationEngine(account, rate_book)
-    predictions = list(run(engine, in_time_order(account, events)))
-    ends = {conversation.id: conversation.expires for conversation in engine.finish()}
-    pairs: dict[str, str] = {}
-    for predicted in predictions:
-        message = messages[predicted["id"]]
-        findings.append(_compare(message, sent_as[message.id], predicted, ends, zone, pairs))
-    return Reconciliation(findings, skipped)
+            result.skipped.append(settled)
+    return result
 
 
-def _events(
-    inbound: list[Inbound], messages: dict[str, _Message], first: float
-) -> tuple[list[Finding], list[Event], dict[str, str]]:
-    """The timeline the log describes, as the engine reads it, and what each message was sent as."""
-    findings: list[Finding] = []
-    sent_as: dict[str, str] = {}
-    events = [
-        Event(item.at, order, Kind.CUSTOMER_MESSAGE, item.customer, entry_point=item.entry_point)
-        for order, item in enumerate(inbound)
-        if item.at >= first and is_phone_number(item.customer)
-    ]
-    for message in messages.values():
+class Reconciler:
+    """Reconciles a log as it is read, settling each finding as soon as nothing can change it."""
+
+    def __init__(
+        self,
+        account: Account,
+        rate_book: RateBook | None = None,
+        *,
+        window: float = DEFAULT_WINDOW,
+        sent: Mapping[str, SentTemplate] | None = None,
+    ) -> None:
+        self._engine = ConversationEngine(account, rate_book)
+        self._zone = ZoneInfo(account.time_zone)
+        self._first = first_instant(self._zone)
+        self._window = window
+        self._sent = sent or {}
+        self._order = itertools.count()
+        self._queue: list[tuple[float, int, Inbound | _Message]] = []
+        """Events held back until the log is a window past them, by time."""
+        self._messages: dict[str, _Message] = {}
+        """Messages whose findings are not settled yet."""
+        self._awaiting: dict[str, _Message] = {}
+        """Messages with neither a delivery nor a failure yet, in the order first seen."""
+        self._settled: dict[str, float] = {}
+        """Settled messages, kept until their late statuses can no longer come, by id."""
+        self._forget: list[tuple[float, str]] = []
+        self._clock = -math.inf
+        """The latest time any line of the log has shown."""
+        self._next_cleanup = -math.inf
+        self._settled_now: list[Finding | Skipped] = []
+        """What the item being read has settled."""
+        self._released = -math.inf
+        """The time of the latest event given to the engine: nothing earlier can be placed."""
+        self._waiting: dict[str, list[tuple[_Message, dict[str, Any]]]] = {}
+        """Priced messages by the rules' conversation, until the conversation ends."""
+        self._pairs: dict[str, str] = {}
+        """Meta's conversation ids and the rules' ones, each mapped to the other."""
+        self._unpair: list[tuple[float, str]] = []
+        self._templates: dict[str, list[CategoryChange]] = {}
+        self.category_changes: list[CategoryChange] = []
+        """Every template category change the log announced, in log order."""
+
+    @property
+    def open_state(self) -> int:
+        """How many events, messages and conversations it holds: what its memory follows."""
+        return len(self._queue) + len(self._messages) + len(self._settled) + len(self._pairs)
+
+    def read(self, log: Iterable[LogItem]) -> Iterator[Finding | Skipped]:
+        """Reconciles a whole log: findings as they settle, and every line it could not use."""
+        for item in log:
+            yield from self.add(item)
+        yield from self.finish()
+
+    def add(self, item: LogItem) -> list[Finding | Skipped]:
+        """Takes one item of the log; returns whatever it settles."""
+        settled = self._settled_now = []
+        if isinstance(item, StatusUpdate):
+            self._status(item)
+        elif isinstance(item, Inbound):
+            if item.at < self._released:
+                settled.append(self._too_late(item.line, item.at))
+                return settled
+            self._hold(item.at, item)
+        elif isinstance(item, CategoryChange):
+            self.category_changes.append(item)
+            self._templates.setdefault(item.template, []).append(item)
+            return settled
+        else:
+            settled.append(item)
+            return settled
+        if item.at > self._clock:
+            self._clock = item.at
+            until = item.at - self._window
+            if self._queue and self._queue[0][0] <= until:
+                self._release(until)
+            if until >= self._next_cleanup:
+                self._clean_up(until)
+        return settled
+
+    def finish(self) -> list[Finding | Skipped]:
+        """Settles everything still held: the log has ended."""
+        settled = self._settled_now = []
+        self._release(math.inf)
+        self._clean_up(math.inf)
+        for conversation in self._engine.finish():
+            self._settle_conversation(conversation.id, conversation.expires)
+        return settled
+
+    def _status(self, update: StatusUpdate) -> None:
+        if update.message in self._settled:
+            return  # a repeat of a status already counted, or one that changes nothing
+        message = self._messages.get(update.message)
+        if message is None:
+            if update.at < self._released:
+                self._settled_now.append(self._too_late(update.line, update.at))
+                return
+            message = self._messages[update.message] = _Message(update.message, update.customer)
+        message.take(update)
+        due = message.due
+        if message.priced_at is not None:
+            if due < message.priced_at:
+                message.late_line = message.late_line or update.line
+        elif message.delivered_at is None and "failed" not in message.first_seen:
+            self._awaiting[message.id] = message
+        elif due != message.held_until:
+            self._awaiting.pop(message.id, None)
+            if due < self._released:
+                message.late_line = message.late_line or update.line
+            self._hold(max(due, self._released), message)
+
+    def _hold(self, at: float, event: Inbound | _Message) -> None:
+        if isinstance(event, _Message):
+            event.held_until = at
+        heapq.heappush(self._queue, (at, next(self._order), event))
+
+    def _too_late(self, line: int, at: float) -> Skipped:
+        return Skipped(
+            line,
+            f"its time ({_utc(at)}) is more than the reorder window ({self._window / HOUR:g} h) "
+            "behind lines before it, too late to place in time order; try a wider --window",
+            bad=True,
+        )
+
+    def _release(self, until: float) -> None:
+        """Hands the engine, in time order, every held event up to ``until``."""
+        queue, engine = self._queue, self._engine
+        while queue and queue[0][0] <= until:
+            at, order, event = heapq.heappop(queue)
+            if isinstance(event, Inbound):
+                self._released = at
+                if at >= self._first and is_phone_number(event.customer):
+                    kind, customer = Kind.CUSTOMER_MESSAGE, event.customer
+                    engine.process(Event(at, order, kind, customer, "", None, event.entry_point))
+            elif event.held_until == at and event.priced_at is None:
+                self._decide(event, at, order)
+            for conversation in engine.closed():
+                self._settle_conversation(conversation.id, conversation.expires)
+
+    def _clean_up(self, until: float) -> None:
+        """Settles messages never delivered, and forgets what can no longer matter, by ``until``.
+
+        Runs at most once an hour of log time: nothing here needs to be more punctual.
+        """
+        self._next_cleanup = until + HOUR
+        while self._awaiting:
+            message = next(iter(self._awaiting.values()))
+            if message.due > until:
+                break
+            del self._awaiting[message.id]
+            self._settle(message, Finding(message.id, *_UNDELIVERED))
+        while self._forget and self._forget[0][0] <= until:
+            del self._settled[heapq.heappop(self._forget)[1]]
+        while self._unpair and self._unpair[0][0] <= until:
+            meta_id = self._pairs.pop(f"rules {heapq.heappop(self._unpair)[1]}", None)
+            if meta_id is not None:
+                self._pairs.pop(f"meta {meta_id}", None)
+
+    def _decide(self, message: _Message, at: float, order: int) -> None:
+        problem = self._why_not_priced(message)
+        if problem is not None:
+            self._settle(message, Finding(message.id, *problem))
+            return
+        self._released = message.priced_at = at
+        category = str((message.pricing or {})["category"])
+        sent_as = TEMPLATE_CATEGORIES.get(category)
+        kind = Kind.FREE_FORM if sent_as is None else Kind.TEMPLATE
+        predicted = self._engine.process(
+            Event(at, order, kind, message.customer, message.id, sent_as)
+        )
+        assert predicted is not None
+        conversation = predicted["conversation"]
+        if conversation is None:
+            self._settle(message, self._compare(message, predicted, math.nan))
+        else:
+            self._waiting.setdefault(conversation["id"], []).append((message, predicted))
+
+    def _why_not_priced(self, message: _Message) -> tuple[str, str] | None:
+        """Why a business message cannot be priced (outcome and detail), or ``None`` if it can."""
         delivered = message.delivered_at
         category = str((message.pricing or {}).get("category", ""))
-        problem = _why_not_priced(message, delivered, category, first)
-        if problem is not None:
-            findings.append(Finding(message.id, *problem))
-            continue
+        if message.late_line:
+            return "unknown", _late(message.late_line)
+        if "failed" in message.first_seen and delivered is None:
+            return "failed", "failed messages are never charged"
+        if delivered is None:
+            return _UNDELIVERED
+        if category not in TEMPLATE_CATEGORIES and category not in FREE_FORM_CATEGORIES:
+            if not category:
+                return "unknown", "no status carried Meta's pricing"
+            return "unknown", f"pricing category {category!r} is not one the rules know"
+        if not is_phone_number(message.customer):
+            return "unknown", f"{message.customer} is not a possible phone number"
+        if delivered < self._first:
+            return "unknown", "delivered before 2023-06-01, when other pricing rules applied"
+        return None
+
+    def _settle_conversation(self, rules_id: str, expires: float) -> None:
+        for message, predicted in self._waiting.pop(rules_id, ()):
+            self._settle(message, self._compare(message, predicted, expires))
+        # Meta's conversation may still show up in a later message until it ends too.
+        heapq.heappush(self._unpair, (expires + FREE_ENTRY_POINT_LENGTH, rules_id))
+
+    def _settle(self, message: _Message, finding: Finding) -> None:
+        del self._messages[message.id]
+        forget_at = min(message.first_seen.values()) + STATUS_HORIZON
+        self._settled[message.id] = forget_at
+        heapq.heappush(self._forget, (forget_at, message.id))
+        self._settled_now.append(finding)
+
+    def _compare(self, message: _Message, predicted: dict[str, Any], expires: float) -> Finding:
+        if message.late_line:
+            return Finding(message.id, "unknown", _late(message.late_line))
+        pricing = message.pricing or {}
+        delivered = message.priced_at
         assert delivered is not None
-        order = len(inbound) + len(events)
-        if category in TEMPLATE_CATEGORIES:
-            sent_as[message.id] = TEMPLATE_CATEGORIES[category].value
-            kind = Kind.TEMPLATE
-            events.append(
-                Event(delivered, order, kind, message.customer, message.id, sent_as[message.id])
-            )
-        else:
-            sent_as[message.id] = "service"
-            events.append(Event(delivered, order, Kind.FREE_FORM, message.customer, message.id))
-    return findings, events, sent_as
-
-
-def _why_not_priced(
-    message: _Message, delivered: float | None, category: str, first: float
-) -> tuple[str, str] | None:
-    """Why a business message cannot be priced (outcome and detail), or ``None`` if it can."""
-    if "failed" in message.first_seen and delivered is None:
-        return "failed", "failed messages are never charged"
-    if delivered is None:
-        return "undelivered", "no delivered or read status"
-    if category not in TEMPLATE_CATEGORIES and category not in FREE_FORM_CATEGORIES:
-        if not category:
-            return "unknown", "no status carried Meta's pricing"
-        return "unknown", f"pricing category {category!r} is not one the rules know"
-    if not is_phone_number(message.customer):
-        return "unknown", f"{message.customer} is not a possible phone number"
-    if delivered < first:
-        return "unknown", "delivered before 2023-06-01, when other pricing rules applied"
-    return None
-
-
-def _compare(
-    message: _Message,
-    sent_as: str,
-    predicted: dict[str, Any],
-    ends: dict[str, float],
-    zone: ZoneInfo,
-    pairs: dict[str, str],
-) -> Finding:
-    pricing = message.pricing or {}
-    delivered = message.delivered_at
-    assert delivered is not None
-    period = period_on(datetime.fromtimestamp(delivered, zone).date())
-    conversation = predicted["conversation"]
-    category = None if conversation is None else str(conversation["category"])
-    in_free_entry_point = category == "free_entry_point"
-    per_message = period.per_message and (conversation is None or in_free_entry_point)
-    charged = predicted["charge"]["amount"] != 0
-    expected: dict[str, Any] = {
-        "pricing_model": "PMP" if per_message else "CBP",
-        "category": "referral_conversion"
-        if in_free_entry_point
-        else sent_as
-        if per_message or category is None
-        else category,
-        "billable": charged if per_message else not in_free_entry_point,
-    }
-    if not per_message and category == "service" and period.free_service_conversations is None:
-        # Service conversations are free from 2024-11-01; whether Meta still marks them
-        # billable is reported differently by providers, so the flag is not judged.
-        del expected["billable"]
-    if per_message:
-        expected["type"] = (
-            "free_entry_point"
+        period = period_on(datetime.fromtimestamp(delivered, self._zone).date())
+        conversation = predicted["conversation"]
+        category = None if conversation is None else str(conversation["category"])
+        in_free_entry_point = category == "free_entry_point"
+        per_message = period.per_message and (conversation is None or in_free_entry_point)
+        charged = predicted["charge"]["amount"] != 0
+        sent_as = TEMPLATE_CATEGORIES.get(str(pricing.get("category")), "service")
+        expected: dict[str, Any] = {
+            "pricing_model": "PMP" if per_message else "CBP",
+            "category": "referral_conversion"
             if in_free_entry_point
-            else "regular"
-            if charged
-            else "free_customer_service"
+            else sent_as
+            if per_message or category is None
+            else category,
+            "billable": charged if per_message else not in_free_entry_point,
+        }
+        if not per_message and category == "service" and period.free_service_conversations is None:
+            # Service conversations are free from 2024-11-01; whether Meta still marks them
+            # billable is reported differently by providers, so the flag is not judged.
+            del expected["billable"]
+        if per_message:
+            expected["type"] = (
+                "free_entry_point"
+                if in_free_entry_point
+                else "regular"
+                if charged
+                else "free_customer_service"
+            )
+        reported = {key: pricing.get(key) for key in expected if key in pricing}
+        problems = [
+            f"{key}: Meta says {reported[key]!r}, the rules say {value!r}"
+            for key, value in expected.items()
+            if key in reported and _normal(reported[key]) != _normal(value)
+        ]
+        if conversation is not None:
+            problems += self._conversation_problems(message, conversation, expires)
+        amount = predicted["charge"]["amount"]
+        return Finding(
+            message.id,
+            "disagrees" if problems else "agrees",
+            "; ".join(problems) or predicted["reason"],
+            meta=reported,
+            predicted=expected | {"charge": "unpriced" if amount is None else str(amount)},
+            flag=self._template_flag(message, delivered, sent_as),
         )
-    reported = {key: pricing.get(key) for key in expected if key in pricing}
-    problems = [
-        f"{key}: Meta says {reported[key]!r}, the rules say {value!r}"
-        for key, value in expected.items()
-        if key in reported and _normal(reported[key]) != _normal(value)
-    ]
-    if conversation is not None:
-        problems += _conversation_problems(message, conversation, ends[conversation["id"]], pairs)
-    amount = predicted["charge"]["amount"]
-    return Finding(
-        message.id,
-        "disagrees" if problems else "agrees",
-        "; ".join(problems) or predicted["reason"],
-        meta=reported,
-        predicted=expected | {"charge": "unpriced" if amount is None else str(amount)},
+
+    def _conversation_problems(
+        self, message: _Message, conversation: dict[str, Any], expires: float
+    ) -> list[str]:
+        """Meta's conversation ids group messages as the rules' conversations, and end with them."""
+        reported = message.conversation
+        if reported is None:
+            return []
+        problems = []
+        category = str(conversation["category"])
+        expected_origin = "referral_conversion" if category == "free_entry_point" else category
+        origin = (reported.get("origin") or {}).get("type")
+        if origin is not None and _normal(origin) != _normal(expected_origin):
+            problems.append(f"origin: Meta says {origin!r}, the rules say {expected_origin!r}")
+        meta_id, rules_id = str(reported.get("id")), conversation["id"]
+        ours = self._pairs.setdefault(f"meta {meta_id}", rules_id)
+        theirs = self._pairs.setdefault(f"rules {rules_id}", meta_id)
+        if ours != rules_id or theirs != meta_id:
+            problems.append(
+                f"conversation: Meta puts it in {meta_id}, the rules in {rules_id}, "
+                f"which Meta calls {theirs}"
+            )
+        if message.expiration is not None and abs(message.expiration - expires) > EXPIRY_TOLERANCE:
+            problems.append(
+                f"expiration: Meta says {_utc(message.expiration)}, the rules say "
+                f"{_utc(expires)} UTC"
+            )
+        return problems
+
+    def _template_flag(self, message: _Message, delivered: float, billed_as: str) -> str:
+        """Says so when Meta billed a template at another category than it was sent as."""
+        sent = self._sent.get(message.id)
+        if sent is None:
+            return ""
+        changes = [
+            change for change in self._templates.get(sent.template, []) if change.at <= delivered
+        ]
+        if changes:
+            change = max(changes, key=lambda change: change.at)
+            if TEMPLATE_CATEGORIES.get(change.after) == billed_as:
+                return (
+                    f"template {sent.template!r} moved from {change.before} to {change.after} "
+                    f"on {_utc(change.at)} UTC (line {change.line}); Meta bills it as {billed_as}"
+                )
+        if sent.category is not None and TEMPLATE_CATEGORIES.get(sent.category) != billed_as:
+            return (
+                f"sent as {sent.category}, billed by Meta as {billed_as}; the log has no category "
+                f"change for template {sent.template!r} before its delivery"
+            )
+        return ""
+
+
+_UNDELIVERED = ("undelivered", "no delivered or read status")
+
+
+def _late(line: int) -> str:
+    return (
+        f"its delivery status (line {line}) came more than the reorder window after later "
+        "lines, too late to place in time order; try a wider --window"
     )
 
 
-def _conversation_problems(
-    message: _Message, conversation: dict[str, Any], expires: float, pairs: dict[str, str]
-) -> list[str]:
-    """Meta's conversation ids group messages as the rules' conversations do, and end with them."""
-    reported = message.conversation
-    if reported is None:
-        return []
-    problems = []
-    category = str(conversation["category"])
-    expected_origin = "referral_conversion" if category == "free_entry_point" else category
-    origin = (reported.get("origin") or {}).get("type")
-    if origin is not None and _normal(origin) != _normal(expected_origin):
-        problems.append(f"origin: Meta says {origin!r}, the rules say {expected_origin!r}")
-    meta_id, rules_id = str(reported.get("id")), conversation["id"]
-    ours = pairs.setdefault(f"meta {meta_id}", rules_id)
-    theirs = pairs.setdefault(f"rules {rules_id}", meta_id)
-    if ours != rules_id or theirs != meta_id:
-        problems.append(
-            f"conversation: Meta puts it in {meta_id}, the rules in {rules_id}, "
-            f"which Meta calls {theirs}"
-        )
-    if message.expiration is not None and abs(message.expiration - expires) > EXPIRY_TOLERANCE:
-        meta_expiry = datetime.fromtimestamp(message.expiration, UTC)
-        problems.append(
-            f"expiration: Meta says {meta_expiry:%Y-%m-%d %H:%M:%S}, the rules say "
-            f"{datetime.fromtimestamp(expires, UTC):%Y-%m-%d %H:%M:%S} UTC"
-        )
-    return problems
+def _utc(at: float) -> str:
+    return f"{datetime.fromtimestamp(at, UTC):%Y-%m-%d %H:%M:%S}"
 
 
 def _normal(value: Any) -> Any:
