@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import subprocess
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import customer, free_form, template
-from tests.test_reconcile import SERVICE_REPLY
+from tests.test_reconcile import SERVICE_REPLY, category_update, pmp, status
 from whatsapp_pricing.cli import main
 from whatsapp_pricing.domain import Verdict
 
@@ -171,3 +172,78 @@ def test_reconcile_needs_a_real_time_zone(
     log.write_text("", encoding="utf-8")
     assert main(["reconcile", str(log), "--time-zone", "Mars/Olympus"]) == 2
     assert "unknown time zone 'Mars/Olympus'" in capsys.readouterr().err
+
+
+def test_reconcile_flags_templates_from_the_sent_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    at = 1754301600
+    update = {
+        "message_template_id": 1,
+        "message_template_name": "order_update",
+        "message_template_language": "en_US",
+        "previous_category": "UTILITY",
+        "new_category": "MARKETING",
+    }
+    log = tmp_path / "webhooks.jsonl"
+    log.write_text(
+        "\n".join(
+            [
+                category_update(update, at),
+                status("wamid.t", "delivered", at + 60, **pmp("marketing", "regular")),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    sent = tmp_path / "sent.csv"
+    sent.write_text("message_id,template,category\nwamid.t,order_update,UTILITY\n")
+    table = tmp_path / "findings.csv"
+    arguments = ["reconcile", str(log), "--time-zone", "UTC", "--sent", str(sent)]
+    assert main([*arguments, "--csv", str(table)]) == 0
+    printed = capsys.readouterr().out
+    assert "template category changes: 1; messages billed at another category than sent as: 1" in (
+        printed
+    )
+    assert (
+        "order_update (en_US): utility to marketing from 2025-08-04 10:00 UTC (line 1)" in printed
+    )
+    assert "moved from utility to marketing" in table.read_text()
+
+
+@pytest.mark.parametrize(
+    ("sent", "error"),
+    [
+        ("id,name\nwamid.t,x\n", "needs the columns message_id and template"),
+        ("message_id,template\nwamid.t,\n", "line 2: message_id and template must not be empty"),
+    ],
+)
+def test_reconcile_refuses_an_unusable_sent_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sent: str, error: str
+) -> None:
+    log, record = tmp_path / "webhooks.jsonl", tmp_path / "sent.csv"
+    log.write_text("\n".join(SERVICE_REPLY), encoding="utf-8")
+    record.write_text(sent, encoding="utf-8")
+    arguments = ["reconcile", str(log), "--time-zone", "UTC", "--sent", str(record)]
+    assert main(arguments) == 2
+    assert error in capsys.readouterr().err
+
+
+def test_reconcile_needs_a_positive_window(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "webhooks.jsonl"
+    log.write_text("\n".join(SERVICE_REPLY), encoding="utf-8")
+    assert main(["reconcile", str(log), "--time-zone", "UTC", "--window", "0"]) == 2
+    assert "--window must be a positive number of hours, not 0" in capsys.readouterr().err
+
+
+def test_reconcile_reads_stdin_and_lists_skipped_lines_in_the_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = ("\n".join(SERVICE_REPLY) + "\n{broken\n").encode()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+    table = tmp_path / "findings.csv"
+    assert main(["reconcile", "-", "--time-zone", "UTC", "--csv", str(table)]) == 1
+    rows = list(csv.reader(table.read_text().splitlines()))
+    assert ["line 7", "broken line"] in [row[:2] for row in rows]
+    assert "line 7: not JSON" in capsys.readouterr().out
