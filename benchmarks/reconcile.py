@@ -8,57 +8,28 @@ fresh process, with its peak memory.
 
 from __future__ import annotations
 
-import json
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from benchmarks.engine import synthetic_events
+from tests.helpers import webhook_log
+from whatsapp_pricing import Timeline
 
 LINES = 1_000_000
-
-
-def notification(value: dict[str, Any]) -> str:
-    change = {"field": "messages", "value": {"messaging_product": "whatsapp", **value}}
-    return json.dumps(
-        {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [change]}]}
-    )
+EVENTS = 600_000
+"""Enough events for a million lines: two statuses per business message, one line per other."""
 
 
 def write_log(path: Path) -> None:
-    lines: list[tuple[int, str]] = []
-    for event in synthetic_events(events=LINES * 2 // 3):
-        at = int(datetime.fromisoformat(event["at"]).timestamp())
-        number = event["customer"].removeprefix("+")
-        if event["type"] == "customer_message":
-            message = {
-                "from": number,
-                "id": f"in{len(lines)}",
-                "timestamp": str(at),
-                "type": "text",
-            }
-            lines.append((at, notification({"messages": [message]})))
-            continue
-        category = event.get("category", "service")
-        pricing = {"billable": True, "pricing_model": "CBP", "category": category}
-        for kind, delay in (("sent", 0), ("delivered", 1)):
-            status = {
-                "id": event["id"],
-                "status": kind,
-                "timestamp": str(at + delay),
-                "recipient_id": number,
-                "pricing": pricing,
-            }
-            lines.append((at + delay, notification({"statuses": [status]})))
-        if len(lines) >= LINES:
-            break
-    in_time_order = sorted(lines[:LINES], key=lambda line: line[0])
-    path.write_text("\n".join(line for _, line in in_time_order) + "\n", encoding="utf-8")
+    """Notifications for the synthetic month, as Meta reports it when it follows the rules."""
+    timeline = Timeline.model_validate(
+        {"account": {"time_zone": "UTC"}, "events": synthetic_events(events=EVENTS)}
+    )
+    path.write_text("\n".join(webhook_log(timeline)[:LINES]) + "\n", encoding="utf-8")
 
 
 def measure(path: Path) -> tuple[float, float]:

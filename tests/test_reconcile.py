@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import START, timeline, webhook_log
+from tests.test_engine_properties import timelines
 from whatsapp_pricing.domain import Account
 from whatsapp_pricing.reconcile import Reconciler, SentTemplate, reconcile
 from whatsapp_pricing.webhooks import read_log
@@ -362,3 +365,33 @@ def test_memory_follows_open_state_not_the_length_of_the_log() -> None:
     after_horizon = held[35 * 24 :]
     assert max(after_horizon) <= min(after_horizon) * 1.05
     assert max(held) < 60 * 24
+
+
+def test_a_free_form_message_delivered_outside_the_window_is_flagged() -> None:
+    lines = [status("wamid.r", "delivered", T, **cbp("service", "conv1"))]
+    outcome, detail = findings_of(lines)["wamid.r"]
+    assert outcome == "disagrees"
+    assert "is the customer's last message missing from the log?" in detail
+
+
+def test_a_template_in_a_free_entry_point_after_the_service_window_agrees() -> None:
+    lines = [
+        inbound(T, referral=True),
+        status("wamid.f1", "delivered", T + 600, **cbp("referral_conversion", "fep1")),
+        status("wamid.f2", "delivered", T + 2 * 86400, **cbp("referral_conversion", "fep1")),
+    ]
+    assert {outcome for outcome, _ in findings_of(lines).values()} == {"agrees"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(
+        [START, datetime(2025, 8, 4, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC)]
+    ).flatmap(timelines)
+)
+def test_a_log_of_meta_following_the_rules_agrees_throughout(events: list[dict[str, Any]]) -> None:
+    """Whatever happened, the reconciler rebuilds it from the log alone and finds no fault."""
+    log = "\n".join(webhook_log(timeline(*events)))
+    result = reconcile(read_log(log), UTC_ACCOUNT)
+    assert {finding.outcome for finding in result.findings} <= {"agrees", "failed"}
+    assert result.skipped == []

@@ -19,7 +19,7 @@ import itertools
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,12 +27,14 @@ from whatsapp_pricing.domain import Account, TemplateCategory
 from whatsapp_pricing.engine import (
     FREE_ENTRY_POINT_LENGTH,
     HOUR,
+    REJECTED,
     ConversationEngine,
     Event,
     Kind,
+    LocalCalendar,
 )
 from whatsapp_pricing.markets import is_phone_number
-from whatsapp_pricing.periods import first_instant, period_on
+from whatsapp_pricing.periods import Period, first_instant, period_on
 from whatsapp_pricing.rate_cards import RateBook
 from whatsapp_pricing.webhooks import CategoryChange, Inbound, LogItem, Skipped, StatusUpdate
 
@@ -54,7 +56,10 @@ TEMPLATE_CATEGORIES = {
     "authentication-international": TemplateCategory.AUTHENTICATION.value,
     "authentication_international": TemplateCategory.AUTHENTICATION.value,
 }
-FREE_FORM_CATEGORIES = {"service", "referral_conversion"}
+SERVICE = "service"
+FREE = "free_customer_service"
+FREE_ENTRY_POINT_CATEGORY = "referral_conversion"
+FREE_FORM_CATEGORIES = {SERVICE, FREE_ENTRY_POINT_CATEGORY}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +88,22 @@ class _Message:
     late_line: int = 0
     """A delivery status that came too late to be placed in time order."""
 
+    delivered_at: float | None = None
+    """Delivery time; a ``read`` without ``delivered`` means it was delivered then too."""
+    due: float = math.inf
+    """When the log can say what became of it: at delivery, failure, or the horizon."""
+
     def take(self, update: StatusUpdate) -> None:
-        if update.at < self.first_seen.get(update.status, math.inf):
-            self.first_seen[update.status] = update.at
+        seen = self.first_seen
+        if update.at < seen.get(update.status, math.inf):
+            seen[update.status] = update.at
+            self.delivered_at = seen.get("delivered", seen.get("read"))
+            if self.delivered_at is not None:
+                self.due = self.delivered_at
+            elif "failed" in seen:
+                self.due = seen["failed"]
+            else:
+                self.due = min(seen.values()) + STATUS_HORIZON
         if update.pricing is not None and (self.pricing is None or update.status != "sent"):
             self.pricing = update.pricing
         if update.conversation is not None:
@@ -94,24 +112,8 @@ class _Message:
             if expiry is not None:
                 self.expiration = float(expiry)
 
-    @property
-    def delivered_at(self) -> float | None:
-        """Delivery time; a ``read`` without ``delivered`` means it was delivered then too."""
-        seen = self.first_seen
-        return seen.get("delivered", seen.get("read"))
 
-    @property
-    def due(self) -> float:
-        """When the log can say what became of it: at delivery, failure, or the horizon."""
-        delivered = self.delivered_at
-        if delivered is not None:
-            return delivered
-        if "failed" in self.first_seen:
-            return self.first_seen["failed"]
-        return min(self.first_seen.values()) + STATUS_HORIZON
-
-
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Finding:
     """One message compared: what Meta reported, what the rules predict, and whether they agree."""
 
@@ -180,8 +182,10 @@ class Reconciler:
         sent: Mapping[str, SentTemplate] | None = None,
     ) -> None:
         self._engine = ConversationEngine(account, rate_book)
-        self._zone = ZoneInfo(account.time_zone)
-        self._first = first_instant(self._zone)
+        zone = ZoneInfo(account.time_zone)
+        self._first = first_instant(zone)
+        self._calendar = LocalCalendar(zone)
+        self._periods: dict[date, Period] = {}
         self._window = window
         self._sent = sent or {}
         self._order = itertools.count()
@@ -334,6 +338,11 @@ class Reconciler:
         category = str((message.pricing or {})["category"])
         sent_as = TEMPLATE_CATEGORIES.get(category)
         kind = Kind.FREE_FORM if sent_as is None else Kind.TEMPLATE
+        if category == FREE_ENTRY_POINT_CATEGORY:
+            # Meta reports every message in a free entry point window this way, template or
+            # not, and after the first 24 hours only a template can be delivered: so it is a
+            # message that needs no service window, of a category the log does not say.
+            kind = Kind.TEMPLATE
         predicted = self._engine.process(
             Event(at, order, kind, message.customer, message.id, sent_as)
         )
@@ -381,44 +390,20 @@ class Reconciler:
         if message.late_line:
             return Finding(message.id, "unknown", _late(message.late_line))
         pricing = message.pricing or {}
-        delivered = message.priced_at
-        assert delivered is not None
-        period = period_on(datetime.fromtimestamp(delivered, self._zone).date())
-        conversation = predicted["conversation"]
-        category = None if conversation is None else str(conversation["category"])
-        in_free_entry_point = category == "free_entry_point"
-        per_message = period.per_message and (conversation is None or in_free_entry_point)
-        charged = predicted["charge"]["amount"] != 0
-        sent_as = TEMPLATE_CATEGORIES.get(str(pricing.get("category")), "service")
-        expected: dict[str, Any] = {
-            "pricing_model": "PMP" if per_message else "CBP",
-            "category": "referral_conversion"
-            if in_free_entry_point
-            else sent_as
-            if per_message or category is None
-            else category,
-            "billable": charged if per_message else not in_free_entry_point,
-        }
-        if not per_message and category == "service" and period.free_service_conversations is None:
-            # Service conversations are free from 2024-11-01; whether Meta still marks them
-            # billable is reported differently by providers, so the flag is not judged.
-            del expected["billable"]
-        if per_message:
-            expected["type"] = (
-                "free_entry_point"
-                if in_free_entry_point
-                else "regular"
-                if charged
-                else "free_customer_service"
-            )
-        reported = {key: pricing.get(key) for key in expected if key in pricing}
+        expected = self._expected(message, predicted)
+        reported = {key: pricing[key] for key in expected if key in pricing}
         problems = [
-            f"{key}: Meta says {reported[key]!r}, the rules say {value!r}"
-            for key, value in expected.items()
-            if key in reported and _normal(reported[key]) != _normal(value)
+            f"{key}: Meta says {said!r}, the rules say {expected[key]!r}"
+            for key, said in reported.items()
+            if said != expected[key] and _normal(said) != _normal(expected[key])
         ]
-        if conversation is not None:
-            problems += self._conversation_problems(message, conversation, expires)
+        if predicted["status"] == REJECTED:
+            problems.append(
+                "delivered, yet the rules reject a free-form message outside the customer "
+                "service window: is the customer's last message missing from the log?"
+            )
+        if predicted["conversation"] is not None:
+            problems += self._conversation_problems(message, predicted["conversation"], expires)
         amount = predicted["charge"]["amount"]
         return Finding(
             message.id,
@@ -426,8 +411,35 @@ class Reconciler:
             "; ".join(problems) or predicted["reason"],
             meta=reported,
             predicted=expected | {"charge": "unpriced" if amount is None else str(amount)},
-            flag=self._template_flag(message, delivered, sent_as),
+            flag=self._template_flag(message, expected["category"]) if self._sent else "",
         )
+
+    def _expected(self, message: _Message, predicted: dict[str, Any]) -> dict[str, Any]:
+        """What Meta's ``pricing`` object should say of a message, by the rules of its date."""
+        delivered = message.priced_at
+        assert delivered is not None
+        day = self._calendar.day(delivered)
+        period = self._periods.get(day) or self._periods.setdefault(day, period_on(day))
+        conversation = predicted["conversation"]
+        category = None if conversation is None else conversation["category"]
+        in_free_entry_point = category == "free_entry_point"
+        per_message = period.per_message and (category is None or in_free_entry_point)
+        charged = predicted["charge"]["amount"] != 0
+        if in_free_entry_point:
+            category = FREE_ENTRY_POINT_CATEGORY
+        elif per_message or category is None:
+            category = TEMPLATE_CATEGORIES.get(
+                str((message.pricing or {}).get("category")), SERVICE
+            )
+        if not per_message:
+            expected = {"pricing_model": "CBP", "category": category}
+            if category != SERVICE or period.free_service_conversations is not None:
+                # From 2024-11-01 service conversations are free, and whether Meta still marks
+                # them billable is reported differently by providers, so that is not judged.
+                expected["billable"] = not in_free_entry_point
+            return expected
+        kind = "free_entry_point" if in_free_entry_point else "regular" if charged else FREE
+        return {"pricing_model": "PMP", "category": category, "billable": charged, "type": kind}
 
     def _conversation_problems(
         self, message: _Message, conversation: dict[str, Any], expires: float
@@ -438,7 +450,7 @@ class Reconciler:
             return []
         problems = []
         category = str(conversation["category"])
-        expected_origin = "referral_conversion" if category == "free_entry_point" else category
+        expected_origin = FREE_ENTRY_POINT_CATEGORY if category == "free_entry_point" else category
         origin = (reported.get("origin") or {}).get("type")
         if origin is not None and _normal(origin) != _normal(expected_origin):
             problems.append(f"origin: Meta says {origin!r}, the rules say {expected_origin!r}")
@@ -457,11 +469,12 @@ class Reconciler:
             )
         return problems
 
-    def _template_flag(self, message: _Message, delivered: float, billed_as: str) -> str:
+    def _template_flag(self, message: _Message, billed_as: str) -> str:
         """Says so when Meta billed a template at another category than it was sent as."""
         sent = self._sent.get(message.id)
-        if sent is None:
+        if sent is None or message.priced_at is None:
             return ""
+        delivered = message.priced_at
         changes = [
             change for change in self._templates.get(sent.template, []) if change.at <= delivered
         ]

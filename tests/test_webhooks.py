@@ -1,0 +1,100 @@
+"""Reading webhook logs: every line used or skipped with why, whatever its shape."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+
+from tests.test_reconcile import SERVICE_REPLY, category_update, notification
+from whatsapp_pricing.webhooks import CategoryChange, Inbound, Skipped, StatusUpdate, read_log
+
+GOOD_STATUS = {"id": "wamid.1", "status": "sent", "timestamp": "1720179748", "recipient_id": "254"}
+
+
+def skipped(value: dict[str, Any]) -> list[tuple[str, bool]]:
+    return [
+        (item.why, item.bad) for item in read_log(notification(value)) if isinstance(item, Skipped)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"id": None}, "a status without a usable 'id'"),
+        ({"timestamp": "yesterday"}, "a status without a usable 'timestamp'"),
+        ({"recipient_id": None}, "a status without a usable 'recipient_id'"),
+        ({"pricing": "free"}, "a status without a usable 'pricing'"),
+        ({"conversation": ["c1"]}, "a status without a usable 'conversation'"),
+    ],
+)
+def test_a_broken_status_names_its_field(change: dict[str, Any], why: str) -> None:
+    assert skipped({"statuses": [{**GOOD_STATUS, **change}]}) == [(why, True)]
+
+
+def test_a_broken_customer_message_names_its_field() -> None:
+    message = {"from": "254751578687", "id": "in1", "type": "text"}
+    assert skipped({"messages": [message]}) == [
+        ("a customer message without a usable 'timestamp'", True)
+    ]
+    assert skipped({"messages": ["hello"]}) == [
+        ("a customer message without a usable object (not a JSON object)", True)
+    ]
+
+
+def test_statuses_that_are_not_a_list_are_broken() -> None:
+    assert skipped({"statuses": {"id": "wamid.1"}}) == [
+        ("'messages' or 'statuses' is not a list", True)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("document", "why", "bad"),
+    [
+        ({"object": "page", "entry": []}, "object 'page' is not WhatsApp", False),
+        (
+            {"object": "whatsapp_business_account", "entry": []},
+            "a notification with no entries",
+            False,
+        ),
+        ({"object": "whatsapp_business_account", "entry": [{}]}, "an entry without changes", True),
+        (
+            {"object": "whatsapp_business_account"},
+            "not a webhook notification (no 'entry' list)",
+            True,
+        ),
+    ],
+)
+def test_every_notification_shape_is_used_or_said_why(
+    document: dict[str, Any], why: str, bad: bool
+) -> None:
+    assert list(read_log(json.dumps(document))) == [Skipped(1, why, bad)]
+
+
+def test_a_file_streams_line_by_line_and_an_array_file_reads_whole() -> None:
+    lines = "\n".join(SERVICE_REPLY).encode()
+    array = ("[" + ",".join(SERVICE_REPLY) + "]").encode()
+    from_lines = list(read_log(io.BytesIO(lines)))
+    assert [type(item) for item in from_lines] == [Inbound] + [StatusUpdate] * 5
+    assert [item.line for item in from_lines] == [1, 2, 3, 4, 5, 6]
+    assert list(read_log(io.BytesIO(array))) == from_lines
+    assert list(read_log(b"[{")) == [
+        Skipped(1, "the log is not a valid JSON array: Input data was truncated", True)
+    ]
+
+
+def test_a_completed_category_change_takes_effect_when_meta_sent_it() -> None:
+    value = {
+        "message_template_name": "promo",
+        "previous_category": "UTILITY",
+        "new_category": "MARKETING",
+    }
+    [change] = read_log(category_update(value, 1746169200))
+    assert change == CategoryChange("", "promo", "", "utility", "marketing", 1746169200.0, 1)
+    without_time = json.loads(category_update(value, 0))
+    del without_time["entry"][0]["time"]
+    assert list(read_log(json.dumps(without_time))) == [
+        Skipped(1, "a template category update without a usable 'time'", True)
+    ]
