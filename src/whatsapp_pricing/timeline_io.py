@@ -9,12 +9,10 @@ The JSON it writes is byte for byte what ``simulate(...).model_dump_json()`` giv
 
 from __future__ import annotations
 
-import itertools
-import json
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import IO, Any
 
+import msgspec
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
@@ -31,8 +29,8 @@ from whatsapp_pricing.engine import Event as EngineEvent
 from whatsapp_pricing.rate_cards import RateBook
 
 CHUNK = 10_000
-DECODER = json.JSONDecoder()
-WHITESPACE = re.compile(r"[ \t\n\r]*")
+_MEMBERS = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_ITEMS = msgspec.json.Decoder(list[msgspec.Raw])
 EVENTS = TypeAdapter(list[Event])
 JSON = TypeAdapter(Any)
 EVENT_TYPES = ("customer_message", "free_form", "template")
@@ -45,33 +43,51 @@ class InvalidTimeline(ValueError):
 def read_timeline(data: bytes | str) -> tuple[Account, list[EngineEvent]]:
     """Validates a timeline document and returns its account and its events in time order.
 
-    The events array is decoded one event at a time and validated a chunk at a time, so only
-    the engine's compact form of each event stays in memory, never the whole parsed document.
+    The document is only split at first (msgspec finds where each event starts and ends without
+    building it); pydantic then parses and validates the events a chunk at a time, so only the
+    engine's compact form of each event stays in memory, never the whole parsed document.
     """
     try:
-        text = data.decode("utf-8") if isinstance(data, bytes) else data
-        members, events = _decode_top_level(text)
-        converted = _convert(events)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        header, events = _split(data.encode("utf-8") if isinstance(data, str) else data)
+    except msgspec.DecodeError as error:
         raise InvalidTimeline(f"the timeline is not valid JSON: {error}") from None
-    account = _read_header(members if events is None else {**members, "events": []})
+    account = _read_header(header)
+    converted = _convert(events)
     try:
         return account, in_time_order(account, converted)
     except ValueError as error:
         raise InvalidTimeline(str(error)) from None
 
 
-def _convert(events: Iterator[Any] | None) -> list[EngineEvent]:
+def _split(data: bytes) -> tuple[Any, list[msgspec.Raw]]:
+    """The document without its events (which stand in as ``[]``), and the events, still raw.
+
+    Anything but an object with an ``events`` array is decoded whole, for pydantic to judge.
+    """
+    try:
+        members = _MEMBERS.decode(data)
+    except msgspec.ValidationError:  # valid JSON, but not an object
+        return msgspec.json.decode(data), []
+    header = {
+        name: msgspec.json.decode(value) for name, value in members.items() if name != "events"
+    }
+    events = members.get("events")
+    if events is None:
+        return header, []
+    if not bytes(events).startswith(b"["):
+        return {**header, "events": msgspec.json.decode(events)}, []
+    return {**header, "events": []}, _ITEMS.decode(events)
+
+
+def _convert(events: list[msgspec.Raw]) -> list[EngineEvent]:
     """Validates events a chunk at a time and keeps only the engine's form of each."""
     converted: list[EngineEvent] = []
-    if events is None:
-        return converted
     seen_ids: dict[str, int] = {}
     checked_numbers: set[str] = set()
-    while chunk := list(itertools.islice(events, CHUNK)):
-        start = len(converted)
+    for start in range(0, len(events), CHUNK):
+        chunk = b"[" + b",".join(events[start : start + CHUNK]) + b"]"
         try:
-            numbered = list(enumerate(EVENTS.validate_python(chunk), start))
+            numbered = list(enumerate(EVENTS.validate_json(chunk), start))
             check_unique_ids(numbered, seen_ids)
             converted.extend(
                 engine_event(order, event, checked_numbers) for order, event in numbered
@@ -89,86 +105,6 @@ def _read_header(header: Any) -> Account:
         return Timeline.model_validate(header).account
     except ValidationError as error:
         raise InvalidTimeline(describe(error.errors())) from None
-
-
-def _decode_top_level(text: str) -> tuple[Any, Iterator[Any] | None]:
-    """The document's members other than an ``events`` array, and an iterator over that array.
-
-    The iterator must be used up before the members are complete: it decodes the rest of the
-    document as it goes.
-    """
-    position = _skip_space(text, 0)
-    if not text.startswith("{", position):
-        document, end = DECODER.raw_decode(text, position)
-        _expect_end(text, end)
-        return document, None
-    members: dict[str, Any] = {}
-    events: Iterator[Any] | None = None
-    position = _skip_space(text, position + 1)
-    if text.startswith("}", position):
-        _expect_end(text, position + 1)
-        return members, None
-    while True:
-        key, position = _key(text, position)
-        if key == "events" and text.startswith("[", position):
-            events = _array_items(text, position, members)
-            return members, events
-        members[key], position = DECODER.raw_decode(text, position)
-        position = _skip_space(text, position)
-        if text.startswith("}", position):
-            _expect_end(text, position + 1)
-            return members, None
-        position = _expect(text, position, ",")
-
-
-def _key(text: str, position: int) -> tuple[str, int]:
-    """A member's name and the position of its value."""
-    key, position = DECODER.raw_decode(text, position)
-    if not isinstance(key, str):
-        raise json.JSONDecodeError("Expecting property name", text, position)
-    return key, _expect(text, position, ":")
-
-
-def _array_items(text: str, position: int, members: dict[str, Any]) -> Iterator[Any]:
-    """Yields the items of the array at ``position``, then decodes the members after it."""
-    position = _skip_space(text, position + 1)
-    if text.startswith("]", position):
-        position += 1
-    else:
-        while True:
-            item, position = DECODER.raw_decode(text, position)
-            yield item
-            position = _skip_space(text, position)
-            if text.startswith("]", position):
-                position += 1
-                break
-            position = _expect(text, position, ",")
-    position = _skip_space(text, position)
-    while text.startswith(",", position):
-        key, position = _key(text, _skip_space(text, position + 1))
-        members[key], position = DECODER.raw_decode(text, position)
-        position = _skip_space(text, position)
-    if not text.startswith("}", position):
-        raise json.JSONDecodeError("Expecting ',' delimiter", text, position)
-    _expect_end(text, position + 1)
-
-
-def _skip_space(text: str, position: int) -> int:
-    match = WHITESPACE.match(text, position)
-    return match.end() if match else position
-
-
-def _expect(text: str, position: int, character: str) -> int:
-    position = _skip_space(text, position)
-    if not text.startswith(character, position):
-        raise json.JSONDecodeError(f"Expecting '{character}' delimiter", text, position)
-    return _skip_space(text, position + 1)
-
-
-def _expect_end(text: str, position: int) -> None:
-    position = _skip_space(text, position)
-    if position != len(text):
-        raise json.JSONDecodeError("Extra data", text, position)
 
 
 def write_verdict(
