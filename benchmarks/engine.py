@@ -82,6 +82,28 @@ def measure_engine(path: str) -> None:
     print(json.dumps({"seconds": seconds, "events": len(events), "peak_mb": peak_memory_mb()}))
 
 
+def measure_floor(path: str) -> None:
+    """The least any pure-Python engine does per event: the ceiling for the rules alone.
+
+    Read the event, look its customer up, and give a business message a verdict with a reason;
+    no rule at all. Its rate bounds what the real engine can reach on this machine.
+    """
+    from whatsapp_pricing.engine import Kind
+    from whatsapp_pricing.timeline_io import read_timeline
+
+    gc.disable()
+    _, events = read_timeline(Path(path).read_bytes())
+    customers: dict[str, float] = {}
+    started = time.perf_counter()
+    for at, _, kind, customer, message, category, _, _ in events:
+        customers.setdefault(customer, at)
+        if kind != Kind.CUSTOMER_MESSAGE:
+            verdict = {"id": message, "status": "delivered", "customer": customer, "market": ""}
+            verdict["reason"] = f"the {category} message {message} joins nothing"
+    seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "events": len(events), "peak_mb": peak_memory_mb()}))
+
+
 def measure_json(path: str) -> None:
     started = time.perf_counter()
     with open(path, encoding="utf-8") as file:
@@ -116,6 +138,7 @@ def run() -> None:
         write_timeline(path)
         size_mb = path.stat().st_size / 1e6
         engine = in_fresh_process("engine", path)
+        floor = in_fresh_process("floor", path)
         parse = in_fresh_process("json", path)
         seconds, peak_mb = end_to_end(path)
     rate = engine["events"] / engine["seconds"]
@@ -124,10 +147,16 @@ def run() -> None:
         f"engine: rules alone {rate:,.0f} events/s (goal 500,000), peak {engine['peak_mb']:.0f} MB"
     )
     print(
+        f"engine: a loop applying no rule at all {floor['events'] / floor['seconds']:,.0f} "
+        "events/s (the ceiling for pure Python on this machine)"
+    )
+    print(
         f"engine: simulate end to end {seconds:.2f} s, json.load alone {parse['seconds']:.2f} s: "
         f"{seconds / parse['seconds']:.2f}x (goal 2x), peak {peak_mb:.0f} MB (goal 1,024 MB)"
     )
 
 
 if __name__ == "__main__":
-    {"engine": measure_engine, "json": measure_json}[sys.argv[1]](sys.argv[2])
+    {"engine": measure_engine, "floor": measure_floor, "json": measure_json}[sys.argv[1]](
+        sys.argv[2]
+    )

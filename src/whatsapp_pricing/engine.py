@@ -91,6 +91,9 @@ class Kind:
     FREE_FORM = 2
 
 
+CUSTOMER_MESSAGE = Kind.CUSTOMER_MESSAGE
+
+
 class Event(NamedTuple):
     """An event as the engine reads it: already validated, times as Unix seconds."""
 
@@ -208,33 +211,34 @@ class ConversationEngine:
 
     def process(self, event: Event) -> dict[str, Any] | None:
         """Applies one event; returns the verdict if it is a business message."""
-        if event.at >= self._next_sweep:
-            self._sweep(event.at)
-        customer = self._customers.get(event.customer)
+        at, number = event.at, event.customer
+        if at >= self._next_sweep:
+            self._sweep(at)
+        customer = self._customers.get(number)
         if customer is None:
-            customer = _Customer(country_of(event.customer))
-            self._customers[event.customer] = customer
-        elif customer.next_expiry <= event.at:
-            self._expire(customer, event.at)
-        if event.kind == Kind.CUSTOMER_MESSAGE:
+            customer = self._customers[number] = _Customer(country_of(number))
+        elif customer.next_expiry <= at:
+            self._expire(customer, at)
+        if event.kind == CUSTOMER_MESSAGE:
             # The customer writes: the service window (and any entry point offer) restarts.
             verdict = None
             if self._windows is not None:
                 self._record_window(customer, event)
-            customer.window_until = event.at + SERVICE_WINDOW_LENGTH
-            customer.latest = max(customer.latest, customer.window_until)
+            customer.window_until = at + SERVICE_WINDOW_LENGTH
+            if customer.window_until > customer.latest:
+                customer.latest = customer.window_until
             if event.entry_point is not None:
-                customer.offer_until = event.at + ENTRY_POINT_REPLY_WINDOW
+                customer.offer_until = at + ENTRY_POINT_REPLY_WINDOW
                 customer.entry_point = event.entry_point
         else:
             verdict = self._deliver(customer, event)
-        if customer.latest <= event.at:
-            del self._customers[event.customer]
+        if customer.latest <= at:
+            del self._customers[number]
             return verdict
         idle_bucket = int(customer.latest // HOUR)
         if idle_bucket > customer.idle_bucket:
             customer.idle_bucket = idle_bucket
-            self._idle.setdefault(idle_bucket, []).append(event.customer)
+            self._idle.setdefault(idle_bucket, []).append(number)
         return verdict
 
     def _record_window(self, customer: _Customer, event: Event) -> None:
