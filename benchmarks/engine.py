@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmarks.command import measure
+
 EVENTS = 1_000_000
 CUSTOMERS = 100_000
 MONTH_START = datetime(2024, 10, 1, tzinfo=UTC)
@@ -121,15 +123,9 @@ def in_fresh_process(part: str, path: Path) -> dict[str, float]:
     return dict(json.loads(output))
 
 
-def end_to_end(path: Path) -> tuple[float, float]:
+def end_to_end(path: Path) -> dict[str, float]:
     command = Path(sys.executable).with_name("whatsapp-pricing")
-    started = time.perf_counter()
-    with open(path, "rb") as timeline:
-        subprocess.run(
-            [str(command), "simulate", "-"], stdin=timeline, stdout=subprocess.DEVNULL, check=True
-        )
-    seconds = time.perf_counter() - started
-    return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return measure([str(command), "simulate", "-"], stdin=path)
 
 
 def run() -> None:
@@ -140,8 +136,9 @@ def run() -> None:
         engine = in_fresh_process("engine", path)
         floor = in_fresh_process("floor", path)
         parse = in_fresh_process("json", path)
-        seconds, peak_mb = end_to_end(path)
+        whole = end_to_end(path)
     rate = engine["events"] / engine["seconds"]
+    seconds, peak_mb = whole["seconds"], whole["peak_mb"]
     print(f"engine: {EVENTS:,} events for {CUSTOMERS:,} customers ({size_mb:.0f} MB of JSON)")
     print(
         f"engine: rules alone {rate:,.0f} events/s (goal 500,000), peak {engine['peak_mb']:.0f} MB"
