@@ -255,7 +255,7 @@ class Reconciler:
         """Settles everything still held: the log has ended."""
         settled = self._settled_now = []
         self._release(math.inf)
-        self._clean_up(math.inf)
+        self._give_up_on_delivery(math.inf)
         for conversation in self._engine.finish():
             self._settle_conversation(conversation.id, conversation.expires)
         return settled
@@ -316,18 +316,22 @@ class Reconciler:
         Runs at most once an hour of log time: nothing here needs to be more punctual.
         """
         self._next_cleanup = until + HOUR
-        while self._awaiting:
-            message = next(iter(self._awaiting.values()))
-            if message.due > until:
-                break
-            del self._awaiting[message.id]
-            self._settle(message, Finding(message.id, *_UNDELIVERED))
+        self._give_up_on_delivery(until)
         while self._forget and self._forget[0][0] <= until:
             del self._settled[heapq.heappop(self._forget)[1]]
         while self._unpair and self._unpair[0][0] <= until:
             meta_id = self._pairs.pop(f"rules {heapq.heappop(self._unpair)[1]}", None)
             if meta_id is not None:
                 self._pairs.pop(f"meta {meta_id}", None)
+
+    def _give_up_on_delivery(self, until: float) -> None:
+        """Settles, as undelivered, the messages still without a delivery at the horizon."""
+        while self._awaiting:
+            message = next(iter(self._awaiting.values()))
+            if message.due > until:
+                break
+            del self._awaiting[message.id]
+            self._settle(message, Finding(message.id, *_UNDELIVERED))
 
     def _decide(self, message: _Message, at: float, order: int) -> None:
         problem = self._why_not_priced(message)
