@@ -363,10 +363,8 @@ class Reconciler:
         category = str((message.pricing or {}).get("category", ""))
         if message.late_line:
             return "unknown", _late(message.late_line)
-        if "failed" in message.first_seen and delivered is None:
+        if delivered is None:  # held back only once delivered or failed
             return "failed", "failed messages are never charged"
-        if delivered is None:
-            return _UNDELIVERED
         if category not in TEMPLATE_CATEGORIES and category not in FREE_FORM_CATEGORIES:
             if not category:
                 return "unknown", "no status carried Meta's pricing"
