@@ -8,8 +8,12 @@ fresh process, with its peak memory.
 
 from __future__ import annotations
 
+import gc
+import json
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from benchmarks.command import measure
@@ -30,6 +34,18 @@ def write_log(path: Path) -> None:
     path.write_text("\n".join(webhook_log(timeline)[:LINES]) + "\n", encoding="utf-8")
 
 
+def measure_reading(path: str) -> None:
+    """Reading alone (decoding each line and taking out what it says): the ceiling for reconcile."""
+    from whatsapp_pricing.webhooks import read_log
+
+    gc.disable()  # as the command line does
+    started = time.perf_counter()
+    with open(path, "rb") as log:
+        for _ in read_log(log):
+            pass
+    print(json.dumps({"seconds": time.perf_counter() - started}))
+
+
 def run() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "webhooks.jsonl"
@@ -39,8 +55,22 @@ def run() -> None:
         # Exit status 1 is a log that is not clean, which a generated month may be.
         arguments = [str(command), "reconcile", str(path), "--time-zone", "UTC"]
         figures = measure(arguments, allowed=(0, 1))
-        seconds, peak_mb = figures["seconds"], figures["peak_mb"]
+        reading = subprocess.run(
+            [sys.executable, "-m", "benchmarks.reconcile", str(path)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    seconds, peak_mb = figures["seconds"], figures["peak_mb"]
     print(
         f"reconcile: {LINES:,} notifications ({size_mb:.0f} MB): {LINES / seconds:,.0f} lines/s "
         f"(goal 100,000), peak {peak_mb:.0f} MB"
     )
+    print(
+        f"reconcile: reading alone {LINES / json.loads(reading)['seconds']:,.0f} lines/s "
+        "(the ceiling, before any rule or comparison)"
+    )
+
+
+if __name__ == "__main__":
+    measure_reading(sys.argv[1])
