@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tests.helpers import START, timeline, webhook_log
 from tests.test_engine_properties import timelines
 from whatsapp_pricing.domain import Account
-from whatsapp_pricing.reconcile import Reconciler, SentTemplate, reconcile
+from whatsapp_pricing.reconcile import Reconciler, SentTemplate, TimeQueue, reconcile
 from whatsapp_pricing.webhooks import read_log
 
 KENYA = "254751578687"
@@ -395,3 +395,15 @@ def test_a_log_of_meta_following_the_rules_agrees_throughout(events: list[dict[s
     result = reconcile(read_log(log), UTC_ACCOUNT)
     assert {finding.outcome for finding in result.findings} <= {"agrees", "failed"}
     assert result.skipped == []
+
+
+@given(st.lists(st.integers(0, 20)))
+def test_a_time_queue_gives_back_items_by_time_then_in_the_order_pushed(times: list[int]) -> None:
+    queue: TimeQueue[int] = TimeQueue()
+    for position, at in enumerate(times):
+        queue.push(at, position)
+    popped = []
+    while queue:
+        at, _, position = queue.pop()
+        popped.append((at, position))
+    assert popped == sorted((at, position) for position, at in enumerate(times))

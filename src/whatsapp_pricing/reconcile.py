@@ -17,10 +17,11 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from whatsapp_pricing.domain import Account, TemplateCategory
@@ -56,6 +57,7 @@ TEMPLATE_CATEGORIES = {
     "authentication-international": TemplateCategory.AUTHENTICATION.value,
     "authentication_international": TemplateCategory.AUTHENTICATION.value,
 }
+T = TypeVar("T")
 SERVICE = "service"
 FREE = "free_customer_service"
 FREE_ENTRY_POINT_CATEGORY = "referral_conversion"
@@ -170,6 +172,44 @@ def reconcile(
     return result
 
 
+class TimeQueue(Generic[T]):
+    """Items by time, ties in the order pushed; cheapest when they come nearly in time order.
+
+    A log's lines mostly do, so items that arrive in order wait in a plain FIFO and only the
+    stragglers go to a heap: most pops then cost no comparison at all.
+    """
+
+    def __init__(self) -> None:
+        self._in_order: deque[tuple[float, int, T]] = deque()
+        self._stragglers: list[tuple[float, int, T]] = []
+        self._pushed = itertools.count()
+
+    def __len__(self) -> int:
+        return len(self._in_order) + len(self._stragglers)
+
+    @property
+    def first(self) -> float:
+        """The earliest time held; only for a queue that holds something."""
+        in_order, stragglers = self._in_order, self._stragglers
+        if in_order:
+            return min(in_order[0][0], stragglers[0][0]) if stragglers else in_order[0][0]
+        return stragglers[0][0]
+
+    def push(self, at: float, item: T) -> None:
+        entry = (at, next(self._pushed), item)
+        if not self._in_order or at >= self._in_order[-1][0]:
+            self._in_order.append(entry)
+        else:
+            heapq.heappush(self._stragglers, entry)
+
+    def pop(self) -> tuple[float, int, T]:
+        """The earliest entry: its time, its place in the order pushed, and the item."""
+        in_order, stragglers = self._in_order, self._stragglers
+        if in_order and (not stragglers or in_order[0][:2] < stragglers[0][:2]):
+            return in_order.popleft()
+        return heapq.heappop(stragglers)
+
+
 class Reconciler:
     """Reconciles a log as it is read, settling each finding as soon as nothing can change it."""
 
@@ -188,8 +228,7 @@ class Reconciler:
         self._periods: dict[date, Period] = {}
         self._window = window
         self._sent = sent or {}
-        self._order = itertools.count()
-        self._queue: list[tuple[float, int, Inbound | _Message]] = []
+        self._queue: TimeQueue[Inbound | _Message] = TimeQueue()
         """Events held back until the log is a window past them, by time."""
         self._messages: dict[str, _Message] = {}
         """Messages whose findings are not settled yet."""
@@ -197,7 +236,7 @@ class Reconciler:
         """Messages with neither a delivery nor a failure yet, in the order first seen."""
         self._settled: dict[str, float] = {}
         """Settled messages, kept until their late statuses can no longer come, by id."""
-        self._forget: list[tuple[float, str]] = []
+        self._forget: TimeQueue[str] = TimeQueue()
         self._clock = -math.inf
         """The latest time any line of the log has shown."""
         self._next_cleanup = -math.inf
@@ -209,7 +248,7 @@ class Reconciler:
         """Priced messages by the rules' conversation, until the conversation ends."""
         self._pairs: dict[str, str] = {}
         """Meta's conversation ids and the rules' ones, each mapped to the other."""
-        self._unpair: list[tuple[float, str]] = []
+        self._unpair: TimeQueue[str] = TimeQueue()
         self._templates: dict[str, list[CategoryChange]] = {}
         self.category_changes: list[CategoryChange] = []
         """Every template category change the log announced, in log order."""
@@ -245,7 +284,7 @@ class Reconciler:
         if item.at > self._clock:
             self._clock = item.at
             until = item.at - self._window
-            if self._queue and self._queue[0][0] <= until:
+            if self._queue and self._queue.first <= until:
                 self._release(until)
             if until >= self._next_cleanup:
                 self._clean_up(until)
@@ -285,7 +324,7 @@ class Reconciler:
     def _hold(self, at: float, event: Inbound | _Message) -> None:
         if isinstance(event, _Message):
             event.held_until = at
-        heapq.heappush(self._queue, (at, next(self._order), event))
+        self._queue.push(at, event)
 
     def _too_late(self, line: int, at: float) -> Skipped:
         return Skipped(
@@ -298,8 +337,8 @@ class Reconciler:
     def _release(self, until: float) -> None:
         """Hands the engine, in time order, every held event up to ``until``."""
         queue, engine = self._queue, self._engine
-        while queue and queue[0][0] <= until:
-            at, order, event = heapq.heappop(queue)
+        while queue and queue.first <= until:
+            at, order, event = queue.pop()
             if isinstance(event, Inbound):
                 self._released = at
                 if at >= self._first and is_phone_number(event.customer):
@@ -317,10 +356,10 @@ class Reconciler:
         """
         self._next_cleanup = until + HOUR
         self._give_up_on_delivery(until)
-        while self._forget and self._forget[0][0] <= until:
-            del self._settled[heapq.heappop(self._forget)[1]]
-        while self._unpair and self._unpair[0][0] <= until:
-            meta_id = self._pairs.pop(f"rules {heapq.heappop(self._unpair)[1]}", None)
+        while self._forget and self._forget.first <= until:
+            del self._settled[self._forget.pop()[2]]
+        while self._unpair and self._unpair.first <= until:
+            meta_id = self._pairs.pop(f"rules {self._unpair.pop()[2]}", None)
             if meta_id is not None:
                 self._pairs.pop(f"meta {meta_id}", None)
 
@@ -379,13 +418,13 @@ class Reconciler:
         for message, predicted in self._waiting.pop(rules_id, ()):
             self._settle(message, self._compare(message, predicted, expires))
         # Meta's conversation may still show up in a later message until it ends too.
-        heapq.heappush(self._unpair, (expires + FREE_ENTRY_POINT_LENGTH, rules_id))
+        self._unpair.push(expires + FREE_ENTRY_POINT_LENGTH, rules_id)
 
     def _settle(self, message: _Message, finding: Finding) -> None:
         del self._messages[message.id]
         forget_at = min(message.first_seen.values()) + STATUS_HORIZON
         self._settled[message.id] = forget_at
-        heapq.heappush(self._forget, (forget_at, message.id))
+        self._forget.push(forget_at, message.id)
         self._settled_now.append(finding)
 
     def _compare(self, message: _Message, predicted: dict[str, Any], expires: float) -> Finding:
