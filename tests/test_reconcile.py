@@ -407,3 +407,18 @@ def test_a_time_queue_gives_back_items_by_time_then_in_the_order_pushed(times: l
         at, _, position = queue.pop()
         popped.append((at, position))
     assert popped == sorted((at, position) for position, at in enumerate(times))
+
+
+def test_an_earlier_delivery_after_the_message_is_settled_is_reported() -> None:
+    later = [inbound(T + 3 * 86400), inbound(T + 5 * 86400)]
+    lines = [*SERVICE_REPLY, *later, status("wamid.2", "delivered", T + 30, **cbp("service", "c"))]
+    result = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT)
+    assert [(skip.line, skip.bad) for skip in result.skipped] == [(9, True)]
+    assert findings_of(lines) == findings_of(SERVICE_REPLY + later)
+
+
+def test_an_earlier_delivery_while_the_conversation_is_open_makes_the_message_unknown() -> None:
+    lines = [*SERVICE_REPLY, inbound(T + 3 * 86400), status("wamid.2", "delivered", T + 30)]
+    outcome, detail = findings_of(lines)["wamid.2"]
+    assert outcome == "unknown"
+    assert detail.startswith("its delivery status (line 8) came more than the reorder window")

@@ -62,6 +62,7 @@ SERVICE = "service"
 FREE = "free_customer_service"
 FREE_ENTRY_POINT_CATEGORY = "referral_conversion"
 FREE_FORM_CATEGORIES = {SERVICE, FREE_ENTRY_POINT_CATEGORY}
+DELIVERY_STATUSES = ("delivered", "read")
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +236,8 @@ class Reconciler:
         self._awaiting: dict[str, _Message] = {}
         """Messages with neither a delivery nor a failure yet, in the order first seen."""
         self._settled: dict[str, float] = {}
-        """Settled messages, kept until their late statuses can no longer come, by id."""
+        """When each settled message was delivered (infinity if never), by id, kept until its
+        late statuses can no longer come."""
         self._forget: TimeQueue[str] = TimeQueue()
         self._clock = -math.inf
         """The latest time any line of the log has shown."""
@@ -300,7 +302,10 @@ class Reconciler:
         return settled
 
     def _status(self, update: StatusUpdate) -> None:
-        if update.message in self._settled:
+        settled_delivery = self._settled.get(update.message)
+        if settled_delivery is not None:
+            if update.status in DELIVERY_STATUSES and update.at < settled_delivery:
+                self._settled_now.append(self._too_late(update.line, update.at))
             return  # a repeat of a status already counted, or one that changes nothing
         message = self._messages.get(update.message)
         if message is None:
@@ -423,7 +428,7 @@ class Reconciler:
     def _settle(self, message: _Message, finding: Finding) -> None:
         del self._messages[message.id]
         forget_at = min(message.first_seen.values()) + STATUS_HORIZON
-        self._settled[message.id] = forget_at
+        self._settled[message.id] = message.delivered_at or math.inf
         self._forget.push(forget_at, message.id)
         self._settled_now.append(finding)
 
