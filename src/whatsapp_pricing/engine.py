@@ -104,7 +104,9 @@ class Event(NamedTuple):
     customer: str
     id: str = ""
     category: str | None = None
-    """The template's category, as its plain value (templates only)."""
+    """The template's category, as its plain value; ``None`` for a free-form message, or for a
+    template whose category a webhook log does not say (it then needs no service window and
+    otherwise goes where a free-form message would)."""
     entry_point: EntryPoint | None = None
     """How the customer came in (customer messages only)."""
     business_number: str = ""
