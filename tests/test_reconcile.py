@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import START, timeline, webhook_log
+from tests.helpers import START, timeline, webhook_log, webhook_notification
 from tests.test_engine_properties import timelines
 from whatsapp_pricing.domain import Account
 from whatsapp_pricing.reconcile import Reconciler, SentTemplate, TimeQueue, reconcile
@@ -20,27 +20,16 @@ KENYA = "254751578687"
 UTC_ACCOUNT = Account(time_zone="UTC")
 
 
-def notification(value: dict[str, Any]) -> str:
-    return json.dumps(
-        {
-            "object": "whatsapp_business_account",
-            "entry": [
-                {"id": "358127370715582", "changes": [{"field": "messages", "value": value}]}
-            ],
-        }
-    )
-
-
 def inbound(at: int, referral: bool = False) -> str:
     message: dict[str, Any] = {"from": KENYA, "id": f"in{at}", "timestamp": str(at), "type": "text"}
     if referral:
         message["referral"] = {"source_type": "ad", "source_id": "1"}
-    return notification({"messaging_product": "whatsapp", "messages": [message]})
+    return webhook_notification({"messages": [message]})
 
 
 def status(message: str, kind: str, at: int, **extra: Any) -> str:
     body = {"id": message, "status": kind, "timestamp": str(at), "recipient_id": KENYA, **extra}
-    return notification({"messaging_product": "whatsapp", "statuses": [body]})
+    return webhook_notification({"statuses": [body]})
 
 
 def cbp(category: str, conversation: str, expires: int | None = None) -> dict[str, Any]:

@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 
-from tests.test_reconcile import SERVICE_REPLY, category_update, notification
+from tests.helpers import webhook_notification
+from tests.test_reconcile import SERVICE_REPLY, category_update
 from whatsapp_pricing.webhooks import CategoryChange, Inbound, Skipped, StatusUpdate, read_log
 
 GOOD_STATUS = {"id": "wamid.1", "status": "sent", "timestamp": "1720179748", "recipient_id": "254"}
 
 
 def skipped(value: dict[str, Any]) -> list[tuple[str, bool]]:
-    return [
-        (item.why, item.bad) for item in read_log(notification(value)) if isinstance(item, Skipped)
-    ]
+    items = read_log(webhook_notification(value))
+    return [(item.why, item.bad) for item in items if isinstance(item, Skipped)]
 
 
 @pytest.mark.parametrize(

@@ -30,10 +30,10 @@ from whatsapp_pricing.rate_cards import RateCard, RateCardError, parse_rate_card
 from whatsapp_pricing.reconcile import (
     DEFAULT_WINDOW,
     OUTCOMES,
-    UNCHECKED,
     Finding,
     Reconciler,
     SentTemplate,
+    is_clean,
 )
 from whatsapp_pricing.timeline_io import InvalidTimeline, describe, read_timeline, write_verdict
 from whatsapp_pricing.webhooks import CategoryChange, Skipped, read_log
@@ -242,7 +242,7 @@ class _Summary:
 
     @property
     def clean(self) -> bool:
-        return not self.broken and not any(self.outcomes[outcome] for outcome in UNCHECKED)
+        return is_clean(self.outcomes, self.broken)
 
     def take(self, settled: Finding | Skipped) -> None:
         if isinstance(settled, Skipped):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -135,6 +135,11 @@ UNCHECKED = ("disagrees", "unknown")
 """Outcomes that leave a log not clean: the rules disagree, or could not check the message."""
 
 
+def is_clean(outcomes: Mapping[str, int], broken_lines: int) -> bool:
+    """Whether a log is clean, from how many findings had each outcome and its broken lines."""
+    return not broken_lines and not any(outcomes.get(outcome) for outcome in UNCHECKED)
+
+
 @dataclass
 class Reconciliation:
     """The findings for every business message, every line the log could not use, and the
@@ -147,8 +152,8 @@ class Reconciliation:
     @property
     def clean(self) -> bool:
         """Every message checked and agreeing, and no broken input."""
-        checked = all(finding.outcome not in UNCHECKED for finding in self.findings)
-        return checked and not any(skip.bad for skip in self.skipped)
+        outcomes = Counter(finding.outcome for finding in self.findings)
+        return is_clean(outcomes, sum(skip.bad for skip in self.skipped))
 
     def count(self, outcome: str) -> int:
         return sum(finding.outcome == outcome for finding in self.findings)
@@ -457,7 +462,7 @@ class Reconciler:
             "; ".join(problems) or predicted["reason"],
             meta=reported,
             predicted=expected | {"charge": "unpriced" if amount is None else str(amount)},
-            flag=self._template_flag(message, expected["category"]) if self._sent else "",
+            flag=self._template_flag(message) if self._sent else "",
         )
 
     def _expected(self, message: _Message, predicted: dict[str, Any]) -> dict[str, Any]:
@@ -515,10 +520,11 @@ class Reconciler:
             )
         return problems
 
-    def _template_flag(self, message: _Message, billed_as: str) -> str:
+    def _template_flag(self, message: _Message) -> str:
         """Says so when Meta billed a template at another category than it was sent as."""
         sent = self._sent.get(message.id)
-        if sent is None or message.priced_at is None:
+        billed_as = TEMPLATE_CATEGORIES.get(str((message.pricing or {}).get("category")))
+        if sent is None or billed_as is None or message.priced_at is None:
             return ""
         delivered = message.priced_at
         changes = [
