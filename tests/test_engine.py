@@ -21,8 +21,9 @@ from tests.helpers import (
     timeline,
 )
 from whatsapp_pricing import MessageStatus, UnsupportedPeriod, simulate
-from whatsapp_pricing.engine import ConversationEngine, events_of
-from whatsapp_pricing.engine import run as run_engine
+from whatsapp_pricing.engine import ConversationEngine
+from whatsapp_pricing.simulation import events_of
+from whatsapp_pricing.simulation import run as run_engine
 
 
 def test_v1_a_template_opens_its_own_category_unless_one_is_open() -> None:

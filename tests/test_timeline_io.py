@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from tests.helpers import customer, free_form, template, timeline
 from tests.test_engine_properties import timelines
 from whatsapp_pricing import simulate, timeline_io
-from whatsapp_pricing.timeline_io import InvalidTimeline, read_timeline, write_verdict
+from whatsapp_pricing.errors import InvalidTimeline
+from whatsapp_pricing.timeline_io import read_timeline, write_verdict
 
 
 def streamed(document: dict[str, Any]) -> str:

@@ -25,8 +25,9 @@ from rich.progress import wrap_file
 from rich.table import Table
 
 from whatsapp_pricing.domain import Account, Verdict
-from whatsapp_pricing.engine import HOUR, verdict_of
-from whatsapp_pricing.rate_cards import RateCard, RateCardError, parse_rate_card, shipped_rate_book
+from whatsapp_pricing.engine import HOUR
+from whatsapp_pricing.errors import PricingError, RateCardError, UsageError
+from whatsapp_pricing.rate_cards import RateCard, parse_rate_card, shipped_rate_book
 from whatsapp_pricing.reconcile import (
     DEFAULT_WINDOW,
     OUTCOMES,
@@ -35,15 +36,12 @@ from whatsapp_pricing.reconcile import (
     SentTemplate,
     is_clean,
 )
-from whatsapp_pricing.timeline_io import InvalidTimeline, describe, read_timeline, write_verdict
+from whatsapp_pricing.simulation import price, verdict_from
+from whatsapp_pricing.timeline_io import read_timeline, write_verdict
 from whatsapp_pricing.webhooks import CategoryChange, Skipped, read_log
 
 PROGRAM = "whatsapp-pricing"
 BAD_INPUT = 2
-
-
-class BadInput(Exception):
-    """Input the simulator cannot use; the message is the one line shown to the user."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.disable()
     try:
         return _reconcile(arguments) if arguments.command == "reconcile" else _simulate(arguments)
-    except BadInput as error:
+    except PricingError as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return BAD_INPUT
     finally:
@@ -116,9 +114,9 @@ def _reconcile(arguments: argparse.Namespace) -> int:
     try:
         account = Account(time_zone=arguments.time_zone, currency=arguments.currency)
     except ValidationError as error:
-        raise BadInput(describe(error.errors())) from None
+        raise UsageError.from_problems(error.errors()) from None
     if not arguments.window > 0:
-        raise BadInput(f"--window must be a positive number of hours, not {arguments.window:g}")
+        raise UsageError(f"--window must be a positive number of hours, not {arguments.window:g}")
     sent = _read_sent(arguments.sent) if arguments.sent else None
     reconciler = Reconciler(account, window=arguments.window * HOUR, sent=sent)
     summary = _Summary()
@@ -142,7 +140,7 @@ def _open_log(source: str, stack: ExitStack) -> IO[bytes]:
     try:
         file = stack.enter_context(open(source, "rb"))  # noqa: SIM115 (closed by the stack)
     except OSError as error:
-        raise BadInput(f"cannot read {source}: {error.strerror}") from None
+        raise UsageError(f"cannot read {source}: {error.strerror}") from None
     if not sys.stdout.isatty():
         return file
     size = os.fstat(file.fileno()).st_size
@@ -154,11 +152,11 @@ def _read_sent(path: str) -> dict[str, SentTemplate]:
     text = _read_bytes(path).decode("utf-8-sig", errors="replace")
     rows = csv.DictReader(text.splitlines())
     if not {"message_id", "template"} <= set(rows.fieldnames or ()):
-        raise BadInput(f"{path}: needs the columns message_id and template (category optional)")
+        raise UsageError(f"{path}: needs the columns message_id and template (category optional)")
     sent = {}
     for number, row in enumerate(rows, start=2):
         if not row["message_id"] or not row["template"]:
-            raise BadInput(f"{path}, line {number}: message_id and template must not be empty")
+            raise UsageError(f"{path}, line {number}: message_id and template must not be empty")
         category = (row.get("category") or "").strip().lower() or None
         sent[row["message_id"]] = SentTemplate(row["template"], category)
     return sent
@@ -219,7 +217,7 @@ def _finding_writers(arguments: argparse.Namespace, stack: ExitStack) -> list[_F
             try:
                 file = stack.enter_context(open(path, "w", newline="", encoding="utf-8"))  # noqa: SIM115
             except OSError as error:
-                raise BadInput(f"cannot write {path}: {error.strerror}") from None
+                raise UsageError(f"cannot write {path}: {error.strerror}") from None
             writers.append(writer(file))
     return writers
 
@@ -289,14 +287,12 @@ def _simulate(arguments: argparse.Namespace) -> int:
     book = shipped_rate_book()
     if arguments.rate_card:
         book = book.with_cards(_read_rate_card(path) for path in arguments.rate_card)
-    try:
-        account, events = read_timeline(
-            sys.stdin.buffer.read() if source == "-" else _read_bytes(source)
-        )
-    except InvalidTimeline as error:
-        raise BadInput(str(error)) from None
+    account, events = read_timeline(
+        sys.stdin.buffer.read() if source == "-" else _read_bytes(source)
+    )
     if arguments.table:
-        _print_table(verdict_of(account, events, book))
+        messages, conversations = price(account, events, book)
+        _print_table(verdict_from(messages, conversations, account.currency))
     else:
         write_verdict(account, events, sys.stdout.buffer, book)
         sys.stdout.buffer.write(b"\n")
@@ -307,14 +303,14 @@ def _read_rate_card(path: str) -> RateCard:
     try:
         return parse_rate_card(_read_bytes(path).decode("utf-8-sig"), source=path)
     except (RateCardError, UnicodeDecodeError) as error:
-        raise BadInput(f"rate card {path}: {error}") from None
+        raise RateCardError(f"rate card {path}: {error}") from None
 
 
 def _read_bytes(path: str) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as error:
-        raise BadInput(f"cannot read {path}: {error.strerror}") from None
+        raise UsageError(f"cannot read {path}: {error.strerror}") from None
 
 
 def _print_table(verdict: Verdict) -> None:

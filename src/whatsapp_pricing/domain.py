@@ -2,7 +2,8 @@
 
 These models follow the simulation contract field for field. They are frozen, forbid unknown
 fields, and carry their documentation as attribute docstrings, so one text serves the code, the
-JSON schema and the API reference.
+JSON schema and the API reference. The verdict models are built from the engine's records
+(:mod:`whatsapp_pricing.records`) by reading their attributes.
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from whatsapp_pricing.records import Rule
+
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", use_attribute_docstrings=True, from_attributes=True
+    )
 
 
 class TemplateCategory(StrEnum):
@@ -183,6 +188,20 @@ class ConversationRef(_Model):
     category: ConversationCategory
 
 
+class WebhookReport(_Model):
+    """What Meta's status webhook should report for a message in its ``pricing`` object."""
+
+    pricing_model: Literal["CBP", "PMP"]
+    """``CBP`` under conversation-based pricing, ``PMP`` under per-message pricing."""
+    category: str
+    """``pricing.category``: the rate applied, ``referral_conversion`` in a free entry point."""
+    type: Literal["regular", "free_customer_service", "free_entry_point"] | None
+    """``pricing.type``, sent under per-message pricing only."""
+    billable: bool | None
+    """``pricing.billable``; ``None`` where Meta's own reports disagree (free service
+    conversations from 2024-11-01), so it is not predicted."""
+
+
 class MessageVerdict(_Model):
     """What the rules made of one business message, and why."""
 
@@ -197,6 +216,12 @@ class MessageVerdict(_Model):
     """What this message cost: the conversation's price if it opened one, otherwise zero."""
     reason: str
     """One plain sentence saying why."""
+    rule: Rule
+    """The code of the rule that decided the message; the site lists every code."""
+    period: str
+    """The stable id of the pricing period whose rules applied (listed on the site)."""
+    webhook: WebhookReport | None
+    """What Meta's webhook should report for it; ``None`` when the rules reject it."""
 
 
 class Conversation(_Model):

@@ -1,10 +1,11 @@
-"""The rules engine: Meta's conversation-based pricing, one event at a time.
+"""The rules engine: Meta's pricing rules applied to events in time order, one at a time.
 
-The engine reads events in time order, in one pass, and keeps state only for customers who have
-something open (a customer service window, a free entry point offer or window, a conversation).
-Memory therefore grows with the customers in play at one moment, not with the length of the
-timeline. It works on plain tuples and slotted objects; the pydantic models of
-:mod:`whatsapp_pricing.domain` are only built at the boundary, by :func:`simulate`.
+The engine reads events in one pass and keeps state only for customers who have something open
+(a customer service window, a free entry point offer or window, a conversation). Memory
+therefore grows with the customers in play at one moment, not with the length of the timeline.
+It reads the compact :class:`Event` tuples and hands out frozen records
+(:mod:`whatsapp_pricing.records`); turning timelines into events and records into verdicts is
+the work of :mod:`whatsapp_pricing.simulation`.
 
 The rules and their sources:
 https://developers.facebook.com/docs/whatsapp/pricing/conversation-based-pricing
@@ -13,35 +14,32 @@ https://developers.facebook.com/docs/whatsapp/pricing/conversation-based-pricing
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from whatsapp_pricing.domain import (
-    Account,
-    ConversationCategory,
-    CustomerMessage,
-    EntryPoint,
-    MessageStatus,
-    TemplateMessage,
-    Timeline,
-    Verdict,
-)
-from whatsapp_pricing.domain import Event as DomainEvent
-from whatsapp_pricing.markets import MarketTable, country_of, is_phone_number, meta_markets
+from whatsapp_pricing.domain import Account, ConversationCategory, EntryPoint, MessageStatus
+from whatsapp_pricing.markets import MarketTable, country_of, meta_markets
 from whatsapp_pricing.periods import (
     PER_MESSAGE_PRICING_STARTS,
     PERIODS,
     Period,
-    UnsupportedPeriod,
-    first_instant,
     period_on,
+    why_unpriceable,
 )
 from whatsapp_pricing.rate_cards import Column, Missing, RateBook, shipped_rate_book
+from whatsapp_pricing.records import (
+    INTERNATIONAL_CATEGORY,
+    Charge,
+    ConversationRecord,
+    ConversationRef,
+    MessageRecord,
+    Rule,
+    WebhookReport,
+    webhook_report,
+)
 
 HOUR = 3600.0
 CONVERSATION_LENGTH = 24 * HOUR
@@ -72,15 +70,12 @@ COLUMN_OF = {
     ConversationCategory.AUTHENTICATION.value: Column.AUTHENTICATION,
     SERVICE: Column.SERVICE,
 }
-
-
-REJECTED_REASON = (
-    "The customer service window was closed (no message from the customer in the last 24 "
-    "hours), so Meta rejects this free-form message with error 131047: it opens nothing and "
-    "costs nothing."
-)
-Outcome = tuple[str, dict[str, str] | None, dict[str, Any], str]
-"""What the rules made of a message: status, conversation reference, charge and reason."""
+Outcome = tuple[str, ConversationRef | None, Charge, Rule, str, str]
+"""What the rules made of a message: status, conversation, charge, rule, reason, and the
+category Meta's webhook reports for it."""
+Priced = tuple[Charge, str]
+"""A charge, and how it was priced in words (a fact for the reason)."""
+REJECTED_REASON = Rule.CSW_CLOSED.reason()
 
 
 class Kind:
@@ -121,8 +116,20 @@ class _Conversation:
     category: str
     opened: float
     expires: float
-    charge: dict[str, Any]
-    ref: dict[str, str]
+    charge: Charge
+    ref: ConversationRef
+
+    def record(self) -> ConversationRecord:
+        return ConversationRecord(
+            self.id,
+            int(self.id[1:]),
+            self.customer,
+            self.market,
+            self.category,
+            self.opened,
+            self.expires,
+            self.charge,
+        )
 
 
 @dataclass(slots=True)
@@ -179,9 +186,8 @@ class LocalCalendar:
 class ConversationEngine:
     """Applies the rules to a stream of events that arrive in time order.
 
-    :meth:`process` returns the verdict of each business message as a plain dict in the shape
-    of :class:`~whatsapp_pricing.domain.MessageVerdict`; conversations are handed out by
-    :meth:`closed` once they can no longer change.
+    :meth:`process` returns the record of each business message; conversations are handed
+    out by :meth:`closed` once they can no longer change.
     """
 
     def __init__(
@@ -193,7 +199,8 @@ class ConversationEngine:
     ) -> None:
         self._account = account
         self._windows: list[ServiceWindow] | None = [] if record_windows else None
-        self._calendar = LocalCalendar(ZoneInfo(account.time_zone))
+        self._zone = ZoneInfo(account.time_zone)
+        self._calendar = LocalCalendar(self._zone)
         self._currency = currency = account.currency
         self._rates = rate_book or shipped_rate_book()
         self._markets = markets or meta_markets()
@@ -205,14 +212,15 @@ class ConversationEngine:
         self._closed: list[_Conversation] = []
         self._opened = 0
         self._free_service_used: dict[tuple[int, int], int] = {}
-        self._free = {"amount": ZERO, "currency": currency}
-        self._prices: dict[tuple[str, str, date, bool], tuple[dict[str, Any], str]] = {}
+        self._free = Charge(ZERO, currency)
+        self._prices: dict[tuple[str, str, date, bool], Priced] = {}
+        self._reports: dict[tuple[Rule, str, bool, bool], WebhookReport | None] = {}
         self._volume: dict[tuple[str, str, int, int], int] = {}
         """Charged utility and authentication messages per market, category and local month."""
         self._free_service_messages: dict[tuple[str, int, int], int] = {}
 
-    def process(self, event: Event) -> dict[str, Any] | None:
-        """Applies one event; returns the verdict if it is a business message."""
+    def process(self, event: Event) -> MessageRecord | None:
+        """Applies one event; returns the record if it is a business message."""
         at, number = event.at, event.customer
         if at >= self._next_sweep:
             self._sweep(at)
@@ -258,12 +266,12 @@ class ConversationEngine:
             raise ValueError("create the engine with record_windows=True to see its windows")
         return self._windows
 
-    def closed(self) -> list[_Conversation]:
+    def closed(self) -> list[ConversationRecord]:
         """Conversations that ended since the last call, ready to be reported."""
         closed, self._closed = self._closed, []
-        return closed
+        return [conversation.record() for conversation in closed]
 
-    def finish(self) -> list[_Conversation]:
+    def finish(self) -> list[ConversationRecord]:
         """Reports every conversation still open (with its scheduled end) and forgets all state."""
         for customer in self._customers.values():
             self._close_all(customer)
@@ -271,53 +279,61 @@ class ConversationEngine:
         self._idle.clear()
         return self.closed()
 
+    def why_unpriceable(self, at: float) -> str | None:
+        """Why a message delivered at ``at`` cannot be priced (no period has its date), or
+        ``None`` if it can: :meth:`process` only takes business messages that can."""
+        return why_unpriceable(at, self._zone)
+
     @property
     def customers_in_play(self) -> int:
         """Customers for whom some timer is still running (the engine's memory)."""
         return len(self._customers)
 
-    def _deliver(self, customer: _Customer, event: Event) -> dict[str, Any]:
+    def _deliver(self, customer: _Customer, event: Event) -> MessageRecord:
         day = self._calendar.day(event.at)
         if customer.market_day != day:
             customer.market = self._markets.market_of_country(customer.country, day)
             customer.market_day = day
+        if day != self._period_day:
+            self._period_day, self._period = day, period_on(day)
+        period = self._period
         if event.kind == Kind.FREE_FORM and event.at >= customer.window_until:
-            status, conversation, charge, reason = REJECTED, None, self._free, REJECTED_REASON
+            outcome: Outcome = (REJECTED, None, self._free, Rule.CSW_CLOSED, REJECTED_REASON, "")
         elif customer.free_entry_point is not None:
-            status, conversation, charge, reason = self._join_free_entry_point(customer)
+            outcome = self._join_free_entry_point(customer)
         elif event.at < customer.offer_until:
-            status, conversation, charge, reason = self._open_free_entry_point(customer, event)
+            outcome = self._open_free_entry_point(customer, event)
+        elif period.per_message:
+            outcome = self._send_per_message(customer, event, day, period)
+        elif event.category is not None:
+            outcome = self._send_template(customer, event, day)
         else:
-            if day != self._period_day:
-                self._period_day, self._period = day, period_on(day)
-            period = self._period
-            if period.per_message:
-                outcome = self._send_per_message(customer, event, day, period)
-            elif event.category is not None:
-                outcome = self._send_template(customer, event, day)
-            else:
-                outcome = self._send_free_form(customer, event, day, period)
-            status, conversation, charge, reason = outcome
-        return {
-            "id": event.id,
-            "status": status,
-            "customer": event.customer,
-            "market": customer.market,
-            "conversation": conversation,
-            "charge": charge,
-            "reason": reason,
-        }
+            outcome = self._send_free_form(customer, event, day, period)
+        status, conversation, charge, rule, reason, category = outcome
+        key = (rule, category, charge.amount != 0, period.per_message)
+        if key in self._reports:
+            report = self._reports[key]
+        else:
+            report = self._reports[key] = webhook_report(*key)
+        return MessageRecord(
+            event.id,
+            status,
+            event.customer,
+            customer.market,
+            conversation,
+            charge,
+            reason,
+            rule,
+            period.id,
+            report,
+        )
 
     def _join_free_entry_point(self, customer: _Customer) -> Outcome:
         conversation = customer.free_entry_point
         assert conversation is not None
-        return (
-            DELIVERED,
-            conversation.ref,
-            self._free,
-            f"Free entry point conversation {conversation.id} was open, so this message is free "
-            "and opens nothing new.",
-        )
+        rule = Rule.FEP_JOINED
+        reason = rule.reason(conversation=conversation.id)
+        return DELIVERED, conversation.ref, self._free, rule, reason, FREE_ENTRY_POINT
 
     def _open_free_entry_point(self, customer: _Customer, event: Event) -> Outcome:
         closed = ", ".join(conversation.id for conversation in customer.open.values())
@@ -335,61 +351,39 @@ class ConversationEngine:
             else "a Facebook Page call-to-action button"
         )
         closing = f" and ends {closed} early" if closed else ""
-        return (
-            DELIVERED,
-            conversation.ref,
-            self._free,
-            f"A reply within 24 hours to a customer who came through {came_through} opens free "
-            f"entry point conversation {conversation.id}, free for 72 hours{closing}.",
+        rule = Rule.FEP_OPENED
+        reason = rule.reason(
+            came_through=came_through, conversation=conversation.id, closing=closing
         )
+        return DELIVERED, conversation.ref, self._free, rule, reason, FREE_ENTRY_POINT
 
     def _send_template(self, customer: _Customer, event: Event, day: date) -> Outcome:
         category = event.category
         assert category is not None
         conversation = customer.open.get(category)
         if conversation is not None:
-            return (
-                DELIVERED,
-                conversation.ref,
-                self._free,
-                f"Under conversation-based pricing, {category} conversation {conversation.id} "
-                "was already open with this customer, so this template joins it at no extra "
-                "charge.",
-            )
+            rule = Rule.CBP_TEMPLATE_JOINED
+            reason = rule.reason(category=category, conversation=conversation.id)
+            return DELIVERED, conversation.ref, self._free, rule, reason, category
         charge, priced = self._price(customer, category, day)
         conversation = self._open(customer, event, category, charge, CONVERSATION_LENGTH)
-        return (
-            DELIVERED,
-            conversation.ref,
-            charge,
-            f"Under conversation-based pricing, no {category} conversation was open with this "
-            f"customer, so this {category} template opens {category} conversation "
-            f"{conversation.id} for 24 hours, {priced}.",
-        )
+        rule = Rule.CBP_TEMPLATE_OPENED
+        reason = rule.reason(category=category, conversation=conversation.id, priced=priced)
+        return DELIVERED, conversation.ref, charge, rule, reason, category
 
     def _send_free_form(
         self, customer: _Customer, event: Event, day: date, period: Period
     ) -> Outcome:
         if customer.open:
             conversation = customer.open.get(SERVICE) or next(iter(customer.open.values()))
-            return (
-                DELIVERED,
-                conversation.ref,
-                self._free,
-                f"Under conversation-based pricing, {conversation.category} conversation "
-                f"{conversation.id} was open, so this free-form message joins it at no extra "
-                "charge.",
-            )
-        charge, priced = self._price_service(customer, day, period)
+            category = conversation.category
+            rule = Rule.CBP_FREE_FORM_JOINED
+            reason = rule.reason(category=category, conversation=conversation.id)
+            return DELIVERED, conversation.ref, self._free, rule, reason, category
+        charge, rule, facts = self._price_service(customer, day, period)
         conversation = self._open(customer, event, SERVICE, charge, CONVERSATION_LENGTH)
-        return (
-            DELIVERED,
-            conversation.ref,
-            charge,
-            "Under conversation-based pricing, no conversation was open and the customer service "
-            "window was, so this free-form message opens service conversation "
-            f"{conversation.id} for 24 hours, {priced}.",
-        )
+        reason = rule.reason(conversation=conversation.id, **facts)
+        return DELIVERED, conversation.ref, charge, rule, reason, SERVICE
 
     def _send_per_message(
         self, customer: _Customer, event: Event, day: date, period: Period
@@ -400,71 +394,53 @@ class ConversationEngine:
             else customer.open.get(SERVICE) or next(iter(customer.open.values()), None)
         )
         if carried is not None:
-            return (
-                DELIVERED,
-                carried.ref,
-                self._free,
-                f"{carried.category.capitalize()} conversation {carried.id} opened before "
-                f"per-message pricing began on {PER_MESSAGE_PRICING_STARTS} and was still open, "
-                "so this message belongs to it at no charge.",
+            rule = Rule.PMP_CARRIED_OVER
+            reason = rule.reason(
+                Category=carried.category.capitalize(),
+                conversation=carried.id,
+                began=PER_MESSAGE_PRICING_STARTS,
             )
-        if event.category is None:
+            return DELIVERED, carried.ref, self._free, rule, reason, carried.category
+        category = event.category
+        if category is None:
             return self._send_service_message(customer, event, day, period)
         in_window = event.at < customer.window_until
-        if event.category == UTILITY and in_window and period.utility_free_in_service_window:
-            return (
-                DELIVERED,
-                None,
-                self._free,
-                "A utility template delivered inside an open customer service window is free "
-                "under per-message pricing (2025-07-01 to 2026-09-30).",
-            )
-        charge, priced = self._price_message(customer, event.category, day)
-        window = " inside the customer service window" if in_window else ""
+        if category == UTILITY and in_window and period.utility_free_in_service_window:
+            rule = Rule.PMP_UTILITY_IN_WINDOW
+            return DELIVERED, None, self._free, rule, rule.reason(), category
+        charge, priced = self._price_message(customer, category, day)
+        where = " inside the customer service window" if in_window else ""
+        rule = Rule.PMP_CHARGED
+        reason = rule.reason(category=category, where=where, priced=priced)
+        international = self._is_international(customer, category)
         return (
             DELIVERED,
             None,
             charge,
-            f"Per-message pricing charges each delivered {event.category} template{window}: "
-            f"{priced}.",
+            rule,
+            reason,
+            INTERNATIONAL_CATEGORY if international else category,
         )
 
     def _send_service_message(
         self, customer: _Customer, event: Event, day: date, period: Period
     ) -> Outcome:
         if not period.service_messages_charged:
-            return (
-                DELIVERED,
-                None,
-                self._free,
-                "Non-template messages inside the customer service window are free under "
-                "per-message pricing (2025-07-01 to 2026-09-30).",
-            )
+            rule = Rule.PMP_SERVICE_FREE
+            return DELIVERED, None, self._free, rule, rule.reason(), SERVICE
         if self._account.unconfirmed_free_service_messages:
             key = (event.business_number, day.year, day.month)
             used = self._free_service_messages.get(key, 0)
             if used < FREE_SERVICE_MESSAGES_REPORTED:
                 self._free_service_messages[key] = used + 1
-                return (
-                    DELIVERED,
-                    None,
-                    self._free,
-                    f"Free as service message {used + 1:,} of the 1,000 per business number "
-                    f"for {day:%B %Y} that some providers report from 2026-10-01; Meta has not "
-                    "confirmed this allowance, and this timeline turned it on.",
-                )
+                rule = Rule.PMP_FREE_SERVICE_UNCONFIRMED
+                reason = rule.reason(number=used + 1, month=f"{day:%B %Y}")
+                return DELIVERED, None, self._free, rule, reason, SERVICE
         charge, priced = self._price(customer, SERVICE, day)
-        return (
-            DELIVERED,
-            None,
-            charge,
-            "Since 2026-10-01 each non-template message is charged as a service message, at "
-            f"the market's service rate and without volume tiers: {priced}.",
-        )
+        rule = Rule.PMP_SERVICE_CHARGED
+        return DELIVERED, None, charge, rule, rule.reason(priced=priced), SERVICE
 
-    def _price_message(
-        self, customer: _Customer, category: str, day: date
-    ) -> tuple[dict[str, Any], str]:
+    def _price_message(self, customer: _Customer, category: str, day: date) -> Priced:
         """A template's charge under per-message pricing, with volume tiers where known."""
         charge, priced = self._price(customer, category, day)
         if category == MARKETING or self._is_international(customer, category):
@@ -472,7 +448,7 @@ class ConversationEngine:
         key = (customer.market, category, day.year, day.month)
         number = self._volume[key] = self._volume.get(key, 0) + 1
         tiers = self._rates.tiers_for(self._currency, customer.market, COLUMN_OF[category], day)
-        list_rate = charge["amount"]
+        list_rate = charge.amount
         if tiers is None or list_rate is None:
             return (
                 charge,
@@ -482,13 +458,13 @@ class ConversationEngine:
         discount = tiers.discount(number)
         tier = f"message {number:,} of {day:%B %Y} for {customer.market} {category}"
         if discount is None:
-            unpriced = {"amount": None, "currency": self._currency}
+            unpriced = Charge(None, self._currency)
             return unpriced, f"unpriced: {tier} falls in a volume tier whose rate is not known"
         if not discount:
             return charge, f"{priced} ({tier}, in the first volume tier)"
         amount = list_rate * (1 - discount)
         return (
-            {"amount": amount, "currency": self._currency},
+            Charge(amount, self._currency),
             f"charged {amount} {self._currency}: {tier} is in the volume tier "
             f"{discount:.0%} below the list rate of {list_rate}",
         )
@@ -502,7 +478,7 @@ class ConversationEngine:
             and customer.country != account.primary_business_location
         )
 
-    def _price(self, customer: _Customer, category: str, day: date) -> tuple[dict[str, Any], str]:
+    def _price(self, customer: _Customer, category: str, day: date) -> Priced:
         """The list price of a conversation or message, and how it was priced, in words."""
         international = self._is_international(customer, category)
         key = (customer.market, category, day, international)
@@ -512,58 +488,55 @@ class ConversationEngine:
             self._prices[key] = priced
         return priced
 
-    def _look_up_price(
-        self, market: str, category: str, day: date, international: bool
-    ) -> tuple[dict[str, Any], str]:
+    def _look_up_price(self, market: str, category: str, day: date, international: bool) -> Priced:
         currency = self._currency
         if international:
             rate = self._rates.rate(currency, market, Column.AUTHENTICATION_INTERNATIONAL, day)
             if isinstance(rate, Decimal):
                 return (
-                    {"amount": rate, "currency": currency},
+                    Charge(rate, currency),
                     f"charged at the {market} authentication-international rate of {rate} "
                     f"{currency}, as the business's primary location is elsewhere",
                 )
             if rate is Missing.UNKNOWN:
                 return (
-                    {"amount": None, "currency": currency},
+                    Charge(None, currency),
                     f"unpriced: the business's primary location is elsewhere, and no sourced "
                     f"{currency} authentication-international rate for {market} on {day} is known",
                 )
         rate = self._rates.rate(currency, market, COLUMN_OF[category], day)
         if isinstance(rate, Missing):
             return (
-                {"amount": None, "currency": currency},
+                Charge(None, currency),
                 f"unpriced: no sourced {currency} rate for {market} {category} on {day}",
             )
         return (
-            {"amount": rate, "currency": currency},
+            Charge(rate, currency),
             f"charged at the {market} {category} rate of {rate} {currency}",
         )
 
     def _price_service(
         self, customer: _Customer, day: date, period: Period
-    ) -> tuple[dict[str, Any], str]:
+    ) -> tuple[Charge, Rule, dict[str, object]]:
+        """A new service conversation's charge, the rule that set it, and the reason's facts."""
         allowance = period.free_service_conversations
         if allowance is None:
-            return self._free, "free: service conversations cost nothing since 2024-11-01"
+            return self._free, Rule.CBP_SERVICE_FREE, {}
         month = (day.year, day.month)
         used = self._free_service_used.get(month, 0)
         if used < allowance:
             self._free_service_used[month] = used + 1
-            return self._free, (
-                f"free as number {used + 1} of the account's {allowance:,} free service "
-                f"conversations for {day:%B %Y}"
-            )
+            facts = {"number": used + 1, "allowance": allowance, "month": f"{day:%B %Y}"}
+            return self._free, Rule.CBP_FREE_TIER, facts
         charge, priced = self._price(customer, SERVICE, day)
-        return charge, f"{priced}, the month's {allowance:,} free ones being used up"
+        return charge, Rule.CBP_SERVICE_OPENED, {"priced": priced, "allowance": allowance}
 
     def _open(
         self,
         customer: _Customer,
         event: Event,
         category: str,
-        charge: dict[str, Any],
+        charge: Charge,
         length: float,
     ) -> _Conversation:
         self._opened += 1
@@ -576,7 +549,7 @@ class ConversationEngine:
             opened=event.at,
             expires=event.at + length,
             charge=charge,
-            ref={"id": number, "category": category},
+            ref=ConversationRef(number, category),
         )
         if category != FREE_ENTRY_POINT:
             customer.open[category] = conversation
@@ -617,139 +590,3 @@ class ConversationEngine:
                     self._close_all(customer)
                     del self._customers[number]
         self._next_sweep = (bucket + 1) * HOUR
-
-
-def events_of(timeline: Timeline) -> list[Event]:
-    """The timeline's events as the engine reads them, in time order (ties keep input order)."""
-    return engine_events(timeline.account, enumerate(timeline.events))
-
-
-def engine_events(account: Account, events: Iterable[tuple[int, DomainEvent]]) -> list[Event]:
-    """Validated events, numbered by their input position, as the engine reads them, sorted.
-
-    Refuses, naming the event and field, what the engine cannot price: a number that cannot be
-    a real one, or a date before the periods it models.
-    """
-    checked: set[str] = set()
-    return in_time_order(account, [engine_event(order, event, checked) for order, event in events])
-
-
-def engine_event(order: int, event: DomainEvent, checked_numbers: set[str]) -> Event:
-    """One validated event as the engine reads it; ``checked_numbers`` skips repeat checks."""
-    if event.customer not in checked_numbers:
-        if not is_phone_number(event.customer):
-            raise ValueError(
-                f"events[{order}].customer: {event.customer} is not a possible phone number"
-            )
-        checked_numbers.add(event.customer)
-    at = event.at.timestamp()
-    if isinstance(event, CustomerMessage):
-        kind, entry_point = Kind.CUSTOMER_MESSAGE, event.entry_point
-        return Event(at, order, kind, event.customer, entry_point=entry_point)
-    business_number = event.business_number or ""
-    if isinstance(event, TemplateMessage):
-        category = event.category.value
-        return Event(
-            at, order, Kind.TEMPLATE, event.customer, event.id, category, None, business_number
-        )
-    return Event(at, order, Kind.FREE_FORM, event.customer, event.id, None, None, business_number)
-
-
-def in_time_order(account: Account, events: list[Event]) -> list[Event]:
-    """Sorts events by time, refusing any before the first period this engine models."""
-    zone = ZoneInfo(account.time_zone)
-    first = first_instant(zone)
-    for event in events:
-        if event.at < first:
-            try:
-                period_on(datetime.fromtimestamp(event.at, zone).date())
-            except UnsupportedPeriod as error:
-                raise UnsupportedPeriod(f"events[{event.order}].at: {error}") from None
-    # A stable sort on the time alone keeps same-instant events in input order, and sorting
-    # plain floats is several times faster than comparing whole tuples.
-    events.sort(key=itemgetter(0))
-    return events
-
-
-def run(engine: ConversationEngine, events: Iterable[Event]) -> Iterator[dict[str, Any]]:
-    """Feeds time-ordered events to an engine and yields each business message's verdict."""
-    for event in events:
-        verdict = engine.process(event)
-        if verdict is not None:
-            yield verdict
-
-
-def simulate(
-    timeline: Timeline,
-    rate_book: RateBook | None = None,
-    markets: MarketTable | None = None,
-) -> Verdict:
-    """Prices a timeline under Meta's rules and explains every message.
-
-    ```python
-    from whatsapp_pricing import Timeline, simulate
-
-    timeline = Timeline.model_validate(
-        {
-            "account": {"time_zone": "Asia/Kolkata"},
-            "events": [
-                {"type": "template", "id": "m1", "at": "2024-10-07T10:00:00+05:30",
-                 "customer": "+919812345678", "category": "marketing"},
-            ],
-        }
-    )
-    verdict = simulate(timeline)
-    print(verdict.messages[0].charge.amount, verdict.total.amount)
-    #> 0.0107 0.0107
-    ```
-    """
-    return verdict_of(timeline.account, events_of(timeline), rate_book, markets)
-
-
-def verdict_of(
-    account: Account,
-    events: Iterable[Event],
-    rate_book: RateBook | None = None,
-    markets: MarketTable | None = None,
-) -> Verdict:
-    """Prices events already in the engine's form and time order (see :func:`engine_events`)."""
-    engine = ConversationEngine(account, rate_book, markets)
-    messages = list(run(engine, events))
-    conversations = sorted(engine.finish(), key=lambda conversation: int(conversation.id[1:]))
-    return Verdict.model_validate(
-        {
-            "messages": messages,
-            "conversations": [conversation_fields(conversation) for conversation in conversations],
-            "total": total_of((message["charge"] for message in messages), account.currency),
-        }
-    )
-
-
-def conversation_fields(conversation: _Conversation) -> dict[str, Any]:
-    """A conversation in the shape of :class:`~whatsapp_pricing.domain.Conversation`."""
-    return {
-        "id": conversation.id,
-        "customer": conversation.customer,
-        "market": conversation.market,
-        "category": conversation.category,
-        "opened_at": datetime.fromtimestamp(conversation.opened, UTC),
-        "expires_at": datetime.fromtimestamp(conversation.expires, UTC),
-        "charge": conversation.charge,
-    }
-
-
-def total_of(charges: Iterable[dict[str, Any]], currency: str) -> dict[str, Any]:
-    """Adds up charges; the total is unknown (``None``) as soon as one charge is unpriced."""
-    priced = ZERO
-    unpriced = 0
-    for charge in charges:
-        if charge["amount"] is None:
-            unpriced += 1
-        else:
-            priced += charge["amount"]
-    return {
-        "amount": None if unpriced else priced,
-        "currency": currency,
-        "priced_amount": priced,
-        "unpriced_charges": unpriced,
-    }

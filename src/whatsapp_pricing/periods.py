@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from whatsapp_pricing.errors import UnsupportedPeriod
+
 CONVERSATION_BASED_PRICING_PAGE = (
     "https://developers.facebook.com/docs/whatsapp/pricing/conversation-based-pricing"
 )
@@ -23,6 +25,8 @@ NON_TEMPLATE_PAGE = f"{PRICING_PAGE}/non-template-messages"
 class Period:
     """A stretch of time under one set of pricing rules."""
 
+    id: str
+    """A stable id (the model and the month it began): verdicts name the period by it."""
     name: str
     starts: date
     per_message: bool
@@ -39,6 +43,7 @@ class Period:
 
 PERIODS = (
     Period(
+        id="cbp-2023-06",
         name="conversation-based pricing with four categories",
         starts=date(2023, 6, 1),
         per_message=False,
@@ -46,18 +51,21 @@ PERIODS = (
         source=CONVERSATION_BASED_PRICING_PAGE,
     ),
     Period(
+        id="cbp-2024-11",
         name="conversation-based pricing with free service conversations",
         starts=date(2024, 11, 1),
         per_message=False,
         source=CONVERSATION_BASED_PRICING_PAGE,
     ),
     Period(
+        id="pmp-2025-07",
         name="per-message pricing",
         starts=date(2025, 7, 1),
         per_message=True,
         utility_free_in_service_window=True,
     ),
     Period(
+        id="pmp-2026-10",
         name="per-message pricing with charged service messages",
         starts=date(2026, 10, 1),
         per_message=True,
@@ -68,11 +76,10 @@ PERIODS = (
 FIRST_DAY = PERIODS[0].starts
 """Before this day Meta priced conversations in two categories, a model this engine refuses."""
 PER_MESSAGE_PRICING_STARTS = PERIODS[2].starts
+LAST_DAY = date(9999, 12, 27)
+"""The last day a message can be priced: a 72-hour window from it still ends before year 10000,
+the end of every calendar Python has."""
 _STARTS = [period.starts for period in PERIODS]
-
-
-class UnsupportedPeriod(ValueError):
-    """An event falls in a period whose rules this engine does not model."""
 
 
 def period_on(day: date) -> Period:
@@ -84,9 +91,29 @@ def period_on(day: date) -> Period:
             "two categories (user-initiated and business-initiated), a model this engine does "
             "not cover"
         )
+    if day > LAST_DAY:
+        raise UnsupportedPeriod(f"{day} is after {LAST_DAY}, the last day that can be priced")
     return PERIODS[index]
 
 
 def first_instant(zone: ZoneInfo) -> float:
     """The Unix time at which the first modelled period starts in a time zone."""
     return datetime(FIRST_DAY.year, FIRST_DAY.month, FIRST_DAY.day, tzinfo=zone).timestamp()
+
+
+def end_instant(zone: ZoneInfo) -> float:
+    """The Unix time at which :data:`LAST_DAY` ends in a time zone: nothing later is priced."""
+    return datetime(LAST_DAY.year, LAST_DAY.month, LAST_DAY.day + 1, tzinfo=zone).timestamp()
+
+
+def why_unpriceable(at: float, zone: ZoneInfo) -> str | None:
+    """Why a message delivered at Unix time ``at`` cannot be priced, or ``None`` if it can."""
+    if first_instant(zone) <= at < end_instant(zone):
+        return None
+    try:
+        period_on(datetime.fromtimestamp(at, zone).date())
+    except UnsupportedPeriod as error:
+        return str(error)
+    except (OverflowError, OSError, ValueError):
+        return f"it is after {LAST_DAY}, the last day that can be priced"
+    return None

@@ -25,6 +25,7 @@ from functools import cache
 from importlib.resources import files
 
 from whatsapp_pricing.data_files import without_comments
+from whatsapp_pricing.errors import RateCardError
 
 
 class Column(StrEnum):
@@ -56,10 +57,6 @@ class Missing(StrEnum):
 Rate = Decimal | Missing
 HEADER = ("Market", "Currency", *Column)
 CURRENCY_TOKENS = {"$US": "USD", "US$": "USD", "$": "USD", "€": "EUR", "₹": "INR", "R$": "BRL"}
-
-
-class RateCardError(ValueError):
-    """A rate card that cannot be read; the message names the line at fault."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 The log is turned back into a timeline (customers' messages, and each business message at its
 delivery time with the category Meta reported), the engine prices it, and what Meta reported in
-each message's ``pricing`` and ``conversation`` objects is compared with what the rules predict.
+each message's ``pricing`` and ``conversation`` objects is compared with the engine's record of
+the message, which says what Meta should report. No rule, period or calendar is worked out here.
 
 Webhooks arrive at least once and not quite in time order, so the :class:`Reconciler` holds each
 event back until the log has moved a reorder *window* past it, then hands it to the engine in
@@ -20,23 +21,24 @@ import math
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
-from zoneinfo import ZoneInfo
+
+import msgspec
 
 from whatsapp_pricing.domain import Account, TemplateCategory
 from whatsapp_pricing.engine import (
+    FREE_ENTRY_POINT,
     FREE_ENTRY_POINT_LENGTH,
     HOUR,
     REJECTED,
     ConversationEngine,
     Event,
     Kind,
-    LocalCalendar,
 )
 from whatsapp_pricing.markets import is_phone_number
-from whatsapp_pricing.periods import Period, first_instant, period_on
 from whatsapp_pricing.rate_cards import RateBook
+from whatsapp_pricing.records import FREE_ENTRY_POINT_CATEGORY, ConversationRef, MessageRecord
 from whatsapp_pricing.webhooks import CategoryChange, Inbound, LogItem, Skipped, StatusUpdate
 
 EXPIRY_TOLERANCE = 60.0
@@ -58,10 +60,7 @@ TEMPLATE_CATEGORIES = {
     "authentication_international": TemplateCategory.AUTHENTICATION.value,
 }
 T = TypeVar("T")
-SERVICE = "service"
-FREE = "free_customer_service"
-FREE_ENTRY_POINT_CATEGORY = "referral_conversion"
-FREE_FORM_CATEGORIES = {SERVICE, FREE_ENTRY_POINT_CATEGORY}
+FREE_FORM_CATEGORIES = {"service", FREE_ENTRY_POINT_CATEGORY}
 DELIVERY_STATUSES = ("delivered", "read")
 
 
@@ -228,10 +227,6 @@ class Reconciler:
         sent: Mapping[str, SentTemplate] | None = None,
     ) -> None:
         self._engine = ConversationEngine(account, rate_book)
-        zone = ZoneInfo(account.time_zone)
-        self._first = first_instant(zone)
-        self._calendar = LocalCalendar(zone)
-        self._periods: dict[date, Period] = {}
         self._window = window
         self._sent = sent or {}
         self._queue: TimeQueue[Inbound | _Message] = TimeQueue()
@@ -251,7 +246,7 @@ class Reconciler:
         """What the item being read has settled."""
         self._released = -math.inf
         """The time of the latest event given to the engine: nothing earlier can be placed."""
-        self._waiting: dict[str, list[tuple[_Message, dict[str, Any]]]] = {}
+        self._waiting: dict[str, list[tuple[_Message, MessageRecord]]] = {}
         """Priced messages by the rules' conversation, until the conversation ends."""
         self._pairs: dict[str, str] = {}
         """Meta's conversation ids and the rules' ones, each mapped to the other."""
@@ -303,7 +298,7 @@ class Reconciler:
         self._release(math.inf)
         self._give_up_on_delivery(math.inf)
         for conversation in self._engine.finish():
-            self._settle_conversation(conversation.id, conversation.expires)
+            self._settle_conversation(conversation.id, conversation.expires_at)
         return settled
 
     def _status(self, update: StatusUpdate) -> None:
@@ -351,13 +346,13 @@ class Reconciler:
             at, order, event = queue.pop()
             if isinstance(event, Inbound):
                 self._released = at
-                if at >= self._first and is_phone_number(event.customer):
+                if is_phone_number(event.customer):
                     kind, customer = Kind.CUSTOMER_MESSAGE, event.customer
                     engine.process(Event(at, order, kind, customer, "", None, event.entry_point))
             elif event.held_until == at and event.priced_at is None:
                 self._decide(event, at, order)
             for conversation in engine.closed():
-                self._settle_conversation(conversation.id, conversation.expires)
+                self._settle_conversation(conversation.id, conversation.expires_at)
 
     def _clean_up(self, until: float) -> None:
         """Settles messages never delivered, and forgets what can no longer matter, by ``until``.
@@ -400,11 +395,10 @@ class Reconciler:
             Event(at, order, kind, message.customer, message.id, sent_as)
         )
         assert predicted is not None
-        conversation = predicted["conversation"]
-        if conversation is None:
+        if predicted.conversation is None:
             self._settle(message, self._compare(message, predicted, math.nan))
         else:
-            self._waiting.setdefault(conversation["id"], []).append((message, predicted))
+            self._waiting.setdefault(predicted.conversation.id, []).append((message, predicted))
 
     def _why_not_priced(self, message: _Message) -> tuple[str, str] | None:
         """Why a business message cannot be priced (outcome and detail), or ``None`` if it can."""
@@ -420,8 +414,9 @@ class Reconciler:
             return "unknown", f"pricing category {category!r} is not one the rules know"
         if not is_phone_number(message.customer):
             return "unknown", f"{message.customer} is not a possible phone number"
-        if delivered < self._first:
-            return "unknown", "delivered before 2023-06-01, when other pricing rules applied"
+        unpriceable = self._engine.why_unpriceable(delivered)
+        if unpriceable is not None:
+            return "unknown", f"its delivery cannot be priced: {unpriceable}"
         return None
 
     def _settle_conversation(self, rules_id: str, expires: float) -> None:
@@ -437,75 +432,48 @@ class Reconciler:
         self._forget.push(forget_at, message.id)
         self._settled_now.append(finding)
 
-    def _compare(self, message: _Message, predicted: dict[str, Any], expires: float) -> Finding:
+    def _compare(self, message: _Message, predicted: MessageRecord, expires: float) -> Finding:
         if message.late_line:
             return Finding(message.id, "unknown", _late(message.late_line))
         pricing = message.pricing or {}
-        expected = self._expected(message, predicted)
+        expected = _expected(predicted)
         reported = {key: pricing[key] for key in expected if key in pricing}
         problems = [
             f"{key}: Meta says {said!r}, the rules say {expected[key]!r}"
             for key, said in reported.items()
             if said != expected[key] and _normal(said) != _normal(expected[key])
         ]
-        if predicted["status"] == REJECTED:
+        if predicted.status == REJECTED:
             problems.append(
                 "delivered, yet the rules reject a free-form message outside the customer "
                 "service window: is the customer's last message missing from the log?"
             )
-        if predicted["conversation"] is not None:
-            problems += self._conversation_problems(message, predicted["conversation"], expires)
-        amount = predicted["charge"]["amount"]
+        if predicted.conversation is not None:
+            problems += self._conversation_problems(message, predicted.conversation, expires)
+        amount = predicted.charge.amount
         return Finding(
             message.id,
             "disagrees" if problems else "agrees",
-            "; ".join(problems) or predicted["reason"],
+            "; ".join(problems) or predicted.reason,
             meta=reported,
             predicted=expected | {"charge": "unpriced" if amount is None else str(amount)},
             flag=self._template_flag(message) if self._sent else "",
         )
 
-    def _expected(self, message: _Message, predicted: dict[str, Any]) -> dict[str, Any]:
-        """What Meta's ``pricing`` object should say of a message, by the rules of its date."""
-        delivered = message.priced_at
-        assert delivered is not None
-        day = self._calendar.day(delivered)
-        period = self._periods.get(day) or self._periods.setdefault(day, period_on(day))
-        conversation = predicted["conversation"]
-        category = None if conversation is None else conversation["category"]
-        in_free_entry_point = category == "free_entry_point"
-        per_message = period.per_message and (category is None or in_free_entry_point)
-        charged = predicted["charge"]["amount"] != 0
-        if in_free_entry_point:
-            category = FREE_ENTRY_POINT_CATEGORY
-        elif per_message or category is None:
-            category = TEMPLATE_CATEGORIES.get(
-                str((message.pricing or {}).get("category")), SERVICE
-            )
-        if not per_message:
-            expected = {"pricing_model": "CBP", "category": category}
-            if category != SERVICE or period.free_service_conversations is not None:
-                # From 2024-11-01 service conversations are free, and whether Meta still marks
-                # them billable is reported differently by providers, so that is not judged.
-                expected["billable"] = not in_free_entry_point
-            return expected
-        kind = "free_entry_point" if in_free_entry_point else "regular" if charged else FREE
-        return {"pricing_model": "PMP", "category": category, "billable": charged, "type": kind}
-
     def _conversation_problems(
-        self, message: _Message, conversation: dict[str, Any], expires: float
+        self, message: _Message, conversation: ConversationRef, expires: float
     ) -> list[str]:
         """Meta's conversation ids group messages as the rules' conversations, and end with them."""
         reported = message.conversation
         if reported is None:
             return []
         problems = []
-        category = str(conversation["category"])
-        expected_origin = FREE_ENTRY_POINT_CATEGORY if category == "free_entry_point" else category
+        category = conversation.category
+        expected_origin = FREE_ENTRY_POINT_CATEGORY if category == FREE_ENTRY_POINT else category
         origin = (reported.get("origin") or {}).get("type")
         if origin is not None and _normal(origin) != _normal(expected_origin):
             problems.append(f"origin: Meta says {origin!r}, the rules say {expected_origin!r}")
-        meta_id, rules_id = str(reported.get("id")), conversation["id"]
+        meta_id, rules_id = str(reported.get("id")), conversation.id
         ours = self._pairs.setdefault(f"meta {meta_id}", rules_id)
         theirs = self._pairs.setdefault(f"rules {rules_id}", meta_id)
         if ours != rules_id or theirs != meta_id:
@@ -546,6 +514,14 @@ class Reconciler:
 
 
 _UNDELIVERED = ("undelivered", "no delivered or read status")
+
+
+def _expected(record: MessageRecord) -> dict[str, Any]:
+    """The fields of Meta's ``pricing`` object the record predicts (those it leaves open out)."""
+    if record.webhook is None:
+        return {}
+    fields = msgspec.structs.asdict(record.webhook)
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 def _late(line: int) -> str:

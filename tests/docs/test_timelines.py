@@ -14,8 +14,10 @@ import pytest
 
 from tests.conftest import DOCS, ROOT
 from whatsapp_pricing import Timeline, simulate
-from whatsapp_pricing.engine import ConversationEngine, events_of, run
-from whatsapp_pricing.site.timeline import TimelineFenceError, render
+from whatsapp_pricing.engine import ConversationEngine
+from whatsapp_pricing.simulation import events_of, run
+from whatsapp_pricing.site import FenceError
+from whatsapp_pricing.site.timeline import render
 
 SVG = "{http://www.w3.org/2000/svg}"
 TIMELINE_FENCE = re.compile(r"^```timeline\n(?P<json>.*?)^```$", re.S | re.M)
@@ -100,11 +102,11 @@ def test_bad_timeline_data_names_the_line_and_field() -> None:
         "\n ]}\n"
     )
     with pytest.raises(
-        TimelineFenceError, match=r"line 3 of the fence: events\[0\]\.at: the timestamp"
+        FenceError, match=r"line 3 of the fence: events\[0\]\.at: the timestamp"
     ):
         render(source)
     with pytest.raises(
-        TimelineFenceError, match="line 1 of the fence: the timeline is not valid JSON"
+        FenceError, match="line 1 of the fence: the timeline is not valid JSON"
     ):
         render("{")
 

@@ -11,14 +11,9 @@ from datetime import date
 from html import escape
 from typing import Any
 
-from pymdownx.superfences import SuperFencesException  # type: ignore[import-untyped]
-
 from whatsapp_pricing.markets import OTHER, meta_markets
 from whatsapp_pricing.rate_cards import Column, Missing, Rate, shipped_rate_book
-
-
-class TableFenceError(SuperFencesException):  # type: ignore[misc]
-    """A rate-card or markets fence that names no shipped data; it stops the build."""
+from whatsapp_pricing.site import FenceError
 
 
 def _settings(source: str) -> dict[str, str]:
@@ -26,7 +21,7 @@ def _settings(source: str) -> dict[str, str]:
     for number, line in enumerate(filter(str.strip, source.splitlines()), start=1):
         key, separator, value = line.partition(":")
         if not separator:
-            raise TableFenceError(f"line {number} of the fence: expected 'name: value'")
+            raise FenceError(f"line {number} of the fence: expected 'name: value'")
         settings[key.strip()] = value.strip()
     return settings
 
@@ -35,7 +30,7 @@ def _day(settings: dict[str, str], key: str) -> date:
     try:
         return date.fromisoformat(settings[key])
     except (KeyError, ValueError):
-        raise TableFenceError(f"the fence needs '{key}: YYYY-MM-DD'") from None
+        raise FenceError(f"the fence needs '{key}: YYYY-MM-DD'") from None
 
 
 def rate_card_formatter(
@@ -54,7 +49,7 @@ def rate_card_formatter(
         None,
     )
     if card is None:
-        raise TableFenceError(f"no shipped {currency} rate card takes effect on {effective}")
+        raise FenceError(f"no shipped {currency} rate card takes effect on {effective}")
     rows = "".join(
         f"<tr><td>{escape(market)}</td>"
         + "".join(f"<td>{_rate(rates[column])}</td>" for column in Column)

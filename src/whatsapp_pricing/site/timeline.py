@@ -20,21 +20,19 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
-from pymdownx.superfences import SuperFencesException  # type: ignore[import-untyped]
 
 from whatsapp_pricing.domain import CustomerMessage, Timeline
-from whatsapp_pricing.engine import ConversationEngine, events_of, run
-from whatsapp_pricing.timeline_io import describe
+from whatsapp_pricing.engine import ConversationEngine
+from whatsapp_pricing.errors import InvalidTimeline
+from whatsapp_pricing.records import Charge, MessageRecord
+from whatsapp_pricing.simulation import events_of, in_opening_order, run
+from whatsapp_pricing.site import FenceError
 
 WIDTH = 800
 LABELS = 170
 """Room on the left for lane names."""
 ROW = 30
 TICK_STEPS_HOURS = (1, 2, 3, 6, 12, 24, 48, 72, 168)
-
-
-class TimelineFenceError(SuperFencesException):  # type: ignore[misc]
-    """A timeline fence that cannot be drawn; superfences lets this one stop the build."""
 
 
 @dataclass(frozen=True)
@@ -61,9 +59,9 @@ def render(source: str) -> str:
     engine = ConversationEngine(timeline.account, record_windows=True)
     try:
         messages = list(run(engine, events_of(timeline)))
-    except ValueError as error:
-        raise TimelineFenceError(f"timeline fence: {error}") from None
-    conversations = sorted(engine.finish(), key=lambda conversation: int(conversation.id[1:]))
+    except InvalidTimeline as error:
+        raise FenceError(f"timeline fence: {error}") from None
+    conversations = in_opening_order(engine.finish())
     zone = ZoneInfo(timeline.account.time_zone)
     lanes = [
         Lane("service-window", "Service window", "window", window.opens, window.closes)
@@ -73,8 +71,8 @@ def render(source: str) -> str:
             "conversation",
             f"{conversation.id} {conversation.category.replace('_', ' ')}",
             conversation.category,
-            conversation.opened,
-            conversation.expires,
+            conversation.opened_at,
+            conversation.expires_at,
             _money(conversation.charge),
         )
         for conversation in conversations
@@ -91,9 +89,8 @@ def _parse(source: str) -> Timeline:
         return Timeline.model_validate_json(source)
     except ValidationError as error:
         line = _line_of(source, error.errors()[0])
-        raise TimelineFenceError(
-            f"timeline fence, line {line} of the fence: {describe(error.errors())}"
-        ) from None
+        problem = InvalidTimeline.from_problems(error.errors())
+        raise FenceError(f"timeline fence, line {line} of the fence: {problem}") from None
 
 
 def _line_of(source: str, problem: ErrorDetails) -> int:
@@ -111,7 +108,7 @@ def _svg(
     figure_id: str,
     timeline: Timeline,
     lanes: list[Lane],
-    messages: list[dict[str, Any]],
+    messages: list[MessageRecord],
     zone: ZoneInfo,
 ) -> str:
     times = [event.at.timestamp() for event in timeline.events]
@@ -135,17 +132,17 @@ def _svg(
                 f'<circle class="wp-customer" cx="{cx}" cy="15" r="5"><title>'
                 f"Customer {kind}, {_when(event.at.timestamp(), zone)}</title></circle>"
             )
-    delivered = {message["id"]: message for message in messages}
+    delivered = {message.id: message for message in messages}
     for event in timeline.events:
         if isinstance(event, CustomerMessage):
             continue
         message = delivered[event.id]
         cx = x(event.at.timestamp())
-        state = "rejected" if message["status"] == "rejected" else "delivered"
+        state = message.status
         parts.append(
             f'<rect class="wp-business wp-{state}" x="{cx - 5}" y="{ROW + 10}" width="10" '
             f'height="10" transform="rotate(45 {cx} {ROW + 15})"><title>{escape(event.id)}: '
-            f"{state}, {_money(message['charge'])}</title></rect>"
+            f"{state}, {_money(message.charge)}</title></rect>"
         )
     for index, lane in enumerate(lanes, start=2):
         top = ROW * index + 6
@@ -194,13 +191,13 @@ def _ticks(first: float, last: float, zone: ZoneInfo, x: Any, height: int) -> st
     return "".join(ticks)
 
 
-def _table(timeline: Timeline, messages: list[dict[str, Any]], zone: ZoneInfo) -> str:
+def _table(timeline: Timeline, messages: list[MessageRecord], zone: ZoneInfo) -> str:
     times = {event.id: event.at for event in timeline.events if hasattr(event, "id")}
     rows = "".join(
         "<tr>"
-        f"<td>{escape(_when(times[message['id']].timestamp(), zone))}</td>"
-        f"<td>{escape(message['id'])}</td><td>{message['status']}</td>"
-        f"<td>{_conversation(message)}</td><td>{escape(_money(message['charge']))}</td>"
+        f"<td>{escape(_when(times[message.id].timestamp(), zone))}</td>"
+        f"<td>{escape(message.id)}</td><td>{message.status}</td>"
+        f"<td>{_conversation(message)}</td><td>{escape(_money(message.charge))}</td>"
         "</tr>"
         for message in messages
     )
@@ -212,16 +209,15 @@ def _table(timeline: Timeline, messages: list[dict[str, Any]], zone: ZoneInfo) -
     )
 
 
-def _conversation(message: dict[str, Any]) -> str:
-    reference = message["conversation"]
+def _conversation(message: MessageRecord) -> str:
+    reference = message.conversation
     if reference is None:
         return "none"
-    return f"{reference['id']} ({str(reference['category']).replace('_', ' ')})"
+    return f"{reference.id} ({reference.category.replace('_', ' ')})"
 
 
-def _money(charge: dict[str, Any]) -> str:
-    amount = charge["amount"]
-    return "unpriced" if amount is None else f"{amount} {charge['currency']}"
+def _money(charge: Charge) -> str:
+    return "unpriced" if charge.amount is None else f"{charge.amount} {charge.currency}"
 
 
 def _when(moment: float, zone: ZoneInfo) -> str:
