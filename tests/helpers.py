@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from whatsapp_pricing import Timeline, Verdict, simulate
-from whatsapp_pricing.domain import CustomerMessage, MessageStatus, MessageVerdict, TemplateMessage
-from whatsapp_pricing.periods import period_on
+import msgspec
+
+from whatsapp_pricing import MessageRecord, Timeline, Verdict, records_of, simulate
+from whatsapp_pricing.domain import CustomerMessage
 
 BRAZIL = "+5511987654321"
 SOUTH_AFRICA = "+27821234567"
@@ -81,12 +82,12 @@ def webhook_log(timeline: Timeline) -> list[str]:
     """The notifications Meta would send for a timeline if it followed the rules, in time order.
 
     Customer messages become ``messages`` notifications; each business message a ``sent`` and a
-    ``delivered`` status (a ``failed`` one if the rules reject it), with the ``pricing`` and
-    ``conversation`` objects of its period: conversation-based, or per-message with no
-    ``conversation`` outside free entry point windows (as from API version 24).
+    ``delivered`` status (a ``failed`` one if the rules reject it), whose ``pricing`` object is
+    the engine's record of what Meta reports and whose ``conversation`` object names the
+    record's conversation (none under per-message pricing outside free entry point windows, as
+    from API version 24).
     """
-    verdicts = {message.id: message for message in simulate(timeline).messages}
-    zone = ZoneInfo(timeline.account.time_zone)
+    records = {record.id: record for record in records_of(timeline)[0]}
     lines: list[tuple[float, str]] = []
     for event in timeline.events:
         at = event.at.timestamp()
@@ -98,8 +99,7 @@ def webhook_log(timeline: Timeline) -> list[str]:
                 message["referral"] = {"source_type": "ad", "source_id": "1"}
             lines.append((at, webhook_notification({"messages": [message]})))
         else:
-            sent_as = event.category.value if isinstance(event, TemplateMessage) else "service"
-            lines += _statuses(verdicts[event.id], sent_as, at, number, zone)
+            lines += _statuses(records[event.id], at, number)
     return [line for _, line in sorted(lines, key=lambda line: line[0])]
 
 
@@ -110,31 +110,22 @@ def webhook_notification(value: dict[str, Any]) -> str:
     )
 
 
-def _statuses(
-    verdict: MessageVerdict, sent_as: str, at: float, number: str, zone: ZoneInfo
-) -> list[tuple[float, str]]:
-    base = {"id": verdict.id, "recipient_id": number}
-    if verdict.status is MessageStatus.REJECTED:
+def _statuses(record: MessageRecord, at: float, number: str) -> list[tuple[float, str]]:
+    base = {"id": record.id, "recipient_id": number}
+    if record.webhook is None:
         failed = {**base, "status": "failed", "timestamp": str(int(at))}
         return [(at, webhook_notification({"statuses": [failed]}))]
-    joined = verdict.conversation
-    category = None if joined is None else joined.category.value
-    if category == "free_entry_point":
-        category = "referral_conversion"
-    day = datetime.fromtimestamp(at, zone).date()
-    per_message = category in (None, "referral_conversion") and period_on(day).per_message
-    charged = verdict.charge.amount != 0
-    if per_message:
-        kind = "free_entry_point" if category else "regular" if charged else "free_customer_service"
-        pricing = {"pricing_model": "PMP", "type": kind, "billable": charged}
-    else:
-        pricing = {"pricing_model": "CBP", "billable": category != "referral_conversion"}
-    pricing["category"] = sent_as if category is None else category
+    report = msgspec.structs.asdict(record.webhook)
+    # Where the rules leave billable open (free service conversations from 2024-11-01), send
+    # what one provider reports; the reconciler does not judge it.
+    pricing = {key: value for key, value in report.items() if value is not None}
+    pricing.setdefault("billable", False)
     lines = []
     for status, when in (("sent", at - 1), ("delivered", at)):
         body: dict[str, Any] = {**base, "status": status, "timestamp": str(int(when))}
         body["pricing"] = pricing
-        if joined is not None:
-            body["conversation"] = {"id": f"meta-{joined.id}", "origin": {"type": category}}
+        if record.conversation is not None:
+            origin = {"type": record.webhook.category}
+            body["conversation"] = {"id": f"meta-{record.conversation.id}", "origin": origin}
         lines.append((when, webhook_notification({"statuses": [body]})))
     return lines

@@ -20,7 +20,7 @@ from tests.helpers import (
     template,
     timeline,
 )
-from whatsapp_pricing import MessageStatus, UnsupportedPeriod, simulate
+from whatsapp_pricing import MessageStatus, Rule, UnsupportedPeriod, simulate
 from whatsapp_pricing.engine import ConversationEngine
 from whatsapp_pricing.simulation import events_of
 from whatsapp_pricing.simulation import run as run_engine
@@ -87,7 +87,7 @@ def test_v3_free_entry_point_from_a_click_to_whatsapp_ad() -> None:
 def test_a_facebook_page_button_is_a_free_entry_point_too() -> None:
     verdict = run(customer(0, entry_point="facebook_page_cta"), free_form("reply", 1))
     assert spans(verdict) == [("free_entry_point", 1, 73)]
-    assert "Facebook Page" in verdict.messages[0].reason
+    assert verdict.messages[0].rule is Rule.FEP_OPENED
 
 
 def test_answering_an_ad_after_24_hours_opens_an_ordinary_conversation() -> None:
@@ -154,7 +154,7 @@ def test_a_free_form_message_outside_the_window_is_rejected_and_free() -> None:
     assert message.status is MessageStatus.REJECTED
     assert message.conversation is None
     assert message.charge.amount == 0
-    assert "131047" in message.reason
+    assert message.rule is Rule.CSW_CLOSED
     assert verdict.conversations == ()
 
 
@@ -210,7 +210,10 @@ class TestFreeTier:
         verdict = run(*self.service_conversations(1001, 0))
         charges = [conversation.charge.amount for conversation in verdict.conversations]
         assert charges == [0] * 1000 + [Decimal("0.0300")]
-        assert "1,000 free ones being used up" in verdict.messages[-1].reason
+        assert [message.rule for message in verdict.messages[999:]] == [
+            Rule.CBP_FREE_TIER,
+            Rule.CBP_SERVICE_OPENED,
+        ]
 
     def test_templates_do_not_use_the_free_tier(self) -> None:
         promos = [
@@ -218,7 +221,7 @@ class TestFreeTier:
         ]
         verdict = run(*promos, customer(1), free_form("reply", 2))
         assert verdict.conversations[-1].charge.amount == 0
-        assert "number 1 of" in verdict.messages[-1].reason
+        assert verdict.messages[-1].rule is Rule.CBP_FREE_TIER
 
 
 def test_the_free_tier_resets_at_local_midnight_not_utc() -> None:
@@ -257,7 +260,7 @@ def test_service_conversations_are_free_without_limit_from_november_2024() -> No
         ]
     verdict = simulate(timeline(*events))
     assert verdict.total.amount == 0
-    assert "since 2024-11-01" in verdict.messages[-1].reason
+    assert verdict.messages[-1].rule is Rule.CBP_SERVICE_FREE
 
 
 class TestTimeZones:
@@ -314,7 +317,7 @@ class TestPricing:
         unknown = verdict.messages[1]
         assert unknown.market == "Rest of Africa"
         assert unknown.charge.amount is None
-        assert "unpriced" in unknown.reason
+        assert unknown.rule is Rule.CBP_TEMPLATE_OPENED
         assert verdict.total.amount is None
         assert verdict.total.priced_amount == Decimal("0.0625")
         assert verdict.total.unpriced_charges == 1

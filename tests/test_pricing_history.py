@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.test_engine_properties import timelines
-from whatsapp_pricing import Timeline, Verdict, simulate
+from whatsapp_pricing import Rule, Timeline, Verdict, simulate
 from whatsapp_pricing.periods import period_on
 from whatsapp_pricing.rate_cards import (
     Column,
@@ -78,9 +78,7 @@ class TestPerMessagePricing:
         assert charges(verdict) == [Decimal("0.0618"), Decimal("0.0618"), Decimal("0.0289")]
         assert [message.conversation for message in verdict.messages] == [None, None, None]
         assert verdict.conversations == ()
-        assert "Per-message pricing charges each delivered marketing template" in (
-            verdict.messages[0].reason
-        )
+        assert verdict.messages[0].rule is Rule.PMP_CHARGED
 
     def test_utility_templates_and_free_form_messages_in_the_window_are_free(self) -> None:
         verdict = priced(
@@ -91,7 +89,7 @@ class TestPerMessagePricing:
             template("late receipt", "2025-08-05T10:00:00+00:00", ARGENTINA, "utility"),
         )
         assert charges(verdict) == [0, 0, Decimal("0.0618"), Decimal("0.0289")]
-        assert "inside an open customer service window is free" in verdict.messages[0].reason
+        assert verdict.messages[0].rule is Rule.PMP_UTILITY_IN_WINDOW
 
     def test_a_free_entry_point_window_makes_every_message_free_for_72_hours(self) -> None:
         verdict = priced(
@@ -123,7 +121,7 @@ class TestChargedServiceMessages:
             template("receipt", "2026-11-02T09:10:00+00:00", BRAZIL, "utility"),
         )
         assert charges(verdict) == [Decimal("0.0068"), Decimal("0.0068")]
-        assert "charged as a service message" in verdict.messages[0].reason
+        assert verdict.messages[0].rule is Rule.PMP_SERVICE_CHARGED
 
     def test_the_free_entry_point_window_stays_free(self) -> None:
         verdict = priced(
@@ -141,7 +139,8 @@ class TestChargedServiceMessages:
         assert charges(priced(*events))[:1] == [Decimal("0.0068")]
         allowed = priced(*events, unconfirmed_free_service_messages=True)
         assert charges(allowed) == [0] * 1000 + [Decimal("0.0068"), 0]
-        assert "Meta has not confirmed" in allowed.messages[0].reason
+        assert allowed.messages[0].rule is Rule.PMP_FREE_SERVICE_UNCONFIRMED
+        assert allowed.messages[1000].rule is Rule.PMP_SERVICE_CHARGED
 
 
 class TestCutovers:
@@ -168,7 +167,7 @@ class TestCutovers:
         assert first.conversation is not None
         assert joins.conversation == first.conversation
         assert joins.charge.amount == 0
-        assert "opened before per-message pricing" in joins.reason
+        assert joins.rule is Rule.PMP_CARRIED_OVER
         assert charged.conversation is None
         assert charged.charge.amount == Decimal("0.0289")
 
@@ -269,7 +268,7 @@ Rest of Africa,USD,0.0225,0.0040,0.0040,n/a,0.0040
             None,
             None,
         ]
-        assert "volume tier 5% below the list rate" in verdict.messages[2].reason
+        assert {message.rule for message in verdict.messages} == {Rule.PMP_CHARGED}
 
     def test_tiers_count_per_calendar_month_in_the_account_zone(self) -> None:
         book = self.book(date(2026, 10, 1), (1, "0"), (2, "0.10"))

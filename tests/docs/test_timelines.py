@@ -101,13 +101,9 @@ def test_bad_timeline_data_names_the_line_and_field() -> None:
         '   "at": "2024-10-07T10:00:00", "customer": "+5511987654321", "category": "marketing"}'
         "\n ]}\n"
     )
-    with pytest.raises(
-        FenceError, match=r"line 3 of the fence: events\[0\]\.at: the timestamp"
-    ):
+    with pytest.raises(FenceError, match=r"line 3 of the fence: events\[0\]\.at: the timestamp"):
         render(source)
-    with pytest.raises(
-        FenceError, match="line 1 of the fence: the timeline is not valid JSON"
-    ):
+    with pytest.raises(FenceError, match="line 1 of the fence: the timeline is not valid JSON"):
         render("{")
 
 
