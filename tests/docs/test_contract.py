@@ -10,6 +10,8 @@ import pytest
 import yaml
 
 from tests.conftest import DOCS, ROOT, page_url_path
+from whatsapp_pricing import Rule
+from whatsapp_pricing.site.rule_codes import expand
 
 PAGES = sorted(DOCS.rglob("*.md"))
 FAQ_PAGES = sorted((DOCS / "faq").glob("*.md"))
@@ -49,10 +51,15 @@ def front_matter(page: Path) -> dict[str, object]:
     return dict(yaml.safe_load(text.split("---\n", 2)[1]))
 
 
+def page_source(page: Path) -> str:
+    """The page's Markdown as the site builds it, with the rule-code lists written in."""
+    return "\n".join(expand(page.read_text("utf-8").splitlines()))
+
+
 def anchors_in_source(page: Path) -> list[str]:
     return [
         match[1]
-        for _, title in HEADING.findall(page.read_text("utf-8"))
+        for _, title in HEADING.findall(page_source(page))
         if (match := EXPLICIT_ID.search(title))
     ]
 
@@ -72,9 +79,7 @@ def redirects() -> dict[str, str]:
 
 @pytest.mark.parametrize("source", PAGES, ids=lambda source: str(source.relative_to(DOCS)))
 def test_every_heading_has_an_explicit_unique_anchor(source: Path) -> None:
-    headings = [
-        title for level, title in HEADING.findall(source.read_text("utf-8")) if level != "#" * 7
-    ]
+    headings = [title for level, title in HEADING.findall(page_source(source)) if level != "#" * 7]
     missing = [title for title in headings if not EXPLICIT_ID.search(title)]
     assert missing == [], "give these headings a permanent { #anchor }"
     ids = anchors_in_source(source)
@@ -150,3 +155,8 @@ def test_every_question_of_the_original_faq_is_answered() -> None:
     assert set(questions) <= set(SEED_QUESTIONS), "map every seed question to its answer"
     registered = {f"{page}#{anchor}" for page, anchor in published()}
     assert set(SEED_QUESTIONS.values()) <= registered
+
+
+def test_every_rule_code_has_its_entry_on_the_rules_page() -> None:
+    anchors = set(anchors_in_source(DOCS / "rules.md"))
+    assert {rule.anchor for rule in Rule} <= anchors

@@ -1,0 +1,139 @@
+"""Writes the list of rule codes and pricing periods into pages, from their definitions in code.
+
+A page line ``{{ rules cbp }}`` becomes one heading per rule whose code starts with ``cbp.``
+(with its permanent anchor, summary, reason wording and what Meta's webhook reports), and a line
+``{{ periods }}`` a table of every period id with its dates. Support staff link a rule as
+``rules.md#cbp-free-tier``; the anchors are registered like every question's.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from datetime import timedelta
+from typing import Any
+
+from markdown import Extension, Markdown
+from markdown.preprocessors import Preprocessor
+
+from whatsapp_pricing.periods import PERIODS
+from whatsapp_pricing.records import Rule, webhook_report
+
+PLACEHOLDER = re.compile(r"^\{\{ (rules (?P<prefix>[a-z]+)|periods) \}\}$")
+
+
+def expand(lines: list[str]) -> list[str]:
+    """The page's lines with every placeholder replaced by what it stands for."""
+    expanded: list[str] = []
+    for line in lines:
+        match = PLACEHOLDER.match(line.strip())
+        if match is None:
+            expanded.append(line)
+        elif match["prefix"]:
+            expanded += rules_markdown(match["prefix"])
+        else:
+            expanded += periods_markdown()
+    return expanded
+
+
+def rules_markdown(prefix: str) -> list[str]:
+    """A heading and description for each rule whose code starts with ``prefix.``."""
+    rules = [rule for rule in Rule if rule.value.startswith(f"{prefix}.")]
+    if not rules:
+        raise ValueError(f"no rule code starts with {prefix!r}")
+    lines: list[str] = []
+    for rule in rules:
+        lines += [
+            f"### `{rule.value}` {{ #{rule.anchor} }}",
+            "",
+            rule.summary,
+            "",
+            f"The reason it gives: “{_wording(rule.template)}”",
+            "",
+            _reported(rule),
+            "",
+        ]
+    return lines
+
+
+def periods_markdown() -> list[str]:
+    """A table of every pricing period: its id, its dates and what it is."""
+    lines = ["| Period id | From | To | Rules |", "|---|---|---|---|"]
+    for period, following in zip(PERIODS, [*PERIODS[1:], None], strict=True):
+        until = "today" if following is None else f"{following.starts - timedelta(days=1)}"
+        lines.append(f"| `{period.id}` | {period.starts} | {until} | {period.name} |")
+    return [*lines, ""]
+
+
+FACT_SHOWN = {
+    "came_through": "the ad or the button",
+    "closing": " [and ends the conversations that were open early]",
+    "where": " [inside the customer service window]",
+    "priced": "the rate charged, and why",
+    "began": "2025-07-01",
+    "number": "n",
+}
+"""How a fact of the reason is shown in the rule's wording; otherwise by its name."""
+
+
+def _wording(template: str) -> str:
+    """The reason's template with each fact shown in italics, by what it stands for."""
+    parts = []
+    for text, name, _, _ in string.Formatter().parse(template):
+        parts.append(text)
+        if name:
+            shown = FACT_SHOWN.get(name, name.lower())
+            parts.append(shown if name == "began" else f"*{shown}*")
+    return "".join(parts)
+
+
+CATEGORY_SHOWN = {
+    Rule.CBP_FREE_TIER: "service",
+    Rule.CBP_SERVICE_OPENED: "service",
+    Rule.CBP_SERVICE_FREE: "service",
+    Rule.PMP_UTILITY_IN_WINDOW: "utility",
+    Rule.PMP_CHARGED: "the template's (`authentication-international` where that rate applied)",
+    Rule.PMP_SERVICE_FREE: "service",
+    Rule.PMP_SERVICE_CHARGED: "service",
+    Rule.PMP_FREE_SERVICE_UNCONFIRMED: "service",
+}
+"""What ``pricing.category`` says under each rule, in words; otherwise the conversation's."""
+CHARGED = (Rule.CBP_TEMPLATE_OPENED, Rule.PMP_CHARGED, Rule.PMP_SERVICE_CHARGED)
+
+
+def _reported(rule: Rule) -> str:
+    """What Meta's status webhook says of a message under the rule, in one sentence."""
+    if rule is Rule.CSW_CLOSED:
+        return "Meta's webhook: a `failed` status, and nothing billed."
+    models = [False, True] if rule.model is None else [rule.model == "PMP"]
+    reports = []
+    for per_message in models:
+        report = webhook_report(rule, "", rule in CHARGED, per_message)
+        assert report is not None
+        category = CATEGORY_SHOWN.get(rule, report.category or "the conversation's")
+        fields = [f"`pricing_model` {report.pricing_model}", f"`category` {category}"]
+        if report.type is not None:
+            fields.append(f"`type` {report.type}")
+        fields.append(
+            "`billable` not judged (providers differ)"
+            if report.billable is None
+            else f"`billable` {str(report.billable).lower()}"
+        )
+        reports.append(", ".join(fields))
+    return "Meta's webhook reports " + "; or, under per-message pricing, ".join(reports) + "."
+
+
+class _Placeholders(Preprocessor):
+    def run(self, lines: list[str]) -> list[str]:
+        return expand(lines)
+
+
+class RuleCodesExtension(Extension):
+    """``rule_codes``: expands ``{{ rules PREFIX }}`` and ``{{ periods }}`` lines."""
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        md.preprocessors.register(_Placeholders(md), "rule_codes", 41)
+
+
+def makeExtension(**kwargs: Any) -> RuleCodesExtension:
+    return RuleCodesExtension(**kwargs)
