@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,10 @@ import pytest
 
 from tests.helpers import customer, free_form, template
 from tests.test_reconcile import SERVICE_REPLY, category_update, pmp, status
+from whatsapp_pricing import cli
 from whatsapp_pricing.cli import main
 from whatsapp_pricing.domain import Verdict
+from whatsapp_pricing.webhooks import read_log
 
 
 def timeline_file(tmp_path: Path, data: Any) -> str:
@@ -247,3 +250,28 @@ def test_reconcile_reads_stdin_and_lists_skipped_lines_in_the_csv(
     rows = list(csv.reader(table.read_text().splitlines()))
     assert ["line 7", "broken line"] in [row[:2] for row in rows]
     assert "line 7: not JSON" in capsys.readouterr().out
+
+
+def test_a_run_that_stops_leaves_no_detail_file_that_looks_complete(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def log_that_breaks_off(source: object) -> Iterator[object]:
+        yield from read_log("\n".join(SERVICE_REPLY))
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(cli, "read_log", log_that_breaks_off)
+    log, table = tmp_path / "log.jsonl", tmp_path / "findings.csv"
+    log.write_text("\n", encoding="utf-8")
+    assert main(["reconcile", str(log), "--time-zone", "UTC", "--csv", str(table)]) == 2
+    assert capsys.readouterr().err == (
+        f"whatsapp-pricing: error: cannot read {log}: Input/output error\n"
+    )
+    assert not table.exists()
+    assert Path(f"{table}.partial").read_text("utf-8").startswith("message,outcome")
+
+
+def test_a_finished_run_leaves_only_the_detail_file(tmp_path: Path) -> None:
+    log, table = tmp_path / "log.jsonl", tmp_path / "findings.csv"
+    log.write_text("\n".join(SERVICE_REPLY) + "\n", encoding="utf-8")
+    assert main(["reconcile", str(log), "--time-zone", "UTC", "--csv", str(table)]) == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["findings.csv", "log.jsonl"]

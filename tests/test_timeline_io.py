@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tests.helpers import customer, free_form, template, timeline
 from tests.test_engine_properties import timelines
 from whatsapp_pricing import simulate, timeline_io
-from whatsapp_pricing.errors import InvalidTimeline
+from whatsapp_pricing.errors import InvalidTimeline, UnsupportedPeriod
 from whatsapp_pricing.timeline_io import read_timeline, write_verdict
 
 
@@ -110,3 +110,32 @@ def test_members_after_the_events_are_read() -> None:
     text = '{"events": [], "account": {"time_zone": "UTC", "currency": "EUR"}}'
     account, events = read_timeline(text.encode())
     assert (account.currency, events) == ("EUR", [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"account": ' + "[" * 100_000 + "]" * 100_000 + ', "events": []}',
+        '{"account": {"time_zone": "UTC"}, "events": [' + "[" * 100_000 + "]" * 100_000 + "]}",
+    ],
+    ids=["document", "account", "event"],
+)
+def test_a_document_nested_at_any_depth_is_refused_in_one_line(text: str) -> None:
+    with pytest.raises(InvalidTimeline, match="nested too deeply"):
+        read_timeline(text.encode())
+
+
+@pytest.mark.parametrize(
+    ("at", "message"),
+    [
+        ("9999-12-31T23:59:59-14:00", r"events\[0\]\.at: 9999-12-31 is after 9999-12-27, the last"),
+        ("9999-12-28T00:00:00+00:00", r"events\[0\]\.at: 9999-12-28 is after 9999-12-27, the last"),
+        ("0001-01-01T00:00:00+14:00", r"events\[0\]\.at: 0001-01-01 is before 2023-06-01"),
+    ],
+)
+def test_a_date_no_period_has_is_refused(at: str, message: str) -> None:
+    event = {"type": "customer_message", "at": at, "customer": "+5511987654321"}
+    document = {"account": {"time_zone": "UTC"}, "events": [event]}
+    with pytest.raises(UnsupportedPeriod, match=message):
+        read_timeline(json.dumps(document).encode())

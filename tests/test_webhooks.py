@@ -80,8 +80,42 @@ def test_a_file_streams_line_by_line_and_an_array_file_reads_whole() -> None:
     assert [type(item) for item in from_lines] == [Inbound] + [StatusUpdate] * 5
     assert [item.line for item in from_lines] == [1, 2, 3, 4, 5, 6]
     assert list(read_log(io.BytesIO(array))) == from_lines
-    assert list(read_log(b"[{")) == [
-        Skipped(1, "the log is not a valid JSON array: Input data was truncated", True)
+    assert list(read_log(b"[{")) == [Skipped(1, "not JSON: Input data was truncated", True)]
+
+
+def test_a_log_that_only_starts_like_an_array_is_read_line_by_line() -> None:
+    log = "\n".join(["[1, 2", *SERVICE_REPLY]).encode()
+    items = list(read_log(io.BytesIO(log)))
+    assert items[0] == Skipped(1, "not JSON: Input data was truncated", True)
+    assert [type(item) for item in items[1:]] == [Inbound] + [StatusUpdate] * 5
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"entry": [' + '{"a": ' * 5_000 + "1" + "}" * 5_000 + "]}",
+    ],
+    ids=["arrays", "objects"],
+)
+def test_a_line_nested_at_any_depth_is_skipped_with_why(line: str) -> None:
+    log = "\n".join([SERVICE_REPLY[0], line, SERVICE_REPLY[1]])
+    items = list(read_log(log))
+    assert items[1] == Skipped(2, "nested too deeply to be a webhook notification", True)
+    assert [type(item) for item in items] == [Inbound, Skipped, StatusUpdate]
+    # An array too deep for the parser to split cannot be read notification by notification:
+    # it is reported whole, as the one broken line it is.
+    array = "[" + ",".join([SERVICE_REPLY[0], line]) + "]"
+    assert list(read_log(array)) == [
+        Skipped(1, "nested too deeply to be a webhook notification", True)
+    ]
+
+
+@pytest.mark.parametrize("timestamp", ["1e20", "-1", "nan", "inf", "253402300800", True])
+def test_a_time_no_calendar_has_is_a_broken_line(timestamp: Any) -> None:
+    status = {"id": "w", "recipient_id": "5511987654321", "status": "sent", "timestamp": timestamp}
+    assert list(read_log(webhook_notification({"statuses": [status]}))) == [
+        Skipped(1, "a status without a usable 'timestamp'", True)
     ]
 
 

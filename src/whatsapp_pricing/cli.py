@@ -12,8 +12,8 @@ import gc
 import json
 import os
 import sys
-from collections.abc import Sequence
-from contextlib import ExitStack
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,6 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PricingError as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return BAD_INPUT
+    except BrokenPipeError:
+        # Whoever read the output stopped reading (``| head``): nothing is wrong with the input.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     finally:
         gc.enable()
 
@@ -123,10 +127,13 @@ def _reconcile(arguments: argparse.Namespace) -> int:
     with ExitStack() as stack:
         log = _open_log(arguments.log, stack)
         writers = _finding_writers(arguments, stack)
-        for settled in reconciler.read(read_log(log)):
-            summary.take(settled)
-            for writer in writers:
-                writer.write(settled)
+        try:
+            for settled in reconciler.read(read_log(log)):
+                summary.take(settled)
+                for writer in writers:
+                    writer.write(settled)
+        except OSError as error:
+            raise UsageError(f"cannot read {arguments.log}: {error.strerror or error}") from None
         for writer in writers:
             writer.close(reconciler.category_changes)
     summary.print(reconciler.category_changes)
@@ -214,12 +221,28 @@ def _finding_writers(arguments: argparse.Namespace, stack: ExitStack) -> list[_F
     writers: list[_FindingWriter] = []
     for path, writer in ((arguments.json, _JsonWriter), (arguments.csv, _CsvWriter)):
         if path:
-            try:
-                file = stack.enter_context(open(path, "w", newline="", encoding="utf-8"))  # noqa: SIM115
-            except OSError as error:
-                raise UsageError(f"cannot write {path}: {error.strerror}") from None
-            writers.append(writer(file))
+            writers.append(writer(stack.enter_context(_complete_or_partial(path))))
     return writers
+
+
+@contextmanager
+def _complete_or_partial(path: str) -> Iterator[IO[str]]:
+    """A file written as ``PATH.partial`` and renamed to ``PATH`` only once the run succeeds.
+
+    A run that stops with an error never leaves a file that looks complete: what it wrote so
+    far stays in ``PATH.partial``, and ``PATH`` is not touched.
+    """
+    partial = f"{path}.partial"
+    try:
+        file = open(partial, "w", newline="", encoding="utf-8")  # noqa: SIM115 (closed below)
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror}") from None
+    with file:
+        yield file
+    try:
+        os.replace(partial, path)
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror}; it is in {partial}") from None
 
 
 class _Summary:

@@ -111,9 +111,11 @@ def why_unpriceable(at: float, zone: ZoneInfo) -> str | None:
     if first_instant(zone) <= at < end_instant(zone):
         return None
     try:
-        period_on(datetime.fromtimestamp(at, zone).date())
+        day = datetime.fromtimestamp(at, zone).date()
+    except (OverflowError, OSError, ValueError):  # beyond the years a calendar here has
+        day = date.min if at < 0 else date.max
+    try:
+        period_on(day)
     except UnsupportedPeriod as error:
         return str(error)
-    except (OverflowError, OSError, ValueError):
-        return f"it is after {LAST_DAY}, the last day that can be priced"
     return None

@@ -7,7 +7,8 @@ the business's messages (with Meta's ``pricing`` and, in older API versions, ``c
 its ``template_category_update`` changes say when Meta moved a template to another category.
 Nothing is dropped silently: every line is either read or reported as skipped, with why.
 
-A one-per-line log is read line by line, so it streams; an array has to be read whole.
+A one-per-line log is read line by line, so it streams; an array has to be read whole. A line
+nested too deeply to parse, or a time no calendar has, is reported like any other broken line.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ _decode = msgspec.json.Decoder().decode
 """Parses JSON like the standard library does, three to four times faster on notifications."""
 _decode_array = msgspec.json.Decoder(list[msgspec.Raw]).decode
 """Splits a JSON array into its notifications without parsing them yet."""
+LATEST = 253402300799.0
+"""The last second of the year 9999 (UTC), the end of every calendar Python has."""
+TOO_DEEP = "nested too deeply to be a webhook notification"
 
 
 class Inbound(NamedTuple):
@@ -93,13 +97,19 @@ def _chained(first: bytes, rest: Iterable[bytes]) -> Iterator[bytes]:
 
 
 def _read_array(document: bytes) -> Iterator[LogItem]:
+    """A log that is one JSON array; if it is not one, it is read as lines after all."""
     try:
         notifications = _decode_array(document)
-    except msgspec.DecodeError as error:
-        yield Skipped(1, f"the log is not a valid JSON array: {error}", bad=True)
+    except (msgspec.DecodeError, RecursionError):
+        yield from read_lines(document.splitlines())
         return
     for position, raw in enumerate(notifications, start=1):
-        yield from _notification(_decode(raw), position)
+        try:
+            notification = _decode(raw)
+        except RecursionError:
+            yield Skipped(position, TOO_DEEP, bad=True)
+            continue
+        yield from _notification(notification, position)
 
 
 def read_lines(lines: Iterable[bytes]) -> Iterator[LogItem]:
@@ -111,6 +121,9 @@ def read_lines(lines: Iterable[bytes]) -> Iterator[LogItem]:
             notification = _decode(line)
         except msgspec.DecodeError as error:
             yield Skipped(number, f"not JSON: {error}", bad=True)
+            continue
+        except RecursionError:
+            yield Skipped(number, TOO_DEEP, bad=True)
             continue
         yield from _notification(notification, number)
 
@@ -157,7 +170,7 @@ def _value(value: dict[str, Any], line: int, items: list[LogItem]) -> None:
     for message in messages:
         try:
             entry_point = EntryPoint.CLICK_TO_WHATSAPP_AD if "referral" in message else None
-            at = float(message["timestamp"])
+            at = _time(message["timestamp"])
             items.append(Inbound("+" + _text(message["from"]), at, entry_point, line))
         except (KeyError, TypeError, ValueError):
             unusable = _unusable(message, INBOUND_FIELDS)
@@ -169,7 +182,7 @@ def _value(value: dict[str, Any], line: int, items: list[LogItem]) -> None:
                     _text(status["id"]),
                     "+" + _text(status["recipient_id"]),
                     _text(status["status"]),
-                    float(status["timestamp"]),
+                    _time(status["timestamp"]),
                     _object(status.get("pricing")),
                     _object(status.get("conversation")),
                     line,
@@ -189,6 +202,16 @@ def _text(value: Any) -> str:
     raise TypeError(value)
 
 
+def _time(value: Any) -> float:
+    """A Unix time, as Meta sends it (a string of digits); one no calendar has is refused."""
+    if isinstance(value, bool):
+        raise TypeError(value)
+    at = float(value)
+    if not 0 <= at <= LATEST:  # also refuses NaN
+        raise ValueError(value)
+    return at
+
+
 def _object(value: Any) -> dict[str, Any] | None:
     if value is None or isinstance(value, dict):
         return value
@@ -196,12 +219,12 @@ def _object(value: Any) -> dict[str, Any] | None:
 
 
 Reader = Callable[[Any], object]
-INBOUND_FIELDS: dict[str, Reader] = {"from": _text, "timestamp": float}
+INBOUND_FIELDS: dict[str, Reader] = {"from": _text, "timestamp": _time}
 STATUS_FIELDS: dict[str, Reader] = {
     "id": _text,
     "recipient_id": _text,
     "status": _text,
-    "timestamp": float,
+    "timestamp": _time,
     "pricing": _object,
     "conversation": _object,
 }
@@ -239,7 +262,7 @@ def _category_change(value: dict[str, Any], sent: Any, line: int) -> LogItem:
             str(value.get("message_template_language", "")),
             _text(value[before]).lower(),
             _text(value[after]).lower(),
-            float(source[when]),
+            _time(source[when]),
             line,
         )
     except (KeyError, TypeError, ValueError):
@@ -247,7 +270,7 @@ def _category_change(value: dict[str, Any], sent: Any, line: int) -> LogItem:
             "message_template_name": _text,
             before: _text,
             after: _text,
-            when: float,
+            when: _time,
         }
         unusable = _unusable(source, fields)
         return Skipped(line, f"a template category update without a usable {unusable}", bad=True)
