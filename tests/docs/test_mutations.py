@@ -1,7 +1,8 @@
 """A change to a key rule breaks an example on the page that states it.
 
 Each mutation runs the docs examples alone (no unit test) against a deliberately wrong engine;
-at least one example must fail, or the pages would not be proof of the rules they state.
+at least one example on the page that states the rule must fail, or that page would not be
+proof of the rule it states.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ def run_docs_examples(mutation: str | None) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize("mutation", MUTATIONS)
-def test_the_docs_examples_alone_catch_the_mutation(mutation: str) -> None:
+def test_the_page_that_states_the_rule_catches_its_mutation(mutation: str) -> None:
     result = run_docs_examples(mutation)
     assert result.returncode == 1, result.stdout[-2000:]
-    assert " failed" in result.stdout.splitlines()[-1]
+    _, page = MUTATIONS[mutation]
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED ")]
+    assert any(line.startswith(f"FAILED docs/{page}::") for line in failed), failed

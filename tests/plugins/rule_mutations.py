@@ -6,13 +6,15 @@ variable ``WHATSAPP_PRICING_MUTATION``; used only by ``tests/docs/test_mutations
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from whatsapp_pricing import engine
+from whatsapp_pricing import engine, periods
 from whatsapp_pricing.engine import ConversationEngine, LocalCalendar
+from whatsapp_pricing.rate_cards import RateBook
 
 
 def conversations_last_23_hours() -> None:
@@ -53,13 +55,54 @@ def months_counted_in_utc() -> None:
     LocalCalendar.__init__ = mutated  # type: ignore[method-assign]
 
 
-MUTATIONS: dict[str, Callable[[], None]] = {
-    "24-hour length": conversations_last_23_hours,
-    "same-category check": templates_ignore_open_conversations_of_their_category,
-    "free entry point closes others": free_entry_points_leave_other_conversations_open,
-    "free-tier month in the account's zone": months_counted_in_utc,
+def _change_period(period_id: str, **changes: object) -> None:
+    periods.PERIODS = tuple(
+        dataclasses.replace(period, **changes) if period.id == period_id else period  # type: ignore[arg-type]
+        for period in periods.PERIODS
+    )
+
+
+def service_messages_free_again() -> None:
+    _change_period("pmp-2026-10", service_messages_charged=False)
+
+
+def utility_never_free_in_the_window() -> None:
+    _change_period("pmp-2025-07", utility_free_in_service_window=False)
+
+
+def no_volume_tiers() -> None:
+    RateBook.tiers_for = lambda self, *_: None  # type: ignore[method-assign]
+
+
+def authentication_international_off() -> None:
+    ConversationEngine._is_international = lambda self, *_: False  # type: ignore[method-assign]
+
+
+MUTATIONS: dict[str, tuple[Callable[[], None], str]] = {
+    "24-hour length": (conversations_last_23_hours, "faq/opening-conversations.md"),
+    "same-category check": (
+        templates_ignore_open_conversations_of_their_category,
+        "faq/opening-conversations.md",
+    ),
+    "free entry point closes others": (
+        free_entry_points_leave_other_conversations_open,
+        "faq/opening-conversations.md",
+    ),
+    "free-tier month in the account's zone": (months_counted_in_utc, "faq/pricing.md"),
+    "service messages charged from 2026-10-01": (service_messages_free_again, "faq/pricing.md"),
+    "utility free in the window until 2026-09-30": (
+        utility_never_free_in_the_window,
+        "faq/pricing.md",
+    ),
+    "volume tiers": (no_volume_tiers, "faq/pricing.md"),
+    "authentication-international rates": (
+        authentication_international_off,
+        "faq/categories.md",
+    ),
 }
+"""Each broken rule, and the page that states the rule (one of its examples must fail)."""
 
 
 def pytest_configure() -> None:
-    MUTATIONS[os.environ["WHATSAPP_PRICING_MUTATION"]]()
+    mutate, _ = MUTATIONS[os.environ["WHATSAPP_PRICING_MUTATION"]]
+    mutate()
