@@ -16,6 +16,7 @@ from typing import IO, Any
 import msgspec
 from pydantic import TypeAdapter, ValidationError
 
+from whatsapp_pricing import typed_events
 from whatsapp_pricing.domain import Account, Event, Timeline, check_unique_ids
 from whatsapp_pricing.engine import ConversationEngine
 from whatsapp_pricing.engine import Event as EngineEvent
@@ -42,7 +43,7 @@ def read_timeline(data: bytes | str) -> tuple[Account, list[EngineEvent]]:
     """Validates a timeline document and returns its account and its events in time order.
 
     The document is only split at first (msgspec finds where each event starts and ends without
-    building it); pydantic then parses and validates the events a chunk at a time, so only the
+    building it); the events are then parsed and validated a chunk at a time, so only the
     engine's compact form of each event stays in memory, never the whole parsed document.
     """
     try:
@@ -76,12 +77,20 @@ def _split(data: bytes) -> tuple[Any, list[msgspec.Raw]]:
 
 
 def _convert(events: list[msgspec.Raw]) -> list[EngineEvent]:
-    """Validates events a chunk at a time and keeps only the engine's form of each."""
+    """Validates events a chunk at a time and keeps only the engine's form of each.
+
+    A chunk goes through msgspec's typed structs (:mod:`~whatsapp_pricing.typed_events`) when
+    it can, and through pydantic, which gives every error message, when it cannot.
+    """
     converted: list[EngineEvent] = []
     seen_ids: dict[str, int] = {}
     checked_numbers: set[str] = set()
     for start in range(0, len(events), CHUNK):
         chunk = b"[" + b",".join(events[start : start + CHUNK]) + b"]"
+        fast = typed_events.engine_events(chunk, start, seen_ids, checked_numbers)
+        if fast is not None:
+            converted.extend(fast)
+            continue
         try:
             numbered = list(enumerate(EVENTS.validate_json(chunk), start))
             check_unique_ids(numbered, seen_ids)
