@@ -7,10 +7,20 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.helpers import webhook_notification
-from tests.test_reconcile import SERVICE_REPLY, category_update
-from whatsapp_pricing.webhooks import CategoryChange, Inbound, Skipped, StatusUpdate, read_log
+from tests.test_reconcile import SERVICE_REPLY, T, category_update, inbound
+from whatsapp_pricing import webhooks
+from whatsapp_pricing.webhooks import (
+    CategoryChange,
+    Inbound,
+    Skipped,
+    StatusUpdate,
+    read_lines,
+    read_log,
+)
 
 GOOD_STATUS = {"id": "wamid.1", "status": "sent", "timestamp": "1720179748", "recipient_id": "254"}
 
@@ -132,3 +142,45 @@ def test_a_completed_category_change_takes_effect_when_meta_sent_it() -> None:
     assert list(read_log(json.dumps(without_time))) == [
         Skipped(1, "a template category update without a usable 'time'", True)
     ]
+
+
+ODD = [None, "", "x", 0, -1, 1.5, True, [], {}, "1e20", "nan", "1720179748", 1720179748]
+
+
+def places(node: Any) -> list[tuple[Any, Any]]:
+    """Every (container, key) in a JSON document, outermost first."""
+    keys = list(node) if isinstance(node, dict) else range(len(node))
+    found = []
+    for key in keys:
+        found.append((node, key))
+        if isinstance(node[key], dict | list):
+            found += places(node[key])
+    return found
+
+
+@st.composite
+def odd_notifications(draw: st.DrawFn) -> bytes:
+    """A real-shaped notification, perhaps with one value somewhere in it changed or removed."""
+    notification = json.loads(draw(st.sampled_from([*SERVICE_REPLY, inbound(T, referral=True)])))
+    if draw(st.booleans()):
+        container, key = draw(st.sampled_from(places(notification)))
+        if isinstance(container, dict) and draw(st.booleans()):
+            del container[key]
+        else:
+            container[key] = draw(st.sampled_from(ODD) | st.text(max_size=8))
+    return json.dumps(notification).encode()
+
+
+@settings(max_examples=500, deadline=None)
+@given(odd_notifications())
+def test_the_usual_shape_reads_as_the_generic_reader_reads_it(line: bytes) -> None:
+    usual = webhooks.usual_notification(line, 7)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(webhooks, "usual_notification", lambda *_: None)
+        generic = list(read_lines([b""] * 6 + [line]))
+    if usual is not None:
+        assert usual == generic
+
+
+def test_the_usual_shape_is_read_by_the_typed_decoder() -> None:
+    assert all(webhooks.usual_notification(line.encode(), 1) for line in SERVICE_REPLY)

@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from whatsapp_pricing.domain import Account, ConversationCategory, EntryPoint, MessageStatus
@@ -26,6 +26,8 @@ from whatsapp_pricing.periods import (
     PER_MESSAGE_PRICING_STARTS,
     PERIODS,
     Period,
+    end_instant,
+    first_instant,
     period_on,
     why_unpriceable,
 )
@@ -70,6 +72,8 @@ COLUMN_OF = {
     ConversationCategory.AUTHENTICATION.value: Column.AUTHENTICATION,
     SERVICE: Column.SERVICE,
 }
+_UNKNOWN: Any = object()
+"""Stands for a report not computed yet (``None`` is a report: a rejected message has none)."""
 Outcome = tuple[str, ConversationRef | None, Charge, Rule, str, str]
 """What the rules made of a message: status, conversation, charge, rule, reason, and the
 category Meta's webhook reports for it."""
@@ -200,6 +204,7 @@ class ConversationEngine:
         self._account = account
         self._windows: list[ServiceWindow] | None = [] if record_windows else None
         self._zone = ZoneInfo(account.time_zone)
+        self._priced = first_instant(self._zone), end_instant(self._zone)
         self._calendar = LocalCalendar(self._zone)
         self._currency = currency = account.currency
         self._rates = rate_book or shipped_rate_book()
@@ -221,7 +226,7 @@ class ConversationEngine:
 
     def process(self, event: Event) -> MessageRecord | None:
         """Applies one event; returns the record if it is a business message."""
-        at, number = event.at, event.customer
+        at, _, kind, number, _, _, entry_point, _ = event
         if at >= self._next_sweep:
             self._sweep(at)
         customer = self._customers.get(number)
@@ -229,17 +234,17 @@ class ConversationEngine:
             customer = self._customers[number] = _Customer(country_of(number))
         elif customer.next_expiry <= at:
             self._expire(customer, at)
-        if event.kind == CUSTOMER_MESSAGE:
+        if kind == CUSTOMER_MESSAGE:
             # The customer writes: the service window (and any entry point offer) restarts.
             verdict = None
             if self._windows is not None:
                 self._record_window(customer, event)
-            customer.window_until = at + SERVICE_WINDOW_LENGTH
-            if customer.window_until > customer.latest:
-                customer.latest = customer.window_until
-            if event.entry_point is not None:
+            customer.window_until = window_until = at + SERVICE_WINDOW_LENGTH
+            if window_until > customer.latest:
+                customer.latest = window_until
+            if entry_point is not None:
                 customer.offer_until = at + ENTRY_POINT_REPLY_WINDOW
-                customer.entry_point = event.entry_point
+                customer.entry_point = entry_point
         else:
             verdict = self._deliver(customer, event)
         if customer.latest <= at:
@@ -282,7 +287,8 @@ class ConversationEngine:
     def why_unpriceable(self, at: float) -> str | None:
         """Why a message delivered at ``at`` cannot be priced (no period has its date), or
         ``None`` if it can: :meth:`process` only takes business messages that can."""
-        return why_unpriceable(at, self._zone)
+        first, end = self._priced
+        return None if first <= at < end else why_unpriceable(at, self._zone)
 
     @property
     def customers_in_play(self) -> int:
@@ -290,35 +296,35 @@ class ConversationEngine:
         return len(self._customers)
 
     def _deliver(self, customer: _Customer, event: Event) -> MessageRecord:
-        day = self._calendar.day(event.at)
+        at, _, kind, number, message_id, category, _, _ = event
+        day = self._calendar.day(at)
         if customer.market_day != day:
             customer.market = self._markets.market_of_country(customer.country, day)
             customer.market_day = day
         if day != self._period_day:
             self._period_day, self._period = day, period_on(day)
         period = self._period
-        if event.kind == Kind.FREE_FORM and event.at >= customer.window_until:
+        if kind == Kind.FREE_FORM and at >= customer.window_until:
             outcome: Outcome = (REJECTED, None, self._free, Rule.CSW_CLOSED, REJECTED_REASON, "")
         elif customer.free_entry_point is not None:
             outcome = self._join_free_entry_point(customer)
-        elif event.at < customer.offer_until:
+        elif at < customer.offer_until:
             outcome = self._open_free_entry_point(customer, event)
         elif period.per_message:
             outcome = self._send_per_message(customer, event, day, period)
-        elif event.category is not None:
+        elif category is not None:
             outcome = self._send_template(customer, event, day)
         else:
             outcome = self._send_free_form(customer, event, day, period)
-        status, conversation, charge, rule, reason, category = outcome
-        key = (rule, category, charge.amount != 0, period.per_message)
-        if key in self._reports:
-            report = self._reports[key]
-        else:
+        status, conversation, charge, rule, reason, reported = outcome
+        key = (rule, reported, charge.amount != 0, period.per_message)
+        report = self._reports.get(key, _UNKNOWN)
+        if report is _UNKNOWN:
             report = self._reports[key] = webhook_report(*key)
         return MessageRecord(
-            event.id,
+            message_id,
             status,
-            event.customer,
+            number,
             customer.market,
             conversation,
             charge,
@@ -473,8 +479,8 @@ class ConversationEngine:
         """Whether an authentication message crosses from the business's location to another."""
         account = self._account
         return (
-            category == AUTHENTICATION
-            and account.authentication_international
+            account.authentication_international
+            and category == AUTHENTICATION
             and customer.country != account.primary_business_location
         )
 

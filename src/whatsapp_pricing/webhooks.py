@@ -9,6 +9,11 @@ Nothing is dropped silently: every line is either read or reported as skipped, w
 
 A one-per-line log is read line by line, so it streams; an array has to be read whole. A line
 nested too deeply to parse, or a time no calendar has, is reported like any other broken line.
+
+Most lines have the usual shape (one entry, one ``messages`` change, well-formed statuses or
+messages); msgspec decodes those straight into typed structs, twice as fast as building dicts and
+taking them apart. Any other line takes the generic reader, which reads every shape and says
+what is wrong with a broken one; a differential test holds the two to the same items.
 """
 
 from __future__ import annotations
@@ -104,6 +109,10 @@ def _read_array(document: bytes) -> Iterator[LogItem]:
         yield from read_lines(document.splitlines())
         return
     for position, raw in enumerate(notifications, start=1):
+        usual = usual_notification(raw, position)
+        if usual is not None:
+            yield from usual
+            continue
         try:
             notification = _decode(raw)
         except RecursionError:
@@ -115,6 +124,10 @@ def _read_array(document: bytes) -> Iterator[LogItem]:
 def read_lines(lines: Iterable[bytes]) -> Iterator[LogItem]:
     """A log with one notification per line."""
     for number, line in enumerate(lines, start=1):
+        usual = usual_notification(line, number)
+        if usual is not None:
+            yield from usual
+            continue
         if not line.strip():
             continue
         try:
@@ -126,6 +139,85 @@ def read_lines(lines: Iterable[bytes]) -> Iterator[LogItem]:
             yield Skipped(number, TOO_DEEP, bad=True)
             continue
         yield from _notification(notification, number)
+
+
+class _CustomerMessage(msgspec.Struct):
+    sender: str = msgspec.field(name="from")
+    timestamp: str
+    referral: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+
+
+class _Status(msgspec.Struct):
+    id: str
+    recipient_id: str
+    status: str
+    timestamp: str
+    pricing: dict[str, Any] | None = None
+    conversation: dict[str, Any] | None = None
+
+
+class _Value(msgspec.Struct):
+    messages: list[_CustomerMessage] | None = None
+    statuses: list[_Status] | None = None
+
+
+class _Change(msgspec.Struct):
+    field: str
+    value: _Value
+
+
+class _Entry(msgspec.Struct):
+    changes: list[_Change]
+
+
+class _Notification(msgspec.Struct):
+    object: str
+    entry: list[_Entry]
+
+
+_decode_usual = msgspec.json.Decoder(_Notification).decode
+
+
+def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
+    """What a notification of the usual shape says, or ``None`` for the generic reader."""
+    try:
+        notification = _decode_usual(line)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    if notification.object != "whatsapp_business_account" or not notification.entry:
+        return None
+    items: list[LogItem] = []
+    try:
+        for entry in notification.entry:
+            if not entry.changes:
+                return None
+            for change in entry.changes:
+                value = change.value
+                if change.field != "messages" or not (value.messages or value.statuses):
+                    return None
+                for message in value.messages or ():
+                    entry_point = None if message.referral is msgspec.UNSET else _AD
+                    at = _time(message.timestamp)
+                    items.append(Inbound("+" + message.sender, at, entry_point, number))
+                for status in value.statuses or ():
+                    at = _time(status.timestamp)
+                    items.append(
+                        StatusUpdate(
+                            status.id,
+                            "+" + status.recipient_id,
+                            status.status,
+                            at,
+                            status.pricing,
+                            status.conversation,
+                            number,
+                        )
+                    )
+    except ValueError:  # a time no calendar has: the generic reader says so
+        return None
+    return items
+
+
+_AD = EntryPoint.CLICK_TO_WHATSAPP_AD
 
 
 def _notification(notification: Any, line: int) -> list[LogItem]:
