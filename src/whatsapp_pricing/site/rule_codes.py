@@ -70,10 +70,11 @@ FACT_SHOWN = {
     "closing": " [and ends the conversations that were open early]",
     "where": " [inside the customer service window]",
     "priced": "the rate charged, and why",
-    "began": "2025-07-01",
     "number": "n",
 }
-"""How a fact of the reason is shown in the rule's wording; otherwise by its name."""
+"""How a fact of the reason is shown in the rule's wording, in italics; otherwise by its name."""
+FIXED_FACTS = {"began": "2025-07-01", "allowance": "1,000"}
+"""Facts that are the same for every message, shown as they are."""
 
 
 def _wording(template: str) -> str:
@@ -81,9 +82,10 @@ def _wording(template: str) -> str:
     parts = []
     for text, name, _, _ in string.Formatter().parse(template):
         parts.append(text)
-        if name:
-            shown = FACT_SHOWN.get(name, name.lower())
-            parts.append(shown if name == "began" else f"*{shown}*")
+        if name in FIXED_FACTS:
+            parts.append(FIXED_FACTS[name])
+        elif name:
+            parts.append(f"*{FACT_SHOWN.get(name, name.lower())}*")
     return "".join(parts)
 
 
