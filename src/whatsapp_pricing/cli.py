@@ -33,8 +33,8 @@ from whatsapp_pricing.reconcile import (
     OUTCOMES,
     Finding,
     Reconciler,
-    SentTemplate,
     is_clean,
+    read_sent,
 )
 from whatsapp_pricing.simulation import price, verdict_from
 from whatsapp_pricing.timeline_io import read_timeline, write_verdict
@@ -121,7 +121,7 @@ def _reconcile(arguments: argparse.Namespace) -> int:
         raise UsageError.from_problems(error.errors()) from None
     if not arguments.window > 0:
         raise UsageError(f"--window must be a positive number of hours, not {arguments.window:g}")
-    sent = _read_sent(arguments.sent) if arguments.sent else None
+    sent = read_sent(_read_bytes(arguments.sent), arguments.sent) if arguments.sent else None
     reconciler = Reconciler(account, window=arguments.window * HOUR, sent=sent)
     summary = _Summary()
     with ExitStack() as stack:
@@ -152,21 +152,6 @@ def _open_log(source: str, stack: ExitStack) -> IO[bytes]:
         return file
     size = os.fstat(file.fileno()).st_size
     return stack.enter_context(wrap_file(file, size, description="Reading the log", transient=True))
-
-
-def _read_sent(path: str) -> dict[str, SentTemplate]:
-    """The business's own record of templates sent: ``message_id,template[,category]``."""
-    text = _read_bytes(path).decode("utf-8-sig", errors="replace")
-    rows = csv.DictReader(text.splitlines())
-    if not {"message_id", "template"} <= set(rows.fieldnames or ()):
-        raise UsageError(f"{path}: needs the columns message_id and template (category optional)")
-    sent = {}
-    for number, row in enumerate(rows, start=2):
-        if not row["message_id"] or not row["template"]:
-            raise UsageError(f"{path}, line {number}: message_id and template must not be empty")
-        category = (row.get("category") or "").strip().lower() or None
-        sent[row["message_id"]] = SentTemplate(row["template"], category)
-    return sent
 
 
 class _FindingWriter(Protocol):
