@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from whatsapp_pricing.markets import country_of, is_phone_number, meta_markets
+from whatsapp_pricing.markets import country_of, is_customer_id, meta_markets
 
 DAY = date(2024, 10, 1)
 
@@ -48,4 +48,29 @@ def test_the_countries_of_a_market() -> None:
 
 @pytest.mark.parametrize("number", ["+999812345678", "+1", "+abc"])
 def test_impossible_numbers(number: str) -> None:
-    assert not is_phone_number(number)
+    assert not is_customer_id(number)
+
+
+@pytest.mark.parametrize(
+    ("customer", "country", "market"),
+    [
+        ("+5215512345678", "MX", "Mexico"),  # a Mexican mobile in the old national form
+        ("+525512345678", "MX", "Mexico"),  # the same mobile in today's E.164 form
+        ("+5491112345678", "AR", "Argentina"),  # an Argentine mobile with the 9
+        ("+551187654321", "BR", "Brazil"),  # a Brazilian mobile without the ninth digit
+        ("BR.1502576394655843", "BR", "Brazil"),  # a business-scoped user id
+        ("US.ENT.1181579921288684483", "US", "North America"),  # a parent id
+        ("IN.abc123", "IN", "India"),
+    ],
+)
+def test_customers_as_meta_names_them(customer: str, country: str, market: str) -> None:
+    assert is_customer_id(customer)
+    assert country_of(customer) == country
+    assert meta_markets().market_of(customer, DAY) == market
+
+
+@pytest.mark.parametrize(
+    "customer", ["+52155123456789", "XX.1502576394655843", "BR.", "br.123", "+0123456789"]
+)
+def test_ids_no_one_could_have_are_not_customers(customer: str) -> None:
+    assert not is_customer_id(customer)

@@ -70,6 +70,13 @@ def _known_time_zone(name: str) -> str:
 TimeZoneName = Annotated[str, AfterValidator(_known_time_zone)]
 PhoneNumber = Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$")]
 """A WhatsApp number in E.164 form: a plus sign, then 7 to 15 digits."""
+CustomerId = Annotated[
+    str, Field(pattern=r"^(?:\+[1-9][0-9]{6,14}|[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128})$")
+]
+"""A customer as Meta's webhooks name them: a number (E.164, or an older national form such as
+``+521`` and ten digits for a Mexican mobile), or a business-scoped user id such as
+``BR.1502576394655843`` (``US.ENT.…`` for a parent id), whose first two letters are the
+customer's country."""
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 MessageId = Annotated[str, Field(min_length=1)]
@@ -110,8 +117,8 @@ class CustomerMessage(_Model):
     type: Literal["customer_message"]
     at: AwareDatetime
     """When the business received the message, with its UTC offset."""
-    customer: PhoneNumber
-    """The customer's WhatsApp number."""
+    customer: CustomerId
+    """The customer: their WhatsApp number, or their business-scoped user id."""
     entry_point: EntryPoint | None = None
     """Set when the customer came through a click-to-WhatsApp ad or a Facebook Page button."""
 
@@ -124,8 +131,8 @@ class TemplateMessage(_Model):
     """The message's id, unique within the timeline."""
     at: AwareDatetime
     """When the message was delivered, with its UTC offset: conversations open on delivery."""
-    customer: PhoneNumber
-    """The customer's WhatsApp number; it decides the market, and so the rate."""
+    customer: CustomerId
+    """The customer's number or business-scoped user id; its country decides the market."""
     category: TemplateCategory
     """The template's category as Meta has it at the time of sending."""
     business_number: PhoneNumber | None = None
@@ -140,8 +147,8 @@ class FreeFormMessage(_Model):
     """The message's id, unique within the timeline."""
     at: AwareDatetime
     """When the message was delivered (or, if rejected, when it was sent), with its UTC offset."""
-    customer: PhoneNumber
-    """The customer's WhatsApp number."""
+    customer: CustomerId
+    """The customer's number or business-scoped user id."""
     business_number: PhoneNumber | None = None
     """The business phone number that sent it; only the per-number allowance needs it."""
 

@@ -65,7 +65,10 @@ def _describe(problem: ErrorDetails, offset: int) -> str:
         expected = ", ".join(EVENT_TYPES)
         return f"{where}.type: unknown event type {problem['ctx']['tag']!r} (expected {expected})"
     if kind == "string_pattern_mismatch" and where.endswith(".customer"):
-        return f"{where}: {problem['input']!r} is not an E.164 number (+ and 7 to 15 digits)"
+        return (
+            f"{where}: {problem['input']!r} is neither an E.164 number (+ and 7 to 15 digits) "
+            "nor a business-scoped user id (a country code, a period and the id)"
+        )
     message = problem["msg"].removeprefix("Value error, ")
     return f"{where}: {message}" if where else message
 

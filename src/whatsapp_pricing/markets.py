@@ -3,12 +3,19 @@
 Meta prices by the customer's number, not by the business's country. The number's country comes
 from ``phonenumbers`` (which knows that +1 809 is the Dominican Republic and +7 7xx Kazakhstan);
 the country's market comes from Meta's market table, kept as data in ``data/markets.csv``.
+
+Customers are named as Meta's webhooks name them: by number in E.164 form, by a WhatsApp id in
+an older national form that ``phonenumbers`` calls impossible (Mexican mobiles as ``+521`` and
+ten digits), or, when a customer with a username withholds the number, by a business-scoped
+user id (``BR.1502576394655843``; ``US.ENT.…`` for a parent id) whose first two letters are the
+country. Whichever the name, the country decides the market.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
@@ -52,7 +59,7 @@ class MarketTable:
         return OTHER
 
     def market_of(self, number: str, day: date) -> str:
-        """The market of an E.164 number on a day."""
+        """The market of a customer (by number or business-scoped user id) on a day."""
         return self.market_of_country(country_of(number), day)
 
     def markets(self, day: date) -> list[str]:
@@ -101,24 +108,39 @@ def meta_markets() -> MarketTable:
     return parse_markets_csv(data.read_text(encoding="utf-8"))
 
 
-def country_of(number: str) -> str | None:
-    """The ISO 3166 country of an E.164 number, or ``None`` for non-geographic numbers.
+BSUID = re.compile(r"(?P<country>[A-Z]{2})\.(?:ENT\.)?[A-Za-z0-9]{1,128}")
+"""A business-scoped user id: a country, a period, ``ENT.`` for a parent id, then the id."""
+NATIONAL_FORMS = {"+521": ("+52", 14)}
+"""WhatsApp ids in an older national form, as Meta writes them: the prefix, what it stands for
+in E.164, and the length of the id (``+521`` and ten digits is a Mexican mobile)."""
+
+
+def country_of(customer: str) -> str | None:
+    """The ISO 3166 country of a customer, or ``None`` for non-geographic numbers.
 
     A number ``phonenumbers`` cannot place (for instance an unassigned range) falls back to the
     main country of its calling code, since Meta prices by calling code.
     """
-    return _number_facts(number)[1]
+    return _customer_facts(customer)[1]
 
 
-def is_phone_number(number: str) -> bool:
-    """Whether an E.164 string is a possible number with a real calling code."""
-    return _number_facts(number)[0]
+def is_customer_id(customer: str) -> bool:
+    """Whether a customer's id is one Meta could send: a possible number with a real calling
+    code (E.164 or an older national form), or a business-scoped user id of a real country."""
+    return _customer_facts(customer)[0]
 
 
 @lru_cache(maxsize=1 << 17)
-def _number_facts(number: str) -> tuple[bool, str | None]:
-    """Whether a number is possible, and its country; cached, as customers write many times."""
-    parsed = _parse_e164(number)
+def _customer_facts(customer: str) -> tuple[bool, str | None]:
+    """Whether an id is possible, and its country; cached, as customers write many times."""
+    bsuid = BSUID.fullmatch(customer)
+    if bsuid is not None:
+        country = bsuid["country"]
+        return country in phonenumbers.SUPPORTED_REGIONS, country
+    prefix = customer[:4]
+    if prefix in NATIONAL_FORMS and len(customer) == NATIONAL_FORMS[prefix][1]:
+        customer = NATIONAL_FORMS[prefix][0] + customer[4:]
+    parsed = _parse_e164(customer)
     if parsed is None or not phonenumbers.is_possible_number(parsed):
         return False, None
     region = phonenumbers.region_code_for_number(parsed)

@@ -38,7 +38,7 @@ from whatsapp_pricing.engine import (
     Kind,
 )
 from whatsapp_pricing.errors import UsageError
-from whatsapp_pricing.markets import is_phone_number
+from whatsapp_pricing.markets import is_customer_id
 from whatsapp_pricing.rate_cards import RateBook
 from whatsapp_pricing.records import FREE_ENTRY_POINT_CATEGORY, ConversationRef, MessageRecord
 from whatsapp_pricing.webhooks import CategoryChange, Inbound, LogItem, Skipped, StatusUpdate
@@ -365,7 +365,7 @@ class Reconciler:
             at, order, event = queue.pop()
             if isinstance(event, Inbound):
                 self._released = at
-                if is_phone_number(event.customer):
+                if is_customer_id(event.customer):
                     kind, customer = Kind.CUSTOMER_MESSAGE, event.customer
                     engine.process(Event(at, order, kind, customer, "", None, event.entry_point))
             elif event.held_until == at and event.priced_at is None:
@@ -431,7 +431,7 @@ class Reconciler:
             if not category:
                 return "unknown", "no status carried Meta's pricing"
             return "unknown", f"pricing category {category!r} is not one the rules know"
-        if not is_phone_number(message.customer):
+        if not is_customer_id(message.customer):
             return "unknown", f"{message.customer} is not a possible phone number"
         unpriceable = self._engine.why_unpriceable(delivered)
         if unpriceable is not None:

@@ -26,7 +26,7 @@ from whatsapp_pricing.domain import (
 from whatsapp_pricing.domain import Event as DomainEvent
 from whatsapp_pricing.engine import ConversationEngine, Event, Kind
 from whatsapp_pricing.errors import InvalidTimeline, UnsupportedPeriod
-from whatsapp_pricing.markets import MarketTable, is_phone_number
+from whatsapp_pricing.markets import MarketTable, is_customer_id
 from whatsapp_pricing.periods import end_instant, first_instant, why_unpriceable
 from whatsapp_pricing.rate_cards import RateBook
 from whatsapp_pricing.records import Charge, ConversationRecord, MessageRecord
@@ -115,9 +115,10 @@ def engine_events(account: Account, events: Iterable[tuple[int, DomainEvent]]) -
 def engine_event(order: int, event: DomainEvent, checked_numbers: set[str]) -> Event:
     """One validated event as the engine reads it; ``checked_numbers`` skips repeat checks."""
     if event.customer not in checked_numbers:
-        if not is_phone_number(event.customer):
+        if not is_customer_id(event.customer):
             raise InvalidTimeline(
-                f"events[{order}].customer: {event.customer} is not a possible phone number"
+                f"events[{order}].customer: {event.customer} is not a possible phone number "
+                "or business-scoped user id"
             )
         checked_numbers.add(event.customer)
     at = event.at.timestamp()

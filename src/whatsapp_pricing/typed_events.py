@@ -24,7 +24,7 @@ from pydantic.fields import FieldInfo
 
 from whatsapp_pricing.domain import CustomerMessage, EntryPoint, FreeFormMessage, TemplateMessage
 from whatsapp_pricing.engine import Event, Kind
-from whatsapp_pricing.markets import is_phone_number
+from whatsapp_pricing.markets import is_customer_id
 
 RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)")
 """The common timestamp forms, on which ``datetime.fromisoformat`` and pydantic agree to the
@@ -94,8 +94,8 @@ KIND_OF = {
     struct_of(FreeFormMessage): Kind.FREE_FORM,
 }
 STRUCTS = tuple(KIND_OF)
-(_PHONE_CONSTRAINT,) = CustomerMessage.model_fields["customer"].metadata
-PHONE_NUMBER = re.compile(_python_pattern(_PHONE_CONSTRAINT.pattern))
+(_CUSTOMER_CONSTRAINT,) = CustomerMessage.model_fields["customer"].metadata
+CUSTOMER_ID = re.compile(_python_pattern(_CUSTOMER_CONSTRAINT.pattern))
 _new_event = tuple.__new__
 """Builds an :class:`Event` without the NamedTuple's Python-level ``__new__`` (a third faster)."""
 _decode = msgspec.json.Decoder(list[typing.Union[STRUCTS]]).decode  # type: ignore[valid-type]  # noqa: UP007
@@ -119,7 +119,7 @@ def engine_events(
         fields: Any = event
         customer, at = fields.customer, fields.at
         if customer not in checked_numbers:
-            if not (PHONE_NUMBER.match(customer) and is_phone_number(customer)):
+            if not (CUSTOMER_ID.match(customer) and is_customer_id(customer)):
                 return None
             checked_numbers.add(customer)
         if is_time(at) is None:
