@@ -80,7 +80,7 @@ def with_event(change: dict[str, Any], index: int = 1) -> dict[str, Any]:
         (with_event({"category": "promo"}, 2), "events[2].category: Input should be"),
         (with_event({"type": "sms"}), "events[1].type: unknown event type 'sms'"),
         (with_event({"id": "promo"}), "events[2].id: 'promo' is also events[1].id"),
-        (with_event({"at": "2023-05-01T10:00:00+00:00"}), "events[1].at: 2023-05-01 is before"),
+        (with_event({"at": "2022-01-31T10:00:00+00:00"}), "events[1].at: 2022-01-31 is before"),
         (
             {**good_timeline(), "account": {"time_zone": "Mars/Olympus"}},
             "account.time_zone: unknown time zone 'Mars/Olympus'",

@@ -361,7 +361,7 @@ class TestPricing:
 
 
 class TestPeriods:
-    def test_events_before_june_2023_are_refused_in_the_account_time_zone(self) -> None:
+    def test_periods_switch_at_midnight_in_the_account_time_zone(self) -> None:
         def in_kolkata(at: str) -> object:
             return simulate(
                 timeline(
@@ -376,9 +376,17 @@ class TestPeriods:
                 )
             )
 
-        with pytest.raises(UnsupportedPeriod, match=r"events\[0\]\.at: 2023-05-31 .*two"):
-            in_kolkata("2023-05-31T18:29:00+00:00")
-        assert in_kolkata("2023-05-31T18:30:00+00:00").messages[0].market == "India"
+        with pytest.raises(UnsupportedPeriod, match=r"events\[0\]\.at: 2022-01-31 .*NBP"):
+            in_kolkata("2022-01-31T18:29:00+00:00")
+        first = in_kolkata("2022-01-31T18:30:00+00:00").messages[0]
+        assert (first.period, first.rule) == ("cbp-2022-02", Rule.CBP2_FREE_TIER)
+        assert in_kolkata("2023-05-31T18:29:00+00:00").messages[0].period == "cbp-2022-02"
+        last = in_kolkata("2023-05-31T18:30:00+00:00").messages[0]
+        assert (last.period, last.rule, last.market) == (
+            "cbp-2023-06",
+            Rule.CBP_TEMPLATE_OPENED,
+            "India",
+        )
 
 
 def test_the_engine_forgets_customers_once_nothing_is_open() -> None:

@@ -79,7 +79,7 @@ def test_conversations_come_in_order_of_opening() -> None:
 
 def test_every_rule_has_a_stable_code_a_summary_and_a_reason() -> None:
     for rule in Rule:
-        assert re.fullmatch(r"[a-z]+\.[a-z_]+", rule.value), rule
+        assert re.fullmatch(r"[a-z][a-z0-9]*\.[a-z_]+", rule.value), rule
         assert rule.summary.endswith("."), rule
         assert "{" not in rule.summary, rule
         assert rule.template.endswith("."), rule
@@ -94,7 +94,14 @@ def test_the_json_schema_lists_every_rule_code() -> None:
 
 def test_every_period_has_a_stable_id() -> None:
     ids = [period.id for period in PERIODS]
-    assert ids == ["cbp-2023-06", "cbp-2024-11", "pmp-2025-07", "pmp-2026-10"]
+    assert ids == [
+        "cbp-2022-02",
+        "cbp-2023-06",
+        "cbp-2024-11",
+        "pmp-2025-07",
+        "pmp-2026-08",
+        "pmp-2026-10",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -131,7 +131,7 @@ def test_a_document_nested_at_any_depth_is_refused_in_one_line(text: str) -> Non
     [
         ("9999-12-31T23:59:59-14:00", r"events\[0\]\.at: 9999-12-31 is after 9999-12-27, the last"),
         ("9999-12-28T00:00:00+00:00", r"events\[0\]\.at: 9999-12-28 is after 9999-12-27, the last"),
-        ("0001-01-01T00:00:00+14:00", r"events\[0\]\.at: 0001-01-01 is before 2023-06-01"),
+        ("0001-01-01T00:00:00+14:00", r"events\[0\]\.at: 0001-01-01 is before 2022-02-01"),
     ],
 )
 def test_a_date_no_period_has_is_refused(at: str, message: str) -> None:

@@ -35,13 +35,16 @@ class TemplateCategory(StrEnum):
 
 
 class ConversationCategory(StrEnum):
-    """The category of a conversation: a template's category, service, or a free entry point."""
+    """The category of a conversation: a template's category, service, or a free entry point;
+    before 2023-06-01, user-initiated or business-initiated."""
 
     MARKETING = "marketing"
     UTILITY = "utility"
     AUTHENTICATION = "authentication"
     SERVICE = "service"
     FREE_ENTRY_POINT = "free_entry_point"
+    USER_INITIATED = "user_initiated"
+    BUSINESS_INITIATED = "business_initiated"
 
 
 class EntryPoint(StrEnum):
@@ -153,8 +156,27 @@ class FreeFormMessage(_Model):
     """The business phone number that sent it; only the per-number allowance needs it."""
 
 
-Event = Annotated[CustomerMessage | TemplateMessage | FreeFormMessage, Field(discriminator="type")]
-BusinessMessage = TemplateMessage | FreeFormMessage
+class AgentMessage(_Model):
+    """A message Meta Business Agent wrote for the business (the platform opened 2026-07-01)."""
+
+    type: Literal["agent_message"]
+    id: MessageId
+    """The message's id, unique within the timeline."""
+    at: AwareDatetime
+    """When the message was delivered (or, if rejected, when it was sent), with its UTC offset."""
+    customer: CustomerId
+    """The customer's number or business-scoped user id."""
+    tokens: Annotated[int, Field(strict=True, gt=0)]
+    """How many tokens Meta counts for the message: it charges per token."""
+    business_number: PhoneNumber | None = None
+    """The business phone number that sent it."""
+
+
+Event = Annotated[
+    CustomerMessage | TemplateMessage | FreeFormMessage | AgentMessage,
+    Field(discriminator="type"),
+]
+BusinessMessage = TemplateMessage | FreeFormMessage | AgentMessage
 
 
 class Timeline(_Model):
@@ -228,7 +250,8 @@ class MessageVerdict(_Model):
     period: str
     """The stable id of the pricing period whose rules applied (listed on the site)."""
     webhook: WebhookReport | None
-    """What Meta's webhook should report for it; ``None`` when the rules reject it."""
+    """What Meta's webhook should report for it; ``None`` when the rules reject it, or for a
+    Meta Business Agent message, as Meta's pages do not say what it reports."""
 
 
 class Conversation(_Model):

@@ -51,7 +51,9 @@ SERVICE_WINDOW_LENGTH = 24 * HOUR
 ENTRY_POINT_REPLY_WINDOW = 24 * HOUR
 """A reply opens a free entry point conversation only within 24 hours of the entry point."""
 FREE_ENTRY_POINT_LENGTH = 72 * HOUR
-"""A free entry point conversation lasts 72 hours from the delivery of the reply that opened it."""
+"""A free entry point conversation lasts 72 hours from the delivery of the reply that opened it
+(24 hours before 2023-06-01: see each period's ``free_entry_point_hours``); the longest it is."""
+MILLION = Decimal(1_000_000)
 FREE_SERVICE_MESSAGES_REPORTED = 1000
 """The reported (unconfirmed) monthly allowance of free service messages per business number."""
 NEVER = -math.inf
@@ -66,6 +68,8 @@ MARKETING = ConversationCategory.MARKETING.value
 UTILITY = ConversationCategory.UTILITY.value
 AUTHENTICATION = ConversationCategory.AUTHENTICATION.value
 FREE_ENTRY_POINT = ConversationCategory.FREE_ENTRY_POINT.value
+USER_INITIATED = ConversationCategory.USER_INITIATED.value
+BUSINESS_INITIATED = ConversationCategory.BUSINESS_INITIATED.value
 COLUMN_OF = {
     ConversationCategory.MARKETING.value: Column.MARKETING,
     ConversationCategory.UTILITY.value: Column.UTILITY,
@@ -79,7 +83,6 @@ Outcome = tuple[str, ConversationRef | None, Charge, Rule, str, str]
 category Meta's webhook reports for it."""
 Priced = tuple[Charge, str]
 """A charge, and how it was priced in words (a fact for the reason)."""
-REJECTED_REASON = Rule.CSW_CLOSED.reason()
 
 
 class Kind:
@@ -88,9 +91,15 @@ class Kind:
     CUSTOMER_MESSAGE = 0
     TEMPLATE = 1
     FREE_FORM = 2
+    AGENT = 3
+    """A Meta Business Agent message."""
 
 
 CUSTOMER_MESSAGE = Kind.CUSTOMER_MESSAGE
+REJECTED_REASONS = {  # what a message sent with no window open is told
+    Kind.FREE_FORM: Rule.CSW_CLOSED.reason(message="free-form message"),
+    Kind.AGENT: Rule.CSW_CLOSED.reason(message="Meta Business Agent message"),
+}
 
 
 class Event(NamedTuple):
@@ -110,6 +119,8 @@ class Event(NamedTuple):
     """How the customer came in (customer messages only)."""
     business_number: str = ""
     """The business number that sent it, when the timeline says (business messages only)."""
+    tokens: int = 0
+    """The tokens Meta counts for a Meta Business Agent message."""
 
 
 @dataclass(slots=True, eq=False)
@@ -216,7 +227,8 @@ class ConversationEngine:
         self._period = PERIODS[0]
         self._closed: list[_Conversation] = []
         self._opened = 0
-        self._free_service_used: dict[tuple[int, int], int] = {}
+        self._free_tier_used: dict[tuple[int, int], int] = {}
+        """Free conversations used per local month (service ones, or, before 2023-06-01, any)."""
         self._free = Charge(ZERO, currency)
         self._prices: dict[tuple[str, str, date, bool], Priced] = {}
         self._reports: dict[tuple[Rule, str, bool, bool], WebhookReport | None] = {}
@@ -226,7 +238,7 @@ class ConversationEngine:
 
     def process(self, event: Event) -> MessageRecord | None:
         """Applies one event; returns the record if it is a business message."""
-        at, _, kind, number, _, _, entry_point, _ = event
+        at, _, kind, number, _, _, entry_point, _, _ = event
         if at >= self._next_sweep:
             self._sweep(at)
         customer = self._customers.get(number)
@@ -296,7 +308,7 @@ class ConversationEngine:
         return len(self._customers)
 
     def _deliver(self, customer: _Customer, event: Event) -> MessageRecord:
-        at, _, kind, number, message_id, category, _, _ = event
+        at, _, kind, number, message_id, category, _, _, _ = event
         day = self._calendar.day(at)
         if customer.market_day != day:
             customer.market = self._markets.market_of_country(customer.country, day)
@@ -304,14 +316,19 @@ class ConversationEngine:
         if day != self._period_day:
             self._period_day, self._period = day, period_on(day)
         period = self._period
-        if kind == Kind.FREE_FORM and at >= customer.window_until:
-            outcome: Outcome = (REJECTED, None, self._free, Rule.CSW_CLOSED, REJECTED_REASON, "")
+        if kind != Kind.TEMPLATE and at >= customer.window_until:
+            reason = REJECTED_REASONS[kind]
+            outcome: Outcome = (REJECTED, None, self._free, Rule.CSW_CLOSED, reason, "")
+        elif kind == Kind.AGENT:
+            outcome = self._send_agent_message(customer, event, day, period)
         elif customer.free_entry_point is not None:
             outcome = self._join_free_entry_point(customer)
-        elif at < customer.offer_until:
-            outcome = self._open_free_entry_point(customer, event)
+        elif at < customer.offer_until and not (period.two_categories and customer.open):
+            outcome = self._open_free_entry_point(customer, event, period)
         elif period.per_message:
             outcome = self._send_per_message(customer, event, day, period)
+        elif period.two_categories:
+            outcome = self._send_in_two_categories(customer, event, day, period)
         elif category is not None:
             outcome = self._send_template(customer, event, day)
         else:
@@ -341,14 +358,13 @@ class ConversationEngine:
         reason = rule.reason(conversation=conversation.id)
         return DELIVERED, conversation.ref, self._free, rule, reason, FREE_ENTRY_POINT
 
-    def _open_free_entry_point(self, customer: _Customer, event: Event) -> Outcome:
+    def _open_free_entry_point(self, customer: _Customer, event: Event, period: Period) -> Outcome:
         closed = ", ".join(conversation.id for conversation in customer.open.values())
         for conversation in customer.open.values():
             conversation.expires = event.at
         self._close_all(customer)
-        conversation = self._open(
-            customer, event, FREE_ENTRY_POINT, self._free, FREE_ENTRY_POINT_LENGTH
-        )
+        hours = period.free_entry_point_hours
+        conversation = self._open(customer, event, FREE_ENTRY_POINT, self._free, hours * HOUR)
         customer.free_entry_point = conversation
         customer.offer_until = NEVER
         came_through = (
@@ -359,9 +375,56 @@ class ConversationEngine:
         closing = f" and ends {closed} early" if closed else ""
         rule = Rule.FEP_OPENED
         reason = rule.reason(
-            came_through=came_through, conversation=conversation.id, closing=closing
+            came_through=came_through, conversation=conversation.id, hours=hours, closing=closing
         )
         return DELIVERED, conversation.ref, self._free, rule, reason, FREE_ENTRY_POINT
+
+    def _send_in_two_categories(
+        self, customer: _Customer, event: Event, day: date, period: Period
+    ) -> Outcome:
+        """Two categories: one conversation covers every message; the window decides its kind."""
+        joined = next(iter(customer.open.values()), None)
+        if joined is not None:
+            rule = Rule.CBP2_JOINED
+            reason = rule.reason(category=_words(joined.category), conversation=joined.id)
+            return DELIVERED, joined.ref, self._free, rule, reason, joined.category
+        in_window = event.at < customer.window_until
+        category = USER_INITIATED if in_window else BUSINESS_INITIATED
+        month = (day.year, day.month)
+        used = self._free_tier_used.get(month, 0)
+        allowance = period.free_conversations or 0
+        if used < allowance:
+            self._free_tier_used[month] = used + 1
+            charge, rule = self._free, Rule.CBP2_FREE_TIER
+            facts: dict[str, object] = {"number": used + 1, "month": f"{day:%B %Y}"}
+        else:
+            charge = Charge(None, self._currency)
+            rule = Rule.CBP2_USER_INITIATED if in_window else Rule.CBP2_BUSINESS_INITIATED
+            facts = {"currency": self._currency}
+        conversation = self._open(customer, event, category, charge, CONVERSATION_LENGTH)
+        reason = rule.reason(kind=_words(category), conversation=conversation.id, **facts)
+        return DELIVERED, conversation.ref, charge, rule, reason, category
+
+    def _send_agent_message(
+        self, customer: _Customer, event: Event, day: date, period: Period
+    ) -> Outcome:
+        """Meta Business Agent messages: per token from 2026-08-01, free entry point or not."""
+        if not period.agent_messages_charged:
+            rule = Rule.MBA_NOT_YET_CHARGED
+            return DELIVERED, None, self._free, rule, rule.reason(), ""
+        rate = self._rates.agent_rate(self._currency, day)
+        rule = Rule.MBA_CHARGED
+        if rate is None:
+            priced = f"unpriced: no sourced {self._currency} rate per token is known"
+            charge = Charge(None, self._currency)
+        else:
+            amount = event.tokens * rate / MILLION
+            charge = Charge(amount, self._currency)
+            priced = (
+                f"{event.tokens:,} tokens at {rate} {self._currency} per million tokens, "
+                f"{amount} {self._currency}"
+            )
+        return DELIVERED, None, charge, rule, rule.reason(priced=priced), ""
 
     def _send_template(self, customer: _Customer, event: Event, day: date) -> Outcome:
         category = event.category
@@ -529,9 +592,9 @@ class ConversationEngine:
         if allowance is None:
             return self._free, Rule.CBP_SERVICE_FREE, {}
         month = (day.year, day.month)
-        used = self._free_service_used.get(month, 0)
+        used = self._free_tier_used.get(month, 0)
         if used < allowance:
-            self._free_service_used[month] = used + 1
+            self._free_tier_used[month] = used + 1
             facts = {"number": used + 1, "allowance": allowance, "month": f"{day:%B %Y}"}
             return self._free, Rule.CBP_FREE_TIER, facts
         charge, priced = self._price(customer, SERVICE, day)
@@ -596,3 +659,8 @@ class ConversationEngine:
                     self._close_all(customer)
                     del self._customers[number]
         self._next_sweep = (bucket + 1) * HOUR
+
+
+def _words(category: str) -> str:
+    """``user_initiated`` as a reason says it: ``user-initiated``."""
+    return category.replace("_", "-")

@@ -11,7 +11,7 @@ from typing import Self
 
 from pydantic_core import ErrorDetails
 
-EVENT_TYPES = ("customer_message", "free_form", "template")
+EVENT_TYPES = ("customer_message", "free_form", "template", "agent_message")
 
 
 class PricingError(ValueError):

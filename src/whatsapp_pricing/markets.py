@@ -27,6 +27,9 @@ from whatsapp_pricing.data_files import without_comments
 
 OTHER = "Other"
 """The market of every country Meta's table does not list."""
+EARLIEST_LISTED = date(2023, 6, 1)
+"""The first day of the sourced market table. Earlier days (2022-02-01 to 2023-05-31, when no
+rate is sourced either) take the table as it stood then: Meta's 2022 list was not found."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,7 @@ class MarketTable:
 
     def market_of_country(self, iso2: str | None, day: date) -> str:
         """The market a country (ISO 3166 code) belongs to on a day; unlisted ones are Other."""
+        day = max(day, EARLIEST_LISTED)
         for membership in self._by_country.get(iso2 or "", ()):
             if membership.covers(day):
                 return membership.market

@@ -19,6 +19,13 @@ CONVERSATION_BASED_PRICING_PAGE = (
 )
 PRICING_PAGE = "https://developers.facebook.com/documentation/business-messaging/whatsapp/pricing"
 NON_TEMPLATE_PAGE = f"{PRICING_PAGE}/non-template-messages"
+CONVERSATION_BASED_PRICING_2022 = (
+    "https://github.com/Joao-Peterson/zapDelphi/blob/5ecf1344ca6dba8924ae8deafdb780c3a058aec9/"
+    "docs/pricing.md"
+)
+"""A copy of Meta's 2022 text on conversation-based pricing, kept by a developer (secondary)."""
+AGENT_PLATFORM_LAUNCH = date(2026, 7, 1)
+"""Meta launched the Meta Business Agent Platform: no agent message can be older."""
 
 
 @dataclass(frozen=True)
@@ -31,17 +38,36 @@ class Period:
     starts: date
     per_message: bool
     """Whether Meta charges per delivered message (``True``) or per conversation."""
+    two_categories: bool = False
+    """Conversation-based pricing with two categories: a conversation covers every message,
+    and is user-initiated or business-initiated."""
+    free_conversations: int | None = None
+    """Two categories: free conversations of either kind per account and month."""
     free_service_conversations: int | None = None
-    """Conversation-based pricing: free service conversations per account and month, or
-    ``None`` when every service conversation is free."""
+    """Four categories: free service conversations per account and month, or ``None`` when
+    every service conversation is free."""
+    free_entry_point_hours: int = 72
+    """How long a free entry point conversation (or window) lasts."""
     utility_free_in_service_window: bool = False
     """Per-message pricing: a utility template delivered inside an open service window is free."""
     service_messages_charged: bool = False
     """Per-message pricing: non-template messages are charged at the market's service rate."""
+    agent_messages_charged: bool = False
+    """Per-message pricing: Meta Business Agent messages are charged, per token."""
     source: str = PRICING_PAGE
 
 
 PERIODS = (
+    Period(
+        id="cbp-2022-02",
+        name="conversation-based pricing with two categories",
+        starts=date(2022, 2, 1),
+        per_message=False,
+        two_categories=True,
+        free_conversations=1000,
+        free_entry_point_hours=24,
+        source=CONVERSATION_BASED_PRICING_2022,
+    ),
     Period(
         id="cbp-2023-06",
         name="conversation-based pricing with four categories",
@@ -65,17 +91,27 @@ PERIODS = (
         utility_free_in_service_window=True,
     ),
     Period(
+        id="pmp-2026-08",
+        name="per-message pricing with charged Meta Business Agent messages",
+        starts=date(2026, 8, 1),
+        per_message=True,
+        utility_free_in_service_window=True,
+        agent_messages_charged=True,
+        source=NON_TEMPLATE_PAGE,
+    ),
+    Period(
         id="pmp-2026-10",
         name="per-message pricing with charged service messages",
         starts=date(2026, 10, 1),
         per_message=True,
         service_messages_charged=True,
+        agent_messages_charged=True,
         source=NON_TEMPLATE_PAGE,
     ),
 )
 FIRST_DAY = PERIODS[0].starts
-"""Before this day Meta priced conversations in two categories, a model this engine refuses."""
-PER_MESSAGE_PRICING_STARTS = PERIODS[2].starts
+"""Before this day Meta charged per template notification, a model this engine refuses."""
+PER_MESSAGE_PRICING_STARTS = next(period.starts for period in PERIODS if period.per_message)
 LAST_DAY = date(9999, 12, 27)
 """The last day a message can be priced: a 72-hour window from it still ends before year 10000,
 the end of every calendar Python has."""
@@ -87,9 +123,8 @@ def period_on(day: date) -> Period:
     index = bisect.bisect_right(_STARTS, day) - 1
     if index < 0:
         raise UnsupportedPeriod(
-            f"{day} is before {FIRST_DAY}, when Meta still used conversation-based pricing with "
-            "two categories (user-initiated and business-initiated), a model this engine does "
-            "not cover"
+            f"{day} is before {FIRST_DAY}, when Meta still charged per template notification "
+            "(notification-based pricing, NBP), a model this engine does not cover"
         )
     if day > LAST_DAY:
         raise UnsupportedPeriod(f"{day} is after {LAST_DAY}, the last day that can be priced")

@@ -89,11 +89,27 @@ class RateCard:
         return Missing.UNKNOWN if row is None else row[column]
 
 
-class RateBook:
-    """A set of cards and volume tiers; for any day and currency it picks the ones in force."""
+@dataclass(frozen=True)
+class AgentRate:
+    """What Meta charges for Meta Business Agent messages, per million tokens, from a day."""
 
-    def __init__(self, cards: Iterable[RateCard], tiers: Iterable[VolumeTiers] = ()) -> None:
+    currency: str
+    effective: date
+    per_million_tokens: Decimal
+
+
+class RateBook:
+    """A set of cards, volume tiers and agent rates; for any day and currency it picks the ones
+    in force."""
+
+    def __init__(
+        self,
+        cards: Iterable[RateCard],
+        tiers: Iterable[VolumeTiers] = (),
+        agent_rates: Iterable[AgentRate] = (),
+    ) -> None:
         self._tiers = list(tiers)
+        self._agent_rates = sorted(agent_rates, key=lambda rate: rate.effective, reverse=True)
         self._cards: dict[str, list[RateCard]] = {}
         for card in sorted(cards, key=lambda card: card.effective):
             self._cards.setdefault(card.currency, []).append(card)
@@ -131,11 +147,22 @@ class RateBook:
             None,
         )
 
+    def agent_rate(self, currency: str, day: date) -> Decimal | None:
+        """The rate per million tokens of agent messages on a day, if one is known."""
+        return next(
+            (
+                rate.per_million_tokens
+                for rate in self._agent_rates
+                if rate.currency == currency and rate.effective <= day
+            ),
+            None,
+        )
+
     def with_cards(self, cards: Iterable[RateCard]) -> RateBook:
         """A book where the given cards replace any card of the same currency and start day."""
         replaced = {(card.currency, card.effective): card for card in self.cards}
         replaced.update({(card.currency, card.effective): card for card in cards})
-        return RateBook(replaced.values(), self._tiers)
+        return RateBook(replaced.values(), self._tiers, self._agent_rates)
 
 
 def parse_rate_card(
@@ -312,15 +339,28 @@ def shipped_volume_tiers() -> list[VolumeTiers]:
     return parse_volume_tiers(data.read_text(encoding="utf-8"))
 
 
+def parse_agent_rates(text: str) -> list[AgentRate]:
+    """Reads ``data/agent_rates.csv``: one row per currency and day, ``#`` lines being comments."""
+    return [
+        AgentRate(
+            currency=row["Currency"],
+            effective=date.fromisoformat(row["Effective"]),
+            per_million_tokens=Decimal(row["Per million tokens"]),
+        )
+        for row in csv.DictReader(io.StringIO(without_comments(text)))
+    ]
+
+
 @cache
 def shipped_rate_book() -> RateBook:
-    """Every card shipped in ``data/rate_cards/``."""
-    folder = files("whatsapp_pricing") / "data" / "rate_cards"
+    """Every card shipped in ``data/rate_cards/``, with the shipped tiers and agent rates."""
+    data = files("whatsapp_pricing") / "data"
     return RateBook(
         (
             parse_rate_card(card.read_text(encoding="utf-8"))
-            for card in folder.iterdir()
+            for card in (data / "rate_cards").iterdir()
             if card.name.endswith(".csv")
         ),
         shipped_volume_tiers(),
+        parse_agent_rates((data / "agent_rates.csv").read_text(encoding="utf-8")),
     )

@@ -64,29 +64,70 @@ class Rule(StrEnum):
 
     CSW_CLOSED = (
         "csw.closed",
-        "A free-form message sent while no customer service window is open is rejected by Meta "
-        "(error 131047): it opens nothing and costs nothing.",
+        "A free-form message (a Meta Business Agent message too) sent while no customer service "
+        "window is open is rejected by Meta (error 131047): it opens nothing and costs nothing.",
         "The customer service window was closed (no message from the customer in the last 24 "
-        "hours), so Meta rejects this free-form message with error 131047: it opens nothing and "
-        "costs nothing.",
+        "hours), so Meta rejects this {message} with error 131047: it opens nothing and costs "
+        "nothing.",
         None,
     )
     FEP_OPENED = (
         "fep.opened",
         "A reply within 24 hours to a customer who came through a click-to-WhatsApp ad or a "
         "Facebook Page button opens a free entry point conversation: everything in it is free "
-        "for 72 hours, and it ends every other open conversation early.",
+        "for 72 hours (24 before 2023-06-01), and it ends every other open conversation early.",
         "A reply within 24 hours to a customer who came through {came_through} opens free entry "
-        "point conversation {conversation}, free for 72 hours{closing}.",
+        "point conversation {conversation}, free for {hours} hours{closing}.",
         None,
     )
     FEP_JOINED = (
         "fep.joined",
         "A message delivered while a free entry point conversation is open is free and opens "
-        "nothing.",
+        "nothing (a Meta Business Agent message is still charged).",
         "Free entry point conversation {conversation} was open, so this message is free and "
         "opens nothing new.",
         None,
+    )
+    CBP2_JOINED = (
+        "cbp2.joined",
+        "Conversation-based pricing with two categories, 2022-02-01 to 2023-05-31: any business "
+        "message, template or not, joins the conversation open with the customer at no extra "
+        "charge.",
+        "Under conversation-based pricing with two categories, {category} conversation "
+        "{conversation} was open with this customer, and a conversation covered every message "
+        "for its 24 hours, so this one joins it at no extra charge.",
+        PER_CONVERSATION,
+    )
+    CBP2_USER_INITIATED = (
+        "cbp2.user_initiated",
+        "Conversation-based pricing with two categories: with no conversation open, a business "
+        "message inside the customer service window opens a 24-hour user-initiated "
+        "conversation, at the market's user-initiated rate.",
+        "Under conversation-based pricing with two categories, no conversation was open and the "
+        "customer had written within 24 hours, so this message opens {kind} conversation "
+        "{conversation} for 24 hours; unpriced: no sourced {currency} rate card for "
+        "conversations before 2023-06-01 is known.",
+        PER_CONVERSATION,
+    )
+    CBP2_BUSINESS_INITIATED = (
+        "cbp2.business_initiated",
+        "Conversation-based pricing with two categories: with no conversation open, a template "
+        "outside the customer service window opens a 24-hour business-initiated conversation, "
+        "at the market's business-initiated rate.",
+        "Under conversation-based pricing with two categories, no conversation was open and the "
+        "customer service window was closed, so this template opens {kind} conversation "
+        "{conversation} for 24 hours; unpriced: no sourced {currency} rate card for "
+        "conversations before 2023-06-01 is known.",
+        PER_CONVERSATION,
+    )
+    CBP2_FREE_TIER = (
+        "cbp2.free_tier",
+        "Conversation-based pricing with two categories: the account's first 1,000 "
+        "conversations of each month (in its time zone), of either kind, are free.",
+        "Under conversation-based pricing with two categories, no conversation was open, so "
+        "this message opens {kind} conversation {conversation} for 24 hours, free as number "
+        "{number:,} of the account's 1,000 free conversations for {month}.",
+        PER_CONVERSATION,
     )
     CBP_TEMPLATE_OPENED = (
         "cbp.template_opened",
@@ -174,6 +215,24 @@ class Rule(StrEnum):
         "market's service rate and without volume tiers: {priced}.",
         PER_MESSAGE,
     )
+    MBA_NOT_YET_CHARGED = (
+        "mba.not_yet_charged",
+        "Meta Business Agent messages, from the platform's launch on 2026-07-01 to 2026-07-31: "
+        "Meta did not charge for them yet.",
+        "Meta launched the Meta Business Agent Platform on 2026-07-01 and charges for its "
+        "messages from 2026-08-01, so this one costs nothing.",
+        PER_MESSAGE,
+    )
+    MBA_CHARGED = (
+        "mba.charged",
+        "From 2026-08-01 Meta charges each Meta Business Agent message per token, in every "
+        "market alike, even inside a free entry point window; like any free-form message it "
+        "needs an open customer service window.",
+        "Since 2026-08-01 Meta charges Meta Business Agent messages per token, even inside a "
+        "free entry point window: {priced}. What Meta's status webhook reports for them is not "
+        "on Meta's pages.",
+        PER_MESSAGE,
+    )
     PMP_FREE_SERVICE_UNCONFIRMED = (
         "pmp.free_service_unconfirmed",
         "Only when a timeline turns it on: the 1,000 free service messages per business number "
@@ -226,7 +285,8 @@ class MessageRecord(msgspec.Struct, frozen=True, gc=False):
     period: str
     """The stable id of the pricing period whose rules applied."""
     webhook: WebhookReport | None
-    """What Meta's webhook should report; ``None`` for a rejected message (nothing is billed)."""
+    """What Meta's webhook should report; ``None`` for a rejected message (nothing is billed)
+    and for a Meta Business Agent message (Meta's pages do not say)."""
 
 
 class ConversationRecord(msgspec.Struct, frozen=True, gc=False):
@@ -252,7 +312,7 @@ def webhook_report(
 
     ``category`` is the conversation's under conversation-based pricing, else the rate applied.
     """
-    if rule is Rule.CSW_CLOSED:
+    if rule in (Rule.CSW_CLOSED, Rule.MBA_NOT_YET_CHARGED, Rule.MBA_CHARGED):
         return None
     model = rule.model or (PER_MESSAGE if per_message else PER_CONVERSATION)
     if rule in (Rule.FEP_OPENED, Rule.FEP_JOINED):

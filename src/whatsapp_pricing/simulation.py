@@ -8,13 +8,14 @@ time order, refusing what the rules cannot price) and the engine's records into 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from whatsapp_pricing.domain import (
     Account,
+    AgentMessage,
     Conversation,
     CustomerMessage,
     MessageVerdict,
@@ -27,7 +28,12 @@ from whatsapp_pricing.domain import Event as DomainEvent
 from whatsapp_pricing.engine import ConversationEngine, Event, Kind
 from whatsapp_pricing.errors import InvalidTimeline, UnsupportedPeriod
 from whatsapp_pricing.markets import MarketTable, is_customer_id
-from whatsapp_pricing.periods import end_instant, first_instant, why_unpriceable
+from whatsapp_pricing.periods import (
+    AGENT_PLATFORM_LAUNCH,
+    end_instant,
+    first_instant,
+    why_unpriceable,
+)
 from whatsapp_pricing.rate_cards import RateBook
 from whatsapp_pricing.records import Charge, ConversationRecord, MessageRecord
 
@@ -131,18 +137,28 @@ def engine_event(order: int, event: DomainEvent, checked_numbers: set[str]) -> E
         return Event(
             at, order, Kind.TEMPLATE, event.customer, event.id, category, None, business_number
         )
+    if isinstance(event, AgentMessage):
+        kind, tokens = Kind.AGENT, event.tokens
+        return Event(at, order, kind, event.customer, event.id, None, None, business_number, tokens)
     return Event(at, order, Kind.FREE_FORM, event.customer, event.id, None, None, business_number)
 
 
 def in_time_order(account: Account, events: list[Event]) -> list[Event]:
-    """Sorts events by time, refusing any outside the periods this engine models."""
+    """Sorts events by time, refusing any outside the periods this engine models, and any Meta
+    Business Agent message from before Meta launched the platform."""
     zone = ZoneInfo(account.time_zone)
     first, end = first_instant(zone), end_instant(zone)
+    agents_from = datetime.combine(AGENT_PLATFORM_LAUNCH, time(), zone).timestamp()
     for event in events:
         if not first <= event.at < end:
             why = why_unpriceable(event.at, zone)
             if why is not None:
                 raise UnsupportedPeriod(f"events[{event.order}].at: {why}")
+        if event.kind == Kind.AGENT and event.at < agents_from:
+            raise UnsupportedPeriod(
+                f"events[{event.order}].at: a Meta Business Agent message before "
+                f"{AGENT_PLATFORM_LAUNCH}, when Meta launched the Meta Business Agent Platform"
+            )
     # A stable sort on the time alone keeps same-instant events in input order, and sorting
     # plain floats is several times faster than comparing whole tuples.
     events.sort(key=itemgetter(0))

@@ -22,7 +22,13 @@ import msgspec
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from whatsapp_pricing.domain import CustomerMessage, EntryPoint, FreeFormMessage, TemplateMessage
+from whatsapp_pricing.domain import (
+    AgentMessage,
+    CustomerMessage,
+    EntryPoint,
+    FreeFormMessage,
+    TemplateMessage,
+)
 from whatsapp_pricing.engine import Event, Kind
 from whatsapp_pricing.markets import is_customer_id
 
@@ -45,13 +51,20 @@ def _constraints(metadata: list[Any]) -> msgspec.Meta | None:
     """The msgspec form of a field's pydantic constraints (a pattern, a minimum length)."""
     pattern: str | None = None
     min_length: int | None = None
+    gt: int | None = None
     for constraint in metadata:
         if isinstance(constraint, annotated_types.MinLen):
             min_length = constraint.min_length
+        elif isinstance(constraint, annotated_types.Gt) and isinstance(constraint.gt, int):
+            gt = constraint.gt
+        elif getattr(constraint, "strict", False):
+            continue  # msgspec is always strict: a JSON integer, never "12", 12.0 or true
         elif getattr(constraint, "pattern", None) is not None:
             pattern = _python_pattern(constraint.pattern)
         else:
             raise TypeError(f"no msgspec form for the constraint {constraint!r}")
+    if gt is not None:
+        return msgspec.Meta(gt=gt)
     if pattern is None and min_length is None:
         return None
     return msgspec.Meta(pattern=pattern, min_length=min_length)
@@ -68,7 +81,7 @@ def _struct_type(annotation: Any, metadata: list[Any]) -> Any:
         return _struct_type(base, [*metadata, *field.metadata])
     if isinstance(annotation, type) and issubclass(annotation, StrEnum):
         return Literal[tuple(member.value for member in annotation)]
-    if annotation in (str, type(None)):
+    if annotation in (str, int, type(None)):
         meta = _constraints(metadata)
         return annotation if meta is None else Annotated[annotation, meta]
     raise TypeError(f"no msgspec form for {annotation!r}")
@@ -92,6 +105,7 @@ KIND_OF = {
     struct_of(CustomerMessage): Kind.CUSTOMER_MESSAGE,
     struct_of(TemplateMessage): Kind.TEMPLATE,
     struct_of(FreeFormMessage): Kind.FREE_FORM,
+    struct_of(AgentMessage): Kind.AGENT,
 }
 STRUCTS = tuple(KIND_OF)
 (_CUSTOMER_CONSTRAINT,) = CustomerMessage.model_fields["customer"].metadata
@@ -131,18 +145,15 @@ def engine_events(
         kind = KIND_OF[type(event)]
         if kind == Kind.CUSTOMER_MESSAGE:
             entry_point = None if fields.entry_point is None else ENTRY_POINTS[fields.entry_point]
-            events.append(
-                _new_event(Event, (moment, order, kind, customer, "", None, entry_point, ""))
-            )
+            row = (moment, order, kind, customer, "", None, entry_point, "", 0)
+            events.append(_new_event(Event, row))
             continue
         message_id = fields.id
         if seen_ids.setdefault(message_id, order) != order:
             return None
         category = fields.category if kind == Kind.TEMPLATE else None
+        tokens = fields.tokens if kind == Kind.AGENT else 0
         business_number = fields.business_number or ""
-        events.append(
-            _new_event(
-                Event, (moment, order, kind, customer, message_id, category, None, business_number)
-            )
-        )
+        row = (moment, order, kind, customer, message_id, category, None, business_number, tokens)
+        events.append(_new_event(Event, row))
     return events

@@ -19,7 +19,7 @@ from markdown.preprocessors import Preprocessor
 from whatsapp_pricing.periods import PERIODS
 from whatsapp_pricing.records import Rule, webhook_report
 
-PLACEHOLDER = re.compile(r"^\{\{ (rules (?P<prefix>[a-z]+)|periods) \}\}$")
+PLACEHOLDER = re.compile(r"^\{\{ (rules (?P<prefix>[a-z0-9]+)|periods) \}\}$")
 
 
 def expand(lines: list[str]) -> list[str]:
@@ -107,6 +107,8 @@ def _reported(rule: Rule) -> str:
     """What Meta's status webhook says of a message under the rule, in one sentence."""
     if rule is Rule.CSW_CLOSED:
         return "Meta's webhook: a `failed` status, and nothing billed."
+    if webhook_report(rule, "", True, True) is None:
+        return "What Meta's status webhook reports for these messages is not on Meta's pages."
     models = [False, True] if rule.model is None else [rule.model == "PMP"]
     reports = []
     for per_message in models:
