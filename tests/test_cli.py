@@ -74,7 +74,10 @@ def with_event(change: dict[str, Any], index: int = 1) -> dict[str, Any]:
     [
         ('{"account": ', "the timeline is not valid JSON"),
         (with_event({"at": "2024-10-07T10:00:00"}), "events[1].at: the timestamp"),
-        (with_event({"customer": "5511987654321"}), "events[1].customer: '5511987654321' is neither an E.164 number"),
+        (
+            with_event({"customer": "5511987654321"}),
+            "events[1].customer: '5511987654321' is neither an E.164 number",
+        ),
         (with_event({"customer": "+999812345678"}), "events[1].customer: +999812345678 is not a"),
         (with_event({"colour": "blue"}), "events[1].colour: unknown field"),
         (with_event({"category": "promo"}, 2), "events[2].category: Input should be"),

@@ -139,7 +139,7 @@ def test_the_structs_have_the_models_fields(model: Any) -> None:
 
 def test_a_model_field_with_no_msgspec_form_fails_loudly() -> None:
     class Unknown(CustomerMessage):
-        count: int = 0
+        ratio: float = 0.0
 
     with pytest.raises(TypeError, match="no msgspec form"):
         typed_events.struct_of(Unknown)
