@@ -20,12 +20,14 @@ KINDS = ("customer", "ad", "marketing", "utility", "authentication", "free_form"
 
 
 @st.composite
-def timelines(draw: st.DrawFn, start: datetime = START) -> list[dict[str, Any]]:
+def timelines(
+    draw: st.DrawFn, start: datetime = START, kinds: tuple[str, ...] = KINDS
+) -> list[dict[str, Any]]:
     """Up to 40 events for three customers over about two weeks, at distinct minutes."""
     minutes = draw(st.lists(st.integers(0, 14 * 24 * 60), min_size=1, max_size=40, unique=True))
     events: list[dict[str, Any]] = []
     for index, minute in enumerate(minutes):
-        kind = draw(st.sampled_from(KINDS))
+        kind = draw(st.sampled_from(kinds))
         number = draw(st.sampled_from(CUSTOMERS))
         at = (start + timedelta(minutes=minute)).isoformat()
         if kind in ("customer", "ad"):
@@ -34,6 +36,10 @@ def timelines(draw: st.DrawFn, start: datetime = START) -> list[dict[str, Any]]:
                 event["entry_point"] = "click_to_whatsapp_ad"
         elif kind == "free_form":
             event = {"type": "free_form", "id": f"m{index}", "at": at, "customer": number}
+        elif kind == "agent":
+            tokens = draw(st.integers(1, 50_000))
+            event = {"type": "agent_message", "id": f"m{index}", "at": at, "customer": number}
+            event["tokens"] = tokens
         else:
             event = {
                 "type": "template",

@@ -27,9 +27,13 @@ ODD_VALUES = [
     "0000-01-01T00:00:00Z", "2024-02-30T10:00:00Z", "2024-10-07T24:00:00Z",
     "2024-10-07T23:59:60Z", "20241007T100000Z", "1728295200", 1728295200,
     "marketing", "MARKETING", "service", "click_to_whatsapp_ad", "facebook_page_cta",
-    "customer_message", "template", "free_form",
+    "customer_message", "template", "free_form", "agent_message",
+    12.0, -1, 21000, "21000", 2**70,
+    "BR.1502576394655843", "US.ENT.118157", "XX.1", "+5215512345678",
 ]  # fmt: skip
-FIELDS = ["type", "id", "at", "customer", "category", "entry_point", "business_number", "extra"]
+FIELDS = [
+    "type", "id", "at", "customer", "category", "entry_point", "business_number", "tokens", "extra",
+]  # fmt: skip
 
 
 @st.composite
@@ -90,6 +94,8 @@ BASE_EVENTS = [
      "category": "utility", "business_number": "+5511987654000"},
     {"type": "free_form", "id": "f", "at": "2024-10-07 10:00:00-03:00",
      "customer": "+27821234567"},
+    {"type": "agent_message", "id": "a", "at": "2026-11-02T09:00:00Z",
+     "customer": "BR.1502576394655843", "tokens": 1200},
 ]  # fmt: skip
 
 

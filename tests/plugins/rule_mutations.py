@@ -78,6 +78,28 @@ def authentication_international_off() -> None:
     ConversationEngine._is_international = lambda self, *_: False  # type: ignore[method-assign]
 
 
+def two_categories_open_a_conversation_per_message() -> None:
+    send = ConversationEngine._send_in_two_categories
+
+    def mutated(self: ConversationEngine, customer: Any, *arguments: Any) -> Any:
+        self._close_all(customer)
+        customer.open.clear()
+        return send(self, customer, *arguments)
+
+    ConversationEngine._send_in_two_categories = mutated  # type: ignore[method-assign]
+
+
+def agent_messages_free_in_free_entry_points() -> None:
+    send = ConversationEngine._send_agent_message
+
+    def mutated(self: ConversationEngine, customer: Any, *arguments: Any) -> Any:
+        if customer.free_entry_point is not None:
+            return self._join_free_entry_point(customer)
+        return send(self, customer, *arguments)
+
+    ConversationEngine._send_agent_message = mutated  # type: ignore[method-assign]
+
+
 MUTATIONS: dict[str, tuple[Callable[[], None], str]] = {
     "24-hour length": (conversations_last_23_hours, "faq/opening-conversations.md"),
     "same-category check": (
@@ -98,6 +120,14 @@ MUTATIONS: dict[str, tuple[Callable[[], None], str]] = {
     "authentication-international rates": (
         authentication_international_off,
         "faq/categories.md",
+    ),
+    "two categories: one conversation covers every message": (
+        two_categories_open_a_conversation_per_message,
+        "faq/pricing.md",
+    ),
+    "agent messages charged in free entry points": (
+        agent_messages_free_in_free_entry_points,
+        "faq/pricing.md",
     ),
 }
 """Each broken rule, and the page that states the rule (one of its examples must fail)."""
