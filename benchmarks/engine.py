@@ -116,7 +116,9 @@ def measure_no_rule(path: str) -> None:
         customers.setdefault(customer, at)
         if kind != Kind.CUSTOMER_MESSAGE:
             reason = f"the {category} message {message} joins nothing"
-            MessageRecord(message, "delivered", customer, "", None, free, reason, rule, "", None)
+            MessageRecord(
+                message, "delivered", customer, "", None, free, reason, rule, "", None, False
+            )
     seconds = time.perf_counter() - started
     print(json.dumps({"seconds": seconds, "events": len(events), "peak_mb": peak_memory_mb()}))
 

@@ -278,3 +278,15 @@ def test_a_finished_run_leaves_only_the_detail_file(tmp_path: Path) -> None:
     log.write_text("\n".join(SERVICE_REPLY) + "\n", encoding="utf-8")
     assert main(["reconcile", str(log), "--time-zone", "UTC", "--csv", str(table)]) == 0
     assert sorted(path.name for path in tmp_path.iterdir()) == ["findings.csv", "log.jsonl"]
+
+
+def test_a_currency_with_no_card_is_said_once_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = good_timeline()
+    document["account"]["currency"] = "JPY"
+    assert main(["simulate", timeline_file(tmp_path, document)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith("whatsapp-pricing: notice: No rate card in JPY is shipped")
+    assert captured.err.count("\n") == 1
+    assert json.loads(captured.out)["notices"] == [captured.err.split("notice: ", 1)[1].strip()]

@@ -355,3 +355,37 @@ def test_per_message_pricing_opens_only_free_entry_point_windows(
             assert message.charge.amount == 0
     known = [message.charge.amount for message in verdict.messages]
     assert verdict.total.priced_amount == sum((amount or 0 for amount in known), Decimal(0))
+
+
+class TestBeyondTheLatestCard:
+    """Charges after the next day Meta could change prices are the best known, and say so."""
+
+    def test_a_charge_after_the_latest_cards_quarter_is_provisional(self) -> None:
+        verdict = priced(
+            template("november", "2026-11-02T10:00:00+00:00", BRAZIL, "marketing"),
+            template("january", "2027-01-04T10:00:00+00:00", BRAZIL, "marketing"),
+        )
+        november, january = verdict.messages
+        assert (november.provisional, january.provisional) == (False, True)
+        assert january.charge == november.charge
+        assert january.rule is Rule.PMP_CHARGED
+
+    def test_a_free_message_is_never_provisional(self) -> None:
+        verdict = priced(
+            {"type": "customer_message", "at": "2027-01-04T09:00:00+00:00", "customer": BRAZIL,
+             "entry_point": "click_to_whatsapp_ad"},
+            template("free", "2027-01-04T10:00:00+00:00", BRAZIL, "marketing"),
+        )  # fmt: skip
+        assert verdict.messages[0].charge.amount == 0
+        assert not verdict.messages[0].provisional
+
+    def test_a_currency_with_no_card_gets_one_notice(self) -> None:
+        events = [
+            template("t", "2026-11-02T10:00:00+00:00", BRAZIL, "marketing"),
+            template("u", "2026-11-02T11:00:00+00:00", BRAZIL, "utility"),
+        ]
+        verdict = priced(*events, currency="JPY")
+        assert [message.charge.amount for message in verdict.messages] == [None, None]
+        assert len(verdict.notices) == 1
+        assert "--rate-card" in verdict.notices[0]
+        assert priced(*events).notices == ()

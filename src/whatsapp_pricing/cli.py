@@ -36,7 +36,7 @@ from whatsapp_pricing.reconcile import (
     is_clean,
     read_sent,
 )
-from whatsapp_pricing.simulation import price, verdict_from
+from whatsapp_pricing.simulation import notices_for, price, verdict_from
 from whatsapp_pricing.timeline_io import read_timeline, write_verdict
 from whatsapp_pricing.webhooks import CategoryChange, Skipped, read_log
 
@@ -298,9 +298,12 @@ def _simulate(arguments: argparse.Namespace) -> int:
     account, events = read_timeline(
         sys.stdin.buffer.read() if source == "-" else _read_bytes(source)
     )
+    notices = notices_for(account, book)
+    for notice in notices:
+        print(f"{PROGRAM}: notice: {notice}", file=sys.stderr)
     if arguments.table:
         messages, conversations = price(account, events, book)
-        _print_table(verdict_from(messages, conversations, account.currency))
+        _print_table(verdict_from(messages, conversations, account.currency, notices))
     else:
         write_verdict(account, events, sys.stdout.buffer, book)
         sys.stdout.buffer.write(b"\n")

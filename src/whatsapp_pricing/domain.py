@@ -252,6 +252,10 @@ class MessageVerdict(_Model):
     webhook: WebhookReport | None
     """What Meta's webhook should report for it; ``None`` when the rules reject it, or for a
     Meta Business Agent message, as Meta's pages do not say what it reports."""
+    provisional: bool = False
+    """``True`` when the charge comes from the latest sourced rate card on a day after the next
+    day Meta could have changed its rates (the first day of the following quarter): the figure
+    is the best known, not a confirmed one. The reason says from when."""
 
 
 class Conversation(_Model):
@@ -289,3 +293,5 @@ class Verdict(_Model):
     conversations: tuple[Conversation, ...]
     """Every conversation opened, in order of opening."""
     total: Total
+    notices: tuple[str, ...] = ()
+    """What a reader must know about the whole verdict, such as a currency with no rate card."""

@@ -218,7 +218,15 @@ class ConversationEngine:
         self._priced = first_instant(self._zone), end_instant(self._zone)
         self._calendar = LocalCalendar(self._zone)
         self._currency = currency = account.currency
-        self._rates = rate_book or shipped_rate_book()
+        self._rates = rates = rate_book or shipped_rate_book()
+        provisional = rates.provisional_from(currency)
+        self._provisional_from = date.max if provisional is None else provisional[0]
+        self._provisional_note = (
+            ""
+            if provisional is None
+            else f" Provisional: priced at the latest sourced {currency} rate card, of "
+            f"{provisional[1].effective}; Meta may have changed rates from {provisional[0]}."
+        )
         self._markets = markets or meta_markets()
         self._customers: dict[str, _Customer] = {}
         self._idle: dict[int, list[str]] = {}
@@ -334,6 +342,9 @@ class ConversationEngine:
         else:
             outcome = self._send_free_form(customer, event, day, period)
         status, conversation, charge, rule, reason, reported = outcome
+        provisional = day >= self._provisional_from and bool(charge.amount)
+        if provisional:
+            reason += self._provisional_note
         key = (rule, reported, charge.amount != 0, period.per_message)
         report = self._reports.get(key, _UNKNOWN)
         if report is _UNKNOWN:
@@ -349,6 +360,7 @@ class ConversationEngine:
             rule,
             period.id,
             report,
+            provisional,
         )
 
     def _join_free_entry_point(self, customer: _Customer) -> Outcome:

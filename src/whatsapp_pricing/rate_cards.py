@@ -129,6 +129,24 @@ class RateBook:
             return None
         return cards[index]
 
+    def has_currency(self, currency: str) -> bool:
+        """Whether any card of the book is in the currency."""
+        return currency in self._cards
+
+    def provisional_from(self, currency: str) -> tuple[date, RateCard] | None:
+        """The first day Meta could have changed the latest card in a currency, and that card.
+
+        Since June 2024 Meta changes rates at most quarterly, on the first day of a quarter: a
+        charge from the quarter after the latest card's on is priced at it, but provisionally.
+        """
+        cards = self._cards.get(currency)
+        if not cards or cards[-1].until is not None:
+            return None
+        latest = cards[-1]
+        quarter = (latest.effective.month - 1) // 3 + 1
+        year, month = divmod(quarter * 3, 12)
+        return date(latest.effective.year + year, month + 1, 1), latest
+
     def rate(self, currency: str, market: str, column: Column, day: date) -> Rate:
         card = self.card_for(currency, day)
         return Missing.UNKNOWN if card is None else card.rate(market, column, day)

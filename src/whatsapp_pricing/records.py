@@ -287,6 +287,8 @@ class MessageRecord(msgspec.Struct, frozen=True, gc=False):
     webhook: WebhookReport | None
     """What Meta's webhook should report; ``None`` for a rejected message (nothing is billed)
     and for a Meta Business Agent message (Meta's pages do not say)."""
+    provisional: bool
+    """Charged at the latest sourced card on a day after Meta could have changed it."""
 
 
 class ConversationRecord(msgspec.Struct, frozen=True, gc=False):

@@ -34,7 +34,7 @@ from whatsapp_pricing.periods import (
     first_instant,
     why_unpriceable,
 )
-from whatsapp_pricing.rate_cards import RateBook
+from whatsapp_pricing.rate_cards import RateBook, shipped_rate_book
 from whatsapp_pricing.records import Charge, ConversationRecord, MessageRecord
 
 ZERO = Decimal(0)
@@ -66,7 +66,8 @@ def simulate(
     ```
     """
     messages, conversations = records_of(timeline, rate_book, markets)
-    return verdict_from(messages, conversations, timeline.account.currency)
+    notices = notices_for(timeline.account, rate_book or shipped_rate_book())
+    return verdict_from(messages, conversations, timeline.account.currency, notices)
 
 
 def records_of(
@@ -165,8 +166,22 @@ def in_time_order(account: Account, events: list[Event]) -> list[Event]:
     return events
 
 
+def notices_for(account: Account, rate_book: RateBook) -> tuple[str, ...]:
+    """What to tell the reader of a whole verdict: a currency with no rate card at all."""
+    if rate_book.has_currency(account.currency):
+        return ()
+    return (
+        f"No rate card in {account.currency} is shipped, so every charge is unpriced: bring "
+        f"Meta's {account.currency} rate card (the CSV from its pricing page) with --rate-card, "
+        "or price the timeline in USD.",
+    )
+
+
 def verdict_from(
-    messages: Iterable[MessageRecord], conversations: Iterable[ConversationRecord], currency: str
+    messages: Iterable[MessageRecord],
+    conversations: Iterable[ConversationRecord],
+    currency: str,
+    notices: tuple[str, ...] = (),
 ) -> Verdict:
     """The verdict models for the engine's records: the one place records become verdicts."""
     messages = list(messages)
@@ -177,6 +192,7 @@ def verdict_from(
             for conversation in conversations
         ),
         total=Total.model_validate(total_of((message.charge for message in messages), currency)),
+        notices=notices,
     )
 
 

@@ -21,13 +21,14 @@ from whatsapp_pricing.domain import Account, Event, Timeline, check_unique_ids
 from whatsapp_pricing.engine import ConversationEngine
 from whatsapp_pricing.engine import Event as EngineEvent
 from whatsapp_pricing.errors import InvalidTimeline, PricingError
-from whatsapp_pricing.rate_cards import RateBook
+from whatsapp_pricing.rate_cards import RateBook, shipped_rate_book
 from whatsapp_pricing.records import MessageRecord
 from whatsapp_pricing.simulation import (
     conversation_fields,
     engine_event,
     in_opening_order,
     in_time_order,
+    notices_for,
     run,
     total_of,
 )
@@ -121,6 +122,7 @@ def write_verdict(
     rate_book: RateBook | None = None,
 ) -> None:
     """Prices the events and writes the verdict as compact JSON, messages as they come."""
+    rate_book = rate_book or shipped_rate_book()
     engine = ConversationEngine(account, rate_book)
     conversations = []
     charges = []
@@ -140,7 +142,8 @@ def write_verdict(
     conversations.extend(engine.finish())
     out.write(b'],"conversations":[')
     out.write(_items([conversation_fields(record) for record in in_opening_order(conversations)]))
-    out.write(b'],"total":' + _encode(total_of(charges, account.currency)) + b"}")
+    out.write(b'],"total":' + _encode(total_of(charges, account.currency)))
+    out.write(b',"notices":' + _encode(notices_for(account, rate_book)) + b"}")
 
 
 def _items(items: list[Any]) -> bytes:
