@@ -375,7 +375,12 @@ def test_a_template_in_a_free_entry_point_after_the_service_window_agrees() -> N
 @settings(max_examples=60, deadline=None)
 @given(
     st.sampled_from(
-        [START, datetime(2025, 8, 4, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC)]
+        [
+            datetime(2022, 9, 5, tzinfo=UTC),
+            START,
+            datetime(2025, 8, 4, tzinfo=UTC),
+            datetime(2026, 11, 2, tzinfo=UTC),
+        ]
     ).flatmap(timelines)
 )
 def test_a_log_of_meta_following_the_rules_agrees_throughout(events: list[dict[str, Any]]) -> None:
@@ -411,3 +416,17 @@ def test_an_earlier_delivery_while_the_conversation_is_open_makes_the_message_un
     outcome, detail = findings_of(lines)["wamid.2"]
     assert outcome == "unknown"
     assert detail.startswith("its delivery status (line 8) came more than the reorder window")
+
+
+def test_a_2022_log_in_either_spelling_of_user_initiated_agrees() -> None:
+    at = 1662368400  # 2022-09-05 09:00 UTC
+    user_initiated = cbp("customer_initiated", "conv1")  # as Meta's SDK spelled it
+    business_initiated = cbp("business_initiated", "conv2")
+    lines = [
+        inbound(at),
+        status("wamid.a", "delivered", at + 300, **user_initiated),
+        status("wamid.b", "delivered", at + 3 * 3600, **user_initiated),
+        status("wamid.c", "delivered", at + 2 * 86400, **business_initiated),
+    ]
+    findings = findings_of(lines)
+    assert {outcome for outcome, _ in findings.values()} == {"agrees"}

@@ -63,6 +63,12 @@ TEMPLATE_CATEGORIES = {
 }
 T = TypeVar("T")
 FREE_FORM_CATEGORIES = {"service", FREE_ENTRY_POINT_CATEGORY}
+WHOLE_CONVERSATION_CATEGORIES = {"user_initiated", "customer_initiated", "business_initiated"}
+"""Before 2023-06-01 a category named the conversation, which covered templates and free-form
+messages alike (``customer_initiated`` is how Meta's SDK spelled ``user_initiated``)."""
+KNOWN_CATEGORIES = TEMPLATE_CATEGORIES.keys() | FREE_FORM_CATEGORIES | WHOLE_CONVERSATION_CATEGORIES
+SPELLINGS = {"customer_initiated": "user_initiated"}
+"""Values Meta wrote two ways, each mapped to the spelling the rules use."""
 DELIVERY_STATUSES = ("delivered", "read")
 
 
@@ -405,10 +411,10 @@ class Reconciler:
         category = str((message.pricing or {})["category"])
         sent_as = TEMPLATE_CATEGORIES.get(category)
         kind = Kind.FREE_FORM if sent_as is None else Kind.TEMPLATE
-        if category == FREE_ENTRY_POINT_CATEGORY:
-            # Meta reports every message in a free entry point window this way, template or
-            # not, and after the first 24 hours only a template can be delivered: so it is a
-            # message that needs no service window, of a category the log does not say.
+        if category == FREE_ENTRY_POINT_CATEGORY or category in WHOLE_CONVERSATION_CATEGORIES:
+            # Meta reports every message of such a conversation this way, template or not,
+            # and only a template can be delivered outside the service window: so it is a
+            # message that needs no service window, of a template category the log does not say.
             kind = Kind.TEMPLATE
         predicted = self._engine.process(
             Event(at, order, kind, message.customer, message.id, sent_as)
@@ -427,7 +433,7 @@ class Reconciler:
             return "unknown", _late(message.late_line)
         if delivered is None:  # held back only once delivered or failed
             return "failed", "failed messages are never charged"
-        if category not in TEMPLATE_CATEGORIES and category not in FREE_FORM_CATEGORIES:
+        if category not in KNOWN_CATEGORIES:
             if not category:
                 return "unknown", "no status carried Meta's pricing"
             return "unknown", f"pricing category {category!r} is not one the rules know"
@@ -555,4 +561,7 @@ def _utc(at: float) -> str:
 
 
 def _normal(value: Any) -> Any:
-    return value.replace("_", "-") if isinstance(value, str) else value
+    """A value as the rules spell it, so that Meta's other spellings still agree."""
+    if not isinstance(value, str):
+        return value
+    return SPELLINGS.get(value, value).replace("_", "-")
