@@ -7,8 +7,8 @@ It reads the compact :class:`Event` tuples and hands out frozen records
 (:mod:`whatsapp_pricing.records`); turning timelines into events and records into verdicts is
 the work of :mod:`whatsapp_pricing.simulation`.
 
-The rules and their sources:
-https://developers.facebook.com/docs/whatsapp/pricing/conversation-based-pricing
+Which rules hold on a day, with their sources, is :mod:`whatsapp_pricing.periods`; every rule
+applied to a message is one :class:`~whatsapp_pricing.records.Rule`, listed on the site.
 """
 
 from __future__ import annotations
