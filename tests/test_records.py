@@ -19,6 +19,7 @@ from whatsapp_pricing import MessageVerdict, Rule, Timeline, records_of, simulat
 from whatsapp_pricing.periods import PERIODS
 from whatsapp_pricing.records import Charge, WebhookReport, webhook_report
 from whatsapp_pricing.simulation import conversation_fields
+from whatsapp_pricing.site.rule_codes import wording
 
 ERAS = [
     datetime(2024, 3, 4, 9, tzinfo=UTC),  # conversation-based, with the free tier
@@ -82,7 +83,7 @@ def test_every_rule_has_a_stable_code_a_summary_and_a_reason() -> None:
         assert re.fullmatch(r"[a-z][a-z0-9]*\.[a-z_]+", rule.value), rule
         assert rule.summary.endswith("."), rule
         assert "{" not in rule.summary, rule
-        assert rule.template.endswith("."), rule
+        assert wording(rule).endswith("."), rule
         assert re.fullmatch(r"[a-z0-9-]+", rule.anchor), rule
     assert len({rule.anchor for rule in Rule}) == len(Rule)
 

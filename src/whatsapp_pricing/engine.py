@@ -477,7 +477,7 @@ class ConversationEngine:
         if carried is not None:
             rule = Rule.PMP_CARRIED_OVER
             reason = rule.reason(
-                Category=carried.category.capitalize(),
+                category=carried.category,
                 conversation=carried.id,
                 began=PER_MESSAGE_PRICING_STARTS,
             )

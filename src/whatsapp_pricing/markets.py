@@ -56,7 +56,8 @@ class MarketTable:
 
     def market_of_country(self, iso2: str | None, day: date) -> str:
         """The market a country (ISO 3166 code) belongs to on a day; unlisted ones are Other."""
-        day = max(day, EARLIEST_LISTED)
+        if day < EARLIEST_LISTED:
+            day = EARLIEST_LISTED
         for membership in self._by_country.get(iso2 or "", ()):
             if membership.covers(day):
                 return membership.market

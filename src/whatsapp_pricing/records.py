@@ -7,12 +7,13 @@ and none can be changed into another message's verdict once the engine has hande
 They are never tracked by the cycle collector (``gc=False``): records hold no cycles.
 
 Each :class:`Rule` is a code that never changes meaning once published, with a one-sentence
-summary (the site lists them, each with its own anchor) and the template of the reason the
-engine gives: the reason is built from the code and the facts, never the other way round.
+summary (the site lists them, each with its own anchor) and the wording of the reason the engine
+gives: the reason is built from the code and the facts, never the other way round.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -28,11 +29,14 @@ FREE_ENTRY_POINT_CATEGORY = "referral_conversion"
 INTERNATIONAL_CATEGORY = "authentication-international"
 """``pricing.category`` of an authentication message charged the international rate."""
 
-_OPENS_SERVICE = (
-    "Under conversation-based pricing, no conversation was open and the customer service "
-    "window was, so this free-form message opens service conversation {conversation} for 24 "
-    "hours, "
-)
+
+def _opens_service(conversation: str) -> str:
+    """How the reasons of the three rules for a new service conversation begin."""
+    return (
+        "Under conversation-based pricing, no conversation was open and the customer service "
+        f"window was, so this free-form message opens service conversation {conversation} for 24 "
+        "hours, "
+    )
 
 
 class Rule(StrEnum):
@@ -40,22 +44,25 @@ class Rule(StrEnum):
 
     summary: str
     """One sentence saying what the rule is, for the site's list of rule codes."""
-    template: str
-    """The reason's wording, with the message's facts in braces."""
+    explain: Callable[..., str]
+    """The reason's wording: the message's facts, by keyword, in a sentence (an f-string, as
+    ``str.format`` would cost three to six times as much on every message)."""
     model: str | None
     """What ``pricing.pricing_model`` Meta reports under it; ``None``: the period's model."""
 
-    def __new__(cls, code: str, summary: str, template: str, model: str | None) -> Rule:
+    def __new__(
+        cls, code: str, summary: str, explain: Callable[..., str], model: str | None
+    ) -> Rule:
         member = str.__new__(cls, code)
         member._value_ = code
         member.summary = summary
-        member.template = template
+        member.explain = explain
         member.model = model
         return member
 
     def reason(self, **facts: Any) -> str:
         """The one-sentence reason for a message this rule decided."""
-        return self.template.format(**facts)
+        return self.explain(**facts)
 
     @property
     def anchor(self) -> str:
@@ -66,26 +73,33 @@ class Rule(StrEnum):
         "csw.closed",
         "A free-form message (a Meta Business Agent message too) sent while no customer service "
         "window is open is rejected by Meta (error 131047): it opens nothing and costs nothing.",
-        "The customer service window was closed (no message from the customer in the last 24 "
-        "hours), so Meta rejects this {message} with error 131047: it opens nothing and costs "
-        "nothing.",
+        lambda *, message: (
+            "The customer service window was closed (no message from the customer in the "
+            f"last 24 hours), so Meta rejects this {message} with error 131047: it opens "
+            "nothing and costs nothing."
+        ),
         None,
     )
     FEP_OPENED = (
         "fep.opened",
-        "A reply within 24 hours to a customer who came through a click-to-WhatsApp ad or a "
-        "Facebook Page button opens a free entry point conversation: everything in it is free "
-        "for 72 hours (24 before 2023-06-01), and it ends every other open conversation early.",
-        "A reply within 24 hours to a customer who came through {came_through} opens free entry "
-        "point conversation {conversation}, free for {hours} hours{closing}.",
+        "A reply within 24 hours to a customer who came through a click-to-WhatsApp ad or "
+        "a Facebook Page button opens a free entry point conversation: everything in it is "
+        "free for 72 hours (24 before 2023-06-01), and it ends every other open conversation "
+        "early.",
+        lambda *, came_through, conversation, hours, closing: (
+            f"A reply within 24 hours to a customer who came through {came_through} opens "
+            f"free entry point conversation {conversation}, free for {hours} hours{closing}."
+        ),
         None,
     )
     FEP_JOINED = (
         "fep.joined",
         "A message delivered while a free entry point conversation is open is free and opens "
         "nothing (a Meta Business Agent message is still charged).",
-        "Free entry point conversation {conversation} was open, so this message is free and "
-        "opens nothing new.",
+        lambda *, conversation: (
+            f"Free entry point conversation {conversation} was open, so this message is "
+            "free and opens nothing new."
+        ),
         None,
     )
     CBP2_JOINED = (
@@ -93,154 +107,196 @@ class Rule(StrEnum):
         "Conversation-based pricing with two categories, 2022-02-01 to 2023-05-31: any business "
         "message, template or not, joins the conversation open with the customer at no extra "
         "charge.",
-        "Under conversation-based pricing with two categories, {category} conversation "
-        "{conversation} was open with this customer, and a conversation covered every message "
-        "for its 24 hours, so this one joins it at no extra charge.",
-        PER_CONVERSATION,
+        lambda *, category, conversation: (
+            f"Under conversation-based pricing with two categories, {category} conversation "
+            f"{conversation} was open with this customer, and a conversation covered every "
+            "message for its 24 hours, so this one joins it at no extra charge."
+        ),
+        "CBP",
     )
     CBP2_USER_INITIATED = (
         "cbp2.user_initiated",
         "Conversation-based pricing with two categories: with no conversation open, a business "
-        "message inside the customer service window opens a 24-hour user-initiated "
-        "conversation, at the market's user-initiated rate.",
-        "Under conversation-based pricing with two categories, no conversation was open and the "
-        "customer had written within 24 hours, so this message opens {kind} conversation "
-        "{conversation} for 24 hours; unpriced: no sourced {currency} rate card for "
-        "conversations before 2023-06-01 is known.",
-        PER_CONVERSATION,
+        "message inside the customer service window opens a 24-hour user-initiated conversation, "
+        "at the market's user-initiated rate.",
+        lambda *, kind, conversation, currency: (
+            "Under conversation-based pricing with two categories, no conversation was "
+            f"open and the customer had written within 24 hours, so this message opens {kind} "
+            f"conversation {conversation} for 24 hours; unpriced: no sourced {currency} "
+            "rate card for conversations before 2023-06-01 is known."
+        ),
+        "CBP",
     )
     CBP2_BUSINESS_INITIATED = (
         "cbp2.business_initiated",
         "Conversation-based pricing with two categories: with no conversation open, a template "
         "outside the customer service window opens a 24-hour business-initiated conversation, "
         "at the market's business-initiated rate.",
-        "Under conversation-based pricing with two categories, no conversation was open and the "
-        "customer service window was closed, so this template opens {kind} conversation "
-        "{conversation} for 24 hours; unpriced: no sourced {currency} rate card for "
-        "conversations before 2023-06-01 is known.",
-        PER_CONVERSATION,
+        lambda *, kind, conversation, currency: (
+            "Under conversation-based pricing with two categories, no conversation was "
+            f"open and the customer service window was closed, so this template opens {kind} "
+            f"conversation {conversation} for 24 hours; unpriced: no sourced {currency} "
+            "rate card for conversations before 2023-06-01 is known."
+        ),
+        "CBP",
     )
     CBP2_FREE_TIER = (
         "cbp2.free_tier",
-        "Conversation-based pricing with two categories: the account's first 1,000 "
-        "conversations of each month (in its time zone), of either kind, are free.",
-        "Under conversation-based pricing with two categories, no conversation was open, so "
-        "this message opens {kind} conversation {conversation} for 24 hours, free as number "
-        "{number:,} of the account's 1,000 free conversations for {month}.",
-        PER_CONVERSATION,
+        "Conversation-based pricing with two categories: the account's first 1,000 conversations "
+        "of each month (in its time zone), of either kind, are free.",
+        lambda *, kind, conversation, number, month: (
+            "Under conversation-based pricing with two categories, no conversation was "
+            f"open, so this message opens {kind} conversation {conversation} for 24 hours, "
+            f"free as number {number:,} of the account's 1,000 free conversations for {month}."
+        ),
+        "CBP",
     )
     CBP_TEMPLATE_OPENED = (
         "cbp.template_opened",
-        "Conversation-based pricing: a template opens a 24-hour conversation of its own "
-        "category when none of that category is open with the customer, at the market's rate.",
-        "Under conversation-based pricing, no {category} conversation was open with this "
-        "customer, so this {category} template opens {category} conversation {conversation} "
-        "for 24 hours, {priced}.",
-        PER_CONVERSATION,
+        "Conversation-based pricing: a template opens a 24-hour conversation of its own category "
+        "when none of that category is open with the customer, at the market's rate.",
+        lambda *, category, conversation, priced: (
+            f"Under conversation-based pricing, no {category} conversation was open with "
+            f"this customer, so this {category} template opens {category} conversation "
+            f"{conversation} for 24 hours, {priced}."
+        ),
+        "CBP",
     )
     CBP_TEMPLATE_JOINED = (
         "cbp.template_joined",
-        "Conversation-based pricing: a template joins the open conversation of its own "
-        "category at no extra charge.",
-        "Under conversation-based pricing, {category} conversation {conversation} was already "
-        "open with this customer, so this template joins it at no extra charge.",
-        PER_CONVERSATION,
+        "Conversation-based pricing: a template joins the open conversation of its own category "
+        "at no extra charge.",
+        lambda *, category, conversation: (
+            f"Under conversation-based pricing, {category} conversation {conversation} was "
+            "already open with this customer, so this template joins it at no extra charge."
+        ),
+        "CBP",
     )
     CBP_FREE_FORM_JOINED = (
         "cbp.free_form_joined",
         "Conversation-based pricing: a free-form message joins any open conversation (the "
         "service one first) at no extra charge.",
-        "Under conversation-based pricing, {category} conversation {conversation} was open, so "
-        "this free-form message joins it at no extra charge.",
-        PER_CONVERSATION,
+        lambda *, category, conversation: (
+            f"Under conversation-based pricing, {category} conversation {conversation} was "
+            "open, so this free-form message joins it at no extra charge."
+        ),
+        "CBP",
     )
     CBP_FREE_TIER = (
         "cbp.free_tier",
         "Conversation-based pricing, 2023-06-01 to 2024-10-31: a free-form message with no "
         "conversation open opens a service conversation, free while it is one of the account's "
         "first 1,000 of the month (in the account's time zone).",
-        _OPENS_SERVICE + "free as number {number} of the account's {allowance:,} free service "
-        "conversations for {month}.",
-        PER_CONVERSATION,
+        lambda *, conversation, number, allowance, month: (
+            _opens_service(conversation)
+            + (
+                f"free as number {number} of the account's {allowance:,} free service "
+                f"conversations for {month}."
+            )
+        ),
+        "CBP",
     )
     CBP_SERVICE_OPENED = (
         "cbp.service_opened",
         "Conversation-based pricing, 2023-06-01 to 2024-10-31: once the month's 1,000 free "
         "service conversations are used up, a new one costs the market's service rate.",
-        _OPENS_SERVICE + "{priced}, the month's {allowance:,} free ones being used up.",
-        PER_CONVERSATION,
+        lambda *, conversation, priced, allowance: (
+            _opens_service(conversation)
+            + (f"{priced}, the month's {allowance:,} free ones being used up.")
+        ),
+        "CBP",
     )
     CBP_SERVICE_FREE = (
         "cbp.service_free",
         "Conversation-based pricing, 2024-11-01 to 2025-06-30: every service conversation is free.",
-        _OPENS_SERVICE + "free: service conversations cost nothing since 2024-11-01.",
-        PER_CONVERSATION,
+        lambda *, conversation: (
+            _opens_service(conversation)
+            + ("free: service conversations cost nothing since 2024-11-01.")
+        ),
+        "CBP",
     )
     PMP_CARRIED_OVER = (
         "pmp.carried_over",
-        "A conversation opened before per-message pricing began on 2025-07-01 runs to its end: "
-        "the messages it covers cost nothing more.",
-        "{Category} conversation {conversation} opened before per-message pricing began on "
-        "{began} and was still open, so this message belongs to it at no charge.",
-        PER_CONVERSATION,
+        "A conversation opened before per-message pricing began on 2025-07-01 runs to its "
+        "end: the messages it covers cost nothing more.",
+        lambda *, category, conversation, began: (
+            f"{category.capitalize()} conversation {conversation} opened before per-message "
+            f"pricing began on {began} and was still open, so this message belongs to it "
+            "at no charge."
+        ),
+        "CBP",
     )
     PMP_UTILITY_IN_WINDOW = (
         "pmp.utility_in_window",
-        "Per-message pricing, 2025-07-01 to 2026-09-30: a utility template delivered inside an "
-        "open customer service window is free.",
-        "A utility template delivered inside an open customer service window is free under "
-        "per-message pricing (2025-07-01 to 2026-09-30).",
-        PER_MESSAGE,
+        "Per-message pricing, 2025-07-01 to 2026-09-30: a utility template delivered inside "
+        "an open customer service window is free.",
+        lambda: (
+            "A utility template delivered inside an open customer service window is free "
+            "under per-message pricing (2025-07-01 to 2026-09-30)."
+        ),
+        "PMP",
     )
     PMP_CHARGED = (
         "pmp.charged",
         "Per-message pricing: any other delivered template is charged at its category's rate "
         "for the market, utility and authentication with the month's volume tiers.",
-        "Per-message pricing charges each delivered {category} template{where}: {priced}.",
-        PER_MESSAGE,
+        lambda *, category, where, priced: (
+            f"Per-message pricing charges each delivered {category} template{where}: {priced}."
+        ),
+        "PMP",
     )
     PMP_SERVICE_FREE = (
         "pmp.service_free",
         "Per-message pricing, 2025-07-01 to 2026-09-30: non-template messages inside the "
         "customer service window are free.",
-        "Non-template messages inside the customer service window are free under per-message "
-        "pricing (2025-07-01 to 2026-09-30).",
-        PER_MESSAGE,
+        lambda: (
+            "Non-template messages inside the customer service window are free under per-message "
+            "pricing (2025-07-01 to 2026-09-30)."
+        ),
+        "PMP",
     )
     PMP_SERVICE_CHARGED = (
         "pmp.service_charged",
         "Per-message pricing from 2026-10-01: each non-template message is charged at the "
         "market's service rate, without volume tiers.",
-        "Since 2026-10-01 each non-template message is charged as a service message, at the "
-        "market's service rate and without volume tiers: {priced}.",
-        PER_MESSAGE,
+        lambda *, priced: (
+            "Since 2026-10-01 each non-template message is charged as a service message, "
+            f"at the market's service rate and without volume tiers: {priced}."
+        ),
+        "PMP",
     )
     MBA_NOT_YET_CHARGED = (
         "mba.not_yet_charged",
         "Meta Business Agent messages, from the platform's launch on 2026-07-01 to 2026-07-31: "
         "Meta did not charge for them yet.",
-        "Meta launched the Meta Business Agent Platform on 2026-07-01 and charges for its "
-        "messages from 2026-08-01, so this one costs nothing.",
-        PER_MESSAGE,
+        lambda: (
+            "Meta launched the Meta Business Agent Platform on 2026-07-01 and charges for "
+            "its messages from 2026-08-01, so this one costs nothing."
+        ),
+        "PMP",
     )
     MBA_CHARGED = (
         "mba.charged",
         "From 2026-08-01 Meta charges each Meta Business Agent message per token, in every "
-        "market alike, even inside a free entry point window; like any free-form message it "
-        "needs an open customer service window.",
-        "Since 2026-08-01 Meta charges Meta Business Agent messages per token, even inside a "
-        "free entry point window: {priced}. What Meta's status webhook reports for them is not "
-        "on Meta's pages.",
-        PER_MESSAGE,
+        "market alike, even inside a free entry point window; like any free-form message "
+        "it needs an open customer service window.",
+        lambda *, priced: (
+            "Since 2026-08-01 Meta charges Meta Business Agent messages per token, even "
+            f"inside a free entry point window: {priced}. What Meta's status webhook reports "
+            "for them is not on Meta's pages."
+        ),
+        "PMP",
     )
     PMP_FREE_SERVICE_UNCONFIRMED = (
         "pmp.free_service_unconfirmed",
         "Only when a timeline turns it on: the 1,000 free service messages per business number "
         "and month that some providers report from 2026-10-01, which Meta has not confirmed.",
-        "Free as service message {number:,} of the 1,000 per business number for {month} that "
-        "some providers report from 2026-10-01; Meta has not confirmed this allowance, and this "
-        "timeline turned it on.",
-        PER_MESSAGE,
+        lambda *, number, month: (
+            f"Free as service message {number:,} of the 1,000 per business number for {month} "
+            "that some providers report from 2026-10-01; Meta has not confirmed this allowance, "
+            "and this timeline turned it on."
+        ),
+        "PMP",
     )
 
 

@@ -8,8 +8,8 @@ A page line ``{{ rules cbp }}`` becomes one heading per rule whose code starts w
 
 from __future__ import annotations
 
+import inspect
 import re
-import string
 from datetime import timedelta
 from typing import Any
 
@@ -48,7 +48,7 @@ def rules_markdown(prefix: str) -> list[str]:
             "",
             rule.summary,
             "",
-            f"The reason it gives: “{_wording(rule.template)}”",
+            f"The reason it gives: “{wording(rule)}”",
             "",
             _reported(rule),
             "",
@@ -77,16 +77,20 @@ FIXED_FACTS = {"began": "2025-07-01", "allowance": "1,000"}
 """Facts that are the same for every message, shown as they are."""
 
 
-def _wording(template: str) -> str:
-    """The reason's template with each fact shown in italics, by what it stands for."""
-    parts = []
-    for text, name, _, _ in string.Formatter().parse(template):
-        parts.append(text)
-        if name in FIXED_FACTS:
-            parts.append(FIXED_FACTS[name])
-        elif name:
-            parts.append(f"*{FACT_SHOWN.get(name, name.lower())}*")
-    return "".join(parts)
+class _Fact(str):
+    """A fact's place in a rule's wording: it formats as its text, whatever the format spec."""
+
+    def __format__(self, spec: str) -> str:
+        return str(self)
+
+
+def wording(rule: Rule) -> str:
+    """The rule's reason with each fact shown in italics, by what it stands for."""
+    facts = {
+        name: _Fact(FIXED_FACTS.get(name) or f"*{FACT_SHOWN.get(name, name)}*")
+        for name in inspect.signature(rule.explain).parameters
+    }
+    return rule.reason(**facts)
 
 
 CATEGORY_SHOWN = {
