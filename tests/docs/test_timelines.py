@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DOCS, ROOT
-from whatsapp_pricing import Timeline, simulate
+from whatsapp_pricing import ConversationCategory, Timeline, simulate
 from whatsapp_pricing.engine import ConversationEngine
 from whatsapp_pricing.simulation import events_of, run
 from whatsapp_pricing.site import FenceError
@@ -127,3 +127,13 @@ def test_bad_timeline_data_fails_the_strict_build(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "faq/categories.md" in result.stderr
     assert re.search(r"line \d+ of the fence: events\[\d\]\.category", result.stderr)
+
+
+def test_every_conversation_category_has_a_colour_in_the_pictures() -> None:
+    stylesheet = (DOCS / "stylesheets" / "site.css").read_text("utf-8")
+    missing = [
+        category.value
+        for category in ConversationCategory
+        if f".wp-timeline-svg .wp-{category.value} {{ fill:" not in stylesheet
+    ]
+    assert missing == []
