@@ -430,3 +430,61 @@ def test_a_2022_log_in_either_spelling_of_user_initiated_agrees() -> None:
     ]
     findings = findings_of(lines)
     assert {outcome for outcome, _ in findings.values()} == {"agrees"}
+
+
+OTHER_CUSTOMER = "27821234567"
+
+
+def later_line(at: int) -> str:
+    """A line about another customer, after a quiet stretch: it moves the log's clock."""
+    message = {"from": OTHER_CUSTOMER, "id": f"other{at}", "timestamp": str(at), "type": "text"}
+    return webhook_notification({"messages": [message]})
+
+
+def test_a_message_meta_put_in_an_ended_conversation_disagrees_after_a_quiet_stretch() -> None:
+    day = 86400
+    lines = [
+        inbound(T),
+        status("wamid.1", "delivered", T + 60, **cbp("service", "convA", T + 60 + day)),
+        inbound(T + 2 * day),
+        # The rules open a new conversation; Meta reuses the ended one.
+        status("wamid.2", "delivered", T + 2 * day + 60, **cbp("service", "convA")),
+    ]
+    alone = findings_of(lines)
+    assert alone["wamid.2"][0] == "disagrees"
+    assert findings_of([*lines, later_line(T + 9 * day)]) == alone
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    timelines(start=datetime(2024, 10, 7, tzinfo=UTC)),
+    st.integers(1, 40),
+    st.randoms(use_true_random=False),
+)
+def test_findings_do_not_depend_on_quiet_stretches_in_the_log(
+    events: list[dict[str, Any]], quiet_days: int, rng: random.Random
+) -> None:
+    """Other customers' lines after a gap of any length change no finding, disagreements too."""
+    log = webhook_log(timeline(*events))
+    grouped = [index for index, line in enumerate(log) if '"conversation"' in line]
+    for earlier, later in zip(rng.sample(grouped, len(grouped)), grouped[1:], strict=False):
+        if earlier < later:  # Meta puts a later message in an earlier (perhaps ended) conversation
+            log[later] = _with_conversation(log[later], _conversation_id(log[earlier]))
+    last = max(datetime.fromisoformat(event["at"]).timestamp() for event in events)
+    quiet = [*log, later_line(int(last) + quiet_days * 86400)]
+    assert findings_of(quiet) == findings_of(log)
+
+
+def _status_of(line: str) -> dict[str, Any]:
+    status: dict[str, Any] = json.loads(line)["entry"][0]["changes"][0]["value"]["statuses"][0]
+    return status
+
+
+def _conversation_id(line: str) -> str:
+    return str(_status_of(line)["conversation"]["id"])
+
+
+def _with_conversation(line: str, conversation_id: str) -> str:
+    status = _status_of(line)
+    status["conversation"]["id"] = conversation_id
+    return webhook_notification({"statuses": [status]})

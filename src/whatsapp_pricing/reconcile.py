@@ -271,8 +271,9 @@ class Reconciler:
         """What the item being read has settled."""
         self._released = -math.inf
         """The time of the latest event given to the engine: nothing earlier can be placed."""
-        self._waiting: dict[str, list[tuple[_Message, MessageRecord]]] = {}
-        """Priced messages by the rules' conversation, until the conversation ends."""
+        self._waiting: dict[str, list[tuple[_Message, MessageRecord, list[str]]]] = {}
+        """Priced messages by the rules' conversation, until the conversation ends, with what
+        was wrong with their grouping when they were priced."""
         self._pairs: dict[str, str] = {}
         """Meta's conversation ids and the rules' ones, each mapped to the other."""
         self._unpair: TimeQueue[str] = TimeQueue()
@@ -367,8 +368,11 @@ class Reconciler:
     def _release(self, until: float) -> None:
         """Hands the engine, in time order, every held event up to ``until``."""
         queue, engine = self._queue, self._engine
+        unpair = self._unpair
         while queue and queue.first <= until:
             at, order, event = queue.pop()
+            while unpair and unpair.first <= at:
+                self._forget_pair(unpair.pop()[2])
             if isinstance(event, Inbound):
                 self._released = at
                 if is_customer_id(event.customer):
@@ -388,10 +392,11 @@ class Reconciler:
         self._give_up_on_delivery(until)
         while self._forget and self._forget.first <= until:
             del self._settled[self._forget.pop()[2]]
-        while self._unpair and self._unpair.first <= until:
-            meta_id = self._pairs.pop(f"rules {self._unpair.pop()[2]}", None)
-            if meta_id is not None:
-                self._pairs.pop(f"meta {meta_id}", None)
+
+    def _forget_pair(self, rules_id: str) -> None:
+        meta_id = self._pairs.pop(f"rules {rules_id}", None)
+        if meta_id is not None:
+            self._pairs.pop(f"meta {meta_id}", None)
 
     def _give_up_on_delivery(self, until: float) -> None:
         """Settles, as undelivered, the messages still without a delivery at the horizon."""
@@ -421,9 +426,13 @@ class Reconciler:
         )
         assert predicted is not None
         if predicted.conversation is None:
-            self._settle(message, self._compare(message, predicted, math.nan))
+            self._settle(message, self._compare(message, predicted, math.nan, []))
         else:
-            self._waiting.setdefault(predicted.conversation.id, []).append((message, predicted))
+            # Grouping is judged now, in the order of the messages' times, so that what is
+            # remembered of Meta's conversations never depends on gaps in the log.
+            grouping = self._grouping_problems(message, predicted.conversation)
+            waiting = self._waiting.setdefault(predicted.conversation.id, [])
+            waiting.append((message, predicted, grouping))
 
     def _why_not_priced(self, message: _Message) -> tuple[str, str] | None:
         """Why a business message cannot be priced (outcome and detail), or ``None`` if it can."""
@@ -445,8 +454,8 @@ class Reconciler:
         return None
 
     def _settle_conversation(self, rules_id: str, expires: float) -> None:
-        for message, predicted in self._waiting.pop(rules_id, ()):
-            self._settle(message, self._compare(message, predicted, expires))
+        for message, predicted, grouping in self._waiting.pop(rules_id, ()):
+            self._settle(message, self._compare(message, predicted, expires, grouping))
         # Meta's conversation may still show up in a later message until it ends too.
         self._unpair.push(expires + FREE_ENTRY_POINT_LENGTH, rules_id)
 
@@ -457,7 +466,9 @@ class Reconciler:
         self._forget.push(forget_at, message.id)
         self._settled_now.append(finding)
 
-    def _compare(self, message: _Message, predicted: MessageRecord, expires: float) -> Finding:
+    def _compare(
+        self, message: _Message, predicted: MessageRecord, expires: float, grouping: list[str]
+    ) -> Finding:
         if message.late_line:
             return Finding(message.id, "unknown", _late(message.late_line))
         pricing = message.pricing or {}
@@ -473,8 +484,12 @@ class Reconciler:
                 "delivered, yet the rules reject a free-form message outside the customer "
                 "service window: is the customer's last message missing from the log?"
             )
-        if predicted.conversation is not None:
-            problems += self._conversation_problems(message, predicted.conversation, expires)
+        problems += grouping
+        if message.expiration is not None and abs(message.expiration - expires) > EXPIRY_TOLERANCE:
+            problems.append(
+                f"expiration: Meta says {_utc(message.expiration)}, the rules say "
+                f"{_utc(expires)} UTC"
+            )
         amount = predicted.charge.amount
         return Finding(
             message.id,
@@ -485,10 +500,8 @@ class Reconciler:
             flag=self._template_flag(message) if self._sent else "",
         )
 
-    def _conversation_problems(
-        self, message: _Message, conversation: ConversationRef, expires: float
-    ) -> list[str]:
-        """Meta's conversation ids group messages as the rules' conversations, and end with them."""
+    def _grouping_problems(self, message: _Message, conversation: ConversationRef) -> list[str]:
+        """Meta's conversation ids group messages as the rules' conversations do."""
         reported = message.conversation
         if reported is None:
             return []
@@ -505,11 +518,6 @@ class Reconciler:
             problems.append(
                 f"conversation: Meta puts it in {meta_id}, the rules in {rules_id}, "
                 f"which Meta calls {theirs}"
-            )
-        if message.expiration is not None and abs(message.expiration - expires) > EXPIRY_TOLERANCE:
-            problems.append(
-                f"expiration: Meta says {_utc(message.expiration)}, the rules say "
-                f"{_utc(expires)} UTC"
             )
         return problems
 
