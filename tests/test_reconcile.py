@@ -488,3 +488,17 @@ def _with_conversation(line: str, conversation_id: str) -> str:
     status = _status_of(line)
     status["conversation"]["id"] = conversation_id
     return webhook_notification({"statuses": [status]})
+
+
+def test_a_message_queued_twice_for_the_same_time_is_decided_once() -> None:
+    """Seen again after its record was forgotten, then given an earlier delivery: no crash."""
+    day = 86400
+    lines = [
+        status("wamid.1", "delivered", T, **pmp("service", "regular")),
+        inbound(T + 40 * day),
+        status("wamid.1", "delivered", T, **pmp("service", "regular")),
+        status("wamid.1", "delivered", T - day, **pmp("service", "regular")),
+    ]
+    result = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT)
+    assert len(result.findings) == 2
+    assert result.findings[-1].outcome == "unknown"

@@ -378,10 +378,15 @@ class Reconciler:
                 if is_customer_id(event.customer):
                     kind, customer = Kind.CUSTOMER_MESSAGE, event.customer
                     engine.process(Event(at, order, kind, customer, "", None, event.entry_point))
-            elif event.held_until == at and event.priced_at is None:
+            elif event.held_until == at and event.priced_at is None and self._is_held(event):
                 self._decide(event, at, order)
             for conversation in engine.closed():
                 self._settle_conversation(conversation.id, conversation.expires_at)
+
+    def _is_held(self, message: _Message) -> bool:
+        """Whether a queued message is still the one waiting (a stale entry is skipped): once
+        held twice for the same time, or settled and then seen anew, it sits there twice."""
+        return self._messages.get(message.id) is message
 
     def _clean_up(self, until: float) -> None:
         """Settles messages never delivered, and forgets what can no longer matter, by ``until``.
