@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import subprocess
@@ -290,3 +291,33 @@ def test_a_currency_with_no_card_is_said_once_on_stderr(
     assert captured.err.startswith("whatsapp-pricing: notice: No rate card in JPY is shipped")
     assert captured.err.count("\n") == 1
     assert json.loads(captured.out)["notices"] == [captured.err.split("notice: ", 1)[1].strip()]
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: gzip.compress(text.encode()),
+        lambda text: b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode(),
+        lambda text: text.encode("utf-16"),
+        lambda text: gzip.compress(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode()),
+    ],
+    ids=["gzip", "bom-crlf", "utf-16", "gzip-bom-crlf"],
+)
+def test_reconcile_reads_logs_as_people_keep_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], encode: Any
+) -> None:
+    log = tmp_path / "webhooks.log"
+    log.write_bytes(encode("\n".join(SERVICE_REPLY) + "\n"))
+    assert main(["reconcile", str(log), "--time-zone", "UTC"]) == 0
+    assert capsys.readouterr().out.startswith("messages: 2 (2 agrees")
+
+
+def test_a_log_compressed_and_cut_short_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "webhooks.jsonl.gz"
+    log.write_bytes(gzip.compress(("\n".join(SERVICE_REPLY) * 50).encode())[:300])
+    assert main(["reconcile", str(log), "--time-zone", "UTC"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"whatsapp-pricing: error: cannot read {log}: ")
+    assert error.count("\n") == 1

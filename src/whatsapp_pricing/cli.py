@@ -12,6 +12,7 @@ import gc
 import json
 import os
 import sys
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
@@ -132,8 +133,10 @@ def _reconcile(arguments: argparse.Namespace) -> int:
                 summary.take(settled)
                 for writer in writers:
                     writer.write(settled)
-        except OSError as error:
-            raise UsageError(f"cannot read {arguments.log}: {error.strerror or error}") from None
+        except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
+            # A read that fails, or a compressed or UTF-16 log cut short or corrupt.
+            reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+            raise UsageError(f"cannot read {arguments.log}: {reason}") from None
         for writer in writers:
             writer.close(reconciler.category_changes)
     summary.print(reconciler.category_changes)
