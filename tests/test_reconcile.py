@@ -502,3 +502,16 @@ def test_a_message_queued_twice_for_the_same_time_is_decided_once() -> None:
     result = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT)
     assert len(result.findings) == 2
     assert result.findings[-1].outcome == "unknown"
+
+
+def test_a_line_dated_after_the_run_is_implausible_and_not_priced() -> None:
+    year_3000 = 32503680000
+    lines = [*SERVICE_REPLY, inbound(year_3000), status("wamid.far", "delivered", year_3000 + 60)]
+    result = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT, now=T + 86400)
+    assert [finding.message for finding in result.findings] == ["wamid.1", "wamid.2"]
+    assert [skip.line for skip in result.skipped] == [
+        len(SERVICE_REPLY) + 1,
+        len(SERVICE_REPLY) + 2,
+    ]
+    assert all("implausible" in skip.why and skip.bad for skip in result.skipped)
+    assert not result.clean

@@ -19,6 +19,7 @@ import csv
 import heapq
 import itertools
 import math
+import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ from whatsapp_pricing.rate_cards import RateBook
 from whatsapp_pricing.records import FREE_ENTRY_POINT_CATEGORY, ConversationRef, MessageRecord
 from whatsapp_pricing.webhooks import CategoryChange, Inbound, LogItem, Skipped, StatusUpdate
 
+CLOCK_SKEW = HOUR
+"""How far past the time of the run a line's time may be and still be believed."""
 EXPIRY_TOLERANCE = 60.0
 """Seconds Meta's expiry may differ from ours: Meta's expiries fall on whole minutes."""
 DEFAULT_WINDOW = 24 * HOUR
@@ -190,9 +193,10 @@ def reconcile(
     *,
     window: float = DEFAULT_WINDOW,
     sent: Mapping[str, SentTemplate] | None = None,
+    now: float | None = None,
 ) -> Reconciliation:
     """Compares a webhook log with what the rules predict for it, all findings in one list."""
-    reconciler = Reconciler(account, rate_book, window=window, sent=sent)
+    reconciler = Reconciler(account, rate_book, window=window, sent=sent, now=now)
     result = Reconciliation([], [], reconciler.category_changes)
     for settled in reconciler.read(log):
         if isinstance(settled, Finding):
@@ -250,8 +254,11 @@ class Reconciler:
         *,
         window: float = DEFAULT_WINDOW,
         sent: Mapping[str, SentTemplate] | None = None,
+        now: float | None = None,
     ) -> None:
         self._engine = ConversationEngine(account, rate_book)
+        self._latest = (time.time() if now is None else now) + CLOCK_SKEW
+        """No line can be later than the run that reads it (give or take the clocks' skew)."""
         self._window = window
         self._sent = sent or {}
         self._queue: TimeQueue[Inbound | _Message] = TimeQueue()
@@ -295,6 +302,9 @@ class Reconciler:
     def add(self, item: LogItem) -> list[Finding | Skipped]:
         """Takes one item of the log; returns whatever it settles."""
         settled = self._settled_now = []
+        if not isinstance(item, Skipped) and item.at > self._latest:
+            settled.append(self._implausible(item.line, item.at))
+            return settled
         if isinstance(item, StatusUpdate):
             self._status(item)
         elif isinstance(item, Inbound):
@@ -356,6 +366,14 @@ class Reconciler:
         if isinstance(event, _Message):
             event.held_until = at
         self._queue.push(at, event)
+
+    def _implausible(self, line: int, at: float) -> Skipped:
+        return Skipped(
+            line,
+            f"its time ({_utc(at)} UTC) is after this run ({_utc(self._latest - CLOCK_SKEW)} "
+            "UTC): implausible, so nothing on the line is priced",
+            bad=True,
+        )
 
     def _too_late(self, line: int, at: float) -> Skipped:
         return Skipped(
