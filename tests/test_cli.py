@@ -160,7 +160,7 @@ def test_reconcile_prints_a_summary_and_writes_the_detail(
         "agrees",
         "agrees",
     ]
-    assert table.read_text().splitlines()[0] == "message,outcome,detail,flag"
+    assert table.read_text().splitlines()[0] == "message,outcome,detail,flag,customer,user_id"
 
 
 def test_reconcile_exits_1_when_the_log_is_not_clean(

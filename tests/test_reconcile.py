@@ -515,3 +515,44 @@ def test_a_line_dated_after_the_run_is_implausible_and_not_priced() -> None:
     ]
     assert all("implausible" in skip.why and skip.bad for skip in result.skipped)
     assert not result.clean
+
+
+BSUID = "KE.1502576394655843"
+
+
+def bsuid_status(message: str, kind: str, at: int, number: bool, **extra: Any) -> str:
+    body = {"id": message, "status": kind, "timestamp": str(at), "recipient_user_id": BSUID}
+    if number:
+        body["recipient_id"] = KENYA
+    return webhook_notification({"statuses": [body | extra]})
+
+
+def test_a_customer_named_by_number_or_user_id_is_one_customer() -> None:
+    """The window opened under the number counts for a status that names only the user id."""
+    at, day = 1754301600, 86400  # 2025-08-04, per-message pricing
+    free, charged = pmp("service", "free_customer_service"), pmp("utility", "regular")
+    lines = [
+        inbound(at),
+        bsuid_status("wamid.1", "delivered", at + 60, True, **free),
+        # From here Meta withholds the number (the customer adopted a username).
+        bsuid_status("wamid.2", "delivered", at + 120, False, **free),
+        bsuid_status("wamid.3", "delivered", at + 2 * day, False, **charged),
+    ]
+    result = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT)
+    assert {finding.outcome for finding in result.findings} == {"agrees"}
+    assert {(finding.customer, finding.user_id) for finding in result.findings} == {
+        ("+" + KENYA, BSUID)
+    }
+
+
+def test_a_customer_known_only_by_user_id_is_priced_by_its_country() -> None:
+    at = 1754301600  # 2025-08-04
+    message = {"from_user_id": BSUID, "id": "in1", "timestamp": str(at), "type": "text"}
+    lines = [
+        webhook_notification({"messages": [message]}),
+        bsuid_status("wamid.1", "delivered", at + 60, False, **pmp("marketing", "regular")),
+    ]
+    [finding] = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT).findings
+    assert finding.outcome == "agrees", finding.detail
+    assert (finding.customer, finding.user_id) == (BSUID, BSUID)
+    assert finding.predicted["charge"] == "0.0225"  # Rest of Africa marketing, 2025-08

@@ -35,7 +35,9 @@ def skipped(value: dict[str, Any]) -> list[tuple[str, bool]]:
     [
         ({"id": None}, "a status without a usable 'id'"),
         ({"timestamp": "yesterday"}, "a status without a usable 'timestamp'"),
-        ({"recipient_id": None}, "a status without a usable 'recipient_id'"),
+        ({"recipient_id": None}, "a status without a usable 'recipient_id' or 'recipient_user_id'"),
+        ({"recipient_id": 5.5}, "a status without a usable 'recipient_id'"),
+        ({"recipient_user_id": ["x"]}, "a status without a usable 'recipient_user_id'"),
         ({"pricing": "free"}, "a status without a usable 'pricing'"),
         ({"conversation": ["c1"]}, "a status without a usable 'conversation'"),
     ],
@@ -184,3 +186,21 @@ def test_the_usual_shape_reads_as_the_generic_reader_reads_it(line: bytes) -> No
 
 def test_the_usual_shape_is_read_by_the_typed_decoder() -> None:
     assert all(webhooks.usual_notification(line.encode(), 1) for line in SERVICE_REPLY)
+
+
+def test_a_customer_with_a_username_is_read_by_business_scoped_user_id() -> None:
+    bsuid = "BR.1502576394655843"
+    message = {"from_user_id": bsuid, "id": "in1", "timestamp": "1720179000", "type": "text"}
+    both = {"id": "w1", "status": "sent", "timestamp": "1720179100",
+            "recipient_id": "5511987654321", "recipient_user_id": bsuid}  # fmt: skip
+    withheld = {"id": "w1", "status": "delivered", "timestamp": "1720179101",
+                "recipient_user_id": bsuid}  # fmt: skip
+    lines = [
+        webhook_notification({"messages": [message]}),
+        webhook_notification({"statuses": [both]}),
+        webhook_notification({"statuses": [withheld]}),
+    ]
+    inbound, sent, delivered = read_log("\n".join(lines))
+    assert (inbound.customer, inbound.user_id) == (bsuid, bsuid)
+    assert (sent.customer, sent.user_id) == ("+5511987654321", bsuid)
+    assert (delivered.customer, delivered.user_id) == (bsuid, bsuid)

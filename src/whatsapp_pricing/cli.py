@@ -166,7 +166,7 @@ class _FindingWriter(Protocol):
 
 
 class _CsvWriter:
-    FIELDS = ("message", "outcome", "detail", "flag")
+    FIELDS = ("message", "outcome", "detail", "flag", "customer", "user_id")
 
     def __init__(self, file: IO[str]) -> None:
         self._rows = csv.writer(file)
@@ -175,7 +175,7 @@ class _CsvWriter:
     def write(self, settled: Finding | Skipped) -> None:
         if isinstance(settled, Skipped):
             outcome = "broken line" if settled.bad else "skipped line"
-            self._rows.writerow([f"line {settled.line}", outcome, settled.why, ""])
+            self._rows.writerow([f"line {settled.line}", outcome, settled.why, "", "", ""])
         else:
             self._rows.writerow([getattr(settled, name) for name in self.FIELDS])
 

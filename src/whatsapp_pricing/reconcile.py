@@ -107,6 +107,9 @@ class _Message:
 
     id: str
     customer: str
+    """The recipient as its first status named it: number, or business-scoped user id."""
+    user_id: str = ""
+    """The recipient's business-scoped user id, once a status carried it."""
     first_seen: dict[str, float] = field(default_factory=dict)
     pricing: dict[str, Any] | None = None
     conversation: dict[str, Any] | None = None
@@ -124,6 +127,10 @@ class _Message:
     """When the log can say what became of it: at delivery, failure, or the horizon."""
 
     def take(self, update: StatusUpdate) -> None:
+        if update.user_id:
+            self.user_id = update.user_id
+        if update.customer.startswith("+"):
+            self.customer = update.customer
         seen = self.first_seen
         if update.at < seen.get(update.status, math.inf):
             seen[update.status] = update.at
@@ -155,6 +162,10 @@ class Finding:
     predicted: dict[str, Any] = field(default_factory=dict)
     flag: str = ""
     """Set when Meta billed a template at a category other than the one it was sent as."""
+    customer: str = ""
+    """The customer's number, or their business-scoped user id if Meta never gave the number."""
+    user_id: str = ""
+    """The customer's business-scoped user id, where the log gave it."""
 
 
 OUTCOMES = ("agrees", "disagrees", "failed", "undelivered", "unknown")
@@ -258,6 +269,10 @@ class Reconciler:
     ) -> None:
         self._engine = ConversationEngine(account, rate_book)
         self._latest = (time.time() if now is None else now) + CLOCK_SKEW
+        self._numbers: dict[str, str] = {}
+        """Business-scoped user ids and the numbers lines linked them to."""
+        self._user_ids: dict[str, str] = {}
+        """The other way round: numbers and their business-scoped user ids."""
         """No line can be later than the run that reads it (give or take the clocks' skew)."""
         self._window = window
         self._sent = sent or {}
@@ -305,6 +320,8 @@ class Reconciler:
         if not isinstance(item, Skipped) and item.at > self._latest:
             settled.append(self._implausible(item.line, item.at))
             return settled
+        if isinstance(item, Inbound | StatusUpdate) and item.user_id:
+            self._learn(item.customer, item.user_id)
         if isinstance(item, StatusUpdate):
             self._status(item)
         elif isinstance(item, Inbound):
@@ -367,6 +384,16 @@ class Reconciler:
             event.held_until = at
         self._queue.push(at, event)
 
+    def _learn(self, customer: str, user_id: str) -> None:
+        """A line that names a customer both ways links the two names, as Meta's contacts do."""
+        if customer.startswith("+") and self._numbers.get(user_id) != customer:
+            self._numbers[user_id] = customer
+            self._user_ids[customer] = user_id
+
+    def _customer(self, name: str) -> str:
+        """One identity per customer: the number, once any line linked it to the user id."""
+        return self._numbers.get(name, name)
+
     def _implausible(self, line: int, at: float) -> Skipped:
         return Skipped(
             line,
@@ -393,8 +420,9 @@ class Reconciler:
                 self._forget_pair(unpair.pop()[2])
             if isinstance(event, Inbound):
                 self._released = at
-                if is_customer_id(event.customer):
-                    kind, customer = Kind.CUSTOMER_MESSAGE, event.customer
+                customer = self._customer(event.customer)
+                if is_customer_id(customer):
+                    kind = Kind.CUSTOMER_MESSAGE
                     engine.process(Event(at, order, kind, customer, "", None, event.entry_point))
             elif event.held_until == at and event.priced_at is None and self._is_held(event):
                 self._decide(event, at, order)
@@ -445,7 +473,7 @@ class Reconciler:
             # message that needs no service window, of a template category the log does not say.
             kind = Kind.TEMPLATE
         predicted = self._engine.process(
-            Event(at, order, kind, message.customer, message.id, sent_as)
+            Event(at, order, kind, self._customer(message.customer), message.id, sent_as)
         )
         assert predicted is not None
         if predicted.conversation is None:
@@ -483,6 +511,8 @@ class Reconciler:
         self._unpair.push(expires + FREE_ENTRY_POINT_LENGTH, rules_id)
 
     def _settle(self, message: _Message, finding: Finding) -> None:
+        finding.customer = self._customer(message.customer)
+        finding.user_id = message.user_id or self._user_ids.get(finding.customer, "")
         del self._messages[message.id]
         forget_at = min(message.first_seen.values()) + STATUS_HORIZON
         self._settled[message.id] = message.delivered_at or math.inf

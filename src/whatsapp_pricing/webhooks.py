@@ -43,9 +43,13 @@ class Inbound(NamedTuple):
     """A customer's message to the business."""
 
     customer: str
+    """The customer's number (``+`` and digits), or their business-scoped user id when Meta
+    withholds the number."""
     at: float
     entry_point: EntryPoint | None
     line: int
+    user_id: str = ""
+    """The customer's business-scoped user id, when the line carries one."""
 
 
 class StatusUpdate(NamedTuple):
@@ -58,6 +62,8 @@ class StatusUpdate(NamedTuple):
     pricing: dict[str, Any] | None
     conversation: dict[str, Any] | None
     line: int
+    user_id: str = ""
+    """The recipient's business-scoped user id, when the line carries one."""
 
 
 class CategoryChange(NamedTuple):
@@ -183,16 +189,18 @@ def read_lines(lines: Iterable[bytes]) -> Iterator[LogItem]:
 
 
 class _CustomerMessage(msgspec.Struct):
-    sender: str = msgspec.field(name="from")
     timestamp: str
+    sender: str | None = msgspec.field(default=None, name="from")
+    from_user_id: str | None = None
     referral: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
 
 
 class _Status(msgspec.Struct):
     id: str
-    recipient_id: str
     status: str
     timestamp: str
+    recipient_id: str | None = None
+    recipient_user_id: str | None = None
     pricing: dict[str, Any] | None = None
     conversation: dict[str, Any] | None = None
 
@@ -239,21 +247,24 @@ def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
                 for message in value.messages or ():
                     entry_point = None if message.referral is msgspec.UNSET else _AD
                     at = _time(message.timestamp)
-                    items.append(Inbound("+" + message.sender, at, entry_point, number))
+                    customer, user_id = _customer(message.sender, message.from_user_id)
+                    items.append(Inbound(customer, at, entry_point, number, user_id))
                 for status in value.statuses or ():
                     at = _time(status.timestamp)
+                    customer, user_id = _customer(status.recipient_id, status.recipient_user_id)
                     items.append(
                         StatusUpdate(
                             status.id,
-                            "+" + status.recipient_id,
+                            customer,
                             status.status,
                             at,
                             status.pricing,
                             status.conversation,
                             number,
+                            user_id,
                         )
                     )
-    except ValueError:  # a time no calendar has: the generic reader says so
+    except (ValueError, KeyError):  # a time no calendar has, or no customer: said generically
         return None
     return items
 
@@ -304,26 +315,43 @@ def _value(value: dict[str, Any], line: int, items: list[LogItem]) -> None:
         try:
             entry_point = EntryPoint.CLICK_TO_WHATSAPP_AD if "referral" in message else None
             at = _time(message["timestamp"])
-            items.append(Inbound("+" + _text(message["from"]), at, entry_point, line))
+            customer, user_id = _customer(message.get("from"), message.get("from_user_id"))
+            items.append(Inbound(customer, at, entry_point, line, user_id))
         except (KeyError, TypeError, ValueError):
             unusable = _unusable(message, INBOUND_FIELDS)
             items.append(Skipped(line, f"a customer message without a usable {unusable}", True))
     for status in statuses:
         try:
+            customer, user_id = _customer(
+                status.get("recipient_id"), status.get("recipient_user_id")
+            )
             items.append(
                 StatusUpdate(
                     _text(status["id"]),
-                    "+" + _text(status["recipient_id"]),
+                    customer,
                     _text(status["status"]),
                     _time(status["timestamp"]),
                     _object(status.get("pricing")),
                     _object(status.get("conversation")),
                     line,
+                    user_id,
                 )
             )
         except (KeyError, TypeError, ValueError, AttributeError):
             unusable = _unusable(status, STATUS_FIELDS)
             items.append(Skipped(line, f"a status without a usable {unusable}", bad=True))
+
+
+def _customer(number: Any, user_id: Any) -> tuple[str, str]:
+    """Who a line is about: the number if Meta gave one, else the business-scoped user id; and
+    that id, when the line carries it. Since April 2026 Meta may withhold the number of a
+    customer who adopted a username."""
+    bsuid = "" if user_id is None else _text(user_id)
+    if number is not None:
+        return "+" + _text(number), bsuid
+    if not bsuid:
+        raise KeyError("no number and no business-scoped user id")
+    return bsuid, bsuid
 
 
 def _text(value: Any) -> str:
@@ -352,10 +380,23 @@ def _object(value: Any) -> dict[str, Any] | None:
 
 
 Reader = Callable[[Any], object]
-INBOUND_FIELDS: dict[str, Reader] = {"from": _text, "timestamp": _time}
+CUSTOMER_FIELDS = ("from", "from_user_id", "recipient_id", "recipient_user_id")
+"""Where a line names its customer: by number, or by business-scoped user id, or both."""
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else _text(value)
+
+
+INBOUND_FIELDS: dict[str, Reader] = {
+    "from": _optional_text,
+    "from_user_id": _optional_text,
+    "timestamp": _time,
+}
 STATUS_FIELDS: dict[str, Reader] = {
     "id": _text,
-    "recipient_id": _text,
+    "recipient_id": _optional_text,
+    "recipient_user_id": _optional_text,
     "status": _text,
     "timestamp": _time,
     "pricing": _object,
@@ -372,6 +413,9 @@ def _unusable(source: Any, fields: dict[str, Reader]) -> str:
             read(source.get(name))
         except (TypeError, ValueError):
             return repr(name)
+    number, user_id = (name for name in fields if name in CUSTOMER_FIELDS)
+    if source.get(number) is None and source.get(user_id) is None:
+        return f"{number!r} or {user_id!r}"
     return "field"
 
 
