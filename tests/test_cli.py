@@ -321,3 +321,20 @@ def test_a_log_compressed_and_cut_short_is_one_line_and_exit_2(
     error = capsys.readouterr().err
     assert error.startswith(f"whatsapp-pricing: error: cannot read {log}: ")
     assert error.count("\n") == 1
+
+
+def test_reconcile_says_what_it_cost_and_each_unknown_reason_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    group = pmp("group_marketing", "regular")
+    lines = [*SERVICE_REPLY, *(status(f"wamid.g{n}", "delivered", 1754301600 + n, **group)
+                               for n in range(3))]  # fmt: skip
+    log = tmp_path / "webhooks.jsonl"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["reconcile", str(log), "--time-zone", "UTC"]) == 1
+    printed = capsys.readouterr().out.splitlines()
+    assert "what the rules charge, by category (USD):" in printed
+    assert any(line.startswith("  service: 2 messages, ") for line in printed)
+    unknown = [line for line in printed if "unknown (" in line]
+    why = "a group message ('group_marketing'): the Groups API is not modelled"
+    assert unknown == [f"  unknown (3 messages): {why}"]

@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import zlib
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
@@ -32,6 +33,7 @@ from whatsapp_pricing.rate_cards import RateCard, parse_rate_card, shipped_rate_
 from whatsapp_pricing.reconcile import (
     DEFAULT_WINDOW,
     OUTCOMES,
+    Costs,
     Finding,
     Reconciler,
     is_clean,
@@ -110,6 +112,12 @@ def _parser() -> argparse.ArgumentParser:
         help="your record of templates sent (columns message_id, template, and optionally "
         "category), to flag messages Meta billed at another category",
     )
+    reconcile_command.add_argument(
+        "--unconfirmed-free-service-messages",
+        action="store_true",
+        help="apply the 1,000 free service messages a month that some providers report per "
+        "business number from 2026-10-01 (Meta has not confirmed them; counted per account here)",
+    )
     reconcile_command.add_argument("--json", metavar="FILE", help="write every finding as JSON")
     reconcile_command.add_argument("--csv", metavar="FILE", help="write every finding as CSV")
     return parser
@@ -117,14 +125,18 @@ def _parser() -> argparse.ArgumentParser:
 
 def _reconcile(arguments: argparse.Namespace) -> int:
     try:
-        account = Account(time_zone=arguments.time_zone, currency=arguments.currency)
+        account = Account(
+            time_zone=arguments.time_zone,
+            currency=arguments.currency,
+            unconfirmed_free_service_messages=arguments.unconfirmed_free_service_messages,
+        )
     except ValidationError as error:
         raise UsageError.from_problems(error.errors()) from None
     if not arguments.window > 0:
         raise UsageError(f"--window must be a positive number of hours, not {arguments.window:g}")
     sent = read_sent(_read_bytes(arguments.sent), arguments.sent) if arguments.sent else None
     reconciler = Reconciler(account, window=arguments.window * HOUR, sent=sent)
-    summary = _Summary()
+    summary = _Summary(account.currency)
     with ExitStack() as stack:
         log = _open_log(arguments.log, stack)
         writers = _finding_writers(arguments, stack)
@@ -241,7 +253,11 @@ class _Summary:
 
     SHOWN = 20
 
-    def __init__(self) -> None:
+    def __init__(self, currency: str) -> None:
+        self.currency = currency
+        self.costs = Costs()
+        self.unknown: Counter[str] = Counter()
+        """Why messages could not be checked, each reason once, with how many."""
         self.outcomes = dict.fromkeys(OUTCOMES, 0)
         self.flagged = 0
         self.skipped = 0
@@ -261,7 +277,10 @@ class _Summary:
             return
         self.outcomes[settled.outcome] += 1
         self.flagged += bool(settled.flag)
-        if settled.outcome not in ("agrees", "failed"):
+        self.costs.take(settled)
+        if settled.outcome == "unknown":
+            self.unknown[settled.detail] += 1
+        elif settled.outcome not in ("agrees", "failed"):
             self._note(f"{settled.message}: {settled.outcome}: {settled.detail}")
         if settled.flag:
             self._note(f"{settled.message}: flagged: {settled.flag}")
@@ -287,6 +306,17 @@ class _Summary:
                 f"from {datetime.fromtimestamp(change.at, UTC):%Y-%m-%d %H:%M} UTC "
                 f"(line {change.line})"
             )
+        if self.costs.by_category:
+            print(f"what the rules charge, by category ({self.currency}):")
+        for category, cost in sorted(self.costs.by_category.items()):
+            unpriced = f" ({cost.unpriced} unpriced)" if cost.unpriced else ""
+            print(
+                f"  {category}: {cost.messages} messages, {cost.amount} {self.currency}{unpriced}; "
+                f"Meta marked {cost.billable} billable; {cost.disagreements} disagree "
+                f"({cost.disagreeing_amount} {self.currency})"
+            )
+        for why, number in self.unknown.most_common():
+            print(f"  unknown ({number} message{'s' if number > 1 else ''}): {why}")
         for note in self.notes:
             print(f"  {note}")
         if self.hidden:

@@ -24,6 +24,7 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -69,6 +70,8 @@ FREE_FORM_CATEGORIES = {"service", FREE_ENTRY_POINT_CATEGORY}
 WHOLE_CONVERSATION_CATEGORIES = {"user_initiated", "customer_initiated", "business_initiated"}
 """Before 2023-06-01 a category named the conversation, which covered templates and free-form
 messages alike (``customer_initiated`` is how Meta's SDK spelled ``user_initiated``)."""
+GROUP_CATEGORIES = {"group_marketing", "group_utility", "group_service"}
+"""Groups API messages: charged per delivered member, which these rules do not model."""
 KNOWN_CATEGORIES = TEMPLATE_CATEGORIES.keys() | FREE_FORM_CATEGORIES | WHOLE_CONVERSATION_CATEGORIES
 SPELLINGS = {"customer_initiated": "user_initiated"}
 """Values Meta wrote two ways, each mapped to the spelling the rules use."""
@@ -166,6 +169,43 @@ class Finding:
     """The customer's number, or their business-scoped user id if Meta never gave the number."""
     user_id: str = ""
     """The customer's business-scoped user id, where the log gave it."""
+
+
+@dataclass(slots=True)
+class CategoryCost:
+    """What the rules charge for one category of a log's messages, beside what Meta billed."""
+
+    messages: int = 0
+    amount: Decimal = Decimal(0)
+    """The sum of the priced charges."""
+    unpriced: int = 0
+    billable: int = 0
+    """How many of the messages Meta marked ``billable``."""
+    disagreements: int = 0
+    disagreeing_amount: Decimal = Decimal(0)
+    """What the rules charge for the messages on which Meta and the rules disagree."""
+
+
+class Costs:
+    """What a log's checked messages cost by the rules, per ``pricing.category``."""
+
+    def __init__(self) -> None:
+        self.by_category: dict[str, CategoryCost] = {}
+
+    def take(self, finding: Finding) -> None:
+        if finding.outcome not in ("agrees", "disagrees") or "charge" not in finding.predicted:
+            return
+        category = str(finding.predicted.get("category") or finding.meta.get("category") or "?")
+        cost = self.by_category.setdefault(category, CategoryCost())
+        cost.messages += 1
+        cost.billable += finding.meta.get("billable") is True
+        charge = finding.predicted["charge"]
+        amount = Decimal(0) if charge == "unpriced" else Decimal(charge)
+        cost.unpriced += charge == "unpriced"
+        cost.amount += amount
+        if finding.outcome == "disagrees":
+            cost.disagreements += 1
+            cost.disagreeing_amount += amount
 
 
 OUTCOMES = ("agrees", "disagrees", "failed", "undelivered", "unknown")
@@ -493,6 +533,8 @@ class Reconciler:
             return "unknown", _late(message.late_line)
         if delivered is None:  # held back only once delivered or failed
             return "failed", "failed messages are never charged"
+        if category in GROUP_CATEGORIES:
+            return "unknown", f"a group message ({category!r}): the Groups API is not modelled"
         if category not in KNOWN_CATEGORIES:
             if not category:
                 return "unknown", "no status carried Meta's pricing"
