@@ -333,8 +333,53 @@ def test_reconcile_says_what_it_cost_and_each_unknown_reason_once(
     log.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert main(["reconcile", str(log), "--time-zone", "UTC"]) == 1
     printed = capsys.readouterr().out.splitlines()
-    assert "what the rules charge, by category (USD):" in printed
+    assert "what the rules charge for account 1, by category (USD):" in printed
     assert any(line.startswith("  service: 2 messages, ") for line in printed)
     unknown = [line for line in printed if "unknown (" in line]
     why = "a group message ('group_marketing'): the Groups API is not modelled"
     assert unknown == [f"  unknown (3 messages): {why}"]
+
+
+def test_reconcile_a_providers_log_per_account(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two accounts, each in its own time zone and currency; an unlisted one is reported."""
+
+    def for_account(line: str, account: str) -> str:
+        document = json.loads(line)
+        document["entry"][0]["id"] = account
+        return json.dumps(document)
+
+    lines = [for_account(line, "111") for line in SERVICE_REPLY]
+    lines += [for_account(line, "222") for line in SERVICE_REPLY]
+    lines.append(for_account(SERVICE_REPLY[0], "333"))
+    log, accounts = tmp_path / "provider.jsonl", tmp_path / "accounts.csv"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    accounts.write_text("waba_id,time_zone,currency\n111,UTC,USD\n222,Asia/Kolkata,INR\n")
+    report = tmp_path / "findings.json"
+    arguments = ["reconcile", str(log), "--accounts", str(accounts), "--json", str(report)]
+    assert main(arguments) == 1
+    printed = capsys.readouterr().out
+    assert "what the rules charge for account 111, by category (USD):" in printed
+    assert "what the rules charge for account 222, by category (INR):" in printed
+    assert "account 333 is not in the list of accounts" in printed
+    findings = json.loads(report.read_text())["findings"]
+    assert sorted((finding["account"], finding["outcome"]) for finding in findings) == [
+        ("111", "agrees"),
+        ("111", "agrees"),
+        ("222", "agrees"),
+        ("222", "agrees"),
+    ]
+
+
+def test_reconcile_needs_a_time_zone_or_accounts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n", encoding="utf-8")
+    assert main(["reconcile", str(log)]) == 2
+    assert "--time-zone, or --accounts" in capsys.readouterr().err
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("waba_id,time_zone\n1,Mars/Olympus\n")
+    assert main(["reconcile", str(log), "--accounts", str(accounts)]) == 2
+    assert capsys.readouterr().err.startswith(f"whatsapp-pricing: error: {accounts}, line 2: ")

@@ -218,7 +218,7 @@ def test_billable_is_not_judged_for_free_service_conversations() -> None:
 
 def category_update(value: dict[str, Any], at: int) -> str:
     change = {"field": "template_category_update", "value": value}
-    entry = {"id": "358127370715582", "time": at, "changes": [change]}
+    entry = {"id": "1", "time": at, "changes": [change]}  # the same account as the statuses
     return json.dumps({"object": "whatsapp_business_account", "entry": [entry]})
 
 

@@ -138,7 +138,7 @@ def test_a_completed_category_change_takes_effect_when_meta_sent_it() -> None:
         "new_category": "MARKETING",
     }
     [change] = read_log(category_update(value, 1746169200))
-    assert change == CategoryChange("", "promo", "", "utility", "marketing", 1746169200.0, 1)
+    assert change == CategoryChange("", "promo", "", "utility", "marketing", 1746169200.0, 1, "1")
     without_time = json.loads(category_update(value, 0))
     del without_time["entry"][0]["time"]
     assert list(read_log(json.dumps(without_time))) == [

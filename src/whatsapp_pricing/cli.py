@@ -33,9 +33,9 @@ from whatsapp_pricing.rate_cards import RateCard, parse_rate_card, shipped_rate_
 from whatsapp_pricing.reconcile import (
     DEFAULT_WINDOW,
     OUTCOMES,
+    Accounts,
     Costs,
     Finding,
-    Reconciler,
     is_clean,
     read_sent,
 )
@@ -95,7 +95,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     reconcile_command.add_argument("log", help="the webhook log, or - for stdin")
     reconcile_command.add_argument(
-        "--time-zone", required=True, help="the WhatsApp Business Account's time zone (IANA)"
+        "--time-zone",
+        help="the WhatsApp Business Account's time zone (IANA), for every account in the log",
+    )
+    reconcile_command.add_argument(
+        "--accounts",
+        metavar="CSV",
+        help="each account's settings instead (columns waba_id, time_zone and optionally "
+        "currency): a provider's log of many accounts",
     )
     reconcile_command.add_argument("--currency", default="USD", help="the rate card currency")
     reconcile_command.add_argument(
@@ -124,19 +131,22 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _reconcile(arguments: argparse.Namespace) -> int:
-    try:
-        account = Account(
-            time_zone=arguments.time_zone,
-            currency=arguments.currency,
-            unconfirmed_free_service_messages=arguments.unconfirmed_free_service_messages,
-        )
-    except ValidationError as error:
-        raise UsageError.from_problems(error.errors()) from None
+    unconfirmed = arguments.unconfirmed_free_service_messages
+    if arguments.accounts:
+        accounts = _read_accounts(arguments.accounts, unconfirmed)
+    elif arguments.time_zone is None:
+        raise UsageError("give the account's --time-zone, or --accounts for a log of many")
+    else:
+        accounts = None
+    default = None
+    if arguments.time_zone is not None:
+        default = _account(arguments.time_zone, arguments.currency, unconfirmed)
     if not arguments.window > 0:
         raise UsageError(f"--window must be a positive number of hours, not {arguments.window:g}")
     sent = read_sent(_read_bytes(arguments.sent), arguments.sent) if arguments.sent else None
-    reconciler = Reconciler(account, window=arguments.window * HOUR, sent=sent)
-    summary = _Summary(account.currency)
+    window = arguments.window * HOUR
+    reconciler = Accounts(default, accounts, window=window, sent=sent)
+    summary = _Summary()
     with ExitStack() as stack:
         log = _open_log(arguments.log, stack)
         writers = _finding_writers(arguments, stack)
@@ -153,6 +163,35 @@ def _reconcile(arguments: argparse.Namespace) -> int:
             writer.close(reconciler.category_changes)
     summary.print(reconciler.category_changes)
     return 0 if summary.clean else 1
+
+
+def _account(time_zone: str, currency: str, unconfirmed: bool, where: str = "") -> Account:
+    try:
+        return Account(
+            time_zone=time_zone,
+            currency=currency,
+            unconfirmed_free_service_messages=unconfirmed,
+        )
+    except ValidationError as error:
+        problem = UsageError.from_problems(error.errors())
+        raise UsageError(f"{where}{problem}") from None
+
+
+def _read_accounts(path: str, unconfirmed: bool) -> dict[str, Account]:
+    """A provider's accounts: ``waba_id,time_zone[,currency]``, one row each."""
+    text = _read_bytes(path).decode("utf-8-sig", errors="replace")
+    rows = csv.DictReader(text.splitlines())
+    if not {"waba_id", "time_zone"} <= set(rows.fieldnames or ()):
+        raise UsageError(f"{path}: needs the columns waba_id and time_zone (currency optional)")
+    accounts = {}
+    for number, row in enumerate(rows, start=2):
+        waba_id = (row["waba_id"] or "").strip()
+        if not waba_id:
+            raise UsageError(f"{path}, line {number}: waba_id must not be empty")
+        currency = (row.get("currency") or "USD").strip().upper()
+        where = f"{path}, line {number}: "
+        accounts[waba_id] = _account((row["time_zone"] or "").strip(), currency, unconfirmed, where)
+    return accounts
 
 
 def _open_log(source: str, stack: ExitStack) -> IO[bytes]:
@@ -253,8 +292,7 @@ class _Summary:
 
     SHOWN = 20
 
-    def __init__(self, currency: str) -> None:
-        self.currency = currency
+    def __init__(self) -> None:
         self.costs = Costs()
         self.unknown: Counter[str] = Counter()
         """Why messages could not be checked, each reason once, with how many."""
@@ -306,14 +344,17 @@ class _Summary:
                 f"from {datetime.fromtimestamp(change.at, UTC):%Y-%m-%d %H:%M} UTC "
                 f"(line {change.line})"
             )
-        if self.costs.by_category:
-            print(f"what the rules charge, by category ({self.currency}):")
-        for category, cost in sorted(self.costs.by_category.items()):
+        heading = None
+        for (account, currency, category), cost in sorted(self.costs.by_category.items()):
+            if (account, currency) != heading:
+                heading = account, currency
+                of = f" for account {account}" if account else ""
+                print(f"what the rules charge{of}, by category ({currency}):")
             unpriced = f" ({cost.unpriced} unpriced)" if cost.unpriced else ""
             print(
-                f"  {category}: {cost.messages} messages, {cost.amount} {self.currency}{unpriced}; "
+                f"  {category}: {cost.messages} messages, {cost.amount} {currency}{unpriced}; "
                 f"Meta marked {cost.billable} billable; {cost.disagreements} disagree "
-                f"({cost.disagreeing_amount} {self.currency})"
+                f"({cost.disagreeing_amount} {currency})"
             )
         for why, number in self.unknown.most_common():
             print(f"  unknown ({number} message{'s' if number > 1 else ''}): {why}")

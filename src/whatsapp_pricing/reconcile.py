@@ -169,6 +169,10 @@ class Finding:
     """The customer's number, or their business-scoped user id if Meta never gave the number."""
     user_id: str = ""
     """The customer's business-scoped user id, where the log gave it."""
+    account: str = ""
+    """The WhatsApp Business Account the message was sent from (the entry's ``id``)."""
+    currency: str = ""
+    """The currency of that account's rate card, in which ``predicted["charge"]`` is."""
 
 
 @dataclass(slots=True)
@@ -190,13 +194,15 @@ class Costs:
     """What a log's checked messages cost by the rules, per ``pricing.category``."""
 
     def __init__(self) -> None:
-        self.by_category: dict[str, CategoryCost] = {}
+        self.by_category: dict[tuple[str, str, str], CategoryCost] = {}
+        """Costs by account, currency and category."""
 
     def take(self, finding: Finding) -> None:
         if finding.outcome not in ("agrees", "disagrees") or "charge" not in finding.predicted:
             return
         category = str(finding.predicted.get("category") or finding.meta.get("category") or "?")
-        cost = self.by_category.setdefault(category, CategoryCost())
+        key = (finding.account, finding.currency, category)
+        cost = self.by_category.setdefault(key, CategoryCost())
         cost.messages += 1
         cost.billable += finding.meta.get("billable") is True
         charge = finding.predicted["charge"]
@@ -239,15 +245,20 @@ class Reconciliation:
 
 def reconcile(
     log: Iterable[LogItem],
-    account: Account,
+    account: Account | None,
     rate_book: RateBook | None = None,
     *,
     window: float = DEFAULT_WINDOW,
     sent: Mapping[str, SentTemplate] | None = None,
     now: float | None = None,
+    accounts: Mapping[str, Account] | None = None,
 ) -> Reconciliation:
-    """Compares a webhook log with what the rules predict for it, all findings in one list."""
-    reconciler = Reconciler(account, rate_book, window=window, sent=sent, now=now)
+    """Compares a webhook log with what the rules predict for it, all findings in one list.
+
+    ``account`` applies to every WhatsApp Business Account in the log, unless ``accounts``
+    gives each its own (by id); each account is reconciled on its own either way.
+    """
+    reconciler = Accounts(account, accounts, rate_book, window=window, sent=sent, now=now)
     result = Reconciliation([], [], reconciler.category_changes)
     for settled in reconciler.read(log):
         if isinstance(settled, Finding):
@@ -255,6 +266,75 @@ def reconcile(
         else:
             result.skipped.append(settled)
     return result
+
+
+class Accounts:
+    """Reconciles a log with lines from several WhatsApp Business Accounts, each on its own.
+
+    A conversation, a window and a free tier belong to one account, so each account's lines go
+    to a :class:`Reconciler` of their own, with that account's time zone and currency: from
+    ``accounts`` by id, or ``default`` for every account when there is no such list. A line of
+    an account the list does not have is reported, never priced with another's settings.
+    """
+
+    def __init__(
+        self,
+        default: Account | None,
+        accounts: Mapping[str, Account] | None = None,
+        rate_book: RateBook | None = None,
+        *,
+        window: float = DEFAULT_WINDOW,
+        sent: Mapping[str, SentTemplate] | None = None,
+        now: float | None = None,
+    ) -> None:
+        if default is None and accounts is None:
+            raise ValueError("give the account's settings, or a list of accounts")
+        self._default, self._accounts = default, accounts
+        self._rate_book, self._window, self._sent, self._now = rate_book, window, sent, now
+        self._reconcilers: dict[str, Reconciler] = {}
+        self.category_changes: list[CategoryChange] = []
+        """Every template category change the log announced, in log order."""
+
+    @property
+    def open_state(self) -> int:
+        return sum(reconciler.open_state for reconciler in self._reconcilers.values())
+
+    def read(self, log: Iterable[LogItem]) -> Iterator[Finding | Skipped]:
+        """Reconciles a whole log: findings as they settle, and every line it could not use."""
+        for item in log:
+            yield from self.add(item)
+        yield from self.finish()
+
+    def add(self, item: LogItem) -> list[Finding | Skipped]:
+        if isinstance(item, Skipped):
+            return [item]
+        reconciler = self._reconcilers.get(item.account) or self._start(item.account)
+        if reconciler is None:
+            why = f"account {item.account or '(none given)'} is not in the list of accounts"
+            return [Skipped(item.line, why + ": not priced with another account's settings", True)]
+        if isinstance(item, CategoryChange):
+            self.category_changes.append(item)
+        return reconciler.add(item)
+
+    def finish(self) -> list[Finding | Skipped]:
+        return [
+            settled for reconciler in self._reconcilers.values() for settled in reconciler.finish()
+        ]
+
+    def _start(self, account_id: str) -> Reconciler | None:
+        account = self._default if self._accounts is None else self._accounts.get(account_id)
+        if account is None:
+            return None
+        reconciler = Reconciler(
+            account,
+            self._rate_book,
+            window=self._window,
+            sent=self._sent,
+            now=self._now,
+            account_id=account_id,
+        )
+        self._reconcilers[account_id] = reconciler
+        return reconciler
 
 
 class TimeQueue(Generic[T]):
@@ -306,8 +386,10 @@ class Reconciler:
         window: float = DEFAULT_WINDOW,
         sent: Mapping[str, SentTemplate] | None = None,
         now: float | None = None,
+        account_id: str = "",
     ) -> None:
         self._engine = ConversationEngine(account, rate_book)
+        self._account_id, self._currency = account_id, account.currency
         self._latest = (time.time() if now is None else now) + CLOCK_SKEW
         self._numbers: dict[str, str] = {}
         """Business-scoped user ids and the numbers lines linked them to."""
@@ -553,6 +635,7 @@ class Reconciler:
         self._unpair.push(expires + FREE_ENTRY_POINT_LENGTH, rules_id)
 
     def _settle(self, message: _Message, finding: Finding) -> None:
+        finding.account, finding.currency = self._account_id, self._currency
         finding.customer = self._customer(message.customer)
         finding.user_id = message.user_id or self._user_ids.get(finding.customer, "")
         del self._messages[message.id]

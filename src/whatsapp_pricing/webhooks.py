@@ -50,6 +50,8 @@ class Inbound(NamedTuple):
     line: int
     user_id: str = ""
     """The customer's business-scoped user id, when the line carries one."""
+    account: str = ""
+    """The WhatsApp Business Account the notification is for (the entry's ``id``)."""
 
 
 class StatusUpdate(NamedTuple):
@@ -64,6 +66,8 @@ class StatusUpdate(NamedTuple):
     line: int
     user_id: str = ""
     """The recipient's business-scoped user id, when the line carries one."""
+    account: str = ""
+    """The WhatsApp Business Account the notification is for (the entry's ``id``)."""
 
 
 class CategoryChange(NamedTuple):
@@ -79,6 +83,8 @@ class CategoryChange(NamedTuple):
     at: float
     """When the change takes effect: announced for later, or the notification's own time."""
     line: int
+    account: str = ""
+    """The WhatsApp Business Account of the template (the entry's ``id``)."""
 
 
 class Skipped(NamedTuple):
@@ -217,6 +223,7 @@ class _Change(msgspec.Struct):
 
 class _Entry(msgspec.Struct):
     changes: list[_Change]
+    id: str = ""
 
 
 class _Notification(msgspec.Struct):
@@ -248,7 +255,7 @@ def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
                     entry_point = None if message.referral is msgspec.UNSET else _AD
                     at = _time(message.timestamp)
                     customer, user_id = _customer(message.sender, message.from_user_id)
-                    items.append(Inbound(customer, at, entry_point, number, user_id))
+                    items.append(Inbound(customer, at, entry_point, number, user_id, entry.id))
                 for status in value.statuses or ():
                     at = _time(status.timestamp)
                     customer, user_id = _customer(status.recipient_id, status.recipient_user_id)
@@ -262,6 +269,7 @@ def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
                             status.conversation,
                             number,
                             user_id,
+                            entry.id,
                         )
                     )
     except (ValueError, KeyError):  # a time no calendar has, or no customer: said generically
@@ -297,14 +305,20 @@ def _change(change: Any, entry: dict[str, Any], line: int, items: list[LogItem])
     if not isinstance(change, dict) or not isinstance(change.get("value"), dict):
         items.append(Skipped(line, "an entry change without a value", bad=True))
     elif change.get("field") == "messages":
-        _value(change["value"], line, items)
+        _value(change["value"], line, items, _account_of(entry))
     elif change.get("field") == "template_category_update":
-        items.append(_category_change(change["value"], entry.get("time"), line))
+        items.append(_category_change(change["value"], entry.get("time"), line, _account_of(entry)))
     else:
         items.append(Skipped(line, f"field {change.get('field')!r} is not about messages", False))
 
 
-def _value(value: dict[str, Any], line: int, items: list[LogItem]) -> None:
+def _account_of(entry: dict[str, Any]) -> str:
+    """The entry's WhatsApp Business Account id ("" when the entry does not say)."""
+    account = entry.get("id")
+    return "" if account is None or isinstance(account, bool) else str(account)
+
+
+def _value(value: dict[str, Any], line: int, items: list[LogItem], account: str) -> None:
     messages, statuses = value.get("messages") or [], value.get("statuses") or []
     if not isinstance(messages, list) or not isinstance(statuses, list):
         items.append(Skipped(line, "'messages' or 'statuses' is not a list", bad=True))
@@ -316,7 +330,7 @@ def _value(value: dict[str, Any], line: int, items: list[LogItem]) -> None:
             entry_point = EntryPoint.CLICK_TO_WHATSAPP_AD if "referral" in message else None
             at = _time(message["timestamp"])
             customer, user_id = _customer(message.get("from"), message.get("from_user_id"))
-            items.append(Inbound(customer, at, entry_point, line, user_id))
+            items.append(Inbound(customer, at, entry_point, line, user_id, account))
         except (KeyError, TypeError, ValueError):
             unusable = _unusable(message, INBOUND_FIELDS)
             items.append(Skipped(line, f"a customer message without a usable {unusable}", True))
@@ -335,6 +349,7 @@ def _value(value: dict[str, Any], line: int, items: list[LogItem]) -> None:
                     _object(status.get("conversation")),
                     line,
                     user_id,
+                    account,
                 )
             )
         except (KeyError, TypeError, ValueError, AttributeError):
@@ -419,7 +434,7 @@ def _unusable(source: Any, fields: dict[str, Reader]) -> str:
     return "field"
 
 
-def _category_change(value: dict[str, Any], sent: Any, line: int) -> LogItem:
+def _category_change(value: dict[str, Any], sent: Any, line: int, account: str) -> LogItem:
     """A completed change (``previous_category`` to ``new_category``) or an announced one.
 
     An announcement names the template's current category ``new_category`` and the one it
@@ -441,6 +456,7 @@ def _category_change(value: dict[str, Any], sent: Any, line: int) -> LogItem:
             _text(value[after]).lower(),
             _time(source[when]),
             line,
+            account,
         )
     except (KeyError, TypeError, ValueError):
         fields: dict[str, Reader] = {
