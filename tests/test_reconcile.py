@@ -556,3 +556,31 @@ def test_a_customer_known_only_by_user_id_is_priced_by_its_country() -> None:
     assert finding.outcome == "agrees", finding.detail
     assert (finding.customer, finding.user_id) == (BSUID, BSUID)
     assert finding.predicted["charge"] == "0.0225"  # Rest of Africa marketing, 2025-08
+
+
+def test_a_service_message_meta_called_free_points_at_the_unconfirmed_allowance() -> None:
+    at = 1793613600  # 2026-11-02 10:00 UTC: service messages are charged
+    lines = [
+        inbound(at),
+        status("wamid.s", "delivered", at + 60, **pmp("service", "free_customer_service")),
+    ]
+    [finding] = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT).findings
+    assert finding.outcome == "disagrees"
+    assert "--unconfirmed-free-service-messages" in finding.detail
+    allowed = Account(time_zone="UTC", unconfirmed_free_service_messages=True)
+    [again] = reconcile(read_log("\n".join(lines)), allowed).findings
+    assert again.outcome == "agrees", again.detail
+
+
+def test_a_mexican_customer_in_the_old_form_is_priced_in_mexico() -> None:
+    at = 1793613600  # 2026-11-02
+    message = {"from": "5215512345678", "id": "in1", "timestamp": str(at), "type": "text"}
+    body = {"id": "wamid.mx", "status": "delivered", "timestamp": str(at + 60),
+            "recipient_id": "5215512345678", **pmp("marketing", "regular")}  # fmt: skip
+    lines = [
+        webhook_notification({"messages": [message]}),
+        webhook_notification({"statuses": [body]}),
+    ]
+    [finding] = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT).findings
+    assert finding.outcome == "agrees", finding.detail
+    assert finding.predicted["charge"] == "0.0397"  # Mexico's marketing rate

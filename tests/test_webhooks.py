@@ -204,3 +204,22 @@ def test_a_customer_with_a_username_is_read_by_business_scoped_user_id() -> None
     assert (inbound.customer, inbound.user_id) == (bsuid, bsuid)
     assert (sent.customer, sent.user_id) == ("+5511987654321", bsuid)
     assert (delivered.customer, delivered.user_id) == (bsuid, bsuid)
+
+
+def test_a_volume_tier_update_is_listed_with_what_it_says() -> None:
+    value = {
+        "event": "VOLUME_BASED_PRICING_TIER_UPDATE",
+        "volume_tier_info": {"tier_update_time": 1761955200, "pricing_category": "UTILITY",
+                             "tier": "25000001:50000000", "effective_month": "2025-11",
+                             "region": "India"},
+    }  # fmt: skip
+    change = {"field": "account_update", "value": value}
+    line = json.dumps({"object": "whatsapp_business_account",
+                       "entry": [{"id": "1", "changes": [change]}]})  # fmt: skip
+    [skipped] = read_log(line)
+    assert skipped == Skipped(
+        1,
+        "a volume tier update (region India, pricing_category UTILITY, tier 25000001:50000000, "
+        "effective_month 2025-11), listed, not used",
+        False,
+    )

@@ -42,7 +42,12 @@ from whatsapp_pricing.engine import (
 from whatsapp_pricing.errors import UsageError
 from whatsapp_pricing.markets import is_customer_id
 from whatsapp_pricing.rate_cards import RateBook
-from whatsapp_pricing.records import FREE_ENTRY_POINT_CATEGORY, ConversationRef, MessageRecord
+from whatsapp_pricing.records import (
+    FREE_ENTRY_POINT_CATEGORY,
+    ConversationRef,
+    MessageRecord,
+    Rule,
+)
 from whatsapp_pricing.webhooks import CategoryChange, Inbound, LogItem, Skipped, StatusUpdate
 
 CLOCK_SKEW = HOUR
@@ -663,6 +668,11 @@ class Reconciler:
                 "service window: is the customer's last message missing from the log?"
             )
         problems += grouping
+        if problems and _free_by_the_unconfirmed_allowance(predicted, pricing):
+            problems.append(
+                "it would agree with the unconfirmed 1,000 free service messages a month "
+                "(--unconfirmed-free-service-messages)"
+            )
         if message.expiration is not None and abs(message.expiration - expires) > EXPIRY_TOLERANCE:
             problems.append(
                 f"expiration: Meta says {_utc(message.expiration)}, the rules say "
@@ -725,6 +735,12 @@ class Reconciler:
 
 
 _UNDELIVERED = ("undelivered", "no delivered or read status")
+
+
+def _free_by_the_unconfirmed_allowance(predicted: MessageRecord, pricing: dict[str, Any]) -> bool:
+    """Whether Meta called free a service message the rules charge, as the reported allowance
+    would."""
+    return predicted.rule is Rule.PMP_SERVICE_CHARGED and pricing.get("billable") is False
 
 
 def _expected(record: MessageRecord) -> dict[str, Any]:

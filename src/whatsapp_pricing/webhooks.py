@@ -306,6 +306,8 @@ def _change(change: Any, entry: dict[str, Any], line: int, items: list[LogItem])
         items.append(Skipped(line, "an entry change without a value", bad=True))
     elif change.get("field") == "messages":
         _value(change["value"], line, items, _account_of(entry))
+    elif change.get("field") == "account_update":
+        items.append(_account_update(change["value"], line))
     elif change.get("field") == "template_category_update":
         items.append(_category_change(change["value"], entry.get("time"), line, _account_of(entry)))
     else:
@@ -432,6 +434,20 @@ def _unusable(source: Any, fields: dict[str, Reader]) -> str:
     if source.get(number) is None and source.get(user_id) is None:
         return f"{number!r} or {user_id!r}"
     return "field"
+
+
+def _account_update(value: dict[str, Any], line: int) -> Skipped:
+    """An ``account_update``: listed with what it says (a volume tier reached is not yet used
+    to check the rate applied)."""
+    tier = value.get("volume_tier_info")
+    if value.get("event") == "VOLUME_BASED_PRICING_TIER_UPDATE" and isinstance(tier, dict):
+        said = ", ".join(
+            f"{name} {tier[name]}"
+            for name in ("region", "pricing_category", "tier", "effective_month")
+            if name in tier
+        )
+        return Skipped(line, f"a volume tier update ({said}), listed, not used", bad=False)
+    return Skipped(line, f"an account update ({value.get('event')!r}), not about messages", False)
 
 
 def _category_change(value: dict[str, Any], sent: Any, line: int, account: str) -> LogItem:
