@@ -11,7 +11,9 @@ Which module owns what:
 - :mod:`~whatsapp_pricing.periods`, :mod:`~whatsapp_pricing.markets`,
   :mod:`~whatsapp_pricing.rate_cards`: when each set of rules applied, which market a customer
   is in, and what each market paid (the last two read the data files in ``data/``);
-- :mod:`~whatsapp_pricing.timeline_io`: reading timeline files and writing verdicts of any size;
+- :mod:`~whatsapp_pricing.timeline_io`: reading timeline files and writing verdicts of any size,
+  with :mod:`~whatsapp_pricing.typed_events` as its fast path (msgspec structs generated from
+  the pydantic event models);
 - :mod:`~whatsapp_pricing.webhooks` and :mod:`~whatsapp_pricing.reconcile`: reading Meta's
   webhook logs and checking them against the records;
 - :mod:`~whatsapp_pricing.errors`: the one exception hierarchy, under :class:`PricingError`;
