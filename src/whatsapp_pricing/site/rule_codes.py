@@ -58,11 +58,12 @@ def rules_markdown(prefix: str) -> list[str]:
 
 def periods_markdown() -> list[str]:
     """A table of every pricing period: its id, its dates and what it is."""
-    lines = ["| Period id | From | To | Rules |", "|---|---|---|---|"]
+    lines = ['<div class="wp-periods" markdown>', "", "| Period id | From | To | Rules |"]
+    lines.append("|---|---|---|---|")
     for period, following in zip(PERIODS, [*PERIODS[1:], None], strict=True):
         until = "today" if following is None else f"{following.starts - timedelta(days=1)}"
         lines.append(f"| `{period.id}` | {period.starts} | {until} | {period.name} |")
-    return [*lines, ""]
+    return [*lines, "", "</div>", ""]
 
 
 FACT_SHOWN = {
