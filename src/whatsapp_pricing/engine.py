@@ -96,10 +96,11 @@ class Kind:
 
 
 CUSTOMER_MESSAGE = Kind.CUSTOMER_MESSAGE
-REJECTED_REASONS = {  # what a message sent with no window open is told
+REJECTED_REASONS = {
     Kind.FREE_FORM: Rule.CSW_CLOSED.reason(message="free-form message"),
     Kind.AGENT: Rule.CSW_CLOSED.reason(message="Meta Business Agent message"),
 }
+"""The reason given for a message sent while no customer service window is open, by kind."""
 
 
 class Event(NamedTuple):
