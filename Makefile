@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 LOCK_OPTIONS := --extra dev --universal --python-version 3.11.5 --generate-hashes
+# The platform of the Pyodide runtime pinned in web/package-lock.json (its pyodide-lock.json says).
+BROWSER_WHEELS := --no-deps --only-binary=:all: --platform pyemscripten_2026_0_wasm32 --platform any \
+	--python-version 3.14 --implementation cp --abi cp314 --abi none
 
 # Material prints an end-of-life notice on every build; it is known (see docs-anchors research).
 export NO_MKDOCS_2_WARNING := 1
@@ -13,11 +16,15 @@ export DISABLE_MKDOCS_2_WARNING := true
 
 install: $(INSTALLED)
 
-$(INSTALLED): requirements.lock pyproject.toml
+$(INSTALLED): requirements.lock pyproject.toml web/package-lock.json web/requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11, 5) else "Python 3.11.5 or newer is needed; set PYTHON=/path/to/python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --editable .
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/npm ci --prefix web --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -rf web/wheels
+	$(BIN)/python -m pip download --quiet --disable-pip-version-check --require-hashes $(BROWSER_WHEELS) \
+		--dest web/wheels -r web/requirements.lock
 	@touch $@
 
 serve: $(INSTALLED)
@@ -43,6 +50,7 @@ bench: $(INSTALLED)
 
 lock: $(INSTALLED)
 	$(BIN)/uv pip compile pyproject.toml $(LOCK_OPTIONS) --quiet --output-file requirements.lock
+	$(BIN)/python web/lock.py $(BROWSER_WHEELS)
 
 clean:
-	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) web/node_modules web/wheels site .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,64 @@
+"""What the site's in-browser engine calls: JSON text in, JSON text out.
+
+The site runs this package under Pyodide. Each function here answers one request of the page's
+script with the same code paths as the command line (``simulate --table`` reads and prices a
+timeline exactly so), and turns any input the rules refuse into ``{"error": "..."}`` with the
+command line's one-line wording, so the page never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from pydantic import ValidationError
+
+from whatsapp_pricing.errors import PricingError
+from whatsapp_pricing.estimate import Traffic, estimate
+from whatsapp_pricing.markets import OTHER, meta_markets
+from whatsapp_pricing.rate_cards import shipped_rate_book
+from whatsapp_pricing.simulation import notices_for, price, verdict_from
+from whatsapp_pricing.timeline_io import read_timeline
+
+
+def simulate_json(timeline: str) -> str:
+    """The verdict of a timeline in the contract's JSON, as ``simulate`` writes it."""
+
+    def answer() -> str:
+        book = shipped_rate_book()
+        account, events = read_timeline(timeline)
+        messages, conversations = price(account, events, book)
+        notices = notices_for(account, book)
+        return verdict_from(messages, conversations, account.currency, notices).model_dump_json()
+
+    return _answered(answer)
+
+
+def estimate_json(traffic: str) -> str:
+    """The estimate of a month of traffic and of the same month a year earlier."""
+
+    def answer() -> str:
+        month = Traffic.model_validate_json(traffic)
+        estimates = {"month": estimate(month), "a_year_earlier": estimate(month.a_year_earlier())}
+        return json.dumps({key: value.model_dump(mode="json") for key, value in estimates.items()})
+
+    return _answered(answer)
+
+
+def markets_json(month: str) -> str:
+    """The markets of the rate cards in a ``YYYY-MM`` month, for the estimator's picker."""
+
+    def answer() -> str:
+        listed = meta_markets().markets(Traffic(market=OTHER, month=month).first_day)
+        return json.dumps(listed if OTHER in listed else [*listed, OTHER])
+
+    return _answered(answer)
+
+
+def _answered(answer: Callable[[], str]) -> str:
+    try:
+        return answer()
+    except ValidationError as error:
+        return json.dumps({"error": str(PricingError.from_problems(error.errors()))})
+    except (PricingError, ValueError) as error:
+        return json.dumps({"error": str(error)})
