@@ -15,7 +15,6 @@ from pydantic import ValidationError
 
 from whatsapp_pricing.errors import PricingError
 from whatsapp_pricing.estimate import Traffic, estimate
-from whatsapp_pricing.markets import OTHER, meta_markets
 from whatsapp_pricing.rate_cards import shipped_rate_book
 from whatsapp_pricing.simulation import notices_for, price, verdict_from
 from whatsapp_pricing.timeline_io import read_timeline
@@ -41,16 +40,6 @@ def estimate_json(traffic: str) -> str:
         month = Traffic.model_validate_json(traffic)
         estimates = {"month": estimate(month), "a_year_earlier": estimate(month.a_year_earlier())}
         return json.dumps({key: value.model_dump(mode="json") for key, value in estimates.items()})
-
-    return _answered(answer)
-
-
-def markets_json(month: str) -> str:
-    """The markets of the rate cards in a ``YYYY-MM`` month, for the estimator's picker."""
-
-    def answer() -> str:
-        listed = meta_markets().markets(Traffic(market=OTHER, month=month).first_day)
-        return json.dumps(listed if OTHER in listed else [*listed, OTHER])
 
     return _answered(answer)
 

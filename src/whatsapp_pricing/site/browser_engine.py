@@ -1,0 +1,88 @@
+"""Serves the rules to the reader's browser: Pyodide, the pinned wheels and this package.
+
+A MkDocs hook. At the end of each build it puts into ``assets/engine/`` the Pyodide runtime that
+``make install`` took from the npm registry (``web/package-lock.json``), the wheels it took from
+PyPI for Pyodide's platform (``web/requirements.lock``), this package zipped from the source tree,
+and a manifest naming them that the page's script reads. Nothing comes from anywhere else, and
+a reader's browser fetches none of it until they press a Run button.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import zipfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from mkdocs.exceptions import PluginError
+
+from whatsapp_pricing.markets import OTHER, meta_markets
+from whatsapp_pricing.rate_cards import shipped_rate_book
+
+PACKAGE = Path(__file__).parents[1]
+WEB = PACKAGE.parents[1] / "web"
+RUNTIME = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
+"""The runtime's own files; ``pyodide-lock.json`` is written anew (see :func:`package_lock`)."""
+LEFT_OUT = ("site", "__pycache__")
+"""Parts of the package the browser never imports: the site extensions need MkDocs."""
+FOLDER = "assets/engine"
+
+
+def on_post_build(config: Any, **_: Any) -> None:
+    engine = Path(config["site_dir"]) / FOLDER
+    engine.mkdir(parents=True, exist_ok=True)
+    runtime = WEB / "node_modules" / "pyodide"
+    wheels = sorted((WEB / "wheels").glob("*.whl"))
+    if not (runtime / RUNTIME[0]).is_file() or not wheels:
+        raise PluginError(f"the in-browser engine's files are missing in {WEB}: run make install")
+    for name in RUNTIME:
+        _copy(runtime / name, engine / name)
+    for wheel in wheels:
+        _copy(wheel, engine / wheel.name)
+    package = package_zip()
+    package_name = f"whatsapp_pricing-{hashlib.sha256(package).hexdigest()[:12]}.zip"
+    (engine / package_name).write_bytes(package)
+    (engine / "pyodide-lock.json").write_text(package_lock(runtime / "pyodide-lock.json"))
+    manifest = {"wheels": [wheel.name for wheel in wheels], "package": package_name, **choices()}
+    (engine / "engine.json").write_text(json.dumps(manifest, indent=1))
+
+
+def choices(today: date | None = None) -> dict[str, list[str]]:
+    """What the estimator's form offers: today's markets (the engine checks the month asked
+    for) and the currencies of the shipped rate cards."""
+    listed = meta_markets().markets(today or date.today())
+    currencies = {card.currency for card in shipped_rate_book().cards}
+    return {
+        "markets": listed if OTHER in listed else [*listed, OTHER],
+        "currencies": sorted(currencies, key=lambda currency: (currency != "USD", currency)),
+    }
+
+
+def package_zip() -> bytes:
+    """This package's modules and data, the same bytes for the same sources (dates fixed)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(PACKAGE.rglob("*")):
+            inside = path.relative_to(PACKAGE.parent)
+            if path.is_file() and not set(inside.parts) & set(LEFT_OUT):
+                entry = zipfile.ZipInfo(inside.as_posix(), date_time=(2022, 2, 1, 0, 0, 0))
+                archive.writestr(entry, path.read_bytes(), zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def package_lock(shipped: Path) -> str:
+    """Pyodide's lock file with no packages: the runtime then never looks for one elsewhere,
+    and every wheel it loads is one of ours, by address."""
+    lock = json.loads(shipped.read_text(encoding="utf-8"))
+    return json.dumps({**lock, "packages": {}})
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copies unless the same file is already there, so ``mkdocs serve`` rebuilds stay quick."""
+    same = target.exists() and target.stat().st_size == source.stat().st_size
+    if not same or target.stat().st_mtime < source.stat().st_mtime:
+        shutil.copy2(source, target)

@@ -1,0 +1,150 @@
+"""The engine running in the reader's browser says what Python says, and asks no other host."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, Route
+
+from tests.conftest import DOCS
+from whatsapp_pricing import Timeline, simulate
+from whatsapp_pricing.estimate import Traffic, estimate
+
+LOADING_MS = 180_000
+"""How long the first Run may take to load Pyodide on a busy two-core machine."""
+FENCE = re.compile(r"^```timeline\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def docs_timelines() -> list[str]:
+    """Every timeline drawn on the site's pages."""
+    return [body for page in sorted(DOCS.rglob("*.md")) for body in FENCE.findall(page.read_text())]
+
+
+@pytest.fixture(scope="module")
+def offline_page(browser: Browser, site_server: str) -> Iterator[Page]:
+    """The Try page, able to reach the site and nothing else (checked at the end), shared by
+    the tests so that Pyodide loads once."""
+    page = browser.new_page()
+    asked_elsewhere: list[str] = []
+    local = urlsplit(site_server).netloc
+
+    def only_the_site(route: Route) -> None:
+        if urlsplit(route.request.url).netloc == local:
+            route.continue_()
+        else:
+            asked_elsewhere.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_the_site)
+    page.goto(f"{site_server}/try/")
+    yield page
+    page.close()
+    assert asked_elsewhere == []
+
+
+def run(page: Page, form: str) -> None:
+    """Presses the form's button and waits for its answer."""
+    selector = f"form[data-engine={form}]"
+    page.evaluate(f"document.querySelector('{selector}').dataset.ranIn = ''")
+    page.click(f"{selector} button[type=submit]")
+    page.wait_for_function(
+        f"document.querySelector('{selector}').dataset.ranIn !== ''", timeout=LOADING_MS
+    )
+
+
+def money(charge: dict[str, str | None]) -> str:
+    return "unpriced" if charge["amount"] is None else f"{charge['amount']} {charge['currency']}"
+
+
+def test_the_docs_timelines_get_the_verdict_python_gives(offline_page: Page) -> None:
+    timelines = docs_timelines()
+    assert len(timelines) >= 20
+    for text in timelines:
+        offline_page.fill("form[data-engine=simulate] textarea", text)
+        run(offline_page, "simulate")
+        expected = simulate(Timeline.model_validate_json(text)).model_dump(mode="json")
+        output = offline_page.locator("form[data-engine=simulate] output")
+        rows = output.locator("tbody tr").evaluate_all(
+            "rows => rows.map(row => [...row.cells].map(cell => cell.textContent))"
+        )
+        assert rows == [
+            [m["id"], m["customer"], m["market"], money(m["charge"]), m["rule"]]
+            for m in expected["messages"]
+        ]
+        reasons = output.locator(".engine-reasons dd").all_text_contents()
+        assert reasons == [message["reason"] for message in expected["messages"]]
+
+
+def test_a_mistake_is_one_line_as_on_the_command_line(offline_page: Page) -> None:
+    offline_page.fill(
+        "form[data-engine=simulate] textarea",
+        '{"account": {"time_zone": "UTC"}, "events": [{"type": "template", "id": "a",'
+        ' "at": "2026-11-06T18:00:00", "customer": "+919812345678", "category": "utility"}]}',
+    )
+    run(offline_page, "simulate")
+    alert = offline_page.locator("form[data-engine=simulate] [role=alert]")
+    assert "events[0].at" in alert.text_content()
+    assert "no UTC offset" in alert.text_content()
+
+
+def test_the_estimator_gives_the_engines_figures_now_and_a_year_earlier(
+    offline_page: Page,
+) -> None:
+    form = "form[data-engine=estimate]"
+    asked = {
+        "market": "Rest of Africa",
+        "month": "2026-11",
+        "marketing": 40,
+        "utility": 2_500,
+        "authentication": 0,
+        "service": 90,
+        "customers_writing_first": 30,
+        "via_ads": 5,
+    }
+    offline_page.wait_for_function(
+        f"[...document.querySelector('{form}').elements.market.options]"
+        ".some(option => option.value === 'Rest of Africa')"
+    )
+    for name, value in asked.items():
+        field = offline_page.locator(f"{form} [name={name}]")
+        if field.evaluate("node => node.tagName") == "SELECT":
+            field.select_option(str(value))
+        else:
+            field.fill(str(value))
+    run(offline_page, "estimate")
+
+    traffic = Traffic.model_validate(asked)
+    now, before = estimate(traffic), estimate(traffic.a_year_earlier())
+    assert all(line.amount for line in now.categories if line.category != "service")
+    rows = offline_page.locator(f"{form} output tbody tr").evaluate_all(
+        "rows => rows.map(row => [...row.cells].map(cell => cell.textContent))"
+    )
+    by_category = {row[0]: row for row in rows}
+    for line, earlier in zip(now.categories, before.categories, strict=True):
+        row = by_category[line.category]
+        assert row[1] == f"{line.messages:,}"
+        assert Decimal(row[3].split()[0]) == line.amount
+        assert Decimal(row[4].split()[0]) == earlier.amount
+    assert Decimal(by_category["Total"][3].split()[0]) == now.total
+
+
+def test_the_estimator_names_what_it_cannot_estimate(offline_page: Page) -> None:
+    form = "form[data-engine=estimate]"
+    offline_page.fill(f"{form} [name=customers_writing_first]", "0")
+    offline_page.fill(f"{form} [name=via_ads]", "0")
+    run(offline_page, "estimate")
+    alert = offline_page.locator(f"{form} [role=alert]").text_content()
+    assert "customer who writes first" in alert
+
+
+def test_no_other_page_loads_the_engine(page: Page, site_server: str) -> None:
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(f"{site_server}/faq/pricing/", wait_until="networkidle")
+    assert not [address for address in asked if "/assets/engine/" in address]
+    assert json.loads(page.evaluate("JSON.stringify(typeof window.loadPyodide)")) == "undefined"

@@ -1,0 +1,65 @@
+"""The in-browser engine's files: pinned as the command line's, complete, and reproducible."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import zipfile
+from io import BytesIO
+from pathlib import Path
+
+from whatsapp_pricing.site.browser_engine import FOLDER, WEB, package_lock, package_zip
+
+ROOT = Path(__file__).parents[2]
+
+
+def lock_script():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("web_lock", WEB / "lock.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_browser_gets_the_versions_the_command_line_runs() -> None:
+    lock = lock_script()
+    browser = lock.pinned_versions((WEB / "requirements.lock").read_text())
+    command_line = lock.pinned_versions((ROOT / "requirements.lock").read_text())
+    assert sorted(browser) == sorted(lock.PACKAGES)
+    assert {name: command_line[name] for name in browser} == browser
+
+
+def test_the_wheels_are_for_the_platform_of_the_pinned_pyodide() -> None:
+    info = json.loads((WEB / "node_modules/pyodide/pyodide-lock.json").read_text())["info"]
+    makefile = (ROOT / "Makefile").read_text()
+    major, minor = info["python"].split(".")[:2]
+    assert f"--platform pyemscripten_{info['abi_version']}_wasm32" in makefile
+    assert f"--python-version {major}.{minor} " in makefile
+    assert f"--abi cp{major}{minor} " in makefile
+
+
+def test_the_package_zip_is_the_same_for_the_same_sources_and_leaves_out_the_site() -> None:
+    first = package_zip()
+    assert first == package_zip()
+    names = zipfile.ZipFile(BytesIO(first)).namelist()
+    assert "whatsapp_pricing/in_browser.py" in names
+    assert "whatsapp_pricing/data/markets.csv" in names
+    assert not [name for name in names if "/site/" in name or "__pycache__" in name]
+
+
+def test_pyodide_is_told_of_no_package_it_would_fetch_from_elsewhere() -> None:
+    lock = json.loads(package_lock(WEB / "node_modules/pyodide/pyodide-lock.json"))
+    assert lock["packages"] == {}
+    assert lock["info"]["python"].startswith("3.")
+
+
+def test_the_built_site_serves_every_file_the_manifest_names(built_site: Path) -> None:
+    engine = built_site / FOLDER
+    manifest = json.loads((engine / "engine.json").read_text())
+    wanted = [*manifest["wheels"], manifest["package"], "pyodide.mjs", "pyodide.asm.wasm"]
+    assert [name for name in wanted if not (engine / name).is_file()] == []
+    assert "India" in manifest["markets"]
+    assert manifest["currencies"][0] == "USD"
+    assert re.fullmatch(r"whatsapp_pricing-[0-9a-f]{12}\.zip", manifest["package"])
