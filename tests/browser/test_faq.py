@@ -19,6 +19,13 @@ SEARCHES = {
     "on-premises": "/faq/cloud-vs-on-premises/#comparison",
     "72 hours": "/faq/opening-conversations/#free-entry-point",
     "utility template": "/faq/pricing/#utility-in-service-window",
+    "service messages charged": "/faq/pricing/#service-messages-charged",
+    # What Meta's webhooks and developer pages say, rather than the words the site writes.
+    "PMP": "/glossary/#pmp",
+    "CBP": "/glossary/#cbp",
+    "FEP": "/glossary/#fep",
+    "CSW": "/glossary/#csw",
+    "BSUID": "/glossary/#bsuid",
 }
 
 
@@ -28,7 +35,7 @@ def first_question_found(page: Page, site: str, query: str) -> str:
     page.keyboard.type(query)
     # Results arrive as the query is typed; wait for those of the whole query (its longest word
     # is then highlighted in the result links), not of its first letters.
-    longest = max(re.split(r"[\s-]+", query), key=len)
+    longest = max(re.split(r"[\s-]+", query), key=len).lower()
     page.wait_for_function(
         """longest => [...document.querySelectorAll('.md-search-result__item a')].some(
             link => new URL(link.href).searchParams.get('h')?.split(' ').includes(longest))""",
@@ -47,6 +54,25 @@ def test_search_puts_the_right_question_first(
     page: Page, site_server: str, query: str, question: str
 ) -> None:
     assert first_question_found(page, site_server, query) == question
+
+
+def results_for(page: Page, site: str, query: str) -> list[dict[str, str]]:
+    first_question_found(page, site, query)
+    return page.eval_on_selector_all(
+        ".md-search-result__item a.md-search-result__link",
+        "links => links.map(a => ({href: a.href, text: a.innerText}))",
+    )
+
+
+def test_a_figure_is_found_without_its_thousands_separator(page: Page, site_server: str) -> None:
+    found = [result["href"] for result in results_for(page, site_server, "1000")]
+    assert any(href.endswith("/faq/pricing/?h=1000#free-tier") for href in found)
+
+
+def test_result_previews_show_answers_not_code(page: Page, site_server: str) -> None:
+    previews = [result["text"] for result in results_for(page, site_server, "simulate timeline")]
+    assert len(previews) > 5
+    assert not [text for text in previews if "import" in text or "#>" in text]
 
 
 def test_a_deep_link_lands_on_its_question(page: Page, site_server: str) -> None:

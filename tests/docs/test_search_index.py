@@ -1,0 +1,44 @@
+"""The search index gets the other spellings of its words, and its previews lose their code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from whatsapp_pricing.site.search_index import findable, other_spellings
+
+
+def test_a_grouped_figure_is_also_found_without_its_separators() -> None:
+    assert other_spellings("the first 1,000 service conversations and 25,000,000 messages") == [
+        "1000",
+        "25000000",
+    ]
+
+
+def test_an_abbreviation_and_its_meaning_find_each_other() -> None:
+    assert other_spellings('webhooks say "PMP" here') == ["per-message pricing"]
+    assert other_spellings("Per-message pricing since 2025") == ["PMP"]
+    assert other_spellings("PMP, or per-message pricing") == []
+    assert other_spellings("a PMPX code or the word wabash") == []
+
+
+def test_code_leaves_the_preview_but_the_words_around_it_stay() -> None:
+    entry = {
+        "location": "faq/x/#y",
+        "title": "Question",
+        "text": "<p>Before 1,000</p> <pre><code>import x\n#&gt; 1</code></pre> <p>after</p>",
+    }
+    found = findable(entry)
+    assert found["text"] == "<p>Before 1,000</p>   <p>after</p>"
+    assert found["keywords"] == "1000"
+    assert "keywords" not in findable({**entry, "text": "<p>plain</p>"})
+
+
+def test_the_built_index_searches_the_keywords_and_shows_no_code(built_site: Path) -> None:
+    index = json.loads((built_site / "search" / "search_index.json").read_text())
+    assert (
+        index["config"]["fields"]["keywords"]["boost"] > index["config"]["fields"]["text"]["boost"]
+    )
+    assert not [entry for entry in index["docs"] if "<pre" in entry["text"]]
+    free_tier = next(entry for entry in index["docs"] if entry["location"].endswith("#free-tier"))
+    assert "1000" in free_tier["keywords"].split()
