@@ -22,7 +22,7 @@ from whatsapp_pricing.site.schemas import (
 )
 
 HEADING = re.compile(r"^### `(?P<name>\w+)` \{ #(?P<anchor>[\w-]+) \}$")
-ROW = re.compile(r"^\| `(?P<field>\w+)` \| (?P<value>.*?) \| (?P<meaning>.*) \|$")
+ROW = re.compile(r"^- `(?P<field>\w+)`: \*(?P<value>.*?)\*\.(?: (?P<meaning>.*))?$")
 DOWNLOAD = re.compile(r'href="data:application/schema\+json;base64,([^"]+)" download="([^"]+)"')
 
 
@@ -35,7 +35,7 @@ def tables(name: str) -> dict[str, dict[str, tuple[str, str]]]:
             assert heading["anchor"] == anchor(heading["name"])
             current = objects.setdefault(heading["name"], {})
         elif row := ROW.match(line):
-            current[row["field"]] = (row["value"], row["meaning"])
+            current[row["field"]] = (row["value"], row["meaning"] or "")
     return objects
 
 
@@ -66,12 +66,12 @@ def test_rows_say_what_a_field_holds_and_when_it_may_be_left_out() -> None:
         timeline["Account"]["currency"][0]
         == 'text matching `^[A-Z]{3}$`; optional, default `"USD"`'
     )
-    assert timeline["Account"]["time_zone"][0] == "text"
-    assert timeline["TemplateMessage"]["type"][0] == '`"template"`'
+    assert timeline["Account"]["time_zone"][0] == "text; required"
+    assert timeline["TemplateMessage"]["type"][0] == '`"template"`; required'
     assert timeline["TemplateMessage"]["category"][0] == (
-        'one of `"marketing"`, `"utility"`, `"authentication"`'
+        'one of `"marketing"`, `"utility"`, `"authentication"`; required'
     )
-    assert timeline["AgentMessage"]["tokens"][0] == "a whole number above 0"
+    assert timeline["AgentMessage"]["tokens"][0] == "a whole number above 0; required"
     assert timeline["Timeline"]["events"][0].startswith(
         "a list of [`CustomerMessage`](#customer-message) or [`TemplateMessage`]"
     )
@@ -80,6 +80,9 @@ def test_rows_say_what_a_field_holds_and_when_it_may_be_left_out() -> None:
         "[`ConversationRef`](#conversation-ref) or `null`"
     )
     assert verdict["MessageVerdict"]["rule"][0] == "a [rule code](rules.md#rule-codes)"
+    # The simulator writes every field of a verdict, so none is marked required or optional.
+    values = [value for rows in verdict.values() for value, _ in rows.values()]
+    assert [value for value in values if "required" in value or "optional" in value] == []
     # A field with no description of its own takes that of the object it holds.
     assert verdict["Verdict"]["total"][1] == "The sum of all charges."
 

@@ -1,7 +1,7 @@
 """Writes the JSON schemas of the timeline and the verdict into a page, from the models.
 
 A page line ``{{ schema timeline }}`` (or ``verdict``) becomes a link that downloads the schema
-as a ``.json`` file, one heading and table of fields per object, and the schema itself behind a
+as a ``.json`` file, one heading and list of fields per object, and the schema itself behind a
 fold. Everything is generated from the pydantic models when the site is built, so the format
 page cannot describe a field the simulator does not have. The file travels inside the page as a
 ``data:`` address: a Markdown extension cannot add files to the site, and the page then works
@@ -124,7 +124,7 @@ def expand(lines: list[str]) -> list[str]:
 
 
 def schema_markdown(document: Document) -> list[str]:
-    """The download link, a table of fields for each object, and the schema in a fold."""
+    """The download link, the fields of each object, and the schema itself in a fold."""
     schema = json_schema(document)
     text = json.dumps(schema, indent=2, ensure_ascii=False)
     address = "data:application/schema+json;base64," + base64.b64encode(text.encode()).decode()
@@ -135,10 +135,11 @@ def schema_markdown(document: Document) -> list[str]:
         "",
     ]
     for name, definition in _objects(schema):
-        lines += _object_markdown(name, definition, schema["$defs"])
+        lines += _object_markdown(name, definition, schema["$defs"], document.mode)
     return [
         *lines,
         f"/// details | {document.file_name}, as generated from the models",
+        "    attrs: {data-search-exclude: ''}",  # the lists above are what search should find
         "",
         "```json",
         *text.splitlines(),
@@ -180,20 +181,21 @@ def anchor(name: str) -> str:
 
 
 def _object_markdown(
-    name: str, definition: dict[str, Any], definitions: dict[str, Any]
+    name: str, definition: dict[str, Any], definitions: dict[str, Any], mode: JsonSchemaMode
 ) -> list[str]:
+    """The object's heading and a list of its fields: a list, not a table, reads on a phone."""
     lines = [f"### `{name}` {{ #{anchor(name)} }}", ""]
     if "description" in definition:
         lines += [definition["description"], ""]
-    lines += ["| Field | Value | Meaning |", "|---|---|---|"]
     required = set(definition.get("required", ()))
     for field, prop in definition["properties"].items():
         value = kind(prop, definitions)
         if field not in required:
-            default = json.dumps(prop.get("default"))
-            value += f"; optional, default `{default}`"
+            value += f"; optional, default `{json.dumps(prop.get('default'))}`"
+        elif mode == "validation":
+            value += "; required"
         meaning = _meaning(prop, definitions)
-        lines.append(f"| `{field}` | {value} | {meaning} |")
+        lines.append(f"- `{field}`: *{value}*." + (f" {meaning}" if meaning else ""))
     return [*lines, ""]
 
 
