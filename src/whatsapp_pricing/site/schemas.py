@@ -88,7 +88,9 @@ def json_schema(document: Document) -> dict[str, Any]:
 def _plain(node: Any) -> Any:
     if isinstance(node, dict):
         return {
-            key: plain_description(value) if key == "description" else _plain(value)
+            key: plain_description(value)
+            if key == "description" and isinstance(value, str)
+            else _plain(value)
             for key, value in node.items()
         }
     if isinstance(node, list):
