@@ -6,14 +6,18 @@ import csv
 import gzip
 import io
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import whatsapp_pricing
+from tests.conftest import ROOT
 from tests.helpers import customer, free_form, template
 from tests.test_reconcile import SERVICE_REPLY, category_update, pmp, status
 from whatsapp_pricing import cli
@@ -144,6 +148,80 @@ def test_the_installed_command_never_shows_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("whatsapp-pricing: error: the timeline is not valid JSON")
     assert "Traceback" not in result.stderr
+
+
+def run_exiting(arguments: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """The exit status and output of a run that argparse ends (help, version, usage mistakes)."""
+    with pytest.raises(SystemExit) as exit:
+        main(arguments)
+    captured = capsys.readouterr()
+    return int(exit.value.code or 0), captured.out, captured.err
+
+
+def test_version_is_the_installed_packages(capsys: pytest.CaptureFixture[str]) -> None:
+    installed = metadata.version("whatsapp-pricing")
+    assert run_exiting(["--version"], capsys) == (0, f"whatsapp-pricing {installed}\n", "")
+    assert whatsapp_pricing.__version__ == installed
+
+
+COMMANDS = [[], ["simulate"], ["reconcile"]]
+MARKUP = re.compile(
+    r"`"  # reST ``literals`` and roles (:class:`X`), Markdown code
+    r"|:[a-z]+:"  # a reST role or field without its backticks
+    r"|\*\*|__"  # bold
+    r"|\]\(|\.\. [a-z]+::"  # a Markdown link, a reST directive
+    r"|%\(|\\"  # an argparse placeholder left unexpanded, an escape
+)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda command: " ".join(command) or "main")
+def test_help_is_plain_text(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    status, shown, errors = run_exiting([*command, "--help"], capsys)
+    assert (status, errors) == (0, "")
+    assert MARKUP.findall(shown) == []
+
+
+def test_help_points_only_to_files_in_the_repository(capsys: pytest.CaptureFixture[str]) -> None:
+    shown = "".join(run_exiting([*command, "--help"], capsys)[1] for command in COMMANDS)
+    pointers = re.findall(r"[\w./-]+\.(?:md|json)\b", shown)
+    assert "docs/timeline-format.md" in pointers
+    assert [pointer for pointer in pointers if not (ROOT / pointer).is_file()] == []
+    assert "../" not in shown
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        ([], "whatsapp-pricing: error: the following arguments are required: command"),
+        (["simlate"], "whatsapp-pricing: error: argument command: invalid choice: 'simlate'"),
+        (["simulate"], "whatsapp-pricing simulate: error: the following arguments are required"),
+        (["simulate", "a.json", "b.json"], "whatsapp-pricing simulate: error: unknown arguments"),
+        (["simulate", "--tabel", "a.json"], "whatsapp-pricing simulate: error: unknown arguments"),
+        (
+            ["reconcile", "log", "--window", "a day"],
+            "whatsapp-pricing reconcile: error: argument --window: invalid float value",
+        ),
+        (["reconcile"], "whatsapp-pricing reconcile: error: the following arguments"),
+    ],
+)
+def test_a_usage_mistake_is_one_line_naming_the_help_to_read(
+    arguments: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, shown, errors = run_exiting(arguments, capsys)
+    assert (status, shown) == (2, "")
+    assert errors.count("\n") == 1
+    assert errors.startswith(said)
+    command = said.split(": error:")[0]
+    assert errors.endswith(f"(see {command} --help)\n")
+
+
+def test_a_currency_may_be_given_in_lower_case(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "webhooks.jsonl"
+    log.write_text("", encoding="utf-8")
+    assert main(["reconcile", str(log), "--time-zone", "UTC", "--currency", "eur"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_reconcile_prints_a_summary_and_writes_the_detail(

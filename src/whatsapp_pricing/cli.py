@@ -18,8 +18,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, NoReturn, Protocol
 
 from pydantic import ValidationError
 from rich.console import Console
@@ -44,11 +45,16 @@ from whatsapp_pricing.timeline_io import read_timeline, write_verdict
 from whatsapp_pricing.webhooks import CategoryChange, Skipped, read_log
 
 PROGRAM = "whatsapp-pricing"
+DISTRIBUTION = "whatsapp-pricing"
+"""The installed package whose version ``--version`` reports."""
 BAD_INPUT = 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = _parser().parse_args(argv)
+    arguments, unknown = _parser().parse_known_args(argv)
+    if unknown:
+        # Said by the command's own parser, whose help lists the options it does take.
+        arguments.command_parser.error(f"unknown arguments: {' '.join(unknown)}")
     # A run over millions of acyclic objects: the cycle collector would only rescan them again
     # and again (a quarter to a third of the run time on a big file), and finds nothing to free.
     gc.disable()
@@ -65,14 +71,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         gc.enable()
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, saying a usage mistake in one line like every other error, and exiting 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROGRAM, description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog=PROGRAM,
+        description="Prices WhatsApp Business messages under Meta's rules, and checks the "
+        "charges in a webhook log against them.",
+        epilog=f"Run {PROGRAM} simulate --help or {PROGRAM} reconcile --help for what each reads.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {metadata.version(DISTRIBUTION)}"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     simulate_command = commands.add_parser(
         "simulate",
         help="price a timeline and explain every message",
-        description="Prints the verdict for a timeline (see the simulation contract) as JSON.",
+        description="Prints the verdict for a timeline as JSON: for each business message, the "
+        "conversation it opened or joined, what it cost and why. The timeline format and every "
+        "field of the verdict are described in docs/timeline-format.md (the site's page "
+        "'The timeline format'), with their JSON schemas.",
     )
+    simulate_command.set_defaults(command_parser=simulate_command)
     simulate_command.add_argument("timeline", help="the timeline's JSON file, or - for stdin")
     simulate_command.add_argument(
         "--table", action="store_true", help="print readable tables instead of JSON"
@@ -90,9 +115,11 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Reads Meta's webhook notifications (one per line, or a JSON array), rebuilds the "
             "timeline, and compares what Meta reported for each message with what the rules "
-            "predict. Exits 0 when everything agrees and every line was usable, 1 otherwise."
+            "predict. Exits 0 when everything agrees and every line was usable, 1 otherwise. "
+            "What it compares: docs/webhook-log.md (the site's page 'Check your charges')."
         ),
     )
+    reconcile_command.set_defaults(command_parser=reconcile_command)
     reconcile_command.add_argument("log", help="the webhook log, or - for stdin")
     reconcile_command.add_argument(
         "--time-zone",
@@ -104,7 +131,9 @@ def _parser() -> argparse.ArgumentParser:
         help="each account's settings instead (columns waba_id, time_zone and optionally "
         "currency): a provider's log of many accounts",
     )
-    reconcile_command.add_argument("--currency", default="USD", help="the rate card currency")
+    reconcile_command.add_argument(
+        "--currency", type=str.upper, default="USD", help="the rate card currency"
+    )
     reconcile_command.add_argument(
         "--window",
         type=float,
