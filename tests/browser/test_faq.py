@@ -117,3 +117,19 @@ def test_a_phone_never_scrolls_sideways(page: Page, site_server: str, source: Pa
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 0
+
+
+def test_what_an_example_prints_wraps_on_a_phone_and_its_code_opens(
+    page: Page, site_server: str
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(site_server + "/", wait_until="networkidle")
+    outputs = page.locator(".proof-output samp")
+    assert outputs.count() >= 2
+    cut_off = outputs.evaluate_all("els => els.filter(e => e.scrollWidth > e.clientWidth).length")
+    assert cut_off == 0
+    assert "charged at the India service rate" in outputs.nth(1).inner_text()
+    proof = page.locator("details.proof").first
+    assert not proof.locator("pre").is_visible()
+    proof.locator("summary").click()
+    assert proof.locator("pre").is_visible()
