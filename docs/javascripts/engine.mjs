@@ -132,7 +132,7 @@ async function run(form) {
   button.disabled = true;
   const started = performance.now();
   const say = (message) => output.replaceChildren(element("p", {}, message));
-  say(worker ? "Running…" : "Loading the engine (about 6 MB compressed, once per visit)…");
+  say(worker ? "Running…" : "Loading the engine (about 12 MB, once per visit)…");
   try {
     const answer = JSON.parse(await ask(request.call, request.argument(form), say));
     if (answer.error) {
