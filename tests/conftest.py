@@ -30,7 +30,7 @@ DEPLOY_SETTINGS = ("SITE_URL", "PROVIDER_NAME")
 
 
 def build_site(site: Path, **settings: str) -> Path:
-    """The site built as CI builds it, ``mkdocs build --strict`` (no ``-q`` or ``-v``), into site."""
+    """The site built into site as CI builds it: ``mkdocs build --strict``, no ``-q`` or ``-v``."""
     environment = {k: v for k, v in os.environ.items() if k not in DEPLOY_SETTINGS}
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],

@@ -37,7 +37,7 @@ class _ProviderName(Preprocessor):
             return self.name
         if placeholder["unnamed"] is None:
             raise UnnamedProvider(
-                f'{placeholder[0]} needs the words for a site with no provider named: '
+                f"{placeholder[0]} needs the words for a site with no provider named: "
                 f'{{{{ provider or "we" }}}}'
             )
         return placeholder["unnamed"]
