@@ -137,7 +137,8 @@ def test_a_missing_page_offers_search_and_the_most_asked_questions(
 ) -> None:
     serve(context, deploy_site, SITE_URL)
     response = page.goto(SITE_URL + "faq/no-such/question/", wait_until="networkidle")
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     assert page.locator("h1").inner_text() == "There is no page at this address"
     questions = page.eval_on_selector_all("article li a", "links => links.map(a => a.href)")
     assert len(questions) >= 5
