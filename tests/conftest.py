@@ -25,21 +25,30 @@ def page_url_path(page: Path) -> str:
     return "/" if relative == Path(".") else f"/{relative.as_posix()}/"
 
 
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site built exactly as CI builds it: ``mkdocs build --strict``, no ``-q`` or ``-v``."""
-    site = tmp_path_factory.mktemp("site")
+# What a deploy sets (see README); the plain build must not depend on the machine's settings.
+DEPLOY_SETTINGS = ("SITE_URL", "PROVIDER_NAME")
+
+
+def build_site(site: Path, **settings: str) -> Path:
+    """The site built into site as CI builds it: ``mkdocs build --strict``, no ``-q`` or ``-v``."""
+    environment = {k: v for k, v in os.environ.items() if k not in DEPLOY_SETTINGS}
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env={**environment, **settings, "NO_MKDOCS_2_WARNING": "1"},
     )
     if result.returncode != 0:
         pytest.fail(f"mkdocs build --strict failed:\n{result.stderr}{result.stdout}")
     return site
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site as built with none of the deploy settings."""
+    return build_site(tmp_path_factory.mktemp("site"))
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

@@ -12,14 +12,56 @@ function addCopyLinkButtons() {
     button.textContent = "Copy link";
     button.setAttribute("aria-label", "Copy a link to this question");
     button.addEventListener("click", function () {
-      var address = location.origin + location.pathname + "#" + heading.id;
-      navigator.clipboard.writeText(address).then(function () {
-        button.textContent = "Link copied";
-        setTimeout(function () { button.textContent = "Copy link"; }, 2000);
-      });
+      copyAddress(location.origin + location.pathname + "#" + heading.id, heading, button);
     });
     heading.appendChild(button);
   });
+}
+
+// The Clipboard API exists only in secure contexts (https, localhost); on plain http, or when the
+// browser refuses, the address is copied from a selected text field, which stays if that fails too.
+function copyAddress(address, heading, button) {
+  if (!navigator.clipboard) {
+    copyFromField(address, heading, button);
+    return;
+  }
+  navigator.clipboard.writeText(address).then(
+    function () { sayCopied(button); },
+    function () { copyFromField(address, heading, button); }
+  );
+}
+
+function copyFromField(address, heading, button) {
+  var field = heading.nextElementSibling;
+  if (!field || !field.classList.contains("copy-link-field")) {
+    field = document.createElement("input");
+    field.type = "text";
+    field.readOnly = true;
+    field.className = "copy-link-field";
+    field.setAttribute("aria-label", "Link to this question");
+    heading.after(field);
+  }
+  field.value = address;
+  field.focus();
+  field.select();
+  var copied = false;
+  try {
+    copied = document.execCommand("copy");
+  } catch (refused) {
+    copied = false;
+  }
+  if (copied) {
+    field.remove();
+    button.focus();
+    sayCopied(button);
+  } else {
+    button.textContent = "Press Ctrl+C or \u2318C to copy";
+  }
+}
+
+function sayCopied(button) {
+  button.textContent = "Link copied";
+  setTimeout(function () { button.textContent = "Copy link"; }, 2000);
 }
 
 // Names for the theme's unnamed landmarks: the search dialog, and each code block's toolbar.

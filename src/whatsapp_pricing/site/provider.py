@@ -1,17 +1,27 @@
-"""Writes the solution provider's name wherever a page says ``{{ provider }}``.
+"""Writes the solution provider's name wherever a page says ``{{ provider or "..." }}``.
 
-The site speaks for a WhatsApp Business Solution Provider whose name is one setting in
-``mkdocs.yml``; a Markdown extension (not a MkDocs hook) keeps that working on Zensical too.
+The site may speak for a WhatsApp Business Solution Provider, whose name is one setting
+(``extra.provider`` in ``mkdocs.yml``, from ``PROVIDER_NAME``), or for nobody in particular. So
+every sentence naming the provider carries the words to use when no name is set, chosen to read
+well in that sentence, and a page can never show a stand-in such as "Your Solution Provider".
+A Markdown extension (not a MkDocs hook) keeps this working on Zensical too.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
 
-PLACEHOLDER = "{{ provider }}"
+from whatsapp_pricing.errors import PricingError
+
+PLACEHOLDER = re.compile(r'\{\{ provider(?: or "(?P<unnamed>[^"]*)")? \}\}')
+
+
+class UnnamedProvider(PricingError):
+    """A page names the provider without saying what to write when no name is set."""
 
 
 class _ProviderName(Preprocessor):
@@ -20,18 +30,29 @@ class _ProviderName(Preprocessor):
         self.name = name
 
     def run(self, lines: list[str]) -> list[str]:
-        return [line.replace(PLACEHOLDER, self.name) for line in lines]
+        return [PLACEHOLDER.sub(self._fill, line) for line in lines]
+
+    def _fill(self, placeholder: re.Match[str]) -> str:
+        if self.name:
+            return self.name
+        if placeholder["unnamed"] is None:
+            raise UnnamedProvider(
+                f"{placeholder[0]} needs the words for a site with no provider named: "
+                f'{{{{ provider or "we" }}}}'
+            )
+        return placeholder["unnamed"]
 
 
 class ProviderExtension(Extension):
-    """``provider``: the name that replaces ``{{ provider }}`` in every page."""
+    """``provider``: the name for ``{{ provider or "..." }}``; empty or None when unnamed."""
 
     def __init__(self, **kwargs: Any) -> None:
-        self.config = {"name": ["Your Solution Provider", "the solution provider's name"]}
+        self.config = {"name": ["", "the solution provider's name; empty when unnamed"]}
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md: Markdown) -> None:
-        md.preprocessors.register(_ProviderName(md, self.getConfig("name")), "provider", 40)
+        name = (self.getConfig("name") or "").strip()
+        md.preprocessors.register(_ProviderName(md, name), "provider", 40)
 
 
 def makeExtension(**kwargs: Any) -> ProviderExtension:
