@@ -1,9 +1,12 @@
 """The site's budgets: a full strict build under 5 seconds on 2 cores, and each FAQ page's first
-load (HTML, CSS and JavaScript, without the lazily loaded search index) under 120 KB compressed.
+load (everything it asks for, without the lazily loaded search index) under 120 KB compressed.
+Also printed: every other page's first load, and on the Try page what the first Run downloads and
+how long it takes to the first verdict (the engine loads only then).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import statistics
@@ -12,11 +15,15 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from playwright.sync_api import Browser, sync_playwright
+
 from tests.browser.chromium import LAUNCH_ARGUMENTS, find_chromium
+from tests.conftest import DOCS, page_url_path
 
 ROOT = Path(__file__).parents[1]
 RUNS = 3
@@ -39,34 +46,62 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-def first_load_kb(site: Path) -> dict[str, float]:
-    """Compressed kilobytes each FAQ page asks for when it first opens, as a browser loads it."""
-    from playwright.sync_api import sync_playwright
-
+@contextlib.contextmanager
+def served(site: Path) -> Iterator[tuple[str, Browser]]:
+    """The built site on a free local port, and a browser to open it with."""
     handler = functools.partial(_QuietHandler, directory=str(site))
-    weights = {}
     with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{server.server_address[1]}"
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=find_chromium(), args=LAUNCH_ARGUMENTS
             )
-            for page_dir in sorted((site / "faq").iterdir()):
-                page = browser.new_page()
-                asked: list[str] = []
-                page.on("request", lambda request, asked=asked: asked.append(request.url))
-                page.goto(f"{base}/faq/{page_dir.name}/", wait_until="networkidle")
-                page.close()
-                files = {urlsplit(url).path for url in asked}
-                weights[page_dir.name] = sum(
-                    len(gzip.compress(_file(site, path).read_bytes())) / 1024
-                    for path in files
-                    if path.endswith((".html", ".css", ".js", "/")) and "search_index" not in path
-                )
+            yield f"http://127.0.0.1:{server.server_address[1]}", browser
             browser.close()
         server.shutdown()
+
+
+def compressed_kb(site: Path, addresses: Iterable[str]) -> float:
+    """What the files behind some addresses weigh gzipped, as a server compressing them sends."""
+    paths = {urlsplit(address).path for address in addresses}
+    return sum(len(gzip.compress(_file(site, path).read_bytes())) / 1024 for path in paths)
+
+
+def first_load_kb(site: Path) -> dict[str, float]:
+    """Compressed kilobytes each page asks for when it first opens, as a browser loads it
+    (the search index, fetched when a reader first searches, is left out)."""
+    weights = {}
+    with served(site) as (base, browser):
+        for source in sorted(DOCS.rglob("*.md")):
+            path = page_url_path(source)
+            page = browser.new_page()
+            asked: list[str] = []
+            page.on("request", lambda request, asked=asked: asked.append(request.url))
+            page.goto(base + path, wait_until="networkidle")
+            page.close()
+            weights[path] = compressed_kb(site, (a for a in asked if "search_index" not in a))
     return weights
+
+
+def engine_figures(site: Path) -> tuple[float, float, float]:
+    """On the Try page: what pressing Run first downloads (KB compressed), the seconds from
+    pressing it to the first verdict, and the seconds a second Run takes."""
+    form = "form[data-engine=simulate]"
+    with served(site) as (base, browser):
+        page = browser.new_page()
+        page.goto(f"{base}/try/", wait_until="networkidle")
+        asked: list[str] = []
+        page.on("request", lambda request: asked.append(request.url))
+        seconds = []
+        for _ in range(2):
+            page.evaluate(f"document.querySelector('{form}').dataset.ranIn = ''")
+            page.click(f"{form} button[type=submit]")
+            page.wait_for_function(
+                f"document.querySelector('{form}').dataset.ranIn", timeout=600_000
+            )
+            seconds.append(float(page.evaluate(f"document.querySelector('{form}').dataset.ranIn")))
+        page.close()
+    return compressed_kb(site, asked), seconds[0] / 1000, seconds[1] / 1000
 
 
 def _file(site: Path, path: str) -> Path:
@@ -84,8 +119,11 @@ def run() -> None:
         if find_chromium() is None:
             print("site: page weights skipped: no Chromium (apt-get install chromium)")
             return
-        for name, kilobytes in first_load_kb(Path(site_dir)).items():
-            print(
-                f"site: first load of faq/{name}: {kilobytes:.1f} KB compressed "
-                f"(budget {PAGE_BUDGET_KB} KB)"
-            )
+        for path, kilobytes in first_load_kb(Path(site_dir)).items():
+            budget = f"budget {PAGE_BUDGET_KB} KB" if path.startswith("/faq/") else "no budget"
+            print(f"site: first load of {path}: {kilobytes:.1f} KB compressed ({budget})")
+        download, first, again = engine_figures(Path(site_dir))
+        print(
+            f"site: Try page, first Run: downloads {download / 1024:.1f} MB compressed, "
+            f"first verdict after {first:.1f} s, the next Run {again:.2f} s (no budget set)"
+        )
