@@ -113,16 +113,22 @@ function drawResult(output, data, market, card, day, address) {
     (card.until ? " to " + card.until : ", the latest we ship") + ": "));
   var details = element("a", "Source and details");
   details.href = "#" + card.id;
-  details.addEventListener("click", function () {
+  details.addEventListener("click", function (event) {
     var target = document.getElementById(card.id);
-    if (target) {
-      // The card's table sits in a collapsed box; open it, and the card's notes, to arrive.
-      [target.closest("details"), target.querySelector("details")].forEach(function (box) {
-        if (box) {
-          box.open = true;
-        }
-      });
+    if (!target) {
+      return;
     }
+    // Instant navigation would reload the page (and the reader's choice); instead open the
+    // collapsed box of tables and the card's notes, and scroll there.
+    event.preventDefault();
+    event.stopPropagation();
+    [target.closest("details"), target.querySelector("details")].forEach(function (box) {
+      if (box) {
+        box.open = true;
+      }
+    });
+    history.pushState(null, "", "#" + card.id);
+    target.scrollIntoView();
   });
   line.appendChild(details);
   line.appendChild(document.createTextNode(" · "));

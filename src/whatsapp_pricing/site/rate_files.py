@@ -157,7 +157,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         files.append(File.generated(config, f"{FOLDER}/{path.name}", content=path.read_bytes()))
     rates = today_rates(shipped_rate_book(), meta_markets(), date.today())
     files.append(
-        File.generated(config, f"{FOLDER}/{TODAY_FILE}", content=json.dumps(rates, separators=(",", ":")))
+        File.generated(
+            config, f"{FOLDER}/{TODAY_FILE}", content=json.dumps(rates, separators=(",", ":"))
+        )
     )
     return files
 

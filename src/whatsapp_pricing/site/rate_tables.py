@@ -158,17 +158,18 @@ def _left_out(column: Column, rates: dict[str, dict[Column, Decimal | Missing]])
         parts.append(f"{', '.join(priced)};")
     if unknown:
         others = "the other markets" if priced else "every market"
-        parts.append(f"{NOT_PUBLISHED} for {others} ({WHY_NOT_PUBLISHED}).")
+        parts.append(f"{NOT_PUBLISHED} for {others}.")
     else:
         parts.append("no such rate on this card (n/a in Meta's file).")
     return " ".join(parts)
 
 
 def _cell_keys(rates: dict[str, dict[Column, Decimal | Missing]], shown: list[Column]) -> list[str]:
-    """What ``not published`` and ``n/a`` cells mean, once each, if the table has any."""
+    """What ``not published`` (in the table or the lines above) and ``n/a`` cells mean, once
+    each, if the card has any."""
     cells = {row[column] for row in rates.values() for column in shown}
     keys = []
-    if Missing.UNKNOWN in cells:
+    if any(Missing.UNKNOWN in row.values() for row in rates.values()):
         keys.append(f"<strong>{NOT_PUBLISHED}</strong>: {WHY_NOT_PUBLISHED}.")
     if Missing.NOT_APPLICABLE in cells:
         keys.append("<strong>n/a</strong>: Meta has no such rate for that market.")
