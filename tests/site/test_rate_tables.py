@@ -137,3 +137,14 @@ def test_every_shipped_card_has_its_file_and_is_offered_for_download() -> None:
 def test_a_fence_with_an_unknown_show_stops_the_build() -> None:
     with pytest.raises(FenceError, match="not one of"):
         fence("show: everything")
+
+
+def test_a_card_meta_could_have_changed_says_so() -> None:
+    day = date(2026, 12, 1)
+    assert "Provisional" in card_table(BOOK, card("INR", date(2026, 1, 1)), day)
+    assert "Provisional" not in card_table(BOOK, card("USD", date(2026, 10, 1)), day)
+
+
+def test_a_source_address_is_a_link_without_the_sentences_comma() -> None:
+    html = card_table(BOOK, card("INR", date(2026, 1, 1)), date(2026, 1, 1))
+    assert '<a href="https://whats91.com/pricing">https://whats91.com/pricing</a>,' in html

@@ -112,6 +112,7 @@ def card_table(book: RateBook, card: RateCard, day: date) -> str:
         *(_left_out(column, rates) for column in Column if column not in shown),
         *_cell_keys(rates, shown),
         *_tier_notes(book, card, on),
+        *_provisional_note(book, card, on),
     ]
     return (
         f'<div class="wp-rate-card" id="{card_id(card)}">'
@@ -160,7 +161,7 @@ def _left_out(column: Column, rates: dict[str, dict[Column, Decimal | Missing]])
         others = "the other markets" if priced else "every market"
         parts.append(f"{NOT_PUBLISHED} for {others}.")
     else:
-        parts.append("no such rate on this card (n/a in Meta's file).")
+        parts.append("no such rate on this card (n/a).")
     return " ".join(parts)
 
 
@@ -193,6 +194,18 @@ def _tier_notes(book: RateBook, card: RateCard, day: date) -> list[str]:
     ]
 
 
+def _provisional_note(book: RateBook, card: RateCard, day: date) -> list[str]:
+    """Whether Meta could have changed the card by ``day``, as the simulator then says."""
+    provisional = book.provisional_from(card.currency)
+    if provisional is None or provisional[1] is not card or day < provisional[0]:
+        return []
+    return [
+        f"<strong>Provisional</strong>: Meta could have changed these rates from "
+        f"{provisional[0]}. This is the latest {card.currency} card we could source, so the "
+        "simulator still charges at it and marks each charge provisional."
+    ]
+
+
 def tier_text(steps: list[TierStep]) -> str:
     """Volume tiers in words: ``messages 1 to 100,000 of a month 0.0040; from 100,001 …``."""
     parts = []
@@ -222,7 +235,9 @@ def _provenance(card: RateCard) -> str:
 def _linked(text: str) -> str:
     """Escaped text with its web addresses as links."""
     return re.sub(
-        r"https://[^\s)]+", lambda match: f'<a href="{match[0]}">{match[0]}</a>', escape(text)
+        r"https://[^\s)]*[^\s).,;']",
+        lambda match: f'<a href="{match[0]}">{match[0]}</a>',
+        escape(text),
     )
 
 
