@@ -1,9 +1,10 @@
 """The rate files the site serves: every shipped card as CSV, and today's rates as JSON.
 
-An MkDocs hook (``hooks:`` in ``mkdocs.yml``). The CSV files are the shipped data files copied
-byte for byte, so a download carries the same ``# Source:`` and ``# Effective:`` lines as the
-package. The JSON file holds, for the market picker, the cards a reader could be priced at from
-the day of the build on, with the figures taken from the rate book the engine prices with.
+MkDocs runs these through the hook ``hooks/rate_files.py``. The CSV files are the shipped data
+files copied byte for byte, so a download carries the same ``# Source:`` and ``# Effective:``
+lines as the package. The JSON file holds, for the market picker, the cards a reader could be
+priced at from the day of the build on, with the figures taken from the rate book the engine
+prices with.
 """
 
 from __future__ import annotations
