@@ -203,8 +203,36 @@ function buildPicker(root, data, address) {
     drawResult(output, data, market, card, day, address);
   }
 
-  marketChoice.addEventListener("change", update);
-  currencyChoice.addEventListener("change", update);
+  // The choice is kept in the address (?market=India&currency=INR#cost-today), so support
+  // staff can paste a link to one market's rates.
+  function remember() {
+    var query = new URLSearchParams(location.search);
+    query.delete("market");
+    query.delete("currency");
+    if (marketChoice.value) {
+      query.set("market", marketChoice.value);
+      if (!currencyField.hidden) {
+        query.set("currency", currencyChoice.value);
+      }
+    }
+    var search = query.toString();
+    history.replaceState(history.state, "", location.pathname + (search ? "?" + search : "") +
+      location.hash);
+  }
+
+  var asked = new URLSearchParams(location.search);
+  if (data.markets.some(function (item) { return item.name === asked.get("market"); })) {
+    marketChoice.value = asked.get("market");
+    if (asked.get("currency")) {
+      currencyChoice.appendChild(new Option(asked.get("currency"), asked.get("currency")));
+    }
+  }
+  [marketChoice, currencyChoice].forEach(function (choice) {
+    choice.addEventListener("change", function () {
+      update();
+      remember();
+    });
+  });
   var form = element("form", null, "wp-rate-picker__form");
   form.addEventListener("submit", function (event) { event.preventDefault(); });
   form.appendChild(labelled("wp-rate-market", "Customer's market", marketChoice));

@@ -107,6 +107,19 @@ def test_the_picker_works_from_the_keyboard(offline_page: Page, site_server: str
     offline_page.wait_for_selector(f".wp-rate-picker__title:has-text('{chosen}')")
 
 
+def test_a_link_to_a_picked_market_opens_it_again(offline_page: Page, site_server: str) -> None:
+    pick(offline_page, site_server, "India", "INR")
+    address = offline_page.url
+    assert "market=India" in address
+    assert "currency=INR" in address
+    offline_page.goto(site_server + "/", wait_until="networkidle")
+    offline_page.goto(address, wait_until="networkidle")
+    assert offline_page.input_value("#wp-rate-market") == "India"
+    assert offline_page.input_value("#wp-rate-currency") == "INR"
+    rate = shipped_rate_book().rate("INR", "India", Column.MARKETING, date.today())
+    assert shown_rate(offline_page, Column.MARKETING) == f"{rate} INR"
+
+
 def test_the_picker_links_to_its_cards_source_and_csv(offline_page: Page, site_server: str) -> None:
     pick(offline_page, site_server, "India")
     card = shipped_rate_book().card_for("USD", date.today())
