@@ -155,9 +155,23 @@ function buildPicker(root, data, address) {
   var day = ratesToday();
   var marketChoice = document.createElement("select");
   marketChoice.appendChild(new Option("Choose a market", ""));
+  var markets = document.createElement("optgroup");
+  markets.label = "Markets";
+  var regional = [];
   data.markets.forEach(function (market) {
-    marketChoice.appendChild(new Option(market.name, market.name));
+    markets.appendChild(new Option(market.name, market.name));
+    market.countries.forEach(function (country) {
+      if (country !== market.name) {
+        regional.push(new Option(country + " (" + market.name + ")", market.name));
+      }
+    });
   });
+  // A reader knows the customer's country; a region's countries lead to its market.
+  var countries = document.createElement("optgroup");
+  countries.label = "Countries priced under a regional market";
+  regional.sort(function (a, b) { return a.text.localeCompare(b.text, "en"); });
+  regional.forEach(function (option) { countries.appendChild(option); });
+  marketChoice.append(markets, countries);
   var currencyChoice = document.createElement("select");
   var currencyField = labelled("wp-rate-currency", "Currency", currencyChoice);
   var output = element("div", null, "wp-rate-picker__result");

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Route
 
 from tests.browser.test_faq import first_question_found
+from whatsapp_pricing.markets import meta_markets
 from whatsapp_pricing.rate_cards import Column, shipped_rate_book
 
 PRICING = "/faq/pricing/"
@@ -95,6 +96,19 @@ def test_the_picker_shows_the_volume_tiers_the_engine_applies(
         assert discount is not None
         assert f"{first:,}" in text
         assert f"{list_rate * (1 - discount)} USD" in text
+
+
+def test_a_country_of_a_regional_market_leads_to_its_market(
+    offline_page: Page, site_server: str
+) -> None:
+    offline_page.goto(site_server + PRICING, wait_until="networkidle")
+    market = meta_markets().market_of_country("KE", date.today())
+    assert market != "Kenya"
+    offline_page.select_option("#wp-rate-market", label=f"Kenya ({market})")
+    offline_page.wait_for_selector(f".wp-rate-picker__title:has-text('{market}')")
+    rate = shipped_rate_book().rate("USD", market, Column.UTILITY, date.today())
+    assert shown_rate(offline_page, Column.UTILITY) == f"{rate} USD"
+    assert "Kenya" in offline_page.inner_text(".wp-rate-picker__result")
 
 
 def test_the_picker_works_from_the_keyboard(offline_page: Page, site_server: str) -> None:
