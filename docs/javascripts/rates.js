@@ -72,6 +72,14 @@ function drawResult(output, data, market, card, day, address) {
   } else if (market.name === "Other") {
     output.appendChild(element("p", "Other covers every country no other market lists."));
   }
+  if (card.provisional_from && day >= card.provisional_from) {
+    var warning = element("p", null, "wp-rate-picker__warning");
+    warning.appendChild(element("strong", "Provisional: "));
+    warning.appendChild(document.createTextNode("Meta could have changed these rates from " +
+      card.provisional_from + ". This is the latest " + card.currency + " card we could " +
+      "source, so the simulator charges at it and marks each charge provisional."));
+    output.appendChild(warning);
+  }
   var table = document.createElement("table");
   var head = table.createTHead().insertRow();
   ["Category", "Rate"].forEach(function (name) {
@@ -103,11 +111,6 @@ function drawResult(output, data, market, card, day, address) {
     : "Utility and authentication rates are the list (first tier) rates: this market's lower " +
       "volume tiers are not in the shipped data.";
   output.appendChild(element("p", "Volume tiers: " + tierText, "wp-rate-picker__tiers"));
-  if (card.provisional_from && day >= card.provisional_from) {
-    output.appendChild(element("p", "Meta could have changed these rates from " +
-      card.provisional_from + ": this is the latest " + card.currency + " card we could source, " +
-      "so the simulator charges at it and marks the charge provisional.", "wp-rate-picker__warning"));
-  }
   var line = element("p", null, "wp-rate-picker__source");
   line.appendChild(document.createTextNode(card.currency + " card of " + card.effective +
     (card.until ? " to " + card.until : ", the latest we ship") + ": "));

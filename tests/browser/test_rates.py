@@ -130,8 +130,15 @@ def test_a_link_to_a_picked_market_opens_it_again(offline_page: Page, site_serve
     offline_page.goto(address, wait_until="networkidle")
     assert offline_page.input_value("#wp-rate-market") == "India"
     assert offline_page.input_value("#wp-rate-currency") == "INR"
-    rate = shipped_rate_book().rate("INR", "India", Column.MARKETING, date.today())
+    book = shipped_rate_book()
+    rate = book.rate("INR", "India", Column.MARKETING, date.today())
     assert shown_rate(offline_page, Column.MARKETING) == f"{rate} INR"
+    provisional = book.provisional_from("INR")
+    warned = offline_page.locator(".wp-rate-picker__warning")
+    if provisional is not None and provisional[0] <= date.today():
+        assert f"from {provisional[0]}" in warned.inner_text()
+    else:
+        assert warned.count() == 0
 
 
 def test_the_picker_links_to_its_cards_source_and_csv(offline_page: Page, site_server: str) -> None:
