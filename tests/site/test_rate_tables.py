@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from html import escape
 
 import pytest
 
@@ -148,3 +149,10 @@ def test_a_card_meta_could_have_changed_says_so() -> None:
 def test_a_source_address_is_a_link_without_the_sentences_comma() -> None:
     html = card_table(BOOK, card("INR", date(2026, 1, 1)), date(2026, 1, 1))
     assert '<a href="https://whats91.com/pricing">https://whats91.com/pricing</a>,' in html
+
+
+def test_the_download_list_cites_every_cards_source() -> None:
+    html = fence("show: downloads")
+    for shipped in BOOK.cards:
+        assert f"<strong>{shipped.currency} {shipped.effective}</strong>: " in html
+        assert escape(shipped.source.split()[0]) in html

@@ -260,7 +260,9 @@ def tables_in_force(book: RateBook, day: date) -> str:
 
 
 def downloads(book: RateBook, day: date) -> str:
-    """Every shipped card, newest first, with its period, source and CSV download."""
+    """Every shipped card, newest first, with its period and CSV download, and below the table
+    where each card's figures come from."""
+    cards = sorted(book.cards, key=lambda card: (card.effective, card.currency), reverse=True)
     rows = "".join(
         f'<tr><th scope="row">{card.currency}</th>'
         f'<td data-label="Pricing">{card.pricing}</td>'
@@ -268,16 +270,21 @@ def downloads(book: RateBook, day: date) -> str:
         f'<td data-label="Markets">{len(card.rates)}</td>'
         f'<td data-label="Download"><a href="{SITE_ROOT}{csv_address(card)}" download>'
         f"{csv_address(card).removeprefix(FOLDER + '/')}</a></td></tr>"
-        for card in sorted(
-            book.cards, key=lambda card: (card.effective, card.currency), reverse=True
-        )
+        for card in cards
+    )
+    sources = "".join(
+        f"<li><strong>{card.currency} {card.effective}</strong>: {_linked(card.source)} "
+        f"(confidence: {escape(card.confidence or 'not stated')})</li>"
+        for card in cards
     )
     return (
         '<div class="wp-rate-card wp-rate-card--downloads"><table><caption>Every shipped card '
         "(each file opens with its title, source, confidence and effective date)</caption>"
         '<thead><tr><th scope="col">Currency</th><th scope="col">Pricing</th>'
         '<th scope="col">In force</th><th scope="col">Markets</th><th scope="col">Download</th>'
-        f"</tr></thead><tbody>{rows}</tbody></table></div>"
+        f"</tr></thead><tbody>{rows}</tbody></table>"
+        '<details class="wp-rate-card__source"><summary>Where each card\'s figures come from'
+        f"</summary><ul>{sources}</ul></details></div>"
     )
 
 
