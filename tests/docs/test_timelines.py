@@ -110,7 +110,9 @@ def test_bad_timeline_data_names_the_line_and_field() -> None:
 def test_bad_timeline_data_fails_the_strict_build(tmp_path: Path) -> None:
     project = tmp_path / "site"
     shutil.copytree(
-        ROOT, project, ignore=shutil.ignore_patterns(".venv", ".git", "site", ".*cache")
+        ROOT,
+        project,
+        ignore=shutil.ignore_patterns(".venv", ".git", "site", ".*cache", "node_modules", "wheels"),
     )
     page = project / "docs" / "faq" / "categories.md"
     page.write_text(

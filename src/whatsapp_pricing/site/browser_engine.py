@@ -1,10 +1,11 @@
 """Serves the rules to the reader's browser: Pyodide, the pinned wheels and this package.
 
-A MkDocs hook. At the end of each build it puts into ``assets/engine/`` the Pyodide runtime that
-``make install`` took from the npm registry (``web/package-lock.json``), the wheels it took from
-PyPI for Pyodide's platform (``web/requirements.lock``), this package zipped from the source tree,
-and a manifest naming them that the page's script reads. Nothing comes from anywhere else, and
-a reader's browser fetches none of it until they press a Run button.
+A MkDocs hook (registered by ``hooks/browser_engine.py``). At the end of each build it puts
+into ``assets/engine/`` the Pyodide runtime that ``make install`` took from the npm registry
+(``web/package-lock.json``), the wheels it took from PyPI for Pyodide's platform
+(``web/requirements.lock``), this package zipped from the source tree, and a manifest naming
+them that the page's script reads. Nothing comes from anywhere else, and a reader's browser
+fetches none of it until they press a Run button.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Search that finds answers: the words readers type, and previews without code.
 
-A MkDocs hook, run after Material's search plugin has written ``search/search_index.json``.
+A MkDocs hook (registered by ``hooks/search_index.py``), run after Material's search plugin has
+written ``search/search_index.json``.
 Readers type what Meta's webhooks and invoices say (``PMP``, ``CBP``) or a figure without its
 separator (``1000``); the site writes "per-message pricing" and "1,000". Each section gets those
 other spellings as ``keywords``, a field the search indexes but never shows, and loses its code

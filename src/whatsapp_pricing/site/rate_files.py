@@ -1,0 +1,170 @@
+"""The rate files the site serves: every shipped card as CSV, and today's rates as JSON.
+
+MkDocs runs these through the hook ``hooks/rate_files.py``. The CSV files are the shipped data
+files copied byte for byte, so a download carries the same ``# Source:`` and ``# Effective:``
+lines as the package. The JSON file holds, for the market picker, the cards a reader could be
+priced at from the day of the build on, with the figures taken from the rate book the engine
+prices with.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
+
+from whatsapp_pricing.markets import OTHER, MarketTable, meta_markets
+from whatsapp_pricing.rate_cards import (
+    Column,
+    Missing,
+    RateBook,
+    RateCard,
+    parse_rate_card,
+    shipped_rate_book,
+)
+
+FOLDER = "rate-cards"
+"""Where on the site the files are served."""
+TODAY_FILE = "today.json"
+SITE_ROOT = "wp-site-root:"
+"""Written by the fences before a site address; this hook makes it relative to the page."""
+TIERED = (Column.UTILITY, Column.AUTHENTICATION)
+"""The columns Meta gives volume tiers (marketing and international authentication have none)."""
+
+
+@dataclass(frozen=True)
+class TierStep:
+    """One volume tier as a reader sees it: from the n-th message of a month, this rate."""
+
+    first_message: int
+    rate: Decimal | None
+    """``None`` where the tier exists but its rate is not known."""
+
+
+def card_id(card: RateCard) -> str:
+    """The anchor of a card's table on the site, such as ``card-usd-2026-10-01``."""
+    return f"card-{card.currency.lower()}-{card.effective}"
+
+
+@cache
+def shipped_card_files() -> dict[str, Traversable]:
+    """Each shipped data file, by the anchor of the card it holds."""
+    folder = files("whatsapp_pricing") / "data" / "rate_cards"
+    return {
+        card_id(parse_rate_card(path.read_text(encoding="utf-8"))): path
+        for path in folder.iterdir()
+        if path.name.endswith(".csv")
+    }
+
+
+def csv_address(card: RateCard) -> str:
+    """The site address of a card's CSV, relative to the site's root."""
+    return f"{FOLDER}/{shipped_card_files()[card_id(card)].name}"
+
+
+def cards_from(book: RateBook, day: date) -> list[RateCard]:
+    """The cards a reader could be priced at from ``day`` on: in force then, or starting later."""
+    return [card for card in book.cards if card.until is None or day <= card.until]
+
+
+def pricing_day(card: RateCard, day: date) -> date:
+    """The day a card's figures are read for: ``day``, or the card's first day if later."""
+    return max(card.effective, day)
+
+
+def tier_steps(
+    book: RateBook, card: RateCard, market: str, column: Column, day: date
+) -> list[TierStep]:
+    """A market's volume tiers on a card, as rates (the list rate lowered by each discount, as
+    the engine computes it); empty when no tiers are shipped."""
+    list_rate = card.rate(market, column, day)
+    tiers = book.tiers_for(card.currency, market, column, day)
+    if tiers is None or not isinstance(list_rate, Decimal):
+        return []
+    return [
+        TierStep(first, None if discount is None else list_rate * (1 - discount))
+        for first, discount in tiers.tiers
+    ]
+
+
+def _cell(rate: Decimal | Missing) -> str | None:
+    """A rate as JSON: its digits, ``"n/a"``, or ``null`` when not published."""
+    if rate is Missing.UNKNOWN:
+        return None
+    return str(rate)
+
+
+def _card_record(book: RateBook, card: RateCard, day: date) -> dict[str, Any]:
+    on = pricing_day(card, day)
+    provisional = book.provisional_from(card.currency)
+    tiers = {
+        market: {
+            column.value: [
+                {"from": step.first_message, "rate": None if step.rate is None else str(step.rate)}
+                for step in steps
+            ]
+            for column in TIERED
+            if (steps := tier_steps(book, card, market, column, on))
+        }
+        for market in card.rates
+    }
+    return {
+        "id": card_id(card),
+        "currency": card.currency,
+        "pricing": card.pricing.value,
+        "effective": card.effective.isoformat(),
+        "until": card.until.isoformat() if card.until else None,
+        "provisional_from": (
+            provisional[0].isoformat() if provisional and provisional[1] is card else None
+        ),
+        "source": card.source,
+        "confidence": card.confidence,
+        "csv": shipped_card_files()[card_id(card)].name,
+        "rates": {
+            market: {column.value: _cell(card.rate(market, column, on)) for column in Column}
+            for market in card.rates
+        },
+        "tiers": {market: steps for market, steps in tiers.items() if steps},
+    }
+
+
+def today_rates(book: RateBook, markets: MarketTable, day: date) -> dict[str, Any]:
+    """What the market picker reads: the markets on ``day`` and the cards from it on."""
+    names = [name for name in markets.markets(day) if name != OTHER] + [OTHER]
+    return {
+        "built": day.isoformat(),
+        "columns": [column.value for column in Column],
+        "markets": [
+            {"name": name, "countries": markets.countries(name, day) if name != OTHER else []}
+            for name in names
+        ],
+        "cards": [_card_record(book, card, day) for card in cards_from(book, day)],
+    }
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    """Adds the CSV of every shipped card and today's JSON to the site."""
+    for path in shipped_card_files().values():
+        files.append(File.generated(config, f"{FOLDER}/{path.name}", content=path.read_bytes()))
+    rates = today_rates(shipped_rate_book(), meta_markets(), date.today())
+    files.append(
+        File.generated(
+            config, f"{FOLDER}/{TODAY_FILE}", content=json.dumps(rates, separators=(",", ":"))
+        )
+    )
+    return files
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Makes the fences' site addresses relative to the page, as MkDocs does for links."""
+    return html.replace(SITE_ROOT, get_relative_url(".", page.url).rstrip("/") + "/")
