@@ -345,7 +345,10 @@ def place_labels(labels: Sequence[Label]) -> list[Placement]:
                 for anchor in ("start", "end")
                 if _fits(label, place := Placement(line, anchor), placed)
             ),
-            Placement(depth, "start" if label.at + 4 + label.width <= WIDTH - EDGE else "end"),
+            Placement(
+                max((where.line + other.lines for other, where in placed), default=0),
+                "start" if label.at + 4 + label.width <= WIDTH - EDGE else "end",
+            ),
         )
         placed.append((label, place))
     places = {id(label): place for label, place in placed}
@@ -361,20 +364,20 @@ def _fits(label: Label, place: Placement, placed: list[tuple[Label, Placement]])
         their_left, their_right = _extent(other, where.anchor)
         their_bottom = where.line + other.lines
         beside = place.line < their_bottom and where.line < bottom
-        if beside and not (right + 8 < their_left or their_right + 8 < left):
+        if beside and not (right + 6 < their_left or their_right + 6 < left):
             return False
-        if where.line < place.line and their_left - 2 < label.at < their_right + 2:
+        if where.line < place.line and their_left - 3 < label.at < their_right + 3:
             return False
-        if place.line < where.line and left - 2 < other.at < right + 2:
+        if place.line < where.line and left - 3 < other.at < right + 3:
             return False
     return True
 
 
 def _extent(label: Label, anchor: str) -> tuple[float, float]:
-    """The left and right ends of a block of labels, which ``anchor`` puts beside its leader."""
+    """The left and right ends of a block's text, which ``anchor`` puts beside its leader."""
     if anchor == "start":
-        return label.at, label.at + 4 + label.width
-    return label.at - 4 - label.width, label.at
+        return label.at + 4, label.at + 4 + label.width
+    return label.at - 4 - label.width, label.at - 4
 
 
 def _shape(kind: str, cx: float, cy: float, title: str = "") -> str:
