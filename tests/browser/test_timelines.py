@@ -255,4 +255,10 @@ def test_a_phone_reads_the_pictures_without_scrolling_the_page(
     )
     assert sizes
     assert all(size["right"] <= PHONE for size in sizes)
+    keys = page.evaluate(
+        """() => [...document.querySelectorAll(".wp-timeline-legend")].map(
+          key => key.scrollWidth - key.clientWidth)"""
+    )
+    assert keys
+    assert max(keys) == 0
     assert min(size["smallest"] for size in sizes) >= SMALLEST_TEXT

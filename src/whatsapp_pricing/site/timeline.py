@@ -136,7 +136,7 @@ def render(source: str) -> str:
     except InvalidTimeline as error:
         raise FenceError(f"timeline fence: {error}") from None
     zone = ZoneInfo(timeline.account.time_zone)
-    lanes = _lanes(engine, zone)
+    lanes = _lanes(timeline, engine, zone)
     per_message = any(message.period in PER_MESSAGE_PERIODS for message in messages)
     marks = _marks(timeline, messages, zone)
     figure_id = "timeline-" + hashlib.sha1(source.encode()).hexdigest()[:8]
@@ -168,20 +168,26 @@ def _line_of(source: str, problem: ErrorDetails) -> int:
     return int(match[1]) if match else 1
 
 
-def _lanes(engine: ConversationEngine, zone: ZoneInfo) -> list[Lane]:
-    """The service windows, then the conversations in the order they opened."""
-    windows = engine.service_windows
-    several = len({window.customer for window in windows}) > 1
+def _lanes(timeline: Timeline, engine: ConversationEngine, zone: ZoneInfo) -> list[Lane]:
+    """The service windows, then the conversations in the order they opened.
+
+    With more than one customer on the timeline, each heading says whose timer it is.
+    """
+    several = len({event.customer for event in timeline.events}) > 1
+
+    def whose(customer: str) -> str:
+        return f" with {customer}" if several else ""
+
     lanes = [
         Lane(
             "service-window",
-            f"Customer service window{f' of {window.customer}' if several else ''}, "
+            f"Customer service window{whose(window.customer)}, "
             f"{_span(window.opens, window.closes, zone)}",
             "window",
             window.opens,
             window.closes,
         )
-        for window in windows
+        for window in engine.service_windows
     ]
     for conversation in in_opening_order(engine.finish()):
         name = f"{conversation.id} {conversation.category.replace('_', ' ')} conversation"
@@ -189,7 +195,7 @@ def _lanes(engine: ConversationEngine, zone: ZoneInfo) -> list[Lane]:
         lanes.append(
             Lane(
                 "conversation",
-                f"{name}, {when}: {_money(conversation.charge)}",
+                f"{name}{whose(conversation.customer)}, {when}: {_money(conversation.charge)}",
                 conversation.category,
                 conversation.opened_at,
                 conversation.expires_at,
@@ -236,15 +242,20 @@ def _svg(
 
     customers = [mark for mark in marks if not mark.message]
     business = [mark for mark in marks if mark.message]
-    parts = [_heading(EDGE, 0, "Customer's messages")]
+    parts = [
+        _heading(
+            EDGE, 0, "Messages from the customer" if customers else "No message from the customer"
+        )
+    ]
     parts += [_shape(mark.kind, x(mark.at), ROW - 14, mark.title) for mark in customers]
     parts.append(_heading(EDGE, ROW, _business_heading(business, per_message)))
     labels, lines = _labels(business, x, 2 * ROW - 7)
     parts.append(labels)
-    top = 2 * ROW + lines * LABEL_ROW + (6 if lines else 0)
-    for index, lane in enumerate(lanes):
-        parts.append(_lane(lane, x, top + index * ROW))
-    bottom = top + len(lanes) * ROW
+    bottom = 2 * ROW + lines * LABEL_ROW + (6 if lines else 0)
+    for lane in lanes:
+        drawn, height = _lane(lane, x, bottom)
+        parts.append(drawn)
+        bottom += height
     parts.insert(0, _ticks(first, last, zone, x, bottom))
     title = (
         f"Timeline of {len(business)} business message(s), {len(lanes)} timer(s); "
@@ -263,30 +274,39 @@ def _svg(
 
 def _business_heading(business: list[Mark], per_message: bool) -> str:
     if not business:
-        return "No business messages"
+        return "No business message"
     if per_message:
         return "Business messages, each with its own charge (per-message pricing)"
     return "Business messages (the conversations below carry the charges)"
 
 
-def _heading(left: float, top: float, text: str, anchor: str = "start") -> str:
-    return (
-        f'<text class="wp-text wp-heading" x="{left}" y="{top + 15}" text-anchor="{anchor}"'
-        f"{_fit(text, WIDTH - 2 * EDGE)}>{escape(text)}</text>"
-    )
+def _heading(left: float, top: float, text: str) -> str:
+    return f'<text class="wp-text wp-heading" x="{left}" y="{top + 15}">{escape(text)}</text>'
 
 
-def _lane(lane: Lane, x: Callable[[float], float], top: float) -> str:
-    """The lane's heading on the background above its bar, as near the bar's start as fits."""
+def _lane(lane: Lane, x: Callable[[float], float], top: int) -> tuple[str, int]:
+    """The lane's heading on the background above its bar, as near the bar's start as fits,
+    and the lane's height. A heading too long for one line puts its times on a second."""
     start, end = x(lane.start), x(lane.end)
-    left = max(EDGE, min(start, WIDTH - EDGE - text_width(lane.label)))
+    lines = _heading_lines(lane.label)
+    left = max(EDGE, min(start, WIDTH - EDGE - max(map(text_width, lines))))
+    headings = "".join(
+        _heading(left, top + index * LABEL_ROW, line) for index, line in enumerate(lines)
+    )
+    bar = top + (len(lines) - 1) * LABEL_ROW + 21
     return (
         f'<g class="wp-lane" data-kind="{lane.kind}" data-category="{lane.category}" '
-        f'data-start="{_iso(lane.start)}" data-end="{_iso(lane.end)}">'
-        f"{_heading(left, top, lane.label)}"
-        f'<rect class="wp-mark wp-bar wp-{lane.category}" x="{start}" y="{top + 21}" '
+        f'data-start="{_iso(lane.start)}" data-end="{_iso(lane.end)}">{headings}'
+        f'<rect class="wp-mark wp-bar wp-{lane.category}" x="{start}" y="{bar}" '
         f'width="{max(end - start, 3)}" height="14" rx="3"/></g>'
-    )
+    ), ROW + (len(lines) - 1) * LABEL_ROW
+
+
+def _heading_lines(label: str) -> list[str]:
+    if text_width(label) <= WIDTH - 2 * EDGE:
+        return [label]
+    name, _, when = label.partition(", ")
+    return [name, when]
 
 
 def _labels(business: list[Mark], x: Callable[[float], float], middle: float) -> tuple[str, int]:
@@ -423,13 +443,6 @@ def _swatch(kind: str) -> str:
     if kind not in ("named", "charged"):
         return _shape(kind, 14, 8)
     return '<line class="wp-leader" x1="14" y1="0" x2="14" y2="16"/>'
-
-
-def _fit(text: str, room: float) -> str:
-    """Squeeze a heading too long for the picture rather than let it run off the edge."""
-    if text_width(text) <= room:
-        return ""
-    return f' textLength="{room}" lengthAdjust="spacingAndGlyphs"'
 
 
 def text_width(text: str, size: float = TEXT) -> float:
