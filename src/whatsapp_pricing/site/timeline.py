@@ -141,7 +141,11 @@ def render(source: str) -> str:
     marks = _marks(timeline, messages, zone)
     figure_id = "timeline-" + hashlib.sha1(source.encode()).hexdigest()[:8]
     svg = _svg(figure_id, timeline, lanes, marks, zone, per_message)
-    picture = f'<div class="wp-timeline-picture" data-search-exclude>{svg}</div>'
+    # On a narrow screen the picture scrolls inside this box; tabindex lets a keyboard scroll it.
+    picture = (
+        f'<div class="wp-timeline-picture" tabindex="0" role="group" '
+        f'aria-labelledby="{figure_id}-title" data-search-exclude>{svg}</div>'
+    )
     labels = (["charged" if per_message else "named"]) if messages else []
     legend = _legend([mark.kind for mark in marks] + labels + [lane.category for lane in lanes])
     table = _table(timeline, messages, zone)
