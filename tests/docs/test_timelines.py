@@ -244,9 +244,19 @@ def test_stacked_labels_stay_in_the_picture_and_never_overlap(labels: list[Label
             assert not (beside and left < other_right and other_left < right)
 
 
-def test_labels_of_marks_at_one_moment_hang_on_both_sides() -> None:
+def test_labels_of_marks_at_one_moment_stack_on_the_same_side() -> None:
     places = place_labels([Label(400, 120), Label(400, 120)])
-    assert {(place.line, place.anchor) for place in places} == {(0, "start"), (0, "end")}
+    assert {(place.line, place.anchor) for place in places} == {(0, "start"), (1, "start")}
+
+
+def test_a_label_left_of_its_leader_never_hides_a_leader_to_its_left() -> None:
+    places = place_labels([Label(126, 40), Label(206, 115), Label(228, 180), Label(641, 50)])
+    assert places == [
+        Placement(0, "start"),
+        Placement(1, "start"),
+        Placement(0, "start"),
+        Placement(0, "start"),
+    ]
 
 
 def test_labels_of_marks_close_together_stack_down_without_crossing_a_leader() -> None:

@@ -357,7 +357,8 @@ def place_labels(labels: Sequence[Label]) -> list[Placement]:
 
     Each block goes on the first line where it overlaps no other block, stays inside the picture,
     crosses no other block's leader and is crossed by none: a reader can always follow a leader
-    from a mark to its own label.
+    from a mark to its own label. Blocks run right from their leader wherever that fits (from
+    the rightmost mark on, so close marks form a staircase), else left of it.
     """
     placed: list[tuple[Label, Placement]] = []
     depth = sum(label.lines for label in labels)
@@ -365,8 +366,8 @@ def place_labels(labels: Sequence[Label]) -> list[Placement]:
         place = next(
             (
                 place
-                for line in range(depth + 1)
                 for anchor in ("start", "end")
+                for line in range(depth + 1)
                 if _fits(label, place := Placement(line, anchor), placed)
             ),
             Placement(
