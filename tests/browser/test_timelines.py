@@ -172,9 +172,21 @@ def contrast(first: tuple[float, float, float], second: tuple[float, float, floa
 
 
 def open_pictures(page: Page, site: str, address: str, width: int, scheme: str) -> None:
+    """The page as a reader whose system is set to light (``default``) or dark (``slate``) sees it:
+    Material picks its palette from the system's colour scheme."""
     page.set_viewport_size({"width": width, "height": 900})
+    page.emulate_media(color_scheme="dark" if scheme == "slate" else "light")
     page.goto(site + address, wait_until="networkidle")
-    page.evaluate(f"document.body.setAttribute('data-md-color-scheme', '{scheme}')")
+    assert page.evaluate("document.body.dataset.mdColorScheme") == scheme
+
+
+def test_the_palette_toggle_recolours_the_pictures(page: Page, site_server: str) -> None:
+    open_pictures(page, site_server, PICTURE_PAGES[0], DESKTOP, "default")
+    marker = page.locator("figure.wp-timeline .wp-delivered").first
+    light = marker.evaluate("mark => getComputedStyle(mark).fill")
+    page.locator("form[data-md-component=palette] label:visible").first.click()
+    page.wait_for_function("document.body.dataset.mdColorScheme === 'slate'")
+    assert marker.evaluate("mark => getComputedStyle(mark).fill") != light
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
