@@ -302,7 +302,7 @@ def _lane(lane: Lane, x: Callable[[float], float], top: int) -> tuple[str, int]:
         f'<g class="wp-lane" data-kind="{lane.kind}" data-category="{lane.category}" '
         f'data-start="{_iso(lane.start)}" data-end="{_iso(lane.end)}">{headings}'
         f'<rect class="wp-mark wp-bar wp-{lane.category}" x="{start}" y="{bar}" '
-        f'width="{max(end - start, 3)}" height="14" rx="3"/></g>'
+        f'width="{round(max(end - start, 3), 1)}" height="14" rx="3"/></g>'
     ), ROW + (len(lines) - 1) * LABEL_ROW
 
 
