@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -11,13 +12,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import DOCS, ROOT
 from whatsapp_pricing import ConversationCategory, Timeline, simulate
 from whatsapp_pricing.engine import ConversationEngine
 from whatsapp_pricing.simulation import events_of, run
 from whatsapp_pricing.site import FenceError
-from whatsapp_pricing.site.timeline import render
+from whatsapp_pricing.site.timeline import EDGE, WIDTH, Label, Placement, place_labels, render
 
 SVG = "{http://www.w3.org/2000/svg}"
 TIMELINE_FENCE = re.compile(r"^```timeline\n(?P<json>.*?)^```$", re.S | re.M)
@@ -131,11 +134,137 @@ def test_bad_timeline_data_fails_the_strict_build(tmp_path: Path) -> None:
     assert re.search(r"line \d+ of the fence: events\[\d\]\.category", result.stderr)
 
 
-def test_every_conversation_category_has_a_colour_in_the_pictures() -> None:
-    stylesheet = (DOCS / "stylesheets" / "site.css").read_text("utf-8")
+def test_every_conversation_category_has_a_colour_in_both_palettes() -> None:
+    stylesheet = (DOCS / "stylesheets" / "timeline.css").read_text("utf-8")
     missing = [
         category.value
         for category in ConversationCategory
-        if f".wp-timeline-svg .wp-{category.value} {{ fill:" not in stylesheet
+        if stylesheet.count(f"--wp-{category.value}: #") != 2
+        or f".wp-timeline .wp-{category.value} {{ fill: var(--wp-{category.value}); }}"
+        not in stylesheet
     ]
     assert missing == []
+
+
+def figure_of(source: str) -> ElementTree.Element:
+    """The rendered figure as XML (the fence writes well-formed markup)."""
+    return ElementTree.fromstring(
+        render(source).replace(" data-search-exclude", ' data-search-exclude=""')
+    )
+
+
+def mark_kinds(element: ElementTree.Element) -> set[str]:
+    """The kinds of mark drawn in ``element``: ``wp-delivered``, ``wp-marketing`` and so on."""
+    return {
+        kind
+        for node in element.iter()
+        if "wp-mark" in (classes := node.get("class", "").split())
+        for kind in classes
+        if kind not in ("wp-mark", "wp-bar", "wp-ring")
+    }
+
+
+@pytest.mark.parametrize("fence", FENCES, ids=fence_id)
+def test_the_key_explains_exactly_the_marks_the_picture_uses(fence: tuple[Path, str]) -> None:
+    figure = figure_of(fence[1])
+    picture, legend = figure.find("div"), figure.find("ul")
+    assert picture is not None
+    assert legend is not None
+    assert legend.get("aria-label")
+    assert mark_kinds(legend) == mark_kinds(picture)
+    assert all("".join(item.itertext()).strip() for item in legend)
+
+
+@pytest.mark.parametrize("fence", FENCES, ids=fence_id)
+def test_every_business_message_is_labelled_with_the_tables_charge_under_per_message_pricing(
+    fence: tuple[Path, str],
+) -> None:
+    verdict = simulate(Timeline.model_validate_json(fence[1]))
+    figure = figure_of(fence[1])
+    charges = {row[1].text: row[4].text for row in figure.iter("tr") if row[0].tag == "td"}
+    labels = {
+        group.get("data-message"): group.find(f"{SVG}text").text
+        for group in figure.iter(f"{SVG}g")
+        if group.get("class") == "wp-message"
+    }
+    expected = {
+        message.id: (
+            f"{message.id}: {charges[message.id] if message.status == 'delivered' else 'rejected'}"
+            if message.period.startswith("pmp-") or message.status == "rejected"
+            else message.id
+        )
+        for message in verdict.messages
+    }
+    assert labels == expected
+
+
+def test_the_search_index_holds_the_tables_but_not_the_pictures(built_site: Path) -> None:
+    index = json.loads((built_site / "search" / "search_index.json").read_text("utf-8"))
+    text = " ".join(" ".join(entry["text"].split()) for entry in index["docs"])
+    assert text.count("What the rules made of each message") == len(FENCES)
+    leaks = []
+    for _, source in FENCES:
+        figure = figure_of(source)
+        table = " ".join(figure.find("table").itertext())  # type: ignore[union-attr]
+        for part in (figure.find("div"), figure.find("ul")):
+            assert part is not None
+            words = " ".join(" ".join(part.itertext()).split())
+            pieces = [piece for piece in part.itertext() if len(piece) > 20 and piece not in table]
+            leaks += [piece for piece in [words, *pieces] if piece in text]
+    assert leaks == []
+
+
+LABELS = st.lists(
+    st.builds(
+        Label,
+        st.floats(min_value=EDGE, max_value=WIDTH - EDGE),
+        st.floats(min_value=10, max_value=WIDTH / 2 - 2 * EDGE - 4),
+        st.integers(min_value=1, max_value=3),
+    ),
+    max_size=12,
+)
+
+
+def text_extent(label: Label, anchor: str) -> tuple[float, float]:
+    """Where a label's text runs: from 4 units right of its leader, or to 4 units left of it."""
+    if anchor == "start":
+        return label.at + 4, label.at + 4 + label.width
+    return label.at - 4 - label.width, label.at - 4
+
+
+@given(LABELS)
+def test_stacked_labels_stay_in_the_picture_and_never_overlap(labels: list[Label]) -> None:
+    blocks = []
+    for label, place in zip(labels, place_labels(labels), strict=True):
+        left, right = text_extent(label, place.anchor)
+        assert left >= EDGE
+        assert right <= WIDTH - EDGE
+        blocks.append((place.line, place.line + label.lines, left, right))
+    for index, (top, bottom, left, right) in enumerate(blocks):
+        for other_top, other_bottom, other_left, other_right in blocks[index + 1 :]:
+            beside = top < other_bottom and other_top < bottom
+            assert not (beside and left < other_right and other_left < right)
+
+
+def test_labels_of_marks_at_one_moment_stack_on_the_same_side() -> None:
+    places = place_labels([Label(400, 120), Label(400, 120)])
+    assert {(place.line, place.anchor) for place in places} == {(0, "start"), (1, "start")}
+
+
+def test_a_label_left_of_its_leader_never_hides_a_leader_to_its_left() -> None:
+    places = place_labels([Label(126, 40), Label(206, 115), Label(228, 180), Label(641, 50)])
+    assert places == [
+        Placement(0, "start"),
+        Placement(1, "start"),
+        Placement(0, "start"),
+        Placement(0, "start"),
+    ]
+
+
+def test_labels_of_marks_close_together_stack_down_without_crossing_a_leader() -> None:
+    places = place_labels([Label(100, 150), Label(120, 150), Label(140, 150)])
+    assert places == [Placement(2, "start"), Placement(1, "start"), Placement(0, "start")]
+
+
+def test_a_label_at_the_right_edge_hangs_to_the_left_of_its_mark() -> None:
+    assert place_labels([Label(WIDTH - 10, 150)]) == [Placement(0, "end")]
