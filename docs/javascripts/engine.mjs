@@ -169,7 +169,20 @@ async function fillChoices(form) {
   }
 }
 
+// "Edit and run" under every timeline picture: the Try page, with this timeline in its form.
+function addEditLinks() {
+  document.querySelectorAll("figure.wp-timeline[data-timeline]").forEach((figure) => {
+    if (figure.querySelector(".edit-and-run")) {
+      return;
+    }
+    const address = new URL(`../try/#timeline=${figure.dataset.timeline}`, import.meta.url);
+    figure.append(element("p", { class: "edit-and-run" },
+      element("a", { href: address.href }, "Edit and run this timeline")));
+  });
+}
+
 function bind() {
+  addEditLinks();
   document.querySelectorAll("form[data-engine]").forEach((form) => {
     if (form.dataset.bound) {
       return;

@@ -148,3 +148,14 @@ def test_no_other_page_loads_the_engine(page: Page, site_server: str) -> None:
     page.goto(f"{site_server}/faq/pricing/", wait_until="networkidle")
     assert not [address for address in asked if "/assets/engine/" in address]
     assert json.loads(page.evaluate("JSON.stringify(typeof window.loadPyodide)")) == "undefined"
+
+
+def test_edit_and_run_opens_a_pages_timeline_in_the_try_form(page: Page, site_server: str) -> None:
+    page.goto(f"{site_server}/faq/pricing/", wait_until="networkidle")
+    links = page.locator("figure.wp-timeline .edit-and-run a")
+    assert links.count() == len(FENCE.findall((DOCS / "faq" / "pricing.md").read_text()))
+    links.first.click()
+    page.wait_for_url("**/try/#timeline=*")
+    shown = page.locator("form[data-engine=simulate] textarea").input_value()
+    first = FENCE.findall((DOCS / "faq" / "pricing.md").read_text())[0]
+    assert json.loads(shown) == json.loads(first)

@@ -16,6 +16,7 @@ Register it as a pymdownx.superfences custom fence whose ``format`` is :func:`fo
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from collections.abc import Callable, Sequence
@@ -149,7 +150,11 @@ def render(source: str) -> str:
     labels = (["charged" if per_message else "named"]) if messages else []
     legend = _legend([mark.kind for mark in marks] + labels + [lane.category for lane in lanes])
     table = _table(timeline, messages, zone)
-    return f'<figure class="wp-timeline" id="{figure_id}">{picture}{legend}{table}</figure>'
+    editable = base64.urlsafe_b64encode(source.strip().encode()).decode().rstrip("=")
+    return (
+        f'<figure class="wp-timeline" id="{figure_id}" data-timeline="{editable}">'
+        f"{picture}{legend}{table}</figure>"
+    )
 
 
 def _parse(source: str) -> Timeline:
