@@ -35,7 +35,11 @@ def skipped(value: dict[str, Any]) -> list[tuple[str, bool]]:
     [
         ({"id": None}, "a status without a usable 'id'"),
         ({"timestamp": "yesterday"}, "a status without a usable 'timestamp'"),
-        ({"recipient_id": None}, "a status without a usable 'recipient_id' or 'recipient_user_id'"),
+        (
+            {"recipient_id": None},
+            "a status without a usable 'recipient_id', 'recipient_user_id' or "
+            "'recipient_parent_user_id'",
+        ),
         ({"recipient_id": 5.5}, "a status without a usable 'recipient_id'"),
         ({"recipient_user_id": ["x"]}, "a status without a usable 'recipient_user_id'"),
         ({"pricing": "free"}, "a status without a usable 'pricing'"),
