@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import START, timeline, webhook_log, webhook_notification
+from tests.helpers import FIXTURES, START, timeline, webhook_log, webhook_notification
 from tests.test_engine_properties import timelines
 from whatsapp_pricing.domain import Account
 from whatsapp_pricing.reconcile import Reconciler, SentTemplate, TimeQueue, reconcile
@@ -584,3 +584,82 @@ def test_a_mexican_customer_in_the_old_form_is_priced_in_mexico() -> None:
     [finding] = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT).findings
     assert finding.outcome == "agrees", finding.detail
     assert finding.predicted["charge"] == "0.0397"  # Mexico's marketing rate
+
+
+def test_a_log_in_metas_format_of_december_2026() -> None:
+    """Names from contacts, a customer with a username, a Mexican id in both forms, and a
+    parent id naming the same customer in another account of the provider."""
+    log = (FIXTURES / "december-2026.jsonl").read_bytes()
+    accounts = {
+        "102290129340398": Account(time_zone="Africa/Nairobi"),
+        "204081632640128": Account(time_zone="UTC"),
+    }
+    result = reconcile(read_log(log), None, accounts=accounts)
+    assert not result.skipped
+    assert {
+        finding.message: (finding.outcome, finding.customer, finding.user_id, finding.account)
+        for finding in result.findings
+    } == {
+        "wamid.A1": ("agrees", "+254751578687", "KE.1502576394655843", "102290129340398"),
+        "wamid.A2": ("agrees", "+525512345678", "", "102290129340398"),
+        "wamid.A3": ("agrees", "BR.1502576394655843", "BR.1502576394655843", "102290129340398"),
+        "wamid.B1": ("agrees", "+254751578687", "KE.1502576394655843", "204081632640128"),
+    }
+    assert {finding.business_number for finding in result.findings} == {
+        "106540352242922",
+        "309876543210987",
+    }
+
+
+def test_a_parent_id_alone_is_the_customer_whose_window_is_open() -> None:
+    at = 1793613600  # 2026-11-02: a service message needs the window the number opened
+    parent = "KE.ENT.9081726354"
+    contact = {"wa_id": KENYA, "user_id": BSUID, "parent_user_id": parent}
+    message = {"from": KENYA, "id": "in1", "timestamp": str(at), "type": "text"}
+    body = {"id": "wamid.p", "status": "delivered", "timestamp": str(at + 60),
+            "recipient_parent_user_id": parent, **pmp("service", "regular")}  # fmt: skip
+    lines = [
+        webhook_notification({"contacts": [contact], "messages": [message]}),
+        webhook_notification({"statuses": [body]}),
+    ]
+    [finding] = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT).findings
+    assert finding.outcome == "agrees", finding.detail
+    assert (finding.customer, finding.user_id) == ("+" + KENYA, BSUID)
+
+
+def test_the_links_do_not_grow_with_the_customers_gone_quiet() -> None:
+    """Sixty days, a new customer with a username every hour, each quiet after a day."""
+    reconciler = Reconciler(UTC_ACCOUNT)
+    links, outcomes = [], []
+    for hour in range(60 * 24):
+        at, number, user_id = T + hour * 3600, f"2547{hour:08d}", f"KE.{hour}"
+        message = {"from": number, "from_user_id": user_id, "id": f"in{hour}",
+                   "timestamp": str(at), "type": "text"}  # fmt: skip
+        answer = {"id": f"wamid.{hour}", "status": "delivered", "timestamp": str(at + 60),
+                  "recipient_user_id": user_id, **cbp("service", f"c{hour}")}  # fmt: skip
+        for line in (webhook_notification({"messages": [message]}),
+                     webhook_notification({"statuses": [answer]})):  # fmt: skip
+            for item in read_log(line):
+                outcomes += [finding.outcome for finding in reconciler.add(item)]
+        links.append(reconciler.open_state - reconciler.held)
+    outcomes += [finding.outcome for finding in reconciler.finish()]
+    assert outcomes == ["agrees"] * 60 * 24
+    assert max(links[10 * 24 :]) == max(links[5 * 24 : 10 * 24]) < 10 * 24 * 2
+
+
+def test_the_reported_free_service_messages_are_counted_per_business_number() -> None:
+    """With the unconfirmed allowance on, each business number has its own 1,000 a month."""
+    at = 1793613600  # 2026-11-02
+    allowed = Account(time_zone="UTC", unconfirmed_free_service_messages=True)
+    free = pmp("service", "free_customer_service")
+
+    def answer(number: int, business: str) -> str:
+        body = {"id": f"wamid.{business}.{number}", "status": "delivered",
+                "timestamp": str(at + 60 + number), "recipient_id": KENYA, **free}  # fmt: skip
+        metadata = {"display_phone_number": business, "phone_number_id": business}
+        return webhook_notification({"metadata": metadata, "statuses": [body]})
+
+    lines = [inbound(at), *(answer(n, "111") for n in range(1001)), answer(1001, "222")]
+    findings = reconcile(read_log("\n".join(lines)), allowed).findings
+    disagreeing = [finding.message for finding in findings if finding.outcome != "agrees"]
+    assert disagreeing == ["wamid.111.1000"]

@@ -217,7 +217,16 @@ class _FindingWriter(Protocol):
 
 
 class _CsvWriter:
-    FIELDS = ("message", "outcome", "detail", "flag", "customer", "user_id")
+    FIELDS = (
+        "message",
+        "outcome",
+        "detail",
+        "flag",
+        "customer",
+        "user_id",
+        "account",
+        "business_number",
+    )
 
     def __init__(self, file: IO[str]) -> None:
         self._rows = csv.writer(file)
@@ -226,7 +235,8 @@ class _CsvWriter:
     def write(self, settled: Finding | Skipped) -> None:
         if isinstance(settled, Skipped):
             outcome = "broken line" if settled.bad else "skipped line"
-            self._rows.writerow([f"line {settled.line}", outcome, settled.why, "", "", ""])
+            blank = [""] * (len(self.FIELDS) - 3)
+            self._rows.writerow([f"line {settled.line}", outcome, settled.why, *blank])
         else:
             self._rows.writerow([getattr(settled, name) for name in self.FIELDS])
 

@@ -191,6 +191,8 @@ class Finding:
     """The customer's business-scoped user id, where the log gave it."""
     account: str = ""
     """The WhatsApp Business Account the message was sent from (the entry's ``id``)."""
+    business_number: str = ""
+    """The business phone number it was sent from (``metadata.phone_number_id``)."""
     currency: str = ""
     """The currency of that account's rate card, in which ``predicted["charge"]`` is."""
 
@@ -674,6 +676,7 @@ class Reconciler:
     def _settle(self, message: _Message, finding: Finding) -> None:
         finding.account, finding.currency = self._account_id, self._currency
         finding.customer, finding.user_id = message.customer, message.user_id
+        finding.business_number = message.business_number
         del self._messages[message.id]
         forget_at = min(message.first_seen.values()) + STATUS_HORIZON
         self._settled[message.id] = message.delivered_at or math.inf
