@@ -54,9 +54,12 @@ class Identities:
         return name if customer is None else customer.name
 
     def user_id_of(self, name: str) -> str:
-        """The customer's business-scoped user id (a parent id if it has no other), or ""."""
+        """The business-scoped user id (a parent id if there is no other) of a customer whose
+        names a line linked, or ""."""
         customer = self._customers.get(name)
-        names = [name] if customer is None else customer.names
+        if customer is None:
+            return ""
+        names = customer.names
         ids = sorted(
             (other for other in names if BSUID.fullmatch(other)),
             key=lambda other: (".ENT." in other, other),
@@ -73,8 +76,7 @@ class Identities:
             if at >= self._next_release:
                 self._next_release = at + HOUR
                 self._release(at - self._keep)
-        if name.startswith("+"):
-            name = e164(name)
+        name = e164(name)
         customers = self._customers
         if not (user_id or parent_user_id) and name not in customers:
             return name  # the usual line: a number, linked to nothing

@@ -118,7 +118,7 @@ BSUID = re.compile(r"(?P<country>[A-Z]{2})\.(?:ENT\.)?[A-Za-z0-9]{1,128}")
 NATIONAL_FORMS = {"+521": ("+52", 14)}
 """WhatsApp ids in an older national form, as Meta writes them: the prefix, what it stands for
 in E.164, and the length of the id (``+521`` and ten digits is a Mexican mobile)."""
-BRAZILIAN_MOBILE_WITHOUT_NINTH_DIGIT = re.compile(r"\+55([1-9][0-9])([6-9][0-9]{7})")
+BRAZILIAN_MOBILE_FIRST_DIGITS = "6789"
 """A Brazilian mobile as it was before every mobile got a ninth digit (a 9 in front): an area
 code, then eight digits starting 6 to 9, which no fixed line starts with."""
 
@@ -129,9 +129,13 @@ def e164(customer: str) -> str:
     prefix = customer[:4]
     if prefix in NATIONAL_FORMS and len(customer) == NATIONAL_FORMS[prefix][1]:
         return NATIONAL_FORMS[prefix][0] + customer[4:]
-    brazilian = BRAZILIAN_MOBILE_WITHOUT_NINTH_DIGIT.fullmatch(customer)
-    if brazilian is not None:
-        return f"+55{brazilian[1]}9{brazilian[2]}"
+    if (
+        len(customer) == 13
+        and customer.startswith("+55")
+        and customer[5] in BRAZILIAN_MOBILE_FIRST_DIGITS
+        and customer[3] != "0"
+    ):
+        return f"{customer[:5]}9{customer[5:]}"
     return customer
 
 

@@ -275,10 +275,14 @@ def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
                 value = change.value
                 if change.field != "messages" or not (value.messages or value.statuses):
                     return None
-                contacts = [
-                    Names(contact.wa_id, contact.user_id, contact.parent_user_id)
-                    for contact in value.contacts or ()
-                ]
+                contacts = (
+                    [
+                        Names(contact.wa_id, contact.user_id, contact.parent_user_id)
+                        for contact in value.contacts
+                    ]
+                    if value.contacts
+                    else _NO_CONTACTS
+                )
                 metadata = value.metadata
                 business = (
                     ""
@@ -288,8 +292,9 @@ def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
                 for message in value.messages or ():
                     entry_point = None if message.referral is msgspec.UNSET else _AD
                     at = _time(message.timestamp)
-                    said = Names(message.sender, message.from_user_id, message.from_parent_user_id)
-                    customer, user_id, parent = _customer(said, contacts)
+                    customer, user_id, parent = _customer(
+                        message.sender, message.from_user_id, message.from_parent_user_id, contacts
+                    )
                     items.append(
                         Inbound(
                             customer, at, entry_point, number, user_id, entry.id, parent, business
@@ -297,12 +302,12 @@ def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
                     )
                 for status in value.statuses or ():
                     at = _time(status.timestamp)
-                    said = Names(
+                    customer, user_id, parent = _customer(
                         status.recipient_id,
                         status.recipient_user_id,
                         status.recipient_parent_user_id,
+                        contacts,
                     )
-                    customer, user_id, parent = _customer(said, contacts)
                     items.append(
                         StatusUpdate(
                             status.id,
@@ -324,6 +329,7 @@ def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
 
 
 _AD = EntryPoint.CLICK_TO_WHATSAPP_AD
+_NO_CONTACTS: list[Names] = []
 
 
 def _notification(notification: Any, line: int) -> list[LogItem]:
@@ -384,10 +390,8 @@ def _value(value: dict[str, Any], line: int, items: list[LogItem], account: str)
         try:
             entry_point = EntryPoint.CLICK_TO_WHATSAPP_AD if "referral" in message else None
             at = _time(message["timestamp"])
-            said = Names(
-                message.get("from"), message.get("from_user_id"), message.get("from_parent_user_id")
-            )
-            customer, user_id, parent = _customer(said, contacts)
+            said = _names(message, "from", "from_user_id", "from_parent_user_id")
+            customer, user_id, parent = _customer(*said, contacts)
             items.append(
                 Inbound(customer, at, entry_point, line, user_id, account, parent, business)
             )
@@ -396,12 +400,8 @@ def _value(value: dict[str, Any], line: int, items: list[LogItem], account: str)
             items.append(Skipped(line, f"a customer message without a usable {unusable}", True))
     for status in statuses:
         try:
-            said = Names(
-                status.get("recipient_id"),
-                status.get("recipient_user_id"),
-                status.get("recipient_parent_user_id"),
-            )
-            customer, user_id, parent = _customer(said, contacts)
+            said = _names(status, "recipient_id", "recipient_user_id", "recipient_parent_user_id")
+            customer, user_id, parent = _customer(*said, contacts)
             items.append(
                 StatusUpdate(
                     _text(status["id"]),
@@ -436,6 +436,11 @@ class Names(NamedTuple):
         )
 
 
+def _names(source: dict[str, Any], number: str, user_id: str, parent_user_id: str) -> Names:
+    """How a message or status of the generic reader names its customer, as text."""
+    return Names(*(_optional_text(source.get(name)) for name in (number, user_id, parent_user_id)))
+
+
 def _contacts(contacts: Any) -> list[Names]:
     """The ``contacts`` entries of a change, as names; one that is not an object names no one."""
     if not isinstance(contacts, list):
@@ -449,7 +454,9 @@ def _contacts(contacts: Any) -> list[Names]:
     ]
 
 
-def _customer(said: Names, contacts: list[Names]) -> tuple[str, str, str]:
+def _customer(
+    number: str | None, user_id: str | None, parent: str | None, contacts: list[Names]
+) -> tuple[str, str, str]:
     """Who a line is about: the number if Meta gave one, else the business-scoped user id, else
     the parent id; and the two ids, where the line carries them.
 
@@ -457,7 +464,17 @@ def _customer(said: Names, contacts: list[Names]) -> tuple[str, str, str]:
     the line leaves out, the change's ``contacts`` entry for the same customer (one sharing a
     name with it) may give, as Meta's contact book does: that is how a number and an id link.
     """
-    said = Names(*map(_optional_text, said))
+    if contacts:
+        number, user_id, parent = _completed(Names(number, user_id, parent), contacts)
+    if number is not None:
+        return "+" + number, user_id or "", parent or ""
+    if not (user_id or parent):
+        raise KeyError("no number and no business-scoped user id")
+    return user_id or parent or "", user_id or "", parent or ""
+
+
+def _completed(said: Names, contacts: list[Names]) -> Names:
+    """A line's names, with what the contacts entries that share one of them add."""
     for contact in contacts:
         if contact.overlaps(said):
             said = Names(
@@ -466,13 +483,7 @@ def _customer(said: Names, contacts: list[Names]) -> tuple[str, str, str]:
                     for mine, theirs in zip(said, contact, strict=True)
                 )
             )
-    number, user_id, parent = said
-    bsuid, parent_id = user_id or "", parent or ""
-    if number is not None:
-        return "+" + number, bsuid, parent_id
-    if not (bsuid or parent_id):
-        raise KeyError("no number and no business-scoped user id")
-    return bsuid or parent_id, bsuid, parent_id
+    return said
 
 
 def _business_number(phone_number_id: Any, display_phone_number: Any) -> str:
