@@ -663,3 +663,65 @@ def test_the_reported_free_service_messages_are_counted_per_business_number() ->
     findings = reconcile(read_log("\n".join(lines)), allowed).findings
     disagreeing = [finding.message for finding in findings if finding.outcome != "agrees"]
     assert disagreeing == ["wamid.111.1000"]
+
+
+ALIASES = {
+    "5511987654321": ("BR.5511", "BR.ENT.5511"),
+    "27821234567": ("ZA.2782", "ZA.ENT.2782"),
+    "919812345678": ("IN.9198", "IN.ENT.9198"),
+}
+"""A business-scoped user id and a parent id for each customer of the generated timelines."""
+NAMINGS = ("number", "national", "user", "parent", "both", "contacts")
+
+
+def named_variously(line: str, naming: str) -> str:
+    """A line of a generated log, its customer named another way Meta may name them."""
+    value = json.loads(line)["entry"][0]["changes"][0]["value"]
+    kind = "messages" if "messages" in value else "statuses"
+    [item] = value[kind]
+    field, prefix = ("from", "from") if kind == "messages" else ("recipient_id", "recipient")
+    number = item[field]
+    user, parent = ALIASES[number]
+    if naming == "national" and number.startswith("55"):
+        item[field] = number[:4] + number[5:]  # without the ninth digit
+    elif naming in ("user", "parent", "contacts"):
+        del item[field]
+        item[f"{prefix}_{'parent_' if naming == 'parent' else ''}user_id"] = parent
+        if naming != "parent":
+            item[f"{prefix}_user_id"] = user
+            item.pop(f"{prefix}_parent_user_id", None)
+        if naming == "contacts":
+            value["contacts"] = [{"wa_id": number, "user_id": user, "parent_user_id": parent}]
+    elif naming == "both":
+        item[f"{prefix}_user_id"], item[f"{prefix}_parent_user_id"] = user, parent
+    return webhook_notification({key: value[key] for key in (kind, "contacts") if key in value})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(
+        [START, datetime(2025, 8, 4, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC)]
+    ).flatmap(timelines),
+    st.randoms(use_true_random=False),
+)
+def test_a_customer_is_one_customer_whatever_names_the_lines_use(
+    events: list[dict[str, Any]], rng: random.Random
+) -> None:
+    """A rule-following log whose lines name each customer by number (in either form), user id,
+    parent id or several, once a line has linked them: the same findings as by number alone."""
+    log = webhook_log(timeline(*events))
+    seen: set[str] = set()
+    renamed = []
+    for line in log:
+        value = json.loads(line)["entry"][0]["changes"][0]["value"]
+        [item] = value.get("messages") or value["statuses"]
+        number = item.get("from") or item["recipient_id"]
+        renamed.append(named_variously(line, rng.choice(NAMINGS) if number in seen else "both"))
+        seen.add(number)
+    assert findings_of(renamed) == findings_of(log)
+    result = reconcile(read_log("\n".join(renamed)), UTC_ACCOUNT)
+    assert result.skipped == []
+    names = {"+" + number for number in ALIASES} | {
+        name for ids in ALIASES.values() for name in ids
+    }
+    assert {finding.customer for finding in result.findings} <= names
