@@ -474,15 +474,13 @@ class Reconciler:
         if not isinstance(item, Skipped) and item.at > self._latest:
             settled.append(self._implausible(item.line, item.at))
             return settled
-        if isinstance(item, StatusUpdate):
+        if isinstance(item, Inbound | StatusUpdate):
             customer = self._identities.named(
                 item.customer, item.user_id, item.parent_user_id, item.at
             )
+        if isinstance(item, StatusUpdate):
             self._status(item, customer)
         elif isinstance(item, Inbound):
-            customer = self._identities.named(
-                item.customer, item.user_id, item.parent_user_id, item.at
-            )
             if item.at < self._released:
                 settled.append(self._too_late(item.line, item.at))
                 return settled
