@@ -726,3 +726,17 @@ def test_a_customer_is_one_customer_whatever_names_the_lines_use(
         name for ids in ALIASES.values() for name in ids
     }
     assert {finding.customer for finding in result.findings} <= names
+
+
+def test_a_customer_whose_country_cannot_be_told_is_unknown_with_why() -> None:
+    at = 1793613600
+    body = {"id": "wamid.x", "status": "delivered", "timestamp": str(at),
+            "recipient_user_id": "XX.1502576394655843", **pmp("marketing", "regular")}  # fmt: skip
+    [finding] = reconcile(
+        read_log(webhook_notification({"statuses": [body]})), UTC_ACCOUNT
+    ).findings
+    assert (finding.outcome, finding.detail) == (
+        "unknown",
+        "XX.1502576394655843 is neither a possible phone number nor a business-scoped user id "
+        "of a known country, so its market cannot be told",
+    )

@@ -362,7 +362,8 @@ class _Summary:
                 print(f"what the rules charge{of}, by category ({currency}):")
             unpriced = f" ({cost.unpriced} unpriced)" if cost.unpriced else ""
             print(
-                f"  {category}: {cost.messages} messages, {cost.amount} {currency}{unpriced}; "
+                f"  {category}: {cost.messages} message{'s' if cost.messages > 1 else ''}, "
+                f"{cost.amount} {currency}{unpriced}; "
                 f"Meta marked {cost.billable} billable; {cost.disagreements} disagree "
                 f"({cost.disagreeing_amount} {currency})"
             )

@@ -659,7 +659,10 @@ class Reconciler:
                 return "unknown", "no status carried Meta's pricing"
             return "unknown", f"pricing category {category!r} is not one the rules know"
         if not is_customer_id(message.customer):
-            return "unknown", f"{message.customer} is not a possible phone number"
+            return "unknown", (
+                f"{message.customer} is neither a possible phone number nor a business-scoped "
+                "user id of a known country, so its market cannot be told"
+            )
         unpriceable = self._engine.why_unpriceable(delivered)
         if unpriceable is not None:
             return "unknown", f"its delivery cannot be priced: {unpriceable}"
