@@ -9,8 +9,8 @@ Webhooks arrive at least once and not quite in time order, so the :class:`Reconc
 event back until the log has moved a reorder *window* past it, then hands it to the engine in
 time order; each message is counted once, from the earliest status of each kind. A finding is
 settled once the message's conversation has ended. Memory therefore follows what is still open
-(events inside the window, open conversations, messages whose statuses may still arrive), not
-the length of the log.
+(events inside the window, open conversations, messages whose statuses may still arrive, the
+names of customers who may still have any of these), not the length of the log.
 """
 
 from __future__ import annotations
