@@ -31,8 +31,9 @@ class _Customer:
     seen: float = 0.0
 
 
-class Identities:
-    """Links between the names of each customer, released once no one can need them."""
+class ContactBook:
+    """The names of each customer that lines linked, as Meta's contact book links a number and
+    a user id; each link is let go once nothing open can need it."""
 
     def __init__(self, keep: float) -> None:
         self._keep = keep

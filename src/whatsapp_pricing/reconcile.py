@@ -41,7 +41,7 @@ from whatsapp_pricing.engine import (
     Kind,
 )
 from whatsapp_pricing.errors import UsageError
-from whatsapp_pricing.identities import Identities
+from whatsapp_pricing.identities import ContactBook
 from whatsapp_pricing.markets import is_customer_id
 from whatsapp_pricing.rate_cards import RateBook
 from whatsapp_pricing.records import (
@@ -88,10 +88,10 @@ LONGEST_TIMER = ENTRY_POINT_REPLY_WINDOW + FREE_ENTRY_POINT_LENGTH
 opens a free entry point conversation up to a day later, which lasts 72 hours."""
 
 
-def identities_for(window: float) -> Identities:
+def contact_book_for(window: float) -> ContactBook:
     """A table of customers' names that keeps each link as long as the rules may need it: past
     the customer's last line by the longest timer, and by the reorder window on either side."""
-    return Identities(keep=LONGEST_TIMER + 2 * window)
+    return ContactBook(keep=LONGEST_TIMER + 2 * window)
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,7 +314,7 @@ class Accounts:
         self._default, self._accounts = default, accounts
         self._rate_book, self._window, self._sent, self._now = rate_book, window, sent, now
         self._reconcilers: dict[str, Reconciler] = {}
-        self._identities = identities_for(window)
+        self._contact_book = contact_book_for(window)
         """One table of customers' names for every account: a business-scoped user id names
         a customer across the accounts of a portfolio, a parent id across portfolios."""
         self.category_changes: list[CategoryChange] = []
@@ -323,7 +323,7 @@ class Accounts:
     @property
     def open_state(self) -> int:
         held = sum(reconciler.held for reconciler in self._reconcilers.values())
-        return held + len(self._identities)
+        return held + len(self._contact_book)
 
     def read(self, log: Iterable[LogItem]) -> Iterator[Finding | Skipped]:
         """Reconciles a whole log: findings as they settle, and every line it could not use."""
@@ -358,7 +358,7 @@ class Accounts:
             sent=self._sent,
             now=self._now,
             account_id=account_id,
-            identities=self._identities,
+            contact_book=self._contact_book,
         )
         self._reconcilers[account_id] = reconciler
         return reconciler
@@ -414,13 +414,13 @@ class Reconciler:
         sent: Mapping[str, SentTemplate] | None = None,
         now: float | None = None,
         account_id: str = "",
-        identities: Identities | None = None,
+        contact_book: ContactBook | None = None,
     ) -> None:
         self._engine = ConversationEngine(account, rate_book)
         self._account_id, self._currency = account_id, account.currency
         self._latest = (time.time() if now is None else now) + CLOCK_SKEW
         """No line can be later than the run that reads it (give or take the clocks' skew)."""
-        self._identities = identities_for(window) if identities is None else identities
+        self._contact_book = contact_book_for(window) if contact_book is None else contact_book
         """Which names (number, user id, parent id) are one customer."""
         self._window = window
         self._sent = sent or {}
@@ -455,7 +455,7 @@ class Reconciler:
     def open_state(self) -> int:
         """How many events, messages, conversations and customers' names it holds: what its
         memory follows."""
-        return self.held + len(self._identities)
+        return self.held + len(self._contact_book)
 
     @property
     def held(self) -> int:
@@ -475,7 +475,7 @@ class Reconciler:
             settled.append(self._implausible(item.line, item.at))
             return settled
         if isinstance(item, Inbound | StatusUpdate):
-            customer = self._identities.named(
+            customer = self._contact_book.named(
                 item.customer, item.user_id, item.parent_user_id, item.at
             )
         if isinstance(item, StatusUpdate):
@@ -569,7 +569,7 @@ class Reconciler:
                 self._forget_pair(unpair.pop()[2])
             if isinstance(event, Inbound):
                 self._released = at
-                customer = self._identities.name_of(event.customer)
+                customer = self._contact_book.name_of(event.customer)
                 if is_customer_id(customer):
                     kind = Kind.CUSTOMER_MESSAGE
                     engine.process(Event(at, order, kind, customer, "", None, event.entry_point))
@@ -608,9 +608,9 @@ class Reconciler:
             self._settle(message, Finding(message.id, *_UNDELIVERED))
 
     def _decide(self, message: _Message, at: float, order: int) -> None:
-        identities = self._identities
-        message.customer = identities.name_of(message.customer)
-        message.user_id = message.user_id or identities.user_id_of(message.customer)
+        book = self._contact_book
+        message.customer = book.name_of(message.customer)
+        message.user_id = message.user_id or book.user_id_of(message.customer)
         problem = self._why_not_priced(message)
         if problem is not None:
             self._settle(message, Finding(message.id, *problem))
