@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,8 @@ import msgspec
 from whatsapp_pricing import MessageRecord, Timeline, Verdict, records_of, simulate
 from whatsapp_pricing.domain import CustomerMessage
 
+FIXTURES = Path(__file__).parent / "fixtures" / "webhooks"
+"""Webhook logs written by hand in Meta's format, one per shape Meta sends."""
 BRAZIL = "+5511987654321"
 SOUTH_AFRICA = "+27821234567"
 INDIA = "+919812345678"

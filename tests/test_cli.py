@@ -18,7 +18,7 @@ import pytest
 
 import whatsapp_pricing
 from tests.conftest import ROOT
-from tests.helpers import customer, free_form, template
+from tests.helpers import FIXTURES, customer, free_form, template
 from tests.test_reconcile import SERVICE_REPLY, category_update, pmp, status
 from whatsapp_pricing import cli
 from whatsapp_pricing.cli import main
@@ -238,7 +238,10 @@ def test_reconcile_prints_a_summary_and_writes_the_detail(
         "agrees",
         "agrees",
     ]
-    assert table.read_text().splitlines()[0] == "message,outcome,detail,flag,customer,user_id"
+    assert (
+        table.read_text().splitlines()[0]
+        == "message,outcome,detail,flag,customer,user_id,account,business_number"
+    )
 
 
 def test_reconcile_exits_1_when_the_log_is_not_clean(
@@ -461,3 +464,57 @@ def test_reconcile_needs_a_time_zone_or_accounts(
     accounts.write_text("waba_id,time_zone\n1,Mars/Olympus\n")
     assert main(["reconcile", str(log), "--accounts", str(accounts)]) == 2
     assert capsys.readouterr().err.startswith(f"whatsapp-pricing: error: {accounts}, line 2: ")
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda data: data,
+        lambda data: gzip.compress(data),
+        lambda data: b"\xef\xbb\xbf" + data.replace(b"\n", b"\r\n"),
+    ],
+    ids=["as-sent", "gzip", "bom-crlf"],
+)
+def test_reconcile_a_providers_log_of_december_2026(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], encode: Any
+) -> None:
+    """Meta's format of today, kept as people keep it, with a deep line and a far-future one."""
+    far_future = status("wamid.far", "delivered", 32503680000, **pmp("marketing", "regular"))
+    far_future = far_future.replace('"id": "1"', '"id": "102290129340398"')
+    deep = "[" * 100_000 + "]" * 100_000
+    data = (FIXTURES / "december-2026.jsonl").read_bytes() + f"{deep}\n{far_future}\n".encode()
+    log, table = tmp_path / "provider.log", tmp_path / "findings.csv"
+    log.write_bytes(encode(data))
+    arguments = ["reconcile", str(log), "--accounts", str(FIXTURES / "accounts.csv")]
+    assert main([*arguments, "--csv", str(table)]) == 1
+    printed = capsys.readouterr().out
+    assert printed.startswith("messages: 4 (4 agrees, 0 disagrees")
+    assert "lines skipped: 2 (2 broken)" in printed
+    assert "line 11: nested too deeply to be a webhook notification" in printed
+    assert "line 12: its time (3000-01-01 00:00:00 UTC) is after this run" in printed
+    rows = {row["message"]: row for row in csv.DictReader(table.read_text("utf-8").splitlines())}
+    assert (rows["wamid.B1"]["customer"], rows["wamid.B1"]["account"]) == (
+        "+254751578687",
+        "204081632640128",
+    )
+
+
+def test_each_category_the_rules_do_not_know_is_said_once_with_a_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What Meta reports for a Meta Business Agent message is unconfirmed: whatever category it
+    is, if the rules do not know it, it is counted, never a crash."""
+    at = 1793613600  # 2026-11-02, agent messages are charged
+    lines = [
+        status(f"wamid.{category}{n}", "delivered", at + n, **pmp(category, "regular"))
+        for category in ("undocumented_a", "undocumented_b")
+        for n in range(1 + (category == "undocumented_b"))
+    ]
+    log = tmp_path / "webhooks.jsonl"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["reconcile", str(log), "--time-zone", "UTC"]) == 1
+    unknown = [line for line in capsys.readouterr().out.splitlines() if "unknown (" in line]
+    assert unknown == [
+        "  unknown (2 messages): pricing category 'undocumented_b' is not one the rules know",
+        "  unknown (1 message): pricing category 'undocumented_a' is not one the rules know",
+    ]

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from whatsapp_pricing.markets import country_of, is_customer_id, meta_markets
+from whatsapp_pricing.markets import country_of, e164, is_customer_id, meta_markets
 
 DAY = date(2024, 10, 1)
 
@@ -74,3 +74,19 @@ def test_customers_as_meta_names_them(customer: str, country: str, market: str) 
 )
 def test_ids_no_one_could_have_are_not_customers(customer: str) -> None:
     assert not is_customer_id(customer)
+
+
+@pytest.mark.parametrize(
+    ("customer", "in_e164"),
+    [
+        ("+5215512345678", "+525512345678"),  # Mexico's old mobile form
+        ("+551187654321", "+5511987654321"),  # a Brazilian mobile without the ninth digit
+        ("+551132654321", "+551132654321"),  # a Brazilian fixed line: no ninth digit to add
+        ("+5511987654321", "+5511987654321"),
+        ("+5491112345678", "+5491112345678"),  # Argentina's 9 is already E.164
+        ("+52155123456789", "+52155123456789"),  # too long to be the old Mexican form
+        ("BR.1502576394655843", "BR.1502576394655843"),
+    ],
+)
+def test_ids_in_national_forms_in_e164(customer: str, in_e164: str) -> None:
+    assert e164(customer) == in_e164

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import START, timeline, webhook_log, webhook_notification
+from tests.helpers import FIXTURES, START, timeline, webhook_log, webhook_notification
 from tests.test_engine_properties import timelines
 from whatsapp_pricing.domain import Account
 from whatsapp_pricing.reconcile import Reconciler, SentTemplate, TimeQueue, reconcile
@@ -584,3 +584,159 @@ def test_a_mexican_customer_in_the_old_form_is_priced_in_mexico() -> None:
     [finding] = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT).findings
     assert finding.outcome == "agrees", finding.detail
     assert finding.predicted["charge"] == "0.0397"  # Mexico's marketing rate
+
+
+def test_a_log_in_metas_format_of_december_2026() -> None:
+    """Names from contacts, a customer with a username, a Mexican id in both forms, and a
+    parent id naming the same customer in another account of the provider."""
+    log = (FIXTURES / "december-2026.jsonl").read_bytes()
+    accounts = {
+        "102290129340398": Account(time_zone="Africa/Nairobi"),
+        "204081632640128": Account(time_zone="UTC"),
+    }
+    result = reconcile(read_log(log), None, accounts=accounts)
+    assert not result.skipped
+    assert {
+        finding.message: (finding.outcome, finding.customer, finding.user_id, finding.account)
+        for finding in result.findings
+    } == {
+        "wamid.A1": ("agrees", "+254751578687", "KE.1502576394655843", "102290129340398"),
+        "wamid.A2": ("agrees", "+525512345678", "", "102290129340398"),
+        "wamid.A3": ("agrees", "BR.1502576394655843", "BR.1502576394655843", "102290129340398"),
+        "wamid.B1": ("agrees", "+254751578687", "KE.1502576394655843", "204081632640128"),
+    }
+    assert {finding.business_number for finding in result.findings} == {
+        "106540352242922",
+        "309876543210987",
+    }
+
+
+def test_a_parent_id_alone_is_the_customer_whose_window_is_open() -> None:
+    at = 1793613600  # 2026-11-02: a service message needs the window the number opened
+    parent = "KE.ENT.9081726354"
+    contact = {"wa_id": KENYA, "user_id": BSUID, "parent_user_id": parent}
+    message = {"from": KENYA, "id": "in1", "timestamp": str(at), "type": "text"}
+    body = {"id": "wamid.p", "status": "delivered", "timestamp": str(at + 60),
+            "recipient_parent_user_id": parent, **pmp("service", "regular")}  # fmt: skip
+    lines = [
+        webhook_notification({"contacts": [contact], "messages": [message]}),
+        webhook_notification({"statuses": [body]}),
+    ]
+    [finding] = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT).findings
+    assert finding.outcome == "agrees", finding.detail
+    assert (finding.customer, finding.user_id) == ("+" + KENYA, BSUID)
+
+
+def test_the_links_do_not_grow_with_the_customers_gone_quiet() -> None:
+    """Sixty days, a new customer with a username every hour, each quiet after a day."""
+    reconciler = Reconciler(UTC_ACCOUNT)
+    links, outcomes = [], []
+    for hour in range(60 * 24):
+        at, number, user_id = T + hour * 3600, f"2547{hour:08d}", f"KE.{hour}"
+        message = {"from": number, "from_user_id": user_id, "id": f"in{hour}",
+                   "timestamp": str(at), "type": "text"}  # fmt: skip
+        answer = {"id": f"wamid.{hour}", "status": "delivered", "timestamp": str(at + 60),
+                  "recipient_user_id": user_id, **cbp("service", f"c{hour}")}  # fmt: skip
+        for line in (webhook_notification({"messages": [message]}),
+                     webhook_notification({"statuses": [answer]})):  # fmt: skip
+            for item in read_log(line):
+                outcomes += [finding.outcome for finding in reconciler.add(item)]
+        links.append(reconciler.open_state - reconciler.held)
+    outcomes += [finding.outcome for finding in reconciler.finish()]
+    assert outcomes == ["agrees"] * 60 * 24
+    assert max(links[10 * 24 :]) == max(links[5 * 24 : 10 * 24]) < 10 * 24 * 2
+
+
+def test_the_reported_free_service_messages_are_counted_per_business_number() -> None:
+    """With the unconfirmed allowance on, each business number has its own 1,000 a month."""
+    at = 1793613600  # 2026-11-02
+    allowed = Account(time_zone="UTC", unconfirmed_free_service_messages=True)
+    free = pmp("service", "free_customer_service")
+
+    def answer(number: int, business: str) -> str:
+        body = {"id": f"wamid.{business}.{number}", "status": "delivered",
+                "timestamp": str(at + 60 + number), "recipient_id": KENYA, **free}  # fmt: skip
+        metadata = {"display_phone_number": business, "phone_number_id": business}
+        return webhook_notification({"metadata": metadata, "statuses": [body]})
+
+    lines = [inbound(at), *(answer(n, "111") for n in range(1001)), answer(1001, "222")]
+    findings = reconcile(read_log("\n".join(lines)), allowed).findings
+    disagreeing = [finding.message for finding in findings if finding.outcome != "agrees"]
+    assert disagreeing == ["wamid.111.1000"]
+
+
+ALIASES = {
+    "5511987654321": ("BR.5511", "BR.ENT.5511"),
+    "27821234567": ("ZA.2782", "ZA.ENT.2782"),
+    "919812345678": ("IN.9198", "IN.ENT.9198"),
+}
+"""A business-scoped user id and a parent id for each customer of the generated timelines."""
+NAMINGS = ("number", "national", "user", "parent", "both", "contacts")
+
+
+def named_variously(line: str, naming: str) -> str:
+    """A line of a generated log, its customer named another way Meta may name them."""
+    value = json.loads(line)["entry"][0]["changes"][0]["value"]
+    kind = "messages" if "messages" in value else "statuses"
+    [item] = value[kind]
+    field, prefix = ("from", "from") if kind == "messages" else ("recipient_id", "recipient")
+    number = item[field]
+    user, parent = ALIASES[number]
+    if naming == "national" and number.startswith("55"):
+        item[field] = number[:4] + number[5:]  # without the ninth digit
+    elif naming in ("user", "parent", "contacts"):
+        del item[field]
+        item[f"{prefix}_{'parent_' if naming == 'parent' else ''}user_id"] = parent
+        if naming != "parent":
+            item[f"{prefix}_user_id"] = user
+            item.pop(f"{prefix}_parent_user_id", None)
+        if naming == "contacts":  # the number and the parent id only in the contacts entry
+            value["contacts"] = [{"wa_id": number, "user_id": user, "parent_user_id": parent}]
+    elif naming == "both":
+        item[f"{prefix}_user_id"], item[f"{prefix}_parent_user_id"] = user, parent
+    return webhook_notification({key: value[key] for key in (kind, "contacts") if key in value})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(
+        [START, datetime(2025, 8, 4, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC)]
+    ).flatmap(timelines),
+    st.randoms(use_true_random=False),
+)
+def test_a_customer_is_one_customer_whatever_names_the_lines_use(
+    events: list[dict[str, Any]], rng: random.Random
+) -> None:
+    """A rule-following log whose lines name each customer by number (in either form), user id,
+    parent id or several, once a line has linked them: the same findings as by number alone."""
+    log = webhook_log(timeline(*events))
+    seen: set[str] = set()
+    renamed = []
+    for line in log:
+        value = json.loads(line)["entry"][0]["changes"][0]["value"]
+        [item] = value.get("messages") or value["statuses"]
+        number = item.get("from") or item["recipient_id"]
+        first = rng.choice(("both", "contacts"))  # a line that links all three names
+        renamed.append(named_variously(line, rng.choice(NAMINGS) if number in seen else first))
+        seen.add(number)
+    assert findings_of(renamed) == findings_of(log)
+    result = reconcile(read_log("\n".join(renamed)), UTC_ACCOUNT)
+    assert result.skipped == []
+    names = {"+" + number for number in ALIASES} | {
+        name for ids in ALIASES.values() for name in ids
+    }
+    assert {finding.customer for finding in result.findings} <= names
+
+
+def test_a_customer_whose_country_cannot_be_told_is_unknown_with_why() -> None:
+    at = 1793613600
+    body = {"id": "wamid.x", "status": "delivered", "timestamp": str(at),
+            "recipient_user_id": "XX.1502576394655843", **pmp("marketing", "regular")}  # fmt: skip
+    [finding] = reconcile(
+        read_log(webhook_notification({"statuses": [body]})), UTC_ACCOUNT
+    ).findings
+    assert (finding.outcome, finding.detail) == (
+        "unknown",
+        "XX.1502576394655843 is neither a possible phone number nor a business-scoped user id "
+        "of a known country, so its market cannot be told",
+    )

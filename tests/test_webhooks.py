@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import webhook_notification
+from tests.helpers import FIXTURES, webhook_notification
 from tests.test_reconcile import SERVICE_REPLY, T, category_update, inbound
 from whatsapp_pricing import webhooks
 from whatsapp_pricing.webhooks import (
@@ -35,7 +35,11 @@ def skipped(value: dict[str, Any]) -> list[tuple[str, bool]]:
     [
         ({"id": None}, "a status without a usable 'id'"),
         ({"timestamp": "yesterday"}, "a status without a usable 'timestamp'"),
-        ({"recipient_id": None}, "a status without a usable 'recipient_id' or 'recipient_user_id'"),
+        (
+            {"recipient_id": None},
+            "a status without a usable 'recipient_id', 'recipient_user_id' or "
+            "'recipient_parent_user_id'",
+        ),
         ({"recipient_id": 5.5}, "a status without a usable 'recipient_id'"),
         ({"recipient_user_id": ["x"]}, "a status without a usable 'recipient_user_id'"),
         ({"pricing": "free"}, "a status without a usable 'pricing'"),
@@ -160,10 +164,16 @@ def places(node: Any) -> list[tuple[Any, Any]]:
     return found
 
 
+DECEMBER_2026 = (FIXTURES / "december-2026.jsonl").read_text(encoding="utf-8").splitlines()
+"""A log in Meta's format of December 2026: contacts, business-scoped and parent user ids,
+business numbers, two accounts, a Mexican id in the old form."""
+
+
 @st.composite
 def odd_notifications(draw: st.DrawFn) -> bytes:
     """A real-shaped notification, perhaps with one value somewhere in it changed or removed."""
-    notification = json.loads(draw(st.sampled_from([*SERVICE_REPLY, inbound(T, referral=True)])))
+    shapes = [*SERVICE_REPLY, inbound(T, referral=True), *DECEMBER_2026]
+    notification = json.loads(draw(st.sampled_from(shapes)))
     if draw(st.booleans()):
         container, key = draw(st.sampled_from(places(notification)))
         if isinstance(container, dict) and draw(st.booleans()):
@@ -185,7 +195,39 @@ def test_the_usual_shape_reads_as_the_generic_reader_reads_it(line: bytes) -> No
 
 
 def test_the_usual_shape_is_read_by_the_typed_decoder() -> None:
-    assert all(webhooks.usual_notification(line.encode(), 1) for line in SERVICE_REPLY)
+    lines = [*SERVICE_REPLY, *DECEMBER_2026]
+    assert all(webhooks.usual_notification(line.encode(), 1) for line in lines)
+
+
+def test_the_contacts_entry_gives_the_names_a_line_leaves_out() -> None:
+    """A message names its sender by number, its ``contacts`` entry by every name."""
+    kenya, mexico, brazil, to_kenya, *_, to_parent, _ = read_log("\n".join(DECEMBER_2026))
+    assert (kenya.customer, kenya.user_id, kenya.parent_user_id) == (
+        "+254751578687",
+        "KE.1502576394655843",
+        "KE.ENT.9081726354",
+    )
+    assert (mexico.customer, mexico.user_id) == ("+5215512345678", "")
+    assert (brazil.customer, brazil.user_id) == ("BR.1502576394655843",) * 2
+    assert (to_kenya.customer, to_kenya.user_id) == ("KE.1502576394655843",) * 2
+    assert (to_parent.customer, to_parent.parent_user_id) == ("KE.ENT.9081726354",) * 2
+    assert {(item.account, item.business_number) for item in (kenya, to_parent)} == {
+        ("102290129340398", "106540352242922"),
+        ("204081632640128", "309876543210987"),
+    }
+
+
+def test_a_contact_of_another_customer_gives_no_names() -> None:
+    other = {"wa_id": "27821234567", "user_id": "ZA.1"}
+    message = {"from": "254751578687", "id": "in1", "timestamp": "1720179000", "type": "text"}
+    [item] = read_log(webhook_notification({"contacts": [other], "messages": [message]}))
+    assert (item.customer, item.user_id) == ("+254751578687", "")
+
+
+def test_without_a_phone_number_id_the_display_number_names_the_business() -> None:
+    metadata = {"display_phone_number": "15550783881"}
+    [item] = read_log(webhook_notification({"metadata": metadata, "statuses": [GOOD_STATUS]}))
+    assert item.business_number == "15550783881"
 
 
 def test_a_customer_with_a_username_is_read_by_business_scoped_user_id() -> None:

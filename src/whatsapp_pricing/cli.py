@@ -246,7 +246,16 @@ class _FindingWriter(Protocol):
 
 
 class _CsvWriter:
-    FIELDS = ("message", "outcome", "detail", "flag", "customer", "user_id")
+    FIELDS = (
+        "message",
+        "outcome",
+        "detail",
+        "flag",
+        "customer",
+        "user_id",
+        "account",
+        "business_number",
+    )
 
     def __init__(self, file: IO[str]) -> None:
         self._rows = csv.writer(file)
@@ -255,7 +264,8 @@ class _CsvWriter:
     def write(self, settled: Finding | Skipped) -> None:
         if isinstance(settled, Skipped):
             outcome = "broken line" if settled.bad else "skipped line"
-            self._rows.writerow([f"line {settled.line}", outcome, settled.why, "", "", ""])
+            blank = [""] * (len(self.FIELDS) - 3)
+            self._rows.writerow([f"line {settled.line}", outcome, settled.why, *blank])
         else:
             self._rows.writerow([getattr(settled, name) for name in self.FIELDS])
 
@@ -381,7 +391,8 @@ class _Summary:
                 print(f"what the rules charge{of}, by category ({currency}):")
             unpriced = f" ({cost.unpriced} unpriced)" if cost.unpriced else ""
             print(
-                f"  {category}: {cost.messages} messages, {cost.amount} {currency}{unpriced}; "
+                f"  {category}: {cost.messages} message{'s' if cost.messages > 1 else ''}, "
+                f"{cost.amount} {currency}{unpriced}; "
                 f"Meta marked {cost.billable} billable; {cost.disagreements} disagree "
                 f"({cost.disagreeing_amount} {currency})"
             )

@@ -118,6 +118,25 @@ BSUID = re.compile(r"(?P<country>[A-Z]{2})\.(?:ENT\.)?[A-Za-z0-9]{1,128}")
 NATIONAL_FORMS = {"+521": ("+52", 14)}
 """WhatsApp ids in an older national form, as Meta writes them: the prefix, what it stands for
 in E.164, and the length of the id (``+521`` and ten digits is a Mexican mobile)."""
+BRAZILIAN_MOBILE_FIRST_DIGITS = "6789"
+"""A Brazilian mobile as it was before every mobile got a ninth digit (a 9 in front): an area
+code, then eight digits starting 6 to 9, which no fixed line starts with."""
+
+
+def e164(customer: str) -> str:
+    """A WhatsApp id in today's E.164 form, so that both forms of an id are one customer:
+    ``+5215512345678`` is ``+525512345678``, ``+551187654321`` is ``+5511987654321``."""
+    prefix = customer[:4]
+    if prefix in NATIONAL_FORMS and len(customer) == NATIONAL_FORMS[prefix][1]:
+        return NATIONAL_FORMS[prefix][0] + customer[4:]
+    if (
+        len(customer) == 13
+        and customer.startswith("+55")
+        and customer[5] in BRAZILIAN_MOBILE_FIRST_DIGITS
+        and customer[3] != "0"
+    ):
+        return f"{customer[:5]}9{customer[5:]}"
+    return customer
 
 
 def country_of(customer: str) -> str | None:
@@ -142,10 +161,7 @@ def _customer_facts(customer: str) -> tuple[bool, str | None]:
     if bsuid is not None:
         country = bsuid["country"]
         return country in phonenumbers.SUPPORTED_REGIONS, country
-    prefix = customer[:4]
-    if prefix in NATIONAL_FORMS and len(customer) == NATIONAL_FORMS[prefix][1]:
-        customer = NATIONAL_FORMS[prefix][0] + customer[4:]
-    parsed = _parse_e164(customer)
+    parsed = _parse_e164(e164(customer))
     if parsed is None or not phonenumbers.is_possible_number(parsed):
         return False, None
     region = phonenumbers.region_code_for_number(parsed)

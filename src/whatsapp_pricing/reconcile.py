@@ -9,8 +9,8 @@ Webhooks arrive at least once and not quite in time order, so the :class:`Reconc
 event back until the log has moved a reorder *window* past it, then hands it to the engine in
 time order; each message is counted once, from the earliest status of each kind. A finding is
 settled once the message's conversation has ended. Memory therefore follows what is still open
-(events inside the window, open conversations, messages whose statuses may still arrive), not
-the length of the log.
+(events inside the window, open conversations, messages whose statuses may still arrive, the
+names of customers who may still have any of these), not the length of the log.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import msgspec
 
 from whatsapp_pricing.domain import Account, TemplateCategory
 from whatsapp_pricing.engine import (
+    ENTRY_POINT_REPLY_WINDOW,
     FREE_ENTRY_POINT,
     FREE_ENTRY_POINT_LENGTH,
     HOUR,
@@ -40,6 +41,7 @@ from whatsapp_pricing.engine import (
     Kind,
 )
 from whatsapp_pricing.errors import UsageError
+from whatsapp_pricing.identities import ContactBook
 from whatsapp_pricing.markets import is_customer_id
 from whatsapp_pricing.rate_cards import RateBook
 from whatsapp_pricing.records import (
@@ -81,6 +83,15 @@ KNOWN_CATEGORIES = TEMPLATE_CATEGORIES.keys() | FREE_FORM_CATEGORIES | WHOLE_CON
 SPELLINGS = {"customer_initiated": "user_initiated"}
 """Values Meta wrote two ways, each mapped to the spelling the rules use."""
 DELIVERY_STATUSES = ("delivered", "read")
+LONGEST_TIMER = ENTRY_POINT_REPLY_WINDOW + FREE_ENTRY_POINT_LENGTH
+"""The longest any of the rules' timers runs after a customer's last event: a reply to an ad
+opens a free entry point conversation up to a day later, which lasts 72 hours."""
+
+
+def contact_book_for(window: float) -> ContactBook:
+    """A table of customers' names that keeps each link as long as the rules may need it: past
+    the customer's last line by the longest timer, and by the reorder window on either side."""
+    return ContactBook(keep=LONGEST_TIMER + 2 * window)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +126,11 @@ class _Message:
 
     id: str
     customer: str
-    """The recipient as its first status named it: number, or business-scoped user id."""
+    """The recipient: the number once any line linked one, else the business-scoped user id."""
     user_id: str = ""
     """The recipient's business-scoped user id, once a status carried it."""
+    business_number: str = ""
+    """The business number that sent it (``metadata.phone_number_id``)."""
     first_seen: dict[str, float] = field(default_factory=dict)
     pricing: dict[str, Any] | None = None
     conversation: dict[str, Any] | None = None
@@ -134,11 +147,13 @@ class _Message:
     due: float = math.inf
     """When the log can say what became of it: at delivery, failure, or the horizon."""
 
-    def take(self, update: StatusUpdate) -> None:
+    def take(self, update: StatusUpdate, customer: str) -> None:
+        """Takes a status, whose recipient the log's links call ``customer``."""
         if update.user_id:
             self.user_id = update.user_id
-        if update.customer.startswith("+"):
-            self.customer = update.customer
+        if customer.startswith("+") or not self.customer.startswith("+"):
+            self.customer = customer
+        self.business_number = self.business_number or update.business_number
         seen = self.first_seen
         if update.at < seen.get(update.status, math.inf):
             seen[update.status] = update.at
@@ -176,6 +191,8 @@ class Finding:
     """The customer's business-scoped user id, where the log gave it."""
     account: str = ""
     """The WhatsApp Business Account the message was sent from (the entry's ``id``)."""
+    business_number: str = ""
+    """The business phone number it was sent from (``metadata.phone_number_id``)."""
     currency: str = ""
     """The currency of that account's rate card, in which ``predicted["charge"]`` is."""
 
@@ -297,12 +314,16 @@ class Accounts:
         self._default, self._accounts = default, accounts
         self._rate_book, self._window, self._sent, self._now = rate_book, window, sent, now
         self._reconcilers: dict[str, Reconciler] = {}
+        self._contact_book = contact_book_for(window)
+        """One table of customers' names for every account: a business-scoped user id names
+        a customer across the accounts of a portfolio, a parent id across portfolios."""
         self.category_changes: list[CategoryChange] = []
         """Every template category change the log announced, in log order."""
 
     @property
     def open_state(self) -> int:
-        return sum(reconciler.open_state for reconciler in self._reconcilers.values())
+        held = sum(reconciler.held for reconciler in self._reconcilers.values())
+        return held + len(self._contact_book)
 
     def read(self, log: Iterable[LogItem]) -> Iterator[Finding | Skipped]:
         """Reconciles a whole log: findings as they settle, and every line it could not use."""
@@ -337,6 +358,7 @@ class Accounts:
             sent=self._sent,
             now=self._now,
             account_id=account_id,
+            contact_book=self._contact_book,
         )
         self._reconcilers[account_id] = reconciler
         return reconciler
@@ -392,15 +414,14 @@ class Reconciler:
         sent: Mapping[str, SentTemplate] | None = None,
         now: float | None = None,
         account_id: str = "",
+        contact_book: ContactBook | None = None,
     ) -> None:
         self._engine = ConversationEngine(account, rate_book)
         self._account_id, self._currency = account_id, account.currency
         self._latest = (time.time() if now is None else now) + CLOCK_SKEW
-        self._numbers: dict[str, str] = {}
-        """Business-scoped user ids and the numbers lines linked them to."""
-        self._user_ids: dict[str, str] = {}
-        """The other way round: numbers and their business-scoped user ids."""
         """No line can be later than the run that reads it (give or take the clocks' skew)."""
+        self._contact_book = contact_book_for(window) if contact_book is None else contact_book
+        """Which names (number, user id, parent id) are one customer."""
         self._window = window
         self._sent = sent or {}
         self._queue: TimeQueue[Inbound | _Message] = TimeQueue()
@@ -432,7 +453,13 @@ class Reconciler:
 
     @property
     def open_state(self) -> int:
-        """How many events, messages and conversations it holds: what its memory follows."""
+        """How many events, messages, conversations and customers' names it holds: what its
+        memory follows."""
+        return self.held + len(self._contact_book)
+
+    @property
+    def held(self) -> int:
+        """How many events, messages and conversations it holds."""
         return len(self._queue) + len(self._messages) + len(self._settled) + len(self._pairs)
 
     def read(self, log: Iterable[LogItem]) -> Iterator[Finding | Skipped]:
@@ -447,15 +474,20 @@ class Reconciler:
         if not isinstance(item, Skipped) and item.at > self._latest:
             settled.append(self._implausible(item.line, item.at))
             return settled
-        if isinstance(item, Inbound | StatusUpdate) and item.user_id:
-            self._learn(item.customer, item.user_id)
+        if isinstance(item, Inbound | StatusUpdate):
+            customer = self._contact_book.named(
+                item.customer, item.user_id, item.parent_user_id, item.at
+            )
         if isinstance(item, StatusUpdate):
-            self._status(item)
+            self._status(item, customer)
         elif isinstance(item, Inbound):
             if item.at < self._released:
                 settled.append(self._too_late(item.line, item.at))
                 return settled
-            self._hold(item.at, item)
+            # Held under the best name known now: a link learnt later still applies.
+            self._hold(
+                item.at, item if customer == item.customer else item._replace(customer=customer)
+            )
         elif isinstance(item, CategoryChange):
             self.category_changes.append(item)
             self._templates.setdefault(item.template, []).append(item)
@@ -481,7 +513,7 @@ class Reconciler:
             self._settle_conversation(conversation.id, conversation.expires_at)
         return settled
 
-    def _status(self, update: StatusUpdate) -> None:
+    def _status(self, update: StatusUpdate, customer: str) -> None:
         settled_delivery = self._settled.get(update.message)
         if settled_delivery is not None:
             if update.status in DELIVERY_STATUSES and update.at < settled_delivery:
@@ -492,8 +524,8 @@ class Reconciler:
             if update.at < self._released:
                 self._settled_now.append(self._too_late(update.line, update.at))
                 return
-            message = self._messages[update.message] = _Message(update.message, update.customer)
-        message.take(update)
+            message = self._messages[update.message] = _Message(update.message, customer)
+        message.take(update, customer)
         due = message.due
         if message.priced_at is not None:
             if due < message.priced_at:
@@ -510,16 +542,6 @@ class Reconciler:
         if isinstance(event, _Message):
             event.held_until = at
         self._queue.push(at, event)
-
-    def _learn(self, customer: str, user_id: str) -> None:
-        """A line that names a customer both ways links the two names, as Meta's contacts do."""
-        if customer.startswith("+") and self._numbers.get(user_id) != customer:
-            self._numbers[user_id] = customer
-            self._user_ids[customer] = user_id
-
-    def _customer(self, name: str) -> str:
-        """One identity per customer: the number, once any line linked it to the user id."""
-        return self._numbers.get(name, name)
 
     def _implausible(self, line: int, at: float) -> Skipped:
         return Skipped(
@@ -547,7 +569,7 @@ class Reconciler:
                 self._forget_pair(unpair.pop()[2])
             if isinstance(event, Inbound):
                 self._released = at
-                customer = self._customer(event.customer)
+                customer = self._contact_book.name_of(event.customer)
                 if is_customer_id(customer):
                     kind = Kind.CUSTOMER_MESSAGE
                     engine.process(Event(at, order, kind, customer, "", None, event.entry_point))
@@ -586,6 +608,9 @@ class Reconciler:
             self._settle(message, Finding(message.id, *_UNDELIVERED))
 
     def _decide(self, message: _Message, at: float, order: int) -> None:
+        book = self._contact_book
+        message.customer = book.name_of(message.customer)
+        message.user_id = message.user_id or book.user_id_of(message.customer)
         problem = self._why_not_priced(message)
         if problem is not None:
             self._settle(message, Finding(message.id, *problem))
@@ -599,9 +624,16 @@ class Reconciler:
             # and only a template can be delivered outside the service window: so it is a
             # message that needs no service window, of a template category the log does not say.
             kind = Kind.TEMPLATE
-        predicted = self._engine.process(
-            Event(at, order, kind, self._customer(message.customer), message.id, sent_as)
+        event = Event(
+            at,
+            order,
+            kind,
+            message.customer,
+            message.id,
+            sent_as,
+            business_number=message.business_number,
         )
+        predicted = self._engine.process(event)
         assert predicted is not None
         if predicted.conversation is None:
             self._settle(message, self._compare(message, predicted, math.nan, []))
@@ -627,7 +659,10 @@ class Reconciler:
                 return "unknown", "no status carried Meta's pricing"
             return "unknown", f"pricing category {category!r} is not one the rules know"
         if not is_customer_id(message.customer):
-            return "unknown", f"{message.customer} is not a possible phone number"
+            return "unknown", (
+                f"{message.customer} is neither a possible phone number nor a business-scoped "
+                "user id of a known country, so its market cannot be told"
+            )
         unpriceable = self._engine.why_unpriceable(delivered)
         if unpriceable is not None:
             return "unknown", f"its delivery cannot be priced: {unpriceable}"
@@ -641,8 +676,8 @@ class Reconciler:
 
     def _settle(self, message: _Message, finding: Finding) -> None:
         finding.account, finding.currency = self._account_id, self._currency
-        finding.customer = self._customer(message.customer)
-        finding.user_id = message.user_id or self._user_ids.get(finding.customer, "")
+        finding.customer, finding.user_id = message.customer, message.user_id
+        finding.business_number = message.business_number
         del self._messages[message.id]
         forget_at = min(message.first_seen.values()) + STATUS_HORIZON
         self._settled[message.id] = message.delivered_at or math.inf

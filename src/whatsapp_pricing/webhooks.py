@@ -52,6 +52,11 @@ class Inbound(NamedTuple):
     """The customer's business-scoped user id, when the line carries one."""
     account: str = ""
     """The WhatsApp Business Account the notification is for (the entry's ``id``)."""
+    parent_user_id: str = ""
+    """The customer's parent business-scoped user id (``US.ENT.…``), shared across a provider's
+    portfolios, when the line carries one."""
+    business_number: str = ""
+    """The business phone number the line is for (``metadata.phone_number_id``)."""
 
 
 class StatusUpdate(NamedTuple):
@@ -68,6 +73,10 @@ class StatusUpdate(NamedTuple):
     """The recipient's business-scoped user id, when the line carries one."""
     account: str = ""
     """The WhatsApp Business Account the notification is for (the entry's ``id``)."""
+    parent_user_id: str = ""
+    """The recipient's parent business-scoped user id, when the line carries one."""
+    business_number: str = ""
+    """The business phone number that sent the message (``metadata.phone_number_id``)."""
 
 
 class CategoryChange(NamedTuple):
@@ -198,6 +207,7 @@ class _CustomerMessage(msgspec.Struct):
     timestamp: str
     sender: str | None = msgspec.field(default=None, name="from")
     from_user_id: str | None = None
+    from_parent_user_id: str | None = None
     referral: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -207,13 +217,27 @@ class _Status(msgspec.Struct):
     timestamp: str
     recipient_id: str | None = None
     recipient_user_id: str | None = None
+    recipient_parent_user_id: str | None = None
     pricing: dict[str, Any] | None = None
     conversation: dict[str, Any] | None = None
+
+
+class _Contact(msgspec.Struct):
+    wa_id: str | None = None
+    user_id: str | None = None
+    parent_user_id: str | None = None
+
+
+class _Metadata(msgspec.Struct):
+    phone_number_id: str | None = None
+    display_phone_number: str | None = None
 
 
 class _Value(msgspec.Struct):
     messages: list[_CustomerMessage] | None = None
     statuses: list[_Status] | None = None
+    contacts: list[_Contact] | None = None
+    metadata: _Metadata | None = None
 
 
 class _Change(msgspec.Struct):
@@ -251,14 +275,39 @@ def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
                 value = change.value
                 if change.field != "messages" or not (value.messages or value.statuses):
                     return None
+                contacts = (
+                    [
+                        Names(contact.wa_id, contact.user_id, contact.parent_user_id)
+                        for contact in value.contacts
+                    ]
+                    if value.contacts
+                    else _NO_CONTACTS
+                )
+                metadata = value.metadata
+                business = (
+                    ""
+                    if metadata is None
+                    else _business_number(metadata.phone_number_id, metadata.display_phone_number)
+                )
                 for message in value.messages or ():
                     entry_point = None if message.referral is msgspec.UNSET else _AD
                     at = _time(message.timestamp)
-                    customer, user_id = _customer(message.sender, message.from_user_id)
-                    items.append(Inbound(customer, at, entry_point, number, user_id, entry.id))
+                    customer, user_id, parent = _customer(
+                        message.sender, message.from_user_id, message.from_parent_user_id, contacts
+                    )
+                    items.append(
+                        Inbound(
+                            customer, at, entry_point, number, user_id, entry.id, parent, business
+                        )
+                    )
                 for status in value.statuses or ():
                     at = _time(status.timestamp)
-                    customer, user_id = _customer(status.recipient_id, status.recipient_user_id)
+                    customer, user_id, parent = _customer(
+                        status.recipient_id,
+                        status.recipient_user_id,
+                        status.recipient_parent_user_id,
+                        contacts,
+                    )
                     items.append(
                         StatusUpdate(
                             status.id,
@@ -270,6 +319,8 @@ def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
                             number,
                             user_id,
                             entry.id,
+                            parent,
+                            business,
                         )
                     )
     except (ValueError, KeyError):  # a time no calendar has, or no customer: said generically
@@ -278,6 +329,7 @@ def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
 
 
 _AD = EntryPoint.CLICK_TO_WHATSAPP_AD
+_NO_CONTACTS: list[Names] = []
 
 
 def _notification(notification: Any, line: int) -> list[LogItem]:
@@ -327,20 +379,29 @@ def _value(value: dict[str, Any], line: int, items: list[LogItem], account: str)
         return
     if not messages and not statuses:
         items.append(Skipped(line, "a messages change with neither messages nor statuses", False))
+    contacts = _contacts(value.get("contacts"))
+    metadata = value.get("metadata")
+    business = ""
+    if isinstance(metadata, dict):
+        business = _business_number(
+            metadata.get("phone_number_id"), metadata.get("display_phone_number")
+        )
     for message in messages:
         try:
             entry_point = EntryPoint.CLICK_TO_WHATSAPP_AD if "referral" in message else None
             at = _time(message["timestamp"])
-            customer, user_id = _customer(message.get("from"), message.get("from_user_id"))
-            items.append(Inbound(customer, at, entry_point, line, user_id, account))
+            said = _names(message, "from", "from_user_id", "from_parent_user_id")
+            customer, user_id, parent = _customer(*said, contacts)
+            items.append(
+                Inbound(customer, at, entry_point, line, user_id, account, parent, business)
+            )
         except (KeyError, TypeError, ValueError):
             unusable = _unusable(message, INBOUND_FIELDS)
             items.append(Skipped(line, f"a customer message without a usable {unusable}", True))
     for status in statuses:
         try:
-            customer, user_id = _customer(
-                status.get("recipient_id"), status.get("recipient_user_id")
-            )
+            said = _names(status, "recipient_id", "recipient_user_id", "recipient_parent_user_id")
+            customer, user_id, parent = _customer(*said, contacts)
             items.append(
                 StatusUpdate(
                     _text(status["id"]),
@@ -352,6 +413,8 @@ def _value(value: dict[str, Any], line: int, items: list[LogItem], account: str)
                     line,
                     user_id,
                     account,
+                    parent,
+                    business,
                 )
             )
         except (KeyError, TypeError, ValueError, AttributeError):
@@ -359,16 +422,85 @@ def _value(value: dict[str, Any], line: int, items: list[LogItem], account: str)
             items.append(Skipped(line, f"a status without a usable {unusable}", bad=True))
 
 
-def _customer(number: Any, user_id: Any) -> tuple[str, str]:
-    """Who a line is about: the number if Meta gave one, else the business-scoped user id; and
-    that id, when the line carries it. Since April 2026 Meta may withhold the number of a
-    customer who adopted a username."""
-    bsuid = "" if user_id is None else _text(user_id)
+class Names(NamedTuple):
+    """How a line, or an entry of its ``contacts``, names a customer: each may be missing."""
+
+    number: Any
+    """The WhatsApp id (``from``, ``recipient_id``, ``wa_id``): the number, without ``+``."""
+    user_id: Any
+    parent_user_id: Any
+
+    def overlaps(self, other: Names) -> bool:
+        return any(
+            mine is not None and mine == theirs for mine, theirs in zip(self, other, strict=True)
+        )
+
+
+def _names(source: dict[str, Any], number: str, user_id: str, parent_user_id: str) -> Names:
+    """How a message or status of the generic reader names its customer, as text."""
+    return Names(*(_optional_text(source.get(name)) for name in (number, user_id, parent_user_id)))
+
+
+def _contacts(contacts: Any) -> list[Names]:
+    """The ``contacts`` entries of a change, as names; one that is not an object names no one."""
+    if not isinstance(contacts, list):
+        return []
+    return [
+        Names(
+            *(_text_or_none(contact.get(name)) for name in ("wa_id", "user_id", "parent_user_id"))
+        )
+        for contact in contacts
+        if isinstance(contact, dict)
+    ]
+
+
+def _customer(
+    number: str | None, user_id: str | None, parent: str | None, contacts: list[Names]
+) -> tuple[str, str, str]:
+    """Who a line is about: the number if Meta gave one, else the business-scoped user id, else
+    the parent id; and the two ids, where the line carries them.
+
+    Since April 2026 Meta may withhold the number of a customer who adopted a username. What
+    the line leaves out, the change's ``contacts`` entry for the same customer (one sharing a
+    name with it) may give, as Meta's contact book does: that is how a number and an id link.
+    """
+    if contacts:
+        number, user_id, parent = _completed(Names(number, user_id, parent), contacts)
     if number is not None:
-        return "+" + _text(number), bsuid
-    if not bsuid:
+        return "+" + number, user_id or "", parent or ""
+    if not (user_id or parent):
         raise KeyError("no number and no business-scoped user id")
-    return bsuid, bsuid
+    return user_id or parent or "", user_id or "", parent or ""
+
+
+def _completed(said: Names, contacts: list[Names]) -> Names:
+    """A line's names, with what the contacts entries that share one of them add."""
+    for contact in contacts:
+        if contact.overlaps(said):
+            said = Names(
+                *(
+                    mine if mine is not None else theirs
+                    for mine, theirs in zip(said, contact, strict=True)
+                )
+            )
+    return said
+
+
+def _business_number(phone_number_id: Any, display_phone_number: Any) -> str:
+    """The business number a change is for: its id, or its display number ("" if neither)."""
+    for name in (phone_number_id, display_phone_number):
+        text = _text_or_none(name)
+        if text:
+            return text
+    return ""
+
+
+def _text_or_none(value: Any) -> str | None:
+    """An id where there may be none; a value that is no id is taken as none."""
+    try:
+        return None if value is None else _text(value)
+    except TypeError:
+        return None
 
 
 def _text(value: Any) -> str:
@@ -397,8 +529,15 @@ def _object(value: Any) -> dict[str, Any] | None:
 
 
 Reader = Callable[[Any], object]
-CUSTOMER_FIELDS = ("from", "from_user_id", "recipient_id", "recipient_user_id")
-"""Where a line names its customer: by number, or by business-scoped user id, or both."""
+CUSTOMER_FIELDS = (
+    "from",
+    "from_user_id",
+    "from_parent_user_id",
+    "recipient_id",
+    "recipient_user_id",
+    "recipient_parent_user_id",
+)
+"""Where a line names its customer: by number, by business-scoped user id, by parent id."""
 
 
 def _optional_text(value: Any) -> str | None:
@@ -408,12 +547,14 @@ def _optional_text(value: Any) -> str | None:
 INBOUND_FIELDS: dict[str, Reader] = {
     "from": _optional_text,
     "from_user_id": _optional_text,
+    "from_parent_user_id": _optional_text,
     "timestamp": _time,
 }
 STATUS_FIELDS: dict[str, Reader] = {
     "id": _text,
     "recipient_id": _optional_text,
     "recipient_user_id": _optional_text,
+    "recipient_parent_user_id": _optional_text,
     "status": _text,
     "timestamp": _time,
     "pricing": _object,
@@ -430,9 +571,9 @@ def _unusable(source: Any, fields: dict[str, Reader]) -> str:
             read(source.get(name))
         except (TypeError, ValueError):
             return repr(name)
-    number, user_id = (name for name in fields if name in CUSTOMER_FIELDS)
-    if source.get(number) is None and source.get(user_id) is None:
-        return f"{number!r} or {user_id!r}"
+    names = [name for name in fields if name in CUSTOMER_FIELDS]
+    if all(source.get(name) is None for name in names):
+        return ", ".join(map(repr, names[:-1])) + f" or {names[-1]!r}"
     return "field"
 
 
