@@ -33,13 +33,16 @@ def first_question_found(page: Page, site: str, query: str) -> str:
     page.goto(site + "/", wait_until="networkidle")
     page.click("input.md-search__input")
     page.keyboard.type(query)
-    # Results arrive as the query is typed; wait for those of the whole query (its longest word
-    # is then highlighted in the result links), not of its first letters.
-    longest = max(re.split(r"[\s-]+", query), key=len).lower()
+    # Results arrive as the query is typed; wait for those of the whole query (each of its words
+    # but the shortest, which search may drop as stop words, is then among the result links'
+    # highlight terms), not of its first letters.
+    words = [word.lower() for word in re.split(r"[\s-]+", query) if len(word) > 2]
     page.wait_for_function(
-        """longest => [...document.querySelectorAll('.md-search-result__item a')].some(
-            link => new URL(link.href).searchParams.get('h')?.split(' ').includes(longest))""",
-        arg=longest,
+        """words => [...document.querySelectorAll('.md-search-result__item a')].some(link => {
+            const terms = new URL(link.href).searchParams.get('h')?.split(' ') ?? [];
+            return words.every(word => terms.includes(word));
+        })""",
+        arg=words,
     )
     links = page.eval_on_selector_all(
         ".md-search-result__item a.md-search-result__link", "links => links.map(a => a.href)"
