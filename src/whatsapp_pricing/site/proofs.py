@@ -27,7 +27,9 @@ def with_output_shown(block: re.Match[str]) -> str:
         return code
     lines = "\n".join(printed)
     return (
-        '<div class="proof-output"><p class="proof-output__label">It prints:</p>'
+        # Out of the search index: a result's preview shows answers, not an example's output.
+        '<div class="proof-output" data-search-exclude>'
+        '<p class="proof-output__label">It prints:</p>'
         f"<samp>{lines}</samp></div>"
         f'<details class="proof"><summary>{SUMMARY}</summary>{code}</details>'
     )
