@@ -81,7 +81,7 @@ def test_the_month_is_written_inside_its_own_days_in_the_account_time_zone() -> 
     ("fields", "problem"),
     [
         ({"service": 1}, "at least one customer who writes first"),
-        ({"customers_writing_first": 2, "via_ads": 3}, "cannot be more"),
+        ({"customers_writing_first": 2, "via_ads": 3}, "cannot be more of them"),
         ({"marketing": MOST_MESSAGES, "utility": 1}, f"at most {MOST_MESSAGES:,}"),
         ({"month": "2026-13"}, "month"),
         ({"marketing": -1}, "marketing"),

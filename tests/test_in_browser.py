@@ -30,7 +30,7 @@ def test_the_estimate_covers_the_month_and_a_year_earlier() -> None:
     [
         (simulate_json, "{", "JSON"),
         (simulate_json, '{"account": {"time_zone": "Mars/Base"}, "events": []}', "time zone"),
-        (estimate_json, '{"market": "India", "month": "2026-11", "via_ads": 1}', "via_ads"),
+        (estimate_json, '{"market": "India", "month": "2026-11", "via_ads": 1}', "through an ad"),
         (estimate_json, '{"market": "Atlantis", "month": "2026-11"}', "Atlantis"),
         (estimate_json, "[]", "object"),
     ],

@@ -38,10 +38,12 @@ function element(tag, attributes = {}, ...children) {
   return node;
 }
 
+// Each cell carries its column's name, so that on a phone a row stacks as "Charge: 0.0014 USD".
 function table(head, rows) {
+  const cells = (row) => row.map((cell, column) => element("td", { "data-label": head[column] }, cell));
   return element("div", { class: "engine-table" }, element("table", {},
     element("thead", {}, element("tr", {}, ...head.map((cell) => element("th", { scope: "col" }, cell)))),
-    element("tbody", {}, ...rows.map((row) => element("tr", {}, ...row.map((cell) => element("td", {}, cell)))))));
+    element("tbody", {}, ...rows.map((row) => element("tr", {}, ...cells(row))))));
 }
 
 function money(charge) {
@@ -93,6 +95,10 @@ function showEstimate(output, answer) {
     amount({ amount: before.total, unpriced: before.unpriced }, before)]);
   output.replaceChildren(
     table(["Category", "Messages", "Charged", `${month.traffic.month}`, `${before.traffic.month}`], rows),
+    ...[month, before].filter((estimate) => estimate.unpriced).map((estimate) => element("p",
+      { class: "engine-notice" }, `${estimate.unpriced.toLocaleString("en")} messages of `
+      + `${estimate.traffic.month} could not be priced: the rate cards shipped with this site have `
+      + `no sourced ${estimate.currency} rate for them, so the amount shown is what the others cost.`)),
     element("p", {}, `Rules applied: ${month.periods.join(", ")} in ${month.traffic.month}; `
       + `${before.periods.join(", ")} in ${before.traffic.month} (see the change history).`),
     ...[...month.notices, ...before.notices].map((notice) => element("p", { class: "engine-notice" }, notice)),

@@ -72,7 +72,10 @@ class Traffic(_Model):
     @model_validator(mode="after")
     def _describable(self) -> Self:
         if self.via_ads > self.customers_writing_first:
-            raise ValueError("via_ads counts customers who write first, so it cannot be more")
+            raise ValueError(
+                "customers who come through an ad are among those who write first, "
+                "so there cannot be more of them"
+            )
         if self.service and not self.customers_writing_first:
             raise ValueError("service replies need at least one customer who writes first")
         written = self.marketing + self.utility + self.authentication + self.service

@@ -33,7 +33,7 @@ INTERNATIONAL_CATEGORY = "authentication-international"
 def _opens_service(conversation: str) -> str:
     """How the reasons of the three rules for a new service conversation begin."""
     return (
-        "Under conversation-based pricing, no conversation was open and the customer service "
+        "Under conversation-based pricing, no conversation was open but the customer service "
         f"window was, so this free-form message opens service conversation {conversation} for 24 "
         "hours, "
     )

@@ -80,6 +80,19 @@ def test_the_docs_timelines_get_the_verdict_python_gives(offline_page: Page) -> 
         assert reasons == [message["reason"] for message in expected["messages"]]
 
 
+def test_on_a_phone_the_results_stack_with_their_column_names(offline_page: Page) -> None:
+    offline_page.set_viewport_size({"width": 390, "height": 844})
+    offline_page.fill("form[data-engine=simulate] textarea", docs_timelines()[0])
+    run(offline_page, "simulate")
+    cells = offline_page.locator("form[data-engine=simulate] output td")
+    rights = cells.evaluate_all("cells => cells.map(cell => cell.getBoundingClientRect().right)")
+    assert max(rights) <= 390
+    assert (
+        cells.first.evaluate("cell => getComputedStyle(cell, '::before').content") == '"Message: "'
+    )
+    offline_page.set_viewport_size({"width": 1280, "height": 900})
+
+
 def test_a_mistake_is_one_line_as_on_the_command_line(offline_page: Page) -> None:
     offline_page.fill(
         "form[data-engine=simulate] textarea",

@@ -274,3 +274,13 @@ def test_a_phone_reads_the_pictures_without_scrolling_the_page(
     assert keys
     assert max(keys) == 0
     assert min(size["smallest"] for size in sizes) >= SMALLEST_TEXT
+
+
+def test_on_a_phone_every_verdict_cell_is_on_the_screen(page: Page, site_server: str) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{site_server}/faq/pricing/", wait_until="networkidle")
+    rights = page.locator("figure.wp-timeline td").evaluate_all(
+        "cells => cells.map(cell => cell.getBoundingClientRect().right)"
+    )
+    assert rights
+    assert max(rights) <= 390

@@ -492,21 +492,32 @@ def _ticks(
     return "".join(ticks)
 
 
+COLUMNS = ("Delivered", "Message", "Status", "Conversation", "Charge")
+"""The verdict table's columns; each cell names its own, for the stacked rows of a phone."""
+
+
 def _table(timeline: Timeline, messages: list[MessageRecord], zone: ZoneInfo) -> str:
     times = {event.id: event.at for event in timeline.events if hasattr(event, "id")}
-    rows = "".join(
-        "<tr>"
-        f"<td>{escape(_when(times[message.id].timestamp(), zone))}</td>"
-        f"<td>{escape(message.id)}</td><td>{message.status}</td>"
-        f"<td>{_conversation(message)}</td><td>{escape(_money(message.charge))}</td>"
-        "</tr>"
-        for message in messages
-    )
+
+    def row(message: MessageRecord) -> str:
+        cells = (
+            escape(_when(times[message.id].timestamp(), zone)),
+            escape(message.id),
+            message.status,
+            _conversation(message),
+            escape(_money(message.charge)),
+        )
+        labelled = (
+            f'<td data-label="{name}">{cell}</td>'
+            for name, cell in zip(COLUMNS, cells, strict=True)
+        )
+        return f"<tr>{''.join(labelled)}</tr>"
+
+    head = "".join(f"<th>{name}</th>" for name in COLUMNS)
     return (
         "<table><caption>What the rules made of each message "
-        f"(times in {escape(timeline.account.time_zone)})</caption><thead><tr>"
-        "<th>Delivered</th><th>Message</th><th>Status</th><th>Conversation</th><th>Charge</th>"
-        f"</tr></thead><tbody>{rows}</tbody></table>"
+        f"(times in {escape(timeline.account.time_zone)})</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(map(row, messages))}</tbody></table>"
     )
 
 
