@@ -75,7 +75,22 @@ function nameLandmarks() {
   });
 }
 
+// A rule code pasted as it appears in a verdict (rules/#pmp.service_charged) finds its entry,
+// whose anchor has hyphens (rules/#pmp-service-charged).
+function followRuleCode() {
+  var wanted = decodeURIComponent(location.hash.slice(1));
+  if (!wanted || document.getElementById(wanted)) {
+    return;
+  }
+  var entry = document.getElementById(wanted.replace(/[._]/g, "-"));
+  if (entry) {
+    history.replaceState(null, "", "#" + entry.id);
+    entry.scrollIntoView();
+  }
+}
+
 document$.subscribe(function () {
+  followRuleCode();
   addCopyLinkButtons();
   // The theme adds code toolbars in its own subscriber; name them once it has.
   requestAnimationFrame(nameLandmarks);

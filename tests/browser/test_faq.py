@@ -136,3 +136,10 @@ def test_what_an_example_prints_wraps_on_a_phone_and_its_code_opens(
     assert not proof.locator("pre").is_visible()
     proof.locator("summary").click()
     assert proof.locator("pre").is_visible()
+
+
+def test_a_rule_code_pasted_with_its_dots_finds_its_entry(page: Page, site_server: str) -> None:
+    page.goto(site_server + "/rules/#pmp.service_charged", wait_until="networkidle")
+    assert page.evaluate("location.hash") == "#pmp-service-charged"
+    top = page.locator("#pmp-service-charged").evaluate("e => e.getBoundingClientRect().top")
+    assert 0 <= top < 200
