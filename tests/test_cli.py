@@ -518,3 +518,12 @@ def test_each_category_the_rules_do_not_know_is_said_once_with_a_count(
         "  unknown (2 messages): pricing category 'undocumented_b' is not one the rules know",
         "  unknown (1 message): pricing category 'undocumented_a' is not one the rules know",
     ]
+
+
+def test_reconcile_says_when_no_rate_card_is_shipped_in_its_currency(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    log = tmp_path / "empty.jsonl"
+    log.write_text("")
+    assert main(["reconcile", str(log), "--time-zone", "UTC", "--currency", "xyz"]) == 0
+    assert "No rate card in XYZ is shipped" in capsys.readouterr().err

@@ -14,7 +14,7 @@ import os
 import sys
 import zlib
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -30,7 +30,7 @@ from rich.table import Table
 from whatsapp_pricing.domain import Account, Verdict
 from whatsapp_pricing.engine import HOUR
 from whatsapp_pricing.errors import PricingError, RateCardError, UsageError
-from whatsapp_pricing.rate_cards import RateCard, parse_rate_card, shipped_rate_book
+from whatsapp_pricing.rate_cards import RateBook, RateCard, parse_rate_card, shipped_rate_book
 from whatsapp_pricing.reconcile import (
     DEFAULT_WINDOW,
     OUTCOMES,
@@ -102,13 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     simulate_command.add_argument(
         "--table", action="store_true", help="print readable tables instead of JSON"
     )
-    simulate_command.add_argument(
-        "--rate-card",
-        action="append",
-        default=[],
-        metavar="CSV",
-        help="a rate card to use as well, such as Meta's official CSV (repeatable)",
-    )
+    _add_rate_card_option(simulate_command)
     reconcile_command = commands.add_parser(
         "reconcile",
         help="check a webhook log's charges against the rules",
@@ -152,11 +146,30 @@ def _parser() -> argparse.ArgumentParser:
         "--unconfirmed-free-service-messages",
         action="store_true",
         help="apply the 1,000 free service messages a month that some providers report per "
-        "business number from 2026-10-01 (Meta has not confirmed them; counted per account here)",
+        "business number from 2026-10-01 (Meta has not confirmed them)",
     )
+    _add_rate_card_option(reconcile_command)
     reconcile_command.add_argument("--json", metavar="FILE", help="write every finding as JSON")
     reconcile_command.add_argument("--csv", metavar="FILE", help="write every finding as CSV")
     return parser
+
+
+def _add_rate_card_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--rate-card",
+        action="append",
+        default=[],
+        metavar="CSV",
+        help="a rate card to use as well, such as Meta's official CSV (repeatable)",
+    )
+
+
+def _rate_book(arguments: argparse.Namespace) -> RateBook:
+    """The shipped rate cards, with any the user brought (which win on their days)."""
+    book = shipped_rate_book()
+    if arguments.rate_card:
+        book = book.with_cards(_read_rate_card(path) for path in arguments.rate_card)
+    return book
 
 
 def _reconcile(arguments: argparse.Namespace) -> int:
@@ -174,7 +187,9 @@ def _reconcile(arguments: argparse.Namespace) -> int:
         raise UsageError(f"--window must be a positive number of hours, not {arguments.window:g}")
     sent = read_sent(_read_bytes(arguments.sent), arguments.sent) if arguments.sent else None
     window = arguments.window * HOUR
-    reconciler = Accounts(default, accounts, window=window, sent=sent)
+    book = _rate_book(arguments)
+    _say_notices([default, *(accounts or {}).values()], book)
+    reconciler = Accounts(default, accounts, book, window=window, sent=sent)
     summary = _Summary()
     with ExitStack() as stack:
         log = _open_log(arguments.log, stack)
@@ -192,6 +207,17 @@ def _reconcile(arguments: argparse.Namespace) -> int:
             writer.close(reconciler.category_changes)
     summary.print(reconciler.category_changes)
     return 0 if summary.clean else 1
+
+
+def _say_notices(accounts: Iterable[Account | None], book: RateBook) -> tuple[str, ...]:
+    """Prints, once each, what the accounts should know of the rate cards (an unknown currency,
+    a provisional card), and returns them."""
+    notices = tuple(
+        dict.fromkeys(n for account in accounts if account for n in notices_for(account, book))
+    )
+    for notice in notices:
+        print(f"{PROGRAM}: notice: {notice}", file=sys.stderr)
+    return notices
 
 
 def _account(time_zone: str, currency: str, unconfirmed: bool, where: str = "") -> Account:
@@ -406,15 +432,11 @@ class _Summary:
 
 def _simulate(arguments: argparse.Namespace) -> int:
     source: str = arguments.timeline
-    book = shipped_rate_book()
-    if arguments.rate_card:
-        book = book.with_cards(_read_rate_card(path) for path in arguments.rate_card)
+    book = _rate_book(arguments)
     account, events = read_timeline(
         sys.stdin.buffer.read() if source == "-" else _read_bytes(source)
     )
-    notices = notices_for(account, book)
-    for notice in notices:
-        print(f"{PROGRAM}: notice: {notice}", file=sys.stderr)
+    notices = _say_notices([account], book)
     if arguments.table:
         messages, conversations = price(account, events, book)
         _print_table(verdict_from(messages, conversations, account.currency, notices))
