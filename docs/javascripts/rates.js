@@ -154,6 +154,16 @@ function labelled(id, text, control) {
   return field;
 }
 
+// The address of the question the picker answers: the heading before it.
+function questionOf(node) {
+  for (var at = node; at; at = at.previousElementSibling || at.parentElement) {
+    if (at.matches && at.matches("h2[id]")) {
+      return "#" + at.id;
+    }
+  }
+  return location.hash;
+}
+
 function buildPicker(root, data, address) {
   var day = ratesToday();
   var marketChoice = document.createElement("select");
@@ -234,7 +244,7 @@ function buildPicker(root, data, address) {
     }
     var search = query.toString();
     history.replaceState(history.state, "", location.pathname + (search ? "?" + search : "") +
-      location.hash);
+      questionOf(root));
   }
 
   var asked = new URLSearchParams(location.search);

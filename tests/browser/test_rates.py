@@ -126,6 +126,7 @@ def test_a_link_to_a_picked_market_opens_it_again(offline_page: Page, site_serve
     address = offline_page.url
     assert "market=India" in address
     assert "currency=INR" in address
+    assert address.endswith("#cost-today"), "the link names the question, whatever was open"
     offline_page.goto(site_server + "/", wait_until="networkidle")
     offline_page.goto(address, wait_until="networkidle")
     assert offline_page.input_value("#wp-rate-market") == "India"
