@@ -546,9 +546,7 @@ class ConversationEngine:
         rule = Rule.PMP_SERVICE_CHARGED
         return DELIVERED, None, charge, rule, rule.reason(priced=priced), SERVICE
 
-    def _price_message(
-        self, customer: _Customer, event: Event, category: str, day: date
-    ) -> Priced:
+    def _price_message(self, customer: _Customer, event: Event, category: str, day: date) -> Priced:
         """A template's charge under per-message pricing, with volume tiers where known."""
         charge, priced = self._price(customer, category, day)
         if category == MARKETING or self._is_international(customer, category):

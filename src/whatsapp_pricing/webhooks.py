@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import gzip
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, NamedTuple, cast
 
 import msgspec
@@ -123,6 +123,16 @@ def read_log(log: str | bytes | IO[bytes]) -> Iterator[LogItem]:
     if first.lstrip().startswith(b"["):
         return _read_array(first + b"".join(lines))
     return read_lines(_chained(first, lines))
+
+
+def read_logs(logs: Sequence[IO[bytes]]) -> Iterator[LogItem]:
+    """Several logs read as one, their lines one after another and numbered on (as Spark reads
+    them); a single log is read as :func:`read_log` reads it."""
+    if len(logs) == 1:
+        return read_log(logs[0])
+    return read_lines(
+        line.removeprefix(UTF8_BOM) for log in logs for line in _lines_of(opened(log))
+    )
 
 
 def opened(log: IO[bytes]) -> IO[bytes]:
