@@ -28,9 +28,9 @@ import pickle
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeGuard
 
-import pandas
+import pandas  # type: ignore[import-untyped]  # (pandas-stubs would pin pandas' own version)
 from pyspark import StorageLevel
 from pyspark.sql import SparkSession, Window
 from pyspark.sql import functions as f
@@ -142,7 +142,8 @@ def reconcile_on_spark(
     for path in paths:
         _check_format(path)
     lines = spark.sparkContext.textFile(",".join(paths), use_unicode=False).zipWithIndex()
-    parsed = lines.mapPartitions(_parse).persist(StorageLevel.MEMORY_AND_DISK)
+    # Lines as bytes (use_unicode=False), whatever pyspark's type hints say.
+    parsed = lines.mapPartitions(_parse).persist(StorageLevel.MEMORY_AND_DISK)  # type: ignore[arg-type]
     try:
         return _reconcile(spark, parsed, settings)
     finally:
@@ -245,7 +246,7 @@ def _groups(named: Any) -> Any:
     return named.context.broadcast({name: root(name) for name in parent})
 
 
-def _counted(item: LogItem, settings: Settings) -> bool:
+def _counted(item: LogItem, settings: Settings) -> TypeGuard[Inbound | StatusUpdate]:
     """Whether an item moves the clocks: a named line of a known account, not in the future."""
     return (
         isinstance(item, Inbound | StatusUpdate)
@@ -338,9 +339,9 @@ def _run(
     ]
     order = 0
     for order, place, item in sorted([*items, *changes], key=lambda entry: entry[0]):
-        settled = reconciler.add(item, place)
+        results = reconciler.add(item, place)
         if not isinstance(item, CategoryChange):  # a change's own verdict is the driver's
-            yield from ((order, each) for each in settled)
+            yield from ((order, each) for each in results)
     for settled in reconciler.finish():
         yield order, settled
 
