@@ -132,6 +132,9 @@ def session(master: str) -> SparkSession:
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.master(master).appName("whatsapp-pricing reconcile")
     builder = builder.config("spark.sql.session.timeZone", "UTC")
+    if master.startswith("local"):
+        # One machine: a few shuffle partitions a core, not the cluster default of 200.
+        builder = builder.config("spark.sql.shuffle.partitions", "8")
     return builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
 
 

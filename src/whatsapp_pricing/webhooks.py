@@ -194,8 +194,10 @@ def _read_array(document: bytes) -> Iterator[LogItem]:
 
 
 def read_lines(lines: Iterable[bytes]) -> Iterator[LogItem]:
-    """A log with one notification per line."""
-    for number, line in enumerate(lines, start=1):
+    """A log with one notification per line (its line ending is no part of it, so a line cut
+    short reads the same wherever it was split into lines)."""
+    for number, ending in enumerate(lines, start=1):
+        line = ending.rstrip(b"\r\n")
         usual = usual_notification(line, number)
         if usual is not None:
             yield from usual
