@@ -77,9 +77,12 @@ ITEMS = StructType(
         StructField("item", BinaryType()),
     ]
 )
+ITEMS_PER_TASK = 20_000
+"""About how many items one task of each pass reconciles: customers are dealt into buckets of
+about this many items (one Spark group per customer would cost more than the rules do)."""
 CLAIMS = StructType(
     [
-        StructField("group", StringType()),
+        StructField("bucket", LongType()),
         StructField("account", StringType()),
         StructField("key", StringType()),
         StructField("at", DoubleType()),
@@ -167,18 +170,23 @@ def _reconcile(spark: SparkSession, parsed: Any, settings: Settings) -> SparkRec
     named = parsed.filter(lambda row: row[1] is not None)
     clocks = _clocks_before(named, settings)
     groups = _groups(named)
-    items = spark.createDataFrame(
-        named.mapPartitionsWithIndex(
-            lambda index, rows: _placed(rows, clocks[index], groups.value, settings)
-        ),
-        ITEMS,
-    ).persist(StorageLevel.MEMORY_AND_DISK)
-    claims = items.groupBy("group").applyInPandas(_counting(settings), CLAIMS)
+    buckets = max(1, named.count() // ITEMS_PER_TASK)
+    items = (
+        spark.createDataFrame(
+            named.mapPartitionsWithIndex(
+                lambda index, rows: _placed(rows, clocks[index], groups.value, settings)
+            ),
+            ITEMS,
+        )
+        .withColumn("bucket", f.pmod(f.hash("group"), f.lit(buckets)).cast("long"))
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    claims = items.groupBy("bucket").applyInPandas(_counting(settings), CLAIMS)
     ranked = Window.partitionBy("account", "key").orderBy("at", "order")
     positions = claims.withColumn("position", f.row_number().over(ranked))
     settled = (
-        items.groupBy("group")
-        .cogroup(positions.groupBy("group"))
+        items.groupBy("bucket")
+        .cogroup(positions.groupBy("bucket"))
         .applyInPandas(_settling(settings), SETTLED)
         .orderBy("order")
     )
@@ -350,13 +358,14 @@ def _run(
 
 
 def _counting(settings: Settings) -> Callable[[pandas.DataFrame], pandas.DataFrame]:
-    def counting(group: pandas.DataFrame) -> pandas.DataFrame:
+    def counting(bucket: pandas.DataFrame) -> pandas.DataFrame:
         claims: list[tuple[str, str, float, int]] = []
-        for _ in _run(group, settings, lambda account: _Claims(account, claims)):
-            pass
-        name = group["group"].iloc[0]
+        for _, group in bucket.groupby("group", sort=False):
+            for _ in _run(group, settings, lambda account: _Claims(account, claims)):
+                pass
+        number = int(bucket["bucket"].iloc[0])
         return pandas.DataFrame(
-            [(name, *claim) for claim in claims], columns=[field.name for field in CLAIMS]
+            [(number, *claim) for claim in claims], columns=[field.name for field in CLAIMS]
         )
 
     return counting
@@ -365,7 +374,7 @@ def _counting(settings: Settings) -> Callable[[pandas.DataFrame], pandas.DataFra
 def _settling(
     settings: Settings,
 ) -> Callable[[pandas.DataFrame, pandas.DataFrame], pandas.DataFrame]:
-    def settling(group: pandas.DataFrame, ranked: pandas.DataFrame) -> pandas.DataFrame:
+    def settling(bucket: pandas.DataFrame, ranked: pandas.DataFrame) -> pandas.DataFrame:
         positions = {
             (account, key, int(order)): int(position)
             for account, key, order, position in zip(
@@ -374,6 +383,7 @@ def _settling(
         }
         results = [
             (order, pickle.dumps(settled))
+            for _, group in bucket.groupby("group", sort=False)
             for order, settled in _run(
                 group, settings, lambda account: _Positions(account, positions)
             )
