@@ -257,7 +257,11 @@ def test_without_pyspark_spark_says_how_to_get_it(
 ) -> None:
     import sys
 
+    import whatsapp_pricing
+
+    # As if pyspark were not installed, even after other tests imported the module.
     monkeypatch.setitem(sys.modules, "whatsapp_pricing.spark", None)
+    monkeypatch.delattr(whatsapp_pricing, "spark", raising=False)
     log = str(FIXTURES / "december-2026.jsonl")
     status = main(["reconcile", log, "--time-zone", "UTC", "--spark", "local[2]"])
     error = capsys.readouterr().err
