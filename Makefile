@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-LOCK_OPTIONS := --extra dev --universal --python-version 3.11.5 --generate-hashes
+LOCK_OPTIONS := --extra dev --extra spark --universal --python-version 3.11.5 --generate-hashes
 # The platform of the Pyodide runtime pinned in web/package-lock.json (its pyodide-lock.json says).
 BROWSER_WHEELS := --no-deps --only-binary=:all: --platform pyemscripten_2026_0_wasm32 --platform any \
 	--python-version 3.14 --implementation cp --abi cp314 --abi none

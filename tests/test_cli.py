@@ -344,7 +344,7 @@ def test_a_run_that_stops_leaves_no_detail_file_that_looks_complete(
         yield from read_log("\n".join(SERVICE_REPLY))
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(cli, "read_log", log_that_breaks_off)
+    monkeypatch.setattr(cli, "read_logs", log_that_breaks_off)
     log, table = tmp_path / "log.jsonl", tmp_path / "findings.csv"
     log.write_text("\n", encoding="utf-8")
     assert main(["reconcile", str(log), "--time-zone", "UTC", "--csv", str(table)]) == 2

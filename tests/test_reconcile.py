@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from datetime import UTC, datetime
@@ -337,7 +338,7 @@ def test_a_failure_then_a_delivery_is_a_delivery() -> None:
 def test_memory_follows_open_state_not_the_length_of_the_log() -> None:
     """Sixty days of steady traffic: what the reconciler holds stops growing after the horizon."""
     reconciler = Reconciler(UTC_ACCOUNT)
-    held, outcomes = [], []
+    held, outcomes, places = [], [], itertools.count()
     for hour in range(60 * 24):
         at = T + hour * 3600
         lines = [
@@ -347,7 +348,7 @@ def test_memory_follows_open_state_not_the_length_of_the_log() -> None:
         ]
         number = f"2547{hour % 500:08d}"
         for item in read_log("\n".join(line.replace(KENYA, number) for line in lines)):
-            outcomes += [finding.outcome for finding in reconciler.add(item)]
+            outcomes += [finding.outcome for finding in reconciler.add(item, next(places))]
         held.append(reconciler.open_state)
     outcomes += [finding.outcome for finding in reconciler.finish()]
     assert outcomes == ["agrees"] * 60 * 24
@@ -491,13 +492,14 @@ def _with_conversation(line: str, conversation_id: str) -> str:
 
 
 def test_a_message_queued_twice_for_the_same_time_is_decided_once() -> None:
-    """Seen again after its record was forgotten, then given an earlier delivery: no crash."""
+    """Seen again after its record was forgotten, at the reorder horizon, then given an earlier
+    delivery: held for the horizon twice, no crash."""
     day = 86400
     lines = [
         status("wamid.1", "delivered", T, **pmp("service", "regular")),
         inbound(T + 40 * day),
-        status("wamid.1", "delivered", T, **pmp("service", "regular")),
-        status("wamid.1", "delivered", T - day, **pmp("service", "regular")),
+        status("wamid.1", "delivered", T + 39 * day, **pmp("service", "regular")),
+        status("wamid.1", "delivered", T + 39 * day - 60, **pmp("service", "regular")),
     ]
     result = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT)
     assert len(result.findings) == 2
@@ -630,7 +632,7 @@ def test_a_parent_id_alone_is_the_customer_whose_window_is_open() -> None:
 def test_the_links_do_not_grow_with_the_customers_gone_quiet() -> None:
     """Sixty days, a new customer with a username every hour, each quiet after a day."""
     reconciler = Reconciler(UTC_ACCOUNT)
-    links, outcomes = [], []
+    links, outcomes, places = [], [], itertools.count()
     for hour in range(60 * 24):
         at, number, user_id = T + hour * 3600, f"2547{hour:08d}", f"KE.{hour}"
         message = {"from": number, "from_user_id": user_id, "id": f"in{hour}",
@@ -640,7 +642,7 @@ def test_the_links_do_not_grow_with_the_customers_gone_quiet() -> None:
         for line in (webhook_notification({"messages": [message]}),
                      webhook_notification({"statuses": [answer]})):  # fmt: skip
             for item in read_log(line):
-                outcomes += [finding.outcome for finding in reconciler.add(item)]
+                outcomes += [finding.outcome for finding in reconciler.add(item, next(places))]
         links.append(reconciler.open_state - reconciler.held)
     outcomes += [finding.outcome for finding in reconciler.finish()]
     assert outcomes == ["agrees"] * 60 * 24

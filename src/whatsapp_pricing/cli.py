@@ -12,6 +12,7 @@ import gc
 import json
 import os
 import sys
+import time
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -37,12 +38,13 @@ from whatsapp_pricing.reconcile import (
     Accounts,
     Costs,
     Finding,
+    SentTemplate,
     is_clean,
     read_sent,
 )
 from whatsapp_pricing.simulation import notices_for, price, verdict_from
 from whatsapp_pricing.timeline_io import read_timeline, write_verdict
-from whatsapp_pricing.webhooks import CategoryChange, Skipped, read_log
+from whatsapp_pricing.webhooks import CategoryChange, Skipped, read_logs
 
 PROGRAM = "whatsapp-pricing"
 DISTRIBUTION = "whatsapp-pricing"
@@ -114,7 +116,12 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     reconcile_command.set_defaults(command_parser=reconcile_command)
-    reconcile_command.add_argument("log", help="the webhook log, or - for stdin")
+    reconcile_command.add_argument(
+        "log",
+        nargs="+",
+        help="the webhook log, or - for stdin; several logs, or a folder of them, are read one "
+        "after another (lines numbered on)",
+    )
     reconcile_command.add_argument(
         "--time-zone",
         help="the WhatsApp Business Account's time zone (IANA), for every account in the log",
@@ -149,6 +156,12 @@ def _parser() -> argparse.ArgumentParser:
         "business number from 2026-10-01 (Meta has not confirmed them)",
     )
     _add_rate_card_option(reconcile_command)
+    reconcile_command.add_argument(
+        "--spark",
+        metavar="MASTER",
+        help="run on Apache Spark at this master URL, such as local[4] or yarn (same findings; "
+        "needs pip install whatsapp-pricing[spark] and Java)",
+    )
     reconcile_command.add_argument("--json", metavar="FILE", help="write every finding as JSON")
     reconcile_command.add_argument("--csv", metavar="FILE", help="write every finding as CSV")
     return parser
@@ -189,23 +202,36 @@ def _reconcile(arguments: argparse.Namespace) -> int:
     window = arguments.window * HOUR
     book = _rate_book(arguments)
     _say_notices([default, *(accounts or {}).values()], book)
+    paths = _log_paths(arguments.log)
+    if arguments.spark:
+        return _reconcile_on_spark(arguments, paths, default, accounts, window, sent, book)
     reconciler = Accounts(default, accounts, book, window=window, sent=sent)
-    summary = _Summary()
     with ExitStack() as stack:
-        log = _open_log(arguments.log, stack)
-        writers = _finding_writers(arguments, stack)
+        logs = [_open_log(path, stack) for path in paths]
         try:
-            for settled in reconciler.read(read_log(log)):
-                summary.take(settled)
-                for writer in writers:
-                    writer.write(settled)
+            return _report(arguments, reconciler.read(read_logs(logs)), reconciler.category_changes)
         except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
             # A read that fails, or a compressed or UTF-16 log cut short or corrupt.
             reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
-            raise UsageError(f"cannot read {arguments.log}: {reason}") from None
+            raise UsageError(f"cannot read {' '.join(arguments.log)}: {reason}") from None
+
+
+def _report(
+    arguments: argparse.Namespace,
+    settled: Iterable[Finding | Skipped],
+    category_changes: list[CategoryChange],
+) -> int:
+    """Writes the findings as they settle and prints the summary; the exit status."""
+    summary = _Summary()
+    with ExitStack() as stack:
+        writers = _finding_writers(arguments, stack)
+        for each in settled:
+            summary.take(each)
+            for writer in writers:
+                writer.write(each)
         for writer in writers:
-            writer.close(reconciler.category_changes)
-    summary.print(reconciler.category_changes)
+            writer.close(category_changes)
+    summary.print(category_changes)
     return 0 if summary.clean else 1
 
 
@@ -218,6 +244,46 @@ def _say_notices(accounts: Iterable[Account | None], book: RateBook) -> tuple[st
     for notice in notices:
         print(f"{PROGRAM}: notice: {notice}", file=sys.stderr)
     return notices
+
+
+def _reconcile_on_spark(
+    arguments: argparse.Namespace,
+    paths: list[str],
+    default: Account | None,
+    accounts: dict[str, Account] | None,
+    window: float,
+    sent: dict[str, SentTemplate] | None,
+    book: RateBook,
+) -> int:
+    if "-" in paths:
+        raise UsageError("--spark reads files or folders, not standard input")
+    try:
+        from whatsapp_pricing import spark
+    except ImportError:
+        raise UsageError(
+            "--spark needs Apache Spark: pip install 'whatsapp-pricing[spark]' (and a Java "
+            "runtime, such as the package default-jre-headless)"
+        ) from None
+    settings = spark.Settings(default, accounts, window, sent, now=time.time(), rate_book=book)
+    result = spark.reconcile_on_spark(spark.session(arguments.spark), paths, settings)
+    return _report(arguments, result.settled, result.category_changes)
+
+
+def _log_paths(sources: list[str]) -> list[str]:
+    """The logs to read, in order: a folder stands for its files, by name."""
+    paths = []
+    for source in sources:
+        if os.path.isdir(source):
+            folder = Path(source)
+            files = sorted(
+                p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+            )
+            paths += [str(file) for file in files]
+        else:
+            paths.append(source)
+    if "-" in paths and len(paths) > 1:
+        raise UsageError("standard input (-) can only be the one log")
+    return paths
 
 
 def _account(time_zone: str, currency: str, unconfirmed: bool, where: str = "") -> Account:

@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from whatsapp_pricing.domain import Account, ConversationCategory, EntryPoint, MessageStatus
@@ -83,6 +83,38 @@ Outcome = tuple[str, ConversationRef | None, Charge, Rule, str, str]
 category Meta's webhook reports for it."""
 Priced = tuple[Charge, str]
 """A charge, and how it was priced in words (a fact for the reason)."""
+
+
+Key = tuple[object, ...]
+"""What a counter counts, within one account: ``CONVERSATIONS``, or a free tier's or a volume
+tier's month (the engine's own keys, below)."""
+CONVERSATIONS: Key = ("conversations",)
+
+
+class Counters(Protocol):
+    """The engine's counters that reach across customers: which conversation of the account,
+    which free conversation or message of a month, which message of a volume tier's month.
+
+    They set an id or a price and never a decision, so a run over part of an account (one
+    customer, on Spark) can count with placeholders, and be run again with the positions that
+    the whole account's events, ranked by time and order, give (:mod:`whatsapp_pricing.spark`).
+    """
+
+    def next(self, key: Key, at: float, order: int) -> int:
+        """The position (from 1) of the event at ``at``, ``order`` among those counted under
+        ``key``, in time order."""
+        ...
+
+
+class Tally:
+    """Counters for an engine that sees every event of the account, in time order."""
+
+    def __init__(self) -> None:
+        self._counts: dict[Key, int] = {}
+
+    def next(self, key: Key, at: float, order: int) -> int:
+        number = self._counts[key] = self._counts.get(key, 0) + 1
+        return number
 
 
 class Kind:
@@ -212,8 +244,10 @@ class ConversationEngine:
         rate_book: RateBook | None = None,
         markets: MarketTable | None = None,
         record_windows: bool = False,
+        counters: Counters | None = None,
     ) -> None:
         self._account = account
+        self._counters = Tally() if counters is None else counters
         self._windows: list[ServiceWindow] | None = [] if record_windows else None
         self._zone = ZoneInfo(account.time_zone)
         self._priced = first_instant(self._zone), end_instant(self._zone)
@@ -235,15 +269,9 @@ class ConversationEngine:
         self._period_day = date.min
         self._period = PERIODS[0]
         self._closed: list[_Conversation] = []
-        self._opened = 0
-        self._free_tier_used: dict[tuple[int, int], int] = {}
-        """Free conversations used per local month (service ones, or, before 2023-06-01, any)."""
         self._free = Charge(ZERO, currency)
         self._prices: dict[tuple[str, str, date, bool], Priced] = {}
         self._reports: dict[tuple[Rule, str, bool, bool], WebhookReport | None] = {}
-        self._volume: dict[tuple[str, str, int, int], int] = {}
-        """Charged utility and authentication messages per market, category and local month."""
-        self._free_service_messages: dict[tuple[str, int, int], int] = {}
 
     def process(self, event: Event) -> MessageRecord | None:
         """Applies one event; returns the record if it is a business message."""
@@ -403,13 +431,10 @@ class ConversationEngine:
             return DELIVERED, joined.ref, self._free, rule, reason, joined.category
         in_window = event.at < customer.window_until
         category = USER_INITIATED if in_window else BUSINESS_INITIATED
-        month = (day.year, day.month)
-        used = self._free_tier_used.get(month, 0)
-        allowance = period.free_conversations or 0
-        if used < allowance:
-            self._free_tier_used[month] = used + 1
+        number = self._counters.next(_free_tier(day), event.at, event.order)
+        if number <= (period.free_conversations or 0):
             charge, rule = self._free, Rule.CBP2_FREE_TIER
-            facts: dict[str, object] = {"number": used + 1, "month": f"{day:%B %Y}"}
+            facts: dict[str, object] = {"number": number, "month": f"{day:%B %Y}"}
         else:
             charge = Charge(None, self._currency)
             rule = Rule.CBP2_USER_INITIATED if in_window else Rule.CBP2_BUSINESS_INITIATED
@@ -462,7 +487,7 @@ class ConversationEngine:
             rule = Rule.CBP_FREE_FORM_JOINED
             reason = rule.reason(category=category, conversation=conversation.id)
             return DELIVERED, conversation.ref, self._free, rule, reason, category
-        charge, rule, facts = self._price_service(customer, day, period)
+        charge, rule, facts = self._price_service(customer, event, day, period)
         conversation = self._open(customer, event, SERVICE, charge, CONVERSATION_LENGTH)
         reason = rule.reason(conversation=conversation.id, **facts)
         return DELIVERED, conversation.ref, charge, rule, reason, SERVICE
@@ -490,7 +515,7 @@ class ConversationEngine:
         if category == UTILITY and in_window and period.utility_free_in_service_window:
             rule = Rule.PMP_UTILITY_IN_WINDOW
             return DELIVERED, None, self._free, rule, rule.reason(), category
-        charge, priced = self._price_message(customer, category, day)
+        charge, priced = self._price_message(customer, event, category, day)
         where = " inside the customer service window" if in_window else ""
         rule = Rule.PMP_CHARGED
         reason = rule.reason(category=category, where=where, priced=priced)
@@ -511,24 +536,24 @@ class ConversationEngine:
             rule = Rule.PMP_SERVICE_FREE
             return DELIVERED, None, self._free, rule, rule.reason(), SERVICE
         if self._account.unconfirmed_free_service_messages:
-            key = (event.business_number, day.year, day.month)
-            used = self._free_service_messages.get(key, 0)
-            if used < FREE_SERVICE_MESSAGES_REPORTED:
-                self._free_service_messages[key] = used + 1
+            key = ("free service messages", event.business_number, day.year, day.month)
+            number = self._counters.next(key, event.at, event.order)
+            if number <= FREE_SERVICE_MESSAGES_REPORTED:
                 rule = Rule.PMP_FREE_SERVICE_UNCONFIRMED
-                reason = rule.reason(number=used + 1, month=f"{day:%B %Y}")
+                reason = rule.reason(number=number, month=f"{day:%B %Y}")
                 return DELIVERED, None, self._free, rule, reason, SERVICE
         charge, priced = self._price(customer, SERVICE, day)
         rule = Rule.PMP_SERVICE_CHARGED
         return DELIVERED, None, charge, rule, rule.reason(priced=priced), SERVICE
 
-    def _price_message(self, customer: _Customer, category: str, day: date) -> Priced:
+    def _price_message(self, customer: _Customer, event: Event, category: str, day: date) -> Priced:
         """A template's charge under per-message pricing, with volume tiers where known."""
         charge, priced = self._price(customer, category, day)
         if category == MARKETING or self._is_international(customer, category):
             return charge, priced
-        key = (customer.market, category, day.year, day.month)
-        number = self._volume[key] = self._volume.get(key, 0) + 1
+        # Charged utility and authentication messages per market, category and local month.
+        key = ("volume tier", customer.market, category, day.year, day.month)
+        number = self._counters.next(key, event.at, event.order)
         tiers = self._rates.tiers_for(self._currency, customer.market, COLUMN_OF[category], day)
         list_rate = charge.amount
         if tiers is None or list_rate is None:
@@ -598,17 +623,15 @@ class ConversationEngine:
         )
 
     def _price_service(
-        self, customer: _Customer, day: date, period: Period
+        self, customer: _Customer, event: Event, day: date, period: Period
     ) -> tuple[Charge, Rule, dict[str, object]]:
         """A new service conversation's charge, the rule that set it, and the reason's facts."""
         allowance = period.free_service_conversations
         if allowance is None:
             return self._free, Rule.CBP_SERVICE_FREE, {}
-        month = (day.year, day.month)
-        used = self._free_tier_used.get(month, 0)
-        if used < allowance:
-            self._free_tier_used[month] = used + 1
-            facts = {"number": used + 1, "allowance": allowance, "month": f"{day:%B %Y}"}
+        number = self._counters.next(_free_tier(day), event.at, event.order)
+        if number <= allowance:
+            facts = {"number": number, "allowance": allowance, "month": f"{day:%B %Y}"}
             return self._free, Rule.CBP_FREE_TIER, facts
         charge, priced = self._price(customer, SERVICE, day)
         return charge, Rule.CBP_SERVICE_OPENED, {"priced": priced, "allowance": allowance}
@@ -621,8 +644,7 @@ class ConversationEngine:
         charge: Charge,
         length: float,
     ) -> _Conversation:
-        self._opened += 1
-        number = f"c{self._opened}"
+        number = f"c{self._counters.next(CONVERSATIONS, event.at, event.order)}"
         conversation = _Conversation(
             id=number,
             customer=event.customer,
@@ -672,6 +694,11 @@ class ConversationEngine:
                     self._close_all(customer)
                     del self._customers[number]
         self._next_sweep = (bucket + 1) * HOUR
+
+
+def _free_tier(day: date) -> Key:
+    """Free conversations of a local month: service ones, or, before 2023-06-01, any."""
+    return ("free tier", day.year, day.month)
 
 
 def _words(category: str) -> str:

@@ -72,11 +72,7 @@ class ContactBook:
 
         ``name`` is the number, or the first id the line has; the others may be empty.
         """
-        if at > self._clock:
-            self._clock = at
-            if at >= self._next_release:
-                self._next_release = at + HOUR
-                self._release(at - self._keep)
+        self.advance(at)
         name = e164(name)
         customers = self._customers
         if not (user_id or parent_user_id) and name not in customers:
@@ -90,6 +86,17 @@ class ContactBook:
         self._by_last_seen.pop(id(customer), None)
         self._by_last_seen[id(customer)] = customer
         return customer.name
+
+    def advance(self, clock: float) -> None:
+        """Moves the log's clock on; at each new hour of it, lets go of the links kept long
+        enough (at whole hours, so that a run over part of the log lets go of the same)."""
+        if clock <= self._clock:
+            return
+        self._clock = clock
+        hour = clock // HOUR * HOUR
+        if hour >= self._next_release:
+            self._next_release = hour + HOUR
+            self._release(hour - self._keep)
 
     def _join(self, given: list[str], known: list[_Customer]) -> _Customer:
         """One customer with every name given. A number takes its names away from another

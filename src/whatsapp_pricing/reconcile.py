@@ -21,11 +21,11 @@ import itertools
 import math
 import time
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import msgspec
 
@@ -37,6 +37,7 @@ from whatsapp_pricing.engine import (
     HOUR,
     REJECTED,
     ConversationEngine,
+    Counters,
     Event,
     Kind,
 )
@@ -88,6 +89,21 @@ LONGEST_TIMER = ENTRY_POINT_REPLY_WINDOW + FREE_ENTRY_POINT_LENGTH
 opens a free entry point conversation up to a day later, which lasts 72 hours."""
 
 
+class Place(NamedTuple):
+    """Where an item stands in the whole log, for a run that reads only part of it (on Spark).
+
+    A run over the whole log knows all this by itself; a run over one customer's lines is told
+    it, so that it releases, cleans up and judges lateness exactly as the whole run would.
+    """
+
+    order: int
+    """The item's position in the log: ties in time are broken by it."""
+    clock: float = -math.inf
+    """The latest time of the lines before it that named a customer, in the whole log."""
+    account_clock: float = -math.inf
+    """The same, among its own account's lines."""
+
+
 def contact_book_for(window: float) -> ContactBook:
     """A table of customers' names that keeps each link as long as the rules may need it: past
     the customer's last line by the longest timer, and by the reorder window on either side."""
@@ -137,6 +153,8 @@ class _Message:
     expiration: float | None = None
     held_until: float = math.nan
     """The time it is held back for (a stale entry in the queue has another)."""
+    placed: int = -1
+    """The place in the log of the line that held it back for that time."""
     priced_at: float | None = None
     """The delivery time the engine priced it at, once it has."""
     late_line: int = 0
@@ -308,11 +326,16 @@ class Accounts:
         window: float = DEFAULT_WINDOW,
         sent: Mapping[str, SentTemplate] | None = None,
         now: float | None = None,
+        counters: Callable[[str], Counters] | None = None,
     ) -> None:
         if default is None and accounts is None:
             raise ValueError("give the account's settings, or a list of accounts")
         self._default, self._accounts = default, accounts
-        self._rate_book, self._window, self._sent, self._now = rate_book, window, sent, now
+        self._rate_book, self._window, self._sent = rate_book, window, sent
+        self._now = time.time() if now is None else now
+        self._counters = counters
+        """The counters of each account's engine, by account id (the engine's own if none)."""
+        self._items = itertools.count()
         self._reconcilers: dict[str, Reconciler] = {}
         self._contact_book = contact_book_for(window)
         """One table of customers' names for every account: a business-scoped user id names
@@ -331,7 +354,9 @@ class Accounts:
             yield from self.add(item)
         yield from self.finish()
 
-    def add(self, item: LogItem) -> list[Finding | Skipped]:
+    def add(self, item: LogItem, place: Place | None = None) -> list[Finding | Skipped]:
+        """Takes the next item of the log, or one of part of it at ``place`` in the whole."""
+        order = next(self._items) if place is None else place.order
         if isinstance(item, Skipped):
             return [item]
         reconciler = self._reconcilers.get(item.account) or self._start(item.account)
@@ -340,7 +365,11 @@ class Accounts:
             return [Skipped(item.line, why + ": not priced with another account's settings", True)]
         if isinstance(item, CategoryChange):
             self.category_changes.append(item)
-        return reconciler.add(item)
+        if place is None:
+            return reconciler.add(item, order)
+        self._contact_book.advance(place.clock)
+        settled = reconciler.advance(place.account_clock)
+        return settled + reconciler.add(item, order)
 
     def finish(self) -> list[Finding | Skipped]:
         return [
@@ -359,6 +388,7 @@ class Accounts:
             now=self._now,
             account_id=account_id,
             contact_book=self._contact_book,
+            counters=None if self._counters is None else self._counters(account_id),
         )
         self._reconcilers[account_id] = reconciler
         return reconciler
@@ -387,8 +417,10 @@ class TimeQueue(Generic[T]):
             return min(in_order[0][0], stragglers[0][0]) if stragglers else in_order[0][0]
         return stragglers[0][0]
 
-    def push(self, at: float, item: T) -> None:
-        entry = (at, next(self._pushed), item)
+    def push(self, at: float, item: T, order: int | None = None) -> None:
+        """Holds ``item`` for ``at``; ties go by ``order`` (by default, the order pushed), which
+        must grow from one push to the next."""
+        entry = (at, next(self._pushed) if order is None else order, item)
         if not self._in_order or at >= self._in_order[-1][0]:
             self._in_order.append(entry)
         else:
@@ -415,8 +447,9 @@ class Reconciler:
         now: float | None = None,
         account_id: str = "",
         contact_book: ContactBook | None = None,
+        counters: Counters | None = None,
     ) -> None:
-        self._engine = ConversationEngine(account, rate_book)
+        self._engine = ConversationEngine(account, rate_book, counters=counters)
         self._account_id, self._currency = account_id, account.currency
         self._latest = (time.time() if now is None else now) + CLOCK_SKEW
         """No line can be later than the run that reads it (give or take the clocks' skew)."""
@@ -429,7 +462,9 @@ class Reconciler:
         self._messages: dict[str, _Message] = {}
         """Messages whose findings are not settled yet."""
         self._awaiting: dict[str, _Message] = {}
-        """Messages with neither a delivery nor a failure yet, in the order first seen."""
+        """Messages with neither a delivery nor a failure yet."""
+        self._deadlines: TimeQueue[_Message] = TimeQueue()
+        """The awaiting messages by when they are given up on (stale entries are skipped)."""
         self._settled: dict[str, float] = {}
         """When each settled message was delivered (infinity if never), by id, kept until its
         late statuses can no longer come."""
@@ -439,15 +474,16 @@ class Reconciler:
         self._next_cleanup = -math.inf
         self._settled_now: list[Finding | Skipped] = []
         """What the item being read has settled."""
-        self._released = -math.inf
-        """The time of the latest event given to the engine: nothing earlier can be placed."""
         self._waiting: dict[str, list[tuple[_Message, MessageRecord, list[str]]]] = {}
         """Priced messages by the rules' conversation, until the conversation ends, with what
         was wrong with their grouping when they were priced."""
-        self._pairs: dict[str, str] = {}
-        """Meta's conversation ids and the rules' ones, each mapped to the other."""
+        self._rules_of: dict[tuple[str, str], str] = {}
+        """The rules' conversation id of each of Meta's, by customer and Meta's id."""
+        self._meta_of: dict[str, tuple[str, str]] = {}
+        """The customer and Meta's conversation id of each of the rules' ones."""
         self._unpair: TimeQueue[str] = TimeQueue()
-        self._templates: dict[str, list[CategoryChange]] = {}
+        self._templates: dict[str, list[tuple[int, CategoryChange]]] = {}
+        """Each template's category changes, with their places in the log."""
         self.category_changes: list[CategoryChange] = []
         """Every template category change the log announced, in log order."""
 
@@ -460,16 +496,22 @@ class Reconciler:
     @property
     def held(self) -> int:
         """How many events, messages and conversations it holds."""
-        return len(self._queue) + len(self._messages) + len(self._settled) + len(self._pairs)
+        pairs = len(self._rules_of) + len(self._meta_of)
+        return len(self._queue) + len(self._messages) + len(self._settled) + pairs
 
     def read(self, log: Iterable[LogItem]) -> Iterator[Finding | Skipped]:
         """Reconciles a whole log: findings as they settle, and every line it could not use."""
-        for item in log:
-            yield from self.add(item)
+        for order, item in enumerate(log):
+            yield from self.add(item, order)
         yield from self.finish()
 
-    def add(self, item: LogItem) -> list[Finding | Skipped]:
-        """Takes one item of the log; returns whatever it settles."""
+    @property
+    def _horizon(self) -> float:
+        """Lines more than the reorder window behind the latest line are too late to place."""
+        return self._clock - self._window
+
+    def add(self, item: LogItem, order: int) -> list[Finding | Skipped]:
+        """Takes one item of the log, at ``order`` in it; returns whatever it settles."""
         settled = self._settled_now = []
         if not isinstance(item, Skipped) and item.at > self._latest:
             settled.append(self._implausible(item.line, item.at))
@@ -479,30 +521,43 @@ class Reconciler:
                 item.customer, item.user_id, item.parent_user_id, item.at
             )
         if isinstance(item, StatusUpdate):
-            self._status(item, customer)
+            self._status(item, customer, order)
         elif isinstance(item, Inbound):
-            if item.at < self._released:
+            if item.at < self._horizon:
                 settled.append(self._too_late(item.line, item.at))
                 return settled
             # Held under the best name known now: a link learnt later still applies.
-            self._hold(
-                item.at, item if customer == item.customer else item._replace(customer=customer)
-            )
+            named = item if customer == item.customer else item._replace(customer=customer)
+            self._queue.push(item.at, named, order)
         elif isinstance(item, CategoryChange):
             self.category_changes.append(item)
-            self._templates.setdefault(item.template, []).append(item)
+            self._templates.setdefault(item.template, []).append((order, item))
             return settled
         else:
             settled.append(item)
             return settled
-        if item.at > self._clock:
-            self._clock = item.at
-            until = item.at - self._window
-            if self._queue and self._queue.first <= until:
-                self._release(until)
-            if until >= self._next_cleanup:
-                self._clean_up(until)
+        self._advance(item.at)
         return settled
+
+    def advance(self, clock: float) -> list[Finding | Skipped]:
+        """Moves the log's clock on to ``clock``, as other customers' lines would have: for a
+        run over part of the log. Returns whatever that settles."""
+        settled = self._settled_now = []
+        self._advance(clock)
+        return settled
+
+    def _advance(self, clock: float) -> None:
+        """Hands the engine what is now a window behind the clock, and at each new hour of
+        that, settles what can no longer be delivered."""
+        if clock <= self._clock:
+            return
+        self._clock = clock
+        until = clock - self._window
+        if self._queue and self._queue.first <= until:
+            self._release(until)
+        hour = until // HOUR * HOUR
+        if hour >= self._next_cleanup:
+            self._clean_up(hour)
 
     def finish(self) -> list[Finding | Skipped]:
         """Settles everything still held: the log has ended."""
@@ -513,35 +568,36 @@ class Reconciler:
             self._settle_conversation(conversation.id, conversation.expires_at)
         return settled
 
-    def _status(self, update: StatusUpdate, customer: str) -> None:
+    def _status(self, update: StatusUpdate, customer: str, order: int) -> None:
         settled_delivery = self._settled.get(update.message)
         if settled_delivery is not None:
             if update.status in DELIVERY_STATUSES and update.at < settled_delivery:
                 self._settled_now.append(self._too_late(update.line, update.at))
             return  # a repeat of a status already counted, or one that changes nothing
         message = self._messages.get(update.message)
+        horizon = self._horizon
         if message is None:
-            if update.at < self._released:
+            if update.at < horizon:
                 self._settled_now.append(self._too_late(update.line, update.at))
                 return
             message = self._messages[update.message] = _Message(update.message, customer)
+        before = message.due
         message.take(update, customer)
         due = message.due
         if message.priced_at is not None:
             if due < message.priced_at:
                 message.late_line = message.late_line or update.line
         elif message.delivered_at is None and "failed" not in message.first_seen:
-            self._awaiting[message.id] = message
+            if due != before or message.id not in self._awaiting:
+                self._awaiting[message.id] = message
+                self._deadlines.push(due, message)
         elif due != message.held_until:
             self._awaiting.pop(message.id, None)
-            if due < self._released:
+            if due < horizon:
                 message.late_line = message.late_line or update.line
-            self._hold(max(due, self._released), message)
-
-    def _hold(self, at: float, event: Inbound | _Message) -> None:
-        if isinstance(event, _Message):
-            event.held_until = at
-        self._queue.push(at, event)
+            message.held_until = max(due, horizon)
+            message.placed = order
+            self._queue.push(message.held_until, message, order)
 
     def _implausible(self, line: int, at: float) -> Skipped:
         return Skipped(
@@ -568,7 +624,6 @@ class Reconciler:
             while unpair and unpair.first <= at:
                 self._forget_pair(unpair.pop()[2])
             if isinstance(event, Inbound):
-                self._released = at
                 customer = self._contact_book.name_of(event.customer)
                 if is_customer_id(customer):
                     kind = Kind.CUSTOMER_MESSAGE
@@ -594,18 +649,18 @@ class Reconciler:
             del self._settled[self._forget.pop()[2]]
 
     def _forget_pair(self, rules_id: str) -> None:
-        meta_id = self._pairs.pop(f"rules {rules_id}", None)
-        if meta_id is not None:
-            self._pairs.pop(f"meta {meta_id}", None)
+        meta = self._meta_of.pop(rules_id, None)
+        if meta is not None:
+            self._rules_of.pop(meta, None)
 
     def _give_up_on_delivery(self, until: float) -> None:
         """Settles, as undelivered, the messages still without a delivery at the horizon."""
-        while self._awaiting:
-            message = next(iter(self._awaiting.values()))
-            if message.due > until:
-                break
-            del self._awaiting[message.id]
-            self._settle(message, Finding(message.id, *_UNDELIVERED))
+        deadlines, awaiting = self._deadlines, self._awaiting
+        while deadlines and deadlines.first <= until:
+            due, _, message = deadlines.pop()
+            if awaiting.get(message.id) is message and message.due == due:
+                del awaiting[message.id]
+                self._settle(message, Finding(message.id, *_UNDELIVERED))
 
     def _decide(self, message: _Message, at: float, order: int) -> None:
         book = self._contact_book
@@ -615,7 +670,7 @@ class Reconciler:
         if problem is not None:
             self._settle(message, Finding(message.id, *problem))
             return
-        self._released = message.priced_at = at
+        message.priced_at = at
         category = str((message.pricing or {})["category"])
         sent_as = TEMPLATE_CATEGORIES.get(category)
         kind = Kind.FREE_FORM if sent_as is None else Kind.TEMPLATE
@@ -734,13 +789,16 @@ class Reconciler:
         origin = (reported.get("origin") or {}).get("type")
         if origin is not None and _normal(origin) != _normal(expected_origin):
             problems.append(f"origin: Meta says {origin!r}, the rules say {expected_origin!r}")
-        meta_id, rules_id = str(reported.get("id")), conversation.id
-        ours = self._pairs.setdefault(f"meta {meta_id}", rules_id)
-        theirs = self._pairs.setdefault(f"rules {rules_id}", meta_id)
-        if ours != rules_id or theirs != meta_id:
+        # Paired within the customer: a conversation is one customer's, whoever else shares
+        # the id, so that each customer's findings depend on that customer's lines alone.
+        meta = (message.customer, str(reported.get("id")))
+        rules_id = conversation.id
+        ours = self._rules_of.setdefault(meta, rules_id)
+        theirs = self._meta_of.setdefault(rules_id, meta)
+        if ours != rules_id or theirs != meta:
             problems.append(
-                f"conversation: Meta puts it in {meta_id}, the rules in {rules_id}, "
-                f"which Meta calls {theirs}"
+                f"conversation: Meta puts it in {meta[1]}, the rules in {rules_id}, "
+                f"which Meta calls {theirs[1]}"
             )
         return problems
 
@@ -750,9 +808,13 @@ class Reconciler:
         billed_as = TEMPLATE_CATEGORIES.get(str((message.pricing or {}).get("category")))
         if sent is None or billed_as is None or message.priced_at is None:
             return ""
-        delivered = message.priced_at
+        # Changes the log announced before the line that placed the delivery: not those that
+        # happen to have been read by the time the message's conversation ended.
+        delivered, placed = message.priced_at, message.placed
         changes = [
-            change for change in self._templates.get(sent.template, []) if change.at <= delivered
+            change
+            for order, change in self._templates.get(sent.template, [])
+            if change.at <= delivered and order < placed
         ]
         if changes:
             change = max(changes, key=lambda change: change.at)

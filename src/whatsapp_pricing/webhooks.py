@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import gzip
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, NamedTuple, cast
 
 import msgspec
@@ -125,6 +125,16 @@ def read_log(log: str | bytes | IO[bytes]) -> Iterator[LogItem]:
     return read_lines(_chained(first, lines))
 
 
+def read_logs(logs: Sequence[IO[bytes]]) -> Iterator[LogItem]:
+    """Several logs read as one, their lines one after another and numbered on (as Spark reads
+    them); a single log is read as :func:`read_log` reads it."""
+    if len(logs) == 1:
+        return read_log(logs[0])
+    return read_lines(
+        line.removeprefix(UTF8_BOM) for log in logs for line in _lines_of(opened(log))
+    )
+
+
 def opened(log: IO[bytes]) -> IO[bytes]:
     """The log's bytes, decompressed if it is gzip (told by its first bytes, not its name)."""
     head = _peek(log, len(GZIP_MAGIC))
@@ -184,8 +194,10 @@ def _read_array(document: bytes) -> Iterator[LogItem]:
 
 
 def read_lines(lines: Iterable[bytes]) -> Iterator[LogItem]:
-    """A log with one notification per line."""
-    for number, line in enumerate(lines, start=1):
+    """A log with one notification per line (its line ending is no part of it, so a line cut
+    short reads the same wherever it was split into lines)."""
+    for number, ending in enumerate(lines, start=1):
+        line = ending.rstrip(b"\r\n")
         usual = usual_notification(line, number)
         if usual is not None:
             yield from usual

@@ -1,0 +1,397 @@
+"""Reconciling a provider's month on Apache Spark, with the same findings as one process.
+
+Everything that decides which window or conversation a message belongs to depends on one
+customer's lines in time order; only the engine's counters (:class:`~whatsapp_pricing.engine.
+Counters`: the account's conversation ids, the free tier, the volume tiers) reach across
+customers, and they set an id or a price, never a decision. So:
+
+1. every line is parsed where it lies and given its place in the log and the clocks of the
+   lines before it (the latest time in the whole log and in its account), which is all a
+   :class:`~whatsapp_pricing.reconcile.Reconciler` learns from other customers' lines;
+2. *pass 1* groups the items by customer (names that lines link, and the statuses of one
+   message, are one group) and runs the project's own :class:`~whatsapp_pricing.reconcile.
+   Accounts` on each group in log order, counting with placeholders and noting each count;
+3. *pass 2* ranks what was counted with window functions, by account and key, in time and log
+   order, which is the order the engine of a whole run meets them in;
+4. each group is run again with those positions: the engine then names and prices exactly as
+   the run over the whole log, and its findings are the findings.
+
+Imported only for ``--spark``: the single-process run needs neither Spark nor Java.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import pickle
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, TypeGuard
+
+import pandas  # type: ignore[import-untyped]  # (pandas-stubs would pin pandas' own version)
+from pyspark import StorageLevel
+from pyspark.sql import SparkSession, Window
+from pyspark.sql import functions as f
+from pyspark.sql.types import (
+    BinaryType,
+    DoubleType,
+    LongType,
+    StringType,
+    StructField,
+    StructType,
+)
+
+from whatsapp_pricing.domain import Account
+from whatsapp_pricing.engine import Key, Tally
+from whatsapp_pricing.errors import UsageError
+from whatsapp_pricing.markets import e164
+from whatsapp_pricing.rate_cards import RateBook
+from whatsapp_pricing.reconcile import (
+    CLOCK_SKEW,
+    Accounts,
+    Finding,
+    Place,
+    SentTemplate,
+)
+from whatsapp_pricing.webhooks import (
+    GZIP_MAGIC,
+    UTF8_BOM,
+    UTF16_BOMS,
+    CategoryChange,
+    Inbound,
+    LogItem,
+    Skipped,
+    StatusUpdate,
+    read_lines,
+)
+
+ITEMS_PER_LINE = 1 << 20
+"""An item's place in the log is its line times this, plus its position on the line."""
+ITEMS = StructType(
+    [
+        StructField("group", StringType()),
+        StructField("order", LongType()),
+        StructField("clock", DoubleType()),
+        StructField("account_clock", DoubleType()),
+        StructField("item", BinaryType()),
+    ]
+)
+ITEMS_PER_TASK = 20_000
+"""About how many items one task of each pass reconciles: customers are dealt into buckets of
+about this many items (one Spark group per customer would cost more than the rules do)."""
+CLAIMS = StructType(
+    [
+        StructField("bucket", LongType()),
+        StructField("account", StringType()),
+        StructField("key", StringType()),
+        StructField("at", DoubleType()),
+        StructField("order", LongType()),
+    ]
+)
+POSITIONS = StructType([*CLAIMS.fields, StructField("position", LongType())])
+SETTLED = StructType([StructField("order", LongType()), StructField("settled", BinaryType())])
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every task needs to reconcile its part as the whole run would."""
+
+    default: Account | None
+    accounts: Mapping[str, Account] | None
+    window: float
+    sent: Mapping[str, SentTemplate] | None
+    now: float
+    changes: Sequence[tuple[int, CategoryChange]] = ()
+    """The log's template category changes of known accounts, with their places: every
+    customer's findings may depend on them."""
+    rate_book: RateBook | None = None
+    """The rate cards to price with; ``None``: the shipped ones."""
+
+    def knows(self, account: str) -> bool:
+        return self.accounts is None or account in self.accounts
+
+    def reconciler(self, counters: Callable[[str], Tally]) -> Accounts:
+        return Accounts(
+            self.default,
+            self.accounts,
+            self.rate_book,
+            window=self.window,
+            sent=self.sent,
+            now=self.now,
+            counters=counters,
+        )
+
+
+@dataclass
+class SparkReconciliation:
+    """What the run found, in log order as far as it has one."""
+
+    settled: list[Finding | Skipped]
+    category_changes: list[CategoryChange]
+
+
+def session(master: str) -> SparkSession:
+    """A Spark session on ``master``, whose Python workers run this interpreter (so they have
+    this package) unless the cluster says otherwise."""
+    # Spark starts its Python workers with this variable's interpreter ("python3" if unset).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.master(master).appName("whatsapp-pricing reconcile")
+    builder = builder.config("spark.sql.session.timeZone", "UTC")
+    if master.startswith("local"):
+        # One machine: a few shuffle partitions a core, not the cluster default of 200.
+        builder = builder.config("spark.sql.shuffle.partitions", "8")
+    return builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
+
+
+def reconcile_on_spark(
+    spark: SparkSession, paths: Sequence[str], settings: Settings
+) -> SparkReconciliation:
+    """Reconciles the logs at ``paths`` (JSON Lines, plain or gzip), read one after another."""
+    for path in paths:
+        _check_format(path)
+    lines = spark.sparkContext.textFile(",".join(paths), use_unicode=False).zipWithIndex()
+    # Lines as bytes (use_unicode=False), whatever pyspark's type hints say.
+    parsed = lines.mapPartitions(_parse).persist(StorageLevel.MEMORY_AND_DISK)  # type: ignore[arg-type]
+    try:
+        return _reconcile(spark, parsed, settings)
+    finally:
+        parsed.unpersist()
+
+
+def _reconcile(spark: SparkSession, parsed: Any, settings: Settings) -> SparkReconciliation:
+    # What concerns no customer (broken lines, category changes) is read where it stands.
+    whole = settings.reconciler(lambda account: Tally())
+    early: list[Finding | Skipped] = []
+    changes = []
+    unnamed = parsed.filter(lambda row: row[1] is None).collect()
+    for order, _, item in sorted(unnamed, key=lambda row: row[0]):
+        early += whole.add(item, Place(order))
+        if isinstance(item, CategoryChange) and settings.knows(item.account):
+            changes.append((order, item))
+    settings = replace(settings, changes=changes)
+    named = parsed.filter(lambda row: row[1] is not None)
+    clocks = _clocks_before(named, settings)
+    groups = _groups(named)
+    buckets = max(1, named.count() // ITEMS_PER_TASK)
+    items = (
+        spark.createDataFrame(
+            named.mapPartitionsWithIndex(
+                lambda index, rows: _placed(rows, clocks[index], groups.value, settings)
+            ),
+            ITEMS,
+        )
+        .withColumn("bucket", f.pmod(f.hash("group"), f.lit(buckets)).cast("long"))
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    claims = items.groupBy("bucket").applyInPandas(_counting(settings), CLAIMS)
+    ranked = Window.partitionBy("account", "key").orderBy("at", "order")
+    positions = claims.withColumn("position", f.row_number().over(ranked))
+    settled = (
+        items.groupBy("bucket")
+        .cogroup(positions.groupBy("bucket"))
+        .applyInPandas(_settling(settings), SETTLED)
+        .orderBy("order")
+    )
+    found = [pickle.loads(row.settled) for row in settled.toLocalIterator()]
+    return SparkReconciliation(early + found, whole.category_changes)
+
+
+def _check_format(path: str) -> None:
+    """Spark reads a log line by line: a JSON array, or UTF-16, must be converted first."""
+    if "://" in path:
+        return  # a cluster's storage: not opened from here
+    with open(path, "rb") as file:
+        head = file.read(64)
+    if head.startswith(GZIP_MAGIC) != path.endswith(".gz"):
+        raise UsageError(
+            f"{path}: Spark tells gzip by the name's .gz, which does not fit its bytes"
+        )
+    if head[:2] in UTF16_BOMS or head.removeprefix(UTF8_BOM).lstrip().startswith(b"["):
+        raise UsageError(
+            f"{path}: with --spark a log must be JSON Lines in UTF-8 (one notification a line)"
+        )
+
+
+def _parse(lines: Iterable[tuple[bytes, int]]) -> Iterator[tuple[int, str | None, LogItem]]:
+    """Each line's items with their places, and the customer names of those that have some."""
+    for text, index in lines:
+        number = index + 1
+        line = text.removeprefix(UTF8_BOM)
+        for position, item in enumerate(read_lines([line])):
+            item = item._replace(line=number)
+            order = number * ITEMS_PER_LINE + position
+            yield order, _name(item), item
+
+
+def _name(item: LogItem) -> str | None:
+    return e164(item.customer) if isinstance(item, Inbound | StatusUpdate) else None
+
+
+def _links(item: Inbound | StatusUpdate) -> list[str]:
+    names = {e164(item.customer), item.user_id, item.parent_user_id}
+    if isinstance(item, StatusUpdate):
+        names.add(f"message {item.account} {item.message}")
+    return sorted(name for name in names if name)
+
+
+def _groups(named: Any) -> Any:
+    """Each linked name's group: names a line links, and the statuses of one message, are one
+    customer's (over-joining costs time, never correctness)."""
+    pairs = (
+        named.flatMap(lambda row: [(name, row[1]) for name in _links(row[2])])
+        .distinct()
+        .groupByKey()
+        .map(lambda pair: sorted(set(pair[1])))
+        .filter(lambda names: len(names) > 1)
+    )
+    parent: dict[str, str] = {}
+
+    def root(name: str) -> str:
+        while parent.get(name, name) != name:
+            parent[name] = parent.get(parent[name], parent[name])
+            name = parent[name]
+        return name
+
+    for names in pairs.toLocalIterator():
+        first = root(names[0])
+        for other in names[1:]:
+            parent[root(other)] = first
+    return named.context.broadcast({name: root(name) for name in parent})
+
+
+def _counted(item: LogItem, settings: Settings) -> TypeGuard[Inbound | StatusUpdate]:
+    """Whether an item moves the clocks: a named line of a known account, not in the future."""
+    return (
+        isinstance(item, Inbound | StatusUpdate)
+        and settings.knows(item.account)
+        and item.at <= settings.now + CLOCK_SKEW
+    )
+
+
+def _clocks_before(named: Any, settings: Settings) -> list[dict[str, float]]:
+    """The clocks at the start of each partition: the latest time before it, in the whole log
+    (key "") and in each account. Partitions hold the lines in log order."""
+
+    def latest(rows: Iterable[tuple[int, str, LogItem]]) -> Iterator[dict[str, float]]:
+        clocks: dict[str, float] = {}
+        for _, _, item in rows:
+            if _counted(item, settings):
+                for key in ("", " " + item.account):
+                    clocks[key] = max(clocks.get(key, -math.inf), item.at)
+        yield clocks
+
+    before: list[dict[str, float]] = []
+    running: dict[str, float] = {}
+    for clocks in named.mapPartitions(latest).collect():
+        before.append(dict(running))
+        for key, at in clocks.items():
+            running[key] = max(running.get(key, -math.inf), at)
+    return before
+
+
+def _placed(
+    rows: Iterable[tuple[int, str, LogItem]],
+    clocks: dict[str, float],
+    groups: Mapping[str, str],
+    settings: Settings,
+) -> Iterator[tuple[str, int, float, float, bytes]]:
+    clocks = dict(clocks)
+    for order, name, item in rows:
+        assert isinstance(item, Inbound | StatusUpdate)
+        account = " " + item.account
+        clock = clocks.get("", -math.inf)
+        account_clock = clocks.get(account, -math.inf)
+        yield groups.get(name, name), order, clock, account_clock, pickle.dumps(item)
+        if _counted(item, settings):
+            clocks[""] = max(clock, item.at)
+            clocks[account] = max(account_clock, item.at)
+
+
+class _Claims(Tally):
+    """Counts with placeholders that keep ids apart, and notes each count for pass 2."""
+
+    def __init__(self, account: str, claims: list[tuple[str, str, float, int]]) -> None:
+        super().__init__()
+        self._account, self._claims = account, claims
+
+    def next(self, key: Key, at: float, order: int) -> int:
+        self._claims.append((self._account, _key(key), at, order))
+        return super().next(key, at, order)
+
+
+class _Positions(Tally):
+    """The positions pass 2 ranked, for the events of one group's account."""
+
+    def __init__(self, account: str, positions: Mapping[tuple[str, str, int], int]) -> None:
+        super().__init__()
+        self._account, self._positions = account, positions
+
+    def next(self, key: Key, at: float, order: int) -> int:
+        return self._positions[self._account, _key(key), order]
+
+
+def _key(key: Key) -> str:
+    return json.dumps(key, default=str)
+
+
+def _run(
+    group: pandas.DataFrame, settings: Settings, counters: Callable[[str], Tally]
+) -> Iterator[tuple[int, Finding | Skipped]]:
+    """The project's reconciler over one group's items in log order, with the category changes
+    among them; each result with the place of the item that settled it."""
+    reconciler = settings.reconciler(counters)
+    columns = (group["order"], group["clock"], group["account_clock"], group["item"])
+    rows = sorted(zip(*columns, strict=True), key=lambda row: row[0])
+    items = [(int(order), Place(int(order), clock, account_clock), pickle.loads(item))
+             for order, clock, account_clock, item in rows]  # fmt: skip
+    accounts = {item.account for _, _, item in items}
+    changes = [
+        (order, Place(order), change)
+        for order, change in settings.changes
+        if change.account in accounts
+    ]
+    order = 0
+    for order, place, item in sorted([*items, *changes], key=lambda entry: entry[0]):
+        results = reconciler.add(item, place)
+        if not isinstance(item, CategoryChange):  # a change's own verdict is the driver's
+            yield from ((order, each) for each in results)
+    for settled in reconciler.finish():
+        yield order, settled
+
+
+def _counting(settings: Settings) -> Callable[[pandas.DataFrame], pandas.DataFrame]:
+    def counting(bucket: pandas.DataFrame) -> pandas.DataFrame:
+        claims: list[tuple[str, str, float, int]] = []
+        for _, group in bucket.groupby("group", sort=False):
+            for _ in _run(group, settings, lambda account: _Claims(account, claims)):
+                pass
+        number = int(bucket["bucket"].iloc[0])
+        return pandas.DataFrame(
+            [(number, *claim) for claim in claims], columns=[field.name for field in CLAIMS]
+        )
+
+    return counting
+
+
+def _settling(
+    settings: Settings,
+) -> Callable[[pandas.DataFrame, pandas.DataFrame], pandas.DataFrame]:
+    def settling(bucket: pandas.DataFrame, ranked: pandas.DataFrame) -> pandas.DataFrame:
+        positions = {
+            (account, key, int(order)): int(position)
+            for account, key, order, position in zip(
+                ranked["account"], ranked["key"], ranked["order"], ranked["position"], strict=True
+            )
+        }
+        results = [
+            (order, pickle.dumps(settled))
+            for _, group in bucket.groupby("group", sort=False)
+            for order, settled in _run(
+                group, settings, lambda account: _Positions(account, positions)
+            )
+        ]
+        return pandas.DataFrame(results, columns=["order", "settled"])
+
+    return settling

@@ -1,0 +1,270 @@
+"""The Spark run finds what the single-process run finds: same findings, skipped lines, status.
+
+Spark runs in local mode on this machine (it needs a Java runtime); under CI a missing Java or
+pyspark fails these tests rather than skipping them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import random
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.helpers import FIXTURES, timeline, webhook_log, webhook_notification
+from tests.test_engine_properties import timelines
+from whatsapp_pricing.cli import main
+from whatsapp_pricing.domain import Account
+from whatsapp_pricing.reconcile import Accounts, Finding
+from whatsapp_pricing.webhooks import Skipped, read_logs
+
+HOW_TO_GET_SPARK = (
+    "the Spark tests need pyspark (pip install 'whatsapp-pricing[spark]') and a Java runtime "
+    "(apt-get install default-jre-headless)"
+)
+ACCOUNTS = {"1": Account(time_zone="UTC"), "2": Account(time_zone="Pacific/Kiritimati")}
+"""Two accounts, one in the farthest time zone from UTC (UTC+14)."""
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    if shutil.which("java") is None or _missing("pyspark", "pandas", "pyarrow"):
+        if os.environ.get("CI") == "true":
+            pytest.fail(HOW_TO_GET_SPARK)
+        pytest.skip(HOW_TO_GET_SPARK)
+    from whatsapp_pricing.spark import session
+
+    spark = session("local[2]")
+    spark.sparkContext.setLogLevel("ERROR")
+    yield spark
+    spark.stop()
+
+
+def _missing(*modules: str) -> bool:
+    import importlib.util
+
+    return any(importlib.util.find_spec(module) is None for module in modules)
+
+
+Outcome = tuple[list[tuple[str, ...]], list[tuple[int, str, bool]], bool]
+
+
+def single_process(paths: list[Path], window: float, now: float) -> Outcome:
+    reconciler = Accounts(None, ACCOUNTS, window=window, now=now)
+    files = [path.open("rb") for path in paths]
+    try:
+        return _outcome(list(reconciler.read(read_logs(files))))
+    finally:
+        for file in files:
+            file.close()
+
+
+def on_spark(spark: Any, paths: list[Path], window: float, now: float) -> Outcome:
+    from whatsapp_pricing.spark import Settings, reconcile_on_spark
+
+    settings_ = Settings(None, ACCOUNTS, window, None, now)
+    return _outcome(reconcile_on_spark(spark, [str(path) for path in paths], settings_).settled)
+
+
+def _outcome(settled: list[Finding | Skipped]) -> Outcome:
+    findings = sorted(
+        (each.message, each.outcome, each.detail, each.account, each.customer, each.flag)
+        for each in settled
+        if isinstance(each, Finding)
+    )
+    skipped = sorted(
+        (each.line, each.why, each.bad) for each in settled if isinstance(each, Skipped)
+    )
+    clean = not any(outcome in ("disagrees", "unknown") for _, outcome, *_ in findings)
+    return findings, skipped, clean and not any(bad for *_, bad in skipped)
+
+
+def test_the_fixture_log_gives_the_same_findings_summary_and_status(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "logs"
+    log.mkdir()
+    data = (FIXTURES / "december-2026.jsonl").read_bytes()
+    (log / "a.jsonl").write_bytes(data + b'{"object": "not a notification"\n')
+    (log / "b.jsonl.gz").write_bytes(gzip.compress(data))
+    arguments = ["reconcile", str(log), "--accounts", str(FIXTURES / "accounts.csv")]
+    runs = []
+    for extra in ([], ["--spark", "local[2]"]):
+        status = main([*arguments, *extra, "--json", str(tmp_path / "findings.json")])
+        summary = capsys.readouterr().out
+        written = json.loads((tmp_path / "findings.json").read_text())
+        findings = sorted(json.dumps(each, sort_keys=True) for each in written["findings"])
+        runs.append((status, summary, findings, written["skipped"]))
+    assert runs[0] == runs[1]
+    status, summary, findings, skipped = runs[0]
+    assert status == 1
+    assert len(findings) == 4
+    assert skipped[0]["bad"]
+    assert "messages: 4 (" in summary
+
+
+def _multi_account_log(
+    events: list[list[dict[str, Any]]], rng: random.Random, accounts: list[str]
+) -> list[str]:
+    """Each timeline's log for one of the accounts, interleaved by time, then roughed up as
+    logs are: a few lines moved far back, some repeated, some cut short."""
+    lines: list[tuple[float, str]] = []
+    for timeline_events, account in zip(events, accounts, strict=True):
+        for line in webhook_log(timeline(*timeline_events)):
+            notification = json.loads(line)
+            notification["entry"][0]["id"] = account
+            value = notification["entry"][0]["changes"][0]["value"]
+            at = float((value.get("messages") or value.get("statuses"))[0]["timestamp"])
+            lines.append((at, json.dumps(notification)))
+    log = [line for _, line in sorted(lines, key=lambda pair: pair[0])]
+    for _ in range(rng.randint(0, 6)):
+        index = rng.randrange(len(log))
+        move = rng.choice(["back", "repeat", "cut"])
+        if move == "back":
+            log.insert(max(0, index - rng.randint(1, 30)), log.pop(index))
+        elif move == "repeat":
+            log.insert(min(len(log), index + rng.randint(1, 30)), log[index])
+        else:
+            log[index] = log[index][: rng.randrange(len(log[index]))]
+    return log
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                datetime(2022, 9, 5, tzinfo=UTC),
+                datetime(2024, 10, 28, tzinfo=UTC),
+                datetime(2025, 8, 4, tzinfo=UTC),
+                datetime(2026, 11, 2, tzinfo=UTC),
+            ]
+        ).flatmap(lambda start: timelines(start=start)),
+        min_size=1,
+        max_size=3,
+    ),
+    st.lists(st.sampled_from(["1", "2", "3"]), min_size=3, max_size=3),
+    st.randoms(use_true_random=False),
+    st.sampled_from([3600.0, 24 * 3600.0]),
+)
+def test_any_multi_account_log_gives_the_same_answer(
+    spark: Any,
+    events: list[list[dict[str, Any]]],
+    accounts: list[str],
+    rng: random.Random,
+    window: float,
+) -> None:
+    """Account 3 is in no list: its lines are reported, not priced, in both runs."""
+    log = _multi_account_log(events, rng, accounts[: len(events)])
+    with tempfile.TemporaryDirectory() as folder:
+        halves = [Path(folder, "1.jsonl"), Path(folder, "2.jsonl")]
+        middle = len(log) // 2
+        halves[0].write_text("".join(line + "\n" for line in log[:middle]))
+        halves[1].write_text("".join(line + "\n" for line in log[middle:]))
+        now = time.time()
+        assert on_spark(spark, halves, window, now) == single_process(halves, window, now)
+
+
+def _service_conversation(number: str, at: float) -> list[str]:
+    """A customer writes, and the business answers free-form: one service conversation."""
+    customer = {"from": number.removeprefix("+"), "id": f"in{number}", "timestamp": str(int(at))}
+    status = {
+        "id": f"wamid.{number}",
+        "status": "delivered",
+        "timestamp": str(int(at) + 60),
+        "recipient_id": number.removeprefix("+"),
+        "pricing": {"billable": True, "pricing_model": "CBP", "category": "service"},
+    }
+    return [
+        _for_account("2", {"messages": [customer]}),
+        _for_account("2", {"statuses": [status]}),
+    ]
+
+
+def _for_account(account: str, value: dict[str, Any]) -> str:
+    notification = json.loads(webhook_notification(value))
+    notification["entry"][0]["id"] = account
+    return json.dumps(notification)
+
+
+def test_the_free_tier_ends_at_exactly_1000_in_the_accounts_month(
+    spark: Any, tmp_path: Path
+) -> None:
+    """1,001 customers' service conversations from 09:55 UTC on 2024-09-30, which is already
+    October in Kiritimati (UTC+14): the 1,001st is charged, and the first September one free."""
+    start = datetime(2024, 9, 30, 9, 55, tzinfo=UTC).timestamp()
+    lines = _service_conversation("+255700000000", start - 3600)  # 23:55 on 30 September there
+    for number in range(1, 1002):
+        lines += _service_conversation(f"+2557{number:08d}", start + 600 + number * 60)
+    log = tmp_path / "month.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    now = time.time()
+    single = single_process([log], 24 * 3600, now)
+    assert on_spark(spark, [log], 24 * 3600, now) == single
+    details = {message: detail for message, _, detail, *_ in single[0]}
+    free = "free as number {} of the account's 1,000 free service conversations for {}"
+    assert free.format(1, "September 2024") in details["wamid.+255700000000"]
+    assert free.format(1, "October 2024") in details["wamid.+255700000001"]
+    assert free.format(1000, "October 2024") in details["wamid.+255700001000"]
+    assert "free as number" not in details["wamid.+255700001001"]
+
+
+def test_the_volume_tier_starts_at_message_100001(spark: Any, tmp_path: Path) -> None:
+    """100,001 utility templates to four Tanzanian customers in October 2026: Rest of Africa's
+    next tier (5 % off) starts at the 100,001st, whichever customer it goes to."""
+    start = datetime(2026, 10, 1, tzinfo=UTC).timestamp()
+    pricing = {"billable": True, "pricing_model": "PMP", "type": "regular", "category": "utility"}
+    lines = []
+    for number in range(100_001):
+        customer = f"25571234567{number % 4}"
+        status = {
+            "id": f"wamid.{number + 1}",
+            "status": "delivered",
+            "timestamp": str(int(start) + 20 * number),
+            "recipient_id": customer,
+            "pricing": pricing,
+        }
+        lines.append(_for_account("1", {"statuses": [status]}))
+    log = tmp_path / "volume.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    now = time.time()
+    single = single_process([log], 24 * 3600, now)
+    assert on_spark(spark, [log], 24 * 3600, now) == single
+    details = {message: detail for message, _, detail, *_ in single[0]}
+    assert "message 100,000 of October 2026" in details["wamid.100000"]
+    assert "first volume tier" in details["wamid.100000"]
+    assert "message 100,001 of October 2026" in details["wamid.100001"]
+    assert "5% below the list rate" in details["wamid.100001"]
+
+
+def test_without_pyspark_spark_says_how_to_get_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    import whatsapp_pricing
+
+    # As if pyspark were not installed, even after other tests imported the module.
+    monkeypatch.setitem(sys.modules, "whatsapp_pricing.spark", None)
+    monkeypatch.delattr(whatsapp_pricing, "spark", raising=False)
+    log = str(FIXTURES / "december-2026.jsonl")
+    status = main(["reconcile", log, "--time-zone", "UTC", "--spark", "local[2]"])
+    error = capsys.readouterr().err
+    assert status == 2
+    assert error.count("\n") == 1
+    assert "pip install 'whatsapp-pricing[spark]'" in error
