@@ -13,11 +13,9 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from markdown import Extension, Markdown
-from markdown.preprocessors import Preprocessor
-
 from whatsapp_pricing.periods import PERIODS
 from whatsapp_pricing.records import Rule, webhook_report
+from whatsapp_pricing.site import PlaceholderExtension
 
 PLACEHOLDER = re.compile(r"^\{\{ (rules (?P<prefix>[a-z0-9]+)|periods) \}\}$")
 
@@ -132,17 +130,6 @@ def _reported(rule: Rule) -> str:
     return "Meta's webhook reports " + "; or, under per-message pricing, ".join(reports) + "."
 
 
-class _Placeholders(Preprocessor):
-    def run(self, lines: list[str]) -> list[str]:
-        return expand(lines)
-
-
-class RuleCodesExtension(Extension):
+def makeExtension(**kwargs: Any) -> PlaceholderExtension:
     """``rule_codes``: expands ``{{ rules PREFIX }}`` and ``{{ periods }}`` lines."""
-
-    def extendMarkdown(self, md: Markdown) -> None:
-        md.preprocessors.register(_Placeholders(md), "rule_codes", 41)
-
-
-def makeExtension(**kwargs: Any) -> RuleCodesExtension:
-    return RuleCodesExtension(**kwargs)
+    return PlaceholderExtension("rule_codes", expand, **kwargs)

@@ -17,13 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from markdown import Extension, Markdown
-from markdown.preprocessors import Preprocessor
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 from pydantic_core import core_schema
 
 from whatsapp_pricing.domain import Timeline, Verdict
+from whatsapp_pricing.site import PlaceholderExtension
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 """The JSON Schema version pydantic writes; an identifier for validators, never fetched."""
@@ -250,17 +249,6 @@ def _named(name: str, definitions: dict[str, Any]) -> str:
     return kind({key: value for key, value in definition.items() if key != "title"}, definitions)
 
 
-class _Placeholders(Preprocessor):
-    def run(self, lines: list[str]) -> list[str]:
-        return expand(lines)
-
-
-class SchemasExtension(Extension):
+def makeExtension(**kwargs: Any) -> PlaceholderExtension:
     """``schemas``: expands ``{{ schema timeline }}`` and ``{{ schema verdict }}`` lines."""
-
-    def extendMarkdown(self, md: Markdown) -> None:
-        md.preprocessors.register(_Placeholders(md), "schemas", 41)
-
-
-def makeExtension(**kwargs: Any) -> SchemasExtension:
-    return SchemasExtension(**kwargs)
+    return PlaceholderExtension("schemas", expand, **kwargs)
