@@ -118,14 +118,17 @@ def _multi_account_log(
     events: list[list[dict[str, Any]]], rng: random.Random, accounts: list[str]
 ) -> list[str]:
     """Each timeline's log for one of the accounts, interleaved by time, then roughed up as
-    logs are: a few lines moved far back, some repeated, some cut short."""
+    logs are: a few lines moved far back, some repeated, some cut short. Message ids are made
+    unique across timelines, as Meta's are across a log."""
     lines: list[tuple[float, str]] = []
-    for timeline_events, account in zip(events, accounts, strict=True):
+    for number, (timeline_events, account) in enumerate(zip(events, accounts, strict=True)):
         for line in webhook_log(timeline(*timeline_events)):
             notification = json.loads(line)
             notification["entry"][0]["id"] = account
             value = notification["entry"][0]["changes"][0]["value"]
-            at = float((value.get("messages") or value.get("statuses"))[0]["timestamp"])
+            item = (value.get("messages") or value.get("statuses"))[0]
+            item["id"] = f"t{number}.{item['id']}"
+            at = float(item["timestamp"])
             lines.append((at, json.dumps(notification)))
     log = [line for _, line in sorted(lines, key=lambda pair: pair[0])]
     for _ in range(rng.randint(0, 6)):
