@@ -8,6 +8,7 @@ period live in the dated rate cards, not here.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -115,20 +116,34 @@ PER_MESSAGE_PRICING_STARTS = next(period.starts for period in PERIODS if period.
 LAST_DAY = date(9999, 12, 27)
 """The last day a message can be priced: a 72-hour window from it still ends before year 10000,
 the end of every calendar Python has."""
-_STARTS = [period.starts for period in PERIODS]
+
+
+class PeriodTable:
+    """Periods in order of their first day, to find the one in force on a day."""
+
+    def __init__(self, periods: Sequence[Period]) -> None:
+        self.periods = tuple(periods)
+        self._starts = [period.starts for period in self.periods]
+
+    def on(self, day: date) -> Period:
+        """The rules in force on a day in the account's time zone."""
+        index = bisect.bisect_right(self._starts, day) - 1
+        if index < 0:
+            raise UnsupportedPeriod(
+                f"{day} is before {FIRST_DAY}, when Meta still charged per template notification "
+                "(notification-based pricing, NBP), a model this engine does not cover"
+            )
+        if day > LAST_DAY:
+            raise UnsupportedPeriod(f"{day} is after {LAST_DAY}, the last day that can be priced")
+        return self.periods[index]
+
+
+SHIPPED = PeriodTable(PERIODS)
 
 
 def period_on(day: date) -> Period:
     """The rules in force on a day in the account's time zone."""
-    index = bisect.bisect_right(_STARTS, day) - 1
-    if index < 0:
-        raise UnsupportedPeriod(
-            f"{day} is before {FIRST_DAY}, when Meta still charged per template notification "
-            "(notification-based pricing, NBP), a model this engine does not cover"
-        )
-    if day > LAST_DAY:
-        raise UnsupportedPeriod(f"{day} is after {LAST_DAY}, the last day that can be priced")
-    return PERIODS[index]
+    return SHIPPED.on(day)
 
 
 def first_instant(zone: ZoneInfo) -> float:

@@ -29,7 +29,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 import msgspec
 
-from whatsapp_pricing.domain import Account, TemplateCategory
+from whatsapp_pricing.domain import Account
 from whatsapp_pricing.engine import (
     ENTRY_POINT_REPLY_WINDOW,
     FREE_ENTRY_POINT,
@@ -65,24 +65,9 @@ Meta retries a webhook it could not deliver, so a status can reach the log after
 STATUS_HORIZON = 30 * 24 * HOUR
 """Meta drops a message still undelivered after 30 days, so its statuses can arrive that late; a
 message with no delivery by then is reported undelivered."""
-TEMPLATE_CATEGORIES = {
-    "marketing": TemplateCategory.MARKETING.value,
-    "marketing_lite": TemplateCategory.MARKETING.value,
-    "utility": TemplateCategory.UTILITY.value,
-    "authentication": TemplateCategory.AUTHENTICATION.value,
-    "authentication-international": TemplateCategory.AUTHENTICATION.value,
-    "authentication_international": TemplateCategory.AUTHENTICATION.value,
-}
 T = TypeVar("T")
-FREE_FORM_CATEGORIES = {"service", FREE_ENTRY_POINT_CATEGORY}
-WHOLE_CONVERSATION_CATEGORIES = {"user_initiated", "customer_initiated", "business_initiated"}
-"""Before 2023-06-01 a category named the conversation, which covered templates and free-form
-messages alike (``customer_initiated`` is how Meta's SDK spelled ``user_initiated``)."""
 GROUP_CATEGORIES = {"group_marketing", "group_utility", "group_service"}
 """Groups API messages: charged per delivered member, which these rules do not model."""
-KNOWN_CATEGORIES = TEMPLATE_CATEGORIES.keys() | FREE_FORM_CATEGORIES | WHOLE_CONVERSATION_CATEGORIES
-SPELLINGS = {"customer_initiated": "user_initiated"}
-"""Values Meta wrote two ways, each mapped to the spelling the rules use."""
 DELIVERY_STATUSES = ("delivered", "read")
 LONGEST_TIMER = ENTRY_POINT_REPLY_WINDOW + FREE_ENTRY_POINT_LENGTH
 """The longest any of the rules' timers runs after a customer's last event: a reply to an ad
@@ -450,6 +435,8 @@ class Reconciler:
         counters: Counters | None = None,
     ) -> None:
         self._engine = ConversationEngine(account, rate_book, counters=counters)
+        self._vocabulary = self._engine.vocabulary
+        """How Meta spells categories in ``pricing.category``, as the rules read them."""
         self._account_id, self._currency = account_id, account.currency
         self._latest = (time.time() if now is None else now) + CLOCK_SKEW
         """No line can be later than the run that reads it (give or take the clocks' skew)."""
@@ -672,12 +659,13 @@ class Reconciler:
             return
         message.priced_at = at
         category = str((message.pricing or {})["category"])
-        sent_as = TEMPLATE_CATEGORIES.get(category)
+        sent_as = self._vocabulary.sent_as.get(category)
         kind = Kind.FREE_FORM if sent_as is None else Kind.TEMPLATE
-        if category == FREE_ENTRY_POINT_CATEGORY or category in WHOLE_CONVERSATION_CATEGORIES:
-            # Meta reports every message of such a conversation this way, template or not,
-            # and only a template can be delivered outside the service window: so it is a
-            # message that needs no service window, of a template category the log does not say.
+        if category in self._vocabulary.whole_conversation:
+            # Meta reports every message of such a conversation (a free entry point, or any
+            # before 2023-06-01) this way, template or not, and only a template can be
+            # delivered outside the service window: so it is a message that needs no service
+            # window, of a template category the log does not say.
             kind = Kind.TEMPLATE
         event = Event(
             at,
@@ -709,7 +697,7 @@ class Reconciler:
             return "failed", "failed messages are never charged"
         if category in GROUP_CATEGORIES:
             return "unknown", f"a group message ({category!r}): the Groups API is not modelled"
-        if category not in KNOWN_CATEGORIES:
+        if category not in self._vocabulary.reported:
             if not category:
                 return "unknown", "no status carried Meta's pricing"
             return "unknown", f"pricing category {category!r} is not one the rules know"
@@ -747,10 +735,12 @@ class Reconciler:
         pricing = message.pricing or {}
         expected = _expected(predicted)
         reported = {key: pricing[key] for key in expected if key in pricing}
+        spellings = self._vocabulary.webhook_spelling
         problems = [
             f"{key}: Meta says {said!r}, the rules say {expected[key]!r}"
             for key, said in reported.items()
-            if said != expected[key] and _normal(said) != _normal(expected[key])
+            if said != expected[key]
+            and _normal(said, spellings) != _normal(expected[key], spellings)
         ]
         if predicted.status == REJECTED:
             problems.append(
@@ -787,7 +777,8 @@ class Reconciler:
         category = conversation.category
         expected_origin = FREE_ENTRY_POINT_CATEGORY if category == FREE_ENTRY_POINT else category
         origin = (reported.get("origin") or {}).get("type")
-        if origin is not None and _normal(origin) != _normal(expected_origin):
+        spellings = self._vocabulary.webhook_spelling
+        if origin is not None and _normal(origin, spellings) != _normal(expected_origin, spellings):
             problems.append(f"origin: Meta says {origin!r}, the rules say {expected_origin!r}")
         # Paired within the customer: a conversation is one customer's, whoever else shares
         # the id, so that each customer's findings depend on that customer's lines alone.
@@ -805,7 +796,8 @@ class Reconciler:
     def _template_flag(self, message: _Message) -> str:
         """Says so when Meta billed a template at another category than it was sent as."""
         sent = self._sent.get(message.id)
-        billed_as = TEMPLATE_CATEGORIES.get(str((message.pricing or {}).get("category")))
+        template_category = self._vocabulary.sent_as
+        billed_as = template_category.get(str((message.pricing or {}).get("category")))
         if sent is None or billed_as is None or message.priced_at is None:
             return ""
         # Changes the log announced before the line that placed the delivery: not those that
@@ -818,12 +810,12 @@ class Reconciler:
         ]
         if changes:
             change = max(changes, key=lambda change: change.at)
-            if TEMPLATE_CATEGORIES.get(change.after) == billed_as:
+            if template_category.get(change.after) == billed_as:
                 return (
                     f"template {sent.template!r} moved from {change.before} to {change.after} "
                     f"on {_utc(change.at)} UTC (line {change.line}); Meta bills it as {billed_as}"
                 )
-        if sent.category is not None and TEMPLATE_CATEGORIES.get(sent.category) != billed_as:
+        if sent.category is not None and template_category.get(sent.category) != billed_as:
             return (
                 f"sent as {sent.category}, billed by Meta as {billed_as}; the log has no category "
                 f"change for template {sent.template!r} before its delivery"
@@ -859,8 +851,9 @@ def _utc(at: float) -> str:
     return f"{datetime.fromtimestamp(at, UTC):%Y-%m-%d %H:%M:%S}"
 
 
-def _normal(value: Any) -> Any:
-    """A value as the rules spell it, so that Meta's other spellings still agree."""
+def _normal(value: Any, spellings: Mapping[str, str]) -> Any:
+    """A value as the rules spell it, so that Meta's other spellings (the vocabulary's, such as
+    ``marketing_lite`` for marketing) still agree."""
     if not isinstance(value, str):
         return value
-    return SPELLINGS.get(value, value).replace("_", "-")
+    return spellings.get(value, value).replace("_", "-")

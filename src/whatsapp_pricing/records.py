@@ -20,14 +20,21 @@ from typing import Any
 
 import msgspec
 
+from whatsapp_pricing.vocabulary import VOCABULARY
+
 PER_CONVERSATION = "CBP"
 """``pricing.pricing_model`` in Meta's webhooks under conversation-based pricing."""
 PER_MESSAGE = "PMP"
 """``pricing.pricing_model`` under per-message pricing."""
-FREE_ENTRY_POINT_CATEGORY = "referral_conversion"
+FREE_ENTRY_POINT_CATEGORY = VOCABULARY.webhook_name["free_entry_point"]
 """How Meta's webhooks name the category of a message in a free entry point conversation."""
-INTERNATIONAL_CATEGORY = "authentication-international"
+INTERNATIONAL_CATEGORY = VOCABULARY.webhook_name[VOCABULARY.international.name]
 """``pricing.category`` of an authentication message charged the international rate."""
+REGULAR, FREE_CUSTOMER_SERVICE, FREE_ENTRY_POINT_TYPE = (
+    VOCABULARY.pricing_type(name).name
+    for name in ("regular", "free_customer_service", "free_entry_point")
+)
+"""``pricing.type`` under per-message pricing: charged, free in the window, free entry point."""
 
 
 def _opens_service(conversation: str) -> str:
@@ -374,11 +381,11 @@ def webhook_report(
         return None
     model = rule.model or (PER_MESSAGE if per_message else PER_CONVERSATION)
     if rule in (Rule.FEP_OPENED, Rule.FEP_JOINED):
-        kind = "free_entry_point" if model == PER_MESSAGE else None
+        kind = FREE_ENTRY_POINT_TYPE if model == PER_MESSAGE else None
         return WebhookReport(model, FREE_ENTRY_POINT_CATEGORY, kind, False)
     if model == PER_CONVERSATION:
         # From 2024-11-01 service conversations are free, and whether Meta still marks them
         # billable is reported differently by providers: that is left unjudged.
         return WebhookReport(model, category, None, None if rule is Rule.CBP_SERVICE_FREE else True)
-    kind = "regular" if charged else "free_customer_service"
+    kind = REGULAR if charged else FREE_CUSTOMER_SERVICE
     return WebhookReport(model, category, kind, charged)

@@ -16,6 +16,7 @@ from typing import Any
 from whatsapp_pricing.periods import PERIODS
 from whatsapp_pricing.records import Rule, webhook_report
 from whatsapp_pricing.site import PlaceholderExtension
+from whatsapp_pricing.vocabulary import VOCABULARY
 
 PLACEHOLDER = re.compile(r"^\{\{ (rules (?P<prefix>[a-z0-9]+)|periods) \}\}$")
 
@@ -92,17 +93,22 @@ def wording(rule: Rule) -> str:
     return rule.reason(**facts)
 
 
+_SERVICE = VOCABULARY.webhook_name["service"]
 CATEGORY_SHOWN = {
-    Rule.CBP_FREE_TIER: "service",
-    Rule.CBP_SERVICE_OPENED: "service",
-    Rule.CBP_SERVICE_FREE: "service",
-    Rule.PMP_UTILITY_IN_WINDOW: "utility",
-    Rule.PMP_CHARGED: "the template's (`authentication-international` where that rate applied)",
-    Rule.PMP_SERVICE_FREE: "service",
-    Rule.PMP_SERVICE_CHARGED: "service",
-    Rule.PMP_FREE_SERVICE_UNCONFIRMED: "service",
+    Rule.CBP_FREE_TIER: _SERVICE,
+    Rule.CBP_SERVICE_OPENED: _SERVICE,
+    Rule.CBP_SERVICE_FREE: _SERVICE,
+    Rule.PMP_UTILITY_IN_WINDOW: VOCABULARY.webhook_name["utility"],
+    Rule.PMP_CHARGED: (
+        f"the template's (`{VOCABULARY.webhook_name[VOCABULARY.international.name]}` where that "
+        "rate applied)"
+    ),
+    Rule.PMP_SERVICE_FREE: _SERVICE,
+    Rule.PMP_SERVICE_CHARGED: _SERVICE,
+    Rule.PMP_FREE_SERVICE_UNCONFIRMED: _SERVICE,
 }
-"""What ``pricing.category`` says under each rule, in words; otherwise the conversation's."""
+"""What ``pricing.category`` says under each rule, in words (its spellings from the vocabulary);
+otherwise the conversation's."""
 CHARGED = (Rule.CBP_TEMPLATE_OPENED, Rule.PMP_CHARGED, Rule.PMP_SERVICE_CHARGED)
 
 
