@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from whatsapp_pricing.periods import PERIODS
 from whatsapp_pricing.records import Rule
 from whatsapp_pricing.vocabulary import VOCABULARY, enum
 
@@ -41,7 +42,8 @@ else:
         "ConversationCategory",
         VOCABULARY.conversation_categories,
         "The category of a conversation: a template's category, service, or a free entry "
-        "point; before 2023-06-01, user-initiated or business-initiated.",
+        f"point; before {next(p.starts for p in PERIODS if not p.two_categories)}, "
+        "user-initiated or business-initiated.",
         __name__,
     )
 

@@ -54,8 +54,6 @@ FREE_ENTRY_POINT_LENGTH = 72 * HOUR
 """A free entry point conversation lasts 72 hours from the delivery of the reply that opened it
 (24 hours before 2023-06-01: see each period's ``free_entry_point_hours``); the longest it is."""
 MILLION = Decimal(1_000_000)
-FREE_SERVICE_MESSAGES_REPORTED = 1000
-"""The reported (unconfirmed) monthly allowance of free service messages per business number."""
 NEVER = -math.inf
 
 ZERO = Decimal(0)
@@ -536,10 +534,11 @@ class ConversationEngine:
         if not period.service_messages_charged:
             rule = Rule.PMP_SERVICE_FREE
             return DELIVERED, None, self._free, rule, rule.reason(), SERVICE
-        if self._account.unconfirmed_free_service_messages:
+        allowance = period.reported_free_service_messages
+        if allowance and self._account.unconfirmed_free_service_messages:
             key = ("free service messages", event.business_number, day.year, day.month)
             number = self._counters.next(key, event.at, event.order)
-            if number <= FREE_SERVICE_MESSAGES_REPORTED:
+            if number <= allowance:
                 rule = Rule.PMP_FREE_SERVICE_UNCONFIRMED
                 reason = rule.reason(number=number, month=f"{day:%B %Y}")
                 return DELIVERED, None, self._free, rule, reason, SERVICE

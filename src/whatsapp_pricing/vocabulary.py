@@ -223,7 +223,10 @@ CATEGORIES = (
         covers=WHOLE_CONVERSATION,
         # customer_initiated: how Meta's SDK spelled user_initiated.
         webhook=("user_initiated", "customer_initiated"),
-        sent_by="the business, any message, inside the customer service window (to 2023-05-31)",
+        sent_by=(
+            "the business, any message, inside the customer service window (under "
+            "conversation-based pricing with two categories)"
+        ),
         legend="User-initiated conversation",
     ),
     Category(
@@ -233,7 +236,10 @@ CATEGORIES = (
         conversation=True,
         covers=WHOLE_CONVERSATION,
         webhook=("business_initiated",),
-        sent_by="the business, a template, outside the customer service window (to 2023-05-31)",
+        sent_by=(
+            "the business, a template, outside the customer service window (under "
+            "conversation-based pricing with two categories)"
+        ),
         legend="Business-initiated conversation",
     ),
 )
