@@ -31,7 +31,7 @@ def test_the_contracts_enums_are_the_tables_rows() -> None:
     assert [member.value for member in Column] == [
         category.column for category in VOCABULARY.categories if category.column
     ]
-    assert HEADER == ("Market", "Currency", *(column.value for column in Column))
+    assert ("Market", "Currency", *(column.value for column in Column)) == HEADER
 
 
 def test_the_event_models_are_the_tables_kinds() -> None:
