@@ -111,14 +111,16 @@ def test_the_engine_prices_the_category_in_its_period_with_its_tiers(book: RateB
         engine.process(Event(at("2027-01-04"), n, Kind.TEMPLATE, INDIA, f"p{n}", "promotion"))
         for n in (1, 2, 3)
     ]
-    assert before is not None and before.charge.amount is None  # no rate before its period
+    assert before is not None
+    assert before.charge.amount is None
     assert [record.period for record in records if record] == ["pmp-2027-01"] * 3
     assert [record.charge.amount for record in records if record] == [
         LIST_RATE,
         LIST_RATE,
         LIST_RATE / 2,
     ]
-    assert records[0] is not None and records[0].webhook is not None
+    assert records[0] is not None
+    assert records[0].webhook is not None
     assert (records[0].webhook.category, records[0].webhook.type) == ("promotion", "regular")
 
 
