@@ -30,7 +30,11 @@ class _Model(BaseModel):
 
 if TYPE_CHECKING:  # built from the vocabulary's tables below; a type checker sees a StrEnum
     TemplateCategory = StrEnum
+    """The category of an approved message template: a :class:`~enum.StrEnum` whose values are
+    the template categories of :data:`~whatsapp_pricing.vocabulary.CATEGORIES`."""
     ConversationCategory = StrEnum
+    """The category of a conversation: a :class:`~enum.StrEnum` whose values are the categories
+    of :data:`~whatsapp_pricing.vocabulary.CATEGORIES` that a conversation can have."""
 else:
     TemplateCategory = enum(
         "TemplateCategory",

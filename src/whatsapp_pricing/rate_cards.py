@@ -34,6 +34,8 @@ from whatsapp_pricing.vocabulary import VOCABULARY, Vocabulary, enum
 
 if TYPE_CHECKING:  # built from the vocabulary's columns below; a type checker sees a StrEnum
     Column = StrEnum
+    """A rate column of Meta's cards: a :class:`~enum.StrEnum` whose values are the column
+    headers of :data:`~whatsapp_pricing.vocabulary.CATEGORIES` (cards are read by them)."""
 else:
     Column = enum(
         "Column",
