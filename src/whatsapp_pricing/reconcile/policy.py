@@ -75,7 +75,8 @@ def why_not_priced(message: PendingMessage, engine: ConversationEngine) -> Unche
 
 def kind_of(category: str) -> tuple[int, str | None]:
     """What the engine is to price for a delivery Meta reported at ``pricing.category``: the
-    kind of message, and the template category (``None`` for a free-form message)."""
+    kind of message (a :class:`~whatsapp_pricing.engine.Kind`), and the template category
+    (``None`` for a free-form message)."""
     sent_as = TEMPLATE_CATEGORIES.get(category)
     kind = Kind.FREE_FORM if sent_as is None else Kind.TEMPLATE
     if category == FREE_ENTRY_POINT_CATEGORY or category in WHOLE_CONVERSATION_CATEGORIES:
