@@ -755,8 +755,8 @@ def test_meta_pricing_is_compared_as_sent_even_of_the_wrong_type() -> None:
     [generic] = webhooks._notification(json.loads(line), 1)
     assert usual == generic
     assert isinstance(usual, webhooks.StatusUpdate)
-    assert usual.pricing == webhooks.ReportedPricing(category="service", billable="yes",
-                                                     pricing_model="CBP")  # fmt: skip
+    expected = webhooks.ReportedPricing(category="service", billable="yes", pricing_model="CBP")
+    assert usual.pricing == expected
     [finding] = reconcile(read_log("\n".join([inbound(T), line])), UTC_ACCOUNT).findings
     assert finding.outcome == "disagrees"
     assert "billable: Meta says 'yes', the rules say True" in finding.detail
