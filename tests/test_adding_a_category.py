@@ -28,7 +28,7 @@ from whatsapp_pricing.rate_cards import (
     shipped_rate_book,
     shipped_volume_tiers,
 )
-from whatsapp_pricing.reconcile import Finding, Reconciler
+from whatsapp_pricing.reconcile import Finding, reconcile
 from whatsapp_pricing.site.rate_files import today_rates
 from whatsapp_pricing.site.rate_tables import card_table
 from whatsapp_pricing.vocabulary import TEMPLATE, VOCABULARY, Category
@@ -153,12 +153,8 @@ def status_line(category: str) -> str:
 
 def findings(book: RateBook | None, category: str) -> list[Finding]:
     now = datetime(2027, 2, 1, tzinfo=UTC).timestamp()
-    reconciler = Reconciler(Account(time_zone="UTC"), book, now=now)
-    return [
-        item
-        for item in reconciler.read(read_log(status_line(category)))
-        if isinstance(item, Finding)
-    ]
+    log = read_log(status_line(category))
+    return list(reconcile(log, Account(time_zone="UTC"), book, now=now).findings)
 
 
 def test_reconcile_compares_the_category_in_either_spelling(book: RateBook) -> None:

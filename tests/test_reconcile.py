@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from tests.helpers import FIXTURES, START, timeline, webhook_log, webhook_notification
 from tests.test_engine_properties import timelines
-from whatsapp_pricing import records_of
+from whatsapp_pricing import records_of, webhooks
 from whatsapp_pricing.domain import Account, Timeline
 from whatsapp_pricing.reconcile import Reconciler, SentTemplate, TimeQueue, reconcile
 from whatsapp_pricing.vocabulary import VOCABULARY
@@ -803,8 +803,7 @@ def test_marketing_lite_is_billed_as_marketing_for_the_business_records() -> Non
     lines = [json.dumps(MARKETING_LITE_DELIVERED)]
     message_id = MARKETING_LITE_DELIVERED["entry"][0]["changes"][0]["value"]["statuses"][0]["id"]  # type: ignore[index]
     sent = {message_id: SentTemplate("autumn_sale", "marketing")}
-    reconciler = Reconciler(UTC_ACCOUNT, sent=sent)
-    [finding] = [f for f in reconciler.read(read_log("\n".join(lines))) if hasattr(f, "flag")]
+    [finding] = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT, sent=sent).findings
     assert (finding.outcome, finding.flag) == ("agrees", "")
 
 
@@ -892,3 +891,21 @@ def test_analytics_spellings_read_through_the_vocabulary_name_the_rules_categori
         assert read.category is VOCABULARY.reported[record.webhook.category], record.id
         assert read.pricing_type.name == record.webhook.type, record.id
         assert read.pricing_type.charged == record.webhook.billable, record.id
+
+
+def test_meta_pricing_is_compared_as_sent_even_of_the_wrong_type() -> None:
+    """Meta's ``pricing`` is read into a typed struct that keeps each value as Meta sent it
+    (the fast reader and the generic one alike): a ``billable`` of the wrong type is a
+    disagreement that says what Meta wrote."""
+    wrong = {"billable": "yes", "pricing_model": "CBP", "category": "service"}
+    line = status("wamid.w", "delivered", T + 60, pricing=wrong)
+    [usual] = webhooks.usual_notification(line.encode(), 1) or []
+    [generic] = webhooks._notification(json.loads(line), 1)
+    assert usual == generic
+    assert isinstance(usual, webhooks.StatusUpdate)
+    expected = webhooks.ReportedPricing(category="service", billable="yes", pricing_model="CBP")
+    assert usual.pricing == expected
+    [finding] = reconcile(read_log("\n".join([inbound(T), line])), UTC_ACCOUNT).findings
+    assert finding.outcome == "disagrees"
+    assert "billable: Meta says 'yes', the rules say True" in finding.detail
+    assert finding.meta == wrong
