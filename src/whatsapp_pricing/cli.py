@@ -41,9 +41,13 @@ from whatsapp_pricing.reconcile import (
     ReconcileOptions,
     is_clean,
     read_sent,
+    statement,
 )
+from whatsapp_pricing.reconcile.analytics import read_analytics
+from whatsapp_pricing.reconcile.bill import Bill, Comparison
 from whatsapp_pricing.simulation import notices_for, price, verdict_from
 from whatsapp_pricing.timeline_io import read_timeline, write_verdict
+from whatsapp_pricing.vocabulary import VOCABULARY
 from whatsapp_pricing.webhooks import CategoryChange, Skipped, read_logs
 
 PROGRAM = "whatsapp-pricing"
@@ -163,8 +167,26 @@ def _parser() -> argparse.ArgumentParser:
         help="run on Apache Spark at this master URL, such as local[4] or yarn (same findings; "
         "needs pip install whatsapp-pricing[spark] and Java)",
     )
-    reconcile_command.add_argument("--json", metavar="FILE", help="write every finding as JSON")
-    reconcile_command.add_argument("--csv", metavar="FILE", help="write every finding as CSV")
+    reconcile_command.add_argument(
+        "--analytics",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="what Meta's Graph API returned for the account's pricing_analytics (or "
+        "conversation_analytics): compare Meta's billed volume and cost with the rules', bucket "
+        "by bucket (repeatable: one file per account, matched by its id)",
+    )
+    reconcile_command.add_argument(
+        "--json",
+        metavar="FILE",
+        help="write every finding as JSON (and, with --analytics, every bucket)",
+    )
+    reconcile_command.add_argument(
+        "--csv",
+        metavar="FILE",
+        help="write every finding as CSV (with --analytics, every bucket to FILE's name with "
+        ".analytics before its suffix)",
+    )
     return parser
 
 
@@ -209,37 +231,72 @@ def _reconcile(arguments: argparse.Namespace) -> int:
         window=arguments.window * HOUR,
         sent=sent,
     )
+    comparison = _comparison(arguments.analytics, options)
     paths = _log_paths(arguments.log)
     if arguments.spark:
-        return _reconcile_on_spark(arguments, paths, options)
+        return _reconcile_on_spark(arguments, paths, options, comparison)
     reconciler = Accounts(options)
     with ExitStack() as stack:
         logs = [_open_log(path, stack) for path in paths]
         try:
-            return _report(arguments, reconciler.read(read_logs(logs)), reconciler.category_changes)
+            settled = reconciler.read(read_logs(logs))
+            return _report(arguments, settled, reconciler.category_changes, comparison)
         except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
             # A read that fails, or a compressed or UTF-16 log cut short or corrupt.
             reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
             raise UsageError(f"cannot read {' '.join(arguments.log)}: {reason}") from None
 
 
+def _comparison(paths: list[str], options: ReconcileOptions) -> Comparison | None:
+    """Meta's own figures to compare with, read before the log so bad ones stop the run early."""
+    if not paths:
+        return None
+    vocabulary = options.rate_book.vocabulary if options.rate_book else VOCABULARY
+    read = [each for path in paths for each in read_analytics(_read_bytes(path), path, vocabulary)]
+    return Comparison(read, options, vocabulary)
+
+
 def _report(
     arguments: argparse.Namespace,
     settled: Iterable[Finding | Skipped],
     category_changes: list[CategoryChange],
+    comparison: Comparison | None = None,
 ) -> int:
     """Writes the findings as they settle and prints the summary; the exit status."""
     summary = _Summary()
+    bills: list[Bill] = []
     with ExitStack() as stack:
         writers = _finding_writers(arguments, stack)
         for each in settled:
             summary.take(each)
+            if comparison is not None:
+                comparison.take(each)
             for writer in writers:
                 writer.write(each)
+        if comparison is not None:
+            bills = comparison.bills(category_changes)
+            if arguments.csv:
+                _write_bucket_csv(_sibling(arguments.csv), bills, stack)
         for writer in writers:
-            writer.close(category_changes)
+            writer.close(category_changes, bills)
     summary.print(category_changes)
-    return 0 if summary.clean else 1
+    for bill in bills:
+        print("\n".join(statement.summary(bill)))
+    differs = any(bill.differing for bill in bills)
+    return 0 if summary.clean and not differs else 1
+
+
+def _sibling(path: str) -> str:
+    """Where the buckets' CSV goes: ``out.csv`` gives ``out.analytics.csv``."""
+    file = Path(path)
+    return str(file.with_name(f"{file.stem}.analytics{file.suffix or '.csv'}"))
+
+
+def _write_bucket_csv(path: str, bills: list[Bill], stack: ExitStack) -> None:
+    rows = csv.DictWriter(stack.enter_context(_complete_or_partial(path)), statement.COLUMNS)
+    rows.writeheader()
+    for bill in bills:
+        rows.writerows(statement.row(bill, bucket) for bucket in bill.buckets)
 
 
 def _say_notices(accounts: Iterable[Account | None], book: RateBook) -> tuple[str, ...]:
@@ -254,7 +311,10 @@ def _say_notices(accounts: Iterable[Account | None], book: RateBook) -> tuple[st
 
 
 def _reconcile_on_spark(
-    arguments: argparse.Namespace, paths: list[str], options: ReconcileOptions
+    arguments: argparse.Namespace,
+    paths: list[str],
+    options: ReconcileOptions,
+    comparison: Comparison | None = None,
 ) -> int:
     if "-" in paths:
         raise UsageError("--spark reads files or folders, not standard input")
@@ -266,7 +326,8 @@ def _reconcile_on_spark(
             "runtime, such as the package default-jre-headless)"
         ) from None
     result = spark.reconcile_on_spark(spark.session(arguments.spark), paths, options)
-    return _report(arguments, result.settled, result.category_changes)
+    # The comparison is small: it runs here, on the driver, over the findings Spark settled.
+    return _report(arguments, result.settled, result.category_changes, comparison)
 
 
 def _log_paths(sources: list[str]) -> list[str]:
@@ -334,7 +395,7 @@ class _FindingWriter(Protocol):
 
     def write(self, settled: Finding | Skipped) -> None: ...
 
-    def close(self, category_changes: list[CategoryChange]) -> None: ...
+    def close(self, category_changes: list[CategoryChange], bills: list[Bill]) -> None: ...
 
 
 class _CsvWriter:
@@ -361,8 +422,9 @@ class _CsvWriter:
         else:
             self._rows.writerow([getattr(settled, name) for name in self.FIELDS])
 
-    def close(self, category_changes: list[CategoryChange]) -> None:
-        """Every row is written as it settles; category changes are in the summary."""
+    def close(self, category_changes: list[CategoryChange], bills: list[Bill]) -> None:
+        """Every row is written as it settles; category changes are in the summary, buckets
+        in their own CSV."""
 
 
 class _JsonWriter:
@@ -379,11 +441,15 @@ class _JsonWriter:
         self._file.write(self._separator + json.dumps(asdict(settled), default=str))
         self._separator = ",\n"
 
-    def close(self, category_changes: list[CategoryChange]) -> None:
-        rest = {
+    def close(self, category_changes: list[CategoryChange], bills: list[Bill]) -> None:
+        rest: dict[str, object] = {
             "skipped": [skip._asdict() for skip in self._skipped],
             "category_changes": [change._asdict() for change in category_changes],
         }
+        if bills:
+            rest["analytics"] = [
+                statement.row(bill, bucket) for bill in bills for bucket in bill.buckets
+            ]
         self._file.write("\n], " + json.dumps(rest, indent=2)[1:] + "\n")
 
 

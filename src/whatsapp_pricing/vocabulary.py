@@ -114,6 +114,10 @@ class PricingType:
     analytics: str
     """As ``pricing_analytics`` spells it in ``pricing_type``."""
     charged: bool
+    conversation_analytics: tuple[str, ...] = ()
+    """How ``conversation_analytics`` spells the like in ``conversation_type``, for months under
+    conversation-based pricing: ``FREE_TIER`` for a conversation free within the month's
+    allowance, ``FREE_ENTRY`` for a free entry point's."""
 
 
 KINDS = (
@@ -220,6 +224,8 @@ CATEGORIES = (
         covers=WHOLE_CONVERSATION,
         # customer_initiated: how Meta's SDK spelled user_initiated.
         webhook=("user_initiated", "customer_initiated"),
+        # conversation_analytics names the two categories in conversation_direction.
+        analytics=("USER_INITIATED",),
         sent_by=(
             "the business, any message, inside the customer service window (under "
             "conversation-based pricing with two categories)"
@@ -233,6 +239,7 @@ CATEGORIES = (
         conversation=True,
         covers=WHOLE_CONVERSATION,
         webhook=("business_initiated",),
+        analytics=("BUSINESS_INITIATED",),
         sent_by=(
             "the business, a template, outside the customer service window (under "
             "conversation-based pricing with two categories)"
@@ -243,9 +250,19 @@ CATEGORIES = (
 """Every category, in the order the site lists them."""
 
 PRICING_TYPES = (
-    PricingType("regular", "REGULAR", charged=True),
-    PricingType("free_customer_service", "FREE_CUSTOMER_SERVICE", charged=False),
-    PricingType("free_entry_point", "FREE_ENTRY_POINT", charged=False),
+    PricingType("regular", "REGULAR", charged=True, conversation_analytics=("REGULAR",)),
+    PricingType(
+        "free_customer_service",
+        "FREE_CUSTOMER_SERVICE",
+        charged=False,
+        conversation_analytics=("FREE_TIER",),
+    ),
+    PricingType(
+        "free_entry_point",
+        "FREE_ENTRY_POINT",
+        charged=False,
+        conversation_analytics=("FREE_ENTRY", "FREE_ENTRY_POINT"),
+    ),
 )
 
 
@@ -387,6 +404,16 @@ class Vocabulary:
     @cached_property
     def analytics_type(self) -> Mapping[str, PricingType]:
         return {kind.analytics: kind for kind in self.pricing_types}
+
+    @cached_property
+    def conversation_analytics_type(self) -> Mapping[str, PricingType]:
+        """Each pricing type by its spellings in ``conversation_type`` of
+        ``conversation_analytics``."""
+        return {
+            spelling: kind
+            for kind in self.pricing_types
+            for spelling in kind.conversation_analytics
+        }
 
     def from_analytics(self, pricing_category: str, pricing_type: str) -> AnalyticsPoint:
         """Reads ``pricing_category`` and ``pricing_type`` of a ``pricing_analytics`` point.

@@ -133,6 +133,7 @@ def compare(
         meta=reported,
         predicted=expected | {"charge": "unpriced" if amount is None else str(amount)},
         flag=flag,
+        rule=predicted.rule.value,
     )
 
 
