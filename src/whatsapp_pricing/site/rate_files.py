@@ -29,6 +29,7 @@ from whatsapp_pricing.rate_cards import (
     Missing,
     RateBook,
     RateCard,
+    VolumeTiers,
     parse_rate_card,
     shipped_rate_book,
 )
@@ -92,9 +93,19 @@ def tier_steps(
     if tiers is None or not isinstance(list_rate, Decimal):
         return []
     return [
-        TierStep(first, None if discount is None else list_rate * (1 - discount))
+        TierStep(first, _tier_rate(tiers, first, list_rate, discount))
         for first, discount in tiers.tiers
     ]
+
+
+def _tier_rate(
+    tiers: VolumeTiers, first: int, list_rate: Decimal, discount: Decimal | None
+) -> Decimal | None:
+    """Meta's published rate for a tier, else the list rate lowered by the tier's discount."""
+    published = tiers.published_rate(first)
+    if published is not None or discount is None:
+        return published
+    return list_rate * (1 - discount)
 
 
 def _cell(rate: Decimal | Missing) -> str | None:
