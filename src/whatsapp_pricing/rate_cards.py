@@ -241,6 +241,16 @@ def _metadata(lines: list[str]) -> dict[str, str]:
     return metadata
 
 
+def card_metadata(text: str) -> dict[str, str]:
+    """The ``# Key: value`` lines before a card's header, keys in lower case (repeated keys
+    joined by newlines), for readers of the lines :func:`parse_rate_card` does not use."""
+    lines = text.lstrip("\ufeff").splitlines()
+    header_at = next(
+        (number for number, line in enumerate(lines) if line.startswith("Market,")), len(lines)
+    )
+    return _metadata(lines[:header_at])
+
+
 def _row(number: int, row: list[str], currency: str) -> dict[Column, Rate]:
     if len(row) != len(HEADER):
         raise RateCardError(f"line {number}: expected {len(HEADER)} cells, found {len(row)}")

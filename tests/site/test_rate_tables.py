@@ -141,9 +141,9 @@ def test_a_fence_with_an_unknown_show_stops_the_build() -> None:
 
 
 def test_a_card_meta_could_have_changed_says_so() -> None:
-    day = date(2026, 12, 1)
-    assert "Provisional" in card_table(BOOK, card("BRL", date(2026, 7, 1)), day)
-    assert "Provisional" not in card_table(BOOK, card("USD", date(2026, 10, 1)), day)
+    assert "Provisional" in card_table(BOOK, card("INR", date(2026, 10, 1)), date(2027, 1, 2))
+    assert "Provisional" not in card_table(BOOK, card("INR", date(2026, 10, 1)), date(2026, 12, 1))
+    assert "Provisional" not in card_table(BOOK, card("USD", date(2026, 7, 1)), date(2027, 1, 2))
 
 
 def test_a_source_address_is_a_link_without_the_sentences_comma() -> None:
