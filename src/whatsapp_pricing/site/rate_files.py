@@ -23,6 +23,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
+from whatsapp_pricing.card_provenance import CardProvenance, Mark, shipped_provenance
 from whatsapp_pricing.markets import OTHER, MarketTable, meta_markets
 from whatsapp_pricing.rate_cards import (
     Column,
@@ -41,6 +42,19 @@ SITE_ROOT = "wp-site-root:"
 """Written by the fences before a site address; this hook makes it relative to the page."""
 TIERED = (Column.UTILITY, Column.AUTHENTICATION)
 """The columns Meta gives volume tiers (marketing and international authentication have none)."""
+MARKERS = {
+    Mark.SINGLE_TRANSCRIPTION: "†",
+    Mark.UNCONFIRMED: "‡",
+    Mark.DERIVED: "*",
+    Mark.COPIED: "°",
+}
+"""The sign after a marked cell's rate; the notes under the table say what each means."""
+MEANINGS = {
+    Mark.SINGLE_TRANSCRIPTION: "rests on a single transcription",
+    Mark.UNCONFIRMED: "a change no text of Meta's confirms",
+    Mark.DERIVED: "derived by a rule Meta states",
+    Mark.COPIED: "copied from another column",
+}
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,13 @@ def shipped_card_files() -> dict[str, Traversable]:
         for path in folder.iterdir()
         if path.name.endswith(".csv")
     }
+
+
+def provenance_of(card: RateCard) -> CardProvenance:
+    """What the shipped card's file says of its figures (nothing for a card not shipped)."""
+    path = shipped_card_files().get(card_id(card))
+    found = shipped_provenance().get(path.name) if path is not None else None
+    return found or CardProvenance(read=None, notes=(), missing=(), missing_why="")
 
 
 def csv_address(card: RateCard) -> str:
@@ -118,6 +139,7 @@ def _cell(rate: Decimal | Missing) -> str | None:
 def _card_record(book: RateBook, card: RateCard, day: date) -> dict[str, Any]:
     on = pricing_day(card, day)
     provisional = book.provisional_from(card.currency)
+    provenance = provenance_of(card)
     tiers = {
         market: {
             column.value: [
@@ -140,6 +162,9 @@ def _card_record(book: RateBook, card: RateCard, day: date) -> dict[str, Any]:
         ),
         "source": card.source,
         "confidence": card.confidence,
+        "read": provenance.read.isoformat() if provenance.read else None,
+        "caveats": [MEANINGS[note.mark] for note in provenance.card_notes],
+        "marks": _marks(provenance, card),
         "csv": shipped_card_files()[card_id(card)].name,
         "rates": {
             market: {column.value: _cell(card.rate(market, column, on)) for column in Column}
@@ -149,12 +174,24 @@ def _card_record(book: RateBook, card: RateCard, day: date) -> dict[str, Any]:
     }
 
 
+def _marks(provenance: CardProvenance, card: RateCard) -> dict[str, dict[str, str]]:
+    """The signs of the card's marked cells, by market and column (unmarked cells left out)."""
+    marks: dict[str, dict[str, str]] = {}
+    for market in card.rates:
+        for column in Column:
+            kinds = dict.fromkeys(note.mark for note in provenance.marks(market, column))
+            if kinds:
+                marks.setdefault(market, {})[column.value] = "".join(MARKERS[k] for k in kinds)
+    return marks
+
+
 def today_rates(book: RateBook, markets: MarketTable, day: date) -> dict[str, Any]:
     """What the market picker reads: the markets on ``day`` and the cards from it on."""
     names = [name for name in markets.markets(day) if name != OTHER] + [OTHER]
     return {
         "built": day.isoformat(),
         "columns": [column.value for column in Column],
+        "marks": {MARKERS[mark]: MEANINGS[mark] for mark in Mark},
         "markets": [
             {"name": name, "countries": markets.countries(name, day) if name != OTHER else []}
             for name in names
