@@ -288,11 +288,27 @@ function buildPicker(root, data, address) {
   update();
 }
 
+// The rates are fetched only when the picker comes near the screen (or the address asks for a
+// market), so a reader of another question on the page does not download them.
 function addRatePicker() {
   var root = document.querySelector(".wp-rate-picker[data-rates]");
   if (!root) {
     return;
   }
+  if (new URLSearchParams(location.search).has("market") || !("IntersectionObserver" in window)) {
+    loadRatePicker(root);
+    return;
+  }
+  var watcher = new IntersectionObserver(function (entries) {
+    if (entries.some(function (entry) { return entry.isIntersecting; })) {
+      watcher.disconnect();
+      loadRatePicker(root);
+    }
+  }, { rootMargin: "400px" });
+  watcher.observe(root);
+}
+
+function loadRatePicker(root) {
   var address = new URL(root.dataset.rates, location.href);
   fetch(address).then(function (response) {
     if (!response.ok) {

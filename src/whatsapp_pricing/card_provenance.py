@@ -88,6 +88,10 @@ class CardProvenance:
             if note.covers(market, column) and not (note.market is None and note.column is None)
         ]
 
+    def column_marks(self, column: Column) -> list[CellNote]:
+        """The notes on a whole column (every market of it)."""
+        return [note for note in self.notes if note.market is None and note.column is column]
+
     @property
     def card_notes(self) -> list[CellNote]:
         """Notes that hold for every cell of the card."""

@@ -38,6 +38,9 @@ from whatsapp_pricing.rate_cards import (
 FOLDER = "rate-cards"
 """Where on the site the files are served."""
 TODAY_FILE = "today.json"
+TIERS_FILE = "volume_tiers.csv"
+TIERS_DATA = files("whatsapp_pricing") / "data" / TIERS_FILE
+"""The shipped volume tiers, served as they are (with their sources inside)."""
 SITE_ROOT = "wp-site-root:"
 """Written by the fences before a site address; this hook makes it relative to the page."""
 TIERED = (Column.UTILITY, Column.AUTHENTICATION)
@@ -201,9 +204,10 @@ def today_rates(book: RateBook, markets: MarketTable, day: date) -> dict[str, An
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Adds the CSV of every shipped card and today's JSON to the site."""
+    """Adds the CSV of every shipped card, the volume tiers and today's JSON to the site."""
     for path in shipped_card_files().values():
         files.append(File.generated(config, f"{FOLDER}/{path.name}", content=path.read_bytes()))
+    files.append(File.generated(config, f"{FOLDER}/{TIERS_FILE}", content=TIERS_DATA.read_bytes()))
     rates = today_rates(shipped_rate_book(), meta_markets(), date.today())
     files.append(
         File.generated(

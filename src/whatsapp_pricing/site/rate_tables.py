@@ -40,6 +40,7 @@ from whatsapp_pricing.site.rate_files import (
     MEANINGS,
     SITE_ROOT,
     TIERED,
+    TIERS_FILE,
     TODAY_FILE,
     TierStep,
     card_id,
@@ -55,6 +56,8 @@ WHY_NOT_PUBLISHED = (
     "none of the sources we could check gives the rate, and it is never guessed: the simulator "
     "reports such a charge as unpriced"
 )
+TIERS_IN_WORDS = 4
+"""A card with more tiered cells than this points to its tiers instead of spelling them out."""
 SHOWN_SHARE = Decimal("0.5")
 """A column with rates for fewer than this share of a card's markets is said in one sentence
 below the table instead of as a column of empty cells."""
@@ -117,7 +120,10 @@ def card_table(book: RateBook, card: RateCard, day: date) -> str:
         for market in card.rates
     }
     shown = [column for column in Column if _is_shown(column, rates)]
-    header = "".join(f'<th scope="col">{column}</th>' for column in shown)
+    header = "".join(
+        f'<th scope="col">{column}{_signs(provenance.column_marks(column))}</th>'
+        for column in shown
+    )
     rows = "".join(
         f'<tr><th scope="row">{escape(market)}</th>'
         + "".join(
@@ -144,8 +150,13 @@ def card_table(book: RateBook, card: RateCard, day: date) -> str:
 
 
 def markers(provenance: CardProvenance, market: str, column: Column) -> str:
-    """The signs after a cell's rate, one per kind of note on it."""
-    kinds = dict.fromkeys(note.mark for note in provenance.marks(market, column))
+    """The signs after a cell's rate, one per kind of note on the cell itself (a note on the
+    whole column is signed once, in its header)."""
+    return _signs([note for note in provenance.marks(market, column) if note.market is not None])
+
+
+def _signs(notes: list[CellNote]) -> str:
+    kinds = dict.fromkeys(note.mark for note in notes)
     return "".join(
         f'<sup class="wp-rate-card__mark" title="{MEANINGS[kind]}">{MARKERS[kind]}</sup>'
         for kind in kinds
@@ -221,7 +232,7 @@ def _left_out(
         if isinstance(row[column], Decimal)
     ]
     unknown = sum(row[column] is Missing.UNKNOWN for row in rates.values())
-    parts = [f"<strong>{column}</strong>:"]
+    parts = [f"<strong>{column}</strong>{_signs(provenance.column_marks(column))}:"]
     if priced:
         parts.append(f"{', '.join(priced)};")
     if unknown:
@@ -245,7 +256,8 @@ def _cell_keys(rates: dict[str, dict[Column, Decimal | Missing]], shown: list[Co
 
 
 def _tier_notes(book: RateBook, card: RateCard, day: date) -> list[str]:
-    """The volume tiers shipped for the card's markets, or one line saying there are none."""
+    """The volume tiers shipped for the card's markets, in words for a few markets; for a whole
+    card's tables, where to find them (the picker and the tiers' CSV), to keep the page light."""
     notes = [
         f"<strong>Volume tiers</strong>, {escape(market)} {column.value.lower()}: "
         + tier_text(steps)
@@ -253,6 +265,13 @@ def _tier_notes(book: RateBook, card: RateCard, day: date) -> list[str]:
         for column in TIERED
         if (steps := tier_steps(book, card, market, column, day))
     ]
+    if len(notes) > TIERS_IN_WORDS:
+        return [
+            f"<strong>Volume tiers</strong>: Meta's tiers of {len(notes) // len(TIERED)} markets "
+            "of this card are shipped, as Meta publishes them: choose a market in the picker, "
+            f'or <a href="{SITE_ROOT}{FOLDER}/{TIERS_FILE}" download>download every shipped '
+            "tier as CSV</a> (with its sources inside)."
+        ]
     if notes or card.pricing is not Pricing.PER_MESSAGE:
         return notes
     return [
