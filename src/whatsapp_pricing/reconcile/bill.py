@@ -16,7 +16,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -462,17 +462,12 @@ def _near_midnight(bucket: Bucket, context: _Context) -> Cause | None:
 
 
 def _near_midnight_at(at: float, offset: int, zone: ZoneInfo) -> bool:
-    """Whether ``at`` lies in the shorter stretch between Meta's day edge (``offset`` seconds
-    past midnight UTC) and the account's midnight: there, Meta and the account disagree on
-    which day it is."""
+    """Whether the account's date at ``at`` differs from the date of Meta's day that counts it
+    (Meta's day begins ``offset`` seconds past midnight UTC, and is named by the date at its
+    middle): near midnight, Meta and the account disagree on which day it is."""
     edge = (int(at) - offset) // DAY * DAY + offset
-    day = datetime.fromtimestamp(edge, zone).date() + timedelta(days=1)
-    midnight = datetime.combine(day, time(0), zone).timestamp()
-    if midnight >= edge + DAY:
-        return False  # the account's midnight is Meta's edge
-    if at < midnight:
-        return midnight - edge <= DAY / 2
-    return edge + DAY - midnight <= DAY / 2
+    named = datetime.fromtimestamp(edge + DAY // 2, UTC).date()
+    return datetime.fromtimestamp(at, zone).date() != named
 
 
 def _send_day(bucket: Bucket, context: _Context) -> Cause | None:

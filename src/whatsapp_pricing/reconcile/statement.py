@@ -60,7 +60,7 @@ def summary(bill: Bill) -> list[str]:
     lines = [
         f"Meta's own figures{of} ({bill.source}, {bill.field}): Meta billed "
         f"{_money(bill.meta_total, currency)}, the rules give "
-        f"{_money(bill.rules_total, currency)} for the {bill.messages:,} {what} in your log."
+        f"{_money(bill.rules_total, currency)} for the {what} in your log ({bill.messages:,})."
     ]
     difference = bill.meta_total - bill.rules_total
     if not bill.differing:
@@ -69,8 +69,9 @@ def summary(bill: Bill) -> list[str]:
         )
     else:
         causes = ", ".join(f"{code} ({n})" for code, n in bill.explaining().most_common())
+        explained = f"is explained by {causes}" if causes else "is explained by no known cause"
         lines.append(
-            f"  {_money(bill.explained, currency)} is explained by {causes or 'nothing'}; "
+            f"  Of the difference, {_money(bill.explained, currency)} {explained}; "
             f"{_money(bill.unexplained, currency)} is unexplained; "
             f"{_money(bill.rounding, currency)} is rounding. "
             f"{len(bill.differing)} of {len(bill.buckets)} buckets differ."
