@@ -414,22 +414,23 @@ class _Context:
         tested = len(charged) + len(freed)
         if not tested:
             return ""
+        plural = "" if tested == 1 else "s"
         extra_free = meta_free - rules_free + len(freed)
         extra_charged = meta_regular - rules_regular + len(charged)
         per = f"the first {ALLOWANCE:,} service messages of a business number in a month"
         if extra_free >= tested and extra_charged <= 0:
             return (
-                f"Meta's figures count as free {tested:,} service messages of your log that are "
+                f"Meta's figures count as free {tested:,} service message{plural} of your log, "
                 f"among {per}: for this account, the reported allowance applies."
             )
         if extra_charged >= tested and extra_free <= 0:
             return (
-                f"Meta's figures charge {tested:,} service messages of your log that are among "
+                f"Meta's figures charge {tested:,} service message{plural} of your log, among "
                 f"{per}: for this account, the reported allowance does not apply."
             )
         return (
             f"Meta's figures neither clearly charge nor clearly free the {tested:,} service "
-            f"messages of your log among {per}: this log does not settle the allowance."
+            f"message{plural} of your log among {per}: this log does not settle the allowance."
         )
 
 
