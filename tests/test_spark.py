@@ -271,3 +271,47 @@ def test_without_pyspark_spark_says_how_to_get_it(
     assert status == 2
     assert error.count("\n") == 1
     assert "pip install 'whatsapp-pricing[spark]'" in error
+
+
+def test_analytics_on_spark_give_the_same_comparison_for_many_accounts(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--analytics`` on Spark: the comparison runs on the driver over Spark's findings, and
+    says for a provider's accounts what the single process says."""
+    from tests.test_bill import DAY_OF_TRAFFIC, meta_figures, response
+
+    lines = []
+    for account in ("1", "2"):
+        for line in webhook_log(DAY_OF_TRAFFIC):
+            notification = json.loads(line)
+            notification["entry"][0]["id"] = account
+            value = notification["entry"][0]["changes"][0]["value"]
+            item = (value.get("messages") or value.get("statuses"))[0]
+            item["id"] = f"{account}.{item['id']}"
+            lines.append(json.dumps(notification))
+    log = tmp_path / "logs"
+    log.mkdir()
+    (log / "a.jsonl").write_text("\n".join(lines) + "\n")
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("waba_id,time_zone\n1,UTC\n2,Asia/Kolkata\n")
+    files = []
+    for account in ("1", "2"):
+        points = meta_figures(DAY_OF_TRAFFIC)
+        if account == "2":
+            points[0]["volume"] += 1  # Meta counted a message account 2's log does not hold
+        path = tmp_path / f"analytics-{account}.json"
+        path.write_text(json.dumps({**response(points), "id": account}))
+        files += ["--analytics", str(path)]
+    arguments = ["reconcile", str(log), "--accounts", str(accounts), *files]
+    runs = []
+    for extra in ([], ["--spark", "local[2]"]):
+        status = main([*arguments, *extra, "--json", str(tmp_path / "out.json")])
+        summary = capsys.readouterr().out
+        rows = json.loads((tmp_path / "out.json").read_text())["analytics"]
+        runs.append((status, summary, rows))
+    assert runs[0] == runs[1]
+    status, summary, rows = runs[0]
+    assert status == 1
+    assert "for account 1" in summary
+    assert "for account 2" in summary
+    assert [row["account"] for row in rows if row["status"] != "agrees"] == ["2"]
