@@ -518,3 +518,18 @@ def test_the_log_helpers_entry_is_the_analytics_account() -> None:
     # The builders above rely on it: every test log's entry is account WABA.
     assert json.loads(webhook_notification({}))["entry"][0]["id"] == WABA
     assert Account(time_zone="UTC").currency == "USD"
+
+
+def test_the_browser_entry_point_answers_as_the_command_line() -> None:
+    from whatsapp_pricing.in_browser import bill_json
+
+    points = meta_figures(DAY_OF_TRAFFIC)
+    points[0]["volume"] += 1
+    log = "\n".join(webhook_log(DAY_OF_TRAFFIC))
+    asked = {"log": log, "analytics": json.dumps(response(points)), "time_zone": "UTC"}
+    [bill] = json.loads(bill_json(json.dumps(asked)))["bills"]
+    expected = compare(DAY_OF_TRAFFIC, response(points))
+    assert bill["summary"][1:] == summary(expected)[1:]
+    assert [row["status"] for row in bill["rows"]] == [b.status for b in expected.buckets]
+    broken = json.loads(bill_json(json.dumps({**asked, "analytics": "[1]"})))
+    assert broken == {"error": "the analytics: each response must be a JSON object, not 1"}

@@ -105,6 +105,25 @@ function showEstimate(output, answer) {
   );
 }
 
+// Meta's own figures beside the rules': the summary lines, then every bucket that differs.
+function showBill(output, answer) {
+  const nodes = [];
+  for (const bill of answer.bills) {
+    const [money, ...rest] = bill.summary;
+    nodes.push(element("p", { class: "engine-total" }, element("strong", {}, money)));
+    const differing = bill.rows.filter((row) => row.status !== "agrees");
+    nodes.push(...rest.filter((line) => !line.startsWith("    ") && !/^  \d{4}-/.test(line))
+      .map((line) => element("p", {}, line.trim())));
+    if (differing.length) {
+      nodes.push(table(["Bucket (UTC)", "Country", "Category", "Type", "Meta", "Rules", "Status", "Causes"],
+        differing.map((row) => [`${row.start} to ${row.end}`, row.country, row.category, row.type,
+          `${row.meta_volume} for ${row.meta_cost}`, `${row.rules_volume} for ${row.rules_cost}`,
+          row.status, row.causes || "no known cause fits"])));
+    }
+  }
+  output.replaceChildren(...nodes);
+}
+
 function showError(output, message) {
   output.replaceChildren(element("p", { class: "engine-error", role: "alert" }, message));
 }
@@ -128,6 +147,11 @@ const REQUESTS = {
       return JSON.stringify(fields);
     },
     show: showEstimate,
+  },
+  bill: {
+    call: "bill_json",
+    argument: (form) => JSON.stringify(Object.fromEntries(new FormData(form))),
+    show: showBill,
   },
 };
 

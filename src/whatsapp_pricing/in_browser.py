@@ -13,9 +13,12 @@ from collections.abc import Callable
 
 from pydantic import ValidationError
 
+from whatsapp_pricing.domain import Account
 from whatsapp_pricing.errors import PricingError
 from whatsapp_pricing.estimate import Traffic, estimate
 from whatsapp_pricing.rate_cards import shipped_rate_book
+from whatsapp_pricing.reconcile import statement
+from whatsapp_pricing.reconcile.bill import compare_log
 from whatsapp_pricing.simulation import notices_for, price, verdict_from
 from whatsapp_pricing.timeline_io import read_timeline
 
@@ -40,6 +43,32 @@ def estimate_json(traffic: str) -> str:
         month = Traffic.model_validate_json(traffic)
         estimates = {"month": estimate(month), "a_year_earlier": estimate(month.a_year_earlier())}
         return json.dumps({key: value.model_dump(mode="json") for key, value in estimates.items()})
+
+    return _answered(answer)
+
+
+def bill_json(request: str) -> str:
+    """A pasted webhook log beside a pasted ``pricing_analytics`` response, as ``reconcile
+    --analytics`` compares them: ``{"log", "analytics", "time_zone", "currency"}`` in, each
+    account's summary lines and bucket rows out."""
+
+    def answer() -> str:
+        asked = json.loads(request)
+        account = Account(
+            time_zone=asked.get("time_zone") or "UTC", currency=asked.get("currency") or "USD"
+        )
+        bills = compare_log(str(asked.get("log", "")), str(asked.get("analytics", "")), account)
+        return json.dumps(
+            {
+                "bills": [
+                    {
+                        "summary": statement.summary(bill),
+                        "rows": [statement.row(bill, bucket) for bucket in bill.buckets],
+                    }
+                    for bill in bills
+                ]
+            }
+        )
 
     return _answered(answer)
 

@@ -172,3 +172,38 @@ def test_edit_and_run_opens_a_pages_timeline_in_the_try_form(page: Page, site_se
     shown = page.locator("form[data-engine=simulate] textarea").input_value()
     first = FENCE.findall((DOCS / "faq" / "pricing.md").read_text())[0]
     assert json.loads(shown) == json.loads(first)
+
+
+def test_the_bill_comparison_in_the_browser_is_pythons(offline_page: Page) -> None:
+    """The Try page's "Does my bill match?" form, with its pasted log and pricing_analytics
+    response, shows what ``reconcile --analytics`` says (the same engine, offline)."""
+    from whatsapp_pricing.domain import Account
+    from whatsapp_pricing.reconcile import statement
+    from whatsapp_pricing.reconcile.bill import compare_log
+
+    form = "form[data-engine=bill]"
+    log = offline_page.locator(f"{form} [name=log]").input_value()
+    analytics = offline_page.locator(f"{form} [name=analytics]").input_value()
+    time_zone = offline_page.locator(f"{form} [name=time_zone]").input_value()
+    run(offline_page, "bill")
+    [bill] = compare_log(log, analytics, Account(time_zone=time_zone))
+    output = offline_page.locator(f"{form} output")
+    assert output.locator(".engine-total").all_text_contents() == [statement.summary(bill)[0]]
+    rows = output.locator("tbody tr").evaluate_all(
+        "rows => rows.map(row => [...row.cells].map(cell => cell.textContent))"
+    )
+    expected = [statement.row(bill, bucket) for bucket in bill.differing]
+    assert expected, "the page's example should show a difference"
+    assert rows == [
+        [
+            f"{row['start']} to {row['end']}",
+            row["country"],
+            row["category"],
+            row["type"],
+            f"{row['meta_volume']} for {row['meta_cost']}",
+            f"{row['rules_volume']} for {row['rules_cost']}",
+            row["status"],
+            row["causes"],
+        ]
+        for row in expected
+    ]

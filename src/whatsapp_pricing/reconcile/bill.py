@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,12 +26,13 @@ from whatsapp_pricing.domain import Account
 from whatsapp_pricing.errors import UsageError
 from whatsapp_pricing.markets import country_of
 from whatsapp_pricing.periods import REPORTED_FREE_SERVICE
-from whatsapp_pricing.reconcile.analytics import Analytics, Figure
+from whatsapp_pricing.reconcile.accounts import Accounts
+from whatsapp_pricing.reconcile.analytics import Analytics, Figure, read_analytics
 from whatsapp_pricing.reconcile.findings import Finding
 from whatsapp_pricing.reconcile.options import ReconcileOptions
 from whatsapp_pricing.records import Rule
 from whatsapp_pricing.vocabulary import VOCABULARY, Category, PricingType, Vocabulary
-from whatsapp_pricing.webhooks import CategoryChange, Skipped
+from whatsapp_pricing.webhooks import CategoryChange, Skipped, read_log
 
 ROUNDING = Decimal("0.00005")
 """Half a unit of the fourth decimal: how far the rules' cost may be from a data point of
@@ -691,3 +693,16 @@ class Comparison:
                 "currency in --accounts)"
             )
         return account
+
+
+def compare_log(
+    log: str, analytics: str, account: Account, *, now: float | None = None
+) -> list[Bill]:
+    """A whole log (text) beside Meta's figures (text) for one account's settings, in one call:
+    what the site's browser page runs, by the same path as ``reconcile --analytics``."""
+    options = ReconcileOptions(account=account, now=time.time() if now is None else now)
+    comparison = Comparison(read_analytics(analytics.encode(), "the analytics"), options)
+    reconciler = Accounts(options)
+    for settled in reconciler.read(read_log(log)):
+        comparison.take(settled)
+    return comparison.bills(reconciler.category_changes)
