@@ -533,3 +533,31 @@ def test_the_browser_entry_point_answers_as_the_command_line() -> None:
     assert [row["status"] for row in bill["rows"]] == [b.status for b in expected.buckets]
     broken = json.loads(bill_json(json.dumps({**asked, "analytics": "[1]"})))
     assert broken == {"error": "the analytics: each response must be a JSON object, not 1"}
+
+
+def test_a_message_sent_before_the_edge_and_delivered_after_is_send_day() -> None:
+    # Delivered at 07:00:30 UTC, just inside Meta's next day; sent at 06:59, in the day before,
+    # where Meta counted it.
+    timeline = make(send("template", "m1", 19 + 1 / 120, category="marketing"))
+    delivered = int(AUGUST.timestamp()) + 19 * 3600 + 30
+    log = [
+        line.replace(f'"timestamp": "{delivered - 1}"', f'"timestamp": "{delivered - 90}"')
+        for line in webhook_log(timeline)
+    ]
+    points = meta_figures(timeline)
+    later = {**points[0], "volume": 0, "cost": 0}
+    points[0]["start"] -= DAY
+    points[0]["end"] -= DAY
+    bill = compare(timeline, response([*points, later]), log)
+    assert causes(bill) == {"send_day": True}
+    assert all(bucket.explained for bucket in bill.differing), summary(bill)
+
+
+def test_a_cost_meta_rounded_is_quiet() -> None:
+    timeline = make(send("template", "m1", 0, category="marketing"))
+    points = meta_figures(timeline)
+    assert points[0]["cost"] == 0.0118
+    points[0]["cost"] = 0.01  # Meta wrote two decimals: anything from 0.005 to 0.015
+    assert not compare(timeline, response(points)).differing
+    points[0]["cost"] = 0.0117  # four decimals: 0.0001 off is a difference
+    assert compare(timeline, response(points)).differing
