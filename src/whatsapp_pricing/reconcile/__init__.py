@@ -18,11 +18,19 @@ One job a module, each using only those above it:
 - :mod:`.account`: the :class:`Reconciler`, one account's state machine, from lines in log
   order to findings;
 - :mod:`.accounts`: a log of several accounts, each reconciled on its own, and
-  :func:`reconcile`, a whole log in one call.
+  :func:`reconcile`, a whole log in one call;
+- :mod:`.analytics`: Meta's own billing figures (``pricing_analytics``,
+  ``conversation_analytics``) read into typed rows through the vocabulary;
+- :mod:`.bill`: those figures beside the rules' charges for the log, bucket by bucket, with the
+  known causes of each difference checked against the log (:class:`Comparison`);
+- :mod:`.statement`: the comparison told, a summary that leads with the money and a row per
+  bucket.
 """
 
 from whatsapp_pricing.reconcile.account import Reconciler
 from whatsapp_pricing.reconcile.accounts import Accounts, reconcile
+from whatsapp_pricing.reconcile.analytics import Analytics, Figure, read_analytics
+from whatsapp_pricing.reconcile.bill import Bill, Cause, Comparison, compare_bill, compare_log
 from whatsapp_pricing.reconcile.findings import (
     OUTCOMES,
     CategoryCost,
@@ -42,8 +50,13 @@ __all__ = [
     "OUTCOMES",
     "STATUS_HORIZON",
     "Accounts",
+    "Analytics",
+    "Bill",
     "CategoryCost",
+    "Cause",
+    "Comparison",
     "Costs",
+    "Figure",
     "Finding",
     "Place",
     "ReconcileOptions",
@@ -51,7 +64,10 @@ __all__ = [
     "Reconciliation",
     "SentTemplate",
     "TimeQueue",
+    "compare_bill",
+    "compare_log",
     "is_clean",
+    "read_analytics",
     "read_sent",
     "reconcile",
 ]
