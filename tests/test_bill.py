@@ -561,3 +561,37 @@ def test_a_cost_meta_rounded_is_quiet() -> None:
     assert not compare(timeline, response(points)).differing
     points[0]["cost"] = 0.0117  # four decimals: 0.0001 off is a difference
     assert compare(timeline, response(points)).differing
+
+
+def test_a_free_tier_conversation_of_2022_in_metas_documented_shape() -> None:
+    # Meta's reference example for conversation_analytics: the two categories of 2022 named by
+    # conversation_direction, the free tier by conversation_type, a day from 21:00 UTC.
+    may = datetime(2022, 5, 5, 12, tzinfo=UTC)
+    opened = {"type": "template", "at": at(0, may), "customer": "+14155552671"}
+    timeline = make({**opened, "id": "b1", "category": "marketing"})
+    point = {
+        "start": 1651698000,
+        "end": 1651784400,
+        "conversation": 1,
+        "phone_number": "15550458206",
+        "country": "US",
+        "conversation_type": "FREE_TIER",
+        "conversation_direction": "BUSINESS_INITIATED",
+        "cost": 0,
+    }
+    documented = {"conversation_analytics": {"data": [{"data_points": [point]}]}, "id": WABA}
+    bill = compare(timeline, documented)
+    [bucket] = bill.buckets
+    assert bucket.key.category == "business_initiated"
+    assert bucket.key.pricing_type == "free_customer_service"
+    assert not bill.differing, summary(bill)
+    # Meta charging it instead: the free tier the rules apply is not what Meta did.
+    charged = {**point, "conversation_type": "REGULAR", "cost": 0.0088}
+    bill = compare(
+        timeline, {**documented, "conversation_analytics": {"data": [{"data_points": [charged]}]}}
+    )
+    assert {b.key.pricing_type: b.volume_difference for b in bill.differing} == {
+        "free_customer_service": -1,
+        "regular": 1,
+    }
+    assert bill.unexplained == Decimal("0.0088")
