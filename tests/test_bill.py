@@ -240,8 +240,10 @@ def test_a_lower_rate_with_the_same_volume_is_volume_tiers() -> None:
     timeline = make(*(send("template", f"u{i}", i, category="utility") for i in range(3)))
     points = meta_figures(timeline)
     points[0]["cost"] = round(points[0]["cost"] * 0.8, 4)
+    points[0]["tier"] = "25000001:50000000"  # asked with the TIER dimension
     bill = compare(timeline, response(points))
     assert causes(bill) == {"volume_tiers": True}
+    assert "tier 25000001:50000000" in str(bill.differing[0].causes[0])
 
 
 def test_marketing_lite_cheaper_than_the_card_is_the_max_price() -> None:
@@ -595,3 +597,28 @@ def test_a_free_tier_conversation_of_2022_in_metas_documented_shape() -> None:
         "regular": 1,
     }
     assert bill.unexplained == Decimal("0.0088")
+
+
+def test_one_file_of_several_accounts_is_split_by_their_ids(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = []
+    for account in ("1", "2"):
+        for line in webhook_log(DAY_OF_TRAFFIC):
+            document = json.loads(line)
+            document["entry"][0]["id"] = account
+            value = document["entry"][0]["changes"][0]["value"]
+            item = (value.get("statuses") or value.get("messages"))[0]
+            item["id"] = f"{account}.{item['id']}"
+            lines.append(json.dumps(document))
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("waba_id,time_zone\n1,UTC\n2,UTC\n")
+    points = meta_figures(DAY_OF_TRAFFIC)
+    both = tmp_path / "analytics.json"
+    both.write_text(json.dumps([{**response(points), "id": "1"}, {**response(points), "id": "2"}]))
+    code = main(["reconcile", str(log), "--accounts", str(accounts), "--analytics", str(both)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.count("Every bucket agrees") == 2

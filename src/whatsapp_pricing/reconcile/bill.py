@@ -115,6 +115,8 @@ class Bucket:
     rules: Side = field(default_factory=Side)
     lite: int = 0
     """Marketing messages Meta spelled ``MARKETING_LITE`` (sent with a max price)."""
+    tiers: set[str] = field(default_factory=set)
+    """The volume tiers Meta's figures name for it (the ``TIER`` dimension), if asked for."""
     messages: list[Charged] = field(default_factory=list)
     causes: list[Cause] = field(default_factory=list)
 
@@ -301,6 +303,8 @@ def compare_bill(
         bucket.meta.cost += figure.cost
         bucket.meta.points += 1
         bucket.meta.rounding += _rounding_of(figure.cost)
+        if figure.tier:
+            bucket.tiers.add(figure.tier)
         if figure.spelling != figure.category.analytics[0]:
             bucket.lite += figure.volume
     bill = Bill(analytics.account, account.currency, analytics.field, analytics.source, [])
@@ -518,11 +522,12 @@ def _volume_tiers(bucket: Bucket, context: _Context) -> Cause | None:
         return None
     rate = bucket.meta.cost / bucket.meta.volume if bucket.meta.volume else Decimal(0)
     card = bucket.rules.cost / bucket.rules.volume
+    named = f" (Meta's figures name tier {', '.join(sorted(bucket.tiers))})" if bucket.tiers else ""
     return Cause(
         "volume_tiers",
         True,
-        f"Meta charged {rate:.4f} a message, the card {card:.4f}: {category.name} rates fall "
-        "with the month's volume, counted across the whole business portfolio, which one "
+        f"Meta charged {rate:.4f} a message, the card {card:.4f}{named}: {category.name} rates "
+        "fall with the month's volume, counted across the whole business portfolio, which one "
         "account's log does not hold",
     )
 
