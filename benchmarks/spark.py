@@ -23,7 +23,10 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+import msgspec
 
 from benchmarks.command import measure
 from benchmarks.engine import synthetic_events
@@ -52,6 +55,16 @@ def _run(path: Path, run: str, csv: Path) -> dict[str, float]:
     return measure(command)
 
 
+def _decoding(path: Path) -> float:
+    """The floor: CPU seconds msgspec takes to decode every line of the log."""
+    decode = msgspec.json.Decoder().decode
+    started = time.process_time()
+    with path.open("rb") as log:
+        for line in log:
+            decode(line)
+    return time.process_time() - started
+
+
 def _same_findings(single: Path, spark: Path) -> bool:
     def rows(path: Path) -> list[str]:
         with path.open(encoding="utf-8") as file:
@@ -67,6 +80,7 @@ def _size(folder: Path, lines: int) -> dict[str, dict[str, float]]:
     csvs = {run: folder / f"findings-{index}.csv" for index, run in enumerate(RUNS)}
     for run in RUNS:
         figures[run] = _run(path, run, csvs[run])
+    figures["decoding"] = {"cpu_seconds": _decoding(path)}
     for run in RUNS[1:]:
         figures[run]["same"] = float(_same_findings(csvs[RUNS[0]], csvs[run]))
     for file in (path, *csvs.values()):
@@ -89,8 +103,12 @@ def run() -> None:
             f"({fixed['seconds']:.1f} s wall) for {SMALL} lines"
         )
     for lines, figures in sizes.items():
-        print(f"  {lines:,} lines:")
         single = _marginal(figures, small, "one process", lines)
+        decoding = figures["decoding"]["cpu_seconds"] / lines
+        print(
+            f"  {lines:,} lines (msgspec decoding every line: {decoding * 1e6:.1f} us a line; "
+            f"the single process {single / decoding:.1f}x that at the margin):"
+        )
         for run in RUNS:
             each = figures[run]
             marginal = _marginal(figures, small, run, lines)
