@@ -2,6 +2,7 @@
 // site serves (assets/engine/). Nothing is fetched until a reader presses a Run button.
 
 const ENGINE = new URL("../assets/engine/", import.meta.url);
+const SITE = new URL("../", import.meta.url);
 let worker = null;
 let asked = 0;
 const waiting = new Map();
@@ -105,6 +106,86 @@ function showEstimate(output, answer) {
   );
 }
 
+// "Why was I charged?": each message's charge, period, rule, Meta's report and a ticket sentence.
+function showWhy(output, answers) {
+  output.replaceChildren(...answers.map((answer) => {
+    const facts = element("dl", { class: "why-facts" },
+      element("dt", {}, "Charge"), element("dd", {}, element("strong", {}, money(answer.charge))),
+      element("dt", {}, "Market"), element("dd", {}, answer.market),
+      element("dt", {}, "Delivered"), element("dd", {}, answer.at),
+      element("dt", {}, "Period"), element("dd", {}, element("code", {}, answer.period.id),
+        ` ${answer.period.name}, ${answer.period.starts} to ${answer.period.ends ?? "today"}`),
+      element("dt", {}, "Rule"), element("dd", {}, element("a", { href: answer.rule_link },
+        element("code", {}, answer.rule))),
+      element("dt", {}, "Why"), element("dd", { class: "why-reason" }, answer.reason));
+    if (answer.meta) {
+      const said = Object.entries(answer.meta).map(([field, value]) => `${field} ${JSON.stringify(value)}`);
+      facts.append(element("dt", {}, "Meta's webhook"), element("dd", { class: "why-meta" },
+        said.join(", "), ". ", answer.differences.length
+          ? `Differs from the rules: ${answer.differences.join("; ")}.`
+          : "The rules expect the same."));
+    }
+    const sentence = element("textarea", { class: "why-sentence", readonly: "", rows: "5",
+      "aria-label": "The answer, to paste into a ticket" });
+    sentence.value = answer.sentence;
+    const copy = element("button", { type: "button", class: "md-button why-copy" }, "Copy for the ticket");
+    copy.addEventListener("click", () => copyText(sentence, copy, "Copy for the ticket"));
+    return element("section", { class: "why-answer", "aria-label": `Answer for ${answer.message}` },
+      facts,
+      ...answer.notes.map((note) => element("p", { class: "engine-notice" }, note)),
+      element("p", { class: "why-ticket-label" }, element("strong", {}, "For the ticket")),
+      sentence, copy);
+  }));
+}
+
+// Copies a field's text (the Clipboard API where the page is secure, else the selection).
+function copyText(field, button, label) {
+  const done = () => {
+    button.textContent = "Copied";
+    setTimeout(() => { button.textContent = label; }, 2000);
+  };
+  field.select();
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(field.value).then(done, () => document.execCommand("copy") && done());
+  } else if (document.execCommand("copy")) {
+    done();
+  }
+}
+
+// The question of a "Why was I charged?" form, with the address of its answer: the page with
+// the question in its hash (#why=<base64url of the fields>), which fills the form again.
+function whyQuestion(form) {
+  const fields = Object.fromEntries(new FormData(form));
+  const packed = btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(fields))))
+    .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const page = new URL(location.href);
+  page.hash = `why=${packed}`;
+  return JSON.stringify({ ...fields, link: page.href, site: SITE.href });
+}
+
+function whyFromAddress(form) {
+  const match = location.hash.match(/^#why=([A-Za-z0-9_-]+)$/);
+  if (!match) {
+    return;
+  }
+  const bytes = Uint8Array.from(atob(match[1].replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+  const fields = JSON.parse(new TextDecoder().decode(bytes));
+  if (("paste" in fields) !== (form.dataset.engine === "why-paste")) {
+    return;
+  }
+  for (const [name, value] of Object.entries(fields)) {
+    const field = form.elements[name];
+    if (field) {
+      if (field.tagName === "SELECT" && ![...field.options].some((option) => option.value === value)) {
+        field.append(element("option", { value }, value));
+      }
+      field.value = value;
+    }
+  }
+  form.scrollIntoView();
+  form.querySelector("output").replaceChildren(element("p", {}, "The question is filled in: press Check."));
+}
+
 function showError(output, message) {
   output.replaceChildren(element("p", { class: "engine-error", role: "alert" }, message));
 }
@@ -129,6 +210,8 @@ const REQUESTS = {
     },
     show: showEstimate,
   },
+  "why-paste": { call: "why_charged_json", argument: whyQuestion, show: showWhy },
+  "why-choose": { call: "why_charged_json", argument: whyQuestion, show: showWhy },
 };
 
 async function run(form) {
@@ -164,14 +247,20 @@ function timelineFromAddress(form) {
   }
 }
 
-// The estimator's markets and currencies, as the site was built (the engine checks the month).
+// The forms' markets, countries and currencies, as the site was built (the engine checks the
+// day). A country is [ISO code, shown name].
 async function fillChoices(form) {
   const manifest = await (await fetch(new URL("engine.json", ENGINE))).json();
-  for (const [name, values] of [["market", manifest.markets], ["currency", manifest.currencies]]) {
+  const lists = [["market", manifest.markets], ["currency", manifest.currencies], ["country", manifest.countries]];
+  for (const [name, values] of lists) {
     const select = form.elements[name];
+    if (!select) {
+      continue;
+    }
     const chosen = select.value;
-    select.replaceChildren(...values.map((value) => element("option", {}, value)));
-    select.value = values.includes(chosen) ? chosen : values[0];
+    const options = values.map((value) => (Array.isArray(value) ? value : [value, value]));
+    select.replaceChildren(...options.map(([value, shown]) => element("option", { value }, shown)));
+    select.value = options.some(([value]) => value === chosen) ? chosen : options[0][0];
   }
 }
 
@@ -197,10 +286,13 @@ function bind() {
     if (form.elements.month && !form.elements.month.value) {
       form.elements.month.value = new Date().toISOString().slice(0, 7);
     }
-    if (form.dataset.engine === "estimate") {
-      fillChoices(form);
+    if (form.elements.day && !form.elements.day.value) {
+      form.elements.day.value = new Date().toISOString().slice(0, 10);
     }
+    const choices = form.querySelector("select[name=market], select[name=currency], select[name=country]")
+      ? fillChoices(form) : Promise.resolve();
     timelineFromAddress(form);
+    choices.then(() => whyFromAddress(form));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       run(form);

@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
 from mkdocs.exceptions import PluginError
 
 from whatsapp_pricing.markets import OTHER, meta_markets
@@ -52,14 +53,21 @@ def on_post_build(config: Any, **_: Any) -> None:
     (engine / "engine.json").write_text(json.dumps(manifest, indent=1))
 
 
-def choices(today: date | None = None) -> dict[str, list[str]]:
-    """What the estimator's form offers: today's markets (the engine checks the month asked
-    for) and the currencies of the shipped rate cards."""
-    listed = meta_markets().markets(today or date.today())
+def choices(today: date | None = None) -> dict[str, list[Any]]:
+    """What the forms offer: today's markets (the engine checks the month asked for), the
+    currencies of the shipped rate cards, and the countries Meta's market table lists, each
+    as its ISO code and "name (market)", with one country of Other for every unlisted one."""
+    day = today or date.today()
+    table = meta_markets()
+    listed = table.markets(day)
     currencies = {card.currency for card in shipped_rate_book().cards}
+    members = table.members(day)
+    unlisted = sorted(set(phonenumbers.SUPPORTED_REGIONS) - {member.iso2 for member in members})
+    countries = [[member.iso2, f"{member.country} ({member.market})"] for member in members]
     return {
         "markets": listed if OTHER in listed else [*listed, OTHER],
         "currencies": sorted(currencies, key=lambda currency: (currency != "USD", currency)),
+        "countries": [*countries, [unlisted[0], f"Any country not listed ({OTHER})"]],
     }
 
 
