@@ -112,7 +112,7 @@ function showWhy(output, answers) {
     const facts = element("dl", { class: "why-facts" },
       element("dt", {}, "Charge"), element("dd", {}, element("strong", {}, money(answer.charge))),
       element("dt", {}, "Market"), element("dd", {}, answer.market),
-      element("dt", {}, "Delivered"), element("dd", {}, answer.at),
+      element("dt", {}, "Delivered"), element("dd", {}, answer.when),
       element("dt", {}, "Period"), element("dd", {}, element("code", {}, answer.period.id),
         ` ${answer.period.name}, ${answer.period.starts} to ${answer.period.ends ?? "today"}`),
       element("dt", {}, "Rule"), element("dd", {}, element("a", { href: answer.rule_link },
@@ -125,10 +125,11 @@ function showWhy(output, answers) {
           ? `Differs from the rules: ${answer.differences.join("; ")}.`
           : "The rules expect the same."));
     }
-    const sentence = element("textarea", { class: "why-sentence", readonly: "", rows: "5",
+    const rows = String(Math.ceil(answer.sentence.length / 70) + 1);
+    const sentence = element("textarea", { class: "why-sentence", readonly: "", rows,
       "aria-label": "The answer, to paste into a ticket" });
     sentence.value = answer.sentence;
-    const copy = element("button", { type: "button", class: "md-button why-copy" }, "Copy for the ticket");
+    const copy = element("button", { type: "button", class: "md-button md-button--primary why-copy" }, "Copy for the ticket");
     copy.addEventListener("click", () => copyText(sentence, copy, "Copy for the ticket"));
     return element("section", { class: "why-answer", "aria-label": `Answer for ${answer.message}` },
       facts,
@@ -186,8 +187,30 @@ function whyFromAddress(form) {
   form.querySelector("output").replaceChildren(element("p", {}, "The question is filled in: press Check."));
 }
 
+// An error in the form's words: a leading field name ("utility: ...") becomes the field's label,
+// and that field is marked; a place in a JSON box ("line 3, column 7") puts the caret there.
 function showError(output, message) {
-  output.replaceChildren(element("p", { class: "engine-error", role: "alert" }, message));
+  const form = output.closest("form");
+  let said = message;
+  form?.querySelectorAll("[aria-invalid]").forEach((field) => field.removeAttribute("aria-invalid"));
+  const named = message.match(/^([a-z_]+): /);
+  const field = named && form?.elements[named[1]];
+  if (field instanceof HTMLElement) {
+    const label = field.closest("label")?.firstChild?.textContent.trim();
+    said = `${label || named[1]}: ${message.slice(named[0].length)}`;
+    field.setAttribute("aria-invalid", "true");
+  }
+  output.replaceChildren(element("p", { class: "engine-error", role: "alert" }, said));
+  const place = message.match(/line (\d+), column (\d+)/);
+  const box = form?.querySelector("textarea");
+  if (place && box) {
+    const lines = box.value.split("\n");
+    const line = Math.min(Number(place[1]), lines.length);
+    const start = lines.slice(0, line - 1).reduce((length, text) => length + text.length + 1, 0);
+    const caret = Math.min(start + Number(place[2]) - 1, box.value.length);
+    box.setAttribute("aria-invalid", "true");
+    box.setSelectionRange(caret, caret);
+  }
 }
 
 // What each kind of form asks the engine, and how it shows the answer.

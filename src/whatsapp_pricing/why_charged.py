@@ -136,6 +136,8 @@ class Answer(_Model):
     market: str
     at: datetime
     """When it was delivered (or picked for), in the account's time zone."""
+    when: str
+    """The same, as a reader writes it: ``2026-11-02 15:30 IST``."""
     charge: Money
     period: PeriodShown
     rule: str
@@ -426,6 +428,7 @@ def _answer(
         customer=verdict.customer,
         market=verdict.market,
         at=at,
+        when=f"{at:%Y-%m-%d %H:%M} {at.tzname()}",
         charge=verdict.charge,
         period=shown,
         rule=verdict.rule.value,
@@ -453,10 +456,9 @@ def _sentence(answer: Answer, link: str) -> str:
         if charge.amount is None
         else (f"{charge.amount} {charge.currency}")
     )
-    when = f"{answer.at:%Y-%m-%d %H:%M} {answer.at.tzname()}"
     subject = f"Message {answer.message}" if answer.meta is not None else "This message"
     text = (
-        f"{subject} (to {answer.market}, {when}) costs {cost} under Meta's rules: "
+        f"{subject} (to {answer.market}, {answer.when}) costs {cost} under Meta's rules: "
         f"{answer.reason} Rule {answer.rule} ({answer.rule_link}), period {answer.period.id} "
         f"({answer.period.name}, from {answer.period.starts})."
     )
