@@ -89,7 +89,38 @@ function followRuleCode() {
   }
 }
 
+// Enter in the search box opens the best-scoring answer (a section), not the top of its page:
+// Material's own Enter only weighs each page's first link.
+function enterOpensTheBestAnswer() {
+  var input = document.querySelector("input.md-search__input");
+  if (!input || input.dataset.bestAnswer) {
+    return;
+  }
+  input.dataset.bestAnswer = "true";
+  input.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter") {
+      return;
+    }
+    var best = null;
+    var bestScore = -Infinity;
+    document.querySelectorAll(".md-search-result__item a.md-search-result__link").forEach(function (link) {
+      var article = link.querySelector("[data-md-score]");
+      var score = article ? parseFloat(article.getAttribute("data-md-score")) : NaN;
+      if (link.hash && score > bestScore) {
+        best = link;
+        bestScore = score;
+      }
+    });
+    if (best) {
+      event.preventDefault();
+      event.stopPropagation();
+      best.click();
+    }
+  }, true);
+}
+
 document$.subscribe(function () {
+  enterOpensTheBestAnswer();
   followRuleCode();
   addCopyLinkButtons();
   // The theme adds code toolbars in its own subscriber; name them once it has.

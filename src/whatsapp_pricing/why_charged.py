@@ -260,10 +260,18 @@ def _as_log(paste: str) -> str:
         one_document = text.startswith(("{", "[")) and not _one_per_line(text)
         if "\n" not in text or one_document:
             raise UsageError(json_mistake(text, "The paste")) from None
-        return "\n".join(line[line.find("{") :] for line in text.splitlines() if "{" in line)
+        return "\n".join(_line(line[line.find("{") :]) for line in text.splitlines() if "{" in line)
     if isinstance(document, list):
         return "\n".join(json.dumps(_enveloped(item)) for item in document)
     return json.dumps(_enveloped(document))
+
+
+def _line(line: str) -> str:
+    """One line of a log, a bare ``value`` or status put back into Meta's envelope."""
+    try:
+        return json.dumps(_enveloped(json.loads(line)))
+    except json.JSONDecodeError:
+        return line  # read_log says what is wrong with it
 
 
 def _one_per_line(text: str) -> bool:
