@@ -9,43 +9,60 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-QUESTIONS = {
+BY_PAGE = {
     # Opening conversations
-    "how do I start a conversation with a customer": "/faq/opening-conversations/#how-a-conversation-opens",
-    "how long is a conversation open": "/faq/opening-conversations/#conversation-length",
-    "what is the 24 hour window": "/faq/opening-conversations/#customer-service-window",
-    "is the service window the same thing as a conversation": "/faq/opening-conversations/#two-timers",
-    "customer came from a facebook ad, is it free": "/faq/opening-conversations/#free-entry-point",
-    "replied to an ad lead two days later": "/faq/opening-conversations/#answering-an-ad-late",
-    "do incoming messages from customers cost money": "/faq/opening-conversations/#customer-messages-are-free",
-    "how do I know whether the window is open": "/faq/opening-conversations/#is-the-window-open",
+    "/faq/opening-conversations/": {
+        "how do I start a conversation with a customer": "how-a-conversation-opens",
+        "how long is a conversation open": "conversation-length",
+        "what is the 24 hour window": "customer-service-window",
+        "is the service window the same thing as a conversation": "two-timers",
+        "customer came from a facebook ad, is it free": "free-entry-point",
+        "replied to an ad lead two days later": "answering-an-ad-late",
+        "do incoming messages from customers cost money": "customer-messages-are-free",
+        "how do I know whether the window is open": "is-the-window-open",
+    },
     # Pricing
-    "why am I charged for replies": "/faq/pricing/#service-messages-charged",
-    "price of a marketing message in India": "/faq/pricing/#cost-today",
-    "what do AI agent messages cost": "/faq/pricing/#meta-business-agent-messages",
-    "is an order update free if the customer just wrote": "/faq/pricing/#utility-in-service-window",
-    "we were billed twice for the same customer": "/faq/pricing/#charged-twice",
-    "which country rate applies to a customer number": "/faq/pricing/#which-market",
-    "where can I download the rate card": "/faq/pricing/#rate-cards",
-    "what happened to the 1000 free conversations": "/faq/pricing/#free-tier",
-    "discounts for sending a lot of messages": "/faq/pricing/#volume-tiers",
-    "is the whatsapp business api free": "/faq/pricing/#is-it-free",
-    "can we pay in rupees instead of dollars": "/faq/pricing/#billing-currency",
-    "how much does our BSP add on top of meta": "/faq/pricing/#provider-fees",
-    "which webhook status has the pricing": "/faq/pricing/#which-status-has-the-price",
+    "/faq/pricing/": {
+        "why am I charged for replies": "service-messages-charged",
+        "price of a marketing message in India": "cost-today",
+        "what do AI agent messages cost": "meta-business-agent-messages",
+        "is an order update free if the customer just wrote": "utility-in-service-window",
+        "we were billed twice for the same customer": "charged-twice",
+        "which country rate applies to a customer number": "which-market",
+        "where can I download the rate card": "rate-cards",
+        "what happened to the 1000 free conversations": "free-tier",
+        "discounts for sending a lot of messages": "volume-tiers",
+        "is the whatsapp business api free": "is-it-free",
+        "can we pay in rupees instead of dollars": "billing-currency",
+        "how much does our BSP add on top of meta": "provider-fees",
+        "which webhook status has the pricing": "which-status-has-the-price",
+    },
     # Conversation categories
-    "what categories of templates are there": "/faq/categories/#four-categories",
-    "template with a coupon in a shipping update": "/faq/categories/#mixed-content",
-    "meta changed my template from utility to marketing": "/faq/categories/#recategorized-templates",
-    "OTP sent to a foreign number costs more": "/faq/categories/#authentication-international",
+    "/faq/categories/": {
+        "what categories of templates are there": "four-categories",
+        "template with a coupon in a shipping update": "mixed-content",
+        "meta changed my template from utility to marketing": "recategorized-templates",
+        "OTP sent to a foreign number costs more": "authentication-international",
+    },
     # Business account types
-    "how do I get the green tick": "/faq/account-types/#apply-for-official-business-account",
-    "what can I show in my business profile": "/faq/account-types/#business-profile",
+    "/faq/account-types/": {
+        "how do I get the green tick": "apply-for-official-business-account",
+        "what can I show in my business profile": "business-profile",
+    },
     # Platform or Business app
-    "can I keep using the whatsapp business app with the api number": "/faq/platform-vs-app/#coexistence",
+    "/faq/platform-vs-app/": {
+        "can I keep using the whatsapp business app with the api number": "coexistence",
+    },
     # Cloud API or On-Premises API
-    "how long to send 100000 messages": "/faq/cloud-vs-on-premises/#campaign-time",
-    "when was on premises api shut down": "/faq/cloud-vs-on-premises/#on-premises-sunset",
+    "/faq/cloud-vs-on-premises/": {
+        "how long to send 100000 messages": "campaign-time",
+        "when was on premises api shut down": "on-premises-sunset",
+    },
+}
+QUESTIONS = {
+    question: f"{page}#{anchor}"
+    for page, questions in BY_PAGE.items()
+    for question, anchor in questions.items()
 }
 
 
