@@ -237,6 +237,40 @@ const REQUESTS = {
   "why-choose": { call: "why_charged_json", argument: whyQuestion, show: showWhy },
 };
 
+// What the first Run downloads, from the manifest the build wrote.
+let manifestAsked = null;
+function engineManifest() {
+  manifestAsked ??= fetch(new URL("engine.json", ENGINE)).then((response) => response.json());
+  return manifestAsked;
+}
+
+async function downloadSize() {
+  try {
+    const { download_bytes: bytes } = await engineManifest();
+    return `${(bytes / 1e6).toFixed(1)} MB, once`;
+  } catch (failure) {
+    return "once";
+  }
+}
+
+// After the first Run the engine stays on the device (engine-sw.js): later visits start
+// sooner, and work offline.
+function keepForLater() {
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register(new URL("../engine-sw.js", import.meta.url)).catch(() => {});
+  }
+}
+
+// Beside each Run button, before it is pressed: how much the first Run downloads.
+async function sayDownloadSize(form) {
+  const button = form.querySelector("button[type=submit]");
+  if (worker || form.querySelector(".engine-size")) {
+    return;
+  }
+  const note = element("span", { class: "engine-size" }, `First run downloads the engine: ${await downloadSize()}.`);
+  button.after(note);
+}
+
 async function run(form) {
   const request = REQUESTS[form.dataset.engine];
   const output = form.querySelector("output");
@@ -244,7 +278,9 @@ async function run(form) {
   button.disabled = true;
   const started = performance.now();
   const say = (message) => output.replaceChildren(element("p", {}, message));
-  say(worker ? "Running…" : "Loading the engine (about 12 MB, once per visit)…");
+  document.querySelectorAll(".engine-size").forEach((note) => note.remove());
+  say(worker ? "Running…" : `Loading the engine (${await downloadSize()})…`);
+  keepForLater();
   try {
     const answer = JSON.parse(await ask(request.call, request.argument(form), say));
     if (answer.error) {
@@ -273,7 +309,7 @@ function timelineFromAddress(form) {
 // The forms' markets, countries and currencies, as the site was built (the engine checks the
 // day). A country is [ISO code, shown name].
 async function fillChoices(form) {
-  const manifest = await (await fetch(new URL("engine.json", ENGINE))).json();
+  const manifest = await engineManifest();
   const lists = [["market", manifest.markets], ["currency", manifest.currencies], ["country", manifest.countries]];
   for (const [name, values] of lists) {
     const select = form.elements[name];
@@ -306,6 +342,7 @@ function bind() {
       return;
     }
     form.dataset.bound = "true";
+    sayDownloadSize(form);
     if (form.elements.month && !form.elements.month.value) {
       form.elements.month.value = new Date().toISOString().slice(0, 7);
     }
