@@ -62,6 +62,14 @@ self.addEventListener("install", (event) => {
   event.waitUntil(keepEngine().catch(() => {}));
 });
 
+// The page that ran the engine sends its own address and what it loaded (styles, scripts):
+// kept too, so that it opens without a connection.
+self.addEventListener("message", (event) => {
+  const wanted = (event.data && event.data.keep) || [];
+  const same = wanted.filter((address) => new URL(address).origin === location.origin);
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(same)).catch(() => {}));
+});
+
 self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
 
 self.addEventListener("fetch", (event) => {

@@ -256,9 +256,17 @@ async function downloadSize() {
 // After the first Run the engine stays on the device (engine-sw.js): later visits start
 // sooner, and work offline.
 function keepForLater() {
-  if ("serviceWorker" in navigator && window.isSecureContext) {
-    navigator.serviceWorker.register(new URL("../engine-sw.js", import.meta.url)).catch(() => {});
+  if (!("serviceWorker" in navigator) || !window.isSecureContext) {
+    return;
   }
+  navigator.serviceWorker.register(new URL("../engine-sw.js", import.meta.url))
+    .then(() => navigator.serviceWorker.ready)
+    .then((registration) => {
+      const loaded = performance.getEntriesByType("resource").map((entry) => entry.name)
+        .filter((address) => !address.includes("/assets/engine/") && !address.includes("search_index"));
+      registration.active.postMessage({ keep: [location.href.split("#")[0], ...loaded] });
+    })
+    .catch(() => {});
 }
 
 // Beside each Run button, before it is pressed: how much the first Run downloads.
