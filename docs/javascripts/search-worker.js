@@ -1,10 +1,6 @@
-// Material's search worker, with the reader's question turned into a query that answers it.
-// Material puts a wildcard after every word, and a wildcard skips the stop-word filter, so "for"
-// finds "format" and "am" finds "amount": a question's small words outweighed its subject. Here
-// the stop words of a question ("why", "am", "i", "for") are dropped, unless it has nothing else,
-// and a word shorter than four letters is matched whole ("fee" is not "feedback"); longer words
-// keep Material's prefix match ("charge" finds "charged"). Queries with search syntax (quotes,
-// + or -, *, ^, ~, :) are left as the reader wrote them.
+// Material's search worker, given questions as queries that answer them: stop words dropped
+// (Material's wildcards let "for" find "format"), words under four letters matched whole,
+// longer ones also as prefixes; queries with search syntax are left as they are.
 
 const QUERY = 2; // Material's SearchMessageType.QUERY
 const SYNTAX = /["*^~:]|^[+-]/;

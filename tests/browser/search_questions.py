@@ -20,6 +20,7 @@ BY_PAGE = {
         "replied to an ad lead two days later": "answering-an-ad-late",
         "do incoming messages from customers cost money": "customer-messages-are-free",
         "how do I know whether the window is open": "is-the-window-open",
+        "which webhook status has the pricing": "which-status-has-the-price",
     },
     # Pricing
     "/faq/pricing/": {
@@ -32,10 +33,6 @@ BY_PAGE = {
         "where can I download the rate card": "rate-cards",
         "what happened to the 1000 free conversations": "free-tier",
         "discounts for sending a lot of messages": "volume-tiers",
-        "is the whatsapp business api free": "is-it-free",
-        "can we pay in rupees instead of dollars": "billing-currency",
-        "how much does our BSP add on top of meta": "provider-fees",
-        "which webhook status has the pricing": "which-status-has-the-price",
     },
     # Conversation categories
     "/faq/categories/": {
@@ -52,6 +49,9 @@ BY_PAGE = {
     # Platform or Business app
     "/faq/platform-vs-app/": {
         "can I keep using the whatsapp business app with the api number": "coexistence",
+        "is the whatsapp business api free": "is-it-free",
+        "can we pay in rupees instead of dollars": "billing-currency",
+        "how much does our BSP add on top of meta": "provider-fees",
     },
     # Cloud API or On-Premises API
     "/faq/cloud-vs-on-premises/": {

@@ -23,7 +23,7 @@ def test_enter_answers_most_of_the_question_set(page: Page, site_server: str) ->
         # "for" once matched "format", so The timeline format came first.
         ("why am I charged for replies", "/faq/pricing/#service-messages-charged"),
         # "am", "I" and "is" once matched "amount", "international" and "issue".
-        ("is the whatsapp business api free", "/faq/pricing/#is-it-free"),
+        ("is the whatsapp business api free", "/faq/platform-vs-app/#is-it-free"),
     ],
 )
 def test_small_words_do_not_hijack_a_question(
