@@ -11,13 +11,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from whatsapp_pricing.errors import PricingError
 from whatsapp_pricing.estimate import Traffic, estimate
 from whatsapp_pricing.rate_cards import shipped_rate_book
 from whatsapp_pricing.simulation import notices_for, price, verdict_from
 from whatsapp_pricing.timeline_io import read_timeline
+from whatsapp_pricing.why_charged import Answer, answer, question_from_json
+
+ANSWERS = TypeAdapter(list[Answer])
 
 
 def simulate_json(timeline: str) -> str:
@@ -42,6 +45,15 @@ def estimate_json(traffic: str) -> str:
         return json.dumps({key: value.model_dump(mode="json") for key, value in estimates.items()})
 
     return _answered(answer)
+
+
+def why_charged_json(question: str) -> str:
+    """Why each message of a pasted webhook, or of four choices, cost what it cost."""
+
+    def answered() -> str:
+        return ANSWERS.dump_json(answer(question_from_json(question))).decode()
+
+    return _answered(answered)
 
 
 def _answered(answer: Callable[[], str]) -> str:

@@ -78,6 +78,25 @@ class MarketTable:
             }
         )
 
+    def memberships(self) -> list[Membership]:
+        """Every row of the table, by country name, then by first day."""
+        return sorted(
+            (membership for rows in self._by_country.values() for membership in rows),
+            key=lambda membership: (membership.country, membership.first_day),
+        )
+
+    def members(self, day: date) -> list[Membership]:
+        """Every country listed on a day, with its market, in order of the country's name."""
+        return sorted(
+            (
+                membership
+                for memberships in self._by_country.values()
+                for membership in memberships
+                if membership.covers(day)
+            ),
+            key=lambda membership: membership.country,
+        )
+
     def countries(self, market: str, day: date) -> list[str]:
         """The countries listed under a market on a day (Other also takes every unlisted one)."""
         return sorted(

@@ -20,7 +20,7 @@ from whatsapp_pricing import typed_events
 from whatsapp_pricing.domain import Account, Event, Timeline, check_unique_ids
 from whatsapp_pricing.engine import ConversationEngine
 from whatsapp_pricing.engine import Event as EngineEvent
-from whatsapp_pricing.errors import InvalidTimeline, PricingError
+from whatsapp_pricing.errors import InvalidTimeline, PricingError, json_mistake
 from whatsapp_pricing.rate_cards import RateBook, shipped_rate_book
 from whatsapp_pricing.records import MessageRecord
 from whatsapp_pricing.simulation import (
@@ -34,6 +34,8 @@ from whatsapp_pricing.simulation import (
 )
 
 CHUNK = 10_000
+READABLE_SIZE = 10_000_000
+"""Up to this size a broken timeline is read again to say where it breaks (line and column)."""
 _MEMBERS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _ITEMS = msgspec.json.Decoder(list[msgspec.Raw])
 _encode = msgspec.json.Encoder().encode
@@ -50,6 +52,9 @@ def read_timeline(data: bytes | str) -> tuple[Account, list[EngineEvent]]:
     try:
         header, events = _split(data.encode("utf-8") if isinstance(data, str) else data)
     except msgspec.DecodeError as error:
+        if len(data) <= READABLE_SIZE:
+            text = data if isinstance(data, str) else data.decode("utf-8", "replace")
+            raise InvalidTimeline(json_mistake(text, "the timeline")) from None
         raise InvalidTimeline(f"the timeline is not valid JSON: {error}") from None
     except RecursionError:
         raise InvalidTimeline("the timeline is nested too deeply to be a timeline") from None
