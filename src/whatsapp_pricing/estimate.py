@@ -34,7 +34,7 @@ from whatsapp_pricing.domain import (
 from whatsapp_pricing.markets import MarketTable, meta_markets
 from whatsapp_pricing.rate_cards import RateBook, shipped_rate_book
 from whatsapp_pricing.records import MessageRecord
-from whatsapp_pricing.simulation import engine_events, notices_for, price
+from whatsapp_pricing.simulation import engine_events, price
 
 MOST_MESSAGES = 120_000
 """The most messages one estimate writes out: enough to cross the first volume tier (100,001
@@ -140,7 +140,8 @@ def estimate(
     table = markets or meta_markets()
     account = Account(time_zone=traffic.time_zone, currency=traffic.currency)
     events = month_of(traffic, customer_country(traffic.market, traffic.first_day, table))
-    messages, _ = price(account, engine_events(account, enumerate(events)), book, table)
+    pricing = price(account, engine_events(account, enumerate(events)), book, table)
+    messages = list(pricing.messages())
     categories = _by_category(traffic, messages)
     return Estimate(
         traffic=traffic,
@@ -149,7 +150,7 @@ def estimate(
         total=sum((line.amount for line in categories), Decimal(0)),
         unpriced=sum(line.unpriced for line in categories),
         periods=tuple(sorted({message.period for message in messages})),
-        notices=notices_for(account, book),
+        notices=pricing.notices,
     )
 
 
