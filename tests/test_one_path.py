@@ -123,3 +123,5 @@ def test_the_summary_comes_after_the_messages() -> None:
     batches = list(pricing.batches(5))
     assert [len(batch) for batch in batches] == [5, 5, 2]
     assert pricing.summary().total.unpriced_charges > 0
+    with pytest.raises(RuntimeError, match="read once"):
+        next(pricing.batches())

@@ -143,17 +143,20 @@ class Pricing:
         self.notices = notices_for(account, rate_book)
         self._currency = account.currency
         self._engine = ConversationEngine(account, rate_book, markets)
-        self._events = events
+        self._events: Iterable[Event] | None = events
         self._summary: Summary | None = None
 
     def batches(self, size: int = BATCH) -> Iterator[list[MessageRecord]]:
         """Each business message's record, in time order, in batches of ``size`` (the last one
-        shorter); read once."""
+        shorter); read once, as the engine runs once."""
+        events, self._events = self._events, None
+        if events is None:
+            raise RuntimeError("a pricing's messages are read once")
         engine = self._engine
         charges: list[Charge] = []
         conversations: list[ConversationRecord] = []
         batch: list[MessageRecord] = []
-        for record in run(engine, self._events):
+        for record in run(engine, events):
             batch.append(record)
             if len(batch) == size:
                 charges.extend(message.charge for message in batch)
