@@ -201,7 +201,8 @@ def _reconcile(arguments: argparse.Namespace) -> int:
         raise UsageError(f"--window must be a positive number of hours, not {arguments.window:g}")
     sent = read_sent(_read_bytes(arguments.sent), arguments.sent) if arguments.sent else {}
     book = _rate_book(arguments)
-    _say_notices([default, *(accounts or {}).values()], book)
+    read = [default, *(accounts or {}).values()]
+    _say_notices(n for account in read if account for n in notices_for(account, book))
     options = ReconcileOptions(
         account=default,
         accounts=accounts,
@@ -242,15 +243,11 @@ def _report(
     return 0 if summary.clean else 1
 
 
-def _say_notices(accounts: Iterable[Account | None], book: RateBook) -> tuple[str, ...]:
-    """Prints, once each, what the accounts should know of the rate cards (an unknown currency,
-    a provisional card), and returns them."""
-    notices = tuple(
-        dict.fromkeys(n for account in accounts if account for n in notices_for(account, book))
-    )
-    for notice in notices:
+def _say_notices(notices: Iterable[str]) -> None:
+    """Prints, once each, what the accounts should know of the rate cards (an unknown
+    currency), before the output they are about."""
+    for notice in dict.fromkeys(notices):
         print(f"{PROGRAM}: notice: {notice}", file=sys.stderr)
-    return notices
 
 
 def _reconcile_on_spark(
@@ -497,17 +494,19 @@ class _Summary:
 
 
 def _simulate(arguments: argparse.Namespace) -> int:
+    """The command line's door to the one pipeline: the rate book resolved once, the file read
+    into events, then the pipeline's verdict printed as tables or written as JSON."""
     source: str = arguments.timeline
     book = _rate_book(arguments)
     account, events = read_timeline(
         sys.stdin.buffer.read() if source == "-" else _read_bytes(source)
     )
-    notices = _say_notices([account], book)
+    pricing = price(account, events, book)
+    _say_notices(pricing.notices)
     if arguments.table:
-        messages, conversations = price(account, events, book)
-        _print_table(verdict_from(messages, conversations, account.currency, notices))
+        _print_table(verdict_from(pricing))
     else:
-        write_verdict(account, events, sys.stdout.buffer, book)
+        write_verdict(pricing, sys.stdout.buffer)
         sys.stdout.buffer.write(b"\n")
     return 0
 
