@@ -380,7 +380,9 @@ class TestPeriods:
             in_kolkata("2022-01-31T18:29:00+00:00")
         first = in_kolkata("2022-01-31T18:30:00+00:00").messages[0]
         assert (first.period, first.rule) == ("cbp-2022-02", Rule.CBP2_FREE_TIER)
-        assert in_kolkata("2023-05-31T18:29:00+00:00").messages[0].period == "cbp-2022-02"
+        assert in_kolkata("2023-02-28T18:29:00+00:00").messages[0].period == "cbp-2022-02"
+        assert in_kolkata("2023-02-28T18:30:00+00:00").messages[0].period == "cbp-2023-03"
+        assert in_kolkata("2023-05-31T18:29:00+00:00").messages[0].period == "cbp-2023-03"
         last = in_kolkata("2023-05-31T18:30:00+00:00").messages[0]
         assert (last.period, last.rule, last.market) == (
             "cbp-2023-06",

@@ -52,7 +52,7 @@ ENTRY_POINT_REPLY_WINDOW = 24 * HOUR
 """A reply opens a free entry point conversation only within 24 hours of the entry point."""
 FREE_ENTRY_POINT_LENGTH = 72 * HOUR
 """A free entry point conversation lasts 72 hours from the delivery of the reply that opened it
-(24 hours before 2023-06-01: see each period's ``free_entry_point_hours``); the longest it is."""
+(24 hours in the first period: see each period's ``free_entry_point_hours``); the longest it is."""
 MILLION = Decimal(1_000_000)
 FREE_SERVICE_MESSAGES_REPORTED = 1000
 """The reported (unconfirmed) monthly allowance of free service messages per business number."""

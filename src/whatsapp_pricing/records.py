@@ -84,8 +84,8 @@ class Rule(StrEnum):
         "fep.opened",
         "A reply within 24 hours to a customer who came through a click-to-WhatsApp ad or "
         "a Facebook Page button opens a free entry point conversation: everything in it is "
-        "free for 72 hours (24 before 2023-06-01), and it ends every other open conversation "
-        "early.",
+        "free for the period's free entry point length (72 hours; 24 in the first period), and "
+        "it ends every other open conversation early.",
         lambda *, came_through, conversation, hours, closing: (
             f"A reply within 24 hours to a customer who came through {came_through} opens "
             f"free entry point conversation {conversation}, free for {hours} hours{closing}."
