@@ -37,7 +37,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check .
 
 typecheck: $(INSTALLED)
-	$(BIN)/mypy src
+	$(BIN)/mypy src hooks
 
 pytest: $(INSTALLED)
 	$(BIN)/pytest

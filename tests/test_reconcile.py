@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from tests.helpers import FIXTURES, START, timeline, webhook_log, webhook_notification
 from tests.test_engine_properties import timelines
+from whatsapp_pricing import webhooks
 from whatsapp_pricing.domain import Account
 from whatsapp_pricing.reconcile import Reconciler, SentTemplate, TimeQueue, reconcile
 from whatsapp_pricing.webhooks import read_log
@@ -742,3 +743,21 @@ def test_a_customer_whose_country_cannot_be_told_is_unknown_with_why() -> None:
         "XX.1502576394655843 is neither a possible phone number nor a business-scoped user id "
         "of a known country, so its market cannot be told",
     )
+
+
+def test_meta_pricing_is_compared_as_sent_even_of_the_wrong_type() -> None:
+    """Meta's ``pricing`` is read into a typed struct that keeps each value as Meta sent it
+    (the fast reader and the generic one alike): a ``billable`` of the wrong type is a
+    disagreement that says what Meta wrote."""
+    wrong = {"billable": "yes", "pricing_model": "CBP", "category": "service"}
+    line = status("wamid.w", "delivered", T + 60, pricing=wrong)
+    [usual] = webhooks.usual_notification(line.encode(), 1) or []
+    [generic] = webhooks._notification(json.loads(line), 1)
+    assert usual == generic
+    assert isinstance(usual, webhooks.StatusUpdate)
+    expected = webhooks.ReportedPricing(category="service", billable="yes", pricing_model="CBP")
+    assert usual.pricing == expected
+    [finding] = reconcile(read_log("\n".join([inbound(T), line])), UTC_ACCOUNT).findings
+    assert finding.outcome == "disagrees"
+    assert "billable: Meta says 'yes', the rules say True" in finding.detail
+    assert finding.meta == wrong

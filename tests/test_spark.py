@@ -26,7 +26,7 @@ from tests.helpers import FIXTURES, timeline, webhook_log, webhook_notification
 from tests.test_engine_properties import timelines
 from whatsapp_pricing.cli import main
 from whatsapp_pricing.domain import Account
-from whatsapp_pricing.reconcile import Accounts, Finding
+from whatsapp_pricing.reconcile import Accounts, Finding, ReconcileOptions
 from whatsapp_pricing.webhooks import Skipped, read_logs
 
 HOW_TO_GET_SPARK = (
@@ -61,7 +61,7 @@ Outcome = tuple[list[tuple[str, ...]], list[tuple[int, str, bool]], bool]
 
 
 def single_process(paths: list[Path], window: float, now: float) -> Outcome:
-    reconciler = Accounts(None, ACCOUNTS, window=window, now=now)
+    reconciler = Accounts(ReconcileOptions(accounts=ACCOUNTS, window=window, now=now))
     files = [path.open("rb") for path in paths]
     try:
         return _outcome(list(reconciler.read(read_logs(files))))
@@ -71,10 +71,10 @@ def single_process(paths: list[Path], window: float, now: float) -> Outcome:
 
 
 def on_spark(spark: Any, paths: list[Path], window: float, now: float) -> Outcome:
-    from whatsapp_pricing.spark import Settings, reconcile_on_spark
+    from whatsapp_pricing.spark import reconcile_on_spark
 
-    settings_ = Settings(None, ACCOUNTS, window, None, now)
-    return _outcome(reconcile_on_spark(spark, [str(path) for path in paths], settings_).settled)
+    options = ReconcileOptions(accounts=ACCOUNTS, window=window, now=now)
+    return _outcome(reconcile_on_spark(spark, [str(path) for path in paths], options).settled)
 
 
 def _outcome(settled: list[Finding | Skipped]) -> Outcome:

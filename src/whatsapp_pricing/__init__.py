@@ -14,11 +14,16 @@ Which module owns what:
 - :mod:`~whatsapp_pricing.timeline_io`: reading timeline files and writing verdicts of any size,
   with :mod:`~whatsapp_pricing.typed_events` as its fast path (msgspec structs generated from
   the pydantic event models);
-- :mod:`~whatsapp_pricing.webhooks` and :mod:`~whatsapp_pricing.reconcile`: reading Meta's
-  webhook logs and checking them against the records;
+- :mod:`~whatsapp_pricing.webhooks`: reading Meta's webhook logs into typed items;
+- :mod:`~whatsapp_pricing.reconcile`: checking a log against the records, a package of one-job
+  modules (Meta's category names, the options of a run, the time queue, findings and costs, the
+  comparison policy, one account's state machine, the dispatcher over accounts); and
+  :mod:`~whatsapp_pricing.spark`, the same run on Apache Spark, sharing its options;
 - :mod:`~whatsapp_pricing.errors`: the one exception hierarchy, under :class:`PricingError`;
 - :mod:`~whatsapp_pricing.cli`: the ``whatsapp-pricing`` command;
-- :mod:`~whatsapp_pricing.site`: the Markdown extensions that draw the site from the engine;
+- :mod:`~whatsapp_pricing.site`: the Markdown extensions that draw the site from the engine,
+  and what the site's build hooks write (the hooks themselves, which need MkDocs, are in
+  ``hooks/``);
 - :mod:`~whatsapp_pricing.profile` and :mod:`~whatsapp_pricing.throughput`: small models for
   the site's pages on business profiles and sending speed.
 """

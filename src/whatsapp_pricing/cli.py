@@ -12,7 +12,6 @@ import gc
 import json
 import os
 import sys
-import time
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -38,7 +37,7 @@ from whatsapp_pricing.reconcile import (
     Accounts,
     Costs,
     Finding,
-    SentTemplate,
+    ReconcileOptions,
     is_clean,
     read_sent,
 )
@@ -198,14 +197,20 @@ def _reconcile(arguments: argparse.Namespace) -> int:
         default = _account(arguments.time_zone, arguments.currency, unconfirmed)
     if not arguments.window > 0:
         raise UsageError(f"--window must be a positive number of hours, not {arguments.window:g}")
-    sent = read_sent(_read_bytes(arguments.sent), arguments.sent) if arguments.sent else None
-    window = arguments.window * HOUR
+    sent = read_sent(_read_bytes(arguments.sent), arguments.sent) if arguments.sent else {}
     book = _rate_book(arguments)
     _say_notices([default, *(accounts or {}).values()], book)
+    options = ReconcileOptions(
+        account=default,
+        accounts=accounts,
+        rate_book=book,
+        window=arguments.window * HOUR,
+        sent=sent,
+    )
     paths = _log_paths(arguments.log)
     if arguments.spark:
-        return _reconcile_on_spark(arguments, paths, default, accounts, window, sent, book)
-    reconciler = Accounts(default, accounts, book, window=window, sent=sent)
+        return _reconcile_on_spark(arguments, paths, options)
+    reconciler = Accounts(options)
     with ExitStack() as stack:
         logs = [_open_log(path, stack) for path in paths]
         try:
@@ -247,13 +252,7 @@ def _say_notices(accounts: Iterable[Account | None], book: RateBook) -> tuple[st
 
 
 def _reconcile_on_spark(
-    arguments: argparse.Namespace,
-    paths: list[str],
-    default: Account | None,
-    accounts: dict[str, Account] | None,
-    window: float,
-    sent: dict[str, SentTemplate] | None,
-    book: RateBook,
+    arguments: argparse.Namespace, paths: list[str], options: ReconcileOptions
 ) -> int:
     if "-" in paths:
         raise UsageError("--spark reads files or folders, not standard input")
@@ -264,8 +263,7 @@ def _reconcile_on_spark(
             "--spark needs Apache Spark: pip install 'whatsapp-pricing[spark]' (and a Java "
             "runtime, such as the package default-jre-headless)"
         ) from None
-    settings = spark.Settings(default, accounts, window, sent, now=time.time(), rate_book=book)
-    result = spark.reconcile_on_spark(spark.session(arguments.spark), paths, settings)
+    result = spark.reconcile_on_spark(spark.session(arguments.spark), paths, options)
     return _report(arguments, result.settled, result.category_changes)
 
 

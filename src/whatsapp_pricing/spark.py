@@ -27,7 +27,7 @@ import os
 import pickle
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 import pandas  # type: ignore[import-untyped]  # (pandas-stubs would pin pandas' own version)
@@ -43,17 +43,15 @@ from pyspark.sql.types import (
     StructType,
 )
 
-from whatsapp_pricing.domain import Account
 from whatsapp_pricing.engine import Key, Tally
 from whatsapp_pricing.errors import UsageError
 from whatsapp_pricing.markets import e164
-from whatsapp_pricing.rate_cards import RateBook
 from whatsapp_pricing.reconcile import (
     CLOCK_SKEW,
     Accounts,
     Finding,
     Place,
-    SentTemplate,
+    ReconcileOptions,
 )
 from whatsapp_pricing.webhooks import (
     GZIP_MAGIC,
@@ -94,34 +92,9 @@ POSITIONS = StructType([*CLAIMS.fields, StructField("position", LongType())])
 SETTLED = StructType([StructField("order", LongType()), StructField("settled", BinaryType())])
 
 
-@dataclass(frozen=True)
-class Settings:
-    """What every task needs to reconcile its part as the whole run would."""
-
-    default: Account | None
-    accounts: Mapping[str, Account] | None
-    window: float
-    sent: Mapping[str, SentTemplate] | None
-    now: float
-    changes: Sequence[tuple[int, CategoryChange]] = ()
-    """The log's template category changes of known accounts, with their places: every
-    customer's findings may depend on them."""
-    rate_book: RateBook | None = None
-    """The rate cards to price with; ``None``: the shipped ones."""
-
-    def knows(self, account: str) -> bool:
-        return self.accounts is None or account in self.accounts
-
-    def reconciler(self, counters: Callable[[str], Tally]) -> Accounts:
-        return Accounts(
-            self.default,
-            self.accounts,
-            self.rate_book,
-            window=self.window,
-            sent=self.sent,
-            now=self.now,
-            counters=counters,
-        )
+Changes = Sequence[tuple[int, CategoryChange]]
+"""The log's template category changes of known accounts, with their places: every customer's
+findings may depend on them, so every task is given them all."""
 
 
 @dataclass
@@ -146,7 +119,7 @@ def session(master: str) -> SparkSession:
 
 
 def reconcile_on_spark(
-    spark: SparkSession, paths: Sequence[str], settings: Settings
+    spark: SparkSession, paths: Sequence[str], options: ReconcileOptions
 ) -> SparkReconciliation:
     """Reconciles the logs at ``paths`` (JSON Lines, plain or gzip), read one after another."""
     for path in paths:
@@ -155,43 +128,42 @@ def reconcile_on_spark(
     # Lines as bytes (use_unicode=False), whatever pyspark's type hints say.
     parsed = lines.mapPartitions(_parse).persist(StorageLevel.MEMORY_AND_DISK)  # type: ignore[arg-type]
     try:
-        return _reconcile(spark, parsed, settings)
+        return _reconcile(spark, parsed, options)
     finally:
         parsed.unpersist()
 
 
-def _reconcile(spark: SparkSession, parsed: Any, settings: Settings) -> SparkReconciliation:
+def _reconcile(spark: SparkSession, parsed: Any, options: ReconcileOptions) -> SparkReconciliation:
     # What concerns no customer (broken lines, category changes) is read where it stands.
-    whole = settings.reconciler(lambda account: Tally())
+    whole = Accounts(options, lambda account: Tally())
     early: list[Finding | Skipped] = []
     changes = []
     unnamed = parsed.filter(lambda row: row[1] is None).collect()
     for order, _, item in sorted(unnamed, key=lambda row: row[0]):
         early += whole.add(item, Place(order))
-        if isinstance(item, CategoryChange) and settings.knows(item.account):
+        if isinstance(item, CategoryChange) and options.knows(item.account):
             changes.append((order, item))
-    settings = replace(settings, changes=changes)
     named = parsed.filter(lambda row: row[1] is not None)
-    clocks = _clocks_before(named, settings)
+    clocks = _clocks_before(named, options)
     groups = _groups(named)
     buckets = max(1, named.count() // ITEMS_PER_TASK)
     items = (
         spark.createDataFrame(
             named.mapPartitionsWithIndex(
-                lambda index, rows: _placed(rows, clocks[index], groups.value, settings)
+                lambda index, rows: _placed(rows, clocks[index], groups.value, options)
             ),
             ITEMS,
         )
         .withColumn("bucket", f.pmod(f.hash("group"), f.lit(buckets)).cast("long"))
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
-    claims = items.groupBy("bucket").applyInPandas(_counting(settings), CLAIMS)
+    claims = items.groupBy("bucket").applyInPandas(_counting(options, changes), CLAIMS)
     ranked = Window.partitionBy("account", "key").orderBy("at", "order")
     positions = claims.withColumn("position", f.row_number().over(ranked))
     settled = (
         items.groupBy("bucket")
         .cogroup(positions.groupBy("bucket"))
-        .applyInPandas(_settling(settings), SETTLED)
+        .applyInPandas(_settling(options, changes), SETTLED)
         .orderBy("order")
     )
     found = [pickle.loads(row.settled) for row in settled.toLocalIterator()]
@@ -261,23 +233,23 @@ def _groups(named: Any) -> Any:
     return named.context.broadcast({name: root(name) for name in parent})
 
 
-def _counted(item: LogItem, settings: Settings) -> TypeGuard[Inbound | StatusUpdate]:
+def _counted(item: LogItem, options: ReconcileOptions) -> TypeGuard[Inbound | StatusUpdate]:
     """Whether an item moves the clocks: a named line of a known account, not in the future."""
     return (
         isinstance(item, Inbound | StatusUpdate)
-        and settings.knows(item.account)
-        and item.at <= settings.now + CLOCK_SKEW
+        and options.knows(item.account)
+        and item.at <= options.now + CLOCK_SKEW
     )
 
 
-def _clocks_before(named: Any, settings: Settings) -> list[dict[str, float]]:
+def _clocks_before(named: Any, options: ReconcileOptions) -> list[dict[str, float]]:
     """The clocks at the start of each partition: the latest time before it, in the whole log
     (key "") and in each account. Partitions hold the lines in log order."""
 
     def latest(rows: Iterable[tuple[int, str, LogItem]]) -> Iterator[dict[str, float]]:
         clocks: dict[str, float] = {}
         for _, _, item in rows:
-            if _counted(item, settings):
+            if _counted(item, options):
                 for key in ("", " " + item.account):
                     clocks[key] = max(clocks.get(key, -math.inf), item.at)
         yield clocks
@@ -295,7 +267,7 @@ def _placed(
     rows: Iterable[tuple[int, str, LogItem]],
     clocks: dict[str, float],
     groups: Mapping[str, str],
-    settings: Settings,
+    options: ReconcileOptions,
 ) -> Iterator[tuple[str, int, float, float, bytes]]:
     clocks = dict(clocks)
     for order, name, item in rows:
@@ -304,7 +276,7 @@ def _placed(
         clock = clocks.get("", -math.inf)
         account_clock = clocks.get(account, -math.inf)
         yield groups.get(name, name), order, clock, account_clock, pickle.dumps(item)
-        if _counted(item, settings):
+        if _counted(item, options):
             clocks[""] = max(clock, item.at)
             clocks[account] = max(account_clock, item.at)
 
@@ -337,23 +309,24 @@ def _key(key: Key) -> str:
 
 
 def _run(
-    group: pandas.DataFrame, settings: Settings, counters: Callable[[str], Tally]
+    group: pandas.DataFrame,
+    options: ReconcileOptions,
+    changes: Changes,
+    counters: Callable[[str], Tally],
 ) -> Iterator[tuple[int, Finding | Skipped]]:
     """The project's reconciler over one group's items in log order, with the category changes
     among them; each result with the place of the item that settled it."""
-    reconciler = settings.reconciler(counters)
+    reconciler = Accounts(options, counters)
     columns = (group["order"], group["clock"], group["account_clock"], group["item"])
     rows = sorted(zip(*columns, strict=True), key=lambda row: row[0])
     items = [(int(order), Place(int(order), clock, account_clock), pickle.loads(item))
              for order, clock, account_clock, item in rows]  # fmt: skip
     accounts = {item.account for _, _, item in items}
-    changes = [
-        (order, Place(order), change)
-        for order, change in settings.changes
-        if change.account in accounts
+    placed_changes = [
+        (order, Place(order), change) for order, change in changes if change.account in accounts
     ]
     order = 0
-    for order, place, item in sorted([*items, *changes], key=lambda entry: entry[0]):
+    for order, place, item in sorted([*items, *placed_changes], key=lambda entry: entry[0]):
         results = reconciler.add(item, place)
         if not isinstance(item, CategoryChange):  # a change's own verdict is the driver's
             yield from ((order, each) for each in results)
@@ -361,11 +334,13 @@ def _run(
         yield order, settled
 
 
-def _counting(settings: Settings) -> Callable[[pandas.DataFrame], pandas.DataFrame]:
+def _counting(
+    options: ReconcileOptions, changes: Changes
+) -> Callable[[pandas.DataFrame], pandas.DataFrame]:
     def counting(bucket: pandas.DataFrame) -> pandas.DataFrame:
         claims: list[tuple[str, str, float, int]] = []
         for _, group in bucket.groupby("group", sort=False):
-            for _ in _run(group, settings, lambda account: _Claims(account, claims)):
+            for _ in _run(group, options, changes, lambda account: _Claims(account, claims)):
                 pass
         number = int(bucket["bucket"].iloc[0])
         return pandas.DataFrame(
@@ -376,7 +351,7 @@ def _counting(settings: Settings) -> Callable[[pandas.DataFrame], pandas.DataFra
 
 
 def _settling(
-    settings: Settings,
+    options: ReconcileOptions, changes: Changes
 ) -> Callable[[pandas.DataFrame, pandas.DataFrame], pandas.DataFrame]:
     def settling(bucket: pandas.DataFrame, ranked: pandas.DataFrame) -> pandas.DataFrame:
         positions = {
@@ -389,7 +364,7 @@ def _settling(
             (order, pickle.dumps(settled))
             for _, group in bucket.groupby("group", sort=False)
             for order, settled in _run(
-                group, settings, lambda account: _Positions(account, positions)
+                group, options, changes, lambda account: _Positions(account, positions)
             )
         ]
         return pandas.DataFrame(results, columns=["order", "settled"])

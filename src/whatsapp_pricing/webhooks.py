@@ -63,6 +63,39 @@ class Inbound(NamedTuple):
     """The business phone number the line is for (``metadata.phone_number_id``)."""
 
 
+class ReportedPricing(msgspec.Struct, frozen=True, gc=False):
+    """A status's ``pricing`` object as Meta sent it, the fields reconcile compares.
+
+    Each field holds the JSON value Meta gave, whatever its type (it is compared with what the
+    rules say, never trusted), and is ``UNSET`` where Meta left it out.
+    """
+
+    category: Any = msgspec.UNSET
+    billable: Any = msgspec.UNSET
+    pricing_model: Any = msgspec.UNSET
+    type: Any = msgspec.UNSET
+
+    @property
+    def category_name(self) -> str:
+        """``category`` as text; empty when Meta gave none."""
+        return "" if self.category is msgspec.UNSET else str(self.category)
+
+    def given(self, names: Iterable[str]) -> dict[str, Any]:
+        """The fields among ``names`` that Meta gave, by name."""
+        fields = ((name, getattr(self, name, msgspec.UNSET)) for name in names)
+        return {name: value for name, value in fields if value is not msgspec.UNSET}
+
+
+class ReportedConversation(msgspec.Struct, frozen=True, gc=False):
+    """A status's ``conversation`` object (API versions before per-message pricing), as Meta
+    sent it: each field as given, ``UNSET`` where Meta left it out."""
+
+    id: Any = msgspec.UNSET
+    origin: Any = msgspec.UNSET
+    """An object whose ``type`` names the conversation's category."""
+    expiration_timestamp: Any = msgspec.UNSET
+
+
 class StatusUpdate(NamedTuple):
     """One status of one of the business's messages, with Meta's pricing if it carried any."""
 
@@ -70,8 +103,8 @@ class StatusUpdate(NamedTuple):
     customer: str
     status: str
     at: float
-    pricing: dict[str, Any] | None
-    conversation: dict[str, Any] | None
+    pricing: ReportedPricing | None
+    conversation: ReportedConversation | None
     line: int
     user_id: str = ""
     """The recipient's business-scoped user id, when the line carries one."""
@@ -240,8 +273,8 @@ class _Status(msgspec.Struct):
     recipient_id: str | None = None
     recipient_user_id: str | None = None
     recipient_parent_user_id: str | None = None
-    pricing: dict[str, Any] | None = None
-    conversation: dict[str, Any] | None = None
+    pricing: ReportedPricing | None = None
+    conversation: ReportedConversation | None = None
     errors: list[_Error] | None = None
 
 
@@ -457,8 +490,8 @@ def _value(value: dict[str, Any], line: int, items: list[LogItem], account: str)
                     customer,
                     _text(status["status"]),
                     _time(status["timestamp"]),
-                    _object(status.get("pricing")),
-                    _object(status.get("conversation")),
+                    _pricing(status.get("pricing")),
+                    _conversation(status.get("conversation")),
                     line,
                     user_id,
                     account,
@@ -602,6 +635,16 @@ def _object(value: Any) -> dict[str, Any] | None:
     raise TypeError(value)
 
 
+def _pricing(value: Any) -> ReportedPricing | None:
+    given = _object(value)
+    return None if given is None else msgspec.convert(given, ReportedPricing)
+
+
+def _conversation(value: Any) -> ReportedConversation | None:
+    given = _object(value)
+    return None if given is None else msgspec.convert(given, ReportedConversation)
+
+
 Reader = Callable[[Any], object]
 CUSTOMER_FIELDS = (
     "from",
@@ -631,8 +674,8 @@ STATUS_FIELDS: dict[str, Reader] = {
     "recipient_parent_user_id": _optional_text,
     "status": _text,
     "timestamp": _time,
-    "pricing": _object,
-    "conversation": _object,
+    "pricing": _pricing,
+    "conversation": _conversation,
     "errors": _error_codes,
 }
 

@@ -1,7 +1,8 @@
 """Serves the rules to the reader's browser: Pyodide, the pinned wheels and this package.
 
-A MkDocs hook (registered by ``hooks/browser_engine.py``). At the end of each build it puts
-into ``assets/engine/`` the Pyodide runtime that ``make install`` took from the npm registry
+The MkDocs hook ``hooks/browser_engine.py`` runs this at the end of each build; it needs no
+MkDocs itself (the hook turns what is missing into MkDocs' error). It puts into
+``assets/engine/`` the Pyodide runtime that ``make install`` took from the npm registry
 (``web/package-lock.json``), the wheels it took from PyPI for Pyodide's platform
 (``web/requirements.lock``), this package zipped from the source tree, and a manifest naming
 them that the page's script reads. Nothing comes from anywhere else, and a reader's browser
@@ -17,9 +18,6 @@ import shutil
 import zipfile
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-from mkdocs.exceptions import PluginError
 
 from whatsapp_pricing.markets import OTHER, meta_markets
 from whatsapp_pricing.rate_cards import shipped_rate_book
@@ -31,15 +29,21 @@ RUNTIME = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.
 LEFT_OUT = ("site", "__pycache__")
 """Parts of the package the browser never imports: the site extensions need MkDocs."""
 FOLDER = "assets/engine"
+_RUNTIME_FOLDER = WEB / "node_modules" / "pyodide"
 
 
-def on_post_build(config: Any, **_: Any) -> None:
-    engine = Path(config["site_dir"]) / FOLDER
+def missing() -> str | None:
+    """What the build lacks to serve the engine, if anything: ``make install`` fetches it."""
+    if not (_RUNTIME_FOLDER / RUNTIME[0]).is_file() or not _wheels():
+        return f"the in-browser engine's files are missing in {WEB}: run make install"
+    return None
+
+
+def write_engine(site_dir: Path) -> None:
+    """Puts the engine's files into the built site at ``site_dir`` (see :func:`missing`)."""
+    engine = site_dir / FOLDER
     engine.mkdir(parents=True, exist_ok=True)
-    runtime = WEB / "node_modules" / "pyodide"
-    wheels = sorted((WEB / "wheels").glob("*.whl"))
-    if not (runtime / RUNTIME[0]).is_file() or not wheels:
-        raise PluginError(f"the in-browser engine's files are missing in {WEB}: run make install")
+    runtime, wheels = _RUNTIME_FOLDER, _wheels()
     for name in RUNTIME:
         _copy(runtime / name, engine / name)
     for wheel in wheels:
@@ -80,6 +84,10 @@ def package_lock(shipped: Path) -> str:
     and every wheel it loads is one of ours, by address."""
     lock = json.loads(shipped.read_text(encoding="utf-8"))
     return json.dumps({**lock, "packages": {}})
+
+
+def _wheels() -> list[Path]:
+    return sorted((WEB / "wheels").glob("*.whl"))
 
 
 def _copy(source: Path, target: Path) -> None:

@@ -1,6 +1,7 @@
 """The rate files the site serves: every shipped card as CSV, and today's rates as JSON.
 
-MkDocs runs these through the hook ``hooks/rate_files.py``. The CSV files are the shipped data
+The MkDocs hook ``hooks/rate_files.py`` adds them to the site; nothing here needs MkDocs. The
+CSV files are the shipped data
 files copied byte for byte, so a download carries the same ``# Source:`` and ``# Effective:``
 lines as the package. The JSON file holds, for the market picker, the cards a reader could be
 priced at from the day of the build on, with the figures taken from the rate book the engine
@@ -9,7 +10,6 @@ prices with.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,26 +18,20 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
 
-from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.structure.files import File, Files
-from mkdocs.structure.pages import Page
-from mkdocs.utils import get_relative_url
-
-from whatsapp_pricing.markets import OTHER, MarketTable, meta_markets
+from whatsapp_pricing.markets import OTHER, MarketTable
 from whatsapp_pricing.rate_cards import (
     Column,
     Missing,
     RateBook,
     RateCard,
     parse_rate_card,
-    shipped_rate_book,
 )
 
 FOLDER = "rate-cards"
 """Where on the site the files are served."""
 TODAY_FILE = "today.json"
 SITE_ROOT = "wp-site-root:"
-"""Written by the fences before a site address; this hook makes it relative to the page."""
+"""Written by the fences before a site address; the hook makes it relative to the page."""
 TIERED = (Column.UTILITY, Column.AUTHENTICATION)
 """The columns Meta gives volume tiers (marketing and international authentication have none)."""
 
@@ -150,21 +144,3 @@ def today_rates(book: RateBook, markets: MarketTable, day: date) -> dict[str, An
         ],
         "cards": [_card_record(book, card, day) for card in cards_from(book, day)],
     }
-
-
-def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Adds the CSV of every shipped card and today's JSON to the site."""
-    for path in shipped_card_files().values():
-        files.append(File.generated(config, f"{FOLDER}/{path.name}", content=path.read_bytes()))
-    rates = today_rates(shipped_rate_book(), meta_markets(), date.today())
-    files.append(
-        File.generated(
-            config, f"{FOLDER}/{TODAY_FILE}", content=json.dumps(rates, separators=(",", ":"))
-        )
-    )
-    return files
-
-
-def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    """Makes the fences' site addresses relative to the page, as MkDocs does for links."""
-    return html.replace(SITE_ROOT, get_relative_url(".", page.url).rstrip("/") + "/")

@@ -1,0 +1,325 @@
+"""One account's log, reconciled as it is read: the :class:`Reconciler`, the state machine that
+holds events back until they can be put in time order, hands them to the engine, and settles
+each message's finding as soon as nothing can change it.
+
+Webhooks arrive at least once and not quite in time order, so each event is held back until the
+log has moved a reorder *window* past it (:mod:`.ordering`), then handed to the engine in time
+order; each message is counted once, from the earliest status of each kind. A finding is settled
+once the message's conversation has ended, by :mod:`.policy`. Memory therefore follows what is
+still open (events inside the window, open conversations, messages whose statuses may still
+arrive, the names of customers who may still have any of these), not the length of the log.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from whatsapp_pricing.domain import Account
+from whatsapp_pricing.engine import (
+    ENTRY_POINT_REPLY_WINDOW,
+    FREE_ENTRY_POINT_LENGTH,
+    HOUR,
+    ConversationEngine,
+    Counters,
+    Event,
+    Kind,
+)
+from whatsapp_pricing.identities import ContactBook
+from whatsapp_pricing.markets import is_customer_id
+from whatsapp_pricing.reconcile.findings import Finding
+from whatsapp_pricing.reconcile.message import DELIVERY_STATUSES, STATUS_HORIZON, PendingMessage
+from whatsapp_pricing.reconcile.options import CLOCK_SKEW, ReconcileOptions
+from whatsapp_pricing.reconcile.ordering import TimeQueue
+from whatsapp_pricing.reconcile.policy import (
+    UNDELIVERED,
+    ConversationPairs,
+    TemplateChanges,
+    compare,
+    kind_of,
+    utc,
+    why_not_priced,
+)
+from whatsapp_pricing.records import MessageRecord
+from whatsapp_pricing.webhooks import CategoryChange, Inbound, LogItem, Skipped, StatusUpdate
+
+LONGEST_TIMER = ENTRY_POINT_REPLY_WINDOW + FREE_ENTRY_POINT_LENGTH
+"""The longest any of the rules' timers runs after a customer's last event: a reply to an ad
+opens a free entry point conversation up to a day later, which lasts 72 hours."""
+
+
+def contact_book_for(window: float) -> ContactBook:
+    """A table of customers' names that keeps each link as long as the rules may need it: past
+    the customer's last line by the longest timer, and by the reorder window on either side."""
+    return ContactBook(keep=LONGEST_TIMER + 2 * window)
+
+
+class Priced(NamedTuple):
+    """A message the engine priced, waiting for its conversation to end."""
+
+    message: PendingMessage
+    record: MessageRecord
+    grouping: list[str]
+    """What was wrong with Meta's grouping of it, judged when it was priced."""
+
+
+class Reconciler:
+    """Reconciles a log as it is read, settling each finding as soon as nothing can change it."""
+
+    def __init__(
+        self,
+        account: Account,
+        options: ReconcileOptions | None = None,
+        *,
+        account_id: str = "",
+        contact_book: ContactBook | None = None,
+        counters: Counters | None = None,
+    ) -> None:
+        """Reconciles the lines of one account, ``account_id``, with its settings ``account``;
+        of ``options``, the account's own are not read here (:class:`.Accounts` chooses)."""
+        options = ReconcileOptions() if options is None else options
+        self._engine = ConversationEngine(account, options.rate_book, counters=counters)
+        self._account_id, self._currency = account_id, account.currency
+        self._latest = options.now + CLOCK_SKEW
+        """No line can be later than the run that reads it (give or take the clocks' skew)."""
+        window = self._window = options.window
+        self._contact_book = contact_book_for(window) if contact_book is None else contact_book
+        """Which names (number, user id, parent id) are one customer."""
+        self._sent = options.sent
+        self._queue: TimeQueue[Inbound | PendingMessage] = TimeQueue()
+        """Events held back until the log is a window past them, by time."""
+        self._messages: dict[str, PendingMessage] = {}
+        """Messages whose findings are not settled yet."""
+        self._awaiting: dict[str, PendingMessage] = {}
+        """Messages with neither a delivery nor a failure yet."""
+        self._deadlines: TimeQueue[PendingMessage] = TimeQueue()
+        """The awaiting messages by when they are given up on (stale entries are skipped)."""
+        self._settled: dict[str, float] = {}
+        """When each settled message was delivered (infinity if never), by id, kept until its
+        late statuses can no longer come."""
+        self._forget: TimeQueue[str] = TimeQueue()
+        self._clock = -math.inf
+        """The latest time any line of the log has shown."""
+        self._next_cleanup = -math.inf
+        self._settled_now: list[Finding | Skipped] = []
+        """What the item being read has settled."""
+        self._waiting: dict[str, list[Priced]] = {}
+        """Priced messages by the rules' conversation, until the conversation ends."""
+        self._pairs = ConversationPairs()
+        self._unpair: TimeQueue[str] = TimeQueue()
+        """The rules' conversations by when their pairs can be forgotten."""
+        self._templates = TemplateChanges()
+
+    @property
+    def open_state(self) -> int:
+        """How many events, messages, conversations and customers' names it holds: what its
+        memory follows."""
+        return self.held + len(self._contact_book)
+
+    @property
+    def held(self) -> int:
+        """How many events, messages and conversations it holds."""
+        pairs = len(self._pairs)
+        return len(self._queue) + len(self._messages) + len(self._settled) + pairs
+
+    @property
+    def _horizon(self) -> float:
+        """Lines more than the reorder window behind the latest line are too late to place."""
+        return self._clock - self._window
+
+    def add(self, item: LogItem, order: int) -> list[Finding | Skipped]:
+        """Takes one item of the log, at ``order`` in it; returns whatever it settles."""
+        settled = self._settled_now = []
+        if not isinstance(item, Skipped) and item.at > self._latest:
+            settled.append(self._implausible(item.line, item.at))
+            return settled
+        if isinstance(item, Inbound | StatusUpdate):
+            customer = self._contact_book.named(
+                item.customer, item.user_id, item.parent_user_id, item.at
+            )
+        if isinstance(item, StatusUpdate):
+            self._status(item, customer, order)
+        elif isinstance(item, Inbound):
+            if item.at < self._horizon:
+                settled.append(self._too_late(item.line, item.at))
+                return settled
+            # Held under the best name known now: a link learnt later still applies.
+            named = item if customer == item.customer else item._replace(customer=customer)
+            self._queue.push(item.at, named, order)
+        elif isinstance(item, CategoryChange):
+            self._templates.add(item, order)
+            return settled
+        else:
+            settled.append(item)
+            return settled
+        self._advance(item.at)
+        return settled
+
+    def advance(self, clock: float) -> list[Finding | Skipped]:
+        """Moves the log's clock on to ``clock``, as other customers' lines would have: for a
+        run over part of the log. Returns whatever that settles."""
+        settled = self._settled_now = []
+        self._advance(clock)
+        return settled
+
+    def _advance(self, clock: float) -> None:
+        """Hands the engine what is now a window behind the clock, and at each new hour of
+        that, settles what can no longer be delivered."""
+        if clock <= self._clock:
+            return
+        self._clock = clock
+        until = clock - self._window
+        if self._queue and self._queue.first <= until:
+            self._release(until)
+        hour = until // HOUR * HOUR
+        if hour >= self._next_cleanup:
+            self._clean_up(hour)
+
+    def finish(self) -> list[Finding | Skipped]:
+        """Settles everything still held: the log has ended."""
+        settled = self._settled_now = []
+        self._release(math.inf)
+        self._give_up_on_delivery(math.inf)
+        for conversation in self._engine.finish():
+            self._settle_conversation(conversation.id, conversation.expires_at)
+        return settled
+
+    def _status(self, update: StatusUpdate, customer: str, order: int) -> None:
+        settled_delivery = self._settled.get(update.message)
+        if settled_delivery is not None:
+            if update.status in DELIVERY_STATUSES and update.at < settled_delivery:
+                self._settled_now.append(self._too_late(update.line, update.at))
+            return  # a repeat of a status already counted, or one that changes nothing
+        message = self._messages.get(update.message)
+        horizon = self._horizon
+        if message is None:
+            if update.at < horizon:
+                self._settled_now.append(self._too_late(update.line, update.at))
+                return
+            message = self._messages[update.message] = PendingMessage(update.message, customer)
+        before = message.due
+        message.take(update, customer)
+        due = message.due
+        if message.priced_at is not None:
+            if due < message.priced_at:
+                message.late_line = message.late_line or update.line
+        elif message.delivered_at is None and "failed" not in message.first_seen:
+            if due != before or message.id not in self._awaiting:
+                self._awaiting[message.id] = message
+                self._deadlines.push(due, message)
+        elif due != message.held_until:
+            self._awaiting.pop(message.id, None)
+            if due < horizon:
+                message.late_line = message.late_line or update.line
+            message.held_until = max(due, horizon)
+            message.placed = order
+            self._queue.push(message.held_until, message, order)
+
+    def _implausible(self, line: int, at: float) -> Skipped:
+        return Skipped(
+            line,
+            f"its time ({utc(at)} UTC) is after this run ({utc(self._latest - CLOCK_SKEW)} "
+            "UTC): implausible, so nothing on the line is priced",
+            bad=True,
+        )
+
+    def _too_late(self, line: int, at: float) -> Skipped:
+        return Skipped(
+            line,
+            f"its time ({utc(at)}) is more than the reorder window ({self._window / HOUR:g} h) "
+            "behind lines before it, too late to place in time order; try a wider --window",
+            bad=True,
+        )
+
+    def _release(self, until: float) -> None:
+        """Hands the engine, in time order, every held event up to ``until``."""
+        queue, engine = self._queue, self._engine
+        unpair = self._unpair
+        while queue and queue.first <= until:
+            at, order, event = queue.pop()
+            while unpair and unpair.first <= at:
+                self._pairs.forget(unpair.pop()[2])
+            if isinstance(event, Inbound):
+                customer = self._contact_book.name_of(event.customer)
+                if is_customer_id(customer):
+                    kind = Kind.CUSTOMER_MESSAGE
+                    engine.process(Event(at, order, kind, customer, "", None, event.entry_point))
+            elif event.held_until == at and event.priced_at is None and self._is_held(event):
+                self._decide(event, at, order)
+            for conversation in engine.closed():
+                self._settle_conversation(conversation.id, conversation.expires_at)
+
+    def _is_held(self, message: PendingMessage) -> bool:
+        """Whether a queued message is still the one waiting (a stale entry is skipped): once
+        held twice for the same time, or settled and then seen anew, it sits there twice."""
+        return self._messages.get(message.id) is message
+
+    def _clean_up(self, until: float) -> None:
+        """Settles messages never delivered, and forgets what can no longer matter, by ``until``.
+
+        Runs at most once an hour of log time: nothing here needs to be more punctual.
+        """
+        self._next_cleanup = until + HOUR
+        self._give_up_on_delivery(until)
+        while self._forget and self._forget.first <= until:
+            del self._settled[self._forget.pop()[2]]
+
+    def _give_up_on_delivery(self, until: float) -> None:
+        """Settles, as undelivered, the messages still without a delivery at the horizon."""
+        deadlines, awaiting = self._deadlines, self._awaiting
+        while deadlines and deadlines.first <= until:
+            due, _, message = deadlines.pop()
+            if awaiting.get(message.id) is message and message.due == due:
+                del awaiting[message.id]
+                self._settle(message, Finding(message.id, *UNDELIVERED))
+
+    def _decide(self, message: PendingMessage, at: float, order: int) -> None:
+        book = self._contact_book
+        message.customer = book.name_of(message.customer)
+        message.user_id = message.user_id or book.user_id_of(message.customer)
+        problem = why_not_priced(message, self._engine)
+        if problem is not None:
+            self._settle(message, Finding(message.id, *problem))
+            return
+        message.priced_at = at
+        kind, sent_as = kind_of(message.category)
+        event = Event(
+            at,
+            order,
+            kind,
+            message.customer,
+            message.id,
+            sent_as,
+            business_number=message.business_number,
+        )
+        predicted = self._engine.process(event)
+        assert predicted is not None
+        if predicted.conversation is None:
+            self._settle(message, self._compare(Priced(message, predicted, []), math.nan))
+        else:
+            # Grouping is judged now, in the order of the messages' times, so that what is
+            # remembered of Meta's conversations never depends on gaps in the log.
+            grouping = self._pairs.problems(message, predicted.conversation)
+            waiting = self._waiting.setdefault(predicted.conversation.id, [])
+            waiting.append(Priced(message, predicted, grouping))
+
+    def _settle_conversation(self, rules_id: str, expires: float) -> None:
+        for priced in self._waiting.pop(rules_id, ()):
+            self._settle(priced.message, self._compare(priced, expires))
+        # Meta's conversation may still show up in a later message until it ends too.
+        self._unpair.push(expires + FREE_ENTRY_POINT_LENGTH, rules_id)
+
+    def _settle(self, message: PendingMessage, finding: Finding) -> None:
+        finding.account, finding.currency = self._account_id, self._currency
+        finding.customer, finding.user_id = message.customer, message.user_id
+        finding.business_number = message.business_number
+        del self._messages[message.id]
+        forget_at = min(message.first_seen.values()) + STATUS_HORIZON
+        self._settled[message.id] = message.delivered_at or math.inf
+        self._forget.push(forget_at, message.id)
+        self._settled_now.append(finding)
+
+    def _compare(self, priced: Priced, expires: float) -> Finding:
+        message = priced.message
+        flag = self._templates.flag(message, self._sent.get(message.id)) if self._sent else ""
+        return compare(message, priced.record, expires, priced.grouping, flag)

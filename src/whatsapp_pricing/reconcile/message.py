@@ -1,0 +1,79 @@
+"""One business message as the log tells of it, status by status, until its finding is settled."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from msgspec import UNSET
+
+from whatsapp_pricing.engine import HOUR
+from whatsapp_pricing.webhooks import ReportedConversation, ReportedPricing, StatusUpdate
+
+STATUS_HORIZON = 30 * 24 * HOUR
+"""Meta drops a message still undelivered after 30 days, so its statuses can arrive that late; a
+message with no delivery by then is reported undelivered."""
+DELIVERY_STATUSES = ("delivered", "read")
+_NOTHING_SAID = ReportedConversation()
+"""A ``conversation`` object without the fields read: a later status's may say more."""
+
+
+@dataclass(slots=True, eq=False)
+class PendingMessage:
+    """Everything the log says about one business message, until its finding is settled."""
+
+    id: str
+    customer: str
+    """The recipient: the number once any line linked one, else the business-scoped user id."""
+    user_id: str = ""
+    """The recipient's business-scoped user id, once a status carried it."""
+    business_number: str = ""
+    """The business number that sent it (``metadata.phone_number_id``)."""
+    first_seen: dict[str, float] = field(default_factory=dict)
+    pricing: ReportedPricing | None = None
+    conversation: ReportedConversation | None = None
+    expiration: float | None = None
+    held_until: float = math.nan
+    """The time it is held back for (a stale entry in the queue has another)."""
+    placed: int = -1
+    """The place in the log of the line that held it back for that time."""
+    priced_at: float | None = None
+    """The delivery time the engine priced it at, once it has."""
+    late_line: int = 0
+    """A delivery status that came too late to be placed in time order."""
+
+    delivered_at: float | None = None
+    """Delivery time; a ``read`` without ``delivered`` means it was delivered then too."""
+    due: float = math.inf
+    """When the log can say what became of it: at delivery, failure, or the horizon."""
+
+    @property
+    def category(self) -> str:
+        """Meta's ``pricing.category`` for it; empty if no status carried one."""
+        return "" if self.pricing is None else self.pricing.category_name
+
+    def take(self, update: StatusUpdate, customer: str) -> None:
+        """Takes a status, whose recipient the log's links call ``customer``."""
+        if update.user_id:
+            self.user_id = update.user_id
+        if customer.startswith("+") or not self.customer.startswith("+"):
+            self.customer = customer
+        self.business_number = self.business_number or update.business_number
+        seen = self.first_seen
+        if update.at < seen.get(update.status, math.inf):
+            seen[update.status] = update.at
+            self.delivered_at = seen.get("delivered", seen.get("read"))
+            if self.delivered_at is not None:
+                self.due = self.delivered_at
+            elif "failed" in seen:
+                self.due = seen["failed"]
+            else:
+                self.due = min(seen.values()) + STATUS_HORIZON
+        if update.pricing is not None and (self.pricing is None or update.status != "sent"):
+            self.pricing = update.pricing
+        if update.conversation is not None:
+            if self.conversation is None or self.conversation == _NOTHING_SAID:
+                self.conversation = update.conversation
+            expiry = update.conversation.expiration_timestamp
+            if expiry is not UNSET and expiry is not None:
+                self.expiration = float(expiry)

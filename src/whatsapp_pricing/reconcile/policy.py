@@ -1,0 +1,256 @@
+"""The comparison policy: what Meta reported of a message, beside what the rules say it should.
+
+Everything here judges; nothing holds the log's order or decides when a message is settled
+(that is :mod:`.account`'s job). Meta's spellings are read through :mod:`.categories`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+import msgspec
+from msgspec import UNSET
+
+from whatsapp_pricing.engine import FREE_ENTRY_POINT, REJECTED, ConversationEngine, Kind
+from whatsapp_pricing.markets import is_customer_id
+from whatsapp_pricing.reconcile.categories import (
+    GROUP_CATEGORIES,
+    KNOWN_CATEGORIES,
+    SPELLINGS,
+    TEMPLATE_CATEGORIES,
+    WHOLE_CONVERSATION_CATEGORIES,
+)
+from whatsapp_pricing.reconcile.findings import Finding
+from whatsapp_pricing.reconcile.message import PendingMessage
+from whatsapp_pricing.reconcile.sent import SentTemplate
+from whatsapp_pricing.records import (
+    FREE_ENTRY_POINT_CATEGORY,
+    ConversationRef,
+    MessageRecord,
+    Rule,
+)
+from whatsapp_pricing.webhooks import CategoryChange, ReportedPricing
+
+EXPIRY_TOLERANCE = 60.0
+"""Seconds Meta's expiry may differ from ours: Meta's expiries fall on whole minutes."""
+
+
+class Unchecked(NamedTuple):
+    """Why a message is not compared: its outcome and the detail said."""
+
+    outcome: str
+    detail: str
+
+
+UNDELIVERED = Unchecked("undelivered", "no delivered or read status")
+
+
+def why_not_priced(message: PendingMessage, engine: ConversationEngine) -> Unchecked | None:
+    """Why a business message cannot be priced, or ``None`` if it can."""
+    delivered = message.delivered_at
+    category = message.category
+    if message.late_line:
+        return Unchecked("unknown", late(message.late_line))
+    if delivered is None:  # held back only once delivered or failed
+        return Unchecked("failed", "failed messages are never charged")
+    if category in GROUP_CATEGORIES:
+        group = f"a group message ({category!r}): the Groups API is not modelled"
+        return Unchecked("unknown", group)
+    if category not in KNOWN_CATEGORIES:
+        if not category:
+            return Unchecked("unknown", "no status carried Meta's pricing")
+        return Unchecked("unknown", f"pricing category {category!r} is not one the rules know")
+    if not is_customer_id(message.customer):
+        return Unchecked(
+            "unknown",
+            f"{message.customer} is neither a possible phone number nor a business-scoped "
+            "user id of a known country, so its market cannot be told",
+        )
+    unpriceable = engine.why_unpriceable(delivered)
+    if unpriceable is not None:
+        return Unchecked("unknown", f"its delivery cannot be priced: {unpriceable}")
+    return None
+
+
+def kind_of(category: str) -> tuple[int, str | None]:
+    """What the engine is to price for a delivery Meta reported at ``pricing.category``: the
+    kind of message (a :class:`~whatsapp_pricing.engine.Kind`), and the template category
+    (``None`` for a free-form message)."""
+    sent_as = TEMPLATE_CATEGORIES.get(category)
+    kind = Kind.FREE_FORM if sent_as is None else Kind.TEMPLATE
+    if category == FREE_ENTRY_POINT_CATEGORY or category in WHOLE_CONVERSATION_CATEGORIES:
+        # Meta reports every message of such a conversation this way, template or not,
+        # and only a template can be delivered outside the service window: so it is a
+        # message that needs no service window, of a template category the log does not say.
+        kind = Kind.TEMPLATE
+    return kind, sent_as
+
+
+def compare(
+    message: PendingMessage,
+    predicted: MessageRecord,
+    expires: float,
+    grouping: list[str],
+    flag: str,
+) -> Finding:
+    """What Meta reported of a priced message beside the rules' record of it; ``expires``: when
+    the rules' conversation ended (NaN if none), ``grouping``: what was wrong with Meta's."""
+    if message.late_line:
+        return Finding(message.id, "unknown", late(message.late_line))
+    pricing = message.pricing
+    expected = _expected(predicted)
+    reported = {} if pricing is None else pricing.given(expected)
+    problems = [
+        f"{key}: Meta says {said!r}, the rules say {expected[key]!r}"
+        for key, said in reported.items()
+        if said != expected[key] and _normal(said) != _normal(expected[key])
+    ]
+    if predicted.status == REJECTED:
+        problems.append(
+            "delivered, yet the rules reject a free-form message outside the customer "
+            "service window: is the customer's last message missing from the log?"
+        )
+    problems += grouping
+    if problems and _free_by_the_unconfirmed_allowance(predicted, pricing):
+        problems.append(
+            "it would agree with the unconfirmed 1,000 free service messages a month "
+            "(--unconfirmed-free-service-messages)"
+        )
+    if message.expiration is not None and abs(message.expiration - expires) > EXPIRY_TOLERANCE:
+        problems.append(
+            f"expiration: Meta says {utc(message.expiration)}, the rules say {utc(expires)} UTC"
+        )
+    amount = predicted.charge.amount
+    return Finding(
+        message.id,
+        "disagrees" if problems else "agrees",
+        "; ".join(problems) or predicted.reason,
+        meta=reported,
+        predicted=expected | {"charge": "unpriced" if amount is None else str(amount)},
+        flag=flag,
+    )
+
+
+class ConversationPairs:
+    """Meta's conversation ids beside the rules' ones: they must group messages alike.
+
+    Paired within the customer: a conversation is one customer's, whoever else shares the id,
+    so that each customer's findings depend on that customer's lines alone.
+    """
+
+    def __init__(self) -> None:
+        self._rules_of: dict[tuple[str, str], str] = {}
+        """The rules' conversation id of each of Meta's, by customer and Meta's id."""
+        self._meta_of: dict[str, tuple[str, str]] = {}
+        """The customer and Meta's conversation id of each of the rules' ones."""
+
+    def __len__(self) -> int:
+        return len(self._rules_of) + len(self._meta_of)
+
+    def problems(self, message: PendingMessage, conversation: ConversationRef) -> list[str]:
+        """What is wrong with Meta's conversation of ``message``, which the rules put in
+        ``conversation``."""
+        reported = message.conversation
+        if reported is None:
+            return []
+        problems = []
+        category = conversation.category
+        expected_origin = FREE_ENTRY_POINT_CATEGORY if category == FREE_ENTRY_POINT else category
+        origin = (None if reported.origin is UNSET else reported.origin) or {}
+        origin_type = origin.get("type")
+        if origin_type is not None and _normal(origin_type) != _normal(expected_origin):
+            problems.append(f"origin: Meta says {origin_type!r}, the rules say {expected_origin!r}")
+        meta = (message.customer, str(None if reported.id is UNSET else reported.id))
+        rules_id = conversation.id
+        ours = self._rules_of.setdefault(meta, rules_id)
+        theirs = self._meta_of.setdefault(rules_id, meta)
+        if ours != rules_id or theirs != meta:
+            problems.append(
+                f"conversation: Meta puts it in {meta[1]}, the rules in {rules_id}, "
+                f"which Meta calls {theirs[1]}"
+            )
+        return problems
+
+    def forget(self, rules_id: str) -> None:
+        """Forgets the pair of the rules' conversation ``rules_id``: it can show up no more."""
+        meta = self._meta_of.pop(rules_id, None)
+        if meta is not None:
+            self._rules_of.pop(meta, None)
+
+
+class TemplateChanges:
+    """The template category changes a log announced, to tell why Meta billed a template at
+    another category than it was sent as."""
+
+    def __init__(self) -> None:
+        self._of: dict[str, list[tuple[int, CategoryChange]]] = {}
+        """Each template's category changes, with their places in the log."""
+
+    def add(self, change: CategoryChange, order: int) -> None:
+        self._of.setdefault(change.template, []).append((order, change))
+
+    def flag(self, message: PendingMessage, sent: SentTemplate | None) -> str:
+        """Says so when Meta billed a template at another category than it was sent as."""
+        billed_as = TEMPLATE_CATEGORIES.get(message.category)
+        if sent is None or billed_as is None or message.priced_at is None:
+            return ""
+        # Changes the log announced before the line that placed the delivery: not those that
+        # happen to have been read by the time the message's conversation ended.
+        delivered, placed = message.priced_at, message.placed
+        changes = [
+            change
+            for order, change in self._of.get(sent.template, [])
+            if change.at <= delivered and order < placed
+        ]
+        if changes:
+            change = max(changes, key=lambda change: change.at)
+            if TEMPLATE_CATEGORIES.get(change.after) == billed_as:
+                return (
+                    f"template {sent.template!r} moved from {change.before} to {change.after} "
+                    f"on {utc(change.at)} UTC (line {change.line}); Meta bills it as {billed_as}"
+                )
+        if sent.category is not None and TEMPLATE_CATEGORIES.get(sent.category) != billed_as:
+            return (
+                f"sent as {sent.category}, billed by Meta as {billed_as}; the log has no category "
+                f"change for template {sent.template!r} before its delivery"
+            )
+        return ""
+
+
+def late(line: int) -> str:
+    return (
+        f"its delivery status (line {line}) came more than the reorder window after later "
+        "lines, too late to place in time order; try a wider --window"
+    )
+
+
+def utc(at: float) -> str:
+    return f"{datetime.fromtimestamp(at, UTC):%Y-%m-%d %H:%M:%S}"
+
+
+def _free_by_the_unconfirmed_allowance(
+    predicted: MessageRecord, pricing: ReportedPricing | None
+) -> bool:
+    """Whether Meta called free a service message the rules charge, as the reported allowance
+    would."""
+    return (
+        predicted.rule is Rule.PMP_SERVICE_CHARGED
+        and pricing is not None
+        and pricing.billable is False
+    )
+
+
+def _expected(record: MessageRecord) -> dict[str, Any]:
+    """The fields of Meta's ``pricing`` object the record predicts (those it leaves open out)."""
+    if record.webhook is None:
+        return {}
+    fields = msgspec.structs.asdict(record.webhook)
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _normal(value: Any) -> Any:
+    """A value as the rules spell it, so that Meta's other spellings still agree."""
+    if not isinstance(value, str):
+        return value
+    return SPELLINGS.get(value, value).replace("_", "-")
