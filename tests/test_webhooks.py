@@ -275,7 +275,7 @@ def test_a_volume_tier_update_is_listed_with_what_it_says() -> None:
 def test_standby_lines_are_read_as_the_messages_field_is() -> None:
     """Meta's standby reference: the customer's message and the agent's status receipt count;
     the agent's echo is listed, not priced."""
-    inbound_line, echo, receipt = read_log("\n".join(PUBLIC[7:10]))
+    inbound_line, echo, receipt = read_log("\n".join(PUBLIC[6:9]))
     assert isinstance(inbound_line, Inbound)
     assert (inbound_line.customer, inbound_line.at) == ("+16505551234", 1750101000.0)
     assert (inbound_line.account, inbound_line.business_number) == (
@@ -291,12 +291,9 @@ def test_standby_lines_are_read_as_the_messages_field_is() -> None:
         "+16505551234",
         "106540352242922",
     )
-    assert receipt.pricing == {
-        "billable": True,
-        "pricing_model": "PMP",
-        "category": "utility",
-        "type": "regular",
-    }
+    assert receipt.pricing == webhooks.ReportedPricing(
+        billable=True, pricing_model="PMP", category="utility", type="regular"
+    )
 
 
 @pytest.mark.parametrize(
@@ -308,7 +305,7 @@ def test_standby_lines_are_read_as_the_messages_field_is() -> None:
     ],
 )
 def test_an_empty_or_broken_standby_change_is_said_why(standby: Any, why: str, bad: bool) -> None:
-    line = json.loads(PUBLIC[9])
+    line = json.loads(PUBLIC[8])
     line["entry"][0]["changes"][0]["value"]["standby"] = standby
     (item,) = read_log(json.dumps(line))
     assert isinstance(item, Skipped)
@@ -338,7 +335,7 @@ def test_an_empty_number_with_no_user_id_is_a_broken_status() -> None:
 
 
 def test_a_failed_status_keeps_metas_error_codes_on_either_reader() -> None:
-    lines = [PUBLIC[6], PUBLIC[10], *META_SHAPES[4:]]
+    lines = [PUBLIC[9], PUBLIC[10], *META_SHAPES[4:]]
     codes = [item.errors for item in read_log("\n".join(lines)) if isinstance(item, StatusUpdate)]
     assert codes == [(131049,), (131049,), (131047,), (131026,), (131042,)]
     for line in lines:

@@ -74,6 +74,9 @@ class ReportedPricing(msgspec.Struct, frozen=True, gc=False):
     billable: Any = msgspec.UNSET
     pricing_model: Any = msgspec.UNSET
     type: Any = msgspec.UNSET
+    cost: Any = msgspec.UNSET
+    """With a max price, Meta's estimate of the charge (``amount``, ``currency``); kept, not
+    compared."""
 
     @property
     def category_name(self) -> str:
@@ -84,6 +87,10 @@ class ReportedPricing(msgspec.Struct, frozen=True, gc=False):
         """The fields among ``names`` that Meta gave, by name."""
         fields = ((name, getattr(self, name, msgspec.UNSET)) for name in names)
         return {name: value for name, value in fields if value is not msgspec.UNSET}
+
+    def report(self) -> dict[str, Any]:
+        """Everything Meta gave, by name: what a finding keeps of Meta's report."""
+        return self.given(self.__struct_fields__)
 
 
 class ReportedConversation(msgspec.Struct, frozen=True, gc=False):
