@@ -555,10 +555,9 @@ def _customer(
     leaves out, the change's ``contacts`` entry for the same customer (one sharing a name with
     it) may give, as Meta's contact book does: that is how a number and an id link.
     """
-    said = _named(Names(number, user_id, parent))
+    number, user_id, parent = number or None, user_id or None, parent or None
     if contacts:
-        said = _named(_completed(said, contacts))
-    number, user_id, parent = said
+        number, user_id, parent = _named(_completed(Names(number, user_id, parent), contacts))
     if number is not None:
         return "+" + number, user_id or "", parent or ""
     if not (user_id or parent):

@@ -43,7 +43,7 @@ class PendingMessage:
     """The delivery time the engine priced it at, once it has."""
     late_line: int = 0
     """A delivery status that came too late to be placed in time order."""
-    errors: list[int] = field(default_factory=list)
+    errors: tuple[int, ...] = ()
     """Meta's error codes on its failed statuses, each once, in the order they came."""
 
     delivered_at: float | None = None
@@ -67,7 +67,8 @@ class PendingMessage:
         if customer.startswith("+") or not self.customer.startswith("+"):
             self.customer = customer
         self.business_number = self.business_number or update.business_number
-        self.errors += (code for code in update.errors if code not in self.errors)
+        if update.errors:
+            self.errors += tuple(code for code in update.errors if code not in self.errors)
         seen = self.first_seen
         if update.at < seen.get(update.status, math.inf):
             seen[update.status] = update.at

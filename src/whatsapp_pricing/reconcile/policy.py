@@ -219,7 +219,7 @@ class TemplateChanges:
         return ""
 
 
-def failed(codes: list[int]) -> str:
+def failed(codes: tuple[int, ...]) -> str:
     """Why a failed message is not compared: it is never charged, and why it failed."""
     if not codes:
         return "failed messages are never charged"
