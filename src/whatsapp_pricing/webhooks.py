@@ -384,7 +384,9 @@ def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
                             entry.id,
                             parent,
                             business,
-                            tuple(error.code for error in status.errors or ()),
+                            _NO_ERRORS
+                            if status.errors is None
+                            else tuple(error.code for error in status.errors),
                         )
                     )
     except (ValueError, KeyError):  # a time no calendar has, or no customer: said generically
@@ -394,6 +396,7 @@ def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
 
 _AD = EntryPoint.CLICK_TO_WHATSAPP_AD
 _NO_CONTACTS: list[Names] = []
+_NO_ERRORS: tuple[int, ...] = ()
 
 
 def _notification(notification: Any, line: int) -> list[LogItem]:
