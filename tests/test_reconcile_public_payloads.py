@@ -147,7 +147,7 @@ def test_every_error_code_is_listed_with_its_meaning_and_count() -> None:
     failed = {finding.message: finding for finding in result.findings if finding.errors}
     assert failed["wamid.failed-131047"].outcome == "failed"
     assert failed["wamid.failed-131047"].errors == (131047,)
-    assert "error 131047: the customer service window was closed" in (
+    assert "error 131047 (the customer service window was closed" in (
         failed["wamid.failed-131047"].detail
     )
     assert "never charges" in failed["wamid.failed-131042"].detail

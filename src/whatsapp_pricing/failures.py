@@ -34,19 +34,19 @@ KNOWN = {
         ),
         MetaError(
             131042,
-            "a problem with the business's payment method or billing (Meta: business "
-            "eligibility payment issue): nothing is sent until it is fixed",
+            "a problem with the business's payment method or billing: nothing is sent until "
+            "it is fixed",
         ),
         MetaError(
             131047,
-            "the customer service window was closed (the customer had not written in the last "
-            "24 hours): only a template can be sent",
+            "the customer service window was closed, the customer not having written in the "
+            "last 24 hours: only a template can be sent",
         ),
         MetaError(131048, "the business number reached its spam rate limit"),
         MetaError(
             131049,
-            "Meta chose not to deliver this marketing template, to keep engagement healthy "
-            "(the per-user limit on marketing templates)",
+            "Meta chose not to deliver this marketing template, to keep engagement healthy: "
+            "the per-user limit on marketing templates",
         ),
         MetaError(131050, "the customer stopped marketing messages from the business"),
         MetaError(131051, "a message type WhatsApp does not support"),

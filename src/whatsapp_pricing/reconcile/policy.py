@@ -223,8 +223,8 @@ def failed(codes: tuple[int, ...]) -> str:
     """Why a failed message is not compared: it is never charged, and why it failed."""
     if not codes:
         return "failed messages are never charged"
-    why = "; ".join(f"error {code}: {meaning_of(code)}" for code in codes)
-    return f"failed ({why}): Meta never charges a message it did not deliver"
+    why = "; ".join(f"error {code} ({meaning_of(code)})" for code in codes)
+    return f"failed with {why}; Meta never charges a message it did not deliver"
 
 
 def late(line: int) -> str:
