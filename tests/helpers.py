@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -81,14 +82,19 @@ def joined(verdict: Verdict) -> dict[str, str | None]:
     }
 
 
-def webhook_log(timeline: Timeline) -> list[str]:
+def as_the_rules_spell(category: str) -> str:
+    return category
+
+
+def webhook_log(timeline: Timeline, spell: Callable[[str], str] = as_the_rules_spell) -> list[str]:
     """The notifications Meta would send for a timeline if it followed the rules, in time order.
 
     Customer messages become ``messages`` notifications; each business message a ``sent`` and a
     ``delivered`` status (a ``failed`` one if the rules reject it), whose ``pricing`` object is
     the engine's record of what Meta reports and whose ``conversation`` object names the
     record's conversation (none under per-message pricing outside free entry point windows, as
-    from API version 24).
+    from API version 24). ``spell`` gives the category as Meta writes it (Meta has several
+    spellings of some: see the vocabulary).
     """
     records = {record.id: record for record in records_of(timeline)[0]}
     lines: list[tuple[float, str]] = []
@@ -102,7 +108,7 @@ def webhook_log(timeline: Timeline) -> list[str]:
                 message["referral"] = {"source_type": "ad", "source_id": "1"}
             lines.append((at, webhook_notification({"messages": [message]})))
         else:
-            lines += _statuses(records[event.id], at, number)
+            lines += _statuses(records[event.id], at, number, spell)
     return [line for _, line in sorted(lines, key=lambda line: line[0])]
 
 
@@ -113,7 +119,9 @@ def webhook_notification(value: dict[str, Any]) -> str:
     )
 
 
-def _statuses(record: MessageRecord, at: float, number: str) -> list[tuple[float, str]]:
+def _statuses(
+    record: MessageRecord, at: float, number: str, spell: Callable[[str], str]
+) -> list[tuple[float, str]]:
     base = {"id": record.id, "recipient_id": number}
     if record.webhook is None:
         failed = {**base, "status": "failed", "timestamp": str(int(at))}
@@ -122,13 +130,14 @@ def _statuses(record: MessageRecord, at: float, number: str) -> list[tuple[float
     # Where the rules leave billable open (free service conversations from 2024-11-01), send
     # what one provider reports; the reconciler does not judge it.
     pricing = {key: value for key, value in report.items() if value is not None}
+    pricing["category"] = spell(pricing["category"])
     pricing.setdefault("billable", False)
     lines = []
     for status, when in (("sent", at - 1), ("delivered", at)):
         body: dict[str, Any] = {**base, "status": status, "timestamp": str(int(when))}
         body["pricing"] = pricing
         if record.conversation is not None:
-            origin = {"type": record.webhook.category}
+            origin = {"type": spell(record.webhook.category)}
             body["conversation"] = {"id": f"meta-{record.conversation.id}", "origin": origin}
         lines.append((when, webhook_notification({"statuses": [body]})))
     return lines

@@ -14,9 +14,12 @@ from hypothesis import strategies as st
 
 from tests.helpers import START, timeline
 from whatsapp_pricing import ConversationCategory, MessageStatus, Verdict, simulate
+from whatsapp_pricing.vocabulary import VOCABULARY
 
 CUSTOMERS = ("+5511987654321", "+27821234567", "+919812345678")
-KINDS = ("customer", "ad", "marketing", "utility", "authentication", "free_form")
+KINDS = ("customer", "ad", *VOCABULARY.template_categories, "free_form")
+"""What the generator writes: a customer's message (through an ad or not), a template of each
+category of the vocabulary, a free-form message (and, asked for, an agent message)."""
 
 
 @st.composite

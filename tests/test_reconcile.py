@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from tests.helpers import FIXTURES, START, timeline, webhook_log, webhook_notification
 from tests.test_engine_properties import timelines
-from whatsapp_pricing import webhooks
-from whatsapp_pricing.domain import Account
+from whatsapp_pricing import records_of, webhooks
+from whatsapp_pricing.domain import Account, Timeline
 from whatsapp_pricing.reconcile import Reconciler, SentTemplate, TimeQueue, reconcile
+from whatsapp_pricing.vocabulary import VOCABULARY
 from whatsapp_pricing.webhooks import read_log
 
 KENYA = "254751578687"
@@ -743,6 +744,153 @@ def test_a_customer_whose_country_cannot_be_told_is_unknown_with_why() -> None:
         "XX.1502576394655843 is neither a possible phone number nor a business-scoped user id "
         "of a known country, so its market cannot be told",
     )
+
+
+# A status webhook of a marketing template sent through the Marketing Messages API, in the shape
+# of Meta's own payloads (API v24 and later: no conversation object under per-message pricing).
+MARKETING_LITE_DELIVERED = {
+    "object": "whatsapp_business_account",
+    "entry": [
+        {
+            "id": "102290129340398",
+            "changes": [
+                {
+                    "value": {
+                        "messaging_product": "whatsapp",
+                        "metadata": {
+                            "display_phone_number": "15550783881",
+                            "phone_number_id": "106540352242922",
+                        },
+                        "statuses": [
+                            {
+                                "id": "wamid.HBgLMjU0NzUxNTc4Njg3FQIAERgSMzU0QkFCMDJGQjQ4NTRC",
+                                "status": "delivered",
+                                "timestamp": "1762250400",
+                                "recipient_id": KENYA,
+                                "pricing": {
+                                    "billable": True,
+                                    "pricing_model": "PMP",
+                                    "category": "marketing_lite",
+                                    "type": "regular",
+                                },
+                            }
+                        ],
+                    },
+                    "field": "messages",
+                }
+            ],
+        }
+    ],
+}
+
+
+def test_marketing_lite_agrees_with_a_marketing_charge() -> None:
+    """``marketing_lite`` is one of marketing's webhook spellings in the vocabulary, so a
+    Marketing Messages API delivery agrees with the rules' marketing charge (2026-11-04)."""
+    result = reconcile(read_log(json.dumps(MARKETING_LITE_DELIVERED)), UTC_ACCOUNT)
+    [finding] = result.findings
+    assert (finding.outcome, finding.predicted["category"]) == ("agrees", "marketing")
+    assert finding.predicted["charge"] != "unpriced"
+    assert (
+        finding.meta
+        == MARKETING_LITE_DELIVERED["entry"][0]["changes"][0]["value"][  # type: ignore[index]
+            "statuses"
+        ][0]["pricing"]
+    )
+
+
+def test_marketing_lite_is_billed_as_marketing_for_the_business_records() -> None:
+    lines = [json.dumps(MARKETING_LITE_DELIVERED)]
+    message_id = MARKETING_LITE_DELIVERED["entry"][0]["changes"][0]["value"]["statuses"][0]["id"]  # type: ignore[index]
+    sent = {message_id: SentTemplate("autumn_sale", "marketing")}
+    [finding] = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT, sent=sent).findings
+    assert (finding.outcome, finding.flag) == ("agrees", "")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.sampled_from(
+        [datetime(2022, 9, 5, tzinfo=UTC), START, datetime(2026, 11, 2, tzinfo=UTC)]
+    ).flatmap(timelines),
+    st.randoms(use_true_random=False),
+)
+def test_every_spelling_of_the_vocabulary_agrees(
+    events: list[dict[str, Any]], rng: random.Random
+) -> None:
+    """Meta writing any of a category's webhook spellings (``marketing_lite``,
+    ``customer_initiated``, ``authentication_international``...) changes no finding."""
+
+    def any_spelling(category: str) -> str:
+        return rng.choice(VOCABULARY.reported[category].webhook)
+
+    spelled = webhook_log(timeline(*events), spell=any_spelling)
+    assert findings_of(spelled) == findings_of(webhook_log(timeline(*events)))
+    assert {outcome for outcome, _ in findings_of(spelled).values()} <= {"agrees", "failed"}
+
+
+# Data points of Meta's pricing_analytics, in the shape of its documented response (the times
+# and countries changed to match the messages below).
+PRICING_ANALYTICS = {
+    "pricing_analytics": {
+        "data": [
+            {
+                "data_points": [
+                    {"start": 1762214400, "end": 1762300800, "country": "KE",
+                     "pricing_type": "REGULAR", "pricing_category": "MARKETING_LITE",
+                     "volume": 1, "cost": 10},
+                    {"start": 1762214400, "end": 1762300800, "country": "KE",
+                     "pricing_type": "REGULAR", "pricing_category": "MARKETING",
+                     "volume": 1, "cost": 10},
+                    {"start": 1762214400, "end": 1762300800, "country": "KE",
+                     "pricing_type": "REGULAR", "pricing_category": "SERVICE",
+                     "volume": 1, "cost": 10},
+                    {"start": 1762214400, "end": 1762300800, "country": "KE",
+                     "pricing_type": "REGULAR", "pricing_category": "AUTHENTICATION_INTERNATIONAL",
+                     "volume": 1, "cost": 10},
+                ]
+            }
+        ]
+    },
+    "id": "102290129340398",
+}  # fmt: skip
+
+
+def test_analytics_spellings_read_through_the_vocabulary_name_the_rules_categories() -> None:
+    """Each data point, read through the vocabulary, names the category and pricing type the
+    rules give the message it counts: a marketing template (sent through either API), a
+    reply (charged since 2026-10-01), an international authentication template (2026-11-04,
+    Kenya)."""
+    day = "2026-11-04T10:00:00+00:00"
+    account = {
+        "time_zone": "UTC",
+        "authentication_international": True,
+        "primary_business_location": "IN",
+    }
+    kenyan = f"+{KENYA}"
+    events = [
+        {"type": "customer_message", "at": day, "customer": kenyan},
+        *(
+            {"type": "template", "id": name, "at": day, "customer": kenyan, "category": category}
+            for name, category in (("lite", "marketing"), ("cloud", "marketing"))
+        ),
+        {"type": "free_form", "id": "reply", "at": day, "customer": kenyan},
+        {
+            "type": "template",
+            "id": "otp",
+            "at": day,
+            "customer": kenyan,
+            "category": "authentication",
+        },
+    ]
+    timeline = Timeline.model_validate({"account": account, "events": events})
+    records, _ = records_of(timeline)
+    points = PRICING_ANALYTICS["pricing_analytics"]["data"][0]["data_points"]  # type: ignore[index]
+    for record, point in zip(records, points, strict=True):
+        read = VOCABULARY.from_analytics(point["pricing_category"], point["pricing_type"])
+        assert record.webhook is not None
+        assert read.category is VOCABULARY.reported[record.webhook.category], record.id
+        assert read.pricing_type.name == record.webhook.type, record.id
+        assert read.pricing_type.charged == record.webhook.billable, record.id
 
 
 def test_meta_pricing_is_compared_as_sent_even_of_the_wrong_type() -> None:

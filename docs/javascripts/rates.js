@@ -3,14 +3,6 @@
 // the card in force on the reader's date the way the simulator does: the latest card of the
 // currency that took effect by then and has not ended. Runs on every page view (document$).
 
-var RATE_LABELS = {
-  "Marketing": "Marketing template",
-  "Utility": "Utility template",
-  "Authentication": "Authentication template",
-  "Authentication-International": "Authentication, international rate",
-  "Service": "Service (non-template) message"
-};
-
 function ratesToday() {
   var now = new Date();
   var month = String(now.getMonth() + 1).padStart(2, "0");
@@ -91,7 +83,7 @@ function drawResult(output, data, market, card, day, address) {
   data.columns.forEach(function (column) {
     var row = body.insertRow();
     row.dataset.category = column;
-    var name = element("th", RATE_LABELS[column]);
+    var name = element("th", data.column_names[column]);
     name.scope = "row";
     row.appendChild(name);
     row.appendChild(element("td", rateText(rates[column], card.currency)));

@@ -12,12 +12,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from whatsapp_pricing.periods import PERIODS
 from whatsapp_pricing.records import Rule
+from whatsapp_pricing.vocabulary import VOCABULARY, enum
 
 
 class _Model(BaseModel):
@@ -26,25 +28,28 @@ class _Model(BaseModel):
     )
 
 
-class TemplateCategory(StrEnum):
-    """The category of an approved message template, which decides what it opens and costs."""
-
-    MARKETING = "marketing"
-    UTILITY = "utility"
-    AUTHENTICATION = "authentication"
-
-
-class ConversationCategory(StrEnum):
-    """The category of a conversation: a template's category, service, or a free entry point;
-    before 2023-06-01, user-initiated or business-initiated."""
-
-    MARKETING = "marketing"
-    UTILITY = "utility"
-    AUTHENTICATION = "authentication"
-    SERVICE = "service"
-    FREE_ENTRY_POINT = "free_entry_point"
-    USER_INITIATED = "user_initiated"
-    BUSINESS_INITIATED = "business_initiated"
+if TYPE_CHECKING:  # built from the vocabulary's tables below; a type checker sees a StrEnum
+    TemplateCategory = StrEnum
+    """The category of an approved message template: a :class:`~enum.StrEnum` whose values are
+    the template categories of :data:`~whatsapp_pricing.vocabulary.CATEGORIES`."""
+    ConversationCategory = StrEnum
+    """The category of a conversation: a :class:`~enum.StrEnum` whose values are the categories
+    of :data:`~whatsapp_pricing.vocabulary.CATEGORIES` that a conversation can have."""
+else:
+    TemplateCategory = enum(
+        "TemplateCategory",
+        VOCABULARY.template_categories,
+        "The category of an approved message template, which decides what it opens and costs.",
+        __name__,
+    )
+    ConversationCategory = enum(
+        "ConversationCategory",
+        VOCABULARY.conversation_categories,
+        "The category of a conversation: a template's category, service, or a free entry "
+        f"point; before {next(p.starts for p in PERIODS if not p.two_categories)}, "
+        "user-initiated or business-initiated.",
+        __name__,
+    )
 
 
 class EntryPoint(StrEnum):

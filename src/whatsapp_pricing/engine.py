@@ -20,20 +20,19 @@ from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
-from whatsapp_pricing.domain import Account, ConversationCategory, EntryPoint, MessageStatus
+from whatsapp_pricing.domain import Account, EntryPoint, MessageStatus
 from whatsapp_pricing.markets import MarketTable, country_of, meta_markets, readings
 from whatsapp_pricing.periods import (
     PER_MESSAGE_PRICING_STARTS,
-    PERIODS,
+    SHIPPED,
     Period,
+    PeriodTable,
     end_instant,
     first_instant,
-    period_on,
     why_unpriceable,
 )
-from whatsapp_pricing.rate_cards import Column, Missing, RateBook, shipped_rate_book
+from whatsapp_pricing.rate_cards import Missing, RateBook, shipped_rate_book
 from whatsapp_pricing.records import (
-    INTERNATIONAL_CATEGORY,
     Charge,
     ConversationRecord,
     ConversationRef,
@@ -42,6 +41,7 @@ from whatsapp_pricing.records import (
     WebhookReport,
     webhook_report,
 )
+from whatsapp_pricing.vocabulary import VOCABULARY
 
 HOUR = 3600.0
 CONVERSATION_LENGTH = 24 * HOUR
@@ -54,28 +54,19 @@ FREE_ENTRY_POINT_LENGTH = 72 * HOUR
 """A free entry point conversation lasts 72 hours from the delivery of the reply that opened it
 (24 hours in the first period: see each period's ``free_entry_point_hours``); the longest it is."""
 MILLION = Decimal(1_000_000)
-FREE_SERVICE_MESSAGES_REPORTED = 1000
-"""The reported (unconfirmed) monthly allowance of free service messages per business number."""
 NEVER = -math.inf
 
 ZERO = Decimal(0)
 # The hot loop works on plain strings: formatting or comparing enum members costs several times
-# more. The verdict's models turn them back into enums at the boundary.
+# more. The verdict's models turn them back into enums at the boundary. The categories below are
+# those a rule treats apart, looked up in the vocabulary (a new category needs no name here).
 DELIVERED = MessageStatus.DELIVERED.value
 REJECTED = MessageStatus.REJECTED.value
-SERVICE = ConversationCategory.SERVICE.value
-MARKETING = ConversationCategory.MARKETING.value
-UTILITY = ConversationCategory.UTILITY.value
-AUTHENTICATION = ConversationCategory.AUTHENTICATION.value
-FREE_ENTRY_POINT = ConversationCategory.FREE_ENTRY_POINT.value
-USER_INITIATED = ConversationCategory.USER_INITIATED.value
-BUSINESS_INITIATED = ConversationCategory.BUSINESS_INITIATED.value
-COLUMN_OF = {
-    ConversationCategory.MARKETING.value: Column.MARKETING,
-    ConversationCategory.UTILITY.value: Column.UTILITY,
-    ConversationCategory.AUTHENTICATION.value: Column.AUTHENTICATION,
-    SERVICE: Column.SERVICE,
-}
+SERVICE = VOCABULARY.category("service").name
+UTILITY = VOCABULARY.category("utility").name
+FREE_ENTRY_POINT = VOCABULARY.category("free_entry_point").name
+USER_INITIATED = VOCABULARY.category("user_initiated").name
+BUSINESS_INITIATED = VOCABULARY.category("business_initiated").name
 _UNKNOWN: Any = object()
 """Stands for a report not computed yet (``None`` is a report: a rejected message has none)."""
 Outcome = tuple[str, ConversationRef | None, Charge, Rule, str, str]
@@ -118,19 +109,20 @@ class Tally:
 
 
 class Kind:
-    """What an event is, as a small int for the hot loop."""
+    """What an event is, as a small int for the hot loop (the vocabulary's codes)."""
 
-    CUSTOMER_MESSAGE = 0
-    TEMPLATE = 1
-    FREE_FORM = 2
-    AGENT = 3
+    CUSTOMER_MESSAGE = VOCABULARY.kind("customer_message").code
+    TEMPLATE = VOCABULARY.kind("template").code
+    FREE_FORM = VOCABULARY.kind("free_form").code
+    AGENT = VOCABULARY.kind("agent_message").code
     """A Meta Business Agent message."""
 
 
 CUSTOMER_MESSAGE = Kind.CUSTOMER_MESSAGE
 REJECTED_REASONS = {
-    Kind.FREE_FORM: Rule.CSW_CLOSED.reason(message="free-form message"),
-    Kind.AGENT: Rule.CSW_CLOSED.reason(message="Meta Business Agent message"),
+    kind.code: Rule.CSW_CLOSED.reason(message=kind.words)
+    for kind in VOCABULARY.kinds
+    if kind.needs_window
 }
 """The reason given for a message sent while no customer service window is open, by kind."""
 
@@ -254,6 +246,12 @@ class ConversationEngine:
         self._calendar = LocalCalendar(self._zone)
         self._currency = currency = account.currency
         self._rates = rates = rate_book or shipped_rate_book()
+        self.vocabulary = vocabulary = rates.vocabulary
+        """What a message is, as the rate book was read: its categories and columns."""
+        self._column_of = vocabulary.column_of
+        self._tiered = vocabulary.tiered
+        self._international = vocabulary.international
+        self._periods = SHIPPED if vocabulary.periods is None else PeriodTable(vocabulary.periods)
         provisional = rates.provisional_from(currency)
         self._provisional_from = date.max if provisional is None else provisional[0]
         self._provisional_note = (
@@ -267,7 +265,7 @@ class ConversationEngine:
         self._idle: dict[int, list[str]] = {}
         self._next_sweep = -math.inf
         self._period_day = date.min
-        self._period = PERIODS[0]
+        self._period = self._periods.periods[0]
         self._closed: list[_Conversation] = []
         self._free = Charge(ZERO, currency)
         self._prices: dict[tuple[str, str, date, bool], Priced] = {}
@@ -351,9 +349,9 @@ class ConversationEngine:
             customer.market = self._markets.market_of_country(customer.country, day)
             customer.market_day = day
         if day != self._period_day:
-            self._period_day, self._period = day, period_on(day)
+            self._period_day, self._period = day, self._periods.on(day)
         period = self._period
-        if kind != Kind.TEMPLATE and at >= customer.window_until:
+        if at >= customer.window_until and kind in REJECTED_REASONS:
             reason = REJECTED_REASONS[kind]
             outcome: Outcome = (REJECTED, None, self._free, Rule.CSW_CLOSED, reason, "")
         elif kind == Kind.AGENT:
@@ -526,7 +524,7 @@ class ConversationEngine:
             charge,
             rule,
             reason,
-            INTERNATIONAL_CATEGORY if international else category,
+            self._international.name if international else category,
         )
 
     def _send_service_message(
@@ -535,10 +533,11 @@ class ConversationEngine:
         if not period.service_messages_charged:
             rule = Rule.PMP_SERVICE_FREE
             return DELIVERED, None, self._free, rule, rule.reason(), SERVICE
-        if self._account.unconfirmed_free_service_messages:
+        allowance = period.reported_free_service_messages
+        if allowance and self._account.unconfirmed_free_service_messages:
             key = ("free service messages", event.business_number, day.year, day.month)
             number = self._counters.next(key, event.at, event.order)
-            if number <= FREE_SERVICE_MESSAGES_REPORTED:
+            if number <= allowance:
                 rule = Rule.PMP_FREE_SERVICE_UNCONFIRMED
                 reason = rule.reason(number=number, month=f"{day:%B %Y}")
                 return DELIVERED, None, self._free, rule, reason, SERVICE
@@ -549,12 +548,13 @@ class ConversationEngine:
     def _price_message(self, customer: _Customer, event: Event, category: str, day: date) -> Priced:
         """A template's charge under per-message pricing, with volume tiers where known."""
         charge, priced = self._price(customer, category, day)
-        if category == MARKETING or self._is_international(customer, category):
+        if category not in self._tiered or self._is_international(customer, category):
             return charge, priced
         # Charged utility and authentication messages per market, category and local month.
         key = ("volume tier", customer.market, category, day.year, day.month)
         number = self._counters.next(key, event.at, event.order)
-        tiers = self._rates.tiers_for(self._currency, customer.market, COLUMN_OF[category], day)
+        column = self._column_of[category]
+        tiers = self._rates.tiers_for(self._currency, customer.market, column, day)
         list_rate = charge.amount
         if tiers is None or list_rate is None:
             return (
@@ -581,7 +581,7 @@ class ConversationEngine:
         account = self._account
         return (
             account.authentication_international
-            and category == AUTHENTICATION
+            and category == self._international.rate_of
             and customer.country != account.primary_business_location
         )
 
@@ -601,20 +601,21 @@ class ConversationEngine:
             return self._look_up_readings(markets, category, day, international)
         currency = self._currency
         if international:
-            rate = self._rates.rate(currency, market, Column.AUTHENTICATION_INTERNATIONAL, day)
+            name, column = self._international.name, self._column_of[self._international.name]
+            rate = self._rates.rate(currency, market, column, day)
             if isinstance(rate, Decimal):
                 return (
                     Charge(rate, currency),
-                    f"charged at the {market} authentication-international rate of {rate} "
+                    f"charged at the {market} {name} rate of {rate} "
                     f"{currency}, as the business's primary location is elsewhere",
                 )
             if rate is Missing.UNKNOWN:
                 return (
                     Charge(None, currency),
                     f"unpriced: the business's primary location is elsewhere, and no sourced "
-                    f"{currency} authentication-international rate for {market} on {day} is known",
+                    f"{currency} {name} rate for {market} on {day} is known",
                 )
-        rate = self._rates.rate(currency, market, COLUMN_OF[category], day)
+        rate = self._rates.rate(currency, market, self._column_of[category], day)
         if isinstance(rate, Missing):
             return (
                 Charge(None, currency),

@@ -11,7 +11,9 @@ from typing import Self
 
 from pydantic_core import ErrorDetails
 
-EVENT_TYPES = ("customer_message", "free_form", "template", "agent_message")
+from whatsapp_pricing.vocabulary import VOCABULARY
+
+EVENT_TYPES = VOCABULARY.event_types
 
 
 class PricingError(ValueError):

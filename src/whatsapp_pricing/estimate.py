@@ -14,11 +14,18 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    create_model,
+    model_validator,
+)
 
 from whatsapp_pricing.domain import (
     Account,
@@ -27,7 +34,6 @@ from whatsapp_pricing.domain import (
     EntryPoint,
     Event,
     FreeFormMessage,
-    TemplateCategory,
     TemplateMessage,
     TimeZoneName,
 )
@@ -35,12 +41,11 @@ from whatsapp_pricing.markets import MarketTable, meta_markets
 from whatsapp_pricing.rate_cards import RateBook, shipped_rate_book
 from whatsapp_pricing.records import MessageRecord
 from whatsapp_pricing.simulation import engine_events, notices_for, price
+from whatsapp_pricing.vocabulary import VOCABULARY, Vocabulary
 
 MOST_MESSAGES = 120_000
 """The most messages one estimate writes out: enough to cross the first volume tier (100,001
 messages) and still priced in a few seconds by the engine running in a browser."""
-SERVICE = "service"
-"""The category the estimate reports free-form replies under, as Meta's webhooks name it."""
 _REPLY_SPAN = timedelta(hours=23)
 """The service replies to one customer all fall within this much of their message."""
 
@@ -51,35 +56,41 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
 
-class Traffic(_Model):
-    """A month of messages to customers in one market, as a reader describes it."""
+class TrafficBase(_Model):
+    """A month of messages to customers in one market, as a reader describes it: the fields
+    every vocabulary shares. :func:`traffic_model` adds a count for each category the
+    vocabulary's estimator asks for (:data:`Traffic` is the package's)."""
 
+    vocabulary: ClassVar[Vocabulary] = VOCABULARY
     market: str
     """A market of Meta's rate cards, such as ``India`` or ``Rest of Africa``."""
     month: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
     """The calendar month, ``YYYY-MM``, in the account's time zone."""
-    marketing: Count = 0
-    utility: Count = 0
-    authentication: Count = 0
-    service: Count = 0
-    """Free-form replies to customers who wrote first, spread evenly among them."""
     customers_writing_first: Count = 0
     via_ads: Count = 0
     """How many of the customers who write first come through a click-to-WhatsApp ad."""
     time_zone: TimeZoneName = "UTC"
     currency: CurrencyCode = "USD"
 
+    def counts(self) -> dict[str, int]:
+        """How many messages of each category the reader asked for, in the vocabulary's order."""
+        fields = self.model_dump(include={c.name for c in self.vocabulary.estimated})
+        return {c.name: fields[c.name] for c in self.vocabulary.estimated}
+
     @model_validator(mode="after")
     def _describable(self) -> Self:
+        counts = self.counts()
+        replies = sum(
+            n for name, n in counts.items() if name not in self.vocabulary.template_categories
+        )
         if self.via_ads > self.customers_writing_first:
             raise ValueError(
                 "customers who come through an ad are among those who write first, "
                 "so there cannot be more of them"
             )
-        if self.service and not self.customers_writing_first:
+        if replies and not self.customers_writing_first:
             raise ValueError("service replies need at least one customer who writes first")
-        written = self.marketing + self.utility + self.authentication + self.service
-        if written + self.customers_writing_first > MOST_MESSAGES:
+        if sum(counts.values()) + self.customers_writing_first > MOST_MESSAGES:
             raise ValueError(f"an estimate writes at most {MOST_MESSAGES:,} messages")
         return self
 
@@ -87,10 +98,34 @@ class Traffic(_Model):
     def first_day(self) -> date:
         return date.fromisoformat(f"{self.month}-01")
 
-    def a_year_earlier(self) -> Traffic:
+    def a_year_earlier(self) -> Self:
         """The same traffic twelve months before, to compare the rules then and now."""
         earlier = self.first_day.replace(year=self.first_day.year - 1)
         return self.model_copy(update={"month": earlier.strftime("%Y-%m")})
+
+
+def traffic_model(vocabulary: Vocabulary) -> type[TrafficBase]:
+    """The estimator's input for a vocabulary: a count (0 to :data:`MOST_MESSAGES`) for each
+    category it estimates, with the row's words as the field's description."""
+    counts: dict[str, Any] = {
+        category.name: (Count, Field(0, description=category.estimated))
+        for category in vocabulary.estimated
+    }
+    return create_model(
+        "Traffic",
+        __base__=TrafficBase,
+        __module__=__name__,
+        __doc__=TrafficBase.__doc__,
+        vocabulary=(ClassVar[Vocabulary], vocabulary),
+        **counts,
+    )
+
+
+if TYPE_CHECKING:
+    Traffic = TrafficBase
+else:
+    Traffic = traffic_model(VOCABULARY)
+    """A month of messages to customers in one market, as a reader describes it."""
 
 
 class CategoryCost(_Model):
@@ -109,7 +144,8 @@ class CategoryCost(_Model):
 class Estimate(_Model):
     """The engine's figures for a month of traffic."""
 
-    traffic: Traffic
+    traffic: SerializeAsAny[TrafficBase]
+    """The traffic estimated, with the counts its vocabulary asks for."""
     currency: str
     categories: tuple[CategoryCost, ...]
     total: Decimal
@@ -120,11 +156,12 @@ class Estimate(_Model):
 
 
 def estimate(
-    traffic: Traffic,
+    traffic: TrafficBase,
     rate_book: RateBook | None = None,
     markets: MarketTable | None = None,
 ) -> Estimate:
-    """Prices a month of traffic with the engine.
+    """Prices a month of traffic with the engine (with the traffic's vocabulary's rate book
+    unless given one).
 
     ```python
     from whatsapp_pricing.estimate import Traffic, estimate
@@ -136,7 +173,7 @@ def estimate(
     #> utility 500 0.7000
     ```
     """
-    book = rate_book or shipped_rate_book()
+    book = rate_book or shipped_rate_book(traffic.vocabulary)
     table = markets or meta_markets()
     account = Account(time_zone=traffic.time_zone, currency=traffic.currency)
     events = month_of(traffic, customer_country(traffic.market, traffic.first_day, table))
@@ -162,7 +199,7 @@ def customer_country(market: str, day: date, markets: MarketTable) -> str:
     raise ValueError(f"no country is priced under market {market!r} on {day}; markets: {known}")
 
 
-def month_of(traffic: Traffic, country: str) -> list[Event]:
+def month_of(traffic: TrafficBase, country: str) -> list[Event]:
     """The month as events: templates first day to last, each to a customer of its own, then
     each customer who writes first and the replies they get.
 
@@ -177,17 +214,16 @@ def month_of(traffic: Traffic, country: str) -> list[Event]:
         return datetime(day.year, day.month, day.day, hour, tzinfo=zone)
 
     events: list[Event] = []
-    for category in TemplateCategory:
-        for k in range(getattr(traffic, category.value)):
+    counts = traffic.counts()
+    for category in traffic.vocabulary.template_categories:
+        for k in range(counts.get(category, 0)):
             at = moment(k, 10) + timedelta(seconds=k // days)
-            customer = f"{country}.{category.value}{k}"
+            # Built without validation: the category is the traffic's vocabulary's, which may
+            # name more than the contract's enum; the engine reads categories by name.
+            fields: dict[str, Any] = {"category": category, "customer": f"{country}.{category}{k}"}
             events.append(
-                TemplateMessage(
-                    type="template",
-                    id=f"{category.value}-{k}",
-                    at=at,
-                    customer=customer,
-                    category=category,
+                TemplateMessage.model_construct(
+                    type="template", id=f"{category}-{k}", at=at, business_number=None, **fields
                 )
             )
     events.extend(_conversations_started_by_customers(traffic, country, moment))
@@ -195,12 +231,15 @@ def month_of(traffic: Traffic, country: str) -> list[Event]:
 
 
 def _conversations_started_by_customers(
-    traffic: Traffic, country: str, moment: Callable[[int, int], datetime]
+    traffic: TrafficBase, country: str, moment: Callable[[int, int], datetime]
 ) -> list[Event]:
     writers = traffic.customers_writing_first
     if not writers:
         return []
-    per_customer = -(-traffic.service // writers)
+    # Free-form replies: the one category the estimator asks for that is not a template's.
+    category = next(c.name for c in traffic.vocabulary.estimated if not c.template)
+    replies = traffic.counts()[category]
+    per_customer = -(-replies // writers)
     gap = _REPLY_SPAN / max(per_customer, 1)
     events: list[Event] = []
     for j in range(writers):
@@ -210,15 +249,16 @@ def _conversations_started_by_customers(
         events.append(
             CustomerMessage(type="customer_message", at=at, customer=customer, entry_point=entry)
         )
-        for r in range(j, traffic.service, writers):
+        for r in range(j, replies, writers):
             reply_at = at + timedelta(minutes=1) + gap * (r // writers)
-            events.append(
-                FreeFormMessage(type="free_form", id=f"service-{r}", at=reply_at, customer=customer)
+            reply = FreeFormMessage(
+                type="free_form", id=f"{category}-{r}", at=reply_at, customer=customer
             )
+            events.append(reply)
     return events
 
 
-def _by_category(traffic: Traffic, messages: list[MessageRecord]) -> tuple[CategoryCost, ...]:
+def _by_category(traffic: TrafficBase, messages: list[MessageRecord]) -> tuple[CategoryCost, ...]:
     counts: Counter[tuple[str, str]] = Counter()
     amounts: dict[str, Decimal] = {}
     for message in messages:
@@ -228,7 +268,6 @@ def _by_category(traffic: Traffic, messages: list[MessageRecord]) -> tuple[Categ
         counts[category, "unpriced"] += amount is None
         counts[category, "charged"] += bool(amount)
         amounts[category] = amounts.get(category, Decimal(0)) + (amount or 0)
-    asked = [category.value for category in TemplateCategory] + [SERVICE]
     return tuple(
         CategoryCost(
             category=category,
@@ -237,6 +276,6 @@ def _by_category(traffic: Traffic, messages: list[MessageRecord]) -> tuple[Categ
             amount=amounts.get(category, Decimal(0)),
             unpriced=counts[category, "unpriced"],
         )
-        for category in asked
-        if getattr(traffic, category)
+        for category, asked in traffic.counts().items()
+        if asked
     )

@@ -1,7 +1,10 @@
 """Rate cards: dated tables of what Meta charges per market and category.
 
-Cards are data, kept in Meta's own column layout (``Market,Currency,Marketing,Utility,
-Authentication,Authentication-International,Service``). The shipped cards in
+Cards are data, kept in Meta's own layout (since 2023 ``Market,Currency,Marketing,Utility,
+Authentication,Authentication-International,Service``), and read by column name: the rate
+columns are those of the :mod:`~whatsapp_pricing.vocabulary`, a card may lack one (its rates
+are then unknown on that card) or carry one the vocabulary does not know (it is set aside, as
+the October 2026 download's Meta Business Agent column is). The shipped cards in
 ``data/rate_cards/`` start with ``# Key: value`` lines saying what the card is, when it is in
 force and where its figures come from. The same reader takes Meta's official CSV as downloaded,
 with its preamble line, ``$US`` currency tokens and ``n/a`` cells.
@@ -23,19 +26,23 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import cache
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
 from whatsapp_pricing.data_files import without_comments
 from whatsapp_pricing.errors import RateCardError
+from whatsapp_pricing.vocabulary import VOCABULARY, Vocabulary, enum
 
-
-class Column(StrEnum):
-    """A rate column of Meta's cards."""
-
-    MARKETING = "Marketing"
-    UTILITY = "Utility"
-    AUTHENTICATION = "Authentication"
-    AUTHENTICATION_INTERNATIONAL = "Authentication-International"
-    SERVICE = "Service"
+if TYPE_CHECKING:  # built from the vocabulary's columns below; a type checker sees a StrEnum
+    Column = StrEnum
+    """A rate column of Meta's cards: a :class:`~enum.StrEnum` whose values are the column
+    headers of :data:`~whatsapp_pricing.vocabulary.CATEGORIES` (cards are read by them)."""
+else:
+    Column = enum(
+        "Column",
+        VOCABULARY.columns,
+        "A rate column of Meta's cards, as Meta's header spells it.",
+        __name__,
+    )
 
 
 class Pricing(StrEnum):
@@ -55,7 +62,10 @@ class Missing(StrEnum):
 
 
 Rate = Decimal | Missing
-HEADER = ("Market", "Currency", *Column)
+KEY_COLUMNS = ("Market", "Currency")
+"""The columns every card has before its rates."""
+HEADER = (*KEY_COLUMNS, *VOCABULARY.columns)
+"""The header of Meta's cards of 2023 to 2026 (cards are read by column name, in any order)."""
 CURRENCY_TOKENS = {"$US": "USD", "US$": "USD", "$": "USD", "€": "EUR", "₹": "INR", "R$": "BRL"}
 
 
@@ -71,22 +81,25 @@ class RateCard:
     until: date | None
     """The last day the card is known to be in force; ``None`` while it is the latest."""
     source: str
-    rates: Mapping[str, Mapping[Column, Rate]]
+    rates: Mapping[str, Mapping[str, Rate]]
+    """Each market's rates, by column header; a column the card lacks is unknown."""
     confidence: str = ""
     notes: tuple[str, ...] = ()
-    not_before: Mapping[tuple[str, Column], date] = field(default_factory=dict)
+    not_before: Mapping[tuple[str, str], date] = field(default_factory=dict)
     """Cells that only apply from a later day than the card (for example a newly added rate)."""
+    ignored: tuple[str, ...] = ()
+    """Columns of the card that name no category of the vocabulary it was read with."""
 
     def covers(self, day: date) -> bool:
         return self.effective <= day and (self.until is None or day <= self.until)
 
-    def rate(self, market: str, column: Column, day: date) -> Rate:
+    def rate(self, market: str, column: str, day: date) -> Rate:
         """The card's rate for a market and column on a day it covers."""
         first_day = self.not_before.get((market, column))
         if first_day is not None and day < first_day:
             return Missing.UNKNOWN
         row = self.rates.get(market)
-        return Missing.UNKNOWN if row is None else row[column]
+        return Missing.UNKNOWN if row is None else row.get(column, Missing.UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -100,14 +113,21 @@ class AgentRate:
 
 class RateBook:
     """A set of cards, volume tiers and agent rates; for any day and currency it picks the ones
-    in force."""
+    in force.
+
+    It carries the :class:`~whatsapp_pricing.vocabulary.Vocabulary` its cards were read with, so
+    that whatever prices with the book (the engine, reconcile, the estimator, the site's
+    tables) names the same categories and columns.
+    """
 
     def __init__(
         self,
         cards: Iterable[RateCard],
         tiers: Iterable[VolumeTiers] = (),
         agent_rates: Iterable[AgentRate] = (),
+        vocabulary: Vocabulary = VOCABULARY,
     ) -> None:
+        self.vocabulary = vocabulary
         self._tiers = list(tiers)
         self._agent_rates = sorted(agent_rates, key=lambda rate: rate.effective, reverse=True)
         self._cards: dict[str, list[RateCard]] = {}
@@ -147,13 +167,11 @@ class RateBook:
         year, month = divmod(quarter * 3, 12)
         return date(latest.effective.year + year, month + 1, 1), latest
 
-    def rate(self, currency: str, market: str, column: Column, day: date) -> Rate:
+    def rate(self, currency: str, market: str, column: str, day: date) -> Rate:
         card = self.card_for(currency, day)
         return Missing.UNKNOWN if card is None else card.rate(market, column, day)
 
-    def tiers_for(
-        self, currency: str, market: str, column: Column, day: date
-    ) -> VolumeTiers | None:
+    def tiers_for(self, currency: str, market: str, column: str, day: date) -> VolumeTiers | None:
         """The volume tiers in force for a market and column, if any are known."""
         wanted = (currency, market, column)
         return next(
@@ -180,7 +198,7 @@ class RateBook:
         """A book where the given cards replace any card of the same currency and start day."""
         replaced = {(card.currency, card.effective): card for card in self.cards}
         replaced.update({(card.currency, card.effective): card for card in cards})
-        return RateBook(replaced.values(), self._tiers, self._agent_rates)
+        return RateBook(replaced.values(), self._tiers, self._agent_rates, self.vocabulary)
 
 
 def parse_rate_card(
@@ -189,11 +207,15 @@ def parse_rate_card(
     source: str | None = None,
     effective: date | None = None,
     until: date | None = None,
+    vocabulary: Vocabulary = VOCABULARY,
 ) -> RateCard:
     """Reads a card: one of this project's data files, or Meta's CSV as downloaded.
 
     Keyword arguments fill in what the text does not say (Meta's file gives its effective date
-    only in its preamble line, for instance) and win over what it does.
+    only in its preamble line, for instance) and win over what it does. Columns are found by
+    their header, as the vocabulary spells them: a rate column the card lacks is unknown on it,
+    and a column no category of the vocabulary has (a newer one of Meta's) is set aside in
+    :attr:`RateCard.ignored`.
     """
     lines = text.lstrip("\ufeff").splitlines()
     header_at = next(
@@ -204,10 +226,11 @@ def parse_rate_card(
     metadata = _metadata(lines[:header_at])
     preamble = " ".join(line for line in lines[:header_at] if not line.startswith("#"))
     table = list(csv.reader(io.StringIO("\n".join(lines[header_at:]))))
-    if tuple(cell.strip() for cell in table[0]) != HEADER:
-        raise RateCardError(f"line {header_at + 1}: expected the header {','.join(HEADER)}")
+    header = _Header.read(header_at + 1, table[0], vocabulary)
     rows = [(header_at + 2 + offset, row) for offset, row in enumerate(table[1:]) if any(row)]
-    currency = metadata.get("currency") or _currency_in(preamble) or _currency(rows[0][1][1])
+    currency = (
+        metadata.get("currency") or _currency_in(preamble) or _currency(header.currency(rows[0][1]))
+    )
     start = effective or _day(metadata.get("effective")) or _effective_in(preamble)
     if start is None:
         raise RateCardError("the card does not say when it takes effect; pass effective=")
@@ -220,8 +243,9 @@ def parse_rate_card(
         source=source or metadata.get("source", ""),
         confidence=metadata.get("confidence", ""),
         notes=tuple(metadata.get("notes", "").split("\n")) if metadata.get("notes") else (),
-        rates={row[0].strip(): _row(number, row, currency) for number, row in rows},
-        not_before=_not_before(metadata.get("not before", "")),
+        rates={header.market(row): header.row(number, row, currency) for number, row in rows},
+        not_before=_not_before(metadata.get("not before", ""), header),
+        ignored=header.ignored,
     )
 
 
@@ -244,13 +268,51 @@ def _metadata(lines: list[str]) -> dict[str, str]:
     return metadata
 
 
-def _row(number: int, row: list[str], currency: str) -> dict[Column, Rate]:
-    if len(row) != len(HEADER):
-        raise RateCardError(f"line {number}: expected {len(HEADER)} cells, found {len(row)}")
-    if _currency(row[1]) != currency:
-        message = f"line {number}: currency {row[1]!r} differs from the card's {currency}"
-        raise RateCardError(message)
-    return {column: _rate(number, cell) for column, cell in zip(Column, row[2:], strict=True)}
+@dataclass(frozen=True)
+class _Header:
+    """Where a card's columns are: found by name, so that Meta may add, drop or move one."""
+
+    width: int
+    market_at: int
+    currency_at: int
+    columns: tuple[tuple[str, int], ...]
+    """Each rate column of the vocabulary the card has, with its position."""
+    ignored: tuple[str, ...]
+
+    @classmethod
+    def read(cls, number: int, cells: list[str], vocabulary: Vocabulary) -> _Header:
+        names = [cell.strip() for cell in cells]
+        for name in {name for name in names if names.count(name) > 1}:
+            raise RateCardError(f"line {number}: the column {name!r} appears twice")
+        if not set(KEY_COLUMNS) <= set(names):
+            raise RateCardError(
+                f"line {number}: the header needs the columns {', '.join(KEY_COLUMNS)}"
+            )
+        known = set(vocabulary.columns)
+        return cls(
+            width=len(names),
+            market_at=names.index("Market"),
+            currency_at=names.index("Currency"),
+            columns=tuple((name, at) for at, name in enumerate(names) if name in known),
+            ignored=tuple(name for name in names if name not in known and name not in KEY_COLUMNS),
+        )
+
+    def market(self, row: list[str]) -> str:
+        return row[self.market_at].strip()
+
+    def currency(self, row: list[str]) -> str:
+        return row[self.currency_at] if len(row) > self.currency_at else ""
+
+    def row(self, number: int, row: list[str], currency: str) -> dict[str, Rate]:
+        if len(row) != self.width:
+            raise RateCardError(f"line {number}: expected {self.width} cells, found {len(row)}")
+        if _currency(row[self.currency_at]) != currency:
+            message = (
+                f"line {number}: currency {row[self.currency_at]!r} differs from the card's "
+                f"{currency}"
+            )
+            raise RateCardError(message)
+        return {column: _rate(number, row[at]) for column, at in self.columns}
 
 
 def _rate(number: int, cell: str) -> Rate:
@@ -294,14 +356,18 @@ def _day(value: str | None) -> date | None:
     return date.fromisoformat(value.split()[0]) if value else None
 
 
-def _not_before(entries: str) -> dict[tuple[str, Column], date]:
-    """``Market Column YYYY-MM-DD (why)`` lines: cells that apply only from that day."""
-    cells: dict[tuple[str, Column], date] = {}
+def _not_before(entries: str, header: _Header) -> dict[tuple[str, str], date]:
+    """``Market Column YYYY-MM-DD (why)`` lines: cells that apply only from that day (lines
+    about a column set aside are read and left out with it)."""
+    cells: dict[tuple[str, str], date] = {}
+    known = [column for column, _ in header.columns]
+    columns = "|".join(map(re.escape, known + list(header.ignored)))
     for entry in filter(None, entries.split("\n")):
-        match = re.match(rf"^(.+) ({'|'.join(map(re.escape, Column))}) (\d{{4}}-\d\d-\d\d)", entry)
+        match = re.match(rf"^(.+) ({columns}) (\d{{4}}-\d\d-\d\d)", entry)
         if match is None:
             raise RateCardError(f"cannot read 'Not before: {entry}'")
-        cells[(match[1], Column(match[2]))] = date.fromisoformat(match[3])
+        if match[2] in known:
+            cells[(match[1], match[2])] = date.fromisoformat(match[3])
     return cells
 
 
@@ -315,7 +381,7 @@ class VolumeTiers:
 
     currency: str
     market: str
-    column: Column
+    column: str
     effective: date
     until: date | None
     tiers: tuple[tuple[int, Decimal | None], ...]
@@ -329,11 +395,13 @@ class VolumeTiers:
         return self.tiers[index][1] if index >= 0 else None
 
 
-def parse_volume_tiers(text: str) -> list[VolumeTiers]:
+def parse_volume_tiers(text: str, vocabulary: Vocabulary = VOCABULARY) -> list[VolumeTiers]:
     """Reads ``data/volume_tiers.csv``: one row per tier, ``#`` lines being comments."""
     rows = csv.DictReader(io.StringIO(without_comments(text)))
     grouped: dict[tuple[str, str, str, str, str], list[tuple[int, Decimal | None]]] = {}
-    for row in rows:
+    for number, row in enumerate(rows, start=2):
+        if row["Category"] not in vocabulary.tiered_columns:
+            raise RateCardError(f"volume tiers, row {number}: {row['Category']!r} has no tiers")
         key = (row["Currency"], row["Market"], row["Category"], row["Effective"], row["Until"])
         discount = Decimal(row["Discount"]) if row["Discount"] else None
         grouped.setdefault(key, []).append((int(row["From message"]), discount))
@@ -341,7 +409,7 @@ def parse_volume_tiers(text: str) -> list[VolumeTiers]:
         VolumeTiers(
             currency=currency,
             market=market,
-            column=Column(category),
+            column=category,
             effective=date.fromisoformat(effective),
             until=date.fromisoformat(until) if until else None,
             tiers=tuple(sorted(tiers)),
@@ -351,10 +419,10 @@ def parse_volume_tiers(text: str) -> list[VolumeTiers]:
 
 
 @cache
-def shipped_volume_tiers() -> list[VolumeTiers]:
+def shipped_volume_tiers(vocabulary: Vocabulary = VOCABULARY) -> list[VolumeTiers]:
     """The volume tier fragments shipped in ``data/volume_tiers.csv``."""
     data = files("whatsapp_pricing") / "data" / "volume_tiers.csv"
-    return parse_volume_tiers(data.read_text(encoding="utf-8"))
+    return parse_volume_tiers(data.read_text(encoding="utf-8"), vocabulary)
 
 
 def parse_agent_rates(text: str) -> list[AgentRate]:
@@ -370,15 +438,17 @@ def parse_agent_rates(text: str) -> list[AgentRate]:
 
 
 @cache
-def shipped_rate_book() -> RateBook:
-    """Every card shipped in ``data/rate_cards/``, with the shipped tiers and agent rates."""
+def shipped_rate_book(vocabulary: Vocabulary = VOCABULARY) -> RateBook:
+    """Every card shipped in ``data/rate_cards/``, with the shipped tiers and agent rates, read
+    with a vocabulary (the package's own unless told)."""
     data = files("whatsapp_pricing") / "data"
     return RateBook(
         (
-            parse_rate_card(card.read_text(encoding="utf-8"))
+            parse_rate_card(card.read_text(encoding="utf-8"), vocabulary=vocabulary)
             for card in (data / "rate_cards").iterdir()
             if card.name.endswith(".csv")
         ),
-        shipped_volume_tiers(),
+        shipped_volume_tiers(vocabulary),
         parse_agent_rates((data / "agent_rates.csv").read_text(encoding="utf-8")),
+        vocabulary,
     )

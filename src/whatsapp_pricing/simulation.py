@@ -134,7 +134,7 @@ def engine_event(order: int, event: DomainEvent, checked_numbers: set[str]) -> E
         return Event(at, order, kind, event.customer, entry_point=entry_point)
     business_number = event.business_number or ""
     if isinstance(event, TemplateMessage):
-        category = event.category.value
+        category = str(event.category)  # a category of the vocabulary's, as its plain name
         return Event(
             at, order, Kind.TEMPLATE, event.customer, event.id, category, None, business_number
         )

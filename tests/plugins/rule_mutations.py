@@ -56,9 +56,9 @@ def months_counted_in_utc() -> None:
 
 
 def _change_period(period_id: str, **changes: object) -> None:
-    periods.PERIODS = tuple(
+    periods.SHIPPED.periods = tuple(
         dataclasses.replace(period, **changes) if period.id == period_id else period  # type: ignore[arg-type]
-        for period in periods.PERIODS
+        for period in periods.SHIPPED.periods
     )
 
 

@@ -3,11 +3,11 @@
 The log is turned back into a timeline (customers' messages, and each business message at its
 delivery time with the category Meta reported), the engine prices it, and what Meta reported in
 each message's ``pricing`` and ``conversation`` objects is compared with the engine's record of
-the message, which says what Meta should report. No rule, period or calendar is worked out here.
+the message, which says what Meta should report. No rule, period or calendar is worked out here,
+and no category is spelled here: Meta's spellings are rows of :mod:`whatsapp_pricing.vocabulary`.
 
 One job a module, each using only those above it:
 
-- :mod:`.categories`: how Meta's webhooks name a category, and which names the rules know;
 - :mod:`.sent`: the business's own record of the templates it sent (a CSV);
 - :mod:`.options`: :class:`ReconcileOptions`, the settings of a run, one frozen object for the
   command line, a Python caller and every Spark task;

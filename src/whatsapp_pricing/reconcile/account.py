@@ -105,10 +105,10 @@ class Reconciler:
         """What the item being read has settled."""
         self._waiting: dict[str, list[Priced]] = {}
         """Priced messages by the rules' conversation, until the conversation ends."""
-        self._pairs = ConversationPairs()
+        self._pairs = ConversationPairs(self._engine.vocabulary)
         self._unpair: TimeQueue[str] = TimeQueue()
         """The rules' conversations by when their pairs can be forgotten."""
-        self._templates = TemplateChanges()
+        self._templates = TemplateChanges(self._engine.vocabulary)
 
     @property
     def open_state(self) -> int:
@@ -282,7 +282,7 @@ class Reconciler:
             self._settle(message, Finding(message.id, *problem))
             return
         message.priced_at = at
-        kind, sent_as = kind_of(message.category)
+        kind, sent_as = kind_of(message.category, self._engine.vocabulary)
         event = Event(
             at,
             order,
@@ -323,4 +323,6 @@ class Reconciler:
     def _compare(self, priced: Priced, expires: float) -> Finding:
         message = priced.message
         flag = self._templates.flag(message, self._sent.get(message.id)) if self._sent else ""
-        return compare(message, priced.record, expires, priced.grouping, flag)
+        return compare(
+            message, priced.record, expires, priced.grouping, flag, self._engine.vocabulary
+        )

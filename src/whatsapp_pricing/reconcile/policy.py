@@ -1,11 +1,14 @@
 """The comparison policy: what Meta reported of a message, beside what the rules say it should.
 
 Everything here judges; nothing holds the log's order or decides when a message is settled
-(that is :mod:`.account`'s job). Meta's spellings are read through :mod:`.categories`.
+(that is :mod:`.account`'s job). Meta's spellings are read through the rate book's
+:class:`~whatsapp_pricing.vocabulary.Vocabulary`, so a spelling added there (``marketing_lite``
+for marketing) agrees here with nothing else to change.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -15,13 +18,7 @@ from msgspec import UNSET
 from whatsapp_pricing.engine import FREE_ENTRY_POINT, REJECTED, ConversationEngine, Kind
 from whatsapp_pricing.failures import meaning_of
 from whatsapp_pricing.markets import is_customer_id
-from whatsapp_pricing.reconcile.categories import (
-    GROUP_CATEGORIES,
-    KNOWN_CATEGORIES,
-    SPELLINGS,
-    TEMPLATE_CATEGORIES,
-    WHOLE_CONVERSATION_CATEGORIES,
-)
+from whatsapp_pricing.periods import REPORTED_FREE_SERVICE
 from whatsapp_pricing.reconcile.findings import Finding
 from whatsapp_pricing.reconcile.message import PendingMessage
 from whatsapp_pricing.reconcile.sent import SentTemplate
@@ -31,11 +28,15 @@ from whatsapp_pricing.records import (
     MessageRecord,
     Rule,
 )
+from whatsapp_pricing.vocabulary import Vocabulary
 from whatsapp_pricing.webhooks import CategoryChange, ReportedPricing
 
 EXPIRY_TOLERANCE = 60.0
 """Seconds Meta's expiry may differ from ours: the expiries seen in real webhooks fall on whole
 minutes (Meta does not document it)."""
+GROUP_CATEGORIES = frozenset({"group_marketing", "group_utility", "group_service"})
+"""Groups API messages: charged per delivered member, which these rules do not model."""
+REPORTED_FREE_SERVICE_MESSAGES = REPORTED_FREE_SERVICE.reported_free_service_messages
 
 
 class Unchecked(NamedTuple):
@@ -59,7 +60,7 @@ def why_not_priced(message: PendingMessage, engine: ConversationEngine) -> Unche
     if category in GROUP_CATEGORIES:
         group = f"a group message ({category!r}): the Groups API is not modelled"
         return Unchecked("unknown", group)
-    if category not in KNOWN_CATEGORIES:
+    if category not in engine.vocabulary.reported:
         if not category:
             return Unchecked("unknown", "no status carried Meta's pricing")
         return Unchecked("unknown", f"pricing category {category!r} is not one the rules know")
@@ -75,16 +76,17 @@ def why_not_priced(message: PendingMessage, engine: ConversationEngine) -> Unche
     return None
 
 
-def kind_of(category: str) -> tuple[int, str | None]:
+def kind_of(category: str, vocabulary: Vocabulary) -> tuple[int, str | None]:
     """What the engine is to price for a delivery Meta reported at ``pricing.category``: the
     kind of message (a :class:`~whatsapp_pricing.engine.Kind`), and the template category
     (``None`` for a free-form message)."""
-    sent_as = TEMPLATE_CATEGORIES.get(category)
+    sent_as = vocabulary.sent_as.get(category)
     kind = Kind.FREE_FORM if sent_as is None else Kind.TEMPLATE
-    if category == FREE_ENTRY_POINT_CATEGORY or category in WHOLE_CONVERSATION_CATEGORIES:
-        # Meta reports every message of such a conversation this way, template or not,
-        # and only a template can be delivered outside the service window: so it is a
-        # message that needs no service window, of a template category the log does not say.
+    if category in vocabulary.whole_conversation:
+        # Meta reports every message of such a conversation (a free entry point, or any
+        # before 2023-06-01) this way, template or not, and only a template can be
+        # delivered outside the service window: so it is a message that needs no service
+        # window, of a template category the log does not say.
         kind = Kind.TEMPLATE
     return kind, sent_as
 
@@ -95,6 +97,7 @@ def compare(
     expires: float,
     grouping: list[str],
     flag: str,
+    vocabulary: Vocabulary,
 ) -> Finding:
     """What Meta reported of a priced message beside the rules' record of it; ``expires``: when
     the rules' conversation ended (NaN if none), ``grouping``: what was wrong with Meta's."""
@@ -103,10 +106,11 @@ def compare(
     pricing = message.pricing
     expected = _expected(predicted)
     reported = {} if pricing is None else pricing.given(expected)
+    spellings = vocabulary.webhook_spelling
     problems = [
         f"{key}: Meta says {said!r}, the rules say {expected[key]!r}"
         for key, said in reported.items()
-        if said != expected[key] and _normal(said) != _normal(expected[key])
+        if said != expected[key] and _normal(said, spellings) != _normal(expected[key], spellings)
     ]
     if predicted.status == REJECTED:
         problems.append(
@@ -116,8 +120,8 @@ def compare(
     problems += grouping
     if problems and _free_by_the_unconfirmed_allowance(predicted, pricing):
         problems.append(
-            "it would agree with the unconfirmed 1,000 free service messages a month "
-            "(--unconfirmed-free-service-messages)"
+            f"it would agree with the unconfirmed {REPORTED_FREE_SERVICE_MESSAGES:,} free "
+            "service messages a month (--unconfirmed-free-service-messages)"
         )
     if message.expiration is not None and abs(message.expiration - expires) > EXPIRY_TOLERANCE:
         problems.append(
@@ -140,7 +144,9 @@ class ConversationPairs:
     so that each customer's findings depend on that customer's lines alone.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self._spellings = vocabulary.webhook_spelling
+        """How Meta spells an origin the rules spell otherwise."""
         self._rules_of: dict[tuple[str, str], str] = {}
         """The rules' conversation id of each of Meta's, by customer and Meta's id."""
         self._meta_of: dict[str, tuple[str, str]] = {}
@@ -160,7 +166,10 @@ class ConversationPairs:
         expected_origin = FREE_ENTRY_POINT_CATEGORY if category == FREE_ENTRY_POINT else category
         origin = (None if reported.origin is UNSET else reported.origin) or {}
         origin_type = origin.get("type")
-        if origin_type is not None and _normal(origin_type) != _normal(expected_origin):
+        spellings = self._spellings
+        if origin_type is not None and _normal(origin_type, spellings) != _normal(
+            expected_origin, spellings
+        ):
             problems.append(f"origin: Meta says {origin_type!r}, the rules say {expected_origin!r}")
         meta = (message.customer, str(None if reported.id is UNSET else reported.id))
         rules_id = conversation.id
@@ -184,7 +193,9 @@ class TemplateChanges:
     """The template category changes a log announced, to tell why Meta billed a template at
     another category than it was sent as."""
 
-    def __init__(self) -> None:
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self._sent_as = vocabulary.sent_as
+        """The template category each of Meta's ``pricing.category`` spellings bills."""
         self._of: dict[str, list[tuple[int, CategoryChange]]] = {}
         """Each template's category changes, with their places in the log."""
 
@@ -193,7 +204,8 @@ class TemplateChanges:
 
     def flag(self, message: PendingMessage, sent: SentTemplate | None) -> str:
         """Says so when Meta billed a template at another category than it was sent as."""
-        billed_as = TEMPLATE_CATEGORIES.get(message.category)
+        sent_as = self._sent_as
+        billed_as = sent_as.get(message.category)
         if sent is None or billed_as is None or message.priced_at is None:
             return ""
         # Changes the log announced before the line that placed the delivery: not those that
@@ -206,12 +218,12 @@ class TemplateChanges:
         ]
         if changes:
             change = max(changes, key=lambda change: change.at)
-            if TEMPLATE_CATEGORIES.get(change.after) == billed_as:
+            if sent_as.get(change.after) == billed_as:
                 return (
                     f"template {sent.template!r} moved from {change.before} to {change.after} "
                     f"on {utc(change.at)} UTC (line {change.line}); Meta bills it as {billed_as}"
                 )
-        if sent.category is not None and TEMPLATE_CATEGORIES.get(sent.category) != billed_as:
+        if sent.category is not None and sent_as.get(sent.category) != billed_as:
             return (
                 f"sent as {sent.category}, billed by Meta as {billed_as}; the log has no category "
                 f"change for template {sent.template!r} before its delivery"
@@ -258,8 +270,9 @@ def _expected(record: MessageRecord) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
 
 
-def _normal(value: Any) -> Any:
-    """A value as the rules spell it, so that Meta's other spellings still agree."""
+def _normal(value: Any, spellings: Mapping[str, str]) -> Any:
+    """A value as the rules spell it, so that Meta's other spellings (the vocabulary's, such as
+    ``marketing_lite`` for marketing) still agree."""
     if not isinstance(value, str):
         return value
-    return SPELLINGS.get(value, value).replace("_", "-")
+    return spellings.get(value, value).replace("_", "-")

@@ -20,7 +20,6 @@ from typing import Any
 
 from whatsapp_pricing.markets import OTHER, MarketTable
 from whatsapp_pricing.rate_cards import (
-    Column,
     Missing,
     RateBook,
     RateCard,
@@ -32,8 +31,6 @@ FOLDER = "rate-cards"
 TODAY_FILE = "today.json"
 SITE_ROOT = "wp-site-root:"
 """Written by the fences before a site address; the hook makes it relative to the page."""
-TIERED = (Column.UTILITY, Column.AUTHENTICATION)
-"""The columns Meta gives volume tiers (marketing and international authentication have none)."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +74,7 @@ def pricing_day(card: RateCard, day: date) -> date:
 
 
 def tier_steps(
-    book: RateBook, card: RateCard, market: str, column: Column, day: date
+    book: RateBook, card: RateCard, market: str, column: str, day: date
 ) -> list[TierStep]:
     """A market's volume tiers on a card, as rates (the list rate lowered by each discount, as
     the engine computes it); empty when no tiers are shipped."""
@@ -101,13 +98,14 @@ def _cell(rate: Decimal | Missing) -> str | None:
 def _card_record(book: RateBook, card: RateCard, day: date) -> dict[str, Any]:
     on = pricing_day(card, day)
     provisional = book.provisional_from(card.currency)
+    vocabulary = book.vocabulary
     tiers = {
         market: {
-            column.value: [
+            column: [
                 {"from": step.first_message, "rate": None if step.rate is None else str(step.rate)}
                 for step in steps
             ]
-            for column in TIERED
+            for column in vocabulary.tiered_columns
             if (steps := tier_steps(book, card, market, column, on))
         }
         for market in card.rates
@@ -125,7 +123,7 @@ def _card_record(book: RateBook, card: RateCard, day: date) -> dict[str, Any]:
         "confidence": card.confidence,
         "csv": shipped_card_files()[card_id(card)].name,
         "rates": {
-            market: {column.value: _cell(card.rate(market, column, on)) for column in Column}
+            market: {column: _cell(card.rate(market, column, on)) for column in vocabulary.columns}
             for market in card.rates
         },
         "tiers": {market: steps for market, steps in tiers.items() if steps},
@@ -137,7 +135,12 @@ def today_rates(book: RateBook, markets: MarketTable, day: date) -> dict[str, An
     names = [name for name in markets.markets(day) if name != OTHER] + [OTHER]
     return {
         "built": day.isoformat(),
-        "columns": [column.value for column in Column],
+        "columns": list(book.vocabulary.columns),
+        "column_names": {
+            category.column: category.shown
+            for category in book.vocabulary.categories
+            if category.column and category.shown
+        },
         "markets": [
             {"name": name, "countries": markets.countries(name, day) if name != OTHER else []}
             for name in names

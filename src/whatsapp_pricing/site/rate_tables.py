@@ -22,7 +22,6 @@ from typing import Any
 
 from whatsapp_pricing.markets import OTHER, meta_markets
 from whatsapp_pricing.rate_cards import (
-    Column,
     Missing,
     Pricing,
     RateBook,
@@ -33,7 +32,6 @@ from whatsapp_pricing.site import FenceError
 from whatsapp_pricing.site.rate_files import (
     FOLDER,
     SITE_ROOT,
-    TIERED,
     TODAY_FILE,
     TierStep,
     card_id,
@@ -96,11 +94,12 @@ def rate_card_formatter(
 def card_table(book: RateBook, card: RateCard, day: date) -> str:
     """A card as a table under a short caption, with what it leaves out said once below it."""
     on = pricing_day(card, day)
+    columns = book.vocabulary.columns
     rates = {
-        market: {column: card.rate(market, column, on) for column in Column}
+        market: {column: card.rate(market, column, on) for column in columns}
         for market in card.rates
     }
-    shown = [column for column in Column if _is_shown(column, rates)]
+    shown = [column for column in columns if _is_shown(column, rates)]
     header = "".join(f'<th scope="col">{column}</th>' for column in shown)
     rows = "".join(
         f'<tr><th scope="row">{escape(market)}</th>'
@@ -109,7 +108,7 @@ def card_table(book: RateBook, card: RateCard, day: date) -> str:
         for market, row in rates.items()
     )
     notes = [
-        *(_left_out(column, rates) for column in Column if column not in shown),
+        *(_left_out(column, rates) for column in columns if column not in shown),
         *_cell_keys(rates, shown),
         *_tier_notes(book, card, on),
         *_provisional_note(book, card, on),
@@ -135,7 +134,7 @@ def _period(card: RateCard) -> str:
     return f"from {card.effective}, the latest we ship"
 
 
-def _is_shown(column: Column, rates: dict[str, dict[Column, Decimal | Missing]]) -> bool:
+def _is_shown(column: str, rates: dict[str, dict[str, Decimal | Missing]]) -> bool:
     priced = sum(isinstance(row[column], Decimal) for row in rates.values())
     return priced > 0 and priced >= SHOWN_SHARE * len(rates)
 
@@ -146,7 +145,7 @@ def _rate_cell(rate: Decimal | Missing) -> str:
     return str(rate)
 
 
-def _left_out(column: Column, rates: dict[str, dict[Column, Decimal | Missing]]) -> str:
+def _left_out(column: str, rates: dict[str, dict[str, Decimal | Missing]]) -> str:
     """The sentence that replaces a column the table leaves out."""
     priced = [
         f"{escape(market)} {row[column]}"
@@ -165,7 +164,7 @@ def _left_out(column: Column, rates: dict[str, dict[Column, Decimal | Missing]])
     return " ".join(parts)
 
 
-def _cell_keys(rates: dict[str, dict[Column, Decimal | Missing]], shown: list[Column]) -> list[str]:
+def _cell_keys(rates: dict[str, dict[str, Decimal | Missing]], shown: list[str]) -> list[str]:
     """What ``not published`` (in the table or the lines above) and ``n/a`` cells mean, once
     each, if the card has any."""
     cells = {row[column] for row in rates.values() for column in shown}
@@ -180,16 +179,16 @@ def _cell_keys(rates: dict[str, dict[Column, Decimal | Missing]], shown: list[Co
 def _tier_notes(book: RateBook, card: RateCard, day: date) -> list[str]:
     """The volume tiers shipped for the card's markets, or one line saying there are none."""
     notes = [
-        f"<strong>Volume tiers</strong>, {escape(market)} {column.value.lower()}: "
-        + tier_text(steps)
+        f"<strong>Volume tiers</strong>, {escape(market)} {column.lower()}: " + tier_text(steps)
         for market in card.rates
-        for column in TIERED
+        for column in book.vocabulary.tiered_columns
         if (steps := tier_steps(book, card, market, column, day))
     ]
     if notes or card.pricing is not Pricing.PER_MESSAGE:
         return notes
+    tiered = " and ".join(column.lower() for column in book.vocabulary.tiered_columns)
     return [
-        "<strong>Volume tiers</strong>: utility and authentication rates are list (first tier) "
+        f"<strong>Volume tiers</strong>: {tiered} rates are list (first tier) "
         "rates; no market's lower tiers are in the shipped data for this card."
     ]
 

@@ -1,8 +1,9 @@
 """Writes the list of rule codes and pricing periods into pages, from their definitions in code.
 
 A page line ``{{ rules cbp }}`` becomes one heading per rule whose code starts with ``cbp.``
-(with its permanent anchor, summary, reason wording and what Meta's webhook reports), and a line
-``{{ periods }}`` a table of every period id with its dates. Support staff link a rule as
+(with its permanent anchor, summary, reason wording and what Meta's webhook reports), a line
+``{{ periods }}`` a table of every period id with its dates, and a line ``{{ categories }}`` the
+vocabulary's table of categories, with how Meta spells each. Support staff link a rule as
 ``rules.md#cbp-free-tier``; the anchors are registered like every question's.
 """
 
@@ -13,11 +14,14 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from whatsapp_pricing.periods import PERIODS
+from whatsapp_pricing.periods import PER_MESSAGE_PRICING_STARTS, PERIODS
 from whatsapp_pricing.records import Rule, webhook_report
 from whatsapp_pricing.site import PlaceholderExtension
+from whatsapp_pricing.vocabulary import VOCABULARY
 
-PLACEHOLDER = re.compile(r"^\{\{ (rules (?P<prefix>[a-z0-9]+)|periods) \}\}$")
+PLACEHOLDER = re.compile(
+    r"^\{\{ (rules (?P<prefix>[a-z0-9]+)|periods|(?P<categories>categories)) \}\}$"
+)
 
 
 def expand(lines: list[str]) -> list[str]:
@@ -29,6 +33,8 @@ def expand(lines: list[str]) -> list[str]:
             expanded.append(line)
         elif match["prefix"]:
             expanded += rules_markdown(match["prefix"])
+        elif match["categories"]:
+            expanded += categories_markdown()
         else:
             expanded += periods_markdown()
     return expanded
@@ -64,6 +70,24 @@ def periods_markdown() -> list[str]:
     return [*lines, "", "</div>", ""]
 
 
+def categories_markdown() -> list[str]:
+    """A list of every category of the vocabulary: who sends it, its rate column and tiers, and
+    how Meta's webhooks and analytics spell it (a list rather than a table: it reads on a phone)."""
+
+    def spelled(names: tuple[str, ...]) -> str:
+        return ", ".join(f"`{name}`" for name in names) or "none"
+
+    lines = ['<div class="wp-categories" markdown>', ""]
+    for category in VOCABULARY.categories:
+        column = f"rate-card column {category.column}" if category.column else "no rate column"
+        tiers = "with volume tiers" if category.tiered else "no volume tiers"
+        lines.append(
+            f"- `{category.name}`: sent by {category.sent_by}; {column}, {tiers}. Webhooks: "
+            f"{spelled(category.webhook)}; analytics: {spelled(category.analytics)}."
+        )
+    return [*lines, "", "</div>", ""]
+
+
 FACT_SHOWN = {
     "came_through": "the ad or the button",
     "closing": " [and ends the conversations that were open early]",
@@ -72,8 +96,9 @@ FACT_SHOWN = {
     "number": "n",
 }
 """How a fact of the reason is shown in the rule's wording, in italics; otherwise by its name."""
-FIXED_FACTS = {"began": "2025-07-01", "allowance": "1,000"}
-"""Facts that are the same for every message, shown as they are."""
+_ALLOWANCE = next(p.free_service_conversations for p in PERIODS if p.free_service_conversations)
+FIXED_FACTS = {"began": f"{PER_MESSAGE_PRICING_STARTS}", "allowance": f"{_ALLOWANCE:,}"}
+"""Facts that are the same for every message, shown as they are (from the periods)."""
 
 
 class _Fact(str):
@@ -92,17 +117,22 @@ def wording(rule: Rule) -> str:
     return rule.reason(**facts)
 
 
+_SERVICE = VOCABULARY.webhook_name["service"]
 CATEGORY_SHOWN = {
-    Rule.CBP_FREE_TIER: "service",
-    Rule.CBP_SERVICE_OPENED: "service",
-    Rule.CBP_SERVICE_FREE: "service",
-    Rule.PMP_UTILITY_IN_WINDOW: "utility",
-    Rule.PMP_CHARGED: "the template's (`authentication-international` where that rate applied)",
-    Rule.PMP_SERVICE_FREE: "service",
-    Rule.PMP_SERVICE_CHARGED: "service",
-    Rule.PMP_FREE_SERVICE_UNCONFIRMED: "service",
+    Rule.CBP_FREE_TIER: _SERVICE,
+    Rule.CBP_SERVICE_OPENED: _SERVICE,
+    Rule.CBP_SERVICE_FREE: _SERVICE,
+    Rule.PMP_UTILITY_IN_WINDOW: VOCABULARY.webhook_name["utility"],
+    Rule.PMP_CHARGED: (
+        f"the template's (`{VOCABULARY.webhook_name[VOCABULARY.international.name]}` where that "
+        "rate applied)"
+    ),
+    Rule.PMP_SERVICE_FREE: _SERVICE,
+    Rule.PMP_SERVICE_CHARGED: _SERVICE,
+    Rule.PMP_FREE_SERVICE_UNCONFIRMED: _SERVICE,
 }
-"""What ``pricing.category`` says under each rule, in words; otherwise the conversation's."""
+"""What ``pricing.category`` says under each rule, in words (its spellings from the vocabulary);
+otherwise the conversation's."""
 CHARGED = (Rule.CBP_TEMPLATE_OPENED, Rule.PMP_CHARGED, Rule.PMP_SERVICE_CHARGED)
 
 
@@ -131,5 +161,6 @@ def _reported(rule: Rule) -> str:
 
 
 def makeExtension(**kwargs: Any) -> PlaceholderExtension:
-    """``rule_codes``: expands ``{{ rules PREFIX }}`` and ``{{ periods }}`` lines."""
+    """``rule_codes``: expands ``{{ rules PREFIX }}``, ``{{ periods }}`` and
+    ``{{ categories }}`` lines."""
     return PlaceholderExtension("rule_codes", expand, **kwargs)

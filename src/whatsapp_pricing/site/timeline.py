@@ -36,6 +36,7 @@ from whatsapp_pricing.periods import PERIODS
 from whatsapp_pricing.records import Charge, MessageRecord
 from whatsapp_pricing.simulation import events_of, in_opening_order, run
 from whatsapp_pricing.site import FenceError
+from whatsapp_pricing.vocabulary import VOCABULARY
 
 WIDTH = 800
 """The picture's width in its own units; the stylesheet scales it to the page."""
@@ -66,15 +67,14 @@ LEGEND = {
     "named": "Under each business message: its id, as in the table",
     "charged": "Under each business message: its id and what it is charged",
     "window": "Customer service window: open 24 hours from the customer's last message",
-    "marketing": "Marketing conversation",
-    "utility": "Utility conversation",
-    "authentication": "Authentication conversation",
-    "service": "Service conversation",
-    "free_entry_point": "Free entry point conversation: every message in it is free",
-    "user_initiated": "User-initiated conversation",
-    "business_initiated": "Business-initiated conversation",
+    **{
+        category.name: category.legend
+        for category in VOCABULARY.categories
+        if category.conversation and category.legend
+    },
 }
-"""What each kind of mark means, in the order the key lists them."""
+"""What each kind of mark means, in the order the key lists them; a conversation's lane is
+marked with its category's legend in the vocabulary (and coloured as ``timeline.css`` says)."""
 
 
 @dataclass(frozen=True)
