@@ -129,8 +129,12 @@ def test_a_withheld_number_is_no_number_the_user_id_names_the_customer() -> None
     assert all(finding.customer != "+" for finding in reconciled(COMBINED).findings)
 
 
-def test_a_max_price_cost_is_kept_in_metas_report() -> None:
+def test_marketing_lite_agrees_with_a_marketing_charge_and_a_max_price_cost_is_kept() -> None:
+    """The Marketing Messages API's category, with and without a max price (whose ``cost`` is
+    Meta's estimate: kept in Meta's report, not compared)."""
     lite, capped = reconciled(META_SHAPES[2:4]).findings
+    assert lite.outcome == capped.outcome == "agrees"
+    assert lite.predicted["category"] == "marketing"
     assert lite.meta["category"] == capped.meta["category"] == "marketing_lite"
     assert "cost" not in lite.meta
     assert capped.meta["cost"] == {"amount": 0.035, "currency": "USD"}
