@@ -37,6 +37,8 @@ from whatsapp_pricing.reconcile import (
     OUTCOMES,
     Accounts,
     Costs,
+    ErrorCode,
+    ErrorCodes,
     Finding,
     ReconcileOptions,
     is_clean,
@@ -237,8 +239,9 @@ def _report(
             summary.take(each)
             for writer in writers:
                 writer.write(each)
+        codes = summary.error_codes.listed()
         for writer in writers:
-            writer.close(category_changes)
+            writer.close(category_changes, codes)
     summary.print(category_changes)
     return 0 if summary.clean else 1
 
@@ -331,7 +334,7 @@ class _FindingWriter(Protocol):
 
     def write(self, settled: Finding | Skipped) -> None: ...
 
-    def close(self, category_changes: list[CategoryChange]) -> None: ...
+    def close(self, category_changes: list[CategoryChange], codes: list[ErrorCode]) -> None: ...
 
 
 class _CsvWriter:
@@ -358,8 +361,14 @@ class _CsvWriter:
         else:
             self._rows.writerow([getattr(settled, name) for name in self.FIELDS])
 
-    def close(self, category_changes: list[CategoryChange]) -> None:
-        """Every row is written as it settles; category changes are in the summary."""
+    def close(self, category_changes: list[CategoryChange], codes: list[ErrorCode]) -> None:
+        """Every finding's row is written as it settles; then one row for each of Meta's error
+        codes, with how many messages carried it and its meaning. Category changes are in the
+        summary."""
+        blank = [""] * (len(self.FIELDS) - 3)
+        for code in codes:
+            described = f"{code.messages} failed message(s): {code.meaning}"
+            self._rows.writerow([f"error {code.code}", "error code", described, *blank])
 
 
 class _JsonWriter:
@@ -376,10 +385,11 @@ class _JsonWriter:
         self._file.write(self._separator + json.dumps(asdict(settled), default=str))
         self._separator = ",\n"
 
-    def close(self, category_changes: list[CategoryChange]) -> None:
+    def close(self, category_changes: list[CategoryChange], codes: list[ErrorCode]) -> None:
         rest = {
             "skipped": [skip._asdict() for skip in self._skipped],
             "category_changes": [change._asdict() for change in category_changes],
+            "error_codes": [asdict(code) for code in codes],
         }
         self._file.write("\n], " + json.dumps(rest, indent=2)[1:] + "\n")
 
@@ -415,13 +425,15 @@ def _complete_or_partial(path: str) -> Iterator[IO[str]]:
 class _Summary:
     """Counts what a reconciliation found and keeps the first few things worth a look.
 
-    Failed messages are only counted: Meta never charges them, so there is nothing to check.
+    Failed messages are only counted, with Meta's error codes: Meta never charges them, so
+    there is nothing to check.
     """
 
     SHOWN = 20
 
     def __init__(self) -> None:
         self.costs = Costs()
+        self.error_codes = ErrorCodes()
         self.unknown: Counter[str] = Counter()
         """Why messages could not be checked, each reason once, with how many."""
         self.outcomes = dict.fromkeys(OUTCOMES, 0)
@@ -444,6 +456,7 @@ class _Summary:
         self.outcomes[settled.outcome] += 1
         self.flagged += bool(settled.flag)
         self.costs.take(settled)
+        self.error_codes.take(settled)
         if settled.outcome == "unknown":
             self.unknown[settled.detail] += 1
         elif settled.outcome not in ("agrees", "failed"):
@@ -460,6 +473,8 @@ class _Summary:
     def print(self, category_changes: list[CategoryChange]) -> None:
         counts = ", ".join(f"{number} {outcome}" for outcome, number in self.outcomes.items())
         print(f"messages: {sum(self.outcomes.values())} ({counts})")
+        billable = sum(cost.billable for cost in self.costs.by_category.values())
+        print(f"Meta marked {billable} of them billable")
         print(f"lines skipped: {self.skipped} ({self.broken} broken)")
         if category_changes or self.flagged:
             print(
@@ -480,11 +495,17 @@ class _Summary:
                 print(f"what the rules charge{of}, by category ({currency}):")
             unpriced = f" ({cost.unpriced} unpriced)" if cost.unpriced else ""
             print(
-                f"  {category}: {cost.messages} message{'s' if cost.messages > 1 else ''}, "
+                f"  {category}: {cost.messages} message{'' if cost.messages == 1 else 's'}, "
                 f"{cost.amount} {currency}{unpriced}; "
                 f"Meta marked {cost.billable} billable; {cost.disagreements} disagree "
                 f"({cost.disagreeing_amount} {currency})"
             )
+        codes = self.error_codes.listed()
+        if codes:
+            print("error codes Meta reported on failed messages:")
+        for code in codes:
+            many = "" if code.messages == 1 else "s"
+            print(f"  {code.code} ({code.messages} message{many}): {code.meaning}")
         for why, number in self.unknown.most_common():
             print(f"  unknown ({number} message{'s' if number > 1 else ''}): {why}")
         for note in self.notes:
