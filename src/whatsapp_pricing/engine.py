@@ -21,10 +21,12 @@ from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from whatsapp_pricing.domain import Account, EntryPoint, MessageStatus
-from whatsapp_pricing.markets import MarketTable, country_of, meta_markets
+from whatsapp_pricing.failures import EXPIRED, NO_PER_USER_LIMITS, failure_of, time_to_live
+from whatsapp_pricing.markets import BSUID, MarketTable, country_of, meta_markets
 from whatsapp_pricing.periods import (
     PER_MESSAGE_PRICING_STARTS,
     SHIPPED,
+    US_MARKETING_BLOCKED,
     Period,
     PeriodTable,
     end_instant,
@@ -119,9 +121,24 @@ class Kind:
     FREE_FORM = VOCABULARY.kind("free_form").code
     AGENT = VOCABULARY.kind("agent_message").code
     """A Meta Business Agent message."""
+    DIRECT_SEND = VOCABULARY.kind("direct_send").code
+    CUSTOMER_CALL = VOCABULARY.kind("customer_call").code
+    BUSINESS_CALL = VOCABULARY.kind("business_call").code
 
 
 CUSTOMER_MESSAGE = Kind.CUSTOMER_MESSAGE
+OPENS_WINDOW = VOCABULARY.opening_window
+"""The kinds of event that open or refresh the customer service window, and are no message."""
+WORDS = {kind.code: kind.words for kind in VOCABULARY.kinds}
+MARKETING = VOCABULARY.category("marketing").name
+AUTHENTICATION = VOCABULARY.category("authentication").name
+UNDELIVERED = MessageStatus.UNDELIVERED.value
+PULSE_SECONDS = 6
+"""Meta charges a business's call per started pulse of this many seconds."""
+US = "US"
+DEFAULT_ROUTE = VOCABULARY.routes[0].name
+PER_USER_LIMIT = 131049
+"""Meta's error code for a marketing template held back by the per-user marketing limits."""
 REJECTED_REASONS = {
     kind.code: Rule.CSW_CLOSED.reason(message=kind.words)
     for kind in VOCABULARY.kinds
@@ -149,6 +166,23 @@ class Event(NamedTuple):
     """The business number that sent it, when the timeline says (business messages only)."""
     tokens: int = 0
     """The tokens Meta counts for a Meta Business Agent message."""
+    details: Details | None = None
+    """What only some events carry; ``None`` for most."""
+
+
+class Details(NamedTuple):
+    """What only some events carry, kept apart so that the common event stays small."""
+
+    via: str = VOCABULARY.routes[0].name
+    """The API a template was sent through."""
+    max_price: Decimal | None = None
+    """The template's max price per 1,000 deliveries, if it has one."""
+    failed: int | str | None = None
+    """The error code Meta reported for a message it did not deliver, or ``expired``."""
+    seconds: int = 0
+    """How long a business's call was connected."""
+    accepted: bool = False
+    """Whether the customer accepted a business's call."""
 
 
 @dataclass(slots=True, eq=False)
@@ -276,7 +310,7 @@ class ConversationEngine:
 
     def process(self, event: Event) -> MessageRecord | None:
         """Applies one event; returns the record if it is a business message."""
-        at, _, kind, number, _, _, entry_point, _, _ = event
+        at, _, kind, number, _, _, _, _, _, _ = event
         if at >= self._next_sweep:
             self._sweep(at)
         customer = self._customers.get(number)
@@ -284,17 +318,9 @@ class ConversationEngine:
             customer = self._customers[number] = _Customer(country_of(number))
         elif customer.next_expiry <= at:
             self._expire(customer, at)
-        if kind == CUSTOMER_MESSAGE:
-            # The customer writes: the service window (and any entry point offer) restarts.
+        if kind in OPENS_WINDOW:
             verdict = None
-            if self._windows is not None:
-                self._record_window(customer, event)
-            customer.window_until = window_until = at + SERVICE_WINDOW_LENGTH
-            if window_until > customer.latest:
-                customer.latest = window_until
-            if entry_point is not None:
-                customer.offer_until = at + ENTRY_POINT_REPLY_WINDOW
-                customer.entry_point = entry_point
+            self._refresh_window(customer, event)
         else:
             verdict = self._deliver(customer, event)
         if customer.latest <= at:
@@ -305,6 +331,18 @@ class ConversationEngine:
             customer.idle_bucket = idle_bucket
             self._idle.setdefault(idle_bucket, []).append(number)
         return verdict
+
+    def _refresh_window(self, customer: _Customer, event: Event) -> None:
+        """The customer writes or calls: the service window (and any entry point offer) restarts."""
+        at, entry_point = event.at, event.entry_point
+        if self._windows is not None:
+            self._record_window(customer, event)
+        customer.window_until = window_until = at + SERVICE_WINDOW_LENGTH
+        if window_until > customer.latest:
+            customer.latest = window_until
+        if entry_point is not None:
+            customer.offer_until = at + ENTRY_POINT_REPLY_WINDOW
+            customer.entry_point = entry_point
 
     def _record_window(self, customer: _Customer, event: Event) -> None:
         if customer.window is not None and event.at < customer.window_until:
@@ -346,7 +384,7 @@ class ConversationEngine:
         return len(self._customers)
 
     def _deliver(self, customer: _Customer, event: Event) -> MessageRecord:
-        at, _, kind, number, message_id, category, _, _, _ = event
+        at, _, kind, number, message_id, category, _, _, _, details = event
         day = self._calendar.day(at)
         if customer.market_day != day:
             customer.market = self._markets.market_of_country(customer.country, day)
@@ -354,9 +392,19 @@ class ConversationEngine:
         if day != self._period_day:
             self._period_day, self._period = day, self._periods.on(day)
         period = self._period
-        if at >= customer.window_until and kind in REJECTED_REASONS:
+        if details is not None and details.failed is not None:
+            outcome: Outcome = self._not_delivered(customer, event, details.failed)
+        elif kind == Kind.BUSINESS_CALL:
+            outcome = self._call(customer, event, day)
+        elif category == MARKETING and customer.country == US and day >= US_MARKETING_BLOCKED:
+            rule = Rule.US_MARKETING_BLOCKED
+            outcome = (UNDELIVERED, None, self._free, rule, rule.reason(), "")
+        elif at >= customer.window_until and kind in REJECTED_REASONS:
             reason = REJECTED_REASONS[kind]
-            outcome: Outcome = (REJECTED, None, self._free, Rule.CSW_CLOSED, reason, "")
+            outcome = (REJECTED, None, self._free, Rule.CSW_CLOSED, reason, "")
+        elif kind == Kind.DIRECT_SEND and category == AUTHENTICATION and BSUID.fullmatch(number):
+            rule = Rule.DS_USER_ID_REFUSED
+            outcome = (REJECTED, None, self._free, rule, rule.reason(), "")
         elif kind == Kind.AGENT:
             outcome = self._send_agent_message(customer, event, day, period)
         elif customer.free_entry_point is not None:
@@ -391,6 +439,57 @@ class ConversationEngine:
             period.id,
             report,
             provisional,
+        )
+
+    def _not_delivered(self, customer: _Customer, event: Event, code: int | str) -> Outcome:
+        """A message Meta reports it did not deliver: never charged, and the reason says why."""
+        message = f"{event.category} {WORDS[event.kind]}" if event.category else WORDS[event.kind]
+        if code == EXPIRED:
+            rule = Rule.FAILED_EXPIRED
+            reason = rule.reason(message=message, ttl=time_to_live(event.category))
+            return UNDELIVERED, None, self._free, rule, reason, ""
+        failure = failure_of(code)
+        note = ""
+        if code == PER_USER_LIMIT:
+            if customer.country in NO_PER_USER_LIMITS:
+                note = (
+                    "; Meta says its per-user marketing limits are not active for users in the "
+                    "EEA, the UK, Japan or South Korea, as this customer is"
+                )
+            elif event.at < customer.window_until:
+                note = (
+                    "; Meta says marketing templates sent inside a customer service window the "
+                    "customer opened do not count toward the limit, and this one was"
+                )
+        rule = Rule.FAILED
+        reason = rule.reason(
+            message=message, code=code, name=failure.name, meaning=failure.meaning, note=note
+        )
+        return UNDELIVERED, None, self._free, rule, reason, ""
+
+    def _call(self, customer: _Customer, event: Event, day: date) -> Outcome:
+        """A business's call: charged per started pulse once accepted, which opens the window."""
+        details = event.details
+        assert details is not None
+        if not details.accepted:
+            rule = Rule.CALL_UNANSWERED
+            return UNDELIVERED, None, self._free, rule, rule.reason(), ""
+        self._refresh_window(customer, event)
+        pulses = -(-details.seconds // PULSE_SECONDS)
+        if pulses:
+            charge, priced = self._price_call(customer, pulses, day)
+        else:
+            charge, priced = self._free, "no pulse started, so nothing is charged"
+        rule = Rule.CALL_CHARGED
+        reason = rule.reason(seconds=details.seconds, pulses=pulses, priced=priced)
+        return DELIVERED, None, charge, rule, reason, ""
+
+    def _price_call(self, customer: _Customer, pulses: int, day: date) -> Priced:
+        """A call's charge; no calling rate card is shipped yet, so none is guessed."""
+        return (
+            Charge(None, self._currency),
+            f"unpriced: no sourced {self._currency} calling rate for {customer.market} on "
+            f"{day} is known",
         )
 
     def _join_free_entry_point(self, customer: _Customer) -> Outcome:
@@ -518,17 +617,33 @@ class ConversationEngine:
             return DELIVERED, None, self._free, rule, rule.reason(), category
         charge, priced = self._price_message(customer, event, category, day)
         where = " inside the customer service window" if in_window else ""
-        rule = Rule.PMP_CHARGED
-        reason = rule.reason(category=category, where=where, priced=priced)
         international = self._is_international(customer, category)
-        return (
-            DELIVERED,
-            None,
-            charge,
-            rule,
-            reason,
-            self._international.name if international else category,
-        )
+        reported = self._international.name if international else category
+        details = event.details
+        if event.kind == Kind.DIRECT_SEND:
+            rule = Rule.DS_CHARGED
+            reason = rule.reason(category=category, where=where, priced=priced)
+        elif details is not None and details.via != DEFAULT_ROUTE:
+            route = self.vocabulary.route_named[details.via]
+            reported = route.reported or reported
+            if details.max_price is None:
+                rule = Rule.MM_CHARGED
+                reason = rule.reason(where=where, priced=priced)
+            else:
+                charge, rule = (
+                    Charge(details.max_price / 1000, self._currency, True),
+                    Rule.MM_MAX_PRICE,
+                )
+                reason = rule.reason(
+                    cap=details.max_price,
+                    currency=self._currency,
+                    amount=charge.amount,
+                    priced=priced,
+                )
+        else:
+            rule = Rule.PMP_CHARGED
+            reason = rule.reason(category=category, where=where, priced=priced)
+        return DELIVERED, None, charge, rule, reason, reported
 
     def _send_service_message(
         self, customer: _Customer, event: Event, day: date, period: Period

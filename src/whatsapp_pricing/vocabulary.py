@@ -58,6 +58,9 @@ class MessageKind:
     """Whether the business sends it (and so it gets a verdict)."""
     needs_window: bool
     """Whether Meta delivers it only inside an open customer service window."""
+    opens_window: bool = False
+    """Whether it opens or refreshes the customer service window whatever else it does (a
+    customer's message or call; a business's call does when the customer accepts it)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,9 @@ class Category:
     """How the site's rate tables name its column."""
     estimated: str | None = None
     """Set when the estimator asks for a month's count of these messages: what to count."""
+    direct_send: bool = False
+    """Whether a business may send a message of it with Direct Send, without an approved
+    template (a timeline's ``direct_send`` ``category``)."""
 
     @property
     def template_category(self) -> str | None:
@@ -103,6 +109,23 @@ class Category:
         if self.rate_of is not None:
             return self.rate_of
         return self.name if self.template else None
+
+
+@dataclass(frozen=True)
+class Route:
+    """An API a template can be sent through: a timeline's template ``via``."""
+
+    name: str
+    """As a timeline spells it."""
+    words: str
+    """How a reason names it."""
+    categories: frozenset[str] | None
+    """The template categories it sends; ``None``: every one."""
+    reported: str | None
+    """What Meta's webhooks report as ``pricing.category`` for templates sent through it;
+    ``None``: the category's own spelling."""
+    max_price: bool
+    """Whether a template sent through it may carry a max price."""
 
 
 @dataclass(frozen=True)
@@ -118,12 +141,29 @@ class PricingType:
 
 
 KINDS = (
-    MessageKind("customer_message", 0, "customer message", from_business=False, needs_window=False),
+    MessageKind(
+        "customer_message",
+        0,
+        "customer message",
+        from_business=False,
+        needs_window=False,
+        opens_window=True,
+    ),
     MessageKind("free_form", 2, "free-form message", from_business=True, needs_window=True),
     MessageKind("template", 1, "template", from_business=True, needs_window=False),
     MessageKind(
         "agent_message", 3, "Meta Business Agent message", from_business=True, needs_window=True
     ),
+    MessageKind("direct_send", 4, "Direct Send message", from_business=True, needs_window=False),
+    MessageKind(
+        "customer_call",
+        5,
+        "call from the customer",
+        from_business=False,
+        needs_window=False,
+        opens_window=True,
+    ),
+    MessageKind("business_call", 6, "call to the customer", from_business=True, needs_window=False),
 )
 """Every kind of event a timeline holds, in the order the error messages list them."""
 
@@ -155,10 +195,14 @@ CATEGORIES = (
         webhook=("utility",),
         analytics=("UTILITY",),
         tiered=True,
-        sent_by="the business, as an approved template, at any time",
+        sent_by=(
+            "the business, as an approved template, at any time; from 2026-07-31 also with "
+            "Direct Send, without one"
+        ),
         legend="Utility conversation",
         shown="Utility template",
         estimated="utility templates, each to a customer with no window open",
+        direct_send=True,
     ),
     Category(
         "authentication",
@@ -173,6 +217,7 @@ CATEGORIES = (
         legend="Authentication conversation",
         shown="Authentication template",
         estimated="authentication templates, each to a customer with no window open",
+        direct_send=True,
     ),
     Category(
         "authentication-international",
@@ -239,6 +284,18 @@ CATEGORIES = (
 )
 """Every category, in the order the site lists them."""
 
+ROUTES = (
+    Route("cloud_api", "the Cloud API", categories=None, reported=None, max_price=False),
+    Route(
+        "marketing_messages_api",
+        "the Marketing Messages API",
+        categories=frozenset({"marketing"}),
+        reported="marketing_lite",
+        max_price=True,
+    ),
+)
+"""Every API a template can be sent through; the first is a timeline's default."""
+
 PRICING_TYPES = (
     PricingType("regular", "REGULAR", charged=True),
     PricingType("free_customer_service", "FREE_CUSTOMER_SERVICE", charged=False),
@@ -264,6 +321,7 @@ class Vocabulary:
     kinds: tuple[MessageKind, ...] = KINDS
     categories: tuple[Category, ...] = CATEGORIES
     pricing_types: tuple[PricingType, ...] = PRICING_TYPES
+    routes: tuple[Route, ...] = ROUTES
     periods: tuple[Period, ...] | None = None
     """The pricing periods the rules apply; ``None``: those of :mod:`~whatsapp_pricing.periods`."""
 
@@ -298,6 +356,20 @@ class Vocabulary:
     def event_types(self) -> tuple[str, ...]:
         """Every event ``type`` of a timeline."""
         return tuple(kind.name for kind in self.kinds)
+
+    @cached_property
+    def route_named(self) -> Mapping[str, Route]:
+        return {route.name: route for route in self.routes}
+
+    @cached_property
+    def direct_send_categories(self) -> tuple[str, ...]:
+        """The categories Direct Send sends."""
+        return tuple(category.name for category in self.categories if category.direct_send)
+
+    @cached_property
+    def opening_window(self) -> frozenset[int]:
+        """The codes of the kinds that always open or refresh the customer service window."""
+        return frozenset(kind.code for kind in self.kinds if kind.opens_window)
 
     @cached_property
     def template_categories(self) -> tuple[str, ...]:
