@@ -135,6 +135,8 @@ AUTHENTICATION = VOCABULARY.category("authentication").name
 UNDELIVERED = MessageStatus.UNDELIVERED.value
 PULSE_SECONDS = 6
 """Meta charges a business's call per started pulse of this many seconds."""
+MAX_PRICE_DELIVERIES = 1000
+"""A max price is set for this many deliveries."""
 US = "US"
 DEFAULT_ROUTE = VOCABULARY.routes[0].name
 PER_USER_LIMIT = 131049
@@ -631,7 +633,7 @@ class ConversationEngine:
                 reason = rule.reason(where=where, priced=priced)
             else:
                 charge, rule = (
-                    Charge(details.max_price / 1000, self._currency, True),
+                    Charge(details.max_price / MAX_PRICE_DELIVERIES, self._currency, True),
                     Rule.MM_MAX_PRICE,
                 )
                 reason = rule.reason(
