@@ -222,11 +222,11 @@ def test_no_max_price_under_conversation_based_pricing() -> None:
 @pytest.mark.parametrize(
     ("code", "words"),
     [
-        (131047, "re-engagement"),
-        (131049, "per-user marketing limit"),
+        (131047, "window was closed"),
+        (131049, "per-user limit on marketing templates"),
         (131026, "undeliverable"),
         (131042, "payment"),
-        (1, "this reference does not explain"),
+        (1, "a code not explained here"),
     ],
 )
 @pytest.mark.parametrize("kind", ["template", "free_form", "direct_send", "agent_message"])

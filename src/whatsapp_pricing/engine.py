@@ -20,8 +20,9 @@ from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
+from whatsapp_pricing.delivery import NO_PER_USER_LIMITS, PER_USER_LIMIT, time_to_live
 from whatsapp_pricing.domain import Account, EntryPoint, MessageStatus
-from whatsapp_pricing.failures import EXPIRED, NO_PER_USER_LIMITS, failure_of, time_to_live
+from whatsapp_pricing.failures import meaning_of
 from whatsapp_pricing.markets import BSUID, MarketTable, country_of, meta_markets
 from whatsapp_pricing.periods import (
     PER_MESSAGE_PRICING_STARTS,
@@ -139,8 +140,6 @@ MAX_PRICE_DELIVERIES = 1000
 """A max price is set for this many deliveries."""
 US = "US"
 DEFAULT_ROUTE = VOCABULARY.routes[0].name
-PER_USER_LIMIT = 131049
-"""Meta's error code for a marketing template held back by the per-user marketing limits."""
 REJECTED_REASONS = {
     kind.code: Rule.CSW_CLOSED.reason(message=kind.words)
     for kind in VOCABULARY.kinds
@@ -444,13 +443,15 @@ class ConversationEngine:
         )
 
     def _not_delivered(self, customer: _Customer, event: Event, code: int | str) -> Outcome:
-        """A message Meta reports it did not deliver: never charged, and the reason says why."""
+        """A message Meta reports it did not deliver: never charged, and the reason says why.
+
+        ``code`` is Meta's error code, or ``expired`` (the models take nothing else).
+        """
         message = f"{event.category} {WORDS[event.kind]}" if event.category else WORDS[event.kind]
-        if code == EXPIRED:
+        if isinstance(code, str):
             rule = Rule.FAILED_EXPIRED
             reason = rule.reason(message=message, ttl=time_to_live(event.category))
             return UNDELIVERED, None, self._free, rule, reason, ""
-        failure = failure_of(code)
         note = ""
         if code == PER_USER_LIMIT:
             if customer.country in NO_PER_USER_LIMITS:
@@ -464,9 +465,7 @@ class ConversationEngine:
                     "customer opened do not count toward the limit, and this one was"
                 )
         rule = Rule.FAILED
-        reason = rule.reason(
-            message=message, code=code, name=failure.name, meaning=failure.meaning, note=note
-        )
+        reason = rule.reason(message=message, code=code, meaning=meaning_of(code), note=note)
         return UNDELIVERED, None, self._free, rule, reason, ""
 
     def _call(self, customer: _Customer, event: Event, day: date) -> Outcome:

@@ -322,9 +322,9 @@ class Rule(StrEnum):
         "failed.error",
         "A business message Meta reports as failed, with an error code, was not delivered, and "
         "only delivered messages are charged: it costs nothing and opens nothing.",
-        lambda *, message, code, name, meaning, note: (
-            f"Meta reported this {message} failed with error {code} ({name}): {meaning}. Only "
-            f"delivered messages are charged, so it costs nothing and opens nothing{note}."
+        lambda *, message, code, meaning, note: (
+            f"Meta reported this {message} failed with error {code}, {meaning}. Only delivered "
+            f"messages are charged, so it costs nothing and opens nothing{note}."
         ),
         None,
     )
