@@ -1,11 +1,14 @@
 """Rate cards: the shipped data files and Meta's CSV as downloaded."""
 
+import csv
 from datetime import date
 from decimal import Decimal
+from importlib.resources import files
 
 import pytest
 
 from whatsapp_pricing.rate_cards import (
+    HEADER,
     Column,
     Missing,
     Pricing,
@@ -97,3 +100,65 @@ def test_a_card_brought_by_the_user_replaces_the_shipped_one_of_that_day() -> No
     book = shipped_rate_book().with_cards([mine])
     assert book.rate("USD", "Other", Column.MARKETING, date(2023, 6, 2)) == Decimal("0.0700")
     assert isinstance(book, RateBook)
+
+
+def test_columns_are_read_by_name_in_any_order() -> None:
+    lines = META_CSV.splitlines()
+    table = [line.split(",") for line in lines[1:]]
+    order = [0, 1, 6, 3, 2, 5, 4]  # Service first, Marketing last
+    moved = "\n".join([lines[0], *(",".join(row[i] for i in order) for row in table)])
+    assert parse_rate_card(moved).rates == parse_rate_card(META_CSV).rates
+
+
+def test_a_column_the_card_lacks_is_unknown_on_it() -> None:
+    """Meta's cards before June 2024 had no Authentication-International column in some
+    currencies; a card may lack any rate column, and its rates are then never guessed."""
+    lines = [",".join(line.split(",")[:5] + line.split(",")[6:]) for line in META_CSV.splitlines()]
+    card = parse_rate_card("\n".join(lines))
+    day = date(2023, 7, 1)
+    assert card.rate("Indonesia", Column.AUTHENTICATION_INTERNATIONAL, day) is Missing.UNKNOWN
+    assert card.rate("Indonesia", Column.SERVICE, day) == Decimal("0.0190")
+    assert card.ignored == ()
+
+
+def test_an_unknown_column_is_set_aside_and_named() -> None:
+    """The October 2026 download adds a Meta Business Agent column: the card still reads, and
+    says which column it set aside."""
+    lines = META_CSV.splitlines()
+    lines[1] += ",Meta Business Agent"
+    lines[2:] = [line + ",0.0100" for line in lines[2:]]
+    card = parse_rate_card("\n".join(lines))
+    assert card.ignored == ("Meta Business Agent",)
+    assert card.rates == parse_rate_card(META_CSV).rates
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("Market,Marketing,Utility", "needs the columns Market, Currency"),
+        ("Market,Currency,Marketing,Marketing", "'Marketing' appears twice"),
+    ],
+)
+def test_a_header_without_its_key_columns_is_refused(header: str, message: str) -> None:
+    text = f"Cost per message in USD, effective July 1, 2025\n{header}\nIndia,USD,0.01,0.02\n"
+    with pytest.raises(RateCardError, match=message):
+        parse_rate_card(text)
+
+
+def test_every_shipped_card_reads_each_cell_under_its_header() -> None:
+    """All 14 shipped cards: every cell is the rate of the column its header names."""
+    folder = files("whatsapp_pricing") / "data" / "rate_cards"
+    paths = [path for path in folder.iterdir() if path.name.endswith(".csv")]
+    assert len(paths) == 14
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        card = parse_rate_card(text)
+        rows = list(csv.reader(line for line in text.splitlines() if not line.startswith("#")))
+        header, body = rows[0], [row for row in rows[1:] if any(row)]
+        assert header == list(HEADER), path.name
+        assert card.ignored == (), path.name
+        for row in body:
+            for column, cell in zip(header[2:], row[2:], strict=True):
+                rate = card.rates[row[0]][column]
+                expected = {"": Missing.UNKNOWN, "n/a": Missing.NOT_APPLICABLE}.get(cell)
+                assert rate == (expected or Decimal(cell)), (path.name, row[0], column)

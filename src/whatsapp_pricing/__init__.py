@@ -2,6 +2,10 @@
 
 Which module owns what:
 
+- :mod:`~whatsapp_pricing.vocabulary`: what a message is, said once: the table of kinds of
+  message and categories (rate columns, webhook and analytics spellings, volume tiers, legends)
+  that every other module derives from; its text says how to add a kind of message, a category
+  or a period;
 - :mod:`~whatsapp_pricing.domain`: the contract's types, a timeline in and a verdict out
   (pydantic: the public boundary and JSON schema);
 - :mod:`~whatsapp_pricing.records`: what the engine emits, one frozen record per message and
@@ -9,8 +13,9 @@ Which module owns what:
 - :mod:`~whatsapp_pricing.engine`: the rules themselves, applied to events in time order;
 - :mod:`~whatsapp_pricing.simulation`: the adapter, timeline to engine events, records to verdict;
 - :mod:`~whatsapp_pricing.periods`, :mod:`~whatsapp_pricing.markets`,
-  :mod:`~whatsapp_pricing.rate_cards`: when each set of rules applied, which market a customer
-  is in, and what each market paid (the last two read the data files in ``data/``);
+  :mod:`~whatsapp_pricing.rate_cards`: when each set of rules applied (with every date and
+  allowance the rules name), which market a customer is in, and what each market paid (the
+  last two read the data files in ``data/``, cards by column name);
 - :mod:`~whatsapp_pricing.timeline_io`: reading timeline files and writing verdicts of any size,
   with :mod:`~whatsapp_pricing.typed_events` as its fast path (msgspec structs generated from
   the pydantic event models);

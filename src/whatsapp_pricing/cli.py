@@ -31,6 +31,7 @@ from rich.table import Table
 from whatsapp_pricing.domain import Account, Verdict
 from whatsapp_pricing.engine import HOUR
 from whatsapp_pricing.errors import PricingError, RateCardError, UsageError
+from whatsapp_pricing.periods import REPORTED_FREE_SERVICE
 from whatsapp_pricing.rate_cards import RateBook, RateCard, parse_rate_card, shipped_rate_book
 from whatsapp_pricing.reconcile import (
     DEFAULT_WINDOW,
@@ -152,8 +153,9 @@ def _parser() -> argparse.ArgumentParser:
     reconcile_command.add_argument(
         "--unconfirmed-free-service-messages",
         action="store_true",
-        help="apply the 1,000 free service messages a month that some providers report per "
-        "business number from 2026-10-01 (Meta has not confirmed them)",
+        help=f"apply the {REPORTED_FREE_SERVICE.reported_free_service_messages:,} free service "
+        "messages a month that some providers report per business number from "
+        f"{REPORTED_FREE_SERVICE.starts} (Meta has not confirmed them)",
     )
     _add_rate_card_option(reconcile_command)
     reconcile_command.add_argument(

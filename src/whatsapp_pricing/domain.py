@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from whatsapp_pricing.periods import PERIODS
 from whatsapp_pricing.records import Rule
 from whatsapp_pricing.vocabulary import VOCABULARY, enum
 
@@ -29,9 +30,17 @@ class _Model(BaseModel):
 
 if TYPE_CHECKING:  # built from the vocabulary's tables below; a type checker sees a StrEnum
     TemplateCategory = StrEnum
+    """The category of an approved message template: a :class:`~enum.StrEnum` whose values are
+    the template categories of :data:`~whatsapp_pricing.vocabulary.CATEGORIES`."""
     ConversationCategory = StrEnum
+    """The category of a conversation: a :class:`~enum.StrEnum` whose values are the categories
+    of :data:`~whatsapp_pricing.vocabulary.CATEGORIES` that a conversation can have."""
     DirectSendCategory = StrEnum
+    """The category of a Direct Send message: a :class:`~enum.StrEnum` of the categories
+    :data:`~whatsapp_pricing.vocabulary.CATEGORIES` marks ``direct_send``."""
     Via = StrEnum
+    """The API a template was sent through: a :class:`~enum.StrEnum` of the names of
+    :data:`~whatsapp_pricing.vocabulary.ROUTES`."""
 else:
     TemplateCategory = enum(
         "TemplateCategory",
@@ -43,7 +52,8 @@ else:
         "ConversationCategory",
         VOCABULARY.conversation_categories,
         "The category of a conversation: a template's category, service, or a free entry "
-        "point; before 2023-06-01, user-initiated or business-initiated.",
+        f"point; before {next(p.starts for p in PERIODS if not p.two_categories)}, "
+        "user-initiated or business-initiated.",
         __name__,
     )
     DirectSendCategory = enum(
@@ -185,8 +195,8 @@ def route_problem(via: str, category: str, max_price: bool) -> str | None:
     if route.categories is not None and category not in route.categories:
         allowed = ", ".join(sorted(route.categories))
         return f"via {via} sends {allowed} templates only, not {category}"
-    if max_price and not route.max_price:
-        takers = [taker.name for taker in VOCABULARY.routes if taker.max_price]
+    if max_price and route.max_price_per is None:
+        takers = [taker.name for taker in VOCABULARY.routes if taker.max_price_per]
         return f"max_price needs via {' or '.join(takers)}"
     return None
 

@@ -44,7 +44,7 @@ from whatsapp_pricing.records import (
     WebhookReport,
     webhook_report,
 )
-from whatsapp_pricing.vocabulary import VOCABULARY
+from whatsapp_pricing.vocabulary import VOCABULARY, Route
 
 HOUR = 3600.0
 CONVERSATION_LENGTH = 24 * HOUR
@@ -57,8 +57,6 @@ FREE_ENTRY_POINT_LENGTH = 72 * HOUR
 """A free entry point conversation lasts 72 hours from the delivery of the reply that opened it
 (24 hours before 2023-06-01: see each period's ``free_entry_point_hours``); the longest it is."""
 MILLION = Decimal(1_000_000)
-FREE_SERVICE_MESSAGES_REPORTED = 1000
-"""The reported (unconfirmed) monthly allowance of free service messages per business number."""
 NEVER = -math.inf
 
 ZERO = Decimal(0)
@@ -136,8 +134,6 @@ AUTHENTICATION = VOCABULARY.category("authentication").name
 UNDELIVERED = MessageStatus.UNDELIVERED.value
 PULSE_SECONDS = 6
 """Meta charges a business's call per started pulse of this many seconds."""
-MAX_PRICE_DELIVERIES = 1000
-"""A max price is set for this many deliveries."""
 US = "US"
 DEFAULT_ROUTE = VOCABULARY.routes[0].name
 REJECTED_REASONS = {
@@ -627,24 +623,27 @@ class ConversationEngine:
         elif details is not None and details.via != DEFAULT_ROUTE:
             route = self.vocabulary.route_named[details.via]
             reported = route.reported or reported
-            if details.max_price is None:
-                rule = Rule.MM_CHARGED
-                reason = rule.reason(where=where, priced=priced)
-            else:
-                charge, rule = (
-                    Charge(details.max_price / MAX_PRICE_DELIVERIES, self._currency, True),
-                    Rule.MM_MAX_PRICE,
-                )
-                reason = rule.reason(
-                    cap=details.max_price,
-                    currency=self._currency,
-                    amount=charge.amount,
-                    priced=priced,
-                )
+            charge, rule, reason = self._send_through(
+                route, details.max_price, charge, priced, where
+            )
         else:
             rule = Rule.PMP_CHARGED
             reason = rule.reason(category=category, where=where, priced=priced)
         return DELIVERED, None, charge, rule, reason, reported
+
+    def _send_through(
+        self, route: Route, cap: Decimal | None, charge: Charge, priced: str, where: str
+    ) -> tuple[Charge, Rule, str]:
+        """A marketing template sent through the Marketing Messages API: the marketing rate,
+        or, with a max price, at most the cap per delivery (Meta charges it or less)."""
+        if cap is None or route.max_price_per is None:
+            rule = Rule.MM_CHARGED
+            return charge, rule, rule.reason(where=where, priced=priced)
+        per, currency = route.max_price_per, self._currency
+        capped = Charge(cap / per, currency, at_most=True)
+        rule = Rule.MM_MAX_PRICE
+        facts = {"cap": cap, "per": per, "currency": currency, "amount": capped.amount}
+        return capped, rule, rule.reason(priced=priced, **facts)
 
     def _send_service_message(
         self, customer: _Customer, event: Event, day: date, period: Period
@@ -652,10 +651,11 @@ class ConversationEngine:
         if not period.service_messages_charged:
             rule = Rule.PMP_SERVICE_FREE
             return DELIVERED, None, self._free, rule, rule.reason(), SERVICE
-        if self._account.unconfirmed_free_service_messages:
+        allowance = period.reported_free_service_messages
+        if allowance and self._account.unconfirmed_free_service_messages:
             key = ("free service messages", event.business_number, day.year, day.month)
             number = self._counters.next(key, event.at, event.order)
-            if number <= FREE_SERVICE_MESSAGES_REPORTED:
+            if number <= allowance:
                 rule = Rule.PMP_FREE_SERVICE_UNCONFIRMED
                 reason = rule.reason(number=number, month=f"{day:%B %Y}")
                 return DELIVERED, None, self._free, rule, reason, SERVICE

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    create_model,
+    model_validator,
+)
 
 from whatsapp_pricing.domain import (
     Account,
@@ -137,7 +144,8 @@ class CategoryCost(_Model):
 class Estimate(_Model):
     """The engine's figures for a month of traffic."""
 
-    traffic: Traffic
+    traffic: SerializeAsAny[TrafficBase]
+    """The traffic estimated, with the counts its vocabulary asks for."""
     currency: str
     categories: tuple[CategoryCost, ...]
     total: Decimal

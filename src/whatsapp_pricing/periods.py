@@ -8,9 +8,9 @@ period live in the dated rate cards, not here.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from whatsapp_pricing.errors import UnsupportedPeriod
@@ -65,6 +65,9 @@ class Period:
     """Per-message pricing: non-template messages are charged at the market's service rate."""
     agent_messages_charged: bool = False
     """Per-message pricing: Meta Business Agent messages are charged, per token."""
+    reported_free_service_messages: int | None = None
+    """Per-message pricing: the free service messages per business number and month that some
+    providers report and Meta has not confirmed (applied only when a timeline turns them on)."""
     source: str = PRICING_PAGE
 
 
@@ -117,12 +120,15 @@ PERIODS = (
         per_message=True,
         service_messages_charged=True,
         agent_messages_charged=True,
+        reported_free_service_messages=1000,
         source=NON_TEMPLATE_PAGE,
     ),
 )
 FIRST_DAY = PERIODS[0].starts
 """Before this day Meta charged per template notification, a model this engine refuses."""
 PER_MESSAGE_PRICING_STARTS = next(period.starts for period in PERIODS if period.per_message)
+REPORTED_FREE_SERVICE = next(period for period in PERIODS if period.reported_free_service_messages)
+"""The first period with the free service messages some providers report (unconfirmed)."""
 LAST_DAY = date(9999, 12, 27)
 """The last day a message can be priced: a 72-hour window from it still ends before year 10000,
 the end of every calendar Python has."""
@@ -154,6 +160,29 @@ SHIPPED = PeriodTable(PERIODS)
 def period_on(day: date) -> Period:
     """The rules in force on a day in the account's time zone."""
     return SHIPPED.on(day)
+
+
+@dataclass(frozen=True)
+class Span:
+    """The days some rules applied, as rule texts say them: from one day, to another or on."""
+
+    first: date
+    last: date | None
+    """``None`` while the rules still apply."""
+
+    def __str__(self) -> str:
+        return f"{self.first} to {self.last}" if self.last else f"from {self.first}"
+
+
+def when(holds: Callable[[Period], bool], periods: Sequence[Period] = PERIODS) -> Span:
+    """The days of the periods whose rules ``holds`` says are in force, which must follow each
+    other: rule texts give their dates from here, so that no date is typed twice."""
+    indexes = [index for index, period in enumerate(periods) if holds(period)]
+    if not indexes or indexes != list(range(indexes[0], indexes[-1] + 1)):
+        raise ValueError("the rule holds in no period, or in periods apart")
+    following = indexes[-1] + 1
+    last = periods[following].starts - timedelta(days=1) if following < len(periods) else None
+    return Span(periods[indexes[0]].starts, last)
 
 
 def first_instant(zone: ZoneInfo) -> float:

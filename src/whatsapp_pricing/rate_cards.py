@@ -34,6 +34,8 @@ from whatsapp_pricing.vocabulary import VOCABULARY, Vocabulary, enum
 
 if TYPE_CHECKING:  # built from the vocabulary's columns below; a type checker sees a StrEnum
     Column = StrEnum
+    """A rate column of Meta's cards: a :class:`~enum.StrEnum` whose values are the column
+    headers of :data:`~whatsapp_pricing.vocabulary.CATEGORIES` (cards are read by them)."""
 else:
     Column = enum(
         "Column",
@@ -242,7 +244,7 @@ def parse_rate_card(
         confidence=metadata.get("confidence", ""),
         notes=tuple(metadata.get("notes", "").split("\n")) if metadata.get("notes") else (),
         rates={header.market(row): header.row(number, row, currency) for number, row in rows},
-        not_before=_not_before(metadata.get("not before", ""), vocabulary),
+        not_before=_not_before(metadata.get("not before", ""), header),
         ignored=header.ignored,
     )
 
@@ -354,15 +356,18 @@ def _day(value: str | None) -> date | None:
     return date.fromisoformat(value.split()[0]) if value else None
 
 
-def _not_before(entries: str, vocabulary: Vocabulary) -> dict[tuple[str, str], date]:
-    """``Market Column YYYY-MM-DD (why)`` lines: cells that apply only from that day."""
+def _not_before(entries: str, header: _Header) -> dict[tuple[str, str], date]:
+    """``Market Column YYYY-MM-DD (why)`` lines: cells that apply only from that day (lines
+    about a column set aside are read and left out with it)."""
     cells: dict[tuple[str, str], date] = {}
-    columns = "|".join(map(re.escape, vocabulary.columns))
+    known = [column for column, _ in header.columns]
+    columns = "|".join(map(re.escape, known + list(header.ignored)))
     for entry in filter(None, entries.split("\n")):
         match = re.match(rf"^(.+) ({columns}) (\d{{4}}-\d\d-\d\d)", entry)
         if match is None:
             raise RateCardError(f"cannot read 'Not before: {entry}'")
-        cells[(match[1], match[2])] = date.fromisoformat(match[3])
+        if match[2] in known:
+            cells[(match[1], match[2])] = date.fromisoformat(match[3])
     return cells
 
 

@@ -44,6 +44,7 @@ from whatsapp_pricing.engine import (
 from whatsapp_pricing.errors import UsageError
 from whatsapp_pricing.identities import ContactBook
 from whatsapp_pricing.markets import is_customer_id
+from whatsapp_pricing.periods import REPORTED_FREE_SERVICE
 from whatsapp_pricing.rate_cards import RateBook
 from whatsapp_pricing.records import (
     FREE_ENTRY_POINT_CATEGORY,
@@ -66,6 +67,7 @@ STATUS_HORIZON = 30 * 24 * HOUR
 """Meta drops a message still undelivered after 30 days, so its statuses can arrive that late; a
 message with no delivery by then is reported undelivered."""
 T = TypeVar("T")
+REPORTED_FREE_SERVICE_MESSAGES = REPORTED_FREE_SERVICE.reported_free_service_messages
 GROUP_CATEGORIES = {"group_marketing", "group_utility", "group_service"}
 """Groups API messages: charged per delivered member, which these rules do not model."""
 DELIVERY_STATUSES = ("delivered", "read")
@@ -750,8 +752,8 @@ class Reconciler:
         problems += grouping
         if problems and _free_by_the_unconfirmed_allowance(predicted, pricing):
             problems.append(
-                "it would agree with the unconfirmed 1,000 free service messages a month "
-                "(--unconfirmed-free-service-messages)"
+                f"it would agree with the unconfirmed {REPORTED_FREE_SERVICE_MESSAGES:,} free "
+                "service messages a month (--unconfirmed-free-service-messages)"
             )
         if message.expiration is not None and abs(message.expiration - expires) > EXPIRY_TOLERANCE:
             problems.append(

@@ -14,13 +14,24 @@ gives: the reason is built from the code and the facts, never the other way roun
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 import msgspec
 
-from whatsapp_pricing.periods import CALLS_OPEN_WINDOW, DIRECT_SEND_LAUNCH, US_MARKETING_BLOCKED
+from whatsapp_pricing.periods import (
+    AGENT_PLATFORM_LAUNCH,
+    CALLS_OPEN_WINDOW,
+    DIRECT_SEND_LAUNCH,
+    PER_MESSAGE_PRICING_STARTS,
+    PERIODS,
+    REPORTED_FREE_SERVICE,
+    US_MARKETING_BLOCKED,
+    Span,
+    when,
+)
 from whatsapp_pricing.vocabulary import VOCABULARY
 
 PER_CONVERSATION = "CBP"
@@ -36,6 +47,29 @@ REGULAR, FREE_CUSTOMER_SERVICE, FREE_ENTRY_POINT_TYPE = (
     for name in ("regular", "free_customer_service", "free_entry_point")
 )
 """``pricing.type`` under per-message pricing: charged, free in the window, free entry point."""
+
+
+# The days and allowances the rules' texts name, from the periods (never typed here).
+_TWO_CATEGORIES = when(lambda period: period.two_categories)
+_FREE_CONVERSATIONS = next(p.free_conversations for p in PERIODS if p.two_categories)
+_FREE_SERVICE_TIER = when(lambda period: period.free_service_conversations is not None)
+_FREE_SERVICE_CONVERSATIONS = next(
+    p.free_service_conversations for p in PERIODS if p.free_service_conversations
+)
+_SERVICE_CONVERSATIONS_FREE = when(
+    lambda p: not (p.per_message or p.two_categories or p.free_service_conversations)
+)
+_FOUR_CATEGORIES = when(lambda period: not (period.per_message or period.two_categories))
+_UTILITY_FREE_IN_WINDOW = when(lambda period: period.utility_free_in_service_window)
+_SERVICE_MESSAGES_FREE = when(lambda p: p.per_message and not p.service_messages_charged)
+_SERVICE_MESSAGES_CHARGED = when(lambda period: period.service_messages_charged)
+_AGENTS_CHARGED = when(lambda period: period.agent_messages_charged)
+_AGENTS_NOT_YET_CHARGED = Span(AGENT_PLATFORM_LAUNCH, _AGENTS_CHARGED.first - timedelta(days=1))
+_REPORTED_FREE_SERVICE = when(lambda period: period.reported_free_service_messages is not None)
+_REPORTED_FREE_SERVICE_MESSAGES = REPORTED_FREE_SERVICE.reported_free_service_messages
+_FREE_ENTRY_POINT_HOURS = PERIODS[-1].free_entry_point_hours
+_FREE_ENTRY_POINT_HOURS_BEFORE = PERIODS[0].free_entry_point_hours
+_FREE_ENTRY_POINT_LONGER = when(lambda p: p.free_entry_point_hours == _FREE_ENTRY_POINT_HOURS)
 
 
 def _opens_service(conversation: str) -> str:
@@ -92,8 +126,8 @@ class Rule(StrEnum):
         "fep.opened",
         "A reply within 24 hours to a customer who came through a click-to-WhatsApp ad or "
         "a Facebook Page button opens a free entry point conversation: everything in it is "
-        "free for 72 hours (24 before 2023-06-01), and it ends every other open conversation "
-        "early.",
+        f"free for {_FREE_ENTRY_POINT_HOURS} hours ({_FREE_ENTRY_POINT_HOURS_BEFORE} before "
+        f"{_FREE_ENTRY_POINT_LONGER.first}), and it ends every other open conversation early.",
         lambda *, came_through, conversation, hours, closing: (
             f"A reply within 24 hours to a customer who came through {came_through} opens "
             f"free entry point conversation {conversation}, free for {hours} hours{closing}."
@@ -112,7 +146,7 @@ class Rule(StrEnum):
     )
     CBP2_JOINED = (
         "cbp2.joined",
-        "Conversation-based pricing with two categories, 2022-02-01 to 2023-05-31: any business "
+        f"Conversation-based pricing with two categories, {_TWO_CATEGORIES}: any business "
         "message, template or not, joins the conversation open with the customer at no extra "
         "charge.",
         lambda *, category, conversation: (
@@ -131,7 +165,7 @@ class Rule(StrEnum):
             "Under conversation-based pricing with two categories, no conversation was "
             f"open and the customer had written within 24 hours, so this message opens {kind} "
             f"conversation {conversation} for 24 hours; unpriced: no sourced {currency} "
-            "rate card for conversations before 2023-06-01 is known."
+            f"rate card for conversations before {_FOUR_CATEGORIES.first} is known."
         ),
         "CBP",
     )
@@ -144,18 +178,20 @@ class Rule(StrEnum):
             "Under conversation-based pricing with two categories, no conversation was "
             f"open and the customer service window was closed, so this template opens {kind} "
             f"conversation {conversation} for 24 hours; unpriced: no sourced {currency} "
-            "rate card for conversations before 2023-06-01 is known."
+            f"rate card for conversations before {_FOUR_CATEGORIES.first} is known."
         ),
         "CBP",
     )
     CBP2_FREE_TIER = (
         "cbp2.free_tier",
-        "Conversation-based pricing with two categories: the account's first 1,000 conversations "
-        "of each month (in its time zone), of either kind, are free.",
+        "Conversation-based pricing with two categories: the account's first "
+        f"{_FREE_CONVERSATIONS:,} conversations of each month (in its time zone), of either "
+        "kind, are free.",
         lambda *, kind, conversation, number, month: (
             "Under conversation-based pricing with two categories, no conversation was "
             f"open, so this message opens {kind} conversation {conversation} for 24 hours, "
-            f"free as number {number:,} of the account's 1,000 free conversations for {month}."
+            f"free as number {number:,} of the account's {_FREE_CONVERSATIONS:,} free "
+            f"conversations for {month}."
         ),
         "CBP",
     )
@@ -192,9 +228,9 @@ class Rule(StrEnum):
     )
     CBP_FREE_TIER = (
         "cbp.free_tier",
-        "Conversation-based pricing, 2023-06-01 to 2024-10-31: a free-form message with no "
+        f"Conversation-based pricing, {_FREE_SERVICE_TIER}: a free-form message with no "
         "conversation open opens a service conversation, free while it is one of the account's "
-        "first 1,000 of the month (in the account's time zone).",
+        f"first {_FREE_SERVICE_CONVERSATIONS:,} of the month (in the account's time zone).",
         lambda *, conversation, number, allowance, month: (
             _opens_service(conversation)
             + (
@@ -206,8 +242,9 @@ class Rule(StrEnum):
     )
     CBP_SERVICE_OPENED = (
         "cbp.service_opened",
-        "Conversation-based pricing, 2023-06-01 to 2024-10-31: once the month's 1,000 free "
-        "service conversations are used up, a new one costs the market's service rate.",
+        f"Conversation-based pricing, {_FREE_SERVICE_TIER}: once the month's "
+        f"{_FREE_SERVICE_CONVERSATIONS:,} free service conversations are used up, a new one "
+        "costs the market's service rate.",
         lambda *, conversation, priced, allowance: (
             _opens_service(conversation)
             + (f"{priced}, the month's {allowance:,} free ones being used up.")
@@ -216,17 +253,18 @@ class Rule(StrEnum):
     )
     CBP_SERVICE_FREE = (
         "cbp.service_free",
-        "Conversation-based pricing, 2024-11-01 to 2025-06-30: every service conversation is free.",
+        f"Conversation-based pricing, {_SERVICE_CONVERSATIONS_FREE}: every service conversation "
+        "is free.",
         lambda *, conversation: (
             _opens_service(conversation)
-            + ("free: service conversations cost nothing since 2024-11-01.")
+            + f"free: service conversations cost nothing since {_SERVICE_CONVERSATIONS_FREE.first}."
         ),
         "CBP",
     )
     PMP_CARRIED_OVER = (
         "pmp.carried_over",
-        "A conversation opened before per-message pricing began on 2025-07-01 runs to its "
-        "end: the messages it covers cost nothing more.",
+        f"A conversation opened before per-message pricing began on {PER_MESSAGE_PRICING_STARTS} "
+        "runs to its end: the messages it covers cost nothing more.",
         lambda *, category, conversation, began: (
             f"{category.capitalize()} conversation {conversation} opened before per-message "
             f"pricing began on {began} and was still open, so this message belongs to it "
@@ -236,11 +274,11 @@ class Rule(StrEnum):
     )
     PMP_UTILITY_IN_WINDOW = (
         "pmp.utility_in_window",
-        "Per-message pricing, 2025-07-01 to 2026-09-30: a utility template delivered inside "
+        f"Per-message pricing, {_UTILITY_FREE_IN_WINDOW}: a utility template delivered inside "
         "an open customer service window is free.",
         lambda: (
             "A utility template delivered inside an open customer service window is free "
-            "under per-message pricing (2025-07-01 to 2026-09-30)."
+            f"under per-message pricing ({_UTILITY_FREE_IN_WINDOW})."
         ),
         "PMP",
     )
@@ -255,54 +293,57 @@ class Rule(StrEnum):
     )
     PMP_SERVICE_FREE = (
         "pmp.service_free",
-        "Per-message pricing, 2025-07-01 to 2026-09-30: non-template messages inside the "
+        f"Per-message pricing, {_SERVICE_MESSAGES_FREE}: non-template messages inside the "
         "customer service window are free.",
         lambda: (
             "Non-template messages inside the customer service window are free under per-message "
-            "pricing (2025-07-01 to 2026-09-30)."
+            f"pricing ({_SERVICE_MESSAGES_FREE})."
         ),
         "PMP",
     )
     PMP_SERVICE_CHARGED = (
         "pmp.service_charged",
-        "Per-message pricing from 2026-10-01: each non-template message is charged at the "
-        "market's service rate, without volume tiers.",
+        f"Per-message pricing {_SERVICE_MESSAGES_CHARGED}: each non-template message is charged "
+        "at the market's service rate, without volume tiers.",
         lambda *, priced: (
-            "Since 2026-10-01 each non-template message is charged as a service message, "
-            f"at the market's service rate and without volume tiers: {priced}."
+            f"Since {_SERVICE_MESSAGES_CHARGED.first} each non-template message is charged as a "
+            f"service message, at the market's service rate and without volume tiers: {priced}."
         ),
         "PMP",
     )
     MBA_NOT_YET_CHARGED = (
         "mba.not_yet_charged",
-        "Meta Business Agent messages, from the platform's launch on 2026-07-01 to 2026-07-31: "
-        "Meta did not charge for them yet.",
+        "Meta Business Agent messages, from the platform's launch on "
+        f"{_AGENTS_NOT_YET_CHARGED.first} to {_AGENTS_NOT_YET_CHARGED.last}: Meta did not charge "
+        "for them yet.",
         lambda: (
-            "Meta launched the Meta Business Agent Platform on 2026-07-01 and charges for "
-            "its messages from 2026-08-01, so this one costs nothing."
+            f"Meta launched the Meta Business Agent Platform on {_AGENTS_NOT_YET_CHARGED.first} "
+            f"and charges for its messages from {_AGENTS_CHARGED.first}, so this one costs nothing."
         ),
         "PMP",
     )
     MBA_CHARGED = (
         "mba.charged",
-        "From 2026-08-01 Meta charges each Meta Business Agent message per token, in every "
-        "market alike, even inside a free entry point window; like any free-form message "
-        "it needs an open customer service window.",
+        f"From {_AGENTS_CHARGED.first} Meta charges each Meta Business Agent message per token, "
+        "in every market alike, even inside a free entry point window; like any free-form "
+        "message it needs an open customer service window.",
         lambda *, priced: (
-            "Since 2026-08-01 Meta charges Meta Business Agent messages per token, even "
-            f"inside a free entry point window: {priced}. What Meta's status webhook reports "
+            f"Since {_AGENTS_CHARGED.first} Meta charges Meta Business Agent messages per token, "
+            f"even inside a free entry point window: {priced}. What Meta's status webhook reports "
             "for them is not on Meta's pages."
         ),
         "PMP",
     )
     PMP_FREE_SERVICE_UNCONFIRMED = (
         "pmp.free_service_unconfirmed",
-        "Only when a timeline turns it on: the 1,000 free service messages per business number "
-        "and month that some providers report from 2026-10-01, which Meta has not confirmed.",
+        f"Only when a timeline turns it on: the {_REPORTED_FREE_SERVICE_MESSAGES:,} free service "
+        "messages per business number and month that some providers report from "
+        f"{_REPORTED_FREE_SERVICE.first}, which Meta has not confirmed.",
         lambda *, number, month: (
-            f"Free as service message {number:,} of the 1,000 per business number for {month} "
-            "that some providers report from 2026-10-01; Meta has not confirmed this allowance, "
-            "and this timeline turned it on."
+            f"Free as service message {number:,} of the {_REPORTED_FREE_SERVICE_MESSAGES:,} per "
+            f"business number for {month} that some providers report from "
+            f"{_REPORTED_FREE_SERVICE.first}; Meta has not confirmed this allowance, and this "
+            "timeline turned it on."
         ),
         "PMP",
     )
@@ -354,11 +395,12 @@ class Rule(StrEnum):
     MM_MAX_PRICE = (
         "mm.max_price",
         "A marketing template sent through the Marketing Messages API with a max price costs "
-        "at most that price per delivery (the business sets it per 1,000 deliveries; it may be "
-        "above or below the rate card's rate), so the charge is an upper bound.",
-        lambda *, cap, currency, amount, priced: (
+        "at most that price per delivery (the business sets it per "
+        f"{VOCABULARY.route_named['marketing_messages_api'].max_price_per:,} deliveries; it may "
+        "be above or below the rate card's rate), so the charge is an upper bound.",
+        lambda *, cap, per, currency, amount, priced: (
             f"Sent through the Marketing Messages API with a max price of {cap} {currency} per "
-            f"1,000 deliveries, this marketing template costs at most {amount} {currency}: "
+            f"{per:,} deliveries, this marketing template costs at most {amount} {currency}: "
             f"Meta charges the max price or less (the rate card, for comparison: {priced})."
         ),
         "PMP",

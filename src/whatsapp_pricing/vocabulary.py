@@ -124,8 +124,9 @@ class Route:
     reported: str | None
     """What Meta's webhooks report as ``pricing.category`` for templates sent through it;
     ``None``: the category's own spelling."""
-    max_price: bool
-    """Whether a template sent through it may carry a max price."""
+    max_price_per: int | None
+    """For how many deliveries a max price is set, if a template sent through it may carry one
+    (Meta sets it per 1,000 deliveries); ``None`` if none may."""
 
 
 @dataclass(frozen=True)
@@ -196,8 +197,8 @@ CATEGORIES = (
         analytics=("UTILITY",),
         tiered=True,
         sent_by=(
-            "the business, as an approved template, at any time; from 2026-07-31 also with "
-            "Direct Send, without one"
+            "the business, as an approved template, at any time; also with Direct Send, "
+            "without one (since Meta launched it)"
         ),
         legend="Utility conversation",
         shown="Utility template",
@@ -268,7 +269,10 @@ CATEGORIES = (
         covers=WHOLE_CONVERSATION,
         # customer_initiated: how Meta's SDK spelled user_initiated.
         webhook=("user_initiated", "customer_initiated"),
-        sent_by="the business, any message, inside the customer service window (to 2023-05-31)",
+        sent_by=(
+            "the business, any message, inside the customer service window (under "
+            "conversation-based pricing with two categories)"
+        ),
         legend="User-initiated conversation",
     ),
     Category(
@@ -278,20 +282,23 @@ CATEGORIES = (
         conversation=True,
         covers=WHOLE_CONVERSATION,
         webhook=("business_initiated",),
-        sent_by="the business, a template, outside the customer service window (to 2023-05-31)",
+        sent_by=(
+            "the business, a template, outside the customer service window (under "
+            "conversation-based pricing with two categories)"
+        ),
         legend="Business-initiated conversation",
     ),
 )
 """Every category, in the order the site lists them."""
 
 ROUTES = (
-    Route("cloud_api", "the Cloud API", categories=None, reported=None, max_price=False),
+    Route("cloud_api", "the Cloud API", categories=None, reported=None, max_price_per=None),
     Route(
         "marketing_messages_api",
         "the Marketing Messages API",
         categories=frozenset({"marketing"}),
         reported="marketing_lite",
-        max_price=True,
+        max_price_per=1000,
     ),
 )
 """Every API a template can be sent through; the first is a timeline's default."""

@@ -120,7 +120,12 @@ def calls_charged_per_started_minute() -> None:
 
 
 def max_price_per_delivery() -> None:
-    engine.MAX_PRICE_DELIVERIES = 1
+    send_through = ConversationEngine._send_through
+
+    def mutated(self: ConversationEngine, route: Any, *arguments: Any) -> Any:
+        return send_through(self, dataclasses.replace(route, max_price_per=1), *arguments)
+
+    ConversationEngine._send_through = mutated  # type: ignore[method-assign]
 
 
 MUTATIONS: dict[str, tuple[Callable[[], None], str]] = {

@@ -13,7 +13,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from whatsapp_pricing.periods import PERIODS
+from whatsapp_pricing.periods import PER_MESSAGE_PRICING_STARTS, PERIODS
 from whatsapp_pricing.records import Rule, webhook_report
 from whatsapp_pricing.site import PlaceholderExtension
 from whatsapp_pricing.vocabulary import VOCABULARY
@@ -73,8 +73,14 @@ FACT_SHOWN = {
     "number": "n",
 }
 """How a fact of the reason is shown in the rule's wording, in italics; otherwise by its name."""
-FIXED_FACTS = {"began": "2025-07-01", "allowance": "1,000"}
-"""Facts that are the same for every message, shown as they are."""
+_ALLOWANCE = next(p.free_service_conversations for p in PERIODS if p.free_service_conversations)
+FIXED_FACTS = {
+    "began": f"{PER_MESSAGE_PRICING_STARTS}",
+    "allowance": f"{_ALLOWANCE:,}",
+    "per": f"{VOCABULARY.route_named['marketing_messages_api'].max_price_per:,}",
+}
+"""Facts that are the same for every message, shown as they are (from the periods and the
+vocabulary)."""
 
 
 class _Fact(str):
