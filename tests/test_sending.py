@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from tests.helpers import BRAZIL, timeline
 from whatsapp_pricing import MessageStatus, Rule, UnsupportedPeriod, simulate
+from whatsapp_pricing.errors import InvalidTimeline
 from whatsapp_pricing.timeline_io import read_timeline, write_verdict
 
 FAR_ZONES = {"Pacific/Kiritimati": "+14:00", "Pacific/Pago_Pago": "-11:00"}
@@ -213,10 +214,13 @@ def test_the_apis_take_only_what_meta_takes(fields: dict[str, Any], problem: str
         timeline(event("template", "2026-11-02T09:00:00+00:00", BRAZIL, id="m", **fields))
 
 
-def test_no_max_price_under_conversation_based_pricing() -> None:
-    old = event("template", "2025-06-30T09:00:00+00:00", BRAZIL, id="m", max_price="50", **MM)
-    with pytest.raises(UnsupportedPeriod, match="max price before 2025-07-01"):
-        simulate(timeline(old))
+@pytest.mark.parametrize(("zone", "offset"), FAR_ZONES.items())
+def test_no_max_price_before_metas_limited_beta(zone: str, offset: str) -> None:
+    early = event("template", f"2026-05-14T23:59:00{offset}", BRAZIL, id="m", max_price="50", **MM)
+    with pytest.raises(UnsupportedPeriod, match="max price before 2026-05-15"):
+        simulate(timeline(early, time_zone=zone))
+    first = {**early, "at": f"2026-05-15T00:00:00{offset}"}
+    assert simulate(timeline(first, time_zone=zone)).messages[0].rule is Rule.MM_MAX_PRICE
 
 
 @pytest.mark.parametrize(
@@ -290,3 +294,23 @@ def test_the_streaming_writer_writes_what_the_models_write() -> None:
     out = io.BytesIO()
     write_verdict(*read_timeline(document), out)
     assert out.getvalue().decode() == simulate(timeline(*events)).model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("fields", "line"),
+    [
+        (
+            {**MM, "max_price": "abc"},
+            "events[0].max_price: 'abc' is not a positive decimal number in a string",
+        ),
+        (
+            {"category": "marketing", "failed": "131049"},
+            "events[0].failed: '131049' is neither an error code",
+        ),
+    ],
+)
+def test_a_bad_new_field_is_one_line_naming_it(fields: dict[str, Any], line: str) -> None:
+    bad = event("template", "2026-11-02T09:00:00+00:00", BRAZIL, id="m", **fields)
+    with pytest.raises(InvalidTimeline) as refused:
+        read_timeline(json.dumps({"account": {"time_zone": "UTC"}, "events": [bad]}))
+    assert str(refused.value).startswith(line)

@@ -34,6 +34,9 @@ since October 1, 2024"); no call on a timeline can be older."""
 US_MARKETING_BLOCKED = date(2025, 4, 1)
 """From this day WhatsApp does not deliver marketing templates to US numbers (+1 with a US area
 code), and so charges nothing for them (Meta's per-user marketing limits page)."""
+MAX_PRICE_BETA = date(2026, 5, 15)
+"""Meta's limited beta of max prices on the Marketing Messages API began (Meta's max price page,
+updated 2026-06-26); no max price can be older."""
 DIRECT_SEND_LAUNCH = date(2026, 7, 31)
 """Meta's Direct Send: utility (and, with restricted access, authentication) messages without a
 pre-approved template; no Direct Send message can be older."""

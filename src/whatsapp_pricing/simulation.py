@@ -35,7 +35,7 @@ from whatsapp_pricing.periods import (
     AGENT_PLATFORM_LAUNCH,
     CALLS_OPEN_WINDOW,
     DIRECT_SEND_LAUNCH,
-    PER_MESSAGE_PRICING_STARTS,
+    MAX_PRICE_BETA,
     end_instant,
     first_instant,
     why_unpriceable,
@@ -188,7 +188,7 @@ def in_time_order(account: Account, events: list[Event]) -> list[Event]:
         kind: (datetime.combine(day, time(), zone).timestamp(), day, since)
         for kind, (day, since) in EARLIEST.items()
     }
-    capped_from = datetime.combine(PER_MESSAGE_PRICING_STARTS, time(), zone).timestamp()
+    capped_from = datetime.combine(MAX_PRICE_BETA, time(), zone).timestamp()
     for event in events:
         if not first <= event.at < end:
             why = why_unpriceable(event.at, zone)
@@ -202,8 +202,8 @@ def in_time_order(account: Account, events: list[Event]) -> list[Event]:
         details = event.details
         if details is not None and details.max_price is not None and event.at < capped_from:
             raise UnsupportedPeriod(
-                f"events[{event.order}].max_price: a max price before "
-                f"{PER_MESSAGE_PRICING_STARTS}, under conversation-based pricing, which had none"
+                f"events[{event.order}].max_price: a max price before {MAX_PRICE_BETA}, when "
+                "Meta's limited beta of max prices began"
             )
     # A stable sort on the time alone keeps same-instant events in input order, and sorting
     # plain floats is several times faster than comparing whole tuples.
