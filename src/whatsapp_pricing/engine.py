@@ -126,6 +126,10 @@ class Kind:
 
 
 CUSTOMER_MESSAGE = Kind.CUSTOMER_MESSAGE
+AGENT = Kind.AGENT
+BUSINESS_CALL = Kind.BUSINESS_CALL
+SENT_APART = frozenset({Kind.DIRECT_SEND, Kind.BUSINESS_CALL})
+"""Kinds with rules of their own before the ordinary ones (a call; Direct Send's refusals)."""
 OPENS_WINDOW = VOCABULARY.opening_window
 """The kinds of event that open or refresh the customer service window, and are no message."""
 WORDS = {kind.code: kind.words for kind in VOCABULARY.kinds}
@@ -389,20 +393,18 @@ class ConversationEngine:
         if day != self._period_day:
             self._period_day, self._period = day, self._periods.on(day)
         period = self._period
+        # The rarer cases are asked first, each in one cheap test: most messages pass them all.
         if details is not None and details.failed is not None:
             outcome: Outcome = self._not_delivered(customer, event, details.failed)
-        elif kind == Kind.BUSINESS_CALL:
-            outcome = self._call(customer, event, day)
+        elif kind in SENT_APART and (apart := self._sent_apart(customer, event, day)) is not None:
+            outcome = apart
         elif category == MARKETING and customer.country == US and day >= US_MARKETING_BLOCKED:
             rule = Rule.US_MARKETING_BLOCKED
             outcome = (UNDELIVERED, None, self._free, rule, rule.reason(), "")
         elif at >= customer.window_until and kind in REJECTED_REASONS:
             reason = REJECTED_REASONS[kind]
             outcome = (REJECTED, None, self._free, Rule.CSW_CLOSED, reason, "")
-        elif kind == Kind.DIRECT_SEND and category == AUTHENTICATION and BSUID.fullmatch(number):
-            rule = Rule.DS_USER_ID_REFUSED
-            outcome = (REJECTED, None, self._free, rule, rule.reason(), "")
-        elif kind == Kind.AGENT:
+        elif kind == AGENT:
             outcome = self._send_agent_message(customer, event, day, period)
         elif customer.free_entry_point is not None:
             outcome = self._join_free_entry_point(customer)
@@ -437,6 +439,16 @@ class ConversationEngine:
             report,
             provisional,
         )
+
+    def _sent_apart(self, customer: _Customer, event: Event, day: date) -> Outcome | None:
+        """A call, or a Direct Send message Meta refuses; ``None`` for a Direct Send message
+        the ordinary rules then price as a template of its category."""
+        if event.kind == BUSINESS_CALL:
+            return self._call(customer, event, day)
+        if event.category == AUTHENTICATION and BSUID.fullmatch(event.customer):
+            rule = Rule.DS_USER_ID_REFUSED
+            return REJECTED, None, self._free, rule, rule.reason(), ""
+        return None
 
     def _not_delivered(self, customer: _Customer, event: Event, code: int | str) -> Outcome:
         """A message Meta reports it did not deliver: never charged, and the reason says why.
