@@ -12,12 +12,23 @@ The cards are data (``data/call_rates.csv``, one row per tier, with its sources 
 lines). Nothing is converted or guessed: a market, currency, day or tier no source gives is
 :attr:`~whatsapp_pricing.rate_cards.Missing.UNKNOWN`.
 
-For the ``business_call`` rule::
+For the ``business_call`` rule: a 56-second call to Kenya (10 pulses, a started pulse counting
+whole), billed in USD, when the month's earlier calls took 49,995 minutes:
 
-    rates = shipped_call_rates()
-    tier = rates.tier_of("KE", "USD", day, minutes_this_month_including_the_call)
-    rate = rates.rate("KE", "USD", day, tier) if tier else Missing.UNKNOWN
-    charge = rate.per_pulse * pulses if isinstance(rate, CallRate) else None
+```python
+from datetime import date
+from decimal import Decimal
+
+from whatsapp_pricing.call_rates import CallRate, shipped_call_rates
+
+rates = shipped_call_rates()
+day, pulses = date(2026, 11, 2), 10
+tier = rates.tier_of("KE", "USD", day, 49_995 + 1)  # the month's minutes, this call included
+rate = rates.rate("KE", "USD", day, tier) if tier else None
+assert isinstance(rate, CallRate)
+print(tier, rate.per_minute, rate.per_pulse * pulses)
+#> 1 0.0103 0.01030
+```
 """
 
 from __future__ import annotations
