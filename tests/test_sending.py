@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +18,10 @@ from pydantic import ValidationError
 
 from tests.helpers import BRAZIL, timeline
 from whatsapp_pricing import MessageStatus, Rule, UnsupportedPeriod, simulate
+from whatsapp_pricing.call_rates import CallRateCard, CallRates
+from whatsapp_pricing.engine import ConversationEngine
 from whatsapp_pricing.errors import InvalidTimeline
+from whatsapp_pricing.markets import meta_markets
 from whatsapp_pricing.timeline_io import read_timeline, write_verdict
 
 FAR_ZONES = {"Pacific/Kiritimati": "+14:00", "Pacific/Pago_Pago": "-11:00"}
@@ -131,6 +135,54 @@ def test_business_calls_count_every_started_six_second_pulse(seconds: int, pulse
     )["c"]
     assert call.status is MessageStatus.DELIVERED
     assert re.search(rf"\b{seconds} connected seconds make {pulses} started", call.reason)
+
+
+KENYA = "+254712345678"
+
+
+def test_a_call_is_charged_its_pulses_at_the_callees_calling_rate() -> None:
+    calls = verdicts(
+        event("business_call", "2026-11-02T09:00:00+03:00", KENYA, id="kenya", seconds=56),
+        time_zone="Africa/Nairobi",
+    )
+    # Rest of Africa, USD, from 2026-10-01: 0.0103 a minute, so 0.00103 a 6-second pulse.
+    assert calls["kenya"].charge.amount == Decimal("0.01030")
+    assert "tier 1" in calls["kenya"].reason
+
+
+def calls_priced_with(
+    tiers: tuple[tuple[int, Decimal | None], ...], *events: dict[str, Any]
+) -> list[Any]:
+    card = CallRateCard("USD", "Rest of Africa", date(2026, 10, 1), None, tiers, open_ended=False)
+    account, engine_events = read_timeline(
+        json.dumps({"account": {"time_zone": "Africa/Nairobi"}, "events": list(events)})
+    )
+    engine = ConversationEngine(account, call_rates=CallRates([card], meta_markets()))
+    return [engine.process(one) for one in engine_events]
+
+
+def test_a_call_crossing_into_a_tier_is_priced_wholly_at_it_and_tiers_restart_each_month() -> None:
+    tiers = ((1, Decimal("0.0100")), (3, Decimal("0.0050")))
+    first, crossing, later, next_month = calls_priced_with(
+        tiers,
+        event("business_call", "2026-11-02T09:00:00+03:00", KENYA, id="a", seconds=60),
+        event("business_call", "2026-11-03T09:00:00+03:00", KENYA, id="b", seconds=61),
+        event("business_call", "2026-11-04T09:00:00+03:00", KENYA, id="c", seconds=6),
+        event("business_call", "2026-12-01T00:00:00+03:00", KENYA, id="d", seconds=6),
+    )
+    assert first.charge.amount == Decimal("0.0100")  # minute 1: 10 pulses at 0.001
+    assert crossing.charge.amount == Decimal("0.00550")  # minutes 2-3: 11 pulses at 0.0005
+    assert later.charge.amount == Decimal("0.00050")  # still minute 3 (22 pulses)
+    assert next_month.charge.amount == Decimal("0.00100")  # December starts again at tier 1
+
+
+def test_a_call_in_a_tier_with_no_sourced_rate_is_unpriced() -> None:
+    (call,) = calls_priced_with(
+        ((1, Decimal("0.0100")), (2, None)),
+        event("business_call", "2026-11-02T09:00:00+03:00", KENYA, id="a", seconds=120),
+    )
+    assert call.charge.amount is None
+    assert "tier 2, whose rate is unsourced" in call.reason
 
 
 def test_a_call_with_no_sourced_calling_rate_is_unpriced_never_guessed() -> None:

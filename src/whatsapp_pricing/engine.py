@@ -20,6 +20,12 @@ from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
+from whatsapp_pricing.call_rates import (
+    PULSE_SECONDS,
+    PULSES_PER_MINUTE,
+    CallRates,
+    shipped_call_rates,
+)
 from whatsapp_pricing.delivery import NO_PER_USER_LIMITS, PER_USER_LIMIT, time_to_live
 from whatsapp_pricing.domain import Account, EntryPoint, MessageStatus
 from whatsapp_pricing.failures import meaning_of
@@ -136,8 +142,6 @@ WORDS = {kind.code: kind.words for kind in VOCABULARY.kinds}
 MARKETING = VOCABULARY.category("marketing").name
 AUTHENTICATION = VOCABULARY.category("authentication").name
 UNDELIVERED = MessageStatus.UNDELIVERED.value
-PULSE_SECONDS = 6
-"""Meta charges a business's call per started pulse of this many seconds."""
 US = "US"
 DEFAULT_ROUTE = VOCABULARY.routes[0].name
 REJECTED_REASONS = {
@@ -275,10 +279,15 @@ class ConversationEngine:
         markets: MarketTable | None = None,
         record_windows: bool = False,
         counters: Counters | None = None,
+        call_rates: CallRates | None = None,
     ) -> None:
         self._account = account
         self._counters = Tally() if counters is None else counters
         self._windows: list[ServiceWindow] | None = [] if record_windows else None
+        self._call_rates = shipped_call_rates() if call_rates is None else call_rates
+        self._call_pulses: dict[tuple[int, int], int] = {}
+        """Pulses of accepted calls by local month. Calls come only from timelines, which one
+        engine always runs whole (a webhook log, run in parts on Spark, has none)."""
         self._zone = ZoneInfo(account.time_zone)
         self._priced = first_instant(self._zone), end_instant(self._zone)
         self._calendar = LocalCalendar(self._zone)
@@ -419,7 +428,9 @@ class ConversationEngine:
         else:
             outcome = self._send_free_form(customer, event, day, period)
         status, conversation, charge, rule, reason, reported = outcome
-        provisional = day >= self._provisional_from and bool(charge.amount)
+        provisional = (
+            day >= self._provisional_from and bool(charge.amount) and kind != BUSINESS_CALL
+        )
         if provisional:
             reason += self._provisional_note
         key = (rule, reported, charge.amount != 0, period.per_message)
@@ -494,11 +505,32 @@ class ConversationEngine:
         return DELIVERED, None, charge, rule, reason, ""
 
     def _price_call(self, customer: _Customer, pulses: int, day: date) -> Priced:
-        """A call's charge; no calling rate card is shipped yet, so none is guessed."""
+        """A call's charge: its pulses at the callee's calling rate, in the tier of the month's
+        minutes with this call counted (a call crossing into a tier is priced wholly at it).
+
+        Minutes are counted as started pulses, ten to the minute: Meta counts "minutes called"
+        and bills pulses, and does not say more.
+        """
+        month = (day.year, day.month)
+        self._call_pulses[month] = total = self._call_pulses.get(month, 0) + pulses
+        minutes = -(-total // PULSES_PER_MINUTE)
+        currency, market = self._currency, customer.market
+        callee = customer.country or market
+        unpriced = Charge(None, currency)
+        if self._call_rates.card_for(callee, currency, day) is None:
+            return unpriced, f"unpriced: no sourced {currency} calling rate for {market} on {day}"
+        where = f"minute {minutes:,} of {day:%B %Y}, this call counted"
+        tier = self._call_rates.tier_of(callee, currency, day, minutes)
+        if tier is None:
+            return unpriced, f"unpriced: no source says which calling tier {where} falls in"
+        rate = self._call_rates.rate(callee, currency, day, tier)
+        if isinstance(rate, Missing):
+            return unpriced, f"unpriced: {where} is in calling tier {tier}, whose rate is unsourced"
+        amount = rate.per_pulse * pulses
         return (
-            Charge(None, self._currency),
-            f"unpriced: no sourced {self._currency} calling rate for {customer.market} on "
-            f"{day} is known",
+            Charge(amount, currency),
+            f"charged {amount} {currency}, {rate.per_pulse} {currency} a pulse: tier {tier}'s "
+            f"{market} calling rate of {rate.per_minute} {currency} a minute ({where})",
         )
 
     def _join_free_entry_point(self, customer: _Customer) -> Outcome:
