@@ -60,7 +60,7 @@ CAME_THROUGH = {
 }
 
 LEGEND = {
-    "customer": "Message from the customer",
+    "customer": "Message (or call) from the customer",
     "entry-point": "Customer came through an ad or a Facebook Page button (free entry point)",
     "delivered": "Business message, delivered",
     "rejected": "Business message, rejected by Meta",
@@ -258,7 +258,9 @@ def _svg(
     business = [mark for mark in marks if mark.message]
     parts = [
         _heading(
-            EDGE, 0, "Messages from the customer" if customers else "No message from the customer"
+            EDGE,
+            0,
+            "Messages and calls from the customer" if customers else "No message from the customer",
         )
     ]
     parts += [_shape(mark.kind, x(mark.at), ROW - 14, mark.title) for mark in customers]
