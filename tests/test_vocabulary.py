@@ -129,3 +129,10 @@ def test_the_date_check_would_see_a_typed_date() -> None:
 @pytest.mark.parametrize("name", ["marketing", "utility", "authentication", "service"])
 def test_the_estimator_asks_for_each_category_it_can_price(name: str) -> None:
     assert VOCABULARY.category(name) in VOCABULARY.estimated
+
+
+def test_the_rules_predict_a_categorys_own_name_but_for_a_free_entry_point() -> None:
+    """The engine reports a category by its name; only the free entry point's differs, and the
+    records spell it from the table."""
+    differ = [c.name for c in VOCABULARY.categories if c.webhook and c.webhook[0] != c.name]
+    assert differ == ["free_entry_point"]

@@ -67,9 +67,8 @@ NEVER = -math.inf
 
 ZERO = Decimal(0)
 # The hot loop works on plain strings: formatting or comparing enum members costs several times
-# more. The verdict's models turn them back into enums at the boundary.
-# The rules' own categories, by name from the vocabulary: a rule that names one is about
-# that category (a new category needs no name here unless a rule treats it apart).
+# more. The verdict's models turn them back into enums at the boundary. The categories below are
+# those a rule treats apart, looked up in the vocabulary (a new category needs no name here).
 DELIVERED = MessageStatus.DELIVERED.value
 REJECTED = MessageStatus.REJECTED.value
 SERVICE = VOCABULARY.category("service").name

@@ -419,10 +419,10 @@ def parse_volume_tiers(text: str, vocabulary: Vocabulary = VOCABULARY) -> list[V
 
 
 @cache
-def shipped_volume_tiers() -> list[VolumeTiers]:
+def shipped_volume_tiers(vocabulary: Vocabulary = VOCABULARY) -> list[VolumeTiers]:
     """The volume tier fragments shipped in ``data/volume_tiers.csv``."""
     data = files("whatsapp_pricing") / "data" / "volume_tiers.csv"
-    return parse_volume_tiers(data.read_text(encoding="utf-8"))
+    return parse_volume_tiers(data.read_text(encoding="utf-8"), vocabulary)
 
 
 def parse_agent_rates(text: str) -> list[AgentRate]:
@@ -442,16 +442,13 @@ def shipped_rate_book(vocabulary: Vocabulary = VOCABULARY) -> RateBook:
     """Every card shipped in ``data/rate_cards/``, with the shipped tiers and agent rates, read
     with a vocabulary (the package's own unless told)."""
     data = files("whatsapp_pricing") / "data"
-    tiers = (data / "volume_tiers.csv").read_text(encoding="utf-8")
     return RateBook(
         (
             parse_rate_card(card.read_text(encoding="utf-8"), vocabulary=vocabulary)
             for card in (data / "rate_cards").iterdir()
             if card.name.endswith(".csv")
         ),
-        shipped_volume_tiers()
-        if vocabulary is VOCABULARY
-        else parse_volume_tiers(tiers, vocabulary),
+        shipped_volume_tiers(vocabulary),
         parse_agent_rates((data / "agent_rates.csv").read_text(encoding="utf-8")),
         vocabulary,
     )

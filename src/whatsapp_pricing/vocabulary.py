@@ -54,8 +54,6 @@ class MessageKind:
     """The small int the engine's hot loop reads instead of the name."""
     words: str
     """How a reason names a message of this kind."""
-    from_business: bool
-    """Whether the business sends it (and so it gets a verdict)."""
     needs_window: bool
     """Whether Meta delivers it only inside an open customer service window."""
     opens_window: bool = False
@@ -83,7 +81,8 @@ class Category:
     (a free entry point, before 2023-06-01 any conversation), templates and free-form alike."""
     webhook: tuple[str, ...] = ()
     """Its spellings in ``pricing.category`` of Meta's status webhooks; the first is the one
-    the rules predict. Empty: Meta's webhooks never report it."""
+    the rules predict, which is the category's name but for a free entry point's
+    (``referral_conversion``). Empty: Meta's webhooks never report it."""
     analytics: tuple[str, ...] = ()
     """Its spellings in ``pricing_category`` of Meta's ``pricing_analytics``."""
     rate_of: str | None = None
@@ -142,29 +141,15 @@ class PricingType:
 
 
 KINDS = (
+    MessageKind("customer_message", 0, "customer message", needs_window=False, opens_window=True),
+    MessageKind("free_form", 2, "free-form message", needs_window=True),
+    MessageKind("template", 1, "template", needs_window=False),
+    MessageKind("agent_message", 3, "Meta Business Agent message", needs_window=True),
+    MessageKind("direct_send", 4, "Direct Send message", needs_window=False),
     MessageKind(
-        "customer_message",
-        0,
-        "customer message",
-        from_business=False,
-        needs_window=False,
-        opens_window=True,
+        "customer_call", 5, "call from the customer", needs_window=False, opens_window=True
     ),
-    MessageKind("free_form", 2, "free-form message", from_business=True, needs_window=True),
-    MessageKind("template", 1, "template", from_business=True, needs_window=False),
-    MessageKind(
-        "agent_message", 3, "Meta Business Agent message", from_business=True, needs_window=True
-    ),
-    MessageKind("direct_send", 4, "Direct Send message", from_business=True, needs_window=False),
-    MessageKind(
-        "customer_call",
-        5,
-        "call from the customer",
-        from_business=False,
-        needs_window=False,
-        opens_window=True,
-    ),
-    MessageKind("business_call", 6, "call to the customer", from_business=True, needs_window=False),
+    MessageKind("business_call", 6, "call to the customer", needs_window=False),
 )
 """Every kind of event a timeline holds, in the order the error messages list them."""
 

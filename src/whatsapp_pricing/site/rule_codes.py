@@ -1,8 +1,9 @@
 """Writes the list of rule codes and pricing periods into pages, from their definitions in code.
 
 A page line ``{{ rules cbp }}`` becomes one heading per rule whose code starts with ``cbp.``
-(with its permanent anchor, summary, reason wording and what Meta's webhook reports), and a line
-``{{ periods }}`` a table of every period id with its dates. Support staff link a rule as
+(with its permanent anchor, summary, reason wording and what Meta's webhook reports), a line
+``{{ periods }}`` a table of every period id with its dates, and a line ``{{ categories }}`` the
+vocabulary's table of categories, with how Meta spells each. Support staff link a rule as
 ``rules.md#cbp-free-tier``; the anchors are registered like every question's.
 """
 
@@ -18,7 +19,9 @@ from whatsapp_pricing.records import Rule, webhook_report
 from whatsapp_pricing.site import PlaceholderExtension
 from whatsapp_pricing.vocabulary import VOCABULARY
 
-PLACEHOLDER = re.compile(r"^\{\{ (rules (?P<prefix>[a-z0-9]+)|periods) \}\}$")
+PLACEHOLDER = re.compile(
+    r"^\{\{ (rules (?P<prefix>[a-z0-9]+)|periods|(?P<categories>categories)) \}\}$"
+)
 
 
 def expand(lines: list[str]) -> list[str]:
@@ -30,6 +33,8 @@ def expand(lines: list[str]) -> list[str]:
             expanded.append(line)
         elif match["prefix"]:
             expanded += rules_markdown(match["prefix"])
+        elif match["categories"]:
+            expanded += categories_markdown()
         else:
             expanded += periods_markdown()
     return expanded
@@ -62,6 +67,24 @@ def periods_markdown() -> list[str]:
     for period, following in zip(PERIODS, [*PERIODS[1:], None], strict=True):
         until = "today" if following is None else f"{following.starts - timedelta(days=1)}"
         lines.append(f"| `{period.id}` | {period.starts} | {until} | {period.name} |")
+    return [*lines, "", "</div>", ""]
+
+
+def categories_markdown() -> list[str]:
+    """A list of every category of the vocabulary: who sends it, its rate column and tiers, and
+    how Meta's webhooks and analytics spell it (a list rather than a table: it reads on a phone)."""
+
+    def spelled(names: tuple[str, ...]) -> str:
+        return ", ".join(f"`{name}`" for name in names) or "none"
+
+    lines = ['<div class="wp-categories" markdown>', ""]
+    for category in VOCABULARY.categories:
+        column = f"rate-card column {category.column}" if category.column else "no rate column"
+        tiers = "with volume tiers" if category.tiered else "no volume tiers"
+        lines.append(
+            f"- `{category.name}`: sent by {category.sent_by}; {column}, {tiers}. Webhooks: "
+            f"{spelled(category.webhook)}; analytics: {spelled(category.analytics)}."
+        )
     return [*lines, "", "</div>", ""]
 
 
@@ -159,5 +182,6 @@ def _reported(rule: Rule) -> str:
 
 
 def makeExtension(**kwargs: Any) -> PlaceholderExtension:
-    """``rule_codes``: expands ``{{ rules PREFIX }}`` and ``{{ periods }}`` lines."""
+    """``rule_codes``: expands ``{{ rules PREFIX }}``, ``{{ periods }}`` and
+    ``{{ categories }}`` lines."""
     return PlaceholderExtension("rule_codes", expand, **kwargs)
