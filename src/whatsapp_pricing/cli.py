@@ -162,8 +162,9 @@ def _parser() -> argparse.ArgumentParser:
     reconcile_command.add_argument(
         "--spark",
         metavar="MASTER",
-        help="run on Apache Spark at this master URL, such as local[4] or yarn (same findings; "
-        "needs pip install whatsapp-pricing[spark] and Java)",
+        help="run on Apache Spark at this master URL, such as local[4] or yarn, or 'submitted' "
+        "for the master spark-submit gives (same findings; needs pip install "
+        "whatsapp-pricing[spark] and Java)",
     )
     reconcile_command.add_argument("--json", metavar="FILE", help="write every finding as JSON")
     reconcile_command.add_argument("--csv", metavar="FILE", help="write every finding as CSV")
