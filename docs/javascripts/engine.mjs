@@ -1,6 +1,7 @@
-// The rules in the reader's browser: the project's own engine under Pyodide, from files this
-// site serves (assets/engine/). Nothing is fetched until a reader presses a Run button.
+// On every page: an "Edit and run" link under each timeline picture, to the Try page with that
+// timeline in its form. The forms' own code (engine-forms.mjs) loads only where a form is.
 
+<<<<<<< HEAD
 const ENGINE = new URL("../assets/engine/", import.meta.url);
 let worker = null;
 let asked = 0;
@@ -200,36 +201,26 @@ async function fillChoices(form) {
 }
 
 // "Edit and run" under every timeline picture: the Try page, with this timeline in its form.
+=======
+>>>>>>> main
 function addEditLinks() {
   document.querySelectorAll("figure.wp-timeline[data-timeline]").forEach((figure) => {
     if (figure.querySelector(".edit-and-run")) {
       return;
     }
-    const address = new URL(`../try/#timeline=${figure.dataset.timeline}`, import.meta.url);
-    figure.append(element("p", { class: "edit-and-run" },
-      element("a", { href: address.href }, "Edit and run this timeline")));
+    const link = document.createElement("a");
+    link.href = new URL(`../try/#timeline=${figure.dataset.timeline}`, import.meta.url).href;
+    link.textContent = "Edit and run this timeline";
+    const line = document.createElement("p");
+    line.className = "edit-and-run";
+    line.append(link);
+    figure.append(line);
   });
 }
 
-function bind() {
+window.document$.subscribe(() => {
   addEditLinks();
-  document.querySelectorAll("form[data-engine]").forEach((form) => {
-    if (form.dataset.bound) {
-      return;
-    }
-    form.dataset.bound = "true";
-    if (form.elements.month && !form.elements.month.value) {
-      form.elements.month.value = new Date().toISOString().slice(0, 7);
-    }
-    if (form.dataset.engine === "estimate") {
-      fillChoices(form);
-    }
-    timelineFromAddress(form);
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      run(form);
-    });
-  });
-}
-
-window.document$.subscribe(bind);
+  if (document.querySelector("form[data-engine]")) {
+    import("./engine-forms.mjs").then((forms) => forms.bind());
+  }
+});

@@ -40,7 +40,7 @@ from whatsapp_pricing.domain import (
 from whatsapp_pricing.markets import MarketTable, meta_markets
 from whatsapp_pricing.rate_cards import RateBook, shipped_rate_book
 from whatsapp_pricing.records import MessageRecord
-from whatsapp_pricing.simulation import engine_events, notices_for, price
+from whatsapp_pricing.simulation import engine_events, price
 from whatsapp_pricing.vocabulary import VOCABULARY, Vocabulary
 
 MOST_MESSAGES = 120_000
@@ -177,7 +177,8 @@ def estimate(
     table = markets or meta_markets()
     account = Account(time_zone=traffic.time_zone, currency=traffic.currency)
     events = month_of(traffic, customer_country(traffic.market, traffic.first_day, table))
-    messages, _ = price(account, engine_events(account, enumerate(events)), book, table)
+    pricing = price(account, engine_events(account, enumerate(events)), book, table)
+    messages = list(pricing.messages())
     categories = _by_category(traffic, messages)
     return Estimate(
         traffic=traffic,
@@ -186,7 +187,7 @@ def estimate(
         total=sum((line.amount for line in categories), Decimal(0)),
         unpriced=sum(line.unpriced for line in categories),
         periods=tuple(sorted({message.period for message in messages})),
-        notices=notices_for(account, book),
+        notices=pricing.notices,
     )
 
 

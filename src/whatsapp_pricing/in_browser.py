@@ -1,9 +1,11 @@
 """What the site's in-browser engine calls: JSON text in, JSON text out.
 
 The site runs this package under Pyodide. Each function here answers one request of the page's
-script with the same code paths as the command line (``simulate --table`` reads and prices a
-timeline exactly so), and turns any input the rules refuse into ``{"error": "..."}`` with the
-command line's one-line wording, so the page never shows a traceback.
+script with the same code paths as the command line (``simulate --table`` reads a timeline with
+:func:`~whatsapp_pricing.timeline_io.read_timeline` and prices it through the one pipeline,
+:func:`~whatsapp_pricing.simulation.price`, exactly so), and turns any input the rules refuse
+into ``{"error": "..."}`` with the command line's one-line wording, so the page never shows a
+traceback.
 """
 
 from __future__ import annotations
@@ -11,27 +13,31 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from whatsapp_pricing.domain import Account
 from whatsapp_pricing.errors import PricingError
 from whatsapp_pricing.estimate import Traffic, estimate
 from whatsapp_pricing.rate_cards import shipped_rate_book
+<<<<<<< HEAD
 from whatsapp_pricing.reconcile import statement
 from whatsapp_pricing.reconcile.bill import compare_log
 from whatsapp_pricing.simulation import notices_for, price, verdict_from
+=======
+from whatsapp_pricing.simulation import price, verdict_from
+>>>>>>> main
 from whatsapp_pricing.timeline_io import read_timeline
+from whatsapp_pricing.why_charged import Answer, answer, question_from_json
+
+ANSWERS = TypeAdapter(list[Answer])
 
 
 def simulate_json(timeline: str) -> str:
     """The verdict of a timeline in the contract's JSON, as ``simulate`` writes it."""
 
     def answer() -> str:
-        book = shipped_rate_book()
         account, events = read_timeline(timeline)
-        messages, conversations = price(account, events, book)
-        notices = notices_for(account, book)
-        return verdict_from(messages, conversations, account.currency, notices).model_dump_json()
+        return verdict_from(price(account, events, shipped_rate_book())).model_dump_json()
 
     return _answered(answer)
 
@@ -47,6 +53,7 @@ def estimate_json(traffic: str) -> str:
     return _answered(answer)
 
 
+<<<<<<< HEAD
 def bill_json(request: str) -> str:
     """A pasted webhook log beside a pasted ``pricing_analytics`` response, as ``reconcile
     --analytics`` compares them: ``{"log", "analytics", "time_zone", "currency"}`` in, each
@@ -71,6 +78,15 @@ def bill_json(request: str) -> str:
         )
 
     return _answered(answer)
+=======
+def why_charged_json(question: str) -> str:
+    """Why each message of a pasted webhook, or of four choices, cost what it cost."""
+
+    def answered() -> str:
+        return ANSWERS.dump_json(answer(question_from_json(question))).decode()
+
+    return _answered(answered)
+>>>>>>> main
 
 
 def _answered(answer: Callable[[], str]) -> str:

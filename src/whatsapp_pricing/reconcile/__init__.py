@@ -35,6 +35,8 @@ from whatsapp_pricing.reconcile.findings import (
     OUTCOMES,
     CategoryCost,
     Costs,
+    ErrorCode,
+    ErrorCodes,
     Finding,
     Reconciliation,
     is_clean,
@@ -56,7 +58,12 @@ __all__ = [
     "Cause",
     "Comparison",
     "Costs",
+<<<<<<< HEAD
     "Figure",
+=======
+    "ErrorCode",
+    "ErrorCodes",
+>>>>>>> main
     "Finding",
     "Place",
     "ReconcileOptions",

@@ -23,6 +23,7 @@ from pydantic_core import core_schema
 
 from whatsapp_pricing.domain import Timeline, Verdict
 from whatsapp_pricing.site import PlaceholderExtension
+from whatsapp_pricing.site.feeds import Changes, Markets, RateCards
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 """The JSON Schema version pydantic writes; an identifier for validators, never fetched."""
@@ -58,14 +59,18 @@ class Document:
 DOCUMENTS = {
     "timeline": Document(Timeline, "validation", "the timeline the simulator reads"),
     "verdict": Document(Verdict, "serialization", "the verdict the simulator writes"),
+    "ratecards": Document(RateCards, "serialization", "the feed `feeds/rate-cards.json`"),
+    "markets": Document(Markets, "serialization", "the feed `feeds/markets.json`"),
+    "changes": Document(Changes, "serialization", "the feed `feeds/changes.json`"),
 }
 
 
 class _SchemaForReaders(GenerateJsonSchema):
-    """Pydantic's schema, with every field of the output marked as always present.
+    """Pydantic's schema, with every field of the output marked as always present, but those
+    left out when they say nothing (``at_most``).
 
-    The simulator writes every field of a verdict, defaults included, so a consumer may rely on
-    ``provisional`` and ``notices`` being there; pydantic would list them as optional.
+    The simulator writes every other field of a verdict, defaults included, so a consumer may
+    rely on ``provisional`` and ``notices`` being there; pydantic would list them as optional.
     """
 
     def field_is_required(
@@ -73,7 +78,9 @@ class _SchemaForReaders(GenerateJsonSchema):
         field: core_schema.ModelField | core_schema.DataclassField | core_schema.TypedDictField,
         total: bool,
     ) -> bool:
-        return self.mode == "serialization" or super().field_is_required(field, total)
+        if self.mode == "serialization":
+            return field.get("serialization_exclude_if") is None
+        return super().field_is_required(field, total)
 
 
 def json_schema(document: Document) -> dict[str, Any]:
@@ -191,7 +198,9 @@ def _object_markdown(
     required = set(definition.get("required", ()))
     for field, prop in definition["properties"].items():
         value = kind(prop, definitions)
-        if field not in required:
+        if field not in required and mode == "serialization":
+            value += "; written only when `true`"
+        elif field not in required:
             value += f"; optional, default `{json.dumps(prop.get('default'))}`"
         elif mode == "validation":
             value += "; required"
