@@ -110,6 +110,25 @@ function showEstimate(output, answer) {
   );
 }
 
+// Meta's own figures beside the rules': the summary lines, then every bucket that differs.
+function showBill(output, answer) {
+  const nodes = [];
+  for (const bill of answer.bills) {
+    const [money, ...rest] = bill.summary;
+    nodes.push(element("p", { class: "engine-total" }, element("strong", {}, money)));
+    const differing = bill.rows.filter((row) => row.status !== "agrees");
+    nodes.push(...rest.filter((line) => !line.startsWith("    ") && !/^  \d{4}-/.test(line))
+      .map((line) => element("p", {}, line.trim())));
+    if (differing.length) {
+      nodes.push(table(["Bucket (UTC)", "Country", "Category", "Type", "Meta", "Rules", "Status", "Causes"],
+        differing.map((row) => [`${row.start} to ${row.end}`, row.country, row.category, row.type,
+          `${row.meta_volume} for ${row.meta_cost}`, `${row.rules_volume} for ${row.rules_cost}`,
+          row.status, row.causes || "no known cause fits"])));
+    }
+  }
+  output.replaceChildren(...nodes);
+}
+
 // An error in the form's words: a leading field name ("utility: ...") becomes the field's label,
 // and that field is marked; a place in a JSON box ("line 3, column 7") puts the caret there.
 function showError(output, message) {
@@ -160,6 +179,11 @@ const REQUESTS = {
     call: "why_charged_json",
     argument: async (form) => (await why()).whyQuestion(form),
     show: async (output, answers) => (await why()).showWhy(output, answers),
+  },
+  bill: {
+    call: "bill_json",
+    argument: (form) => JSON.stringify(Object.fromEntries(new FormData(form))),
+    show: showBill,
   },
   "why-choose": {
     call: "why_charged_json",

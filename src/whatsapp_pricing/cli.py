@@ -277,18 +277,13 @@ def _report(
                 comparison.take(each)
             for writer in writers:
                 writer.write(each)
-<<<<<<< HEAD
+        codes = summary.error_codes.listed()
         if comparison is not None:
             bills = comparison.bills(category_changes)
             if arguments.csv:
                 _write_bucket_csv(_sibling(arguments.csv), bills, stack)
         for writer in writers:
-            writer.close(category_changes, bills)
-=======
-        codes = summary.error_codes.listed()
-        for writer in writers:
-            writer.close(category_changes, codes)
->>>>>>> main
+            writer.close(category_changes, codes, bills)
     summary.print(category_changes)
     for bill in bills:
         print("\n".join(statement.summary(bill)))
@@ -401,11 +396,9 @@ class _FindingWriter(Protocol):
 
     def write(self, settled: Finding | Skipped) -> None: ...
 
-<<<<<<< HEAD
-    def close(self, category_changes: list[CategoryChange], bills: list[Bill]) -> None: ...
-=======
-    def close(self, category_changes: list[CategoryChange], codes: list[ErrorCode]) -> None: ...
->>>>>>> main
+    def close(
+        self, category_changes: list[CategoryChange], codes: list[ErrorCode], bills: list[Bill]
+    ) -> None: ...
 
 
 class _CsvWriter:
@@ -432,20 +425,16 @@ class _CsvWriter:
         else:
             self._rows.writerow([getattr(settled, name) for name in self.FIELDS])
 
-<<<<<<< HEAD
-    def close(self, category_changes: list[CategoryChange], bills: list[Bill]) -> None:
-        """Every row is written as it settles; category changes are in the summary, buckets
-        in their own CSV."""
-=======
-    def close(self, category_changes: list[CategoryChange], codes: list[ErrorCode]) -> None:
+    def close(
+        self, category_changes: list[CategoryChange], codes: list[ErrorCode], bills: list[Bill]
+    ) -> None:
         """Every finding's row is written as it settles; then one row for each of Meta's error
         codes, with how many messages carried it and its meaning. Category changes are in the
-        summary."""
+        summary, the analytics buckets in their own CSV."""
         blank = [""] * (len(self.FIELDS) - 3)
         for code in codes:
             described = f"{code.messages} failed message(s): {code.meaning}"
             self._rows.writerow([f"error {code.code}", "error code", described, *blank])
->>>>>>> main
 
 
 class _JsonWriter:
@@ -462,13 +451,10 @@ class _JsonWriter:
         self._file.write(self._separator + json.dumps(asdict(settled), default=str))
         self._separator = ",\n"
 
-<<<<<<< HEAD
-    def close(self, category_changes: list[CategoryChange], bills: list[Bill]) -> None:
+    def close(
+        self, category_changes: list[CategoryChange], codes: list[ErrorCode], bills: list[Bill]
+    ) -> None:
         rest: dict[str, object] = {
-=======
-    def close(self, category_changes: list[CategoryChange], codes: list[ErrorCode]) -> None:
-        rest = {
->>>>>>> main
             "skipped": [skip._asdict() for skip in self._skipped],
             "category_changes": [change._asdict() for change in category_changes],
             "error_codes": [asdict(code) for code in codes],

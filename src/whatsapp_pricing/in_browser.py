@@ -19,13 +19,9 @@ from whatsapp_pricing.domain import Account
 from whatsapp_pricing.errors import PricingError
 from whatsapp_pricing.estimate import Traffic, estimate
 from whatsapp_pricing.rate_cards import shipped_rate_book
-<<<<<<< HEAD
 from whatsapp_pricing.reconcile import statement
 from whatsapp_pricing.reconcile.bill import compare_log
-from whatsapp_pricing.simulation import notices_for, price, verdict_from
-=======
 from whatsapp_pricing.simulation import price, verdict_from
->>>>>>> main
 from whatsapp_pricing.timeline_io import read_timeline
 from whatsapp_pricing.why_charged import Answer, answer, question_from_json
 
@@ -53,7 +49,6 @@ def estimate_json(traffic: str) -> str:
     return _answered(answer)
 
 
-<<<<<<< HEAD
 def bill_json(request: str) -> str:
     """A pasted webhook log beside a pasted ``pricing_analytics`` response, as ``reconcile
     --analytics`` compares them: ``{"log", "analytics", "time_zone", "currency"}`` in, each
@@ -78,7 +73,8 @@ def bill_json(request: str) -> str:
         )
 
     return _answered(answer)
-=======
+
+
 def why_charged_json(question: str) -> str:
     """Why each message of a pasted webhook, or of four choices, cost what it cost."""
 
@@ -86,7 +82,6 @@ def why_charged_json(question: str) -> str:
         return ANSWERS.dump_json(answer(question_from_json(question))).decode()
 
     return _answered(answered)
->>>>>>> main
 
 
 def _answered(answer: Callable[[], str]) -> str:

@@ -58,12 +58,9 @@ __all__ = [
     "Cause",
     "Comparison",
     "Costs",
-<<<<<<< HEAD
-    "Figure",
-=======
     "ErrorCode",
     "ErrorCodes",
->>>>>>> main
+    "Figure",
     "Finding",
     "Place",
     "ReconcileOptions",

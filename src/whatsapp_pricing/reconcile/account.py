@@ -313,11 +313,8 @@ class Reconciler:
         finding.account, finding.currency = self._account_id, self._currency
         finding.customer, finding.user_id = message.customer, message.user_id
         finding.business_number = message.business_number
-<<<<<<< HEAD
-        finding.delivered_at, finding.sent_at = message.delivered_at, message.first_seen.get("sent")
-=======
         finding.meta, finding.errors = message.report(), message.errors
->>>>>>> main
+        finding.delivered_at, finding.sent_at = message.delivered_at, message.first_seen.get("sent")
         del self._messages[message.id]
         forget_at = min(message.first_seen.values()) + STATUS_HORIZON
         self._settled[message.id] = message.delivered_at or math.inf

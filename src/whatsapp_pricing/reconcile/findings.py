@@ -37,17 +37,14 @@ class Finding:
     """The business phone number it was sent from (``metadata.phone_number_id``)."""
     currency: str = ""
     """The currency of that account's rate card, in which ``predicted["charge"]`` is."""
-<<<<<<< HEAD
+    errors: tuple[int, ...] = ()
+    """Meta's error codes, when it reported the message failed."""
     delivered_at: float | None = None
     """When Meta delivered it (Unix time), if it did: the analytics bucket that counts it."""
     sent_at: float | None = None
     """When Meta reported it sent, if a status said so."""
     rule: str = ""
     """The code of the rule that priced it, once priced."""
-=======
-    errors: tuple[int, ...] = ()
-    """Meta's error codes, when it reported the message failed."""
->>>>>>> main
 
 
 @dataclass(slots=True)
