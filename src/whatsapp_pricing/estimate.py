@@ -241,7 +241,7 @@ def estimate(
     book = rate_book or shipped_rate_book(traffic.vocabulary)
     table = markets or meta_markets()
     lines = list(_ClosedForm(traffic, book, table).lines())
-    return finish(traffic, lines, book, (period_of(traffic).id,))
+    return finish(traffic, lines, book, (period_of(traffic).id,) if lines else ())
 
 
 def finish(
