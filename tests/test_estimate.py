@@ -148,7 +148,8 @@ def test_the_timeline_is_written_in_the_tables_order_within_the_first_day() -> N
     events = month_of(traffic, meta_markets())
     assert len(events) == 90 + 200 + 31 + 5
     times = [event.at for event in events]
-    assert times == sorted(times) and len(set(times)) == len(times)
+    assert times == sorted(times)
+    assert len(set(times)) == len(times)
     assert {time.date() for time in times} == {date(2026, 2, 1)}
     assert [event.customer[:2] for event in events] == ["IN"] * 321 + ["BR"] * 5
 
@@ -217,7 +218,10 @@ def test_the_csv_has_a_row_per_market_and_category_and_the_lines_apart() -> None
 @pytest.mark.parametrize(
     ("fields", "problem"),
     [
-        ({"markets": [{"market": "India", "service": 1}]}, "at least one customer who writes first"),
+        (
+            {"markets": [{"market": "India", "service": 1}]},
+            "at least one customer who writes first",
+        ),
         (
             {"markets": [{"market": "India", "customers_writing_first": 2, "via_ads": 3}]},
             "cannot be more of them",

@@ -23,17 +23,12 @@ from whatsapp_pricing.rate_cards import RateBook, shipped_rate_book, shipped_vol
 SCALE = 10_000
 
 
-def scaled_book() -> RateBook:
-    book = shipped_rate_book()
-    tiers = [
-        replace(tier, tiers=tuple((1 + (start - 1) // SCALE, off) for start, off in tier.tiers))
-        for tier in shipped_volume_tiers()
-    ]
-    return RateBook(book.cards, tiers, (), book.vocabulary)
-
-
-BOOK = scaled_book()
-STARTS = sorted({start for tier in BOOK._tiers for start, _ in tier.tiers})  # noqa: SLF001
+TIERS = [
+    replace(tier, tiers=tuple((1 + (start - 1) // SCALE, off) for start, off in tier.tiers))
+    for tier in shipped_volume_tiers()
+]
+BOOK = RateBook(shipped_rate_book().cards, TIERS, (), shipped_rate_book().vocabulary)
+STARTS = sorted({start for tier in TIERS for start, _ in tier.tiers})
 BOUNDARIES = sorted({n for start in STARTS for n in (start - 1, start, start + 1) if n >= 0})
 MONTHS = (
     "2022-03",  # two categories: a free thousand of any conversation, then no sourced rate

@@ -75,13 +75,11 @@ class MarketTrafficBase(_Model):
     def _describable(self) -> Self:
         if self.via_ads > self.customers_writing_first:
             raise ValueError(
-                f"{self.market}: customers who come through an ad are among those who write "
-                "first, so there cannot be more of them"
+                "customers who come through an ad are among those who write first, so there "
+                "cannot be more of them"
             )
         if self.replies and not self.customers_writing_first:
-            raise ValueError(
-                f"{self.market}: service replies need at least one customer who writes first"
-            )
+            raise ValueError("service replies need at least one customer who writes first")
         return self
 
 
@@ -144,7 +142,7 @@ def traffic_model(vocabulary: Vocabulary) -> type[TrafficBase]:
         __doc__=TrafficBase.__doc__,
         vocabulary=(ClassVar[Vocabulary], vocabulary),
         row=(ClassVar[type[MarketTrafficBase]], row),
-        markets=(tuple[row, ...], Field(min_length=1)),  # type: ignore[valid-type]
+        markets=(tuple[row, ...], Field(min_length=1)),
     )
 
 
@@ -209,10 +207,18 @@ class Estimate(_Model):
         writer.writerow(["Market", "Category", "Messages", "Charged", "Unpriced", "Amount"])
         for line in self.lines:
             writer.writerow(
-                [line.market, line.category, line.messages, line.charged, line.unpriced]
-                + [f"{line.amount} {self.currency}"]
+                [
+                    line.market,
+                    line.category,
+                    line.messages,
+                    line.charged,
+                    line.unpriced,
+                    f"{line.amount} {self.currency}",
+                ]
             )
-        writer.writerow(["Meta's charge", "", "", "", self.unpriced, f"{self.total} {self.currency}"])
+        writer.writerow(
+            ["Meta's charge", "", "", "", self.unpriced, f"{self.total} {self.currency}"]
+        )
         if self.provider is not None:
             name = f"{self.provider.name} fees"
             writer.writerow([name, "", "", "", "", f"{self.provider.total} {self.currency}"])
@@ -231,7 +237,8 @@ def estimate(
     ```python
     from whatsapp_pricing.estimate import Traffic, estimate
 
-    month = Traffic(month="2026-11", markets=[{"market": "India", "marketing": 1000, "utility": 500}])
+    row = {"market": "India", "marketing": 1000, "utility": 500}
+    month = Traffic(month="2026-11", markets=[row])
     for line in estimate(month).lines:
         print(line.market, line.category, line.messages, line.amount)
     #> India marketing 1000 11.8000
@@ -346,7 +353,9 @@ class _ClosedForm:
                     parts = self._templates(market, category, counts[category])
                     yield _line(market, category, counts[category], parts)
             if row.replies:
-                yield _line(market, reply_category(self.vocabulary), row.replies, self._replies(row))
+                yield _line(
+                    market, reply_category(self.vocabulary), row.replies, self._replies(row)
+                )
 
     def _rate(self, market: str, category: str) -> Decimal | None:
         rate = self.book.rate(

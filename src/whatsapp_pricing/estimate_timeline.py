@@ -32,8 +32,8 @@ from whatsapp_pricing.estimate import (
     MarketTrafficBase,
     TrafficBase,
     customer_country,
-    reply_category,
     finish,
+    reply_category,
 )
 from whatsapp_pricing.markets import MarketTable, meta_markets
 from whatsapp_pricing.rate_cards import RateBook, shipped_rate_book
