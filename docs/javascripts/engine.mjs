@@ -29,7 +29,7 @@ function ask(call, argument, onProgress) {
 }
 
 // A small DOM builder: element(tag, {attributes}, ...children).
-function element(tag, attributes = {}, ...children) {
+export function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
     node.setAttribute(name, value);
@@ -39,7 +39,7 @@ function element(tag, attributes = {}, ...children) {
 }
 
 // Each cell carries its column's name, so that on a phone a row stacks as "Charge: 0.0014 USD".
-function table(head, rows) {
+export function table(head, rows) {
   const cells = (row) => row.map((cell, column) => element("td", { "data-label": head[column] }, cell));
   return element("div", { class: "engine-table" }, element("table", {},
     element("thead", {}, element("tr", {}, ...head.map((cell) => element("th", { scope: "col" }, cell)))),
@@ -51,7 +51,7 @@ function money(charge) {
 }
 
 // An exact decimal amount without the zeros a discount leaves behind: 401.900000 is 401.90.
-function sum(amount) {
+export function sum(amount) {
   return amount.includes(".") ? amount.replace(/0+$/, "").replace(/\.(\d?)$/, (_, digit) => `.${digit.padEnd(2, "0")}`) : amount;
 }
 
@@ -81,30 +81,6 @@ function showVerdict(output, verdict) {
   );
 }
 
-function showEstimate(output, answer) {
-  const { month, a_year_earlier: before } = answer;
-  const earlier = new Map(before.categories.map((line) => [line.category, line]));
-  const amount = (line, estimate) => line
-    ? `${sum(line.amount)} ${estimate.currency}${line.unpriced ? ` + ${line.unpriced} unpriced` : ""}`
-    : "–";
-  const rows = month.categories.map((line) => [
-    line.category, line.messages.toLocaleString("en"), line.charged.toLocaleString("en"),
-    amount(line, month), amount(earlier.get(line.category), before),
-  ]);
-  rows.push(["Total", "", "", amount({ amount: month.total, unpriced: month.unpriced }, month),
-    amount({ amount: before.total, unpriced: before.unpriced }, before)]);
-  output.replaceChildren(
-    table(["Category", "Messages", "Charged", `${month.traffic.month}`, `${before.traffic.month}`], rows),
-    ...[month, before].filter((estimate) => estimate.unpriced).map((estimate) => element("p",
-      { class: "engine-notice" }, `${estimate.unpriced.toLocaleString("en")} messages of `
-      + `${estimate.traffic.month} could not be priced: the rate cards shipped with this site have `
-      + `no sourced ${estimate.currency} rate for them, so the amount shown is what the others cost.`)),
-    element("p", {}, `Rules applied: ${month.periods.join(", ")} in ${month.traffic.month}; `
-      + `${before.periods.join(", ")} in ${before.traffic.month} (see the change history).`),
-    ...[...month.notices, ...before.notices].map((notice) => element("p", { class: "engine-notice" }, notice)),
-  );
-}
-
 function showError(output, message) {
   output.replaceChildren(element("p", { class: "engine-error", role: "alert" }, message));
 }
@@ -118,16 +94,8 @@ const REQUESTS = {
   },
   estimate: {
     call: "estimate_json",
-    argument: (form) => {
-      const fields = Object.fromEntries(new FormData(form));
-      for (const name of Object.keys(fields)) {
-        if (!["market", "month", "time_zone", "currency"].includes(name)) {
-          fields[name] = Number(fields[name] || 0);
-        }
-      }
-      return JSON.stringify(fields);
-    },
-    show: showEstimate,
+    argument: estimator.argument,
+    show: estimator.show,
   },
 };
 
@@ -164,15 +132,14 @@ function timelineFromAddress(form) {
   }
 }
 
-// The estimator's markets and currencies, as the site was built (the engine checks the month).
+// The estimator's markets, currencies, columns and provider profiles, as the site was built
+// (the engine checks the month).
 async function fillChoices(form) {
   const manifest = await (await fetch(new URL("engine.json", ENGINE))).json();
-  for (const [name, values] of [["market", manifest.markets], ["currency", manifest.currencies]]) {
-    const select = form.elements[name];
-    const chosen = select.value;
-    select.replaceChildren(...values.map((value) => element("option", {}, value)));
-    select.value = values.includes(chosen) ? chosen : values[0];
-  }
+  const select = form.elements.currency;
+  select.replaceChildren(...manifest.currencies.map((value) => element("option", {}, value)));
+  estimator.prepare(form, manifest);
+  form.dataset.ready = "true";
 }
 
 // "Edit and run" under every timeline picture: the Try page, with this timeline in its form.

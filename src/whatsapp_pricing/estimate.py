@@ -58,6 +58,8 @@ class MarketTrafficBase(_Model):
     market: str
     """A market of Meta's rate cards, such as ``India`` or ``Rest of Africa``."""
     customers_writing_first: Count = 0
+    """How many customers write to the business first (each then gets their share of the
+    replies)."""
     via_ads: Count = 0
     """How many of the customers who write first come through a click-to-WhatsApp ad."""
 

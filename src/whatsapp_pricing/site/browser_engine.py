@@ -18,8 +18,11 @@ import shutil
 import zipfile
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+from whatsapp_pricing.estimate import MarketTraffic
 from whatsapp_pricing.markets import OTHER, meta_markets
+from whatsapp_pricing.providers import PROVIDER_PROFILES
 from whatsapp_pricing.rate_cards import shipped_rate_book
 
 PACKAGE = Path(__file__).parents[1]
@@ -56,14 +59,28 @@ def write_engine(site_dir: Path) -> None:
     (engine / "engine.json").write_text(json.dumps(manifest, indent=1))
 
 
-def choices(today: date | None = None) -> dict[str, list[str]]:
+def choices(today: date | None = None) -> dict[str, Any]:
     """What the estimator's form offers: today's markets (the engine checks the month asked
-    for) and the currencies of the shipped rate cards."""
+    for), the currencies of the shipped rate cards, the counts its table asks for (the
+    vocabulary's estimated categories, then the customers who write first) and the example
+    provider profiles."""
     listed = meta_markets().markets(today or date.today())
     currencies = {card.currency for card in shipped_rate_book().cards}
+    row = MarketTraffic.model_fields
+    categories = [category.name for category in MarketTraffic.vocabulary.estimated]
+    headings = {
+        **{name: name.replace("_", " ").capitalize() for name in categories},
+        "customers_writing_first": "Customers who write first",
+        "via_ads": "… through an ad",
+    }
     return {
         "markets": listed if OTHER in listed else [*listed, OTHER],
         "currencies": sorted(currencies, key=lambda currency: (currency != "USD", currency)),
+        "columns": [
+            {"name": name, "heading": heading, "words": row[name].description or heading}
+            for name, heading in headings.items()
+        ],
+        "providers": [profile.model_dump(mode="json") for profile in PROVIDER_PROFILES],
     }
 
 
