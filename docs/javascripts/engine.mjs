@@ -1,6 +1,8 @@
 // The rules in the reader's browser: the project's own engine under Pyodide, from files this
 // site serves (assets/engine/). Nothing is fetched until a reader presses a Run button.
 
+import * as estimator from "./estimator.mjs";
+
 const ENGINE = new URL("../assets/engine/", import.meta.url);
 let worker = null;
 let asked = 0;

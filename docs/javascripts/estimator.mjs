@@ -24,7 +24,7 @@ function addRow(form, manifest, values = {}) {
   }
   const remove = element("button", { type: "button", class: "md-button", "aria-label": "Remove this market" }, "Remove");
   remove.addEventListener("click", () => body.children.length > 1 && remove.closest("tr").remove());
-  cells.push(element("td", {}, remove));
+  cells.push(element("td", { "data-label": "This row" }, remove));
   body.append(element("tr", {}, ...cells));
 }
 
@@ -58,7 +58,7 @@ export function prepare(form, manifest) {
   const head = form.querySelector(".estimate-markets thead tr");
   head.replaceChildren(element("th", { scope: "col" }, "Market"),
     ...manifest.columns.map((column) => element("th", { scope: "col", title: column.words }, column.heading)),
-    element("th", {}, ""));
+    element("th", { scope: "col" }, "Row"));
   addRow(form, manifest, { market: "India", marketing: "1000", utility: "2000", authentication: "500",
     service: "3000", customers_writing_first: "1500", via_ads: "100" });
   form.querySelector("[data-add-row]").addEventListener("click", () => addRow(form, manifest));
