@@ -68,8 +68,9 @@ function drawResult(output, data, market, card, day, address) {
     var warning = element("p", null, "wp-rate-picker__warning");
     warning.appendChild(element("strong", "Provisional: "));
     warning.appendChild(document.createTextNode("Meta could have changed these rates from " +
-      card.provisional_from + ". This is the latest " + card.currency + " card we could " +
-      "source, so the simulator charges at it and marks each charge provisional."));
+      card.provisional_from + ". No " + card.currency + " card of that quarter is sourced, " +
+      "so the simulator charges at this one, the " + card.currency + " card of " +
+      card.effective + ", and marks each charge provisional."));
     output.appendChild(warning);
   }
   var table = document.createElement("table");
@@ -86,9 +87,27 @@ function drawResult(output, data, market, card, day, address) {
     var name = element("th", data.column_names[column]);
     name.scope = "row";
     row.appendChild(name);
-    row.appendChild(element("td", rateText(rates[column], card.currency)));
+    var cell = element("td", rateText(rates[column], card.currency));
+    var sign = (card.marks[market.name] || {})[column];
+    if (sign) {
+      var mark = element("sup", sign, "wp-rate-card__mark");
+      mark.title = sign.split("").map(function (one) { return data.marks[one]; }).join("; ");
+      cell.appendChild(mark);
+    }
+    row.appendChild(cell);
   });
   output.appendChild(table);
+  // What the signs in this market's rows mean, and what holds for the whole card.
+  var used = Object.values(card.marks[market.name] || {}).join("");
+  var meanings = Object.keys(data.marks).filter(function (sign) {
+    return used.indexOf(sign) >= 0;
+  }).map(function (sign) { return sign + " " + data.marks[sign] + "."; });
+  card.caveats.forEach(function (caveat) {
+    meanings.push("Every figure on this card " + caveat + ".");
+  });
+  if (meanings.length) {
+    output.appendChild(element("p", meanings.join(" "), "wp-rate-picker__tiers"));
+  }
   if (data.columns.some(function (column) { return rates[column] === null; })) {
     output.appendChild(element("p", "Not published: none of the sources we could check gives " +
       "the rate, and it is never guessed; the simulator reports such a charge as unpriced.",
@@ -105,7 +124,8 @@ function drawResult(output, data, market, card, day, address) {
   output.appendChild(element("p", "Volume tiers: " + tierText, "wp-rate-picker__tiers"));
   var line = element("p", null, "wp-rate-picker__source");
   line.appendChild(document.createTextNode(card.currency + " card of " + card.effective +
-    (card.until ? " to " + card.until : ", the latest we ship") + ": "));
+    (card.until ? " to " + card.until : ", the latest we ship") +
+    (card.read ? ", source read " + card.read : "") + ": "));
   var details = element("a", "Source and details");
   details.href = "#" + card.id;
   details.addEventListener("click", function (event) {
@@ -260,11 +280,27 @@ function buildPicker(root, data, address) {
   update();
 }
 
+// The rates are fetched only when the picker comes near the screen (or the address asks for a
+// market), so a reader of another question on the page does not download them.
 function addRatePicker() {
   var root = document.querySelector(".wp-rate-picker[data-rates]");
   if (!root) {
     return;
   }
+  if (new URLSearchParams(location.search).has("market") || !("IntersectionObserver" in window)) {
+    loadRatePicker(root);
+    return;
+  }
+  var watcher = new IntersectionObserver(function (entries) {
+    if (entries.some(function (entry) { return entry.isIntersecting; })) {
+      watcher.disconnect();
+      loadRatePicker(root);
+    }
+  }, { rootMargin: "400px" });
+  watcher.observe(root);
+}
+
+function loadRatePicker(root) {
   var address = new URL(root.dataset.rates, location.href);
   fetch(address).then(function (response) {
     if (!response.ok) {

@@ -569,7 +569,8 @@ class ConversationEngine:
             return unpriced, f"unpriced: {tier} falls in a volume tier whose rate is not known"
         if not discount:
             return charge, f"{priced} ({tier}, in the first volume tier)"
-        amount = list_rate * (1 - discount)
+        published = tiers.published_rate(number)
+        amount = list_rate * (1 - discount) if published is None else published
         return (
             Charge(amount, self._currency),
             f"charged {amount} {self._currency}: {tier} is in the volume tier "

@@ -129,6 +129,10 @@ class RateBook:
     ) -> None:
         self.vocabulary = vocabulary
         self._tiers = list(tiers)
+        self._tiers_by_cell: dict[tuple[str, str, str], list[VolumeTiers]] = {}
+        for tier in self._tiers:
+            cell = (tier.currency, tier.market, tier.column)
+            self._tiers_by_cell.setdefault(cell, []).append(tier)
         self._agent_rates = sorted(agent_rates, key=lambda rate: rate.effective, reverse=True)
         self._cards: dict[str, list[RateCard]] = {}
         for card in sorted(cards, key=lambda card: card.effective):
@@ -173,15 +177,8 @@ class RateBook:
 
     def tiers_for(self, currency: str, market: str, column: str, day: date) -> VolumeTiers | None:
         """The volume tiers in force for a market and column, if any are known."""
-        wanted = (currency, market, column)
-        return next(
-            (
-                tiers
-                for tiers in self._tiers
-                if (tiers.currency, tiers.market, tiers.column) == wanted and tiers.covers(day)
-            ),
-            None,
-        )
+        candidates = self._tiers_by_cell.get((currency, market, column), [])
+        return next((tiers for tiers in candidates if tiers.covers(day)), None)
 
     def agent_rate(self, currency: str, day: date) -> Decimal | None:
         """The rate per million tokens of agent messages on a day, if one is known."""
@@ -266,6 +263,16 @@ def _metadata(lines: list[str]) -> dict[str, str]:
         name = "notes" if key == "note" else key
         metadata[name] = f"{metadata[name]}\n{value}" if name in metadata else value
     return metadata
+
+
+def card_metadata(text: str) -> dict[str, str]:
+    """The ``# Key: value`` lines before a card's header, keys in lower case (repeated keys
+    joined by newlines), for readers of the lines :func:`parse_rate_card` does not use."""
+    lines = text.lstrip("\ufeff").splitlines()
+    header_at = next(
+        (number for number, line in enumerate(lines) if line.startswith("Market,")), len(lines)
+    )
+    return _metadata(lines[:header_at])
 
 
 @dataclass(frozen=True)
@@ -377,6 +384,8 @@ class VolumeTiers:
 
     ``tiers`` pairs the first message of each tier (counted from 1 in the calendar month) with
     the fraction taken off the list rate, or ``None`` where the tier's rate is not known.
+    ``rates`` holds, in the same order, the rate Meta publishes for each tier where a source
+    gives it: Meta rounds each tier's rate, so the published figure wins over the discount.
     """
 
     currency: str
@@ -385,6 +394,7 @@ class VolumeTiers:
     effective: date
     until: date | None
     tiers: tuple[tuple[int, Decimal | None], ...]
+    rates: tuple[Decimal | None, ...] = ()
 
     def covers(self, day: date) -> bool:
         return self.effective <= day and (self.until is None or day <= self.until)
@@ -394,17 +404,27 @@ class VolumeTiers:
         index = bisect.bisect_right([first for first, _ in self.tiers], message_number) - 1
         return self.tiers[index][1] if index >= 0 else None
 
+    def published_rate(self, message_number: int) -> Decimal | None:
+        """Meta's own rate for the month's n-th charged message, if a source gives it."""
+        index = bisect.bisect_right([first for first, _ in self.tiers], message_number) - 1
+        return self.rates[index] if 0 <= index < len(self.rates) else None
+
 
 def parse_volume_tiers(text: str, vocabulary: Vocabulary = VOCABULARY) -> list[VolumeTiers]:
-    """Reads ``data/volume_tiers.csv``: one row per tier, ``#`` lines being comments."""
+    """Reads ``data/volume_tiers.csv``: one row per tier, ``#`` lines being comments; the
+    ``Rate`` column (Meta's published tier rate) is optional."""
     rows = csv.DictReader(io.StringIO(without_comments(text)))
     grouped: dict[tuple[str, str, str, str, str], list[tuple[int, Decimal | None]]] = {}
+    published: dict[tuple[str, str, str, str, str], dict[int, Decimal | None]] = {}
     for number, row in enumerate(rows, start=2):
-        if row["Category"] not in vocabulary.tiered_columns:
-            raise RateCardError(f"volume tiers, row {number}: {row['Category']!r} has no tiers")
+        if row["Category"] not in vocabulary.columns:
+            message = f"volume tiers, row {number}: {row['Category']!r} is no rate column"
+            raise RateCardError(message)
         key = (row["Currency"], row["Market"], row["Category"], row["Effective"], row["Until"])
         discount = Decimal(row["Discount"]) if row["Discount"] else None
         grouped.setdefault(key, []).append((int(row["From message"]), discount))
+        rate = row.get("Rate")
+        published.setdefault(key, {})[int(row["From message"])] = Decimal(rate) if rate else None
     return [
         VolumeTiers(
             currency=currency,
@@ -413,9 +433,16 @@ def parse_volume_tiers(text: str, vocabulary: Vocabulary = VOCABULARY) -> list[V
             effective=date.fromisoformat(effective),
             until=date.fromisoformat(until) if until else None,
             tiers=tuple(sorted(tiers)),
+            rates=_published(published[(currency, market, category, effective, until)]),
         )
         for (currency, market, category, effective, until), tiers in grouped.items()
     ]
+
+
+def _published(rates: dict[int, Decimal | None]) -> tuple[Decimal | None, ...]:
+    """The published tier rates in tier order, or none at all when no tier has one."""
+    ordered = tuple(rates[first] for first in sorted(rates))
+    return ordered if any(rate is not None for rate in ordered) else ()
 
 
 @cache

@@ -43,7 +43,11 @@ def pick(page: Page, site: str, market: str, currency: str | None = None) -> Non
 
 
 def shown_rate(page: Page, column: Column) -> str:
-    return page.inner_text(f".wp-rate-picker tr[data-category='{column.value}'] td")
+    """A rate as the picker shows it, without the sign of a mark after it."""
+    return page.eval_on_selector(
+        f".wp-rate-picker tr[data-category='{column.value}'] td",
+        "cell => cell.firstChild.textContent",
+    )
 
 
 def test_the_picker_shows_india_marketing_at_the_engines_rate_today(
@@ -61,7 +65,7 @@ def test_the_picker_shows_every_category_in_each_currency_of_the_market(
 ) -> None:
     book = shipped_rate_book()
     today = date.today()
-    offline_page.goto(site_server + PRICING, wait_until="networkidle")
+    offline_page.goto(site_server + PRICING + "#cost-today", wait_until="networkidle")
     offline_page.select_option("#wp-rate-market", "India")
     currencies = offline_page.eval_on_selector_all(
         "#wp-rate-currency option", "options => options.map(option => option.value)"
@@ -101,7 +105,7 @@ def test_the_picker_shows_the_volume_tiers_the_engine_applies(
 def test_a_country_of_a_regional_market_leads_to_its_market(
     offline_page: Page, site_server: str
 ) -> None:
-    offline_page.goto(site_server + PRICING, wait_until="networkidle")
+    offline_page.goto(site_server + PRICING + "#cost-today", wait_until="networkidle")
     market = meta_markets().market_of_country("KE", date.today())
     assert market != "Kenya"
     offline_page.select_option("#wp-rate-market", label=f"Kenya ({market})")
@@ -112,7 +116,7 @@ def test_a_country_of_a_regional_market_leads_to_its_market(
 
 
 def test_the_picker_works_from_the_keyboard(offline_page: Page, site_server: str) -> None:
-    offline_page.goto(site_server + PRICING, wait_until="networkidle")
+    offline_page.goto(site_server + PRICING + "#cost-today", wait_until="networkidle")
     offline_page.focus("#wp-rate-market")
     for _ in range(3):
         offline_page.keyboard.press("ArrowDown")
@@ -178,7 +182,7 @@ def test_on_a_phone_the_rate_tables_stack_and_nothing_scrolls_sideways(
     page: Page, site_server: str
 ) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(site_server + PRICING, wait_until="networkidle")
+    page.goto(site_server + PRICING + "#cost-today", wait_until="networkidle")
     page.select_option("#wp-rate-market", "Rest of Central & Eastern Europe")
     page.eval_on_selector_all("details", "boxes => boxes.forEach(box => { box.open = true; })")
     overflow = page.evaluate(
@@ -214,3 +218,26 @@ def test_search_for_a_market_and_a_price_finds_the_picker_first(
 ) -> None:
     query = "marketing message India cost"
     assert first_question_found(page, site_server, query) == PRICING + "#cost-today"
+
+
+def test_the_rates_load_only_when_the_reader_reaches_the_picker(
+    offline_page: Page, site_server: str
+) -> None:
+    asked: list[str] = []
+    offline_page.on("request", lambda request: asked.append(request.url))
+    offline_page.goto(site_server + PRICING, wait_until="networkidle")
+    assert not any(url.endswith("/today.json") for url in asked)
+    offline_page.locator(".wp-rate-picker").scroll_into_view_if_needed()
+    offline_page.wait_for_selector("#wp-rate-market")
+    assert any(url.endswith("/today.json") for url in asked)
+
+
+def test_a_marked_rate_shows_its_sign_and_what_it_means(
+    offline_page: Page, site_server: str
+) -> None:
+    pick(offline_page, site_server, "Mexico", "USD")
+    cell = ".wp-rate-picker tr[data-category='Marketing'] td"
+    assert offline_page.inner_text(f"{cell} sup") == "‡"
+    assert "‡ a change no text of Meta's confirms." in offline_page.inner_text(
+        ".wp-rate-picker__result"
+    )

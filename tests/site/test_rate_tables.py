@@ -27,7 +27,9 @@ from whatsapp_pricing.site.rate_tables import (
 
 BOOK = shipped_rate_book()
 ROW = re.compile(r'<tr><th scope="row">(?P<market>[^<]+)</th>(?P<cells>.*?)</tr>')
-CELL = re.compile(r'<td data-label="(?P<column>[^"]+)">(?P<text>.*?)</td>')
+CELL = re.compile(
+    r'<td data-label="(?P<column>[^"]+)">(?P<text>.*?)(?P<marks>(<sup[^>]*>[^<]*</sup>)*)</td>'
+)
 
 
 def card(currency: str, effective: date) -> RateCard:
@@ -141,9 +143,9 @@ def test_a_fence_with_an_unknown_show_stops_the_build() -> None:
 
 
 def test_a_card_meta_could_have_changed_says_so() -> None:
-    day = date(2026, 12, 1)
-    assert "Provisional" in card_table(BOOK, card("INR", date(2026, 1, 1)), day)
-    assert "Provisional" not in card_table(BOOK, card("USD", date(2026, 10, 1)), day)
+    assert "Provisional" in card_table(BOOK, card("INR", date(2026, 10, 1)), date(2027, 1, 2))
+    assert "Provisional" not in card_table(BOOK, card("INR", date(2026, 10, 1)), date(2026, 12, 1))
+    assert "Provisional" not in card_table(BOOK, card("USD", date(2026, 7, 1)), date(2027, 1, 2))
 
 
 def test_a_source_address_is_a_link_without_the_sentences_comma() -> None:
@@ -155,3 +157,75 @@ def test_the_download_list_cites_every_cards_source() -> None:
     text = re.sub("<[^>]+>", "", fence("show: downloads"))
     for shipped in BOOK.cards:
         assert f"{shipped.currency} {shipped.effective}: {escape(shipped.source)} (" in text
+
+
+CHANGE = re.compile(
+    r'<tr><th scope="row">(?P<market>[^<]+)</th><td data-label="Category">(?P<column>[^<]+)</td>'
+    r'<td data-label="Before">(?P<before>[^<]+)</td><td data-label="After">(?P<after>[^<]+)'
+)
+
+
+@pytest.mark.parametrize(
+    ("currency", "before", "after"),
+    [
+        ("USD", date(2026, 7, 1), date(2026, 10, 1)),
+        ("USD", date(2026, 1, 1), date(2026, 4, 1)),
+        ("INR", date(2025, 10, 1), date(2026, 1, 1)),
+        ("BRL", date(2026, 7, 1), date(2026, 10, 1)),
+    ],
+)
+def test_the_changes_view_lists_exactly_the_cells_that_moved(
+    currency: str, before: date, after: date
+) -> None:
+    old, new = card(currency, before), card(currency, after)
+    html = fence(f"show: changes\ncurrency: {currency}\nfrom: {before}\nto: {after}")
+    shown = {
+        (m["market"].replace("&amp;", "&"), m["column"]): (m["before"], m["after"])
+        for m in CHANGE.finditer(html)
+    }
+    moved = {
+        (market, column.value): (str(old.rate(market, column, before)), str(rates[column]))
+        for market, rates in new.rates.items()
+        if market in old.rates
+        for column in Column
+        if Missing.UNKNOWN not in (old.rate(market, column, before), rates[column])
+        and old.rate(market, column, before) != rates[column]
+    }
+    assert shown == moved
+    assert f"({len(moved)} cell" in html
+
+
+def test_this_quarters_changes_show_the_october_2026_moves_with_their_marks() -> None:
+    html = fence("show: changes")
+    assert "USD: what changed from the card of 2026-07-01 to the card of 2026-10-01" in html
+    mexico = re.search(r"Mexico</th><td data-label=\"Category\">Marketing</td>(.*?)</tr>", html)
+    assert mexico is not None
+    assert "0.0305" in mexico[1]
+    assert "0.0397" in mexico[1]
+    assert "‡" in mexico[1]
+    assert 'Service</td><td data-label="Before">n/a</td>' in html
+
+
+def test_marked_cells_carry_their_sign_and_the_card_says_why() -> None:
+    html = card_table(BOOK, card("USD", date(2026, 10, 1)), date(2026, 10, 1))
+    table = {m["market"]: m for m in ROW.finditer(html)}
+    assert "‡</sup>" in table["Mexico"]["cells"].split("Utility")[0]
+    assert "‡" not in table["Brazil"]["cells"]
+    assert "°" not in table["Brazil"]["cells"]
+    assert re.search(r'<th scope="col">Authentication<sup[^>]*>°</sup></th>', html)
+    assert "Kazakhstan 0.1600<sup" in html
+    assert "read 2026-11-25" in html
+    derived = card_table(BOOK, card("AED", date(2026, 10, 1)), date(2026, 10, 1))
+    assert re.search(r'Egypt</th>.*data-label="Service">0.0132<sup[^>]*>\*</sup>', derived)
+    assert "Every figure on this card rests on a single transcription" in derived
+    assert "Not on this card</strong>: 41 markets" in derived
+
+
+def test_the_pickers_data_carries_each_cards_marks_and_read_date() -> None:
+    data = today_rates(BOOK, meta_markets(), date(2026, 12, 1))
+    usd = next(record for record in data["cards"] if record["id"] == "card-usd-2026-10-01")
+    assert usd["marks"]["Mexico"]["Marketing"] == "‡"
+    assert usd["read"] == "2026-11-25"
+    assert data["marks"]["‡"] == "a change no text of Meta's confirms"
+    inr = next(record for record in data["cards"] if record["id"] == "card-inr-2026-10-01")
+    assert inr["caveats"] == ["rests on a single transcription"]

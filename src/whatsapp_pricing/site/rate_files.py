@@ -18,19 +18,37 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
 
+from whatsapp_pricing.card_provenance import CardProvenance, Mark, shipped_provenance
 from whatsapp_pricing.markets import OTHER, MarketTable
 from whatsapp_pricing.rate_cards import (
     Missing,
     RateBook,
     RateCard,
+    VolumeTiers,
     parse_rate_card,
 )
 
 FOLDER = "rate-cards"
 """Where on the site the files are served."""
 TODAY_FILE = "today.json"
+TIERS_FILE = "volume_tiers.csv"
+TIERS_DATA = files("whatsapp_pricing") / "data" / TIERS_FILE
+"""The shipped volume tiers, served as they are (with their sources inside)."""
 SITE_ROOT = "wp-site-root:"
 """Written by the fences before a site address; the hook makes it relative to the page."""
+MARKERS = {
+    Mark.SINGLE_TRANSCRIPTION: "†",
+    Mark.UNCONFIRMED: "‡",
+    Mark.DERIVED: "*",
+    Mark.COPIED: "°",
+}
+"""The sign after a marked cell's rate; the notes under the table say what each means."""
+MEANINGS = {
+    Mark.SINGLE_TRANSCRIPTION: "rests on a single transcription",
+    Mark.UNCONFIRMED: "a change no text of Meta's confirms",
+    Mark.DERIVED: "derived by a rule Meta states",
+    Mark.COPIED: "copied from another column",
+}
 
 
 @dataclass(frozen=True)
@@ -58,6 +76,13 @@ def shipped_card_files() -> dict[str, Traversable]:
     }
 
 
+def provenance_of(card: RateCard) -> CardProvenance:
+    """What the shipped card's file says of its figures (nothing for a card not shipped)."""
+    path = shipped_card_files().get(card_id(card))
+    found = shipped_provenance().get(path.name) if path is not None else None
+    return found or CardProvenance(read=None, notes=(), missing=(), missing_why="")
+
+
 def csv_address(card: RateCard) -> str:
     """The site address of a card's CSV, relative to the site's root."""
     return f"{FOLDER}/{shipped_card_files()[card_id(card)].name}"
@@ -83,9 +108,19 @@ def tier_steps(
     if tiers is None or not isinstance(list_rate, Decimal):
         return []
     return [
-        TierStep(first, None if discount is None else list_rate * (1 - discount))
+        TierStep(first, _tier_rate(tiers, first, list_rate, discount))
         for first, discount in tiers.tiers
     ]
+
+
+def _tier_rate(
+    tiers: VolumeTiers, first: int, list_rate: Decimal, discount: Decimal | None
+) -> Decimal | None:
+    """Meta's published rate for a tier, else the list rate lowered by the tier's discount."""
+    published = tiers.published_rate(first)
+    if published is not None or discount is None:
+        return published
+    return list_rate * (1 - discount)
 
 
 def _cell(rate: Decimal | Missing) -> str | None:
@@ -99,6 +134,7 @@ def _card_record(book: RateBook, card: RateCard, day: date) -> dict[str, Any]:
     on = pricing_day(card, day)
     provisional = book.provisional_from(card.currency)
     vocabulary = book.vocabulary
+    provenance = provenance_of(card)
     tiers = {
         market: {
             column: [
@@ -121,6 +157,9 @@ def _card_record(book: RateBook, card: RateCard, day: date) -> dict[str, Any]:
         ),
         "source": card.source,
         "confidence": card.confidence,
+        "read": provenance.read.isoformat() if provenance.read else None,
+        "caveats": [MEANINGS[note.mark] for note in provenance.card_notes],
+        "marks": _marks(provenance, card, vocabulary.columns),
         "csv": shipped_card_files()[card_id(card)].name,
         "rates": {
             market: {column: _cell(card.rate(market, column, on)) for column in vocabulary.columns}
@@ -128,6 +167,19 @@ def _card_record(book: RateBook, card: RateCard, day: date) -> dict[str, Any]:
         },
         "tiers": {market: steps for market, steps in tiers.items() if steps},
     }
+
+
+def _marks(
+    provenance: CardProvenance, card: RateCard, columns: tuple[str, ...]
+) -> dict[str, dict[str, str]]:
+    """The signs of the card's marked cells, by market and column (unmarked cells left out)."""
+    marks: dict[str, dict[str, str]] = {}
+    for market in card.rates:
+        for column in columns:
+            kinds = dict.fromkeys(note.mark for note in provenance.marks(market, column))
+            if kinds:
+                marks.setdefault(market, {})[column] = "".join(MARKERS[k] for k in kinds)
+    return marks
 
 
 def today_rates(book: RateBook, markets: MarketTable, day: date) -> dict[str, Any]:
@@ -141,6 +193,7 @@ def today_rates(book: RateBook, markets: MarketTable, day: date) -> dict[str, An
             for category in book.vocabulary.categories
             if category.column and category.shown
         },
+        "marks": {MARKERS[mark]: MEANINGS[mark] for mark in Mark},
         "markets": [
             {"name": name, "countries": markets.countries(name, day) if name != OTHER else []}
             for name in names
