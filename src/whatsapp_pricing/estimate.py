@@ -387,8 +387,8 @@ class _ClosedForm:
         if tiers is None or rate is None:
             return [_Priced(count, rate)]
         return [
-            _Priced(n, None if discount is None else rate * (1 - discount) if discount else rate)
-            for n, discount in _tier_spans(tiers, first, first + count - 1)
+            _Priced(n, _tier_rate(rate, discount, published))
+            for n, discount, published in _tier_spans(tiers, first, first + count - 1)
         ]
 
     def _replies(self, row: MarketTrafficBase) -> list[_Priced]:
@@ -415,17 +415,32 @@ class _ClosedForm:
         return [free_entry, joined, _Priced(free, ZERO), _Priced(conversations - free, rate)]
 
 
-def _tier_spans(tiers: VolumeTiers, first: int, last: int) -> Iterator[tuple[int, Decimal | None]]:
+def _tier_spans(
+    tiers: VolumeTiers, first: int, last: int
+) -> Iterator[tuple[int, Decimal | None, Decimal | None]]:
     """How many of the month's messages ``first`` to ``last`` fall in each volume tier, with its
-    discount (messages before the first tier listed have no known rate)."""
+    discount and Meta's published rate if known (messages before the first tier listed have no
+    known rate)."""
     starts = [start for start, _ in tiers.tiers]
     bounds = [*starts[1:], last + 1]
     if first < starts[0]:
-        yield min(last, starts[0] - 1) - first + 1, None
+        yield min(last, starts[0] - 1) - first + 1, None, None
     for (start, discount), end in zip(tiers.tiers, bounds, strict=True):
         low, high = max(first, start), min(last, end - 1)
         if low <= high:
-            yield high - low + 1, discount
+            yield high - low + 1, discount, tiers.published_rate(start)
+
+
+def _tier_rate(
+    rate: Decimal, discount: Decimal | None, published: Decimal | None
+) -> Decimal | None:
+    """A tier's rate as the engine charges it: the list rate in the first tier, else Meta's
+    published rate for the tier, else the list rate less the discount; ``None``: unknown."""
+    if discount is None:
+        return None
+    if not discount:
+        return rate
+    return rate * (1 - discount) if published is None else published
 
 
 def _line(market: str, category: str, messages: int, parts: list[_Priced]) -> Line:
