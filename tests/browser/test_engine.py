@@ -180,16 +180,20 @@ def test_the_estimator_names_what_it_cannot_estimate_in_the_forms_words(
     assert problem.startswith('CSV line 1: unknown column "utilities"')
 
 
-def test_the_estimator_form_fits_a_phone(offline_page: Page) -> None:
+def test_the_estimator_form_fits_a_phone_and_a_desktop(offline_page: Page) -> None:
     form = estimator_ready(offline_page)
-    offline_page.set_viewport_size({"width": 390, "height": 844})
-    rights = offline_page.locator(f"{form} input, {form} select, {form} button").evaluate_all(
-        "nodes => nodes.filter(node => node.offsetParent)"
-        ".map(node => node.getBoundingClientRect().right)"
-    )
+    widths = {}
+    for width in (390, 1280):
+        offline_page.set_viewport_size({"width": width, "height": 900})
+        rights = offline_page.locator(f"{form} input, {form} select, {form} button").evaluate_all(
+            "nodes => nodes.filter(node => node.offsetParent && !node.closest('.engine-table'))"
+            ".map(node => node.getBoundingClientRect().right)"
+        )
+        assert rights
+        assert max(rights) <= width
+        widths[width] = offline_page.evaluate("document.documentElement.scrollWidth")
     offline_page.set_viewport_size({"width": 1280, "height": 900})
-    assert rights
-    assert max(rights) <= 390
+    assert widths == {390: 390, 1280: 1280}
 
 
 def test_no_other_page_loads_the_engine(page: Page, site_server: str) -> None:
