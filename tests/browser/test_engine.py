@@ -186,7 +186,9 @@ def test_the_estimator_form_fits_a_phone_and_a_desktop(offline_page: Page) -> No
     for width in (390, 1280):
         offline_page.set_viewport_size({"width": width, "height": 900})
         rights = offline_page.locator(f"{form} input, {form} select, {form} button").evaluate_all(
-            "nodes => nodes.filter(node => node.offsetParent && !node.closest('.engine-table'))"
+            # On a desktop the table of markets scrolls within itself; on a phone it stacks.
+            "nodes => nodes.filter(node => node.offsetParent"
+            " && (innerWidth < 600 || !node.closest('.engine-table')))"
             ".map(node => node.getBoundingClientRect().right)"
         )
         assert rights
