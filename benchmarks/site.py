@@ -1,7 +1,9 @@
 """The site's budgets: a full strict build under 5 seconds on 2 cores, and each FAQ page's first
 load (everything it asks for, without the lazily loaded search index) under 120 KB compressed.
-Also printed: every other page's first load, and on the Try page what the first Run downloads and
-how long it takes to the first verdict (the engine loads only then).
+Also printed: every other page's first load, the share of the question set
+(``tests/browser/search_questions.py``) that Enter in the search box answers with its section, and
+on the Try page what the first Run downloads and how long it takes to the first verdict (the
+engine loads only then).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Browser, sync_playwright
 
 from tests.browser.chromium import LAUNCH_ARGUMENTS, find_chromium
+from tests.browser.search_questions import QUESTIONS, hit_rate
 from tests.conftest import DOCS, page_url_path
 
 ROOT = Path(__file__).parents[1]
@@ -104,6 +107,16 @@ def engine_figures(site: Path) -> tuple[float, float, float]:
     return compressed_kb(site, asked), seconds[0] / 1000, seconds[1] / 1000
 
 
+def search_figures(site: Path) -> tuple[int, list[tuple[str, str, str]]]:
+    """How many of the question set's questions Enter in the search box answers with their
+    section, and the misses."""
+    with served(site) as (base, browser):
+        page = browser.new_page()
+        found = hit_rate(page, base)
+        page.close()
+    return found
+
+
 def _file(site: Path, path: str) -> Path:
     local = site / path.lstrip("/")
     return local / "index.html" if local.is_dir() else local
@@ -122,6 +135,13 @@ def run() -> None:
         for path, kilobytes in first_load_kb(Path(site_dir)).items():
             budget = f"budget {PAGE_BUDGET_KB} KB" if path.startswith("/faq/") else "no budget"
             print(f"site: first load of {path}: {kilobytes:.1f} KB compressed ({budget})")
+        hits, misses = search_figures(Path(site_dir))
+        print(
+            f"site: search, Enter opens the answer for {hits} of {len(QUESTIONS)} questions "
+            f"({hits / len(QUESTIONS):.0%}; floor 75%, tests/browser/test_search.py)"
+        )
+        for question, wanted, found in misses:
+            print(f"site: search miss: {question!r} opens {found}, not {wanted}")
         download, first, again = engine_figures(Path(site_dir))
         print(
             f"site: Try page, first Run: downloads {download / 1024:.1f} MB compressed, "

@@ -302,11 +302,15 @@ class TestPricing:
             "South Africa",
             "Rest of Latin America",
             "North America",
-            "Other",
+            "Russia or Other",  # +7 is Russia's in Meta's table; Kazakhstan was not listed
             "Russia",
         ]
         assert [message.charge.amount for message in verdict.messages] == [
-            Decimal(rate) for rate in ("0.0379", "0.0740", "0.0250", "0.0604", "0.0802")
+            Decimal("0.0379"),
+            Decimal("0.0740"),
+            Decimal("0.0250"),
+            None,
+            Decimal("0.0802"),
         ]
 
     def test_an_unknown_rate_is_unpriced_never_guessed(self) -> None:
@@ -380,7 +384,9 @@ class TestPeriods:
             in_kolkata("2022-01-31T18:29:00+00:00")
         first = in_kolkata("2022-01-31T18:30:00+00:00").messages[0]
         assert (first.period, first.rule) == ("cbp-2022-02", Rule.CBP2_FREE_TIER)
-        assert in_kolkata("2023-05-31T18:29:00+00:00").messages[0].period == "cbp-2022-02"
+        assert in_kolkata("2023-02-28T18:29:00+00:00").messages[0].period == "cbp-2022-02"
+        assert in_kolkata("2023-02-28T18:30:00+00:00").messages[0].period == "cbp-2023-03"
+        assert in_kolkata("2023-05-31T18:29:00+00:00").messages[0].period == "cbp-2023-03"
         last = in_kolkata("2023-05-31T18:30:00+00:00").messages[0]
         assert (last.period, last.rule, last.market) == (
             "cbp-2023-06",
@@ -400,3 +406,23 @@ def test_the_engine_forgets_customers_once_nothing_is_open() -> None:
     assert engine.customers_in_play == 100
     list(run_engine(engine, ordered[100:]))
     assert engine.customers_in_play == 1
+
+
+def test_a_kazakh_number_before_its_own_market_is_priced_only_where_both_readings_agree() -> None:
+    """Russia (by the calling code) or Other (unlisted): the reason names both, never one."""
+    verdict = simulate(
+        timeline(
+            {"type": "template", "id": "offer", "at": "2025-09-30T10:00:00+05:00",
+             "customer": "+77011234567", "category": "marketing"},
+            {"type": "template", "id": "later", "at": "2026-10-01T10:00:00+05:00",
+             "customer": "+77011234567", "category": "marketing"},
+            time_zone="Asia/Almaty",
+        )
+    )  # fmt: skip
+    offer, later = verdict.messages
+    assert offer.market == "Russia or Other"
+    assert offer.charge.amount is None
+    assert "as Russia" in offer.reason
+    assert "as Other" in offer.reason
+    assert "0.0604" in offer.reason
+    assert (later.market, later.charge.amount) == ("Kazakhstan", Decimal("0.0604"))

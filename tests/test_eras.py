@@ -191,3 +191,52 @@ def test_customers_are_priced_by_their_country_however_meta_names_them(
     message = simulate(timeline(event)).messages[0]
     assert message.market == market
     assert message.charge.amount is not None
+
+
+@pytest.mark.parametrize(
+    ("zone", "offset"), [("Pacific/Kiritimati", "+14:00"), ("Pacific/Pago_Pago", "-11:00")]
+)
+@pytest.mark.parametrize(
+    ("reply_at", "period", "hours"),
+    [("2023-02-28T23:59:00", "cbp-2022-02", 24), ("2023-03-01T00:00:00", "cbp-2023-03", 72)],
+)
+def test_free_entry_points_last_72_hours_from_march_2023_in_the_account_time_zone(
+    zone: str, offset: str, reply_at: str, period: str, hours: int
+) -> None:
+    """Meta's launch timeline gives 72-hour free entry point conversations from 2023-03-01.
+
+    The two zones are 25 hours apart, so a switch at midnight UTC (or in any one zone) would put
+    one of the replies in the wrong period.
+    """
+    verdict = simulate(
+        timeline(
+            written(f"2023-02-28T23:00:00{offset}", entry_point="click_to_whatsapp_ad"),
+            {"type": "free_form", "id": "reply", "at": f"{reply_at}{offset}", "customer": INDIA},
+            time_zone=zone,
+        )
+    )
+    (reply,) = verdict.messages
+    assert (reply.rule, reply.period) == (Rule.FEP_OPENED, period)
+    assert f"free for {hours} hours" in reply.reason
+    (window,) = verdict.conversations
+    assert window.category is ConversationCategory.FREE_ENTRY_POINT
+    assert window.expires_at - window.opened_at == timedelta(hours=hours)
+
+
+def test_a_free_entry_point_opened_in_march_2023_covers_a_template_two_days_later() -> None:
+    verdict = simulate(
+        timeline(
+            written("2023-03-06T09:00:00Z", entry_point="facebook_page_cta"),
+            {"type": "free_form", "id": "reply", "at": "2023-03-06T09:05:00Z", "customer": INDIA},
+            {"type": "template", "id": "offer", "at": "2023-03-08T09:00:00Z", "customer": INDIA,
+             "category": "marketing"},
+            {"type": "template", "id": "later", "at": "2023-03-09T09:05:00Z", "customer": INDIA,
+             "category": "marketing"},
+        )
+    )  # fmt: skip
+    reply, offer, later = verdict.messages
+    assert (reply.rule, offer.rule) == (Rule.FEP_OPENED, Rule.FEP_JOINED)
+    assert offer.charge.amount == 0
+    assert later.rule is Rule.CBP2_FREE_TIER
+    assert later.conversation is not None
+    assert later.conversation.category is ConversationCategory.BUSINESS_INITIATED

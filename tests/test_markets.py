@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from whatsapp_pricing.markets import country_of, e164, is_customer_id, meta_markets
+from whatsapp_pricing.markets import country_of, e164, is_customer_id, meta_markets, readings
 
 DAY = date(2024, 10, 1)
 
@@ -19,7 +19,7 @@ DAY = date(2024, 10, 1)
         ("+17875551234", "PR", "Rest of Latin America"),
         ("+12425551234", "BS", "Other"),
         ("+79161234567", "RU", "Russia"),
-        ("+77011234567", "KZ", "Other"),
+        ("+77011234567", "KZ", "Russia or Other"),  # Meta's table: +7 is Russia's
         ("+971501234567", "AE", "United Arab Emirates"),
         ("+5511987654321", "BR", "Brazil"),
         ("+254712345678", "KE", "Rest of Africa"),
@@ -90,3 +90,15 @@ def test_ids_no_one_could_have_are_not_customers(customer: str) -> None:
 )
 def test_ids_in_national_forms_in_e164(customer: str, in_e164: str) -> None:
     assert e164(customer) == in_e164
+
+
+def test_a_kazakh_number_names_both_readings_until_kazakhstan_is_listed() -> None:
+    """Meta's table gives +7 to Russia and did not list Kazakhstan before it got rates of its
+    own: the day before, the market names both readings; from that day, Kazakhstan alone."""
+    markets = meta_markets()
+    before, first = date(2026, 9, 30), date(2026, 10, 1)
+    assert markets.market_of("+77011234567", before) == "Russia or Other"
+    assert readings(markets.market_of("+77011234567", before)) == ("Russia", "Other")
+    assert markets.market_of("+77011234567", first) == "Kazakhstan"
+    assert markets.market_of("+79161234567", before) == "Russia"
+    assert readings("Russia") == ("Russia",)

@@ -296,8 +296,7 @@ Rest of Africa,USD,0.0225,0.0040,0.0040,n/a,0.0040
         (africa,) = [
             tiers
             for tiers in shipped_volume_tiers()
-            if (tiers.currency, tiers.market, tiers.column)
-            == ("USD", "Rest of Africa", "Utility")
+            if (tiers.currency, tiers.market, tiers.column) == ("USD", "Rest of Africa", "Utility")
         ]
         assert africa.discount(100_000) == 0
         assert africa.discount(100_001) == Decimal("0.05")

@@ -97,6 +97,7 @@ def test_every_period_has_a_stable_id() -> None:
     ids = [period.id for period in PERIODS]
     assert ids == [
         "cbp-2022-02",
+        "cbp-2023-03",
         "cbp-2023-06",
         "cbp-2024-11",
         "pmp-2025-07",

@@ -14,13 +14,15 @@ from tests.helpers import customer, free_form, template, timeline
 from tests.test_engine_properties import timelines
 from whatsapp_pricing import simulate, timeline_io
 from whatsapp_pricing.errors import InvalidTimeline, UnsupportedPeriod
+from whatsapp_pricing.rate_cards import shipped_rate_book
+from whatsapp_pricing.simulation import price
 from whatsapp_pricing.timeline_io import read_timeline, write_verdict
 
 
 def streamed(document: dict[str, Any]) -> str:
     account, events = read_timeline(json.dumps(document).encode())
     out = io.BytesIO()
-    write_verdict(account, events, out)
+    write_verdict(price(account, events, shipped_rate_book()), out)
     return out.getvalue().decode()
 
 

@@ -167,12 +167,17 @@ def places(node: Any) -> list[tuple[Any, Any]]:
 DECEMBER_2026 = (FIXTURES / "december-2026.jsonl").read_text(encoding="utf-8").splitlines()
 """A log in Meta's format of December 2026: contacts, business-scoped and parent user ids,
 business numbers, two accounts, a Mexican id in the old form."""
+PUBLIC = (FIXTURES / "real" / "public-statuses.jsonl").read_text(encoding="utf-8").splitlines()
+"""Statuses, standby lines and failures as public sources published them (see its README)."""
+META_SHAPES = (FIXTURES / "real" / "meta-shapes.jsonl").read_text(encoding="utf-8").splitlines()
+"""Meta's documented shapes: ``marketing_lite``, a max price's ``cost``, failures, a withheld
+number."""
 
 
 @st.composite
 def odd_notifications(draw: st.DrawFn) -> bytes:
     """A real-shaped notification, perhaps with one value somewhere in it changed or removed."""
-    shapes = [*SERVICE_REPLY, inbound(T, referral=True), *DECEMBER_2026]
+    shapes = [*SERVICE_REPLY, inbound(T, referral=True), *DECEMBER_2026, *PUBLIC, *META_SHAPES]
     notification = json.loads(draw(st.sampled_from(shapes)))
     if draw(st.booleans()):
         container, key = draw(st.sampled_from(places(notification)))
@@ -265,3 +270,88 @@ def test_a_volume_tier_update_is_listed_with_what_it_says() -> None:
         "effective_month 2025-11), listed, not used",
         False,
     )
+
+
+def test_standby_lines_are_read_as_the_messages_field_is() -> None:
+    """Meta's standby reference: the customer's message and the agent's status receipt count;
+    the agent's echo is listed, not priced."""
+    inbound_line, echo, receipt = read_log("\n".join(PUBLIC[6:9]))
+    assert isinstance(inbound_line, Inbound)
+    assert (inbound_line.customer, inbound_line.at) == ("+16505551234", 1750101000.0)
+    assert (inbound_line.account, inbound_line.business_number) == (
+        "102290129340398",
+        "106540352242922",
+    )
+    assert isinstance(echo, Skipped)
+    assert not echo.bad
+    assert "echo of what Meta Business Agent sent" in echo.why
+    assert isinstance(receipt, StatusUpdate)
+    assert (receipt.status, receipt.customer, receipt.business_number) == (
+        "delivered",
+        "+16505551234",
+        "106540352242922",
+    )
+    assert receipt.pricing == webhooks.ReportedPricing(
+        billable=True, pricing_model="PMP", category="utility", type="regular"
+    )
+
+
+@pytest.mark.parametrize(
+    ("standby", "why", "bad"),
+    [
+        ({}, "a messages change with neither messages nor statuses", False),
+        (None, "a standby change without a 'standby' object", True),
+        ({"message_echoes": "x"}, "echoes of what Meta Business Agent sent", True),
+    ],
+)
+def test_an_empty_or_broken_standby_change_is_said_why(standby: Any, why: str, bad: bool) -> None:
+    line = json.loads(PUBLIC[8])
+    line["entry"][0]["changes"][0]["value"]["standby"] = standby
+    (item,) = read_log(json.dumps(line))
+    assert isinstance(item, Skipped)
+    assert why in item.why
+    assert item.bad is bad
+
+
+def test_an_empty_number_is_no_number_the_user_id_names_the_customer() -> None:
+    """Meta writes a withheld number as an empty ``from`` or ``recipient_id``: never ``+``."""
+    message, status = read_log("\n".join(META_SHAPES[:2]))
+    for item in (message, status):
+        assert isinstance(item, Inbound | StatusUpdate)
+        assert item.customer == "US.13491208655302741918"
+        assert item.user_id == "US.13491208655302741918"
+        assert item.parent_user_id == "US.ENT.11815799212886844830"
+
+
+def test_an_empty_number_with_no_user_id_is_a_broken_status() -> None:
+    status = {**GOOD_STATUS, "recipient_id": ""}
+    assert skipped({"statuses": [status]}) == [
+        (
+            "a status without a usable 'recipient_id', 'recipient_user_id' or "
+            "'recipient_parent_user_id'",
+            True,
+        )
+    ]
+
+
+def test_a_failed_status_keeps_metas_error_codes_on_either_reader() -> None:
+    lines = [PUBLIC[9], PUBLIC[10], *META_SHAPES[4:]]
+    codes = [item.errors for item in read_log("\n".join(lines)) if isinstance(item, StatusUpdate)]
+    assert codes == [(131049,), (131049,), (131047,), (131026,), (131042,)]
+    for line in lines:
+        assert webhooks.usual_notification(line.encode(), 1) is not None
+
+
+@pytest.mark.parametrize(
+    ("errors", "codes"),
+    [
+        ([{"code": 131026}, {"code": "131049"}], (131026, 131049)),
+        ([{"title": "no code"}, "not an object", {"code": True}], ()),
+        ([], ()),
+    ],
+)
+def test_error_codes_are_read_as_meta_sends_them(errors: Any, codes: tuple[int, ...]) -> None:
+    status = {**GOOD_STATUS, "status": "failed", "errors": errors}
+    (item,) = read_log(webhook_notification({"statuses": [status]}))
+    assert isinstance(item, StatusUpdate)
+    assert item.errors == codes

@@ -2,7 +2,7 @@
 // billing currency, an optional provider profile, and the answer with a CSV to download. The
 // columns and profiles come from the manifest the site was built with (engine.json), which
 // takes them from the package's vocabulary and provider profiles: nothing here names a category.
-import { element, sum, table } from "./engine.mjs";
+import { element, sum, table } from "./engine-forms.mjs";
 
 const FEES = ["per_message_sent", "per_message_received", "markup_percent", "per_failed_message",
   "licence_per_number"];

@@ -3,6 +3,15 @@
 // the card in force on the reader's date the way the simulator does: the latest card of the
 // currency that took effect by then and has not ended. Runs on every page view (document$).
 
+// Where Meta requires a market's businesses to be billed in its own currency, the picker shows
+// that currency first (Meta's pricing page, read 2026-09-11: eligible businesses in India must
+// be billed in INR by 2026-12-31, and from 2027-01-01 Meta stops delivering the messages of
+// their other accounts; in Brazil, BRL by 2027-06-30, from 2027-07-01).
+var BILLED_IN = {
+  "India": { currency: "INR", by: "2026-12-31", from: "2027-01-01" },
+  "Brazil": { currency: "BRL", by: "2027-06-30", from: "2027-07-01" }
+};
+
 function ratesToday() {
   var now = new Date();
   var month = String(now.getMonth() + 1).padStart(2, "0");
@@ -231,7 +240,10 @@ function buildPicker(root, data, address) {
         market.name + ": its rates are not published here."));
       return;
     }
-    var wanted = currencyChoice.value;
+    var required = BILLED_IN[market.name];
+    var wanted = currencyChoice.value ||
+      (required && cards.some(function (item) { return item.currency === required.currency; })
+        ? required.currency : "");
     currencyChoice.replaceChildren();
     cards.forEach(function (card) {
       currencyChoice.appendChild(new Option(card.currency, card.currency));
@@ -240,6 +252,13 @@ function buildPicker(root, data, address) {
     currencyChoice.value = card.currency;
     currencyField.hidden = cards.length < 2;
     drawResult(output, data, market, card, day, address);
+    if (required) {
+      output.insertBefore(element("p", "Meta requires eligible businesses of " + market.name +
+        " to be billed in " + required.currency + " by " + required.by + ": from " + required.from +
+        " it no longer delivers the messages of their accounts billed in another currency. " +
+        "Choose the currency your account is billed in.", "wp-rate-picker__billing"),
+        output.children[1] || null);
+    }
   }
 
   // The choice is kept in the address (?market=India&currency=INR#cost-today), so support
@@ -266,11 +285,14 @@ function buildPicker(root, data, address) {
       currencyChoice.appendChild(new Option(asked.get("currency"), asked.get("currency")));
     }
   }
-  [marketChoice, currencyChoice].forEach(function (choice) {
-    choice.addEventListener("change", function () {
-      update();
-      remember();
-    });
+  marketChoice.addEventListener("change", function () {
+    currencyChoice.replaceChildren();
+    update();
+    remember();
+  });
+  currencyChoice.addEventListener("change", function () {
+    update();
+    remember();
   });
   var form = element("form", null, "wp-rate-picker__form");
   form.addEventListener("submit", function (event) { event.preventDefault(); });

@@ -12,9 +12,42 @@ function addCopyLinkButtons() {
     button.textContent = "Copy link";
     button.setAttribute("aria-label", "Copy a link to this question");
     button.addEventListener("click", function () {
-      copyAddress(location.origin + location.pathname + "#" + heading.id, heading, button);
+      copyAddress(location.origin + location.pathname + kept() + "#" + heading.id, heading, button);
     });
     heading.appendChild(button);
+  });
+}
+
+// What a copied link keeps of the address: a rate picker's market and currency (not search
+// highlighting), so that the link opens the same rates.
+function kept() {
+  var asked = new URLSearchParams(location.search);
+  var keep = new URLSearchParams();
+  ["market", "currency"].forEach(function (name) {
+    if (asked.get(name)) {
+      keep.set(name, asked.get(name));
+    }
+  });
+  var query = keep.toString();
+  return query ? "?" + query : "";
+}
+
+// A timeline picture wider than a phone scrolls inside its box: say so, and shade the edge
+// that has more to see.
+function markScrollingPictures() {
+  document.querySelectorAll(".wp-timeline-picture").forEach(function (picture) {
+    var scrolls = picture.scrollWidth > picture.clientWidth + 1;
+    picture.classList.toggle("wp-scrolls", scrolls);
+    var hint = picture.previousElementSibling;
+    var hasHint = hint && hint.classList.contains("wp-scroll-hint");
+    if (scrolls && !hasHint) {
+      hint = document.createElement("p");
+      hint.className = "wp-scroll-hint";
+      hint.textContent = "Wider than the screen: swipe the picture sideways to see all of it.";
+      picture.before(hint);
+    } else if (!scrolls && hasHint) {
+      hint.remove();
+    }
   });
 }
 
@@ -89,7 +122,41 @@ function followRuleCode() {
   }
 }
 
+// Enter in the search box opens the best-scoring answer (a section), not the top of its page:
+// Material's own Enter only weighs each page's first link.
+function enterOpensTheBestAnswer() {
+  var input = document.querySelector("input.md-search__input");
+  if (!input || input.dataset.bestAnswer) {
+    return;
+  }
+  input.dataset.bestAnswer = "true";
+  input.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter") {
+      return;
+    }
+    var best = null;
+    var bestScore = -Infinity;
+    document.querySelectorAll(".md-search-result__item a.md-search-result__link").forEach(function (link) {
+      var article = link.querySelector("[data-md-score]");
+      var score = article ? parseFloat(article.getAttribute("data-md-score")) : NaN;
+      if (link.hash && score > bestScore) {
+        best = link;
+        bestScore = score;
+      }
+    });
+    if (best) {
+      event.preventDefault();
+      event.stopPropagation();
+      best.click();
+    }
+  }, true);
+}
+
+window.addEventListener("resize", markScrollingPictures);
+
 document$.subscribe(function () {
+  enterOpensTheBestAnswer();
+  markScrollingPictures();
   followRuleCode();
   addCopyLinkButtons();
   // The theme adds code toolbars in its own subscriber; name them once it has.

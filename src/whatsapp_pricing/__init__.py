@@ -11,14 +11,18 @@ Which module owns what:
 - :mod:`~whatsapp_pricing.records`: what the engine emits, one frozen record per message and
   conversation, and the rule codes that say which rule decided each message;
 - :mod:`~whatsapp_pricing.engine`: the rules themselves, applied to events in time order;
-- :mod:`~whatsapp_pricing.simulation`: the adapter, timeline to engine events, records to verdict;
+- :mod:`~whatsapp_pricing.simulation`: the one path from a timeline to a verdict
+  (:func:`~whatsapp_pricing.simulation.price`, which every front door calls: ``simulate()``,
+  the command line's JSON and ``--table``, the streaming writer, the in-browser engine), with
+  the adapter at each end: timeline to engine events, records to the verdict's pieces;
 - :mod:`~whatsapp_pricing.periods`, :mod:`~whatsapp_pricing.markets`,
   :mod:`~whatsapp_pricing.rate_cards`: when each set of rules applied (with every date and
   allowance the rules name), which market a customer is in, and what each market paid (the
   last two read the data files in ``data/``, cards by column name);
-- :mod:`~whatsapp_pricing.timeline_io`: reading timeline files and writing verdicts of any size,
-  with :mod:`~whatsapp_pricing.typed_events` as its fast path (msgspec structs generated from
-  the pydantic event models);
+- :mod:`~whatsapp_pricing.timeline_io`: reading timeline files of any size into events, with
+  :mod:`~whatsapp_pricing.typed_events` as its fast path (msgspec structs generated from the
+  pydantic event models), and writing the pipeline's verdict as JSON as it comes (it prices
+  nothing and assembles no verdict itself);
 - :mod:`~whatsapp_pricing.webhooks`: reading Meta's webhook logs into typed items;
 - :mod:`~whatsapp_pricing.reconcile`: checking a log against the records, a package of one-job
   modules (Meta's category names, the options of a run, the time queue, findings and costs, the

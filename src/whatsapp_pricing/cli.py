@@ -37,6 +37,8 @@ from whatsapp_pricing.reconcile import (
     OUTCOMES,
     Accounts,
     Costs,
+    ErrorCode,
+    ErrorCodes,
     Finding,
     ReconcileOptions,
     is_clean,
@@ -201,7 +203,8 @@ def _reconcile(arguments: argparse.Namespace) -> int:
         raise UsageError(f"--window must be a positive number of hours, not {arguments.window:g}")
     sent = read_sent(_read_bytes(arguments.sent), arguments.sent) if arguments.sent else {}
     book = _rate_book(arguments)
-    _say_notices([default, *(accounts or {}).values()], book)
+    read = [default, *(accounts or {}).values()]
+    _say_notices(n for account in read if account for n in notices_for(account, book))
     options = ReconcileOptions(
         account=default,
         accounts=accounts,
@@ -236,21 +239,18 @@ def _report(
             summary.take(each)
             for writer in writers:
                 writer.write(each)
+        codes = summary.error_codes.listed()
         for writer in writers:
-            writer.close(category_changes)
+            writer.close(category_changes, codes)
     summary.print(category_changes)
     return 0 if summary.clean else 1
 
 
-def _say_notices(accounts: Iterable[Account | None], book: RateBook) -> tuple[str, ...]:
-    """Prints, once each, what the accounts should know of the rate cards (an unknown currency,
-    a provisional card), and returns them."""
-    notices = tuple(
-        dict.fromkeys(n for account in accounts if account for n in notices_for(account, book))
-    )
-    for notice in notices:
+def _say_notices(notices: Iterable[str]) -> None:
+    """Prints, once each, what the accounts should know of the rate cards (an unknown
+    currency), before the output they are about."""
+    for notice in dict.fromkeys(notices):
         print(f"{PROGRAM}: notice: {notice}", file=sys.stderr)
-    return notices
 
 
 def _reconcile_on_spark(
@@ -334,7 +334,7 @@ class _FindingWriter(Protocol):
 
     def write(self, settled: Finding | Skipped) -> None: ...
 
-    def close(self, category_changes: list[CategoryChange]) -> None: ...
+    def close(self, category_changes: list[CategoryChange], codes: list[ErrorCode]) -> None: ...
 
 
 class _CsvWriter:
@@ -361,8 +361,14 @@ class _CsvWriter:
         else:
             self._rows.writerow([getattr(settled, name) for name in self.FIELDS])
 
-    def close(self, category_changes: list[CategoryChange]) -> None:
-        """Every row is written as it settles; category changes are in the summary."""
+    def close(self, category_changes: list[CategoryChange], codes: list[ErrorCode]) -> None:
+        """Every finding's row is written as it settles; then one row for each of Meta's error
+        codes, with how many messages carried it and its meaning. Category changes are in the
+        summary."""
+        blank = [""] * (len(self.FIELDS) - 3)
+        for code in codes:
+            described = f"{code.messages} failed message(s): {code.meaning}"
+            self._rows.writerow([f"error {code.code}", "error code", described, *blank])
 
 
 class _JsonWriter:
@@ -379,10 +385,11 @@ class _JsonWriter:
         self._file.write(self._separator + json.dumps(asdict(settled), default=str))
         self._separator = ",\n"
 
-    def close(self, category_changes: list[CategoryChange]) -> None:
+    def close(self, category_changes: list[CategoryChange], codes: list[ErrorCode]) -> None:
         rest = {
             "skipped": [skip._asdict() for skip in self._skipped],
             "category_changes": [change._asdict() for change in category_changes],
+            "error_codes": [asdict(code) for code in codes],
         }
         self._file.write("\n], " + json.dumps(rest, indent=2)[1:] + "\n")
 
@@ -418,13 +425,15 @@ def _complete_or_partial(path: str) -> Iterator[IO[str]]:
 class _Summary:
     """Counts what a reconciliation found and keeps the first few things worth a look.
 
-    Failed messages are only counted: Meta never charges them, so there is nothing to check.
+    Failed messages are only counted, with Meta's error codes: Meta never charges them, so
+    there is nothing to check.
     """
 
     SHOWN = 20
 
     def __init__(self) -> None:
         self.costs = Costs()
+        self.error_codes = ErrorCodes()
         self.unknown: Counter[str] = Counter()
         """Why messages could not be checked, each reason once, with how many."""
         self.outcomes = dict.fromkeys(OUTCOMES, 0)
@@ -447,6 +456,7 @@ class _Summary:
         self.outcomes[settled.outcome] += 1
         self.flagged += bool(settled.flag)
         self.costs.take(settled)
+        self.error_codes.take(settled)
         if settled.outcome == "unknown":
             self.unknown[settled.detail] += 1
         elif settled.outcome not in ("agrees", "failed"):
@@ -463,6 +473,8 @@ class _Summary:
     def print(self, category_changes: list[CategoryChange]) -> None:
         counts = ", ".join(f"{number} {outcome}" for outcome, number in self.outcomes.items())
         print(f"messages: {sum(self.outcomes.values())} ({counts})")
+        billable = sum(cost.billable for cost in self.costs.by_category.values())
+        print(f"Meta marked {billable} of them billable")
         print(f"lines skipped: {self.skipped} ({self.broken} broken)")
         if category_changes or self.flagged:
             print(
@@ -483,11 +495,17 @@ class _Summary:
                 print(f"what the rules charge{of}, by category ({currency}):")
             unpriced = f" ({cost.unpriced} unpriced)" if cost.unpriced else ""
             print(
-                f"  {category}: {cost.messages} message{'s' if cost.messages > 1 else ''}, "
+                f"  {category}: {cost.messages} message{'' if cost.messages == 1 else 's'}, "
                 f"{cost.amount} {currency}{unpriced}; "
                 f"Meta marked {cost.billable} billable; {cost.disagreements} disagree "
                 f"({cost.disagreeing_amount} {currency})"
             )
+        codes = self.error_codes.listed()
+        if codes:
+            print("error codes Meta reported on failed messages:")
+        for code in codes:
+            many = "" if code.messages == 1 else "s"
+            print(f"  {code.code} ({code.messages} message{many}): {code.meaning}")
         for why, number in self.unknown.most_common():
             print(f"  unknown ({number} message{'s' if number > 1 else ''}): {why}")
         for note in self.notes:
@@ -497,17 +515,19 @@ class _Summary:
 
 
 def _simulate(arguments: argparse.Namespace) -> int:
+    """The command line's door to the one pipeline: the rate book resolved once, the file read
+    into events, then the pipeline's verdict printed as tables or written as JSON."""
     source: str = arguments.timeline
     book = _rate_book(arguments)
     account, events = read_timeline(
         sys.stdin.buffer.read() if source == "-" else _read_bytes(source)
     )
-    notices = _say_notices([account], book)
+    pricing = price(account, events, book)
+    _say_notices(pricing.notices)
     if arguments.table:
-        messages, conversations = price(account, events, book)
-        _print_table(verdict_from(messages, conversations, account.currency, notices))
+        _print_table(verdict_from(pricing))
     else:
-        write_verdict(account, events, sys.stdout.buffer, book)
+        write_verdict(pricing, sys.stdout.buffer)
         sys.stdout.buffer.write(b"\n")
     return 0
 

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from whatsapp_pricing.domain import Account, EntryPoint, MessageStatus
-from whatsapp_pricing.markets import MarketTable, country_of, meta_markets
+from whatsapp_pricing.markets import MarketTable, country_of, meta_markets, readings
 from whatsapp_pricing.periods import (
     PER_MESSAGE_PRICING_STARTS,
     SHIPPED,
@@ -52,7 +52,7 @@ ENTRY_POINT_REPLY_WINDOW = 24 * HOUR
 """A reply opens a free entry point conversation only within 24 hours of the entry point."""
 FREE_ENTRY_POINT_LENGTH = 72 * HOUR
 """A free entry point conversation lasts 72 hours from the delivery of the reply that opened it
-(24 hours before 2023-06-01: see each period's ``free_entry_point_hours``); the longest it is."""
+(24 hours in the first period: see each period's ``free_entry_point_hours``); the longest it is."""
 MILLION = Decimal(1_000_000)
 NEVER = -math.inf
 
@@ -597,6 +597,9 @@ class ConversationEngine:
         return priced
 
     def _look_up_price(self, market: str, category: str, day: date, international: bool) -> Priced:
+        markets = readings(market)
+        if len(markets) > 1:
+            return self._look_up_readings(markets, category, day, international)
         currency = self._currency
         if international:
             name, column = self._international.name, self._column_of[self._international.name]
@@ -622,6 +625,27 @@ class ConversationEngine:
         return (
             Charge(rate, currency),
             f"charged at the {market} {category} rate of {rate} {currency}",
+        )
+
+    def _look_up_readings(
+        self, markets: tuple[str, ...], category: str, day: date, international: bool
+    ) -> Priced:
+        """Meta's table allows several markets: a charge only where every reading agrees."""
+        prices = [self._look_up_price(market, category, day, international) for market in markets]
+        amounts = {charge.amount for charge, _ in prices}
+        named = " or ".join(markets)
+        each = "; ".join(
+            f"as {market}, {priced}" for market, (_, priced) in zip(markets, prices, strict=True)
+        )
+        if len(amounts) == 1 and None not in amounts:
+            charge = prices[0][0]
+            return charge, (
+                f"charged {charge.amount} {self._currency}: Meta's market table leaves open "
+                f"whether this number was priced as {named}, and every reading gives that ({each})"
+            )
+        return Charge(None, self._currency), (
+            f"unpriced: Meta's market table leaves open whether this number was priced as "
+            f"{named} ({each})"
         )
 
     def _price_service(

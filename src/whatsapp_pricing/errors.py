@@ -7,6 +7,7 @@ caller can catch the whole family with one ``except PricingError`` (or ``except 
 
 from __future__ import annotations
 
+import json
 from typing import Self
 
 from pydantic_core import ErrorDetails
@@ -86,3 +87,84 @@ def _location(location: tuple[int | str, ...]) -> str:
             text += f".{part}" if text else part
         previous = part
     return text
+
+
+JSON_PROBLEMS = {
+    "Expecting ',' delimiter": "a comma is missing between two items, or a quote or bracket "
+    "before this point is",
+    "Expecting ':' delimiter": "a colon is missing after the field's name",
+    "Expecting property name enclosed in double quotes": "a field's name must be in double "
+    "quotes, and JSON allows no comma before a closing brace",
+    "Expecting value": "a value is missing here, or is not JSON (text takes double quotes; "
+    "true, false and null are lower case; JSON allows no comma before a closing bracket)",
+    "Extra data": "there is more after the end of the JSON: keep one document, or put one per line",
+    "Unterminated string starting at": "a text opened here is never closed with a double quote",
+    "Invalid control character at": "a line break or tab inside a text: JSON writes them "
+    "\\n and \\t",
+    "Invalid \\escape": "a backslash starts an escape JSON does not have: write \\\\ for one "
+    "backslash",
+}
+"""What each of the standard library's JSON errors means, and what to do, in plain words."""
+CLOSING = {"{": "}", "[": "]"}
+
+
+def json_mistake(text: str, what: str) -> str:
+    """Where a text stops being JSON (line and column, as an editor counts them) and what to do.
+
+    msgspec, which reads timelines and logs, says only "Input data was truncated" or a byte
+    offset; the standard library's error has the place, and the brackets still open say what an
+    unfinished paste is missing.
+    """
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        return f"{what} is not valid JSON: {_json_problem(text, error)}"
+    except RecursionError:
+        return f"{what} is nested too deeply to be read"
+    return f"{what} is not valid JSON"
+
+
+def _json_problem(text: str, error: json.JSONDecodeError) -> str:
+    where = f"line {error.lineno}, column {error.colno}"
+    if not text.strip():
+        return "it is empty"
+    if text[error.pos :].strip():
+        meaning = next(
+            (said for start, said in JSON_PROBLEMS.items() if error.msg.startswith(start)),
+            error.msg,
+        )
+        return f"at {where}, {meaning}"
+    still_open = _open_brackets(text)
+    if not still_open:
+        return f"it stops at {where} before it is complete; paste the whole text again"
+    bracket, line, column = still_open[-1]
+    missing = "".join(CLOSING[opened] for opened, _, _ in reversed(still_open))
+    return (
+        f"it stops at {where} before it is complete: the {bracket} opened at line {line}, "
+        f"column {column} is never closed ({missing} missing); add what is missing, or paste "
+        "the whole text again"
+    )
+
+
+def _open_brackets(text: str) -> list[tuple[str, int, int]]:
+    """The brackets still open at the end of a text, outside strings, with line and column."""
+    still_open: list[tuple[str, int, int]] = []
+    line, column, in_string, escaped = 1, 0, False, False
+    for character in text:
+        column += 1
+        if character == "\n":
+            line, column = line + 1, 0
+        elif in_string:
+            if escaped:
+                escaped = False
+            elif character == "\\":
+                escaped = True
+            elif character == '"':
+                in_string = False
+        elif character == '"':
+            in_string = True
+        elif character in CLOSING:
+            still_open.append((character, line, column))
+        elif character in "]}" and still_open:
+            still_open.pop()
+    return still_open

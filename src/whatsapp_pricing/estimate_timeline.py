@@ -54,7 +54,8 @@ def estimate_by_timeline(
     table = markets or meta_markets()
     account = Account(time_zone=traffic.time_zone, currency=traffic.currency)
     events = month_of(traffic, table)
-    messages, _ = price(account, engine_events(account, enumerate(events)), book, table)
+    pricing = price(account, engine_events(account, enumerate(events)), book, table)
+    messages = list(pricing.messages())
     periods = tuple(sorted({message.period for message in messages}))
     return finish(traffic, _lines(traffic, messages), book, periods)
 

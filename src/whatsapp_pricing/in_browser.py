@@ -1,9 +1,11 @@
 """What the site's in-browser engine calls: JSON text in, JSON text out.
 
 The site runs this package under Pyodide. Each function here answers one request of the page's
-script with the same code paths as the command line (``simulate --table`` reads and prices a
-timeline exactly so), and turns any input the rules refuse into ``{"error": "..."}`` with the
-command line's one-line wording, so the page never shows a traceback.
+script with the same code paths as the command line (``simulate --table`` reads a timeline with
+:func:`~whatsapp_pricing.timeline_io.read_timeline` and prices it through the one pipeline,
+:func:`~whatsapp_pricing.simulation.price`, exactly so), and turns any input the rules refuse
+into ``{"error": "..."}`` with the command line's one-line wording, so the page never shows a
+traceback.
 """
 
 from __future__ import annotations
@@ -11,25 +13,25 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from whatsapp_pricing.errors import PricingError
 from whatsapp_pricing.estimate import Traffic, estimate
 from whatsapp_pricing.rate_cards import shipped_rate_book
-from whatsapp_pricing.simulation import notices_for, price, verdict_from
+from whatsapp_pricing.simulation import price, verdict_from
 from whatsapp_pricing.timeline_io import read_timeline
+from whatsapp_pricing.why_charged import Answer, answer, question_from_json
+
+ANSWERS = TypeAdapter(list[Answer])
 
 
 def simulate_json(timeline: str) -> str:
     """The verdict of a timeline in the contract's JSON, as ``simulate`` writes it."""
 
     def answer() -> str:
-        book = shipped_rate_book()
         account, events = read_timeline(timeline)
-        messages, conversations = price(account, events, book)
-        notices = notices_for(account, book)
-        return verdict_from(messages, conversations, account.currency, notices).model_dump_json()
+        return verdict_from(price(account, events, shipped_rate_book())).model_dump_json()
 
     return _answered(answer)
 
@@ -112,6 +114,15 @@ def _where_in_the_form(location: tuple[int | str, ...], asked: str) -> str:
         field = str(location[-1])
         return f"Provider fees, {FIELDS.get(field, field)}"
     return FIELDS.get(str(location[0]), str(location[0])) if location else ""
+
+
+def why_charged_json(question: str) -> str:
+    """Why each message of a pasted webhook, or of four choices, cost what it cost."""
+
+    def answered() -> str:
+        return ANSWERS.dump_json(answer(question_from_json(question))).decode()
+
+    return _answered(answered)
 
 
 def _answered(answer: Callable[[], str]) -> str:

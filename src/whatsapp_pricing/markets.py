@@ -27,6 +27,17 @@ from whatsapp_pricing.data_files import without_comments
 
 OTHER = "Other"
 """The market of every country Meta's table does not list."""
+READINGS_SEPARATOR = " or "
+"""Joins the markets a number may have been priced under when Meta's table allows more than one
+reading (``Russia or Other``): the engine prices each and charges only where they agree."""
+SHARES_CALLING_CODE = {"KZ": "RU"}
+"""Countries that share a calling code with a country Meta's table lists by that code alone.
+
+Meta prices by the recipient's calling code, and its table gave +7 as Russia's; Kazakhstan, also
++7, was not listed until it got a market of its own. On the days before, the table can be read
+two ways: Russia (the calling code) or Other (an unlisted country; Kazakhstan's later rates fit
+Other better). Neither is confirmed, so such a number's market names both readings.
+"""
 EARLIEST_LISTED = date(2023, 6, 1)
 """The first day of the sourced market table. Earlier days (2022-02-01 to 2023-05-31, when no
 rate is sourced either) take the table as it stood then: Meta's 2022 list was not found."""
@@ -55,13 +66,24 @@ class MarketTable:
             self._by_country.setdefault(membership.iso2, []).append(membership)
 
     def market_of_country(self, iso2: str | None, day: date) -> str:
-        """The market a country (ISO 3166 code) belongs to on a day; unlisted ones are Other."""
+        """The market a country (ISO 3166 code) belongs to on a day; unlisted ones are Other,
+        and an unlisted one that shares a listed country's calling code names both readings."""
         if day < EARLIEST_LISTED:
             day = EARLIEST_LISTED
+        listed = self._listed(iso2, day)
+        if listed is not None:
+            return listed
+        sharer = SHARES_CALLING_CODE.get(iso2 or "")
+        by_code = self._listed(sharer, day) if sharer else None
+        if by_code is None:
+            return OTHER
+        return READINGS_SEPARATOR.join((by_code, OTHER))
+
+    def _listed(self, iso2: str | None, day: date) -> str | None:
         for membership in self._by_country.get(iso2 or "", ()):
             if membership.covers(day):
                 return membership.market
-        return OTHER
+        return None
 
     def market_of(self, number: str, day: date) -> str:
         """The market of a customer (by number or business-scoped user id) on a day."""
@@ -76,6 +98,25 @@ class MarketTable:
                 for membership in memberships
                 if membership.covers(day)
             }
+        )
+
+    def memberships(self) -> list[Membership]:
+        """Every row of the table, by country name, then by first day."""
+        return sorted(
+            (membership for rows in self._by_country.values() for membership in rows),
+            key=lambda membership: (membership.country, membership.first_day),
+        )
+
+    def members(self, day: date) -> list[Membership]:
+        """Every country listed on a day, with its market, in order of the country's name."""
+        return sorted(
+            (
+                membership
+                for memberships in self._by_country.values()
+                for membership in memberships
+                if membership.covers(day)
+            ),
+            key=lambda membership: membership.country,
         )
 
     def countries(self, market: str, day: date) -> list[str]:
@@ -104,6 +145,11 @@ def parse_markets_csv(text: str) -> MarketTable:
             if row["iso2"]
         ]
     )
+
+
+def readings(market: str) -> tuple[str, ...]:
+    """The markets a market name stands for: one, or each reading Meta's table allows."""
+    return tuple(market.split(READINGS_SEPARATOR))
 
 
 @cache

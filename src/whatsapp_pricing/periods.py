@@ -25,6 +25,9 @@ CONVERSATION_BASED_PRICING_2022 = (
     "docs/pricing.md"
 )
 """A copy of Meta's 2022 text on conversation-based pricing, kept by a developer (secondary)."""
+LAUNCH_TIMELINE_2023 = "https://developers.facebook.com/docs/whatsapp/updates-to-pricing"
+"""Meta's "Launch Timeline" of the 2023 pricing changes (deprecated, kept for reference): it lists
+72-hour free entry point conversations among the changes of March 2023."""
 AGENT_PLATFORM_LAUNCH = date(2026, 7, 1)
 """Meta launched the Meta Business Agent Platform: no agent message can be older."""
 
@@ -71,6 +74,15 @@ PERIODS = (
         free_conversations=1000,
         free_entry_point_hours=24,
         source=CONVERSATION_BASED_PRICING_2022,
+    ),
+    Period(
+        id="cbp-2023-03",
+        name="conversation-based pricing with two categories and 72-hour free entry points",
+        starts=date(2023, 3, 1),
+        per_message=False,
+        two_categories=True,
+        free_conversations=1000,
+        source=LAUNCH_TIMELINE_2023,
     ),
     Period(
         id="cbp-2023-06",

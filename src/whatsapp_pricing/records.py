@@ -110,8 +110,9 @@ class Rule(StrEnum):
 
     CSW_CLOSED = (
         "csw.closed",
-        "A free-form message (a Meta Business Agent message too) sent while no customer service "
-        "window is open is rejected by Meta (error 131047): it opens nothing and costs nothing.",
+        "A free-form message sent while no customer service window is open is rejected by Meta "
+        "(error 131047): it opens nothing and costs nothing. We apply the same to Meta Business "
+        "Agent messages, which Meta's pricing page does not say.",
         lambda *, message: (
             "The customer service window was closed (no message from the customer in the "
             f"last 24 hours), so Meta rejects this {message} with error 131047: it opens "

@@ -1,17 +1,29 @@
-"""The domain adapter: a timeline goes in, the engine runs, a verdict comes out.
+"""The one path from a timeline to a verdict, and the adapter at each end of it.
 
-It turns the contract's validated events into the engine's compact :class:`Event` tuples (in
-time order, refusing what the rules cannot price) and the engine's records into the pydantic
-:class:`~whatsapp_pricing.domain.Verdict`, the one place where records become verdict models.
+Every front door (:func:`simulate` for a program, the command line's JSON and ``--table``, the
+site's in-browser engine) resolves its rate book, reads its events its own way, and then calls
+:func:`price`: the one pipeline, where the events go through the engine once and come out as the
+verdict's pieces, in the order a verdict is written (each message's record as the engine gives
+it, then the conversations in order of opening and the total; the notices from the start). A door
+only chooses the form: pydantic models (:func:`verdict_from`) or JSON written as the messages
+come (:func:`~whatsapp_pricing.timeline_io.write_verdict`).
+
+At the front of the path, the contract's validated events become the engine's compact
+:class:`Event` tuples (in time order, refusing what the rules cannot price); at the end, the
+engine's records become the verdict's pieces.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from decimal import Decimal
+from itertools import chain
 from operator import itemgetter
 from zoneinfo import ZoneInfo
+
+import msgspec
 
 from whatsapp_pricing.domain import (
     Account,
@@ -38,6 +50,8 @@ from whatsapp_pricing.rate_cards import RateBook, shipped_rate_book
 from whatsapp_pricing.records import Charge, ConversationRecord, MessageRecord
 
 ZERO = Decimal(0)
+BATCH = 10_000
+"""Records per batch of :meth:`Pricing.batches` unless a reader asks for another size."""
 
 
 def simulate(
@@ -65,9 +79,8 @@ def simulate(
     #> 0.0107 cbp.template_opened cbp-2023-06
     ```
     """
-    messages, conversations = records_of(timeline, rate_book, markets)
-    notices = notices_for(timeline.account, rate_book or shipped_rate_book())
-    return verdict_from(messages, conversations, timeline.account.currency, notices)
+    book = rate_book or shipped_rate_book()
+    return verdict_from(price(timeline.account, events_of(timeline), book, markets))
 
 
 def records_of(
@@ -77,19 +90,95 @@ def records_of(
 ) -> tuple[list[MessageRecord], list[ConversationRecord]]:
     """The engine's records of a timeline: its messages in time order, its conversations in
     order of opening."""
-    return price(timeline.account, events_of(timeline), rate_book, markets)
+    book = rate_book or shipped_rate_book()
+    pricing = price(timeline.account, events_of(timeline), book, markets)
+    messages = list(pricing.messages())
+    return messages, pricing.summary().conversations
 
 
 def price(
     account: Account,
     events: Iterable[Event],
-    rate_book: RateBook | None = None,
+    rate_book: RateBook,
     markets: MarketTable | None = None,
-) -> tuple[list[MessageRecord], list[ConversationRecord]]:
-    """Prices events already in the engine's form and time order (see :func:`engine_events`)."""
-    engine = ConversationEngine(account, rate_book, markets)
-    messages = list(run(engine, events))
-    return messages, in_opening_order(engine.finish())
+) -> Pricing:
+    """The one pipeline every front door calls: events in the engine's form and time order (see
+    :func:`engine_events`) through the engine, to the verdict's pieces.
+
+    The rate book comes resolved, so every piece (charges and notices alike) reads the same one.
+    Nothing runs until the messages are read.
+    """
+    return Pricing(account, events, rate_book, markets)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What a verdict says after its messages: it needs all of them, so it comes last."""
+
+    conversations: list[ConversationRecord]
+    """Every conversation, in order of opening."""
+    total: Total
+
+    def verdict_conversations(self) -> list[VerdictConversation]:
+        """The conversations as the verdict shows them."""
+        return [conversation_fields(conversation) for conversation in self.conversations]
+
+
+class Pricing:
+    """One run of the pipeline: a timeline's events on their way through the engine.
+
+    The messages come first, a batch at a time, so a writer can write each batch and let it go;
+    the conversations that ended meanwhile are collected as they go, so memory holds no more of
+    the engine than the customers still in play. The :meth:`summary` follows once every message
+    is read. The notices are known from the start, for a door that says them before the verdict.
+    """
+
+    def __init__(
+        self,
+        account: Account,
+        events: Iterable[Event],
+        rate_book: RateBook,
+        markets: MarketTable | None = None,
+    ) -> None:
+        self.notices = notices_for(account, rate_book)
+        self._currency = account.currency
+        self._engine = ConversationEngine(account, rate_book, markets)
+        self._events: Iterable[Event] | None = events
+        self._summary: Summary | None = None
+
+    def batches(self, size: int = BATCH) -> Iterator[list[MessageRecord]]:
+        """Each business message's record, in time order, in batches of ``size`` (the last one
+        shorter); read once, as the engine runs once."""
+        events, self._events = self._events, None
+        if events is None:
+            raise RuntimeError("a pricing's messages are read once")
+        engine = self._engine
+        charges: list[Charge] = []
+        conversations: list[ConversationRecord] = []
+        batch: list[MessageRecord] = []
+        for record in run(engine, events):
+            batch.append(record)
+            if len(batch) == size:
+                charges.extend(message.charge for message in batch)
+                conversations.extend(engine.closed())
+                yield batch
+                batch = []
+        charges.extend(message.charge for message in batch)
+        if batch:
+            yield batch
+        conversations.extend(engine.finish())
+        total = total_of(charges, self._currency)
+        self._summary = Summary(in_opening_order(conversations), total)
+
+    def messages(self) -> Iterator[MessageRecord]:
+        """Each business message's record, in time order; read once."""
+        return chain.from_iterable(self.batches())
+
+    def summary(self) -> Summary:
+        """The conversations and the total, once every message is read."""
+        if self._summary is None:
+            raise RuntimeError("the summary of a verdict comes after all of its messages")
+        return self._summary
 
 
 def run(engine: ConversationEngine, events: Iterable[Event]) -> Iterator[MessageRecord]:
@@ -177,39 +266,50 @@ def notices_for(account: Account, rate_book: RateBook) -> tuple[str, ...]:
     )
 
 
-def verdict_from(
-    messages: Iterable[MessageRecord],
-    conversations: Iterable[ConversationRecord],
-    currency: str,
-    notices: tuple[str, ...] = (),
-) -> Verdict:
-    """The verdict models for the engine's records: the one place records become verdicts."""
-    messages = list(messages)
+def verdict_from(pricing: Pricing) -> Verdict:
+    """The verdict as pydantic models, read from the pipeline: the one place records become
+    verdict models."""
+    messages = tuple(MessageVerdict.model_validate(message) for message in pricing.messages())
+    summary = pricing.summary()
     return Verdict(
-        messages=tuple(MessageVerdict.model_validate(message) for message in messages),
+        messages=messages,
         conversations=tuple(
-            Conversation.model_validate(conversation_fields(conversation))
-            for conversation in conversations
+            Conversation.model_validate(conversation)
+            for conversation in summary.verdict_conversations()
         ),
-        total=Total.model_validate(total_of((message.charge for message in messages), currency)),
-        notices=notices,
+        total=summary.total,
+        notices=pricing.notices,
     )
 
 
-def conversation_fields(conversation: ConversationRecord) -> dict[str, object]:
-    """A conversation record in the shape of :class:`~whatsapp_pricing.domain.Conversation`."""
-    return {
-        "id": conversation.id,
-        "customer": conversation.customer,
-        "market": conversation.market,
-        "category": conversation.category,
-        "opened_at": datetime.fromtimestamp(conversation.opened_at, UTC),
-        "expires_at": datetime.fromtimestamp(conversation.expires_at, UTC),
-        "charge": conversation.charge,
-    }
+class VerdictConversation(msgspec.Struct, frozen=True, gc=False):
+    """A conversation in the shape of :class:`~whatsapp_pricing.domain.Conversation`, which
+    msgspec writes as fast as the messages' records (pydantic would take seconds on a big file).
+    """
+
+    id: str
+    customer: str
+    market: str
+    category: str
+    opened_at: datetime
+    expires_at: datetime
+    charge: Charge
 
 
-def total_of(charges: Iterable[Charge], currency: str) -> dict[str, object]:
+def conversation_fields(conversation: ConversationRecord) -> VerdictConversation:
+    """A conversation record as the verdict shows it: no order, times as UTC dates."""
+    return VerdictConversation(
+        conversation.id,
+        conversation.customer,
+        conversation.market,
+        conversation.category,
+        datetime.fromtimestamp(conversation.opened_at, UTC),
+        datetime.fromtimestamp(conversation.expires_at, UTC),
+        conversation.charge,
+    )
+
+
+def total_of(charges: Iterable[Charge], currency: str) -> Total:
     """Adds up charges; the total is unknown (``None``) as soon as one charge is unpriced."""
     priced = ZERO
     unpriced = 0
@@ -218,9 +318,5 @@ def total_of(charges: Iterable[Charge], currency: str) -> dict[str, object]:
             unpriced += 1
         else:
             priced += charge.amount
-    return {
-        "amount": None if unpriced else priced,
-        "currency": currency,
-        "priced_amount": priced,
-        "unpriced_charges": unpriced,
-    }
+    amount = None if unpriced else priced
+    return Total(amount=amount, currency=currency, priced_amount=priced, unpriced_charges=unpriced)

@@ -1,16 +1,18 @@
-"""Reading timeline files and writing verdicts, for timelines of any size.
+"""Reading timeline files into events and writing verdicts, for timelines of any size.
 
-:func:`~whatsapp_pricing.engine.simulate` builds the whole verdict as pydantic models, which is
-what a program wants. A file of a million events would then sit in memory several times over, so
-the command line takes this path instead: it validates events in chunks against the same models,
-keeps each as a small tuple, and writes each message's verdict as soon as the engine gives it.
-The JSON it writes, by msgspec straight from the engine's records, is byte for byte what
-``simulate(...).model_dump_json()`` gives (a property test holds both to it).
+:func:`~whatsapp_pricing.simulation.simulate` builds the whole verdict as pydantic models, which
+is what a program wants. A file of a million events would then sit in memory several times over,
+so the command line reads and writes here instead: :func:`read_timeline` validates events in
+chunks against the same models and keeps each as the engine's small tuple, and
+:func:`write_verdict` writes each batch of messages as soon as the pipeline
+(:func:`~whatsapp_pricing.simulation.price`) gives it. This module prices nothing and assembles
+no verdict: the JSON it writes, by msgspec straight from the pipeline's pieces, is byte for byte
+what ``simulate(...).model_dump_json()`` gives (a property test holds both to it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import IO, Any
 
 import msgspec
@@ -18,22 +20,13 @@ from pydantic import TypeAdapter, ValidationError
 
 from whatsapp_pricing import typed_events
 from whatsapp_pricing.domain import Account, Event, Timeline, check_unique_ids
-from whatsapp_pricing.engine import ConversationEngine
 from whatsapp_pricing.engine import Event as EngineEvent
-from whatsapp_pricing.errors import InvalidTimeline, PricingError
-from whatsapp_pricing.rate_cards import RateBook, shipped_rate_book
-from whatsapp_pricing.records import MessageRecord
-from whatsapp_pricing.simulation import (
-    conversation_fields,
-    engine_event,
-    in_opening_order,
-    in_time_order,
-    notices_for,
-    run,
-    total_of,
-)
+from whatsapp_pricing.errors import InvalidTimeline, PricingError, json_mistake
+from whatsapp_pricing.simulation import Pricing, engine_event, in_time_order
 
 CHUNK = 10_000
+READABLE_SIZE = 10_000_000
+"""Up to this size a broken timeline is read again to say where it breaks (line and column)."""
 _MEMBERS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _ITEMS = msgspec.json.Decoder(list[msgspec.Raw])
 _encode = msgspec.json.Encoder().encode
@@ -50,6 +43,9 @@ def read_timeline(data: bytes | str) -> tuple[Account, list[EngineEvent]]:
     try:
         header, events = _split(data.encode("utf-8") if isinstance(data, str) else data)
     except msgspec.DecodeError as error:
+        if len(data) <= READABLE_SIZE:
+            text = data if isinstance(data, str) else data.decode("utf-8", "replace")
+            raise InvalidTimeline(json_mistake(text, "the timeline")) from None
         raise InvalidTimeline(f"the timeline is not valid JSON: {error}") from None
     except RecursionError:
         raise InvalidTimeline("the timeline is nested too deeply to be a timeline") from None
@@ -115,37 +111,19 @@ def _read_header(header: Any) -> Account:
         raise InvalidTimeline.from_problems(error.errors()) from None
 
 
-def write_verdict(
-    account: Account,
-    events: Iterable[EngineEvent],
-    out: IO[bytes],
-    rate_book: RateBook | None = None,
-) -> None:
-    """Prices the events and writes the verdict as compact JSON, messages as they come."""
-    rate_book = rate_book or shipped_rate_book()
-    engine = ConversationEngine(account, rate_book)
-    conversations = []
-    charges = []
+def write_verdict(pricing: Pricing, out: IO[bytes]) -> None:
+    """Writes the pipeline's verdict as compact JSON, each batch of messages as it comes."""
     out.write(b'{"messages":[')
-    batch: list[MessageRecord] = []
     separator = b""
-    for record in run(engine, events):
-        charges.append(record.charge)
-        batch.append(record)
-        if len(batch) == CHUNK:
-            out.write(separator + _items(batch))
-            separator = b","
-            batch.clear()
-            conversations.extend(engine.closed())
-    if batch:
+    for batch in pricing.batches(CHUNK):
         out.write(separator + _items(batch))
-    conversations.extend(engine.finish())
-    out.write(b'],"conversations":[')
-    out.write(_items([conversation_fields(record) for record in in_opening_order(conversations)]))
-    out.write(b'],"total":' + _encode(total_of(charges, account.currency)))
-    out.write(b',"notices":' + _encode(notices_for(account, rate_book)) + b"}")
+        separator = b","
+    summary = pricing.summary()
+    out.write(b'],"conversations":[' + _items(summary.verdict_conversations()))
+    out.write(b'],"total":' + summary.total.model_dump_json().encode())
+    out.write(b',"notices":' + _encode(pricing.notices) + b"}")
 
 
-def _items(items: list[Any]) -> bytes:
+def _items(items: Sequence[Any]) -> bytes:
     """A JSON array's items, without the brackets."""
     return _encode(items)[1:-1]

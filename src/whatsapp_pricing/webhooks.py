@@ -5,7 +5,11 @@ Meta's envelope (``{"object": "whatsapp_business_account", "entry": [...]}``). I
 changes carry customers' messages (with a ``referral`` when they came from an ad) and statuses of
 the business's messages (with Meta's ``pricing`` and, in older API versions, ``conversation``);
 its ``template_category_update`` changes say when Meta moved a template to another category.
-Nothing is dropped silently: every line is either read or reported as skipped, with why.
+While Meta Business Agent handles a conversation, the same messages and statuses come on the
+``standby`` field instead, inside a ``standby`` object, and are read alike (the agent's own
+replies, its ``message_echoes``, are listed, not read: their statuses are). A status that failed
+keeps Meta's error codes. Nothing is dropped silently: every line is either read or reported as
+skipped, with why.
 
 A one-per-line log is read line by line, so it streams; an array has to be read whole. A line
 nested too deeply to parse, or a time no calendar has, is reported like any other broken line.
@@ -70,6 +74,9 @@ class ReportedPricing(msgspec.Struct, frozen=True, gc=False):
     billable: Any = msgspec.UNSET
     pricing_model: Any = msgspec.UNSET
     type: Any = msgspec.UNSET
+    cost: Any = msgspec.UNSET
+    """With a max price, Meta's estimate of the charge (``amount``, ``currency``); kept, not
+    compared."""
 
     @property
     def category_name(self) -> str:
@@ -80,6 +87,10 @@ class ReportedPricing(msgspec.Struct, frozen=True, gc=False):
         """The fields among ``names`` that Meta gave, by name."""
         fields = ((name, getattr(self, name, msgspec.UNSET)) for name in names)
         return {name: value for name, value in fields if value is not msgspec.UNSET}
+
+    def report(self) -> dict[str, Any]:
+        """Everything Meta gave, by name: what a finding keeps of Meta's report."""
+        return self.given(self.__struct_fields__)
 
 
 class ReportedConversation(msgspec.Struct, frozen=True, gc=False):
@@ -110,6 +121,8 @@ class StatusUpdate(NamedTuple):
     """The recipient's parent business-scoped user id, when the line carries one."""
     business_number: str = ""
     """The business phone number that sent the message (``metadata.phone_number_id``)."""
+    errors: tuple[int, ...] = ()
+    """The ``code`` of each of Meta's ``errors`` on a failed status (see :mod:`.failures`)."""
 
 
 class CategoryChange(NamedTuple):
@@ -256,6 +269,10 @@ class _CustomerMessage(msgspec.Struct):
     referral: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
 
 
+class _Error(msgspec.Struct):
+    code: int
+
+
 class _Status(msgspec.Struct):
     id: str
     status: str
@@ -265,6 +282,7 @@ class _Status(msgspec.Struct):
     recipient_parent_user_id: str | None = None
     pricing: ReportedPricing | None = None
     conversation: ReportedConversation | None = None
+    errors: list[_Error] | None = None
 
 
 class _Contact(msgspec.Struct):
@@ -366,6 +384,9 @@ def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
                             entry.id,
                             parent,
                             business,
+                            _NO_ERRORS
+                            if status.errors is None
+                            else tuple(error.code for error in status.errors),
                         )
                     )
     except (ValueError, KeyError):  # a time no calendar has, or no customer: said generically
@@ -375,6 +396,7 @@ def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
 
 _AD = EntryPoint.CLICK_TO_WHATSAPP_AD
 _NO_CONTACTS: list[Names] = []
+_NO_ERRORS: tuple[int, ...] = ()
 
 
 def _notification(notification: Any, line: int) -> list[LogItem]:
@@ -403,6 +425,8 @@ def _change(change: Any, entry: dict[str, Any], line: int, items: list[LogItem])
         items.append(Skipped(line, "an entry change without a value", bad=True))
     elif change.get("field") == "messages":
         _value(change["value"], line, items, _account_of(entry))
+    elif change.get("field") == "standby":
+        _standby(change["value"], line, items, _account_of(entry))
     elif change.get("field") == "account_update":
         items.append(_account_update(change["value"], line))
     elif change.get("field") == "template_category_update":
@@ -415,6 +439,29 @@ def _account_of(entry: dict[str, Any]) -> str:
     """The entry's WhatsApp Business Account id ("" when the entry does not say)."""
     account = entry.get("id")
     return "" if account is None or isinstance(account, bool) else str(account)
+
+
+def _standby(value: dict[str, Any], line: int, items: list[LogItem], account: str) -> None:
+    """A ``standby`` change: what Meta Business Agent's conversation carried, the change's
+    ``metadata`` outside the ``standby`` object and everything else inside it."""
+    standby = value.get("standby")
+    if not isinstance(standby, dict):
+        items.append(Skipped(line, "a standby change without a 'standby' object", bad=True))
+        return
+    echoes = standby.get("message_echoes")
+    if echoes:
+        said = "echoes" if not isinstance(echoes, list) or len(echoes) > 1 else "an echo"
+        items.append(
+            Skipped(
+                line,
+                f"{said} of what Meta Business Agent sent, on standby: listed, not priced (the "
+                "agent's messages are read from their statuses)",
+                bad=not isinstance(echoes, list),
+            )
+        )
+    if standby.get("messages") or standby.get("statuses") or not echoes:
+        inner = {name: given for name, given in standby.items() if name != "message_echoes"}
+        _value({**inner, "metadata": value.get("metadata")}, line, items, account)
 
 
 def _value(value: dict[str, Any], line: int, items: list[LogItem], account: str) -> None:
@@ -460,6 +507,7 @@ def _value(value: dict[str, Any], line: int, items: list[LogItem], account: str)
                     account,
                     parent,
                     business,
+                    _error_codes(status.get("errors")),
                 )
             )
         except (KeyError, TypeError, ValueError, AttributeError):
@@ -505,17 +553,24 @@ def _customer(
     """Who a line is about: the number if Meta gave one, else the business-scoped user id, else
     the parent id; and the two ids, where the line carries them.
 
-    Since April 2026 Meta may withhold the number of a customer who adopted a username. What
-    the line leaves out, the change's ``contacts`` entry for the same customer (one sharing a
-    name with it) may give, as Meta's contact book does: that is how a number and an id link.
+    Since April 2026 Meta may withhold the number of a customer who adopted a username, and
+    writes ``from`` or ``recipient_id`` empty then: an empty name is no name. What the line
+    leaves out, the change's ``contacts`` entry for the same customer (one sharing a name with
+    it) may give, as Meta's contact book does: that is how a number and an id link.
     """
+    number, user_id, parent = number or None, user_id or None, parent or None
     if contacts:
-        number, user_id, parent = _completed(Names(number, user_id, parent), contacts)
+        number, user_id, parent = _named(_completed(Names(number, user_id, parent), contacts))
     if number is not None:
         return "+" + number, user_id or "", parent or ""
     if not (user_id or parent):
         raise KeyError("no number and no business-scoped user id")
     return user_id or parent or "", user_id or "", parent or ""
+
+
+def _named(names: Names) -> Names:
+    """Names with the empty ones left out: Meta writes a withheld number as ``""``."""
+    return Names(*(name or None for name in names))
 
 
 def _completed(said: Names, contacts: list[Names]) -> Names:
@@ -567,6 +622,22 @@ def _time(value: Any) -> float:
     return at
 
 
+def _error_codes(errors: Any) -> tuple[int, ...]:
+    """The codes of a status's ``errors``: Meta sends integers; digits as text are read too,
+    and an error without a code adds none."""
+    if errors is None:
+        return ()
+    if not isinstance(errors, list):
+        raise TypeError(errors)
+    codes = (error.get("code") for error in errors if isinstance(error, dict))
+    return tuple(
+        int(code)
+        for code in codes
+        if (isinstance(code, int) and not isinstance(code, bool))
+        or (isinstance(code, str) and code.isdecimal())
+    )
+
+
 def _object(value: Any) -> dict[str, Any] | None:
     if value is None or isinstance(value, dict):
         return value
@@ -614,6 +685,7 @@ STATUS_FIELDS: dict[str, Reader] = {
     "timestamp": _time,
     "pricing": _pricing,
     "conversation": _conversation,
+    "errors": _error_codes,
 }
 
 
@@ -627,7 +699,7 @@ def _unusable(source: Any, fields: dict[str, Reader]) -> str:
         except (TypeError, ValueError):
             return repr(name)
     names = [name for name in fields if name in CUSTOMER_FIELDS]
-    if all(source.get(name) is None for name in names):
+    if not any(source.get(name) for name in names):  # a withheld number is ""
         return ", ".join(map(repr, names[:-1])) + f" or {names[-1]!r}"
     return "field"
 

@@ -112,9 +112,12 @@ def test_no_accessibility_violations(page: Page, site_server: str, source: Path)
     assert results.violations_count == 0, results.generate_report()
 
 
+@pytest.mark.parametrize("width", [375, 390])
 @pytest.mark.parametrize("source", PAGES, ids=lambda source: str(source.relative_to(DOCS)))
-def test_a_phone_never_scrolls_sideways(page: Page, site_server: str, source: Path) -> None:
-    page.set_viewport_size({"width": 375, "height": 812})
+def test_a_phone_never_scrolls_sideways(
+    page: Page, site_server: str, source: Path, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 812})
     page.goto(site_server + page_url_path(source), wait_until="networkidle")
     overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"

@@ -53,7 +53,7 @@ def shown_rate(page: Page, column: Column) -> str:
 def test_the_picker_shows_india_marketing_at_the_engines_rate_today(
     offline_page: Page, site_server: str
 ) -> None:
-    pick(offline_page, site_server, "India")
+    pick(offline_page, site_server, "India", "USD")
     rate = shipped_rate_book().rate("USD", "India", Column.MARKETING, date.today())
     assert isinstance(rate, Decimal)
     assert shown_rate(offline_page, Column.MARKETING) == f"{rate} USD"
@@ -147,7 +147,7 @@ def test_a_link_to_a_picked_market_opens_it_again(offline_page: Page, site_serve
 
 
 def test_the_picker_links_to_its_cards_source_and_csv(offline_page: Page, site_server: str) -> None:
-    pick(offline_page, site_server, "India")
+    pick(offline_page, site_server, "India", "USD")
     card = shipped_rate_book().card_for("USD", date.today())
     assert card is not None
     offline_page.click(".wp-rate-picker__source >> text=Source and details")

@@ -9,7 +9,15 @@ import zipfile
 from io import BytesIO
 from pathlib import Path
 
-from whatsapp_pricing.site.browser_engine import FOLDER, WEB, package_lock, package_zip
+from whatsapp_pricing.site.browser_engine import (
+    FOLDER,
+    UNUSED_DATA,
+    WEB,
+    needed_wheels,
+    package_lock,
+    package_zip,
+    slim_wheel,
+)
 
 ROOT = Path(__file__).parents[2]
 
@@ -45,8 +53,12 @@ def test_the_package_zip_is_the_same_for_the_same_sources_and_leaves_out_the_sit
     assert first == package_zip()
     names = zipfile.ZipFile(BytesIO(first)).namelist()
     assert "whatsapp_pricing/in_browser.py" in names
+    assert "whatsapp_pricing/why_charged.py" in names
     assert "whatsapp_pricing/data/markets.csv" in names
     assert not [name for name in names if "/site/" in name or "__pycache__" in name]
+    # What the browser never imports stays out: the command line, Spark, the reconciler.
+    for module in ("cli", "spark", "reconcile", "throughput"):
+        assert f"whatsapp_pricing/{module}.py" not in names
 
 
 def test_pyodide_is_told_of_no_package_it_would_fetch_from_elsewhere() -> None:
@@ -63,3 +75,32 @@ def test_the_built_site_serves_every_file_the_manifest_names(built_site: Path) -
     assert "India" in manifest["markets"]
     assert manifest["currencies"][0] == "USD"
     assert re.fullmatch(r"whatsapp_pricing-[0-9a-f]{12}\.zip", manifest["package"])
+
+
+def test_only_the_wheels_the_engine_imports_are_served() -> None:
+    wheels = sorted((WEB / "wheels").glob("*.whl"))
+    served = {wheel.name.split("-")[0] for wheel in needed_wheels(wheels)}
+    assert {"pydantic", "pydantic_core", "msgspec", "phonenumbers", "tzdata"} <= served
+    assert {"typing_extensions", "annotated_types", "typing_inspection"} <= served
+    assert not served & {"dnspython", "email_validator", "idna"}
+
+
+def test_phonenumbers_is_served_without_the_lookups_the_rules_never_make() -> None:
+    wheel = next((WEB / "wheels").glob("phonenumbers-*.whl")).read_bytes()
+    slim = slim_wheel(wheel)
+    assert slim == slim_wheel(wheel)
+    names = zipfile.ZipFile(BytesIO(slim)).namelist()
+    assert not [name for name in names if name.startswith(UNUSED_DATA)]
+    assert "phonenumbers/phonenumberutil.py" in names
+    assert [name for name in names if name.startswith("phonenumbers/data/region_")]
+    assert len(slim) < len(wheel) / 3
+
+
+def test_the_manifest_says_what_the_first_run_downloads(built_site: Path) -> None:
+    engine = built_site / FOLDER
+    manifest = json.loads((engine / "engine.json").read_text())
+    assert manifest["package"] in manifest["files"]
+    assert set(manifest["wheels"]) <= set(manifest["files"])
+    assert manifest["download_bytes"] == sum(
+        (engine / name).stat().st_size for name in manifest["files"]
+    )

@@ -42,3 +42,14 @@ def test_the_built_index_searches_the_keywords_and_shows_no_code(built_site: Pat
     assert not [entry for entry in index["docs"] if "<pre" in entry["text"]]
     free_tier = next(entry for entry in index["docs"] if entry["location"].endswith("#free-tier"))
     assert "1000" in free_tier["keywords"].split()
+
+
+def test_the_words_readers_type_find_the_sites_words_one_way() -> None:
+    assert other_spellings("Is the checkmark green or blue?") == ["tick"]
+    assert other_spellings("What are volume tiers?") == ["discount", "discounts"]
+    assert other_spellings("the green tick") == []
+
+
+def test_a_titles_other_spellings_weigh_like_the_title() -> None:
+    entry = {"location": "faq/x/#y", "title": "Is the checkmark green?", "text": "<p>x</p>"}
+    assert findable(entry)["title_words"] == "tick"

@@ -313,6 +313,7 @@ class Reconciler:
         finding.account, finding.currency = self._account_id, self._currency
         finding.customer, finding.user_id = message.customer, message.user_id
         finding.business_number = message.business_number
+        finding.meta, finding.errors = message.report(), message.errors
         del self._messages[message.id]
         forget_at = min(message.first_seen.values()) + STATUS_HORIZON
         self._settled[message.id] = message.delivered_at or math.inf

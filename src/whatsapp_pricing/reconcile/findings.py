@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from whatsapp_pricing.failures import meaning_of
 from whatsapp_pricing.webhooks import CategoryChange, Skipped
 
 
@@ -21,6 +22,8 @@ class Finding:
     """``agrees``, ``disagrees``, ``failed``, ``undelivered`` or ``unknown``."""
     detail: str
     meta: dict[str, Any] = field(default_factory=dict)
+    """What Meta reported in the message's ``pricing``, every field it gave (whether or not the
+    rules could be compared with it)."""
     predicted: dict[str, Any] = field(default_factory=dict)
     flag: str = ""
     """Set when Meta billed a template at a category other than the one it was sent as."""
@@ -34,6 +37,8 @@ class Finding:
     """The business phone number it was sent from (``metadata.phone_number_id``)."""
     currency: str = ""
     """The currency of that account's rate card, in which ``predicted["charge"]`` is."""
+    errors: tuple[int, ...] = ()
+    """Meta's error codes, when it reported the message failed."""
 
 
 @dataclass(slots=True)
@@ -45,7 +50,8 @@ class CategoryCost:
     """The sum of the priced charges."""
     unpriced: int = 0
     billable: int = 0
-    """How many of the messages Meta marked ``billable``."""
+    """How many of the log's messages of the category Meta marked ``billable``, checked or not
+    (a message the rules reject, or could not check, keeps what Meta reported)."""
     disagreements: int = 0
     disagreeing_amount: Decimal = Decimal(0)
     """What the rules charge for the messages on which Meta and the rules disagree."""
@@ -59,13 +65,17 @@ class Costs:
         """Costs by account, currency and category."""
 
     def take(self, finding: Finding) -> None:
-        if finding.outcome not in ("agrees", "disagrees") or "charge" not in finding.predicted:
+        priced = finding.outcome in ("agrees", "disagrees") and "charge" in finding.predicted
+        billable = finding.meta.get("billable") is True
+        if not (priced or billable):
             return
         category = str(finding.predicted.get("category") or finding.meta.get("category") or "?")
         key = (finding.account, finding.currency, category)
         cost = self.by_category.setdefault(key, CategoryCost())
+        cost.billable += billable
+        if not priced:
+            return
         cost.messages += 1
-        cost.billable += finding.meta.get("billable") is True
         charge = finding.predicted["charge"]
         amount = Decimal(0) if charge == "unpriced" else Decimal(charge)
         cost.unpriced += charge == "unpriced"
@@ -73,6 +83,31 @@ class Costs:
         if finding.outcome == "disagrees":
             cost.disagreements += 1
             cost.disagreeing_amount += amount
+
+
+class ErrorCodes:
+    """Meta's error codes on a log's failed messages: each code, how many messages carried it,
+    and what it means (:mod:`whatsapp_pricing.failures`)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[int] = Counter()
+
+    def take(self, finding: Finding) -> None:
+        self.counts.update(finding.errors)
+
+    def listed(self) -> list[ErrorCode]:
+        """Every code seen, the most frequent first."""
+        ordered = sorted(self.counts.items(), key=lambda item: (-item[1], item[0]))
+        return [ErrorCode(code, count, meaning_of(code)) for code, count in ordered]
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorCode:
+    """One of Meta's error codes in a log, with how many messages carried it and its meaning."""
+
+    code: int
+    messages: int
+    meaning: str
 
 
 OUTCOMES = ("agrees", "disagrees", "failed", "undelivered", "unknown")
@@ -102,3 +137,11 @@ class Reconciliation:
 
     def count(self, outcome: str) -> int:
         return sum(finding.outcome == outcome for finding in self.findings)
+
+    @property
+    def error_codes(self) -> list[ErrorCode]:
+        """Every error code Meta reported on a failed message, with its count and meaning."""
+        codes = ErrorCodes()
+        for finding in self.findings:
+            codes.take(finding)
+        return codes.listed()

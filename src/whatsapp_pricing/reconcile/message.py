@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from msgspec import UNSET
 
@@ -11,7 +12,8 @@ from whatsapp_pricing.engine import HOUR
 from whatsapp_pricing.webhooks import ReportedConversation, ReportedPricing, StatusUpdate
 
 STATUS_HORIZON = 30 * 24 * HOUR
-"""Meta drops a message still undelivered after 30 days, so its statuses can arrive that late; a
+"""Meta drops a message it could not deliver within its time to live, 30 days at the longest
+(10 minutes by default for an authentication template), so its statuses can arrive that late; a
 message with no delivery by then is reported undelivered."""
 DELIVERY_STATUSES = ("delivered", "read")
 _NOTHING_SAID = ReportedConversation()
@@ -41,11 +43,17 @@ class PendingMessage:
     """The delivery time the engine priced it at, once it has."""
     late_line: int = 0
     """A delivery status that came too late to be placed in time order."""
+    errors: tuple[int, ...] = ()
+    """Meta's error codes on its failed statuses, each once, in the order they came."""
 
     delivered_at: float | None = None
     """Delivery time; a ``read`` without ``delivered`` means it was delivered then too."""
     due: float = math.inf
     """When the log can say what became of it: at delivery, failure, or the horizon."""
+
+    def report(self) -> dict[str, Any]:
+        """What Meta reported in the message's ``pricing``, every field it gave."""
+        return {} if self.pricing is None else self.pricing.report()
 
     @property
     def category(self) -> str:
@@ -59,6 +67,8 @@ class PendingMessage:
         if customer.startswith("+") or not self.customer.startswith("+"):
             self.customer = customer
         self.business_number = self.business_number or update.business_number
+        if update.errors:
+            self.errors += tuple(code for code in update.errors if code not in self.errors)
         seen = self.first_seen
         if update.at < seen.get(update.status, math.inf):
             seen[update.status] = update.at

@@ -16,6 +16,7 @@ import msgspec
 from msgspec import UNSET
 
 from whatsapp_pricing.engine import FREE_ENTRY_POINT, REJECTED, ConversationEngine, Kind
+from whatsapp_pricing.failures import meaning_of
 from whatsapp_pricing.markets import is_customer_id
 from whatsapp_pricing.periods import REPORTED_FREE_SERVICE
 from whatsapp_pricing.reconcile.findings import Finding
@@ -31,7 +32,8 @@ from whatsapp_pricing.vocabulary import Vocabulary
 from whatsapp_pricing.webhooks import CategoryChange, ReportedPricing
 
 EXPIRY_TOLERANCE = 60.0
-"""Seconds Meta's expiry may differ from ours: Meta's expiries fall on whole minutes."""
+"""Seconds Meta's expiry may differ from ours: the expiries seen in real webhooks fall on whole
+minutes (Meta does not document it)."""
 GROUP_CATEGORIES = frozenset({"group_marketing", "group_utility", "group_service"})
 """Groups API messages: charged per delivered member, which these rules do not model."""
 REPORTED_FREE_SERVICE_MESSAGES = REPORTED_FREE_SERVICE.reported_free_service_messages
@@ -54,7 +56,7 @@ def why_not_priced(message: PendingMessage, engine: ConversationEngine) -> Unche
     if message.late_line:
         return Unchecked("unknown", late(message.late_line))
     if delivered is None:  # held back only once delivered or failed
-        return Unchecked("failed", "failed messages are never charged")
+        return Unchecked("failed", failed(message.errors))
     if category in GROUP_CATEGORIES:
         group = f"a group message ({category!r}): the Groups API is not modelled"
         return Unchecked("unknown", group)
@@ -130,7 +132,6 @@ def compare(
         message.id,
         "disagrees" if problems else "agrees",
         "; ".join(problems) or predicted.reason,
-        meta=reported,
         predicted=expected | {"charge": "unpriced" if amount is None else str(amount)},
         flag=flag,
     )
@@ -228,6 +229,14 @@ class TemplateChanges:
                 f"change for template {sent.template!r} before its delivery"
             )
         return ""
+
+
+def failed(codes: tuple[int, ...]) -> str:
+    """Why a failed message is not compared: it is never charged, and why it failed."""
+    if not codes:
+        return "failed messages are never charged"
+    why = "; ".join(f"error {code} ({meaning_of(code)})" for code in codes)
+    return f"failed with {why}; Meta never charges a message it did not deliver"
 
 
 def late(line: int) -> str:

@@ -23,6 +23,7 @@ from pydantic_core import core_schema
 
 from whatsapp_pricing.domain import Timeline, Verdict
 from whatsapp_pricing.site import PlaceholderExtension
+from whatsapp_pricing.site.feeds import Changes, Markets, RateCards
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 """The JSON Schema version pydantic writes; an identifier for validators, never fetched."""
@@ -58,6 +59,9 @@ class Document:
 DOCUMENTS = {
     "timeline": Document(Timeline, "validation", "the timeline the simulator reads"),
     "verdict": Document(Verdict, "serialization", "the verdict the simulator writes"),
+    "ratecards": Document(RateCards, "serialization", "the feed `feeds/rate-cards.json`"),
+    "markets": Document(Markets, "serialization", "the feed `feeds/markets.json`"),
+    "changes": Document(Changes, "serialization", "the feed `feeds/changes.json`"),
 }
 
 

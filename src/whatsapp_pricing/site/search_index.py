@@ -2,10 +2,12 @@
 
 A MkDocs hook (registered by ``hooks/search_index.py``), run after Material's search plugin has
 written ``search/search_index.json``.
-Readers type what Meta's webhooks and invoices say (``PMP``, ``CBP``) or a figure without its
-separator (``1000``); the site writes "per-message pricing" and "1,000". Each section gets those
-other spellings as ``keywords``, a field the search indexes but never shows, and loses its code
-blocks from ``text``, which is what a result's preview shows (the examples stay on the page).
+Readers type what Meta's webhooks and invoices say (``PMP``, ``CBP``), a figure without its
+separator (``1000``) or their own words ("tick", "rupees"); the site writes "per-message
+pricing", "1,000", "checkmark" and "INR". Each section gets those other spellings as
+``keywords``, a field the search indexes but never shows (those of its title as ``title_words``,
+weighed like the title), and loses its code blocks from ``text``, which is what a result's
+preview shows (the examples stay on the page).
 """
 
 from __future__ import annotations
@@ -26,11 +28,29 @@ SAME_THING = (
 )
 """Abbreviations Meta uses (``pricing_model`` in webhooks, its developer pages) and the words
 the site writes for them: a section with either is found by both."""
+READERS_WORDS = (
+    ("checkmark", "tick"),
+    ("authentication", "OTP one-time password"),
+    ("international", "foreign abroad"),
+    ("INR", "rupee rupees"),
+    ("BRL", "reais"),
+    ("USD", "dollar dollars"),
+    ("volume tier", "discount discounts"),
+    ("cost", "price"),
+    ("open", "start"),
+    ("end", "shut sunset"),
+    ("Meta Business Agent", "AI bot"),
+    ("charged", "billed pay"),
+)
+"""Words customers and support staff type for the site's words (one way: a section with the
+site's word is found by the reader's, not the other way round)."""
 KEYWORDS_BOOST = 50.0
 """A twentieth of a title's weight (1000), far above the text's (1): a section that names the
 thing is found, and one whose title names it (a glossary entry) still comes first."""
 GROUPED_NUMBER = re.compile(r"\b\d{1,3}(?:,\d{3})+\b")
 CODE_BLOCK = re.compile(r"<pre\b.*?</pre>", re.DOTALL)
+TITLE_BOOST = 1000.0
+"""Material's weight of a title: the other spellings of a title's own words weigh as much."""
 
 
 def on_post_build(config: Any, **_: Any) -> None:
@@ -39,6 +59,7 @@ def on_post_build(config: Any, **_: Any) -> None:
         return
     index = json.loads(index_file.read_text(encoding="utf-8"))
     index["config"]["fields"]["keywords"] = {"boost": KEYWORDS_BOOST}
+    index["config"]["fields"]["title_words"] = {"boost": TITLE_BOOST}
     index["docs"] = [findable(entry) for entry in index["docs"]]
     index_file.write_text(json.dumps(index, separators=(",", ":")), encoding="utf-8")
 
@@ -47,14 +68,25 @@ def findable(entry: dict[str, Any]) -> dict[str, Any]:
     """A search entry without code in its preview, and with the other spellings of its words."""
     text = CODE_BLOCK.sub(" ", entry["text"])
     words = other_spellings(f"{entry['title']} {text}")
-    return {**entry, "text": text, **({"keywords": " ".join(words)} if words else {})}
+    title = other_spellings(entry["title"], abbreviations=False)
+    return {
+        **entry,
+        "text": text,
+        **({"keywords": " ".join(words)} if words else {}),
+        **({"title_words": " ".join(title)} if title else {}),
+    }
 
 
-def other_spellings(text: str) -> list[str]:
-    """``1000`` for ``1,000``, and each abbreviation or its meaning for the other."""
+def other_spellings(text: str, *, abbreviations: bool = True) -> list[str]:
+    """``1000`` for ``1,000``, each abbreviation or its meaning for the other, and the words
+    readers type for the site's. A title's abbreviations are left to the keywords, so that the
+    entry whose own title says ``PMP`` (the glossary's) still comes first for ``PMP``."""
     found = [number.replace(",", "") for number in GROUPED_NUMBER.findall(text)]
     lowered = text.casefold()
-    for short, long in SAME_THING:
+    for ours, theirs in READERS_WORDS:
+        if re.search(rf"\b{re.escape(ours.casefold())}s?\b", lowered):
+            found += theirs.split()
+    for short, long in SAME_THING if abbreviations else ():
         has_short = re.search(rf"\b{short}\b", text) is not None
         if has_short and long.casefold() not in lowered:
             found.append(long)

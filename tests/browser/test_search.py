@@ -1,0 +1,39 @@
+"""Search that answers questions: the question set (search_questions.py) answered by Enter,
+small words that no longer hijack a question, and Enter that opens a section, not a page top."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.browser.search_questions import QUESTIONS, enter_opens, hit_rate
+
+HIT_RATE_FLOOR = 0.75
+"""The share of the question set Enter must answer with its section (measured: 23 of 30)."""
+
+
+def test_enter_answers_most_of_the_question_set(page: Page, site_server: str) -> None:
+    hits, misses = hit_rate(page, site_server)
+    assert hits / len(QUESTIONS) >= HIT_RATE_FLOOR, misses
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        # "for" once matched "format", so The timeline format came first.
+        ("why am I charged for replies", "/faq/pricing/#service-messages-charged"),
+        # "am", "I" and "is" once matched "amount", "international" and "issue".
+        ("is the whatsapp business api free", "/faq/platform-vs-app/#is-it-free"),
+    ],
+)
+def test_small_words_do_not_hijack_a_question(
+    page: Page, site_server: str, question: str, answer: str
+) -> None:
+    assert enter_opens(page, site_server, question) == answer
+
+
+def test_enter_opens_a_section_and_lands_on_it(page: Page, site_server: str) -> None:
+    address = enter_opens(page, site_server, "what are volume tiers")
+    assert address == "/faq/pricing/#volume-tiers"
+    top = page.eval_on_selector("#volume-tiers", "heading => heading.getBoundingClientRect().top")
+    assert 0 <= top < 200
