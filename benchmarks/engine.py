@@ -112,7 +112,7 @@ def measure_no_rule(path: str) -> None:
     customers: dict[str, float] = {}
     free, rule = Charge(Decimal(0), "USD"), Rule.CBP_TEMPLATE_JOINED
     started = time.perf_counter()
-    for at, _, kind, customer, message, category, _, _, _ in events:
+    for at, _, kind, customer, message, category, _, _, _, _ in events:
         customers.setdefault(customer, at)
         if kind != Kind.CUSTOMER_MESSAGE:
             reason = f"the {category} message {message} joins nothing"

@@ -18,6 +18,16 @@ from whatsapp_pricing.vocabulary import VOCABULARY
 
 CUSTOMERS = ("+5511987654321", "+27821234567", "+919812345678")
 KINDS = ("customer", "ad", *VOCABULARY.template_categories, "free_form")
+EVERY_KIND = (
+    *KINDS,
+    "agent",
+    "customer_call",
+    "business_call",
+    "direct_send",
+    "marketing_messages_api",
+)
+"""Also the kinds only some dates take (calls, Direct Send, agent messages, the Marketing
+Messages API)."""
 """What the generator writes: a customer's message (through an ad or not), a template of each
 category of the vocabulary, a free-form message (and, asked for, an agent message)."""
 
@@ -43,6 +53,19 @@ def timelines(
             tokens = draw(st.integers(1, 50_000))
             event = {"type": "agent_message", "id": f"m{index}", "at": at, "customer": number}
             event["tokens"] = tokens
+        elif kind == "customer_call":
+            event = {"type": "customer_call", "at": at, "customer": number}
+        elif kind == "business_call":
+            event = {"type": "business_call", "id": f"m{index}", "at": at, "customer": number}
+            event["seconds"] = draw(st.integers(0, 600))
+        elif kind == "direct_send":
+            event = {"type": "direct_send", "id": f"m{index}", "at": at, "customer": number}
+            event["category"] = draw(st.sampled_from(VOCABULARY.direct_send_categories))
+        elif kind == "marketing_messages_api":
+            event = {"type": "template", "id": f"m{index}", "at": at, "customer": number}
+            event |= {"category": "marketing", "via": kind}
+            if draw(st.booleans()):
+                event["max_price"] = str(draw(st.decimals("0.01", "200", places=2)))
         else:
             event = {
                 "type": "template",

@@ -271,3 +271,45 @@ def test_without_pyspark_spark_says_how_to_get_it(
     assert status == 2
     assert error.count("\n") == 1
     assert "pip install 'whatsapp-pricing[spark]'" in error
+
+
+LAUNCHER = "import sys\nfrom whatsapp_pricing.cli import main\nsys.exit(main())\n"
+"""The launcher the Spark page gives spark-submit (as docs/spark.md writes it)."""
+
+
+def test_the_page_gives_the_tested_launcher() -> None:
+    page = (Path(__file__).parents[1] / "docs" / "spark.md").read_text(encoding="utf-8")
+    assert LAUNCHER in page
+
+
+def test_spark_submit_runs_the_command_with_the_master_it_gives(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As on a cluster: spark-submit starts the command line (the page's two-line launcher)
+    with its own master, here local[1], and ``--spark submitted`` takes that master; the same
+    findings, summary and status as one process."""
+    import subprocess
+    import sys
+
+    launcher = tmp_path / "reconcile.py"
+    launcher.write_text(LAUNCHER)
+    log = str(FIXTURES / "december-2026.jsonl")
+    arguments = ["reconcile", log, "--accounts", str(FIXTURES / "accounts.csv")]
+    status = main([*arguments, "--json", str(tmp_path / "one.json")])
+    summary = capsys.readouterr().out
+    submit = Path(sys.executable).with_name("spark-submit")
+    command = [str(submit), "--master", "local[1]", str(launcher), *arguments]
+    submitted = subprocess.run(
+        [*command, "--spark", "submitted", "--json", str(tmp_path / "spark.json")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYSPARK_PYTHON": sys.executable},
+        check=False,
+    )
+    assert (submitted.returncode, submitted.stdout) == (status, summary)
+    one, on_spark = (
+        json.loads((tmp_path / name).read_text()) for name in ("one.json", "spark.json")
+    )
+    assert sorted(map(json.dumps, one["findings"])) == sorted(map(json.dumps, on_spark["findings"]))
+    assert len(one["findings"]) == 4
+    assert status == 0

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tests.test_engine_properties import timelines
+from tests.test_engine_properties import EVERY_KIND, timelines
 from whatsapp_pricing import timeline_io, typed_events
-from whatsapp_pricing.domain import CustomerMessage, FreeFormMessage, TemplateMessage
+from whatsapp_pricing.domain import CustomerMessage
 from whatsapp_pricing.errors import PricingError
 from whatsapp_pricing.timeline_io import read_timeline
 
@@ -28,18 +28,22 @@ ODD_VALUES = [
     "2024-10-07T23:59:60Z", "20241007T100000Z", "1728295200", 1728295200,
     "marketing", "MARKETING", "service", "click_to_whatsapp_ad", "facebook_page_cta",
     "customer_message", "template", "free_form", "agent_message",
-    12.0, -1, 21000, "21000", 2**70,
+    12.0, -1, 21000, "21000", 2**70, 0, False,
+    "direct_send", "customer_call", "business_call", "cloud_api", "marketing_messages_api",
+    "expired", "EXPIRED", 131049, "131049", "0", "0.0", "00", ".5", "5.", "50", "12.50", "-1",
+    "1e3", " 5",
     "BR.1502576394655843", "US.ENT.118157", "XX.1", "+5215512345678",
 ]  # fmt: skip
 FIELDS = [
     "type", "id", "at", "customer", "category", "entry_point", "business_number", "tokens", "extra",
+    "via", "max_price", "failed", "seconds", "accepted",
 ]  # fmt: skip
 
 
 @st.composite
 def odd_events(draw: st.DrawFn) -> list[dict[str, Any]]:
     """Valid events, a few of them changed: a field set to an odd value, removed or added."""
-    events = draw(timelines())
+    events = draw(timelines(start=datetime(2026, 11, 2, tzinfo=UTC), kinds=EVERY_KIND))
     for _ in range(draw(st.integers(0, 3))):
         event = events[draw(st.integers(0, len(events) - 1))]
         field = draw(st.sampled_from(FIELDS))
@@ -96,10 +100,19 @@ BASE_EVENTS = [
      "customer": "+27821234567"},
     {"type": "agent_message", "id": "a", "at": "2026-11-02T09:00:00Z",
      "customer": "BR.1502576394655843", "tokens": 1200},
+    {"type": "template", "id": "mm", "at": "2026-11-02T09:00:00Z", "customer": "+919812345678",
+     "category": "marketing", "via": "marketing_messages_api", "max_price": "12.50"},
+    {"type": "template", "id": "failed", "at": "2026-11-02T09:00:00Z",
+     "customer": "+919812345678", "category": "marketing", "failed": 131049},
+    {"type": "direct_send", "id": "d", "at": "2026-11-02T09:00:00Z", "customer": "+27821234567",
+     "category": "utility"},
+    {"type": "customer_call", "at": "2026-11-02T09:00:00Z", "customer": "+27821234567"},
+    {"type": "business_call", "id": "c", "at": "2026-11-02T09:00:00Z",
+     "customer": "+27821234567", "seconds": 56, "accepted": True},
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("base", BASE_EVENTS, ids=lambda event: event["type"])
+@pytest.mark.parametrize("base", BASE_EVENTS, ids=lambda event: event.get("id", event["type"]))
 def test_every_odd_value_in_every_field_is_read_as_pydantic_reads_it(base: dict[str, Any]) -> None:
     for field in FIELDS:
         for value in ODD_VALUES:
@@ -135,7 +148,18 @@ def test_the_fast_path_takes_every_ordinary_timeline(events: list[dict[str, Any]
     assert typed_events.engine_events(json.dumps(events).encode(), 0, {}, set()) is not None
 
 
-@pytest.mark.parametrize("model", [CustomerMessage, TemplateMessage, FreeFormMessage])
+@settings(max_examples=100, deadline=None)
+@given(timelines(start=datetime(2026, 11, 2, tzinfo=UTC), kinds=EVERY_KIND))
+def test_the_fast_path_takes_calls_direct_send_and_the_marketing_messages_api(
+    events: list[dict[str, Any]],
+) -> None:
+    chunk = json.dumps(events).encode()
+    fast = typed_events.engine_events(chunk, 0, {}, set())
+    assert fast is not None
+    assert slow_path(chunk) == fast
+
+
+@pytest.mark.parametrize("model", typed_events.MODELS, ids=lambda model: model.__name__)
 def test_the_structs_have_the_models_fields(model: Any) -> None:
     struct = next(struct for struct in typed_events.STRUCTS if struct.__name__ == model.__name__)
     assert [field.name for field in msgspec.structs.fields(struct)] == [

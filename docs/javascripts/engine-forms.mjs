@@ -51,8 +51,10 @@ export function table(head, rows) {
     element("tbody", {}, ...rows.map((row) => element("tr", {}, ...cells(row))))));
 }
 
+// A max price makes a charge an upper bound: Meta charges it or less.
 export function money(charge) {
-  return charge.amount === null ? "unpriced" : `${charge.amount} ${charge.currency}`;
+  if (charge.amount === null) return "unpriced";
+  return `${charge.at_most ? "at most " : ""}${charge.amount} ${charge.currency}`;
 }
 
 // An exact decimal amount without the zeros a discount leaves behind: 401.900000 is 401.90.
@@ -76,7 +78,7 @@ function showVerdict(output, verdict) {
   }
   const total = verdict.total.amount === null
     ? `${verdict.total.priced_amount} ${verdict.total.currency} priced, and ${verdict.total.unpriced_charges} unpriced`
-    : `${verdict.total.amount} ${verdict.total.currency}`;
+    : `${verdict.total.at_most ? "at most " : ""}${verdict.total.amount} ${verdict.total.currency}`;
   output.replaceChildren(
     table(["Message", "Customer", "Market", "Charge", "Rule"], rows),
     element("p", { class: "engine-total" }, element("strong", {}, "Total: "), total),

@@ -162,8 +162,9 @@ def _parser() -> argparse.ArgumentParser:
     reconcile_command.add_argument(
         "--spark",
         metavar="MASTER",
-        help="run on Apache Spark at this master URL, such as local[4] or yarn (same findings; "
-        "needs pip install whatsapp-pricing[spark] and Java)",
+        help="run on Apache Spark at this master URL, such as local[4] or yarn, or 'submitted' "
+        "for the master spark-submit gives (same findings; needs pip install "
+        "whatsapp-pricing[spark] and Java)",
     )
     reconcile_command.add_argument("--json", metavar="FILE", help="write every finding as JSON")
     reconcile_command.add_argument("--csv", metavar="FILE", help="write every finding as CSV")
@@ -559,7 +560,7 @@ def _print_table(verdict: Verdict) -> None:
             message.customer,
             message.market,
             f"{joined.id} ({joined.category})" if joined else "none",
-            _money(message.charge.amount, message.charge.currency),
+            _money(message.charge.amount, message.charge.currency, message.charge.at_most),
             message.reason,
         )
     conversations = Table(title="Conversations")
@@ -578,7 +579,7 @@ def _print_table(verdict: Verdict) -> None:
     console.print(messages)
     console.print(conversations)
     total = verdict.total
-    console.print(f"Total: {_money(total.amount, total.currency)}")
+    console.print(f"Total: {_money(total.amount, total.currency, total.at_most)}")
     if total.unpriced_charges:
         console.print(
             f"{total.unpriced_charges} charge(s) have no sourced rate; the priced ones add up "
@@ -586,8 +587,11 @@ def _print_table(verdict: Verdict) -> None:
         )
 
 
-def _money(amount: object, currency: str) -> str:
-    return "unpriced" if amount is None else f"{amount} {currency}"
+def _money(amount: object, currency: str, at_most: bool | None = None) -> str:
+    """An amount as the table shows it; a max price's charge is an upper bound."""
+    if amount is None:
+        return "unpriced"
+    return f"{'at most ' if at_most else ''}{amount} {currency}"
 
 
 if __name__ == "__main__":

@@ -35,6 +35,12 @@ if TYPE_CHECKING:  # built from the vocabulary's tables below; a type checker se
     ConversationCategory = StrEnum
     """The category of a conversation: a :class:`~enum.StrEnum` whose values are the categories
     of :data:`~whatsapp_pricing.vocabulary.CATEGORIES` that a conversation can have."""
+    DirectSendCategory = StrEnum
+    """The category of a Direct Send message: a :class:`~enum.StrEnum` of the categories
+    :data:`~whatsapp_pricing.vocabulary.CATEGORIES` marks ``direct_send``."""
+    Via = StrEnum
+    """The API a template was sent through: a :class:`~enum.StrEnum` of the names of
+    :data:`~whatsapp_pricing.vocabulary.ROUTES`."""
 else:
     TemplateCategory = enum(
         "TemplateCategory",
@@ -48,6 +54,18 @@ else:
         "The category of a conversation: a template's category, service, or a free entry "
         f"point; before {next(p.starts for p in PERIODS if not p.two_categories)}, "
         "user-initiated or business-initiated.",
+        __name__,
+    )
+    DirectSendCategory = enum(
+        "DirectSendCategory",
+        VOCABULARY.direct_send_categories,
+        "The category of a message sent with Direct Send, which Meta charges it as.",
+        __name__,
+    )
+    Via = enum(
+        "Via",
+        (route.name for route in VOCABULARY.routes),
+        "The API a template was sent through.",
         __name__,
     )
 
@@ -64,6 +82,7 @@ class MessageStatus(StrEnum):
 
     DELIVERED = "delivered"
     REJECTED = "rejected"
+    UNDELIVERED = "undelivered"
 
 
 def _known_time_zone(name: str) -> str:
@@ -85,6 +104,13 @@ CustomerId = Annotated[
 ``+521`` and ten digits for a Mexican mobile), or a business-scoped user id such as
 ``BR.1502576394655843`` (``US.ENT.…`` for a parent id), whose first two letters are the
 customer's country."""
+FailureCode = Annotated[int, Field(strict=True, gt=0)] | Literal["expired"]
+"""The error code Meta reported for a message it did not deliver (``131049``), or ``expired``
+for one it dropped when its time-to-live ran out."""
+MaxPrice = Annotated[
+    str, Field(pattern=r"^(?:[0-9]*[1-9][0-9]*(?:\.[0-9]+)?|[0-9]+\.[0-9]*[1-9][0-9]*)$")
+]
+"""A positive decimal number, as a string: money is never a float."""
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 MessageId = Annotated[str, Field(min_length=1)]
@@ -145,6 +171,34 @@ class TemplateMessage(_Model):
     """The template's category as Meta has it at the time of sending."""
     business_number: PhoneNumber | None = None
     """The business phone number that sent it; only the per-number allowance needs it."""
+    via: Via = VOCABULARY.routes[0].name  # type: ignore[assignment]
+    """The API it was sent through: ``cloud_api``, or ``marketing_messages_api`` (Meta's
+    Marketing Messages API, for marketing templates only)."""
+    max_price: MaxPrice | None = None
+    """With ``via: marketing_messages_api`` only: the most the business agreed to pay per 1,000
+    delivered messages, a decimal string in the account's currency (Meta takes it in the
+    currency's smallest unit; here it is in the ordinary unit)."""
+    failed: FailureCode | None = None
+    """Set when Meta did not deliver it: the error code Meta reported; ``at`` is then when."""
+
+    @model_validator(mode="after")
+    def _route_takes_it(self) -> TemplateMessage:
+        problem = route_problem(self.via, str(self.category), self.max_price is not None)
+        if problem is not None:
+            raise ValueError(problem)
+        return self
+
+
+def route_problem(via: str, category: str, max_price: bool) -> str | None:
+    """Why a template cannot be sent as a timeline says, or ``None`` if it can."""
+    route = VOCABULARY.route_named[via]
+    if route.categories is not None and category not in route.categories:
+        allowed = ", ".join(sorted(route.categories))
+        return f"via {via} sends {allowed} templates only, not {category}"
+    if max_price and route.max_price_per is None:
+        takers = [taker.name for taker in VOCABULARY.routes if taker.max_price_per]
+        return f"max_price needs via {' or '.join(takers)}"
+    return None
 
 
 class FreeFormMessage(_Model):
@@ -159,6 +213,8 @@ class FreeFormMessage(_Model):
     """The customer's number or business-scoped user id."""
     business_number: PhoneNumber | None = None
     """The business phone number that sent it; only the per-number allowance needs it."""
+    failed: FailureCode | None = None
+    """Set when Meta did not deliver it: the error code Meta reported; ``at`` is then when."""
 
 
 class AgentMessage(_Model):
@@ -175,13 +231,73 @@ class AgentMessage(_Model):
     """How many tokens Meta counts for the message: it charges per token."""
     business_number: PhoneNumber | None = None
     """The business phone number that sent it."""
+    failed: FailureCode | None = None
+    """Set when Meta did not deliver it: the error code Meta reported; ``at`` is then when."""
+
+
+class DirectSendMessage(_Model):
+    """A message the business sent with Direct Send (from 2026-07-31): text or interactive
+    content with a category, without a pre-approved template, also outside the window."""
+
+    type: Literal["direct_send"]
+    id: MessageId
+    """The message's id, unique within the timeline."""
+    at: AwareDatetime
+    """When the message was delivered, with its UTC offset."""
+    customer: CustomerId
+    """The customer's number or business-scoped user id; its country decides the market."""
+    category: DirectSendCategory
+    """``utility``, or ``authentication`` (Meta grants that one on request only)."""
+    business_number: PhoneNumber | None = None
+    """The business phone number that sent it; only the per-number allowance needs it."""
+    failed: FailureCode | None = None
+    """Set when Meta did not deliver it: the error code Meta reported; ``at`` is then when."""
+
+
+class CustomerCall(_Model):
+    """The customer called the business, answered or not: the call opens or refreshes the
+    customer service window, and costs the business nothing."""
+
+    type: Literal["customer_call"]
+    at: AwareDatetime
+    """When the call came in, with its UTC offset."""
+    customer: CustomerId
+    """The customer: their WhatsApp number, or their business-scoped user id."""
+
+
+class BusinessCall(_Model):
+    """The business called the customer (WhatsApp Business Calling)."""
+
+    type: Literal["business_call"]
+    id: MessageId
+    """The call's id, unique within the timeline."""
+    at: AwareDatetime
+    """When the call was placed, with its UTC offset."""
+    customer: CustomerId
+    """The customer called; their number's country decides the calling rate."""
+    seconds: Annotated[int, Field(strict=True, ge=0)]
+    """How long the call was connected, in seconds; 0 when it was not answered."""
+    accepted: Annotated[bool, Field(strict=True)] | None = None
+    """Whether the customer picked up; left out, it is ``seconds > 0``."""
+
+    @model_validator(mode="after")
+    def _connected_only_if_accepted(self) -> BusinessCall:
+        if self.accepted is False and self.seconds > 0:
+            raise ValueError("a call the customer did not accept cannot be connected for seconds")
+        return self
 
 
 Event = Annotated[
-    CustomerMessage | TemplateMessage | FreeFormMessage | AgentMessage,
+    CustomerMessage
+    | TemplateMessage
+    | FreeFormMessage
+    | AgentMessage
+    | DirectSendMessage
+    | CustomerCall
+    | BusinessCall,
     Field(discriminator="type"),
 ]
-BusinessMessage = TemplateMessage | FreeFormMessage | AgentMessage
+BusinessMessage = TemplateMessage | FreeFormMessage | AgentMessage | DirectSendMessage
 
 
 class Timeline(_Model):
@@ -200,7 +316,7 @@ class Timeline(_Model):
 def check_unique_ids(events: Iterable[tuple[int, Event]], seen: dict[str, int]) -> None:
     """Refuses a business message whose id an earlier one has; ``seen`` carries over calls."""
     for index, event in events:
-        if isinstance(event, CustomerMessage):
+        if isinstance(event, CustomerMessage | CustomerCall):
             continue
         first = seen.setdefault(event.id, index)
         if first != index:
@@ -213,6 +329,8 @@ class Money(_Model):
     amount: Decimal | None
     """The amount, exact; ``None`` means unpriced: the rate is not known, and is never guessed."""
     currency: CurrencyCode
+    at_most: bool | None = Field(default=None, exclude_if=lambda value: value is None)
+    """``true`` when Meta charges this amount or less (a max price); left out otherwise."""
 
 
 class ConversationRef(_Model):
@@ -288,6 +406,9 @@ class Total(_Model):
     """The sum of the charges whose rate is known."""
     unpriced_charges: int
     """How many charges have no known rate (and so are left out of ``priced_amount``)."""
+    at_most: bool | None = Field(default=None, exclude_if=lambda value: value is None)
+    """``true`` when some charge is an upper bound (a max price): Meta charges the total or
+    less; left out otherwise."""
 
 
 class Verdict(_Model):

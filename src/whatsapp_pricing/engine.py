@@ -20,11 +20,20 @@ from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
+from whatsapp_pricing.call_rates import (
+    PULSE_SECONDS,
+    PULSES_PER_MINUTE,
+    CallRates,
+    shipped_call_rates,
+)
+from whatsapp_pricing.delivery import NO_PER_USER_LIMITS, PER_USER_LIMIT, time_to_live
 from whatsapp_pricing.domain import Account, EntryPoint, MessageStatus
-from whatsapp_pricing.markets import MarketTable, country_of, meta_markets, readings
+from whatsapp_pricing.failures import meaning_of
+from whatsapp_pricing.markets import BSUID, MarketTable, country_of, meta_markets, readings
 from whatsapp_pricing.periods import (
     PER_MESSAGE_PRICING_STARTS,
     SHIPPED,
+    US_MARKETING_BLOCKED,
     Period,
     PeriodTable,
     end_instant,
@@ -41,7 +50,7 @@ from whatsapp_pricing.records import (
     WebhookReport,
     webhook_report,
 )
-from whatsapp_pricing.vocabulary import VOCABULARY
+from whatsapp_pricing.vocabulary import VOCABULARY, Route
 
 HOUR = 3600.0
 CONVERSATION_LENGTH = 24 * HOUR
@@ -116,9 +125,24 @@ class Kind:
     FREE_FORM = VOCABULARY.kind("free_form").code
     AGENT = VOCABULARY.kind("agent_message").code
     """A Meta Business Agent message."""
+    DIRECT_SEND = VOCABULARY.kind("direct_send").code
+    CUSTOMER_CALL = VOCABULARY.kind("customer_call").code
+    BUSINESS_CALL = VOCABULARY.kind("business_call").code
 
 
 CUSTOMER_MESSAGE = Kind.CUSTOMER_MESSAGE
+AGENT = Kind.AGENT
+BUSINESS_CALL = Kind.BUSINESS_CALL
+SENT_APART = frozenset({Kind.DIRECT_SEND, Kind.BUSINESS_CALL})
+"""Kinds with rules of their own before the ordinary ones (a call; Direct Send's refusals)."""
+OPENS_WINDOW = VOCABULARY.opening_window
+"""The kinds of event that open or refresh the customer service window, and are no message."""
+WORDS = {kind.code: kind.words for kind in VOCABULARY.kinds}
+MARKETING = VOCABULARY.category("marketing").name
+AUTHENTICATION = VOCABULARY.category("authentication").name
+UNDELIVERED = MessageStatus.UNDELIVERED.value
+US = "US"
+DEFAULT_ROUTE = VOCABULARY.routes[0].name
 REJECTED_REASONS = {
     kind.code: Rule.CSW_CLOSED.reason(message=kind.words)
     for kind in VOCABULARY.kinds
@@ -146,6 +170,23 @@ class Event(NamedTuple):
     """The business number that sent it, when the timeline says (business messages only)."""
     tokens: int = 0
     """The tokens Meta counts for a Meta Business Agent message."""
+    details: Details | None = None
+    """What only some events carry; ``None`` for most."""
+
+
+class Details(NamedTuple):
+    """What only some events carry, kept apart so that the common event stays small."""
+
+    via: str = VOCABULARY.routes[0].name
+    """The API a template was sent through."""
+    max_price: Decimal | None = None
+    """The template's max price per 1,000 deliveries, if it has one."""
+    failed: int | str | None = None
+    """The error code Meta reported for a message it did not deliver, or ``expired``."""
+    seconds: int = 0
+    """How long a business's call was connected."""
+    accepted: bool = False
+    """Whether the customer accepted a business's call."""
 
 
 @dataclass(slots=True, eq=False)
@@ -237,10 +278,15 @@ class ConversationEngine:
         markets: MarketTable | None = None,
         record_windows: bool = False,
         counters: Counters | None = None,
+        call_rates: CallRates | None = None,
     ) -> None:
         self._account = account
         self._counters = Tally() if counters is None else counters
         self._windows: list[ServiceWindow] | None = [] if record_windows else None
+        self._call_rates = shipped_call_rates() if call_rates is None else call_rates
+        self._call_pulses: dict[tuple[int, int], int] = {}
+        """Pulses of accepted calls by local month. Calls come only from timelines, which one
+        engine always runs whole (a webhook log, run in parts on Spark, has none)."""
         self._zone = ZoneInfo(account.time_zone)
         self._priced = first_instant(self._zone), end_instant(self._zone)
         self._calendar = LocalCalendar(self._zone)
@@ -273,7 +319,7 @@ class ConversationEngine:
 
     def process(self, event: Event) -> MessageRecord | None:
         """Applies one event; returns the record if it is a business message."""
-        at, _, kind, number, _, _, entry_point, _, _ = event
+        at, _, kind, number, _, _, _, _, _, _ = event
         if at >= self._next_sweep:
             self._sweep(at)
         customer = self._customers.get(number)
@@ -281,17 +327,9 @@ class ConversationEngine:
             customer = self._customers[number] = _Customer(country_of(number))
         elif customer.next_expiry <= at:
             self._expire(customer, at)
-        if kind == CUSTOMER_MESSAGE:
-            # The customer writes: the service window (and any entry point offer) restarts.
+        if kind in OPENS_WINDOW:
             verdict = None
-            if self._windows is not None:
-                self._record_window(customer, event)
-            customer.window_until = window_until = at + SERVICE_WINDOW_LENGTH
-            if window_until > customer.latest:
-                customer.latest = window_until
-            if entry_point is not None:
-                customer.offer_until = at + ENTRY_POINT_REPLY_WINDOW
-                customer.entry_point = entry_point
+            self._refresh_window(customer, event)
         else:
             verdict = self._deliver(customer, event)
         if customer.latest <= at:
@@ -302,6 +340,18 @@ class ConversationEngine:
             customer.idle_bucket = idle_bucket
             self._idle.setdefault(idle_bucket, []).append(number)
         return verdict
+
+    def _refresh_window(self, customer: _Customer, event: Event) -> None:
+        """The customer writes or calls: the service window (and any entry point offer) restarts."""
+        at, entry_point = event.at, event.entry_point
+        if self._windows is not None:
+            self._record_window(customer, event)
+        customer.window_until = window_until = at + SERVICE_WINDOW_LENGTH
+        if window_until > customer.latest:
+            customer.latest = window_until
+        if entry_point is not None:
+            customer.offer_until = at + ENTRY_POINT_REPLY_WINDOW
+            customer.entry_point = entry_point
 
     def _record_window(self, customer: _Customer, event: Event) -> None:
         if customer.window is not None and event.at < customer.window_until:
@@ -343,7 +393,7 @@ class ConversationEngine:
         return len(self._customers)
 
     def _deliver(self, customer: _Customer, event: Event) -> MessageRecord:
-        at, _, kind, number, message_id, category, _, _, _ = event
+        at, _, kind, number, message_id, category, _, _, _, details = event
         day = self._calendar.day(at)
         if customer.market_day != day:
             customer.market = self._markets.market_of_country(customer.country, day)
@@ -351,10 +401,18 @@ class ConversationEngine:
         if day != self._period_day:
             self._period_day, self._period = day, self._periods.on(day)
         period = self._period
-        if at >= customer.window_until and kind in REJECTED_REASONS:
+        # The rarer cases are asked first, each in one cheap test: most messages pass them all.
+        if details is not None and details.failed is not None:
+            outcome: Outcome = self._not_delivered(customer, event, details.failed)
+        elif kind in SENT_APART and (apart := self._sent_apart(customer, event, day)) is not None:
+            outcome = apart
+        elif category == MARKETING and customer.country == US and day >= US_MARKETING_BLOCKED:
+            rule = Rule.US_MARKETING_BLOCKED
+            outcome = (UNDELIVERED, None, self._free, rule, rule.reason(), "")
+        elif at >= customer.window_until and kind in REJECTED_REASONS:
             reason = REJECTED_REASONS[kind]
-            outcome: Outcome = (REJECTED, None, self._free, Rule.CSW_CLOSED, reason, "")
-        elif kind == Kind.AGENT:
+            outcome = (REJECTED, None, self._free, Rule.CSW_CLOSED, reason, "")
+        elif kind == AGENT:
             outcome = self._send_agent_message(customer, event, day, period)
         elif customer.free_entry_point is not None:
             outcome = self._join_free_entry_point(customer)
@@ -369,7 +427,9 @@ class ConversationEngine:
         else:
             outcome = self._send_free_form(customer, event, day, period)
         status, conversation, charge, rule, reason, reported = outcome
-        provisional = day >= self._provisional_from and bool(charge.amount)
+        provisional = (
+            day >= self._provisional_from and bool(charge.amount) and kind != BUSINESS_CALL
+        )
         if provisional:
             reason += self._provisional_note
         key = (rule, reported, charge.amount != 0, period.per_message)
@@ -388,6 +448,88 @@ class ConversationEngine:
             period.id,
             report,
             provisional,
+        )
+
+    def _sent_apart(self, customer: _Customer, event: Event, day: date) -> Outcome | None:
+        """A call, or a Direct Send message Meta refuses; ``None`` for a Direct Send message
+        the ordinary rules then price as a template of its category."""
+        if event.kind == BUSINESS_CALL:
+            return self._call(customer, event, day)
+        if event.category == AUTHENTICATION and BSUID.fullmatch(event.customer):
+            rule = Rule.DS_USER_ID_REFUSED
+            return REJECTED, None, self._free, rule, rule.reason(), ""
+        return None
+
+    def _not_delivered(self, customer: _Customer, event: Event, code: int | str) -> Outcome:
+        """A message Meta reports it did not deliver: never charged, and the reason says why.
+
+        ``code`` is Meta's error code, or ``expired`` (the models take nothing else).
+        """
+        message = f"{event.category} {WORDS[event.kind]}" if event.category else WORDS[event.kind]
+        if isinstance(code, str):
+            rule = Rule.FAILED_EXPIRED
+            reason = rule.reason(message=message, ttl=time_to_live(event.category))
+            return UNDELIVERED, None, self._free, rule, reason, ""
+        note = ""
+        if code == PER_USER_LIMIT:
+            if customer.country in NO_PER_USER_LIMITS:
+                note = (
+                    "; Meta says its per-user marketing limits are not active for users in the "
+                    "EEA, the UK, Japan or South Korea, as this customer is"
+                )
+            elif event.at < customer.window_until:
+                note = (
+                    "; Meta says marketing templates sent inside a customer service window the "
+                    "customer opened do not count toward the limit, and this one was"
+                )
+        rule = Rule.FAILED
+        reason = rule.reason(message=message, code=code, meaning=meaning_of(code), note=note)
+        return UNDELIVERED, None, self._free, rule, reason, ""
+
+    def _call(self, customer: _Customer, event: Event, day: date) -> Outcome:
+        """A business's call: charged per started pulse once accepted, which opens the window."""
+        details = event.details
+        assert details is not None
+        if not details.accepted:
+            rule = Rule.CALL_UNANSWERED
+            return UNDELIVERED, None, self._free, rule, rule.reason(), ""
+        self._refresh_window(customer, event)
+        pulses = -(-details.seconds // PULSE_SECONDS)
+        if pulses:
+            charge, priced = self._price_call(customer, pulses, day)
+        else:
+            charge, priced = self._free, "no pulse started, so nothing is charged"
+        rule = Rule.CALL_CHARGED
+        reason = rule.reason(seconds=details.seconds, pulses=pulses, priced=priced)
+        return DELIVERED, None, charge, rule, reason, ""
+
+    def _price_call(self, customer: _Customer, pulses: int, day: date) -> Priced:
+        """A call's charge: its pulses at the callee's calling rate, in the tier of the month's
+        minutes with this call counted (a call crossing into a tier is priced wholly at it).
+
+        Minutes are counted as started pulses, ten to the minute: Meta counts "minutes called"
+        and bills pulses, and does not say more.
+        """
+        month = (day.year, day.month)
+        self._call_pulses[month] = total = self._call_pulses.get(month, 0) + pulses
+        minutes = -(-total // PULSES_PER_MINUTE)
+        currency, market = self._currency, customer.market
+        callee = customer.country or market
+        unpriced = Charge(None, currency)
+        if self._call_rates.card_for(callee, currency, day) is None:
+            return unpriced, f"unpriced: no sourced {currency} calling rate for {market} on {day}"
+        where = f"minute {minutes:,} of {day:%B %Y}, this call counted"
+        tier = self._call_rates.tier_of(callee, currency, day, minutes)
+        if tier is None:
+            return unpriced, f"unpriced: no source says which calling tier {where} falls in"
+        rate = self._call_rates.rate(callee, currency, day, tier)
+        if isinstance(rate, Missing):
+            return unpriced, f"unpriced: {where} is in calling tier {tier}, whose rate is unsourced"
+        amount = rate.per_pulse * pulses
+        return (
+            Charge(amount, currency),
+            f"charged {amount} {currency}, {rate.per_pulse} {currency} a pulse: tier {tier}'s "
+            f"{market} calling rate of {rate.per_minute} {currency} a minute ({where})",
         )
 
     def _join_free_entry_point(self, customer: _Customer) -> Outcome:
@@ -515,17 +657,36 @@ class ConversationEngine:
             return DELIVERED, None, self._free, rule, rule.reason(), category
         charge, priced = self._price_message(customer, event, category, day)
         where = " inside the customer service window" if in_window else ""
-        rule = Rule.PMP_CHARGED
-        reason = rule.reason(category=category, where=where, priced=priced)
         international = self._is_international(customer, category)
-        return (
-            DELIVERED,
-            None,
-            charge,
-            rule,
-            reason,
-            self._international.name if international else category,
-        )
+        reported = self._international.name if international else category
+        details = event.details
+        if event.kind == Kind.DIRECT_SEND:
+            rule = Rule.DS_CHARGED
+            reason = rule.reason(category=category, where=where, priced=priced)
+        elif details is not None and details.via != DEFAULT_ROUTE:
+            route = self.vocabulary.route_named[details.via]
+            reported = route.reported or reported
+            charge, rule, reason = self._send_through(
+                route, details.max_price, charge, priced, where
+            )
+        else:
+            rule = Rule.PMP_CHARGED
+            reason = rule.reason(category=category, where=where, priced=priced)
+        return DELIVERED, None, charge, rule, reason, reported
+
+    def _send_through(
+        self, route: Route, cap: Decimal | None, charge: Charge, priced: str, where: str
+    ) -> tuple[Charge, Rule, str]:
+        """A marketing template sent through the Marketing Messages API: the marketing rate,
+        or, with a max price, at most the cap per delivery (Meta charges it or less)."""
+        if cap is None or route.max_price_per is None:
+            rule = Rule.MM_CHARGED
+            return charge, rule, rule.reason(where=where, priced=priced)
+        per, currency = route.max_price_per, self._currency
+        capped = Charge(cap / per, currency, at_most=True)
+        rule = Rule.MM_MAX_PRICE
+        facts = {"cap": cap, "per": per, "currency": currency, "amount": capped.amount}
+        return capped, rule, rule.reason(priced=priced, **facts)
 
     def _send_service_message(
         self, customer: _Customer, event: Event, day: date, period: Period

@@ -72,6 +72,17 @@ def _describe(problem: ErrorDetails, offset: int) -> str:
             f"{where}: {problem['input']!r} is neither an E.164 number (+ and 7 to 15 digits) "
             "nor a business-scoped user id (a country code, a period and the id)"
         )
+    if kind == "string_pattern_mismatch" and where.endswith(".max_price"):
+        return (
+            f"{where}: {problem['input']!r} is not a positive decimal number in a string, "
+            'such as "40" or "12.5"'
+        )
+    if "failed" in location[:-1]:  # one of the union's members refused it
+        where = _location(location[: location.index("failed") + 1])
+        return (
+            f"{where}: {problem['input']!r} is neither an error code (a whole number such as "
+            '131049) nor "expired"'
+        )
     message = problem["msg"].removeprefix("Value error, ")
     return f"{where}: {message}" if where else message
 

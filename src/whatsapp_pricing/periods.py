@@ -30,6 +30,19 @@ LAUNCH_TIMELINE_2023 = "https://developers.facebook.com/docs/whatsapp/updates-to
 72-hour free entry point conversations among the changes of March 2023."""
 AGENT_PLATFORM_LAUNCH = date(2026, 7, 1)
 """Meta launched the Meta Business Agent Platform: no agent message can be older."""
+CALLS_OPEN_WINDOW = date(2024, 10, 1)
+"""From this day a customer's call (answered or not), or a customer accepting the business's
+call, opens or refreshes the customer service window (Meta's calling pricing page: "available
+since October 1, 2024"); no call on a timeline can be older."""
+US_MARKETING_BLOCKED = date(2025, 4, 1)
+"""From this day WhatsApp does not deliver marketing templates to US numbers (+1 with a US area
+code), and so charges nothing for them (Meta's per-user marketing limits page)."""
+MAX_PRICE_BETA = date(2026, 5, 15)
+"""Meta's limited beta of max prices on the Marketing Messages API began (Meta's max price page,
+updated 2026-06-26); no max price can be older."""
+DIRECT_SEND_LAUNCH = date(2026, 7, 31)
+"""Meta's Direct Send: utility (and, with restricted access, authentication) messages without a
+pre-approved template; no Direct Send message can be older."""
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,12 @@ import msgspec
 
 from whatsapp_pricing.periods import (
     AGENT_PLATFORM_LAUNCH,
+    CALLS_OPEN_WINDOW,
+    DIRECT_SEND_LAUNCH,
     PER_MESSAGE_PRICING_STARTS,
     PERIODS,
     REPORTED_FREE_SERVICE,
+    US_MARKETING_BLOCKED,
     Span,
     when,
 )
@@ -345,13 +348,136 @@ class Rule(StrEnum):
         ),
         "PMP",
     )
+    US_MARKETING_BLOCKED = (
+        "us.marketing_blocked",
+        f"From {US_MARKETING_BLOCKED} WhatsApp does not deliver marketing templates to US "
+        "numbers (+1 with a US area code; Canada and the other +1 countries are not affected): "
+        "the template is undelivered and costs nothing.",
+        lambda: (
+            "WhatsApp has not delivered marketing templates to US numbers (+1 with a US area "
+            f"code) since {US_MARKETING_BLOCKED}, so Meta does not deliver this one, and "
+            "charges nothing for it."
+        ),
+        None,
+    )
+    FAILED = (
+        "failed.error",
+        "A business message Meta reports as failed, with an error code, was not delivered, and "
+        "only delivered messages are charged: it costs nothing and opens nothing.",
+        lambda *, message, code, meaning, note: (
+            f"Meta reported this {message} failed with error {code}, {meaning}. Only delivered "
+            f"messages are charged, so it costs nothing and opens nothing{note}."
+        ),
+        None,
+    )
+    FAILED_EXPIRED = (
+        "failed.expired",
+        "A message Meta could not deliver before its time-to-live ran out is dropped: it costs "
+        "nothing and opens nothing. An authentication template's time-to-live is 10 minutes by "
+        "default, a utility or marketing template's 30 days.",
+        lambda *, message, ttl: (
+            f"Meta dropped this {message}, as it could not be delivered before its "
+            f"time-to-live ran out ({ttl}); only delivered messages are charged, so it costs "
+            "nothing and opens nothing."
+        ),
+        None,
+    )
+    MM_CHARGED = (
+        "mm.charged",
+        "Per-message pricing: a marketing template sent through the Marketing Messages API "
+        "without a max price costs the market's marketing rate, as through the Cloud API; "
+        "Meta's webhook reports its category as marketing_lite.",
+        lambda *, where, priced: (
+            f"A marketing template sent through the Marketing Messages API{where} costs the "
+            f"market's marketing rate, as through the Cloud API: {priced}."
+        ),
+        "PMP",
+    )
+    MM_MAX_PRICE = (
+        "mm.max_price",
+        "A marketing template sent through the Marketing Messages API with a max price costs "
+        "at most that price per delivery (the business sets it per "
+        f"{VOCABULARY.route_named['marketing_messages_api'].max_price_per:,} deliveries; it may "
+        "be above or below the rate card's rate), so the charge is an upper bound.",
+        lambda *, cap, per, currency, amount, priced: (
+            f"Sent through the Marketing Messages API with a max price of {cap} {currency} per "
+            f"{per:,} deliveries, this marketing template costs at most {amount} {currency}: "
+            f"Meta charges the max price or less (the rate card, for comparison: {priced})."
+        ),
+        "PMP",
+    )
+    DS_CHARGED = (
+        "ds.charged",
+        f"Direct Send, from {DIRECT_SEND_LAUNCH}: a utility (or, where Meta grants access, "
+        "authentication) message sent without a pre-approved template is charged as a template "
+        "of its category, and needs no open customer service window.",
+        lambda *, category, where, priced: (
+            f"Sent with Direct Send, without a pre-approved template (Meta makes one behind it), "
+            f"this {category} message needs no open customer service window and is charged "
+            f"as a {category} template{where}: {priced}."
+        ),
+        "PMP",
+    )
+    DS_USER_ID_REFUSED = (
+        "ds.user_id_refused",
+        "Meta refuses an authentication message sent with Direct Send to a business-scoped "
+        "user id: it needs the customer's phone number. It costs nothing.",
+        lambda: (
+            "Meta does not send authentication messages with Direct Send to a business-scoped "
+            "user id (they need the customer's phone number), so it refuses this one: it "
+            "opens nothing and costs nothing."
+        ),
+        None,
+    )
+    CALL_CHARGED = (
+        "call.charged",
+        f"From {CALLS_OPEN_WINDOW}: a call the business places and the customer accepts opens or "
+        "refreshes the customer service window, and is charged per started 6-second pulse at "
+        "the calling rate of the customer's market, in monthly volume tiers.",
+        lambda *, seconds, pulses, priced: (
+            "The customer accepted this call, which opens or refreshes the customer service "
+            f"window for 24 hours; {seconds:,} connected seconds make {pulses:,} started "
+            f"6-second pulses: {priced}."
+        ),
+        None,
+    )
+    CALL_UNANSWERED = (
+        "call.unanswered",
+        "A call the business places that the customer does not accept costs nothing and opens "
+        "no customer service window.",
+        lambda: (
+            "The customer did not accept this call: an unanswered call costs nothing and "
+            "opens no customer service window."
+        ),
+        None,
+    )
 
 
-class Charge(msgspec.Struct, frozen=True, gc=False):
+NOT_IN_STATUS_WEBHOOKS = frozenset(
+    {
+        Rule.CSW_CLOSED,
+        Rule.MBA_NOT_YET_CHARGED,
+        Rule.MBA_CHARGED,
+        Rule.US_MARKETING_BLOCKED,
+        Rule.FAILED,
+        Rule.FAILED_EXPIRED,
+        Rule.DS_USER_ID_REFUSED,
+        Rule.CALL_CHARGED,
+        Rule.CALL_UNANSWERED,
+    }
+)
+"""Rules whose messages get no ``pricing`` object to predict: nothing delivered or billed, a
+call (Meta reports what calls cost in ``call_analytics``), or an agent message (not on Meta's
+pages)."""
+
+
+class Charge(msgspec.Struct, frozen=True, gc=False, omit_defaults=True):
     """An amount in a currency; ``amount`` is ``None`` when no sourced rate exists for it."""
 
     amount: Decimal | None
     currency: str
+    at_most: bool | None = None
+    """``True`` when Meta charges the amount or less (a max price); left out otherwise."""
 
 
 class ConversationRef(msgspec.Struct, frozen=True, gc=False):
@@ -417,7 +543,7 @@ def webhook_report(
 
     ``category`` is the conversation's under conversation-based pricing, else the rate applied.
     """
-    if rule in (Rule.CSW_CLOSED, Rule.MBA_NOT_YET_CHARGED, Rule.MBA_CHARGED):
+    if rule in NOT_IN_STATUS_WEBHOOKS:
         return None
     model = rule.model or (PER_MESSAGE if per_message else PER_CONVERSATION)
     if rule in (Rule.FEP_OPENED, Rule.FEP_JOINED):

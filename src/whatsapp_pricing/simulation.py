@@ -28,8 +28,11 @@ import msgspec
 from whatsapp_pricing.domain import (
     Account,
     AgentMessage,
+    BusinessCall,
     Conversation,
+    CustomerCall,
     CustomerMessage,
+    DirectSendMessage,
     MessageVerdict,
     TemplateMessage,
     Timeline,
@@ -37,17 +40,21 @@ from whatsapp_pricing.domain import (
     Verdict,
 )
 from whatsapp_pricing.domain import Event as DomainEvent
-from whatsapp_pricing.engine import ConversationEngine, Event, Kind
+from whatsapp_pricing.engine import DEFAULT_ROUTE, WORDS, ConversationEngine, Details, Event, Kind
 from whatsapp_pricing.errors import InvalidTimeline, UnsupportedPeriod
 from whatsapp_pricing.markets import MarketTable, is_customer_id
 from whatsapp_pricing.periods import (
     AGENT_PLATFORM_LAUNCH,
+    CALLS_OPEN_WINDOW,
+    DIRECT_SEND_LAUNCH,
+    MAX_PRICE_BETA,
     end_instant,
     first_instant,
     why_unpriceable,
 )
 from whatsapp_pricing.rate_cards import RateBook, shipped_rate_book
 from whatsapp_pricing.records import Charge, ConversationRecord, MessageRecord
+from whatsapp_pricing.vocabulary import VOCABULARY
 
 ZERO = Decimal(0)
 BATCH = 10_000
@@ -221,16 +228,44 @@ def engine_event(order: int, event: DomainEvent, checked_numbers: set[str]) -> E
     if isinstance(event, CustomerMessage):
         kind, entry_point = Kind.CUSTOMER_MESSAGE, event.entry_point
         return Event(at, order, kind, event.customer, entry_point=entry_point)
+    if isinstance(event, CustomerCall):
+        return Event(at, order, Kind.CUSTOMER_CALL, event.customer)
+    if isinstance(event, BusinessCall):
+        details = call_details(event.seconds, event.accepted)
+        assert details is not None  # the model refuses a call connected but not accepted
+        return Event(at, order, Kind.BUSINESS_CALL, event.customer, event.id, details=details)
+    kind = VOCABULARY.kind(event.type).code
     business_number = event.business_number or ""
+    tokens = event.tokens if isinstance(event, AgentMessage) else 0
+    # A category of the vocabulary's, as its plain name.
+    category = (
+        str(event.category) if isinstance(event, TemplateMessage | DirectSendMessage) else None
+    )
     if isinstance(event, TemplateMessage):
-        category = str(event.category)  # a category of the vocabulary's, as its plain name
-        return Event(
-            at, order, Kind.TEMPLATE, event.customer, event.id, category, None, business_number
-        )
-    if isinstance(event, AgentMessage):
-        kind, tokens = Kind.AGENT, event.tokens
-        return Event(at, order, kind, event.customer, event.id, None, None, business_number, tokens)
-    return Event(at, order, Kind.FREE_FORM, event.customer, event.id, None, None, business_number)
+        details = template_details(event.via, event.max_price, event.failed)
+    else:
+        details = None if event.failed is None else Details(failed=event.failed)
+    return Event(
+        at, order, kind, event.customer, event.id, category, None, business_number, tokens, details
+    )
+
+
+def template_details(via: str, max_price: str | None, failed: int | str | None) -> Details | None:
+    """What a template carries beyond the common fields, or ``None`` when nothing (most do)."""
+    if via == DEFAULT_ROUTE and max_price is None and failed is None:
+        return None
+    cap = None if max_price is None else Decimal(max_price)
+    return Details(str(via), cap, failed)
+
+
+def call_details(seconds: int, accepted: bool | None) -> Details | None:
+    """A business's call as the engine reads it, or ``None`` for a call connected for some
+    seconds that the customer did not accept (which the models refuse)."""
+    if accepted is None:
+        accepted = seconds > 0
+    elif not accepted and seconds > 0:
+        return None
+    return Details(seconds=seconds, accepted=accepted)
 
 
 def in_time_order(account: Account, events: list[Event]) -> list[Event]:
@@ -238,21 +273,49 @@ def in_time_order(account: Account, events: list[Event]) -> list[Event]:
     Business Agent message from before Meta launched the platform."""
     zone = ZoneInfo(account.time_zone)
     first, end = first_instant(zone), end_instant(zone)
-    agents_from = datetime.combine(AGENT_PLATFORM_LAUNCH, time(), zone).timestamp()
+    earliest = {
+        kind: (datetime.combine(day, time(), zone).timestamp(), day, since)
+        for kind, (day, since) in EARLIEST.items()
+    }
+    capped_from = datetime.combine(MAX_PRICE_BETA, time(), zone).timestamp()
     for event in events:
         if not first <= event.at < end:
             why = why_unpriceable(event.at, zone)
             if why is not None:
                 raise UnsupportedPeriod(f"events[{event.order}].at: {why}")
-        if event.kind == Kind.AGENT and event.at < agents_from:
+        limit = earliest.get(event.kind)
+        if limit is not None and event.at < limit[0]:
             raise UnsupportedPeriod(
-                f"events[{event.order}].at: a Meta Business Agent message before "
-                f"{AGENT_PLATFORM_LAUNCH}, when Meta launched the Meta Business Agent Platform"
+                f"events[{event.order}].at: a {WORDS[event.kind]} before {limit[1]}, {limit[2]}"
+            )
+        details = event.details
+        if details is not None and details.max_price is not None and event.at < capped_from:
+            raise UnsupportedPeriod(
+                f"events[{event.order}].max_price: a max price before {MAX_PRICE_BETA}, when "
+                "Meta's limited beta of max prices began"
             )
     # A stable sort on the time alone keeps same-instant events in input order, and sorting
     # plain floats is several times faster than comparing whole tuples.
     events.sort(key=itemgetter(0))
     return events
+
+
+EARLIEST = {
+    Kind.AGENT: (
+        AGENT_PLATFORM_LAUNCH,
+        "when Meta launched the Meta Business Agent Platform",
+    ),
+    Kind.DIRECT_SEND: (DIRECT_SEND_LAUNCH, "when Meta launched Direct Send"),
+    Kind.CUSTOMER_CALL: (
+        CALLS_OPEN_WINDOW,
+        "from when Meta says calls open the customer service window",
+    ),
+    Kind.BUSINESS_CALL: (
+        CALLS_OPEN_WINDOW,
+        "from when Meta says calls open the customer service window",
+    ),
+}
+"""Kinds of event that cannot be older than a day, and why."""
 
 
 def notices_for(account: Account, rate_book: RateBook) -> tuple[str, ...]:
@@ -313,10 +376,17 @@ def total_of(charges: Iterable[Charge], currency: str) -> Total:
     """Adds up charges; the total is unknown (``None``) as soon as one charge is unpriced."""
     priced = ZERO
     unpriced = 0
+    at_most = False
     for charge in charges:
         if charge.amount is None:
             unpriced += 1
         else:
             priced += charge.amount
-    amount = None if unpriced else priced
-    return Total(amount=amount, currency=currency, priced_amount=priced, unpriced_charges=unpriced)
+            at_most = at_most or charge.at_most is True
+    return Total(
+        amount=None if unpriced else priced,
+        currency=currency,
+        priced_amount=priced,
+        unpriced_charges=unpriced,
+        at_most=True if at_most else None,
+    )

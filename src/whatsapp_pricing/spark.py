@@ -28,9 +28,9 @@ import pickle
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 
-import pandas  # type: ignore[import-untyped]  # (pandas-stubs would pin pandas' own version)
+import pyarrow  # type: ignore[import-untyped]
 from pyspark import StorageLevel
 from pyspark.sql import SparkSession, Window
 from pyspark.sql import functions as f
@@ -105,17 +105,32 @@ class SparkReconciliation:
     category_changes: list[CategoryChange]
 
 
+SUBMITTED = "submitted"
+"""The master for a run started by ``spark-submit``, which chose the master and settings."""
+
+
 def session(master: str) -> SparkSession:
     """A Spark session on ``master``, whose Python workers run this interpreter (so they have
     this package) unless the cluster says otherwise."""
     # Spark starts its Python workers with this variable's interpreter ("python3" if unset).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = SparkSession.builder.master(master).appName("whatsapp-pricing reconcile")
+    builder = SparkSession.builder.appName("whatsapp-pricing reconcile")
     builder = builder.config("spark.sql.session.timeZone", "UTC")
+    if master == SUBMITTED:
+        return builder.getOrCreate()  # spark-submit's master and settings, as given
+    builder = builder.master(master)
     if master.startswith("local"):
-        # One machine: a few shuffle partitions a core, not the cluster default of 200.
-        builder = builder.config("spark.sql.shuffle.partitions", "8")
+        # One machine: a shuffle partition a core, not the cluster default of 200 (each is a
+        # task that starts a Python worker's function).
+        builder = builder.config("spark.sql.shuffle.partitions", str(_local_cores(master)))
+    builder = builder.config("spark.ui.enabled", "false")  # no web UI to serve while it runs
     return builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
+
+
+def _local_cores(master: str) -> int:
+    """The cores of ``local``, ``local[N]``, ``local[*]`` (or ``local[N,F]``)."""
+    cores = master.removeprefix("local").strip("[]").split(",")[0] or "1"
+    return os.cpu_count() or 1 if cores == "*" else int(cores)
 
 
 def reconcile_on_spark(
@@ -124,9 +139,9 @@ def reconcile_on_spark(
     """Reconciles the logs at ``paths`` (JSON Lines, plain or gzip), read one after another."""
     for path in paths:
         _check_format(path)
-    lines = spark.sparkContext.textFile(",".join(paths), use_unicode=False).zipWithIndex()
+    lines = spark.sparkContext.textFile(",".join(paths), use_unicode=False)
     # Lines as bytes (use_unicode=False), whatever pyspark's type hints say.
-    parsed = lines.mapPartitions(_parse).persist(StorageLevel.MEMORY_AND_DISK)  # type: ignore[arg-type]
+    parsed = lines.mapPartitionsWithIndex(_parse).persist(StorageLevel.MEMORY_AND_DISK)  # type: ignore[arg-type]
     try:
         return _reconcile(spark, parsed, options)
     finally:
@@ -134,39 +149,53 @@ def reconcile_on_spark(
 
 
 def _reconcile(spark: SparkSession, parsed: Any, options: ReconcileOptions) -> SparkReconciliation:
+    # One look at every partition: its lines, clocks and what concerns no customer.
+    parts = parsed.mapPartitions(lambda rows: [_summary(rows, options)]).collect()
+    starts, clocks = _starts(parts)
     # What concerns no customer (broken lines, category changes) is read where it stands.
     whole = Accounts(options, lambda account: Tally())
     early: list[Finding | Skipped] = []
     changes = []
-    unnamed = parsed.filter(lambda row: row[1] is None).collect()
-    for order, _, item in sorted(unnamed, key=lambda row: row[0]):
-        early += whole.add(item, Place(order))
-        if isinstance(item, CategoryChange) and options.knows(item.account):
-            changes.append((order, item))
-    named = parsed.filter(lambda row: row[1] is not None)
-    clocks = _clocks_before(named, options)
+    for part, start in zip(parts, starts, strict=True):
+        for order, item in part.unnamed:
+            order, item = _moved(order, item, start)
+            early += whole.add(item, Place(order))
+            if isinstance(item, CategoryChange) and options.knows(item.account):
+                changes.append((order, item))
+    named = parsed.filter(lambda row: row.name is not None)
     groups = _groups(named)
-    buckets = max(1, named.count() // ITEMS_PER_TASK)
+    buckets = max(1, sum(part.named for part in parts) // ITEMS_PER_TASK)
     items = (
         spark.createDataFrame(
             named.mapPartitionsWithIndex(
-                lambda index, rows: _placed(rows, clocks[index], groups.value, options)
+                lambda index, rows: _placed(
+                    rows, starts[index], clocks[index], groups.value, options
+                )
             ),
             ITEMS,
         )
         .withColumn("bucket", f.pmod(f.hash("group"), f.lit(buckets)).cast("long"))
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
-    claims = items.groupBy("bucket").applyInPandas(_counting(options, changes), CLAIMS)
+    claims = items.groupBy("bucket").applyInArrow(_counting(options, changes), CLAIMS)
     ranked = Window.partitionBy("account", "key").orderBy("at", "order")
     positions = claims.withColumn("position", f.row_number().over(ranked))
     settled = (
         items.groupBy("bucket")
         .cogroup(positions.groupBy("bucket"))
-        .applyInPandas(_settling(options, changes), SETTLED)
-        .orderBy("order")
+        .applyInArrow(_settling(options, changes), SETTLED)
+        .toArrow()
     )
-    found = [pickle.loads(row.settled) for row in settled.toLocalIterator()]
+    # Put in log order here, not with an orderBy: Spark would sample (and so compute) the
+    # settling stage once more to choose its ranges.
+    found = [
+        pickle.loads(blob)
+        for _, blob in sorted(
+            zip(settled["order"].to_pylist(), settled["settled"].to_pylist(), strict=True),
+            key=lambda pair: pair[0],
+        )
+    ]
+    items.unpersist()
     return SparkReconciliation(early + found, whole.category_changes)
 
 
@@ -186,15 +215,74 @@ def _check_format(path: str) -> None:
         )
 
 
-def _parse(lines: Iterable[tuple[bytes, int]]) -> Iterator[tuple[int, str | None, LogItem]]:
+class _Row(NamedTuple):
+    """An item of a partition of the log, at its place in the partition (line numbers and
+    places are the partition's own until the lines before it are counted); or, with no item,
+    the partition's end, whose ``order`` is how many lines it had."""
+
+    partition: int
+    order: int
+    name: str | None
+    item: LogItem | None
+
+
+@dataclass(frozen=True)
+class _Part:
+    """What the driver learns of one partition of the log in one pass."""
+
+    lines: int
+    named: int
+    """How many items name a customer."""
+    clocks: dict[str, float]
+    """The latest time of its lines that move the clocks: in the log (key "") and per account."""
+    unnamed: list[tuple[int, LogItem]]
+    """The items that name no customer (broken lines, category changes), at their places."""
+
+
+def _parse(partition: int, lines: Iterable[bytes]) -> Iterator[_Row]:
     """Each line's items with their places, and the customer names of those that have some."""
-    for text, index in lines:
-        number = index + 1
+    number = 0
+    for number, text in enumerate(lines, start=1):
         line = text.removeprefix(UTF8_BOM)
         for position, item in enumerate(read_lines([line])):
             item = item._replace(line=number)
-            order = number * ITEMS_PER_LINE + position
-            yield order, _name(item), item
+            yield _Row(partition, number * ITEMS_PER_LINE + position, _name(item), item)
+    yield _Row(partition, number, None, None)
+
+
+def _summary(rows: Iterable[_Row], options: ReconcileOptions) -> _Part:
+    lines = named = 0
+    clocks: dict[str, float] = {}
+    unnamed = []
+    for row in rows:
+        if row.item is None:
+            lines = row.order
+        elif row.name is None:
+            unnamed.append((row.order, row.item))
+        else:
+            named += 1
+            if _counted(row.item, options):
+                for key in ("", " " + row.item.account):
+                    clocks[key] = max(clocks.get(key, -math.inf), row.item.at)
+    return _Part(lines, named, clocks, unnamed)
+
+
+def _starts(parts: Sequence[_Part]) -> tuple[list[int], list[dict[str, float]]]:
+    """Each partition's lines before it, and the clocks at its start."""
+    starts, before = [], []
+    lines, running = 0, dict[str, float]()
+    for part in parts:
+        starts.append(lines)
+        before.append(dict(running))
+        lines += part.lines
+        for key, at in part.clocks.items():
+            running[key] = max(running.get(key, -math.inf), at)
+    return starts, before
+
+
+def _moved(order: int, item: LogItem, start: int) -> tuple[int, LogItem]:
+    """An item's place and line in the whole log, from those in its partition."""
+    return order + start * ITEMS_PER_LINE, item._replace(line=item.line + start)
 
 
 def _name(item: LogItem) -> str | None:
@@ -212,7 +300,7 @@ def _groups(named: Any) -> Any:
     """Each linked name's group: names a line links, and the statuses of one message, are one
     customer's (over-joining costs time, never correctness)."""
     pairs = (
-        named.flatMap(lambda row: [(name, row[1]) for name in _links(row[2])])
+        named.flatMap(lambda row: [(name, row.name) for name in _links(row.item)])
         .distinct()
         .groupByKey()
         .map(lambda pair: sorted(set(pair[1])))
@@ -226,7 +314,7 @@ def _groups(named: Any) -> Any:
             name = parent[name]
         return name
 
-    for names in pairs.toLocalIterator():
+    for names in pairs.collect():
         first = root(names[0])
         for other in names[1:]:
             parent[root(other)] = first
@@ -242,40 +330,23 @@ def _counted(item: LogItem, options: ReconcileOptions) -> TypeGuard[Inbound | St
     )
 
 
-def _clocks_before(named: Any, options: ReconcileOptions) -> list[dict[str, float]]:
-    """The clocks at the start of each partition: the latest time before it, in the whole log
-    (key "") and in each account. Partitions hold the lines in log order."""
-
-    def latest(rows: Iterable[tuple[int, str, LogItem]]) -> Iterator[dict[str, float]]:
-        clocks: dict[str, float] = {}
-        for _, _, item in rows:
-            if _counted(item, options):
-                for key in ("", " " + item.account):
-                    clocks[key] = max(clocks.get(key, -math.inf), item.at)
-        yield clocks
-
-    before: list[dict[str, float]] = []
-    running: dict[str, float] = {}
-    for clocks in named.mapPartitions(latest).collect():
-        before.append(dict(running))
-        for key, at in clocks.items():
-            running[key] = max(running.get(key, -math.inf), at)
-    return before
-
-
 def _placed(
-    rows: Iterable[tuple[int, str, LogItem]],
+    rows: Iterable[_Row],
+    start: int,
     clocks: dict[str, float],
     groups: Mapping[str, str],
     options: ReconcileOptions,
 ) -> Iterator[tuple[str, int, float, float, bytes]]:
     clocks = dict(clocks)
-    for order, name, item in rows:
+    for row in rows:
+        assert row.item is not None
+        assert row.name is not None
+        order, item = _moved(row.order, row.item, start)
         assert isinstance(item, Inbound | StatusUpdate)
         account = " " + item.account
         clock = clocks.get("", -math.inf)
         account_clock = clocks.get(account, -math.inf)
-        yield groups.get(name, name), order, clock, account_clock, pickle.dumps(item)
+        yield groups.get(row.name, row.name), order, clock, account_clock, pickle.dumps(item)
         if _counted(item, options):
             clocks[""] = max(clock, item.at)
             clocks[account] = max(account_clock, item.at)
@@ -309,17 +380,20 @@ def _key(key: Key) -> str:
 
 
 def _run(
-    group: pandas.DataFrame,
+    bucket: pyarrow.Table,
     options: ReconcileOptions,
     changes: Changes,
     counters: Callable[[str], Tally],
 ) -> Iterator[tuple[int, Finding | Skipped]]:
-    """The project's reconciler over one group's items in log order, with the category changes
-    among them; each result with the place of the item that settled it."""
+    """The project's reconciler over one bucket's items in log order, with the category changes
+    among them; each result with the place of the item that settled it.
+
+    One reconciler takes the whole bucket: it keeps each customer apart as the run over the
+    whole log does, and starting one per customer would cost more than the rules."""
     reconciler = Accounts(options, counters)
-    columns = (group["order"], group["clock"], group["account_clock"], group["item"])
-    rows = sorted(zip(*columns, strict=True), key=lambda row: row[0])
-    items = [(int(order), Place(int(order), clock, account_clock), pickle.loads(item))
+    columns = ("order", "clock", "account_clock", "item")
+    rows = zip(*(bucket.column(name).to_pylist() for name in columns), strict=True)
+    items = [(order, Place(order, clock, account_clock), pickle.loads(item))
              for order, clock, account_clock, item in rows]  # fmt: skip
     accounts = {item.account for _, _, item in items}
     placed_changes = [
@@ -336,37 +410,39 @@ def _run(
 
 def _counting(
     options: ReconcileOptions, changes: Changes
-) -> Callable[[pandas.DataFrame], pandas.DataFrame]:
-    def counting(bucket: pandas.DataFrame) -> pandas.DataFrame:
+) -> Callable[[pyarrow.Table], pyarrow.Table]:
+    def counting(bucket: pyarrow.Table) -> pyarrow.Table:
         claims: list[tuple[str, str, float, int]] = []
-        for _, group in bucket.groupby("group", sort=False):
-            for _ in _run(group, options, changes, lambda account: _Claims(account, claims)):
-                pass
-        number = int(bucket["bucket"].iloc[0])
-        return pandas.DataFrame(
-            [(number, *claim) for claim in claims], columns=[field.name for field in CLAIMS]
-        )
+        for _ in _run(bucket, options, changes, lambda account: _Claims(account, claims)):
+            pass
+        number = bucket.column("bucket")[0].as_py()
+        return _table([(number, *claim) for claim in claims], CLAIMS)
 
     return counting
 
 
 def _settling(
     options: ReconcileOptions, changes: Changes
-) -> Callable[[pandas.DataFrame, pandas.DataFrame], pandas.DataFrame]:
-    def settling(bucket: pandas.DataFrame, ranked: pandas.DataFrame) -> pandas.DataFrame:
-        positions = {
-            (account, key, int(order)): int(position)
-            for account, key, order, position in zip(
-                ranked["account"], ranked["key"], ranked["order"], ranked["position"], strict=True
-            )
-        }
+) -> Callable[[pyarrow.Table, pyarrow.Table], pyarrow.Table]:
+    def settling(bucket: pyarrow.Table, ranked: pyarrow.Table) -> pyarrow.Table:
+        columns = ("account", "key", "order", "position")
+        rows = zip(*(ranked.column(name).to_pylist() for name in columns), strict=True)
+        positions = {(account, key, order): position for account, key, order, position in rows}
         results = [
             (order, pickle.dumps(settled))
-            for _, group in bucket.groupby("group", sort=False)
             for order, settled in _run(
-                group, options, changes, lambda account: _Positions(account, positions)
+                bucket, options, changes, lambda account: _Positions(account, positions)
             )
         ]
-        return pandas.DataFrame(results, columns=["order", "settled"])
+        return _table(results, SETTLED)
 
     return settling
+
+
+def _table(rows: Sequence[tuple[Any, ...]], schema: StructType) -> pyarrow.Table:
+    """An Arrow table of ``rows`` with the Spark ``schema``, as the Arrow functions return."""
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) or [() for _ in schema]
+    kinds = {"bigint": pyarrow.int64(), "double": pyarrow.float64(), "string": pyarrow.string(),
+             "binary": pyarrow.binary()}  # fmt: skip
+    fields = [(field.name, kinds[field.dataType.simpleString()]) for field in schema]
+    return pyarrow.table(columns, schema=pyarrow.schema(fields))

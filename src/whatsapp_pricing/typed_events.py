@@ -24,13 +24,19 @@ from pydantic.fields import FieldInfo
 
 from whatsapp_pricing.domain import (
     AgentMessage,
+    BusinessCall,
+    CustomerCall,
     CustomerMessage,
+    DirectSendMessage,
     EntryPoint,
     FreeFormMessage,
     TemplateMessage,
+    route_problem,
 )
-from whatsapp_pricing.engine import Event, Kind
+from whatsapp_pricing.engine import Details, Event, Kind
 from whatsapp_pricing.markets import is_customer_id
+from whatsapp_pricing.simulation import call_details, template_details
+from whatsapp_pricing.vocabulary import VOCABULARY
 
 RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)")
 """The common timestamp forms, on which ``datetime.fromisoformat`` and pydantic agree to the
@@ -52,11 +58,14 @@ def _constraints(metadata: list[Any]) -> msgspec.Meta | None:
     pattern: str | None = None
     min_length: int | None = None
     gt: int | None = None
+    ge: int | None = None
     for constraint in metadata:
         if isinstance(constraint, annotated_types.MinLen):
             min_length = constraint.min_length
         elif isinstance(constraint, annotated_types.Gt) and isinstance(constraint.gt, int):
             gt = constraint.gt
+        elif isinstance(constraint, annotated_types.Ge) and isinstance(constraint.ge, int):
+            ge = constraint.ge
         elif getattr(constraint, "strict", False):
             continue  # msgspec is always strict: a JSON integer, never "12", 12.0 or true
         elif getattr(constraint, "pattern", None) is not None:
@@ -65,6 +74,8 @@ def _constraints(metadata: list[Any]) -> msgspec.Meta | None:
             raise TypeError(f"no msgspec form for the constraint {constraint!r}")
     if gt is not None:
         return msgspec.Meta(gt=gt)
+    if ge is not None:
+        return msgspec.Meta(ge=ge)
     if pattern is None and min_length is None:
         return None
     return msgspec.Meta(pattern=pattern, min_length=min_length)
@@ -81,7 +92,9 @@ def _struct_type(annotation: Any, metadata: list[Any]) -> Any:
         return _struct_type(base, [*metadata, *field.metadata])
     if isinstance(annotation, type) and issubclass(annotation, StrEnum):
         return Literal[tuple(member.value for member in annotation)]
-    if annotation in (str, int, type(None)):
+    if typing.get_origin(annotation) is Literal:
+        return annotation
+    if annotation in (str, int, bool, type(None)):
         meta = _constraints(metadata)
         return annotation if meta is None else Annotated[annotation, meta]
     raise TypeError(f"no msgspec form for {annotation!r}")
@@ -101,11 +114,21 @@ def struct_of(model: type[BaseModel]) -> type[msgspec.Struct]:
     )
 
 
+MODELS = (
+    CustomerMessage,
+    TemplateMessage,
+    FreeFormMessage,
+    AgentMessage,
+    DirectSendMessage,
+    CustomerCall,
+    BusinessCall,
+)
+"""The event models, one for each kind of the vocabulary."""
 KIND_OF = {
-    struct_of(CustomerMessage): Kind.CUSTOMER_MESSAGE,
-    struct_of(TemplateMessage): Kind.TEMPLATE,
-    struct_of(FreeFormMessage): Kind.FREE_FORM,
-    struct_of(AgentMessage): Kind.AGENT,
+    struct_of(model): VOCABULARY.kind(
+        typing.get_args(model.model_fields["type"].annotation)[0]
+    ).code
+    for model in MODELS
 }
 STRUCTS = tuple(KIND_OF)
 (_CUSTOMER_CONSTRAINT,) = CustomerMessage.model_fields["customer"].metadata
@@ -145,15 +168,61 @@ def engine_events(
         kind = KIND_OF[type(event)]
         if kind == Kind.CUSTOMER_MESSAGE:
             entry_point = None if fields.entry_point is None else ENTRY_POINTS[fields.entry_point]
-            row = (moment, order, kind, customer, "", None, entry_point, "", 0)
+            row: tuple[Any, ...] = (
+                moment,
+                order,
+                kind,
+                customer,
+                "",
+                None,
+                entry_point,
+                "",
+                0,
+                None,
+            )
+            events.append(_new_event(Event, row))
+            continue
+        if kind == Kind.CUSTOMER_CALL:
+            row = (moment, order, kind, customer, "", None, None, "", 0, None)
             events.append(_new_event(Event, row))
             continue
         message_id = fields.id
         if seen_ids.setdefault(message_id, order) != order:
             return None
-        category = fields.category if kind == Kind.TEMPLATE else None
+        details = _details(kind, fields)
+        if details is False:
+            return None
+        category = fields.category if kind in CATEGORISED else None
         tokens = fields.tokens if kind == Kind.AGENT else 0
-        business_number = fields.business_number or ""
-        row = (moment, order, kind, customer, message_id, category, None, business_number, tokens)
+        business_number = "" if kind == Kind.BUSINESS_CALL else fields.business_number or ""
+        row = (
+            moment,
+            order,
+            kind,
+            customer,
+            message_id,
+            category,
+            None,
+            business_number,
+            tokens,
+            details,
+        )
         events.append(_new_event(Event, row))
     return events
+
+
+CATEGORISED = frozenset({Kind.TEMPLATE, Kind.DIRECT_SEND})
+"""The kinds of business message that carry a ``category``."""
+
+
+def _details(kind: int, fields: Any) -> Details | Literal[False] | None:
+    """What a business message carries beyond the common fields (``None`` for most), or
+    ``False`` where the models' checks across fields must judge it."""
+    if kind == Kind.TEMPLATE:
+        if route_problem(fields.via, fields.category, fields.max_price is not None) is not None:
+            return False
+        return template_details(fields.via, fields.max_price, fields.failed)
+    if kind == Kind.BUSINESS_CALL:
+        return call_details(fields.seconds, fields.accepted) or False
+    failed = fields.failed
+    return None if failed is None else Details(failed=failed)

@@ -56,6 +56,9 @@ class MessageKind:
     """How a reason names a message of this kind."""
     needs_window: bool
     """Whether Meta delivers it only inside an open customer service window."""
+    opens_window: bool = False
+    """Whether it opens or refreshes the customer service window whatever else it does (a
+    customer's message or call; a business's call does when the customer accepts it)."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,9 @@ class Category:
     """How the site's rate tables name its column."""
     estimated: str | None = None
     """Set when the estimator asks for a month's count of these messages: what to count."""
+    direct_send: bool = False
+    """Whether a business may send a message of it with Direct Send, without an approved
+    template (a timeline's ``direct_send`` ``category``)."""
 
     @property
     def template_category(self) -> str | None:
@@ -102,6 +108,24 @@ class Category:
         if self.rate_of is not None:
             return self.rate_of
         return self.name if self.template else None
+
+
+@dataclass(frozen=True)
+class Route:
+    """An API a template can be sent through: a timeline's template ``via``."""
+
+    name: str
+    """As a timeline spells it."""
+    words: str
+    """How a reason names it."""
+    categories: frozenset[str] | None
+    """The template categories it sends; ``None``: every one."""
+    reported: str | None
+    """What Meta's webhooks report as ``pricing.category`` for templates sent through it;
+    ``None``: the category's own spelling."""
+    max_price_per: int | None
+    """For how many deliveries a max price is set, if a template sent through it may carry one
+    (Meta sets it per 1,000 deliveries); ``None`` if none may."""
 
 
 @dataclass(frozen=True)
@@ -117,10 +141,15 @@ class PricingType:
 
 
 KINDS = (
-    MessageKind("customer_message", 0, "customer message", needs_window=False),
+    MessageKind("customer_message", 0, "customer message", needs_window=False, opens_window=True),
     MessageKind("free_form", 2, "free-form message", needs_window=True),
     MessageKind("template", 1, "template", needs_window=False),
     MessageKind("agent_message", 3, "Meta Business Agent message", needs_window=True),
+    MessageKind("direct_send", 4, "Direct Send message", needs_window=False),
+    MessageKind(
+        "customer_call", 5, "call from the customer", needs_window=False, opens_window=True
+    ),
+    MessageKind("business_call", 6, "call to the customer", needs_window=False),
 )
 """Every kind of event a timeline holds, in the order the error messages list them."""
 
@@ -152,10 +181,14 @@ CATEGORIES = (
         webhook=("utility",),
         analytics=("UTILITY",),
         tiered=True,
-        sent_by="the business, as an approved template, at any time",
+        sent_by=(
+            "the business, as an approved template, at any time; also with Direct Send, "
+            "without one (since Meta launched it)"
+        ),
         legend="Utility conversation",
         shown="Utility template",
         estimated="utility templates, each to a customer with no window open",
+        direct_send=True,
     ),
     Category(
         "authentication",
@@ -170,6 +203,7 @@ CATEGORIES = (
         legend="Authentication conversation",
         shown="Authentication template",
         estimated="authentication templates, each to a customer with no window open",
+        direct_send=True,
     ),
     Category(
         "authentication-international",
@@ -242,6 +276,18 @@ CATEGORIES = (
 )
 """Every category, in the order the site lists them."""
 
+ROUTES = (
+    Route("cloud_api", "the Cloud API", categories=None, reported=None, max_price_per=None),
+    Route(
+        "marketing_messages_api",
+        "the Marketing Messages API",
+        categories=frozenset({"marketing"}),
+        reported="marketing_lite",
+        max_price_per=1000,
+    ),
+)
+"""Every API a template can be sent through; the first is a timeline's default."""
+
 PRICING_TYPES = (
     PricingType("regular", "REGULAR", charged=True),
     PricingType("free_customer_service", "FREE_CUSTOMER_SERVICE", charged=False),
@@ -267,6 +313,7 @@ class Vocabulary:
     kinds: tuple[MessageKind, ...] = KINDS
     categories: tuple[Category, ...] = CATEGORIES
     pricing_types: tuple[PricingType, ...] = PRICING_TYPES
+    routes: tuple[Route, ...] = ROUTES
     periods: tuple[Period, ...] | None = None
     """The pricing periods the rules apply; ``None``: those of :mod:`~whatsapp_pricing.periods`."""
 
@@ -301,6 +348,20 @@ class Vocabulary:
     def event_types(self) -> tuple[str, ...]:
         """Every event ``type`` of a timeline."""
         return tuple(kind.name for kind in self.kinds)
+
+    @cached_property
+    def route_named(self) -> Mapping[str, Route]:
+        return {route.name: route for route in self.routes}
+
+    @cached_property
+    def direct_send_categories(self) -> tuple[str, ...]:
+        """The categories Direct Send sends."""
+        return tuple(category.name for category in self.categories if category.direct_send)
+
+    @cached_property
+    def opening_window(self) -> frozenset[int]:
+        """The codes of the kinds that always open or refresh the customer service window."""
+        return frozenset(kind.code for kind in self.kinds if kind.opens_window)
 
     @cached_property
     def template_categories(self) -> tuple[str, ...]:

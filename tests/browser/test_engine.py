@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -60,8 +61,10 @@ def run(page: Page, form: str) -> None:
     )
 
 
-def money(charge: dict[str, str | None]) -> str:
-    return "unpriced" if charge["amount"] is None else f"{charge['amount']} {charge['currency']}"
+def money(charge: dict[str, Any]) -> str:
+    if charge["amount"] is None:
+        return "unpriced"
+    return f"{'at most ' if charge.get('at_most') else ''}{charge['amount']} {charge['currency']}"
 
 
 def test_the_docs_timelines_get_the_verdict_python_gives(offline_page: Page) -> None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from whatsapp_pricing import engine, periods
-from whatsapp_pricing.engine import ConversationEngine, LocalCalendar
+from whatsapp_pricing.engine import ConversationEngine, Kind, LocalCalendar
 from whatsapp_pricing.rate_cards import RateBook
 
 
@@ -100,6 +101,33 @@ def agent_messages_free_in_free_entry_points() -> None:
     ConversationEngine._send_agent_message = mutated  # type: ignore[method-assign]
 
 
+def marketing_to_us_numbers_delivered() -> None:
+    engine.US_MARKETING_BLOCKED = date.max
+
+
+def calls_leave_the_window_shut() -> None:
+    refresh = ConversationEngine._refresh_window
+
+    def mutated(self: ConversationEngine, customer: Any, event: Any) -> None:
+        if event.kind == Kind.CUSTOMER_MESSAGE:
+            refresh(self, customer, event)
+
+    ConversationEngine._refresh_window = mutated  # type: ignore[method-assign]
+
+
+def calls_charged_per_started_minute() -> None:
+    engine.PULSE_SECONDS = 60
+
+
+def max_price_per_delivery() -> None:
+    send_through = ConversationEngine._send_through
+
+    def mutated(self: ConversationEngine, route: Any, *arguments: Any) -> Any:
+        return send_through(self, dataclasses.replace(route, max_price_per=1), *arguments)
+
+    ConversationEngine._send_through = mutated  # type: ignore[method-assign]
+
+
 MUTATIONS: dict[str, tuple[Callable[[], None], str]] = {
     "24-hour length": (conversations_last_23_hours, "faq/opening-conversations.md"),
     "same-category check": (
@@ -129,6 +157,19 @@ MUTATIONS: dict[str, tuple[Callable[[], None], str]] = {
         agent_messages_free_in_free_entry_points,
         "faq/pricing.md",
     ),
+    "no marketing templates to US numbers from 2025-04-01": (
+        marketing_to_us_numbers_delivered,
+        "faq/sending-and-calling.md",
+    ),
+    "calls open the customer service window": (
+        calls_leave_the_window_shut,
+        "faq/sending-and-calling.md",
+    ),
+    "calls charged per started 6-second pulse": (
+        calls_charged_per_started_minute,
+        "faq/sending-and-calling.md",
+    ),
+    "max price per 1,000 deliveries": (max_price_per_delivery, "faq/sending-and-calling.md"),
 }
 """Each broken rule, and the page that states the rule (one of its examples must fail)."""
 

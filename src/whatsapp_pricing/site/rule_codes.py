@@ -97,8 +97,13 @@ FACT_SHOWN = {
 }
 """How a fact of the reason is shown in the rule's wording, in italics; otherwise by its name."""
 _ALLOWANCE = next(p.free_service_conversations for p in PERIODS if p.free_service_conversations)
-FIXED_FACTS = {"began": f"{PER_MESSAGE_PRICING_STARTS}", "allowance": f"{_ALLOWANCE:,}"}
-"""Facts that are the same for every message, shown as they are (from the periods)."""
+FIXED_FACTS = {
+    "began": f"{PER_MESSAGE_PRICING_STARTS}",
+    "allowance": f"{_ALLOWANCE:,}",
+    "per": f"{VOCABULARY.route_named['marketing_messages_api'].max_price_per:,}",
+}
+"""Facts that are the same for every message, shown as they are (from the periods and the
+vocabulary)."""
 
 
 class _Fact(str):
@@ -127,19 +132,35 @@ CATEGORY_SHOWN = {
         f"the template's (`{VOCABULARY.webhook_name[VOCABULARY.international.name]}` where that "
         "rate applied)"
     ),
+    Rule.MM_CHARGED: f"`{VOCABULARY.route_named['marketing_messages_api'].reported}`",
+    Rule.MM_MAX_PRICE: f"`{VOCABULARY.route_named['marketing_messages_api'].reported}`",
+    Rule.DS_CHARGED: "the message's (utility or authentication)",
     Rule.PMP_SERVICE_FREE: _SERVICE,
     Rule.PMP_SERVICE_CHARGED: _SERVICE,
     Rule.PMP_FREE_SERVICE_UNCONFIRMED: _SERVICE,
 }
 """What ``pricing.category`` says under each rule, in words (its spellings from the vocabulary);
 otherwise the conversation's."""
-CHARGED = (Rule.CBP_TEMPLATE_OPENED, Rule.PMP_CHARGED, Rule.PMP_SERVICE_CHARGED)
+CHARGED = (
+    Rule.CBP_TEMPLATE_OPENED,
+    Rule.PMP_CHARGED,
+    Rule.PMP_SERVICE_CHARGED,
+    Rule.MM_CHARGED,
+    Rule.MM_MAX_PRICE,
+    Rule.DS_CHARGED,
+)
+
+
+FAILED_STATUS = (Rule.CSW_CLOSED, Rule.FAILED, Rule.FAILED_EXPIRED)
+"""Rules whose messages Meta's status webhook reports as failed (with the error code)."""
 
 
 def _reported(rule: Rule) -> str:
     """What Meta's status webhook says of a message under the rule, in one sentence."""
-    if rule is Rule.CSW_CLOSED:
+    if rule in FAILED_STATUS:
         return "Meta's webhook: a `failed` status, and nothing billed."
+    if rule in (Rule.CALL_CHARGED, Rule.CALL_UNANSWERED):
+        return "Calls have no `pricing` object; Meta reports what they cost in `call_analytics`."
     if webhook_report(rule, "", True, True) is None:
         return "What Meta's status webhook reports for these messages is not on Meta's pages."
     models = [False, True] if rule.model is None else [rule.model == "PMP"]

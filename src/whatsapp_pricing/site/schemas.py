@@ -66,10 +66,11 @@ DOCUMENTS = {
 
 
 class _SchemaForReaders(GenerateJsonSchema):
-    """Pydantic's schema, with every field of the output marked as always present.
+    """Pydantic's schema, with every field of the output marked as always present, but those
+    left out when they say nothing (``at_most``).
 
-    The simulator writes every field of a verdict, defaults included, so a consumer may rely on
-    ``provisional`` and ``notices`` being there; pydantic would list them as optional.
+    The simulator writes every other field of a verdict, defaults included, so a consumer may
+    rely on ``provisional`` and ``notices`` being there; pydantic would list them as optional.
     """
 
     def field_is_required(
@@ -77,7 +78,9 @@ class _SchemaForReaders(GenerateJsonSchema):
         field: core_schema.ModelField | core_schema.DataclassField | core_schema.TypedDictField,
         total: bool,
     ) -> bool:
-        return self.mode == "serialization" or super().field_is_required(field, total)
+        if self.mode == "serialization":
+            return field.get("serialization_exclude_if") is None
+        return super().field_is_required(field, total)
 
 
 def json_schema(document: Document) -> dict[str, Any]:
@@ -195,7 +198,9 @@ def _object_markdown(
     required = set(definition.get("required", ()))
     for field, prop in definition["properties"].items():
         value = kind(prop, definitions)
-        if field not in required:
+        if field not in required and mode == "serialization":
+            value += "; written only when `true`"
+        elif field not in required:
             value += f"; optional, default `{json.dumps(prop.get('default'))}`"
         elif mode == "validation":
             value += "; required"

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from whatsapp_pricing.domain import CustomerMessage, EntryPoint, Timeline
+from whatsapp_pricing.domain import CustomerCall, CustomerMessage, EntryPoint, Timeline
 from whatsapp_pricing.engine import ConversationEngine
 from whatsapp_pricing.errors import InvalidTimeline
 from whatsapp_pricing.periods import PERIODS
@@ -60,10 +60,11 @@ CAME_THROUGH = {
 }
 
 LEGEND = {
-    "customer": "Message from the customer",
+    "customer": "Message (or call) from the customer",
     "entry-point": "Customer came through an ad or a Facebook Page button (free entry point)",
     "delivered": "Business message, delivered",
     "rejected": "Business message, rejected by Meta",
+    "undelivered": "Business message or call, not delivered (not answered): never charged",
     "named": "Under each business message: its id, as in the table",
     "charged": "Under each business message: its id and what it is charged",
     "window": "Customer service window: open 24 hours from the customer's last message",
@@ -224,9 +225,13 @@ def _marks(timeline: Timeline, messages: list[MessageRecord], zone: ZoneInfo) ->
             how = f" through {CAME_THROUGH[event.entry_point]}" if event.entry_point else ""
             marks.append(Mark(kind, at, f"Customer message{how}, {_when(at, zone)}"))
             continue
+        if isinstance(event, CustomerCall):
+            marks.append(Mark("customer", at, f"Call from the customer, {_when(at, zone)}"))
+            continue
         verdict = verdicts[event.id]
-        outcome = verdict.status if verdict.status == "rejected" else _money(verdict.charge)
-        per_message = verdict.period in PER_MESSAGE_PERIODS or verdict.status == "rejected"
+        refused = verdict.status != "delivered"
+        outcome = verdict.status if refused else _money(verdict.charge)
+        per_message = verdict.period in PER_MESSAGE_PERIODS or refused
         label = f"{event.id}: {outcome}" if per_message else event.id
         title = f"{event.id}, {_when(at, zone)}: {verdict.status}, {_money(verdict.charge)}"
         marks.append(Mark(verdict.status, at, title, label, event.id))
@@ -253,7 +258,9 @@ def _svg(
     business = [mark for mark in marks if mark.message]
     parts = [
         _heading(
-            EDGE, 0, "Messages from the customer" if customers else "No message from the customer"
+            EDGE,
+            0,
+            "Messages and calls from the customer" if customers else "No message from the customer",
         )
     ]
     parts += [_shape(mark.kind, x(mark.at), ROW - 14, mark.title) for mark in customers]
@@ -421,6 +428,8 @@ def _shape(kind: str, cx: float, cy: float, title: str = "") -> str:
             f'<circle class="wp-mark wp-entry-point wp-ring" cx="{cx}" cy="{cy}" r="7">{tip}'
             "</circle></g>"
         )
+    if kind == "undelivered":
+        return f'<circle class="wp-mark wp-undelivered" cx="{cx}" cy="{cy}" r="5.5">{tip}</circle>'
     if kind == "rejected":
         return (
             f'<path class="wp-mark wp-rejected" d="M{cx - 5} {cy - 5}l10 10m0 -10l-10 10">'
@@ -529,7 +538,9 @@ def _conversation(message: MessageRecord) -> str:
 
 
 def _money(charge: Charge) -> str:
-    return "unpriced" if charge.amount is None else f"{charge.amount} {charge.currency}"
+    if charge.amount is None:
+        return "unpriced"
+    return f"{'at most ' if charge.at_most else ''}{charge.amount} {charge.currency}"
 
 
 def _span(start: float, end: float, zone: ZoneInfo) -> str:
