@@ -1,6 +1,6 @@
 """Runs every benchmark and prints its figures."""
 
-from benchmarks import engine, reconcile, site, spark
+from benchmarks import engine, estimate, reconcile, site, spark
 
-for benchmark in (site.run, engine.run, reconcile.run, spark.run):
+for benchmark in (site.run, engine.run, estimate.run, reconcile.run, spark.run):
     benchmark()

@@ -22,7 +22,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.browser.chromium import LAUNCH_ARGUMENTS, find_chromium
 from tests.browser.search_questions import QUESTIONS, hit_rate
@@ -95,16 +95,17 @@ def engine_figures(site: Path) -> tuple[float, float, float]:
         page.goto(f"{base}/try/", wait_until="networkidle")
         asked: list[str] = []
         page.on("request", lambda request: asked.append(request.url))
-        seconds = []
-        for _ in range(2):
-            page.evaluate(f"document.querySelector('{form}').dataset.ranIn = ''")
-            page.click(f"{form} button[type=submit]")
-            page.wait_for_function(
-                f"document.querySelector('{form}').dataset.ranIn", timeout=600_000
-            )
-            seconds.append(float(page.evaluate(f"document.querySelector('{form}').dataset.ranIn")))
+        seconds = [press(page, form), press(page, form)]
         page.close()
-    return compressed_kb(site, asked), seconds[0] / 1000, seconds[1] / 1000
+    return compressed_kb(site, asked), seconds[0], seconds[1]
+
+
+def press(page: Page, form: str) -> float:
+    """Presses a Try page form's button; the seconds until its answer is shown."""
+    page.evaluate(f"document.querySelector('{form}').dataset.ranIn = ''")
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_function(f"document.querySelector('{form}').dataset.ranIn", timeout=600_000)
+    return float(page.evaluate(f"document.querySelector('{form}').dataset.ranIn")) / 1000
 
 
 def search_figures(site: Path) -> tuple[int, list[tuple[str, str, str]]]:

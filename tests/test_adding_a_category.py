@@ -19,6 +19,7 @@ import pytest
 from whatsapp_pricing.domain import Account
 from whatsapp_pricing.engine import ConversationEngine, Event, Kind
 from whatsapp_pricing.estimate import estimate, traffic_model
+from whatsapp_pricing.estimate_timeline import estimate_by_timeline
 from whatsapp_pricing.markets import meta_markets
 from whatsapp_pricing.periods import PERIODS, Period
 from whatsapp_pricing.rate_cards import (
@@ -125,10 +126,13 @@ def test_the_engine_prices_the_category_in_its_period_with_its_tiers(book: RateB
 
 
 def test_the_estimator_asks_for_the_category_and_prices_it(book: RateBook) -> None:
-    traffic = traffic_model(TEST_VOCABULARY)(market="India", month="2027-01", promotion=3)
-    [line] = estimate(traffic, book).categories
+    model = traffic_model(TEST_VOCABULARY)
+    traffic = model(month="2027-01", markets=[{"market": "India", "promotion": 3}])
+    [line] = estimate(traffic, book).lines
     assert (line.category, line.messages, line.amount) == ("promotion", 3, LIST_RATE * 5 / 2)
-    assert "promotion" not in traffic_model(VOCABULARY).model_fields
+    assert estimate_by_timeline(traffic, book) == estimate(traffic, book)
+    assert "promotion" in model.row.model_fields
+    assert "promotion" not in traffic_model(VOCABULARY).row.model_fields
 
 
 def status_line(category: str) -> str:

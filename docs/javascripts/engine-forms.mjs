@@ -2,6 +2,8 @@
 // from files this site serves (assets/engine/). javascripts/engine.mjs loads this only on a page
 // with such a form; the engine itself is fetched only when a reader presses a Run button.
 
+import * as estimator from "./estimator.mjs";
+
 const ENGINE = new URL("../assets/engine/", import.meta.url);
 // "Why was I charged?" forms load their part of this script only on the page that has them.
 const why = () => import("./engine-why.mjs");
@@ -42,7 +44,7 @@ export function element(tag, attributes = {}, ...children) {
 }
 
 // Each cell carries its column's name, so that on a phone a row stacks as "Charge: 0.0014 USD".
-function table(head, rows) {
+export function table(head, rows) {
   const cells = (row) => row.map((cell, column) => element("td", { "data-label": head[column] }, cell));
   return element("div", { class: "engine-table" }, element("table", {},
     element("thead", {}, element("tr", {}, ...head.map((cell) => element("th", { scope: "col" }, cell)))),
@@ -56,7 +58,7 @@ export function money(charge) {
 }
 
 // An exact decimal amount without the zeros a discount leaves behind: 401.900000 is 401.90.
-function sum(amount) {
+export function sum(amount) {
   return amount.includes(".") ? amount.replace(/0+$/, "").replace(/\.(\d?)$/, (_, digit) => `.${digit.padEnd(2, "0")}`) : amount;
 }
 
@@ -83,30 +85,6 @@ function showVerdict(output, verdict) {
     element("h3", {}, "Why"),
     reasons,
     ...verdict.notices.map((notice) => element("p", { class: "engine-notice" }, notice)),
-  );
-}
-
-function showEstimate(output, answer) {
-  const { month, a_year_earlier: before } = answer;
-  const earlier = new Map(before.categories.map((line) => [line.category, line]));
-  const amount = (line, estimate) => line
-    ? `${sum(line.amount)} ${estimate.currency}${line.unpriced ? ` + ${line.unpriced} unpriced` : ""}`
-    : "–";
-  const rows = month.categories.map((line) => [
-    line.category, line.messages.toLocaleString("en"), line.charged.toLocaleString("en"),
-    amount(line, month), amount(earlier.get(line.category), before),
-  ]);
-  rows.push(["Total", "", "", amount({ amount: month.total, unpriced: month.unpriced }, month),
-    amount({ amount: before.total, unpriced: before.unpriced }, before)]);
-  output.replaceChildren(
-    table(["Category", "Messages", "Charged", `${month.traffic.month}`, `${before.traffic.month}`], rows),
-    ...[month, before].filter((estimate) => estimate.unpriced).map((estimate) => element("p",
-      { class: "engine-notice" }, `${estimate.unpriced.toLocaleString("en")} messages of `
-      + `${estimate.traffic.month} could not be priced: the rate cards shipped with this site have `
-      + `no sourced ${estimate.currency} rate for them, so the amount shown is what the others cost.`)),
-    element("p", {}, `Rules applied: ${month.periods.join(", ")} in ${month.traffic.month}; `
-      + `${before.periods.join(", ")} in ${before.traffic.month} (see the change history).`),
-    ...[...month.notices, ...before.notices].map((notice) => element("p", { class: "engine-notice" }, notice)),
   );
 }
 
@@ -164,16 +142,8 @@ const REQUESTS = {
   },
   estimate: {
     call: "estimate_json",
-    argument: (form) => {
-      const fields = Object.fromEntries(new FormData(form));
-      for (const name of Object.keys(fields)) {
-        if (!["market", "month", "time_zone", "currency"].includes(name)) {
-          fields[name] = Number(fields[name] || 0);
-        }
-      }
-      return JSON.stringify(fields);
-    },
-    show: showEstimate,
+    argument: estimator.argument,
+    show: estimator.show,
   },
   "why-paste": {
     call: "why_charged_json",
@@ -283,6 +253,10 @@ async function fillChoices(form) {
     const options = values.map((value) => (Array.isArray(value) ? value : [value, value]));
     select.replaceChildren(...options.map(([value, shown]) => element("option", { value }, shown)));
     select.value = options.some(([value]) => value === chosen) ? chosen : options[0][0];
+  }
+  if (form.dataset.engine === "estimate") {
+    estimator.prepare(form, manifest);
+    form.dataset.ready = "true";
   }
 }
 

@@ -1,98 +1,107 @@
 """What a month of messages would cost: the estimator the site runs in the reader's browser.
 
-It writes the month as a timeline and prices it with the engine, so every figure (free entry
-points, the conversations of older periods, volume tiers) is the rules' own and never a formula
-beside them. The timeline it writes makes its assumptions plain: each template goes to a customer
-with no window open, and each customer who writes first gets their share of the service replies
-within the day.
+A business describes a month as a table of markets and counts (:class:`Traffic`). The estimate
+is computed per market and category, in closed form: counts times rates, split where a volume
+tier starts, less what a free entry point or a free tier leaves free. Nothing is written out
+message by message, so ten million messages take no longer than ten.
+
+The same month can also be written as a timeline and priced by the engine
+(:mod:`whatsapp_pricing.estimate_timeline`); a property test proves the two equal for random
+months of every period, which is what makes the closed form the rules' own figures. Both rest on
+the same assumptions, which the Try page states:
+
+- each template goes to a customer of its own with no window open (so utility templates are
+  charged where a window would have made them free);
+- each customer who writes first gets their share of the service replies within a day;
+- a month's shared allowances (the free tier before November 2024, the volume tiers) go to the
+  table's rows in order: the first row's templates by category, then its conversations, then the
+  next row's. Volume tiers count per market and category over the whole table, as Meta pools
+  them across the business portfolio.
 """
 
 from __future__ import annotations
 
-import calendar
-from collections import Counter
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
-from zoneinfo import ZoneInfo
 
 import phonenumbers
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SerializeAsAny,
-    create_model,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, create_model, model_validator
 
-from whatsapp_pricing.domain import (
-    Account,
-    CurrencyCode,
-    CustomerMessage,
-    EntryPoint,
-    Event,
-    FreeFormMessage,
-    TemplateMessage,
-    TimeZoneName,
-)
+from whatsapp_pricing.domain import Account, CurrencyCode, TimeZoneName
 from whatsapp_pricing.markets import MarketTable, meta_markets
-from whatsapp_pricing.rate_cards import RateBook, shipped_rate_book
-from whatsapp_pricing.records import MessageRecord
-from whatsapp_pricing.simulation import engine_events, price
+from whatsapp_pricing.periods import SHIPPED, Period, PeriodTable
+from whatsapp_pricing.providers import ProviderFees
+from whatsapp_pricing.rate_cards import RateBook, VolumeTiers, shipped_rate_book
+from whatsapp_pricing.simulation import notices_for
 from whatsapp_pricing.vocabulary import VOCABULARY, Vocabulary
 
-MOST_MESSAGES = 120_000
-"""The most messages one estimate writes out: enough to cross the first volume tier (100,001
-messages) and still priced in a few seconds by the engine running in a browser."""
-_REPLY_SPAN = timedelta(hours=23)
-"""The service replies to one customer all fall within this much of their message."""
-
-Count = Annotated[int, Field(ge=0, le=MOST_MESSAGES)]
+Count = Annotated[int, Field(ge=0, le=10**12)]
+"""A month's count of messages or customers (a trillion is more than WhatsApp carries)."""
+ZERO = Decimal(0)
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
 
-class TrafficBase(_Model):
-    """A month of messages to customers in one market, as a reader describes it: the fields
-    every vocabulary shares. :func:`traffic_model` adds a count for each category the
-    vocabulary's estimator asks for (:data:`Traffic` is the package's)."""
+class MarketTrafficBase(_Model):
+    """One row of the table: a month of messages to customers in one market. :func:`traffic_model`
+    adds a count for each category the vocabulary's estimator asks for."""
 
     vocabulary: ClassVar[Vocabulary] = VOCABULARY
     market: str
     """A market of Meta's rate cards, such as ``India`` or ``Rest of Africa``."""
-    month: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
-    """The calendar month, ``YYYY-MM``, in the account's time zone."""
     customers_writing_first: Count = 0
+    """How many customers write to the business first (each then gets their share of the
+    replies)."""
     via_ads: Count = 0
     """How many of the customers who write first come through a click-to-WhatsApp ad."""
-    time_zone: TimeZoneName = "UTC"
-    currency: CurrencyCode = "USD"
 
     def counts(self) -> dict[str, int]:
         """How many messages of each category the reader asked for, in the vocabulary's order."""
         fields = self.model_dump(include={c.name for c in self.vocabulary.estimated})
         return {c.name: fields[c.name] for c in self.vocabulary.estimated}
 
+    @property
+    def replies(self) -> int:
+        """The free-form replies asked for (the one estimated category that is not a template)."""
+        return self.counts()[reply_category(self.vocabulary)]
+
     @model_validator(mode="after")
     def _describable(self) -> Self:
-        counts = self.counts()
-        replies = sum(
-            n for name, n in counts.items() if name not in self.vocabulary.template_categories
-        )
         if self.via_ads > self.customers_writing_first:
             raise ValueError(
-                "customers who come through an ad are among those who write first, "
-                "so there cannot be more of them"
+                "customers who come through an ad are among those who write first, so there "
+                "cannot be more of them"
             )
-        if replies and not self.customers_writing_first:
+        if self.replies and not self.customers_writing_first:
             raise ValueError("service replies need at least one customer who writes first")
-        if sum(counts.values()) + self.customers_writing_first > MOST_MESSAGES:
-            raise ValueError(f"an estimate writes at most {MOST_MESSAGES:,} messages")
         return self
+
+
+class TrafficBase(_Model):
+    """A month of a business's messages, as a reader describes it: the month, the account's
+    currency and time zone, a row per market, and optionally a provider's fees."""
+
+    vocabulary: ClassVar[Vocabulary] = VOCABULARY
+    row: ClassVar[type[MarketTrafficBase]] = MarketTrafficBase
+    month: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    """The calendar month, ``YYYY-MM``, in the account's time zone."""
+    markets: tuple[SerializeAsAny[MarketTrafficBase], ...] = Field(min_length=1)
+    time_zone: TimeZoneName = "UTC"
+    currency: CurrencyCode = "USD"
+    """The account's billing currency: Meta's rate card in it prices the month."""
+    provider: ProviderFees | None = None
+    numbers: Annotated[int, Field(ge=1, le=100_000)] = 1
+    """The business phone numbers (a provider's licence is per number)."""
+    failed_messages: Count = 0
+    """Messages that fail: Meta charges none; some providers do."""
 
     @property
     def first_day(self) -> date:
@@ -103,34 +112,56 @@ class TrafficBase(_Model):
         earlier = self.first_day.replace(year=self.first_day.year - 1)
         return self.model_copy(update={"month": earlier.strftime("%Y-%m")})
 
+    @model_validator(mode="after")
+    def _fees_in_the_currency(self) -> Self:
+        if self.provider is not None and self.provider.currency != self.currency:
+            raise ValueError(
+                f"the provider's fees are in {self.provider.currency} and the estimate in "
+                f"{self.currency}: give the fees in {self.currency}"
+            )
+        return self
+
 
 def traffic_model(vocabulary: Vocabulary) -> type[TrafficBase]:
-    """The estimator's input for a vocabulary: a count (0 to :data:`MOST_MESSAGES`) for each
-    category it estimates, with the row's words as the field's description."""
+    """The estimator's input for a vocabulary: its rows (``.row``) count each category the
+    vocabulary estimates, with the category's words as the field's description."""
     counts: dict[str, Any] = {
         category.name: (Count, Field(0, description=category.estimated))
         for category in vocabulary.estimated
     }
+    row = create_model(
+        "MarketTraffic",
+        __base__=MarketTrafficBase,
+        __module__=__name__,
+        __doc__=MarketTrafficBase.__doc__,
+        vocabulary=(ClassVar[Vocabulary], vocabulary),
+        **counts,
+    )
     return create_model(
         "Traffic",
         __base__=TrafficBase,
         __module__=__name__,
         __doc__=TrafficBase.__doc__,
         vocabulary=(ClassVar[Vocabulary], vocabulary),
-        **counts,
+        row=(ClassVar[type[MarketTrafficBase]], row),
+        markets=(tuple[row, ...], Field(min_length=1)),
     )
 
 
 if TYPE_CHECKING:
     Traffic = TrafficBase
+    MarketTraffic = MarketTrafficBase
 else:
     Traffic = traffic_model(VOCABULARY)
-    """A month of messages to customers in one market, as a reader describes it."""
+    """A month of a business's messages, as a reader describes it."""
+    MarketTraffic = Traffic.row
+    """One market's row of :data:`Traffic`."""
 
 
-class CategoryCost(_Model):
-    """What the messages of one category cost in the estimated month."""
+class Line(_Model):
+    """What the messages of one category in one market cost in the estimated month."""
 
+    market: str
     category: str
     messages: int
     charged: int
@@ -141,18 +172,60 @@ class CategoryCost(_Model):
     """How many charges no sourced rate could price: then ``amount`` is a lower bound."""
 
 
+class ProviderCharge(_Model):
+    """What the provider adds, kept apart from Meta's charge."""
+
+    name: str
+    messages: Decimal
+    """Its per-message fees, sent and received."""
+    markup: Decimal
+    failed: Decimal
+    licences: Decimal
+    total: Decimal
+    source: str
+
+
 class Estimate(_Model):
-    """The engine's figures for a month of traffic."""
+    """The figures for a month of traffic: Meta's charge per market and category, and the
+    provider's line beside it."""
 
     traffic: SerializeAsAny[TrafficBase]
-    """The traffic estimated, with the counts its vocabulary asks for."""
     currency: str
-    categories: tuple[CategoryCost, ...]
+    lines: tuple[Line, ...]
     total: Decimal
+    """Meta's charge: the sum of the priced lines."""
     unpriced: int
+    provider: ProviderCharge | None
+    all_in: Decimal
+    """Meta's charge and the provider's fees together."""
     periods: tuple[str, ...]
     """The ids of the pricing periods whose rules applied (see the site's change history)."""
     notices: tuple[str, ...]
+
+    def to_csv(self) -> str:
+        """The estimate as CSV: a row per market and category, then the totals."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["Market", "Category", "Messages", "Charged", "Unpriced", "Amount"])
+        for line in self.lines:
+            writer.writerow(
+                [
+                    line.market,
+                    line.category,
+                    line.messages,
+                    line.charged,
+                    line.unpriced,
+                    f"{line.amount} {self.currency}",
+                ]
+            )
+        writer.writerow(
+            ["Meta's charge", "", "", "", self.unpriced, f"{self.total} {self.currency}"]
+        )
+        if self.provider is not None:
+            name = f"{self.provider.name} fees"
+            writer.writerow([name, "", "", "", "", f"{self.provider.total} {self.currency}"])
+            writer.writerow(["All in", "", "", "", "", f"{self.all_in} {self.currency}"])
+        return out.getvalue()
 
 
 def estimate(
@@ -160,37 +233,85 @@ def estimate(
     rate_book: RateBook | None = None,
     markets: MarketTable | None = None,
 ) -> Estimate:
-    """Prices a month of traffic with the engine (with the traffic's vocabulary's rate book
+    """Prices a month of traffic in closed form (with the traffic's vocabulary's rate book
     unless given one).
 
     ```python
     from whatsapp_pricing.estimate import Traffic, estimate
 
-    month = Traffic(market="India", month="2026-11", marketing=1000, utility=500)
-    for line in estimate(month).categories:
-        print(line.category, line.messages, line.amount)
-    #> marketing 1000 11.8000
-    #> utility 500 0.7000
+    row = {"market": "India", "marketing": 1000, "utility": 500}
+    month = Traffic(month="2026-11", markets=[row])
+    for line in estimate(month).lines:
+        print(line.market, line.category, line.messages, line.amount)
+    #> India marketing 1000 11.8000
+    #> India utility 500 0.7000
     ```
     """
     book = rate_book or shipped_rate_book(traffic.vocabulary)
     table = markets or meta_markets()
+    lines = list(_ClosedForm(traffic, book, table).lines())
+    return finish(traffic, lines, book, (period_of(traffic).id,) if lines else ())
+
+
+def finish(
+    traffic: TrafficBase, lines: list[Line], book: RateBook, periods: tuple[str, ...]
+) -> Estimate:
+    """The estimate from its lines, however they were priced: totals and the provider's line."""
     account = Account(time_zone=traffic.time_zone, currency=traffic.currency)
-    events = month_of(traffic, customer_country(traffic.market, traffic.first_day, table))
-    pricing = price(account, engine_events(account, enumerate(events)), book, table)
-    messages = list(pricing.messages())
-    categories = _by_category(traffic, messages)
+    total = sum((line.amount for line in lines), ZERO)
+    provider = provider_charge(traffic, lines)
     return Estimate(
         traffic=traffic,
         currency=traffic.currency,
-        categories=categories,
-        total=sum((line.amount for line in categories), Decimal(0)),
-        unpriced=sum(line.unpriced for line in categories),
-        periods=tuple(sorted({message.period for message in messages})),
-        notices=pricing.notices,
+        lines=tuple(lines),
+        total=total,
+        unpriced=sum(line.unpriced for line in lines),
+        provider=provider,
+        all_in=total + (provider.total if provider else ZERO),
+        periods=periods,
+        notices=notices_for(account, book),
     )
 
 
+def provider_charge(traffic: TrafficBase, lines: list[Line]) -> ProviderCharge | None:
+    """The provider's fees on the month: per message, the markup on Meta's charge, failed
+    messages and licences."""
+    fees = traffic.provider
+    if fees is None:
+        return None
+    sent = sum(line.messages for line in lines)
+    received = sum(row.customers_writing_first for row in traffic.markets)
+    messages = sent * fees.per_message_sent + received * fees.per_message_received
+    marked_up = sum(
+        (line.amount for line in lines if not fees.markup_on or line.category in fees.markup_on),
+        ZERO,
+    )
+    markup = marked_up * fees.markup_percent / 100
+    failed = traffic.failed_messages * fees.per_failed_message
+    licences = traffic.numbers * fees.licence_per_number
+    return ProviderCharge(
+        name=fees.name,
+        messages=messages,
+        markup=markup,
+        failed=failed,
+        licences=licences,
+        total=messages + markup + failed + licences,
+        source=fees.source,
+    )
+
+
+def period_of(traffic: TrafficBase) -> Period:
+    """The rules of the month (periods and rate cards change on a month's first day)."""
+    periods = traffic.vocabulary.periods
+    return (SHIPPED if periods is None else PeriodTable(periods)).on(traffic.first_day)
+
+
+def reply_category(vocabulary: Vocabulary) -> str:
+    """The one category the estimator asks for that is not a template's: free-form replies."""
+    return next(category.name for category in vocabulary.estimated if not category.template)
+
+
+@cache
 def customer_country(market: str, day: date, markets: MarketTable) -> str:
     """A country whose customers the rate card prices under the market on that day."""
     for region in sorted(phonenumbers.SUPPORTED_REGIONS):
@@ -200,83 +321,134 @@ def customer_country(market: str, day: date, markets: MarketTable) -> str:
     raise ValueError(f"no country is priced under market {market!r} on {day}; markets: {known}")
 
 
-def month_of(traffic: TrafficBase, country: str) -> list[Event]:
-    """The month as events: templates first day to last, each to a customer of its own, then
-    each customer who writes first and the replies they get.
+@dataclass
+class _Priced:
+    """Some messages of one line: how many, and what each costs (``None``: unpriced)."""
 
-    Customers are named by business-scoped user ids of the country (``IN.estimate17``), which
-    give the market as a number would without inventing anyone's number.
-    """
-    zone = ZoneInfo(traffic.time_zone)
-    days = calendar.monthrange(traffic.first_day.year, traffic.first_day.month)[1]
+    count: int
+    each: Decimal | None
 
-    def moment(index: int, hour: int) -> datetime:
-        day = traffic.first_day + timedelta(days=index % days)
-        return datetime(day.year, day.month, day.day, hour, tzinfo=zone)
 
-    events: list[Event] = []
-    counts = traffic.counts()
-    for category in traffic.vocabulary.template_categories:
-        for k in range(counts.get(category, 0)):
-            at = moment(k, 10) + timedelta(seconds=k // days)
-            # Built without validation: the category is the traffic's vocabulary's, which may
-            # name more than the contract's enum; the engine reads categories by name.
-            fields: dict[str, Any] = {"category": category, "customer": f"{country}.{category}{k}"}
-            events.append(
-                TemplateMessage.model_construct(
-                    type="template", id=f"{category}-{k}", at=at, business_number=None, **fields
+class _ClosedForm:
+    """The month's lines from counts and rates, in the order the timeline would price them."""
+
+    def __init__(self, traffic: TrafficBase, book: RateBook, table: MarketTable) -> None:
+        self.traffic, self.book, self.table = traffic, book, table
+        self.day = traffic.first_day
+        self.period = period_of(traffic)
+        self.vocabulary = book.vocabulary
+        self.tier_positions: dict[tuple[str, str], int] = {}
+        """Messages already counted towards each market and category's volume tiers."""
+        period = self.period
+        allowance = period.free_conversations if period.two_categories else None
+        self.free_left = allowance or period.free_service_conversations or 0
+        """What is left of the month's free tier (counted across the whole account)."""
+
+    def lines(self) -> Iterator[Line]:
+        for row in self.traffic.markets:
+            market = self.table.market_of_country(
+                customer_country(row.market, self.day, self.table), self.day
+            )
+            counts = row.counts()
+            for category in self.vocabulary.template_categories:
+                if counts.get(category):
+                    parts = self._templates(market, category, counts[category])
+                    yield _line(market, category, counts[category], parts)
+            if row.replies:
+                yield _line(
+                    market, reply_category(self.vocabulary), row.replies, self._replies(row)
                 )
-            )
-    events.extend(_conversations_started_by_customers(traffic, country, moment))
-    return events
 
-
-def _conversations_started_by_customers(
-    traffic: TrafficBase, country: str, moment: Callable[[int, int], datetime]
-) -> list[Event]:
-    writers = traffic.customers_writing_first
-    if not writers:
-        return []
-    # Free-form replies: the one category the estimator asks for that is not a template's.
-    category = next(c.name for c in traffic.vocabulary.estimated if not c.template)
-    replies = traffic.counts()[category]
-    per_customer = -(-replies // writers)
-    gap = _REPLY_SPAN / max(per_customer, 1)
-    events: list[Event] = []
-    for j in range(writers):
-        at = moment(j, 9) + timedelta(seconds=j // 31)
-        entry = EntryPoint.CLICK_TO_WHATSAPP_AD if j < traffic.via_ads else None
-        customer = f"{country}.writer{j}"
-        events.append(
-            CustomerMessage(type="customer_message", at=at, customer=customer, entry_point=entry)
+    def _rate(self, market: str, category: str) -> Decimal | None:
+        rate = self.book.rate(
+            self.traffic.currency, market, self.vocabulary.column_of[category], self.day
         )
-        for r in range(j, replies, writers):
-            reply_at = at + timedelta(minutes=1) + gap * (r // writers)
-            reply = FreeFormMessage(
-                type="free_form", id=f"{category}-{r}", at=reply_at, customer=customer
-            )
-            events.append(reply)
-    return events
+        return rate if isinstance(rate, Decimal) else None
+
+    def _free_tier(self, count: int) -> int:
+        """Takes up to ``count`` conversations of the month's free tier; returns how many."""
+        free = min(count, self.free_left)
+        self.free_left -= free
+        return free
+
+    def _templates(self, market: str, category: str, count: int) -> list[_Priced]:
+        period = self.period
+        if period.two_categories:  # business-initiated: free tier, else no sourced rate
+            free = self._free_tier(count)
+            return [_Priced(free, ZERO), _Priced(count - free, None)]
+        rate = self._rate(market, category)
+        if not period.per_message or category not in self.vocabulary.tiered:
+            return [_Priced(count, rate)]
+        key = (market, category)
+        first = self.tier_positions.get(key, 0) + 1
+        self.tier_positions[key] = first + count - 1
+        column = self.vocabulary.column_of[category]
+        tiers = self.book.tiers_for(self.traffic.currency, market, column, self.day)
+        if tiers is None or rate is None:
+            return [_Priced(count, rate)]
+        return [
+            _Priced(n, _tier_rate(rate, discount, published))
+            for n, discount, published in _tier_spans(tiers, first, first + count - 1)
+        ]
+
+    def _replies(self, row: MarketTrafficBase) -> list[_Priced]:
+        """Replies: those to customers from an ad are free (a free entry point); the others
+        open a conversation per customer, or are charged one by one, as the period says."""
+        replies, writers, ads = row.replies, row.customers_writing_first, row.via_ads
+        to_ads = (replies // writers) * ads + min(replies % writers, ads)
+        others = replies - to_ads
+        conversations = max(0, min(writers, replies) - ads)
+        period = self.period
+        free_entry = _Priced(to_ads, ZERO)
+        if period.per_message:
+            service = reply_category(self.vocabulary)
+            rate = self._rate(row.market, service) if period.service_messages_charged else ZERO
+            return [free_entry, _Priced(others, rate)]
+        joined = _Priced(others - conversations, ZERO)
+        if period.two_categories:
+            free = self._free_tier(conversations)
+            return [free_entry, joined, _Priced(free, ZERO), _Priced(conversations - free, None)]
+        if period.free_service_conversations is None:
+            return [free_entry, joined, _Priced(conversations, ZERO)]
+        free = self._free_tier(conversations)
+        rate = self._rate(row.market, reply_category(self.vocabulary))
+        return [free_entry, joined, _Priced(free, ZERO), _Priced(conversations - free, rate)]
 
 
-def _by_category(traffic: TrafficBase, messages: list[MessageRecord]) -> tuple[CategoryCost, ...]:
-    counts: Counter[tuple[str, str]] = Counter()
-    amounts: dict[str, Decimal] = {}
-    for message in messages:
-        category = message.id.partition("-")[0]
-        amount = message.charge.amount
-        counts[category, "messages"] += 1
-        counts[category, "unpriced"] += amount is None
-        counts[category, "charged"] += bool(amount)
-        amounts[category] = amounts.get(category, Decimal(0)) + (amount or 0)
-    return tuple(
-        CategoryCost(
-            category=category,
-            messages=counts[category, "messages"],
-            charged=counts[category, "charged"],
-            amount=amounts.get(category, Decimal(0)),
-            unpriced=counts[category, "unpriced"],
-        )
-        for category, asked in traffic.counts().items()
-        if asked
+def _tier_spans(
+    tiers: VolumeTiers, first: int, last: int
+) -> Iterator[tuple[int, Decimal | None, Decimal | None]]:
+    """How many of the month's messages ``first`` to ``last`` fall in each volume tier, with its
+    discount and Meta's published rate if known (messages before the first tier listed have no
+    known rate)."""
+    starts = [start for start, _ in tiers.tiers]
+    bounds = [*starts[1:], last + 1]
+    if first < starts[0]:
+        yield min(last, starts[0] - 1) - first + 1, None, None
+    for (start, discount), end in zip(tiers.tiers, bounds, strict=True):
+        low, high = max(first, start), min(last, end - 1)
+        if low <= high:
+            yield high - low + 1, discount, tiers.published_rate(start)
+
+
+def _tier_rate(
+    rate: Decimal, discount: Decimal | None, published: Decimal | None
+) -> Decimal | None:
+    """A tier's rate as the engine charges it: the list rate in the first tier, else Meta's
+    published rate for the tier, else the list rate less the discount; ``None``: unknown."""
+    if discount is None:
+        return None
+    if not discount:
+        return rate
+    return rate * (1 - discount) if published is None else published
+
+
+def _line(market: str, category: str, messages: int, parts: list[_Priced]) -> Line:
+    return Line(
+        market=market,
+        category=category,
+        messages=messages,
+        charged=sum(p.count for p in parts if p.count and p.each),
+        amount=sum((p.count * p.each for p in parts if p.count and p.each), ZERO),
+        unpriced=sum(p.count for p in parts if p.each is None),
     )

@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from whatsapp_pricing.domain import Account
 from whatsapp_pricing.errors import PricingError
@@ -39,12 +40,18 @@ def simulate_json(timeline: str) -> str:
 
 
 def estimate_json(traffic: str) -> str:
-    """The estimate of a month of traffic and of the same month a year earlier."""
+    """The estimate of a month of traffic and of the same month a year earlier, with the
+    month's CSV; a mistake is told in the words of the Try page's form."""
 
     def answer() -> str:
-        month = Traffic.model_validate_json(traffic)
-        estimates = {"month": estimate(month), "a_year_earlier": estimate(month.a_year_earlier())}
-        return json.dumps({key: value.model_dump(mode="json") for key, value in estimates.items()})
+        try:
+            month = Traffic.model_validate_json(traffic)
+        except ValidationError as error:
+            raise PricingError(in_the_forms_words(error.errors()[0], traffic)) from None
+        now, before = estimate(month), estimate(month.a_year_earlier())
+        answers = {"month": now.model_dump(mode="json")}
+        answers["a_year_earlier"] = before.model_dump(mode="json")
+        return json.dumps({**answers, "csv": now.to_csv()})
 
     return _answered(answer)
 
@@ -73,6 +80,69 @@ def bill_json(request: str) -> str:
         )
 
     return _answered(answer)
+
+
+FIELDS = {
+    "month": "Month",
+    "currency": "Billing currency",
+    "time_zone": "Time zone",
+    "numbers": "Business phone numbers",
+    "failed_messages": "Failed messages",
+    "markets": "The table of markets",
+    "market": "market",
+    "customers_writing_first": "customers who write first",
+    "via_ads": "customers through an ad",
+    "per_message_sent": "fee per message sent",
+    "per_message_received": "fee per message received",
+    "markup_percent": "markup",
+    "per_failed_message": "fee per failed message",
+    "licence_per_number": "licence per number",
+}
+"""How the estimator's form names each field (a category's count is named by its category)."""
+
+
+def in_the_forms_words(problem: ErrorDetails, asked: str) -> str:
+    """One mistake in the estimator's input, where the form shows it and what to do."""
+    where = _where_in_the_form(problem["loc"], asked)
+    context = problem.get("ctx") or {}
+    kind = problem["type"]
+    if kind == "json_invalid":
+        return "the form's figures could not be read; reload the page and try again"
+    if kind in ("int_parsing", "int_type", "int_from_float", "decimal_parsing"):
+        return f"{where}: write a whole number, such as 25000"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"{where}: write 0 or more"
+    if kind in ("less_than_equal", "less_than"):
+        return f"{where}: write at most {context.get('le', context.get('lt')):,}"
+    if kind == "too_short":
+        return f"{where}: add at least one market with its counts"
+    if kind == "string_pattern_mismatch" and where == "Month":
+        return "Month: pick a month, such as 2026-11"
+    if kind == "string_pattern_mismatch":
+        return f"{where}: write a three-letter currency code, such as USD"
+    if kind == "missing":
+        return f"{where}: fill it in"
+    if kind == "extra_forbidden":
+        return f"{where}: not a column the estimator knows; use the table's headings"
+    message = problem["msg"].removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
+
+
+def _where_in_the_form(location: tuple[int | str, ...], asked: str) -> str:
+    """``('markets', 1, 'utility')`` is "Row 2 (Brazil), utility"."""
+    if len(location) >= 2 and location[0] == "markets" and isinstance(location[1], int):
+        row = location[1]
+        try:
+            market = json.loads(asked)["markets"][row].get("market", "")
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            market = ""
+        named = f"Row {row + 1}" + (f" ({market})" if market else "")
+        field = str(location[2]) if len(location) > 2 else ""
+        return f"{named}, {FIELDS.get(field, field)}" if field else named
+    if location and location[0] == "provider":
+        field = str(location[-1])
+        return f"Provider fees, {FIELDS.get(field, field)}"
+    return FIELDS.get(str(location[0]), str(location[0])) if location else ""
 
 
 def why_charged_json(question: str) -> str:

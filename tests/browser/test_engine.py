@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -15,6 +17,7 @@ from playwright.sync_api import Browser, Page, Route
 from tests.conftest import DOCS
 from whatsapp_pricing import Timeline, simulate
 from whatsapp_pricing.estimate import Traffic, estimate
+from whatsapp_pricing.providers import PROVIDER_PROFILES
 
 LOADING_MS = 180_000
 """How long the first Run may take to load Pyodide on a busy two-core machine."""
@@ -108,54 +111,94 @@ def test_a_mistake_is_one_line_as_on_the_command_line(offline_page: Page) -> Non
     assert "no UTC offset" in alert.text_content()
 
 
-def test_the_estimator_gives_the_engines_figures_now_and_a_year_earlier(
-    offline_page: Page,
-) -> None:
+TEN_MILLION = """market,marketing,utility,authentication,service,customers_writing_first,via_ads
+India,2000000,1500000,500000,1000000,400000,20000
+Rest of Africa,300000,2500000,0,200000,100000,0
+Brazil,1000000,800000,200000,0,0,0
+"""
+
+
+def estimator_ready(page: Page) -> str:
     form = "form[data-engine=estimate]"
-    asked = {
-        "market": "Rest of Africa",
-        "month": "2026-11",
-        "marketing": 40,
-        "utility": 2_500,
-        "authentication": 0,
-        "service": 90,
-        "customers_writing_first": 30,
-        "via_ads": 5,
-    }
-    offline_page.wait_for_function(
-        f"[...document.querySelector('{form}').elements.market.options]"
-        ".some(option => option.value === 'Rest of Africa')"
-    )
-    for name, value in asked.items():
-        field = offline_page.locator(f"{form} [name={name}]")
-        if field.evaluate("node => node.tagName") == "SELECT":
-            field.select_option(str(value))
-        else:
-            field.fill(str(value))
+    page.wait_for_function(f"document.querySelector('{form}').dataset.ready === 'true'")
+    return form
+
+
+def test_ten_million_messages_in_three_markets_get_pythons_estimate(offline_page: Page) -> None:
+    form = estimator_ready(offline_page)
+    offline_page.fill(f"{form} [name=month]", "2026-11")
+    offline_page.click(f"{form} .estimate-csv summary")
+    offline_page.fill(f"{form} [name=pasted]", TEN_MILLION)
+    offline_page.click(f"{form} [data-read-csv]")
+    offline_page.select_option(f"{form} [name=profile]", "Twilio")
+    offline_page.fill(f"{form} [name=failed_messages]", "1000")
     run(offline_page, "estimate")
 
+    rows = list(csv.DictReader(io.StringIO(TEN_MILLION)))
+    asked = {
+        "month": "2026-11",
+        "failed_messages": 1000,
+        "provider": next(p for p in PROVIDER_PROFILES if p.name == "Twilio").model_dump(),
+        "markets": [
+            {name: value if name == "market" else int(value) for name, value in row.items()}
+            for row in rows
+        ],
+    }
+    counted = ("marketing", "utility", "authentication", "service")
+    assert sum(int(row[name]) for row in rows for name in counted) == 10_000_000
     traffic = Traffic.model_validate(asked)
     now, before = estimate(traffic), estimate(traffic.a_year_earlier())
-    assert all(line.amount for line in now.categories if line.category != "service")
-    rows = offline_page.locator(f"{form} output tbody tr").evaluate_all(
+    shown = offline_page.locator(f"{form} output tbody tr").evaluate_all(
         "rows => rows.map(row => [...row.cells].map(cell => cell.textContent))"
     )
-    by_category = {row[0]: row for row in rows}
-    for line, earlier in zip(now.categories, before.categories, strict=True):
-        row = by_category[line.category]
-        assert row[1] == f"{line.messages:,}"
-        assert Decimal(row[3].split()[0]) == line.amount
-        assert Decimal(row[4].split()[0]) == earlier.amount
-    assert Decimal(by_category["Total"][3].split()[0]) == now.total
+    assert [row[:3] for row in shown[: len(now.lines)]] == [
+        [line.market, line.category, f"{line.messages:,}"] for line in now.lines
+    ]
+    for row, line, earlier in zip(shown, now.lines, before.lines, strict=False):
+        assert Decimal(row[4].split()[0]) == line.amount
+        assert Decimal(row[5].split()[0]) == earlier.amount
+    totals = {row[0]: row for row in shown[len(now.lines) :]}
+    assert now.provider is not None
+    assert Decimal(totals["Meta's charge"][4].split()[0]) == now.total
+    assert Decimal(totals["Twilio fees"][4].split()[0]) == now.provider.total
+    assert Decimal(totals["All in"][4].split()[0]) == now.all_in
+    downloaded = offline_page.locator(f"{form} a.estimate-download").evaluate(
+        "link => fetch(link.href).then(answer => answer.text())"
+    )
+    assert downloaded == now.to_csv()
 
 
-def test_the_estimator_names_what_it_cannot_estimate(offline_page: Page) -> None:
-    form = "form[data-engine=estimate]"
-    offline_page.fill(f"{form} [name=customers_writing_first]", "0")
-    offline_page.fill(f"{form} [name=via_ads]", "0")
+def test_the_estimator_names_what_it_cannot_estimate_in_the_forms_words(
+    offline_page: Page,
+) -> None:
+    form = estimator_ready(offline_page)
+    offline_page.fill(f"{form} [name=pasted]", "market,service\nIndia,10")
+    offline_page.click(f"{form} [data-read-csv]")
     run(offline_page, "estimate")
-    alert = offline_page.locator(f"{form} [role=alert]").text_content()
-    assert "customer who writes first" in alert
+    alert = offline_page.locator(f"{form} output [role=alert]").text_content()
+    assert alert == "Row 1 (India): service replies need at least one customer who writes first"
+    offline_page.fill(f"{form} [name=pasted]", "market,utilities\nIndia,10")
+    offline_page.click(f"{form} [data-read-csv]")
+    problem = offline_page.locator(f"{form} .estimate-csv-problem").text_content()
+    assert problem.startswith('CSV line 1: unknown column "utilities"')
+
+
+def test_the_estimator_form_fits_a_phone_and_a_desktop(offline_page: Page) -> None:
+    form = estimator_ready(offline_page)
+    widths = {}
+    for width in (390, 1280):
+        offline_page.set_viewport_size({"width": width, "height": 900})
+        rights = offline_page.locator(f"{form} input, {form} select, {form} button").evaluate_all(
+            # On a desktop the table of markets scrolls within itself; on a phone it stacks.
+            "nodes => nodes.filter(node => node.offsetParent"
+            " && (innerWidth < 600 || !node.closest('.engine-table')))"
+            ".map(node => node.getBoundingClientRect().right)"
+        )
+        assert rights
+        assert max(rights) <= width
+        widths[width] = offline_page.evaluate("document.documentElement.scrollWidth")
+    offline_page.set_viewport_size({"width": 1280, "height": 900})
+    assert widths == {390: 390, 1280: 1280}
 
 
 def test_no_other_page_loads_the_engine(page: Page, site_server: str) -> None:

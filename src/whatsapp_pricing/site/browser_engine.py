@@ -34,7 +34,9 @@ from typing import Any
 
 import phonenumbers
 
+from whatsapp_pricing.estimate import MarketTraffic
 from whatsapp_pricing.markets import OTHER, meta_markets
+from whatsapp_pricing.providers import PROVIDER_PROFILES
 from whatsapp_pricing.rate_cards import shipped_rate_book
 
 PACKAGE = Path(__file__).parents[1]
@@ -88,8 +90,10 @@ def write_engine(site_dir: Path) -> None:
 
 def choices(today: date | None = None) -> dict[str, list[Any]]:
     """What the forms offer: today's markets (the engine checks the month asked for), the
-    currencies of the shipped rate cards, and the countries Meta's market table lists, each
-    as its ISO code and "name (market)", with one country of Other for every unlisted one."""
+    currencies of the shipped rate cards, the countries Meta's market table lists, each as its
+    ISO code and "name (market)", with one country of Other for every unlisted one; and for the
+    estimator the counts its table asks for (the vocabulary's estimated categories, then the
+    customers who write first) and the example provider profiles."""
     day = today or date.today()
     table = meta_markets()
     listed = table.markets(day)
@@ -97,10 +101,22 @@ def choices(today: date | None = None) -> dict[str, list[Any]]:
     members = table.members(day)
     unlisted = sorted(set(phonenumbers.SUPPORTED_REGIONS) - {member.iso2 for member in members})
     countries = [[member.iso2, f"{member.country} ({member.market})"] for member in members]
+    row = MarketTraffic.model_fields
+    categories = [category.name for category in MarketTraffic.vocabulary.estimated]
+    headings = {
+        **{name: name.replace("_", " ").capitalize() for name in categories},
+        "customers_writing_first": "Customers who write first",
+        "via_ads": "… through an ad",
+    }
     return {
         "markets": listed if OTHER in listed else [*listed, OTHER],
         "currencies": sorted(currencies, key=lambda currency: (currency != "USD", currency)),
         "countries": [*countries, [unlisted[0], f"Any country not listed ({OTHER})"]],
+        "columns": [
+            {"name": name, "heading": heading, "words": row[name].description or heading}
+            for name, heading in headings.items()
+        ],
+        "providers": [profile.model_dump(mode="json") for profile in PROVIDER_PROFILES],
     }
 
 
