@@ -527,3 +527,27 @@ def test_reconcile_says_when_no_rate_card_is_shipped_in_its_currency(
     log.write_text("")
     assert main(["reconcile", str(log), "--time-zone", "UTC", "--currency", "xyz"]) == 0
     assert "No rate card in XYZ is shipped" in capsys.readouterr().err
+
+
+def test_reconcile_summary_heads_what_is_worth_a_look(capsys: pytest.CaptureFixture[str]) -> None:
+    """The public log has failed messages (error codes), a standby echo and disagreements: the
+    findings come under a heading of their own, not inside the error codes' list above them."""
+    log = FIXTURES / "real" / "public-statuses.jsonl"
+    assert main(["reconcile", str(log), "--time-zone", "UTC"]) == 1
+    printed = capsys.readouterr().out.splitlines()
+    codes, worth = (
+        printed.index("error codes Meta reported on failed messages:"),
+        printed.index("worth a look:"),
+    )
+    assert codes < worth
+    assert all(line.startswith("  131049 ") for line in printed[codes + 1 : worth])
+    assert printed[worth + 1].startswith("  line 8: an echo of what Meta Business Agent sent")
+    assert any(": disagrees: " in line for line in printed[worth + 1 :])
+
+
+def test_reconcile_summary_without_findings_has_no_worth_a_look_heading(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    log = FIXTURES / "december-2026.jsonl"
+    assert main(["reconcile", str(log), "--time-zone", "UTC"]) == 0
+    assert "worth a look:" not in capsys.readouterr().out

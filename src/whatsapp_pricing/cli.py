@@ -506,6 +506,10 @@ class _Summary:
         for code in codes:
             many = "" if code.messages == 1 else "s"
             print(f"  {code.code} ({code.messages} message{many}): {code.meaning}")
+        if self.unknown or self.notes:
+            # Without a heading of their own, these lines read as part of the list above them
+            # (an account's categories, or Meta's error codes).
+            print("worth a look:")
         for why, number in self.unknown.most_common():
             print(f"  unknown ({number} message{'s' if number > 1 else ''}): {why}")
         for note in self.notes:
