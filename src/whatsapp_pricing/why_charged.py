@@ -262,8 +262,10 @@ def _as_log(paste: str) -> str:
     try:
         document = json.loads(text)
     except json.JSONDecodeError:
-        one_document = text.startswith(("{", "[")) and not _one_per_line(text)
-        if "\n" not in text or one_document:
+        # One line with a logger's prefix is a log too: only a paste that starts as JSON (or
+        # holds none) is read, and reported, as one document.
+        one_document = text.startswith(("{", "[")) and ("\n" not in text or not _one_per_line(text))
+        if one_document or "{" not in text:
             raise UsageError(json_mistake(text, "The paste")) from None
         return "\n".join(_line(line[line.find("{") :]) for line in text.splitlines() if "{" in line)
     if isinstance(document, list):
