@@ -32,3 +32,21 @@ def test_only_templates_outside_the_window_names_direct_send(path: Path) -> None
         and "2025-" not in paragraph  # a paragraph about an earlier period may say it
     ]
     assert stale == []
+
+
+def glossary_entry(anchor: str) -> str:
+    page = (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8")
+    entry = re.search(rf"\{{ #{anchor} \}}\n(.*?)\n## ", page, re.S)
+    assert entry, f"the glossary has no entry #{anchor}"
+    return " ".join(entry.group(1).split())
+
+
+def test_glossary_says_service_messages_are_charged_today() -> None:
+    """The Pricing FAQ's answer since 2026-10-01; a reader of the glossary alone must see it."""
+    entry = glossary_entry("service-message")
+    assert "since 2026-10-01" in entry
+    assert "faq/pricing.md#service-messages-charged" in entry
+
+
+def test_glossary_conversation_names_the_free_entry_points_72_hours() -> None:
+    assert "72 hours" in glossary_entry("conversation")
