@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from whatsapp_pricing.failures import KNOWN
 
 PAGES = sorted((ROOT / "docs").rglob("*.md"))
 ONLY_TEMPLATES = re.compile(
@@ -50,3 +51,13 @@ def test_glossary_says_service_messages_are_charged_today() -> None:
 
 def test_glossary_conversation_names_the_free_entry_points_72_hours() -> None:
     assert "72 hours" in glossary_entry("conversation")
+
+
+def test_error_meanings_that_say_only_templates_name_direct_send() -> None:
+    """Reconcile and Why was I charged? print these meanings beside Meta's error codes."""
+    stale = [
+        error.code
+        for error in KNOWN.values()
+        if ONLY_TEMPLATES.search(error.meaning) and "Direct Send" not in error.meaning
+    ]
+    assert stale == []
