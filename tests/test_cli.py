@@ -551,3 +551,34 @@ def test_reconcile_summary_without_findings_has_no_worth_a_look_heading(
     log = FIXTURES / "december-2026.jsonl"
     assert main(["reconcile", str(log), "--time-zone", "UTC"]) == 0
     assert "worth a look:" not in capsys.readouterr().out
+
+
+def test_simulate_table_names_each_messages_rule_and_period(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Per-message pricing (2026-11): the rule code and period a ticket quotes, no empty
+    Conversations table, and the unpriced count in words."""
+    monkeypatch.setenv("COLUMNS", "200")
+    timeline = {
+        "account": {"time_zone": "Asia/Kolkata", "currency": "INR"},
+        "events": [
+            {"type": "template", "id": "offer", "at": "2026-11-02T10:00:00Z",
+             "customer": "+919812345678", "category": "marketing"},
+            {"type": "template", "id": "kz", "at": "2026-09-02T10:00:00Z",
+             "customer": "+77011234567", "category": "marketing"},
+        ],
+    }  # fmt: skip
+    assert main(["simulate", "--table", timeline_file(tmp_path, timeline)]) == 0
+    printed = capsys.readouterr().out
+    offer = next(line for line in printed.splitlines() if "│ offer " in line)
+    assert "│ pmp.charged " in offer
+    assert "│ pmp-2026-10 " in printed.splitlines()[printed.splitlines().index(offer) + 1]
+    assert "Conversations" not in printed
+    assert "1 charge without a sourced rate; the priced ones add up to 0.8631 INR." in printed
+
+
+def test_simulate_table_keeps_the_conversations_of_conversation_based_pricing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["simulate", "--table", timeline_file(tmp_path, good_timeline())]) == 0
+    assert "Conversations" in capsys.readouterr().out

@@ -553,7 +553,8 @@ def _read_bytes(path: str) -> bytes:
 def _print_table(verdict: Verdict) -> None:
     console = Console()
     messages = Table(title="Messages", show_lines=True)
-    for column in ("id", "status", "customer", "market", "conversation", "charge", "why"):
+    # The rule code and period are what a support ticket quotes (the Rule codes page's anchors).
+    for column in ("id", "status", "customer", "market", "conversation", "charge", "rule", "why"):
         messages.add_column(column, overflow="fold")
     for message in verdict.messages:
         joined = message.conversation
@@ -564,6 +565,7 @@ def _print_table(verdict: Verdict) -> None:
             message.market,
             f"{joined.id} ({joined.category})" if joined else "none",
             _money(message.charge.amount, message.charge.currency),
+            f"{message.rule}\n{message.period}",
             message.reason,
         )
     conversations = Table(title="Conversations")
@@ -580,14 +582,19 @@ def _print_table(verdict: Verdict) -> None:
             _money(conversation.charge.amount, conversation.charge.currency),
         )
     console.print(messages)
-    console.print(conversations)
+    if verdict.conversations:  # none under per-message pricing: no empty table to puzzle over
+        console.print(conversations)
     total = verdict.total
     console.print(f"Total: {_money(total.amount, total.currency)}")
     if total.unpriced_charges:
         console.print(
-            f"{total.unpriced_charges} charge(s) have no sourced rate; the priced ones add up "
-            f"to {total.priced_amount} {total.currency}."
+            f"{_count(total.unpriced_charges, 'charge')} without a sourced rate; the priced "
+            f"ones add up to {total.priced_amount} {total.currency}."
         )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _money(amount: object, currency: str) -> str:
