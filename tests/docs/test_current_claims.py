@@ -61,3 +61,13 @@ def test_error_meanings_that_say_only_templates_name_direct_send() -> None:
         if ONLY_TEMPLATES.search(error.meaning) and "Direct Send" not in error.meaning
     ]
     assert stale == []
+
+
+def test_the_marketing_messages_api_answer_names_max_price() -> None:
+    """Since 2026-10-01 a max price can replace the rate card's price on the MM API: the answer
+    that says its messages cost the marketing rate must say so, and cite Meta's page."""
+    page = (ROOT / "docs" / "faq" / "pricing.md").read_text(encoding="utf-8")
+    answer = page.split("{ #marketing-messages-and-groups }")[1].split("\n## ")[0]
+    assert "**max price**" in answer
+    assert "2026-10-01" in answer
+    assert "whatsapp/marketing-messages/pricing" in answer
