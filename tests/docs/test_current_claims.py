@@ -71,3 +71,12 @@ def test_the_marketing_messages_api_answer_names_max_price() -> None:
     assert "**max price**" in answer
     assert "2026-10-01" in answer
     assert "whatsapp/marketing-messages/pricing" in answer
+
+
+def test_the_home_pages_recent_changes_name_every_2026_change_of_how_messages_are_sent() -> None:
+    """The home page's "what changed recently" note is where a reader in December 2026 looks
+    first: the history's Direct Send and max price rows must be in it too."""
+    page = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
+    note = page.split("/// note | What changed recently")[1].split("\n///")[0]
+    for change in ("Direct Send", "max price"):
+        assert change in note
