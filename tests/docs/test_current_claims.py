@@ -80,3 +80,11 @@ def test_the_home_pages_recent_changes_name_every_2026_change_of_how_messages_ar
     note = page.split("/// note | What changed recently")[1].split("\n///")[0]
     for change in ("Direct Send", "max price"):
         assert change in note
+
+
+def test_the_free_entry_point_answer_dates_its_72_hours_as_the_history_does() -> None:
+    """The history and the engine (period cbp-2023-03) start the 72 hours on 2023-03-01."""
+    page = (ROOT / "docs" / "faq" / "opening-conversations.md").read_text(encoding="utf-8")
+    answer = page.split("{ #free-entry-point }")[1]
+    period = answer[answer.index("*Period:") : answer.index(".*", answer.index("*Period:"))]
+    assert "72-hour rule applies from 2023-03-01" in " ".join(period.split())
