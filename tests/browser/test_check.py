@@ -4,6 +4,7 @@ and on a phone, and the link to the answer opens the same question."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -227,3 +228,14 @@ def test_a_message_the_rules_reject_is_not_said_to_match_metas_report(
     assert meta is not None
     assert "The rules expect the same" not in meta
     assert "under them this message is not delivered at all" in meta
+
+
+def test_the_page_describes_the_buttons_it_has(check_page: Page) -> None:
+    """The page's "What the answer says" names the ticket button the answer really shows."""
+    page = (Path(__file__).parents[2] / "docs" / "check.md").read_text(encoding="utf-8")
+    check_page.fill(f"{PASTE} textarea", json.dumps(STATUS, indent=2))
+    check(check_page, PASTE)
+    buttons = check_page.locator(f"{PASTE} .why-answer button").all_text_contents()
+    quoted = re.findall(r'"(Copy[^"]*)"', " ".join(page.split()))
+    assert quoted
+    assert set(quoted) <= set(buttons)
