@@ -527,3 +527,58 @@ def test_reconcile_says_when_no_rate_card_is_shipped_in_its_currency(
     log.write_text("")
     assert main(["reconcile", str(log), "--time-zone", "UTC", "--currency", "xyz"]) == 0
     assert "No rate card in XYZ is shipped" in capsys.readouterr().err
+
+
+def test_reconcile_summary_heads_what_is_worth_a_look(capsys: pytest.CaptureFixture[str]) -> None:
+    """The public log has failed messages (error codes), a standby echo and disagreements: the
+    findings come under a heading of their own, not inside the error codes' list above them."""
+    log = FIXTURES / "real" / "public-statuses.jsonl"
+    assert main(["reconcile", str(log), "--time-zone", "UTC"]) == 1
+    printed = capsys.readouterr().out.splitlines()
+    codes, worth = (
+        printed.index("error codes Meta reported on failed messages:"),
+        printed.index("worth a look:"),
+    )
+    assert codes < worth
+    assert all(line.startswith("  131049 ") for line in printed[codes + 1 : worth])
+    assert printed[worth + 1].startswith("  line 8: an echo of what Meta Business Agent sent")
+    assert any(": disagrees: " in line for line in printed[worth + 1 :])
+
+
+def test_reconcile_summary_without_findings_has_no_worth_a_look_heading(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    log = FIXTURES / "december-2026.jsonl"
+    assert main(["reconcile", str(log), "--time-zone", "UTC"]) == 0
+    assert "worth a look:" not in capsys.readouterr().out
+
+
+def test_simulate_table_names_each_messages_rule_and_period(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Per-message pricing (2026-11): the rule code and period a ticket quotes, no empty
+    Conversations table, and the unpriced count in words."""
+    monkeypatch.setenv("COLUMNS", "200")
+    timeline = {
+        "account": {"time_zone": "Asia/Kolkata", "currency": "INR"},
+        "events": [
+            {"type": "template", "id": "offer", "at": "2026-11-02T10:00:00Z",
+             "customer": "+919812345678", "category": "marketing"},
+            {"type": "template", "id": "kz", "at": "2026-09-02T10:00:00Z",
+             "customer": "+77011234567", "category": "marketing"},
+        ],
+    }  # fmt: skip
+    assert main(["simulate", "--table", timeline_file(tmp_path, timeline)]) == 0
+    printed = capsys.readouterr().out
+    offer = next(line for line in printed.splitlines() if "│ offer " in line)
+    assert "│ pmp.charged " in offer
+    assert "│ pmp-2026-10 " in printed.splitlines()[printed.splitlines().index(offer) + 1]
+    assert "Conversations" not in printed
+    assert "1 charge without a sourced rate; the priced ones add up to 0.8631 INR." in printed
+
+
+def test_simulate_table_keeps_the_conversations_of_conversation_based_pricing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["simulate", "--table", timeline_file(tmp_path, good_timeline())]) == 0
+    assert "Conversations" in capsys.readouterr().out

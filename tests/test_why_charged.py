@@ -170,3 +170,26 @@ def test_refusals_say_where_and_what_to_do(question: dict[str, str], said: str) 
         answer(question_from_json(json.dumps(question)))
     assert said in str(refused.value)
     assert said in json.loads(why_charged_json(json.dumps(question)))["error"]
+
+
+def test_one_log_line_with_a_loggers_prefix() -> None:
+    """A support agent copies the one line of the log that names the message, prefix and all."""
+    notification = json.dumps(status_notification(UTILITY))
+    alone = answer(Pasted(paste=notification))
+    assert answer(Pasted(paste=f"2026-11-02 10:00:00,123 INFO webhook {notification}")) == alone
+    with pytest.raises(UsageError, match="The paste"):
+        answer(Pasted(paste=notification[:-3]))
+    with pytest.raises(UsageError, match="The paste"):
+        answer(Pasted(paste="2026-11-02 10:00:00 INFO no JSON on this line"))
+
+
+def test_a_failed_message_says_what_its_error_code_means() -> None:
+    """The real 131049 status from a public log (line 11 of public-statuses.jsonl)."""
+    lines = (LOG.parent / "real" / "public-statuses.jsonl").read_text().splitlines()
+    with pytest.raises(UsageError) as raised:
+        answer(Pasted(paste=lines[10]))
+    assert str(raised.value).endswith(
+        "failed: Meta never charges a message it did not deliver. Error 131049: Meta chose not "
+        "to deliver this marketing template, to keep engagement healthy: the per-user limit on "
+        "marketing templates."
+    )

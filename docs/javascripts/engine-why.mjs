@@ -21,9 +21,12 @@ export function showWhy(output, answers) {
     if (answer.meta) {
       const said = Object.entries(answer.meta).map(([field, value]) => `${field} ${JSON.stringify(value)}`);
       facts.append(element("dt", {}, "Meta's webhook"), element("dd", { class: "why-meta" },
-        said.join(", "), ". ", answer.differences.length
-          ? `Differs from the rules: ${answer.differences.join("; ")}.`
-          : "The rules expect the same."));
+        said.join(", "), ". ", answer.expected == null
+          // The rules reject the message (csw.closed): no report to agree with, so never "the same".
+          ? "The rules expect no such report: under them this message is not delivered at all."
+          : answer.differences.length
+            ? `Differs from the rules: ${answer.differences.join("; ")}.`
+            : "The rules expect the same."));
     }
     const rows = String(Math.ceil(answer.sentence.length / 70) + 1);
     const sentence = element("textarea", { class: "why-sentence", readonly: "", rows,

@@ -578,6 +578,10 @@ class _Summary:
         for code in codes:
             many = "" if code.messages == 1 else "s"
             print(f"  {code.code} ({code.messages} message{many}): {code.meaning}")
+        if self.unknown or self.notes:
+            # Without a heading of their own, these lines read as part of the list above them
+            # (an account's categories, or Meta's error codes).
+            print("worth a look:")
         for why, number in self.unknown.most_common():
             print(f"  unknown ({number} message{'s' if number > 1 else ''}): {why}")
         for note in self.notes:
@@ -621,7 +625,8 @@ def _read_bytes(path: str) -> bytes:
 def _print_table(verdict: Verdict) -> None:
     console = Console()
     messages = Table(title="Messages", show_lines=True)
-    for column in ("id", "status", "customer", "market", "conversation", "charge", "why"):
+    # The rule code and period are what a support ticket quotes (the Rule codes page's anchors).
+    for column in ("id", "status", "customer", "market", "conversation", "charge", "rule", "why"):
         messages.add_column(column, overflow="fold")
     for message in verdict.messages:
         joined = message.conversation
@@ -632,6 +637,7 @@ def _print_table(verdict: Verdict) -> None:
             message.market,
             f"{joined.id} ({joined.category})" if joined else "none",
             _money(message.charge.amount, message.charge.currency, message.charge.at_most),
+            f"{message.rule}\n{message.period}",
             message.reason,
         )
     conversations = Table(title="Conversations")
@@ -648,14 +654,19 @@ def _print_table(verdict: Verdict) -> None:
             _money(conversation.charge.amount, conversation.charge.currency),
         )
     console.print(messages)
-    console.print(conversations)
+    if verdict.conversations:  # none under per-message pricing: no empty table to puzzle over
+        console.print(conversations)
     total = verdict.total
     console.print(f"Total: {_money(total.amount, total.currency, total.at_most)}")
     if total.unpriced_charges:
         console.print(
-            f"{total.unpriced_charges} charge(s) have no sourced rate; the priced ones add up "
-            f"to {total.priced_amount} {total.currency}."
+            f"{_count(total.unpriced_charges, 'charge')} without a sourced rate; the priced "
+            f"ones add up to {total.priced_amount} {total.currency}."
         )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _money(amount: object, currency: str, at_most: bool | None = None) -> str:

@@ -40,7 +40,8 @@ KNOWN = {
         MetaError(
             131047,
             "the customer service window was closed, the customer not having written in the "
-            "last 24 hours: only a template can be sent",
+            "last 24 hours: only a template (or, on an eligible account, a Direct Send utility "
+            "message) can be sent",
         ),
         MetaError(131048, "the business number reached its spam rate limit"),
         MetaError(

@@ -31,6 +31,7 @@ from whatsapp_pricing.domain import (
     TimeZoneName,
 )
 from whatsapp_pricing.errors import PricingError, UsageError, json_mistake
+from whatsapp_pricing.failures import meaning_of
 from whatsapp_pricing.identities import ContactBook
 from whatsapp_pricing.markets import e164
 from whatsapp_pricing.periods import PERIODS
@@ -262,8 +263,10 @@ def _as_log(paste: str) -> str:
     try:
         document = json.loads(text)
     except json.JSONDecodeError:
-        one_document = text.startswith(("{", "[")) and not _one_per_line(text)
-        if "\n" not in text or one_document:
+        # One line with a logger's prefix is a log too: only a paste that starts as JSON (or
+        # holds none) is read, and reported, as one document.
+        one_document = text.startswith(("{", "[")) and ("\n" not in text or not _one_per_line(text))
+        if one_document or "{" not in text:
             raise UsageError(json_mistake(text, "The paste")) from None
         return "\n".join(_line(line[line.find("{") :]) for line in text.splitlines() if "{" in line)
     if isinstance(document, list):
@@ -325,8 +328,11 @@ def _delivery(
     seen = {update.status: update for update in sorted(updates, key=lambda update: update.at)}
     priced = [update for update in updates if update.pricing is not None]
     if "failed" in seen and not ({"delivered", "read"} & seen.keys()):
+        # The error code is what the person asking needs next: what to fix, as reconcile says.
+        codes = dict.fromkeys(code for update in updates for code in update.errors)
+        why = "".join(f" Error {code}: {meaning_of(code)}." for code in codes)
         raise UsageError(
-            f"Message {message} failed: Meta never charges a message it did not deliver."
+            f"Message {message} failed: Meta never charges a message it did not deliver.{why}"
         )
     if not priced:
         raise UsageError(

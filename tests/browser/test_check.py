@@ -4,6 +4,7 @@ and on a phone, and the link to the answer opens the same question."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -210,3 +211,31 @@ def test_the_link_in_the_ticket_sentence_opens_the_same_question(
     other.wait_for_function(f"document.querySelector('{PASTE} textarea').value.includes('wamid')")
     assert json.loads(other.locator(f"{PASTE} textarea").input_value()) == STATUS
     other.close()
+
+
+def test_a_message_the_rules_reject_is_not_said_to_match_metas_report(
+    check_page: Page, site_server: str
+) -> None:
+    """A real India account's service reply of 2023 (public-statuses.jsonl lines 1 and 2) with
+    no message from the customer: the rules reject it (csw.closed), so Meta's billable report
+    cannot be "the same" as theirs."""
+    lines = (LOG.parent / "real" / "public-statuses.jsonl").read_text().splitlines()
+    check_page.fill(f"{PASTE} textarea", "\n".join(lines[:2]))
+    check(check_page, PASTE)
+    [found] = assert_same(check_page, PASTE, site_server)
+    assert (found.rule, found.expected) == ("csw.closed", None)
+    meta = check_page.locator(f"{PASTE} .why-meta").text_content()
+    assert meta is not None
+    assert "The rules expect the same" not in meta
+    assert "under them this message is not delivered at all" in meta
+
+
+def test_the_page_describes_the_buttons_it_has(check_page: Page) -> None:
+    """The page's "What the answer says" names the ticket button the answer really shows."""
+    page = (Path(__file__).parents[2] / "docs" / "check.md").read_text(encoding="utf-8")
+    check_page.fill(f"{PASTE} textarea", json.dumps(STATUS, indent=2))
+    check(check_page, PASTE)
+    buttons = check_page.locator(f"{PASTE} .why-answer button").all_text_contents()
+    quoted = re.findall(r'"(Copy[^"]*)"', " ".join(page.split()))
+    assert quoted
+    assert set(quoted) <= set(buttons)
