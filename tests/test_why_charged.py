@@ -193,3 +193,15 @@ def test_a_failed_message_says_what_its_error_code_means() -> None:
         "to deliver this marketing template, to keep engagement healthy: the per-user limit on "
         "marketing templates."
     )
+
+
+def test_a_report_that_only_follows_a_customers_message_takes_the_window_as_open() -> None:
+    """Meta's real 2023 status of an Indian service reply (a billable service conversation,
+    which only a customer's message opens): with "I don't know" for the customer's last
+    message, the rules do not reject it as sent outside a closed window."""
+    real = Path(__file__).parent / "fixtures" / "webhooks" / "real" / "public-statuses.jsonl"
+    paste = "\n".join(real.read_text(encoding="utf-8").splitlines()[:2])
+    [reply] = answer(Pasted(paste=paste, time_zone="Asia/Kolkata"))
+    assert reply.rule != "csw.closed"
+    assert reply.differences == []
+    assert "Meta's category 'service' follows only a customer's message" in " ".join(reply.notes)

@@ -71,6 +71,16 @@ WINDOW_TYPES = {
     "free_entry_point": "a free entry point window",
 }
 """Meta's ``pricing.type`` values that tell an open window, and which."""
+WROTE_BY_REPORT = {
+    "free_customer_service": "yes",
+    "free_entry_point": "ad",
+    "service": "yes",
+    "user_initiated": "yes",
+    "free_entry_point_category": "ad",
+}
+"""What Meta's report of a message tells of the customer's last message when the reader does not
+know: a free service or free entry point type, or a conversation only a customer's message opens
+(service, user-initiated, a free entry point), means the customer had written."""
 REJECTED_YET_DELIVERED = (
     "Meta delivered it, yet the rules reject a message that is not a template outside the "
     "customer service window: is the customer's last message missing from the paste?"
@@ -231,19 +241,22 @@ def _account_answers(question: Pasted, items: list[Inbound | StatusUpdate]) -> l
         at, pricing, notes = _delivery(message, updates)
         events.append(_business_event(message, name(updates[0]), at, pricing))
         sent[message] = (at.astimezone(zone), pricing, notes)
-    wrote = LAST_WROTE.get(question.customer_wrote)
+    said: str = question.customer_wrote
+    if said == "unknown" and not inbound:
+        said = _wrote_by_report([pricing for _, pricing, _ in sent.values()])
+    wrote = LAST_WROTE.get(said)
     if not inbound and wrote is not None:
         first = min(at for at, _, _ in sent.values())
         customer = name(next(iter(statuses.values()))[0])
         told = {"type": "customer_message", "at": (first - wrote).isoformat(), "customer": customer}
-        if question.customer_wrote == "ad":
+        if said == "ad":
             told["entry_point"] = "click_to_whatsapp_ad"
         events.append(told)
     verdicts = _priced(question.time_zone, question.currency, events, "The paste's time")
     answers = []
     for message, (at, pricing, notes) in sent.items():
         if not inbound:
-            notes = [*notes, _window_note(question.customer_wrote, pricing)]
+            notes = [*notes, _window_note(question.customer_wrote, said, pricing)]
         if verdicts[message].status == MessageStatus.REJECTED:
             notes = [*notes, REJECTED_YET_DELIVERED]
         answers.append(_answer(verdicts[message], at, question, meta=pricing, notes=notes))
@@ -383,8 +396,36 @@ def _business_event(
     return {**event, "category": template} if template else event
 
 
-def _window_note(customer_wrote: str, pricing: dict[str, Any]) -> str:
+def _wrote_by_report(reports: list[dict[str, Any]]) -> str:
+    """Whether Meta's reports say the customer had written (``"yes"``, ``"ad"``), else
+    ``"unknown"``."""
+    for pricing in reports:
+        category = VOCABULARY.reported.get(str(pricing.get("category", "")))
+        named = (
+            "free_entry_point_category" if category and category.name == "free_entry_point" else ""
+        )
+        for key in (str(pricing.get("type", "")), named, category.name if category else ""):
+            if key in WROTE_BY_REPORT:
+                return WROTE_BY_REPORT[key]
+    return "unknown"
+
+
+def _window_note(customer_wrote: str, taken: str, pricing: dict[str, Any]) -> str:
     """What the paste cannot say: whether the customer had written in the day before."""
+    if customer_wrote == "unknown" and taken != "unknown":
+        window = WINDOW_TYPES.get(str(pricing.get("type")))
+        evidence = (
+            f"Meta's type {pricing['type']} says {window} was open"
+            if window
+            else f"Meta's category {pricing.get('category')!r} follows only a customer's message"
+        )
+        how = "through an ad" if taken == "ad" else "in the 24 hours before"
+        return (
+            "The paste has no message from the customer, and Meta's status webhooks never say "
+            f"when the customer last wrote. {evidence}, so the rules take it that the customer had "
+            f"written {how}, an hour before this message. Paste the customer's last message to "
+            "be exact."
+        )
     if customer_wrote != "unknown":
         said = {"no": "had not written", "yes": "had written", "ad": "had written through an ad"}
         return (
