@@ -216,11 +216,12 @@ def test_the_link_in_the_ticket_sentence_opens_the_same_question(
 def test_a_message_the_rules_reject_is_not_said_to_match_metas_report(
     check_page: Page, site_server: str
 ) -> None:
-    """A real India account's service reply of 2023 (public-statuses.jsonl lines 1 and 2) with
-    no message from the customer: the rules reject it (csw.closed), so Meta's billable report
-    cannot be "the same" as theirs."""
+    """A real India account's service reply of 2023 (public-statuses.jsonl lines 1 and 2), the
+    reader saying the customer had not written: the rules reject it (csw.closed), so Meta's
+    billable report cannot be "the same" as theirs."""
     lines = (LOG.parent / "real" / "public-statuses.jsonl").read_text().splitlines()
     check_page.fill(f"{PASTE} textarea", "\n".join(lines[:2]))
+    check_page.select_option(f"{PASTE} [name=customer_wrote]", "no")
     check(check_page, PASTE)
     [found] = assert_same(check_page, PASTE, site_server)
     assert (found.rule, found.expected) == ("csw.closed", None)
