@@ -102,7 +102,7 @@ def test_the_timeline_names_us_and_canadian_customers_by_number() -> None:
     the engine tells them apart as Meta does, by area code."""
     traffic = Traffic.model_validate(
         {
-            "month": "2025-04",
+            "month": "2026-11",
             "markets": [{"country": "US", "marketing": 1}, {"country": "CA", "marketing": 1}],
         }
     )
