@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
+from whatsapp_pricing.errors import PricingError
 from whatsapp_pricing.estimate import Line, Traffic, estimate
 from whatsapp_pricing.estimate_timeline import estimate_by_timeline, month_of
 from whatsapp_pricing.markets import meta_markets
@@ -207,10 +208,10 @@ def test_the_csv_has_a_row_per_market_and_category_and_the_lines_apart() -> None
         }
     )
     rows = estimate(traffic).to_csv().splitlines()
-    assert rows[0] == "Market,Category,Messages,Charged,Unpriced,Amount"
-    assert [row.split(",")[:3] for row in rows[1:3]] == [
-        ["India", "marketing", "10"],
-        ["Brazil", "utility", "4"],
+    assert rows[0] == "Row,Market,Category,Messages,Charged,Unpriced,Amount,Note"
+    assert [row.split(",")[:4] for row in rows[1:3]] == [
+        ["India", "India", "marketing", "10"],
+        ["Brazil", "Brazil", "utility", "4"],
     ]
     assert [row.split(",")[0] for row in rows[3:]] == ["Meta's charge", "Twilio fees", "All in"]
 
@@ -248,3 +249,96 @@ def test_ten_million_messages_need_no_limit() -> None:
 def test_an_unknown_market_names_the_markets_there_are() -> None:
     with pytest.raises(ValueError, match="Rest of Africa"):
         estimate(one_market("2026-11", market="Atlantis", marketing=1))
+
+
+def test_an_unknown_country_is_named_with_what_a_row_may_say() -> None:
+    traffic = Traffic.model_validate({"month": "2026-11", "markets": [{"country": "Atlantis"}]})
+    with pytest.raises(PricingError, match=r"^Row 1 \(Atlantis\): no country or market .*ISO"):
+        estimate(traffic)
+
+
+@pytest.mark.parametrize("name", ["IN", "in", "India", " india "])
+def test_a_country_by_code_or_name_is_priced_under_its_market(name: str) -> None:
+    by_country = Traffic.model_validate(
+        {"month": "2026-11", "markets": [{"country": name, "marketing": 10}]}
+    )
+    by_market = Traffic.model_validate(
+        {"month": "2026-11", "markets": [{"market": "India", "marketing": 10}]}
+    )
+    (country_line,), (market_line,) = estimate(by_country).lines, estimate(by_market).lines
+    assert country_line.market == "India"
+    assert country_line.model_copy(update={"row": "India"}) == market_line
+
+
+def test_countries_of_one_market_pool_its_volume_tiers() -> None:
+    """Algeria and Kenya are both Rest of Africa: 60,000 and 60,000 utility templates cross
+    the 100,001st message together, as one row of 120,000 would."""
+    two = Traffic.model_validate(
+        {
+            "month": "2026-11",
+            "markets": [{"country": "DZ", "utility": 60_000}, {"country": "KE", "utility": 60_000}],
+        }
+    )
+    one = Traffic.model_validate(
+        {"month": "2026-11", "markets": [{"market": "Rest of Africa", "utility": 120_000}]}
+    )
+    lines = estimate(two).lines
+    assert {line.market for line in lines} == {"Rest of Africa"}
+    assert estimate(two).total == estimate(one).total
+    alone = Traffic.model_validate(
+        {"month": "2026-11", "markets": [{"country": "KE", "utility": 60_000}]}
+    )
+    assert lines[1].amount < lines[0].amount == estimate(alone).total
+
+
+@pytest.mark.parametrize(
+    ("month", "zone", "blocked"),
+    [("2025-03", "UTC", False), ("2025-04", "UTC", True), ("2025-04", "Pacific/Kiritimati", True)],
+)
+def test_marketing_to_us_numbers_is_its_own_line_not_delivered_and_free(
+    month: str, zone: str, blocked: bool
+) -> None:
+    traffic = Traffic.model_validate(
+        {
+            "month": month,
+            "time_zone": zone,
+            "markets": [
+                {"country": "US", "marketing": 500, "utility": 7},
+                {"country": "CA", "marketing": 500},
+            ],
+        }
+    )
+    us, us_utility, canada = estimate(traffic).lines
+    assert (us.row, us.market, us.category, us.messages) == (
+        "US",
+        "North America",
+        "marketing",
+        500,
+    )
+    assert us.undelivered == (500 if blocked else 0)
+    assert us.rule == ("us.marketing_blocked" if blocked else None)
+    assert (us.reason is not None and "not deliver" in us.reason) is blocked
+    assert us_utility.undelivered == canada.undelivered == 0
+    assert estimate(traffic) == estimate_by_timeline(traffic)
+    if blocked:
+        assert (us.charged, us.amount, us.unpriced) == (0, 0, 0)
+        assert "us.marketing_blocked" not in estimate(traffic).to_csv()
+        assert "does not deliver this one" in estimate(traffic).to_csv().splitlines()[1]
+
+
+def test_us_marketing_is_charged_where_delivered_in_a_per_message_month() -> None:
+    """In 2026 the US row's marketing is free and Canada's, same market, is charged."""
+    traffic = Traffic.model_validate(
+        {
+            "month": "2026-11",
+            "markets": [
+                {"country": "United States", "marketing": 100},
+                {"country": "Canada", "marketing": 100},
+            ],
+        }
+    )
+    us, canada = estimate(traffic).lines
+    assert (us.amount, us.undelivered) == (0, 100)
+    assert canada.amount > 0
+    assert canada.charged == 100
+    assert estimate(traffic).total == canada.amount

@@ -58,6 +58,9 @@ def test_the_volume_of_a_mid_size_business_is_estimated() -> None:
         ({"market": "Brazil", "utility": -4}, "Row 2 (Brazil), utility: write 0 or more"),
         ({"market": "Brazil", "utility": 1.5}, "Row 2 (Brazil), utility: write a whole number"),
         ({"market": "Brazil", "utilty": 4}, "Row 2 (Brazil), utilty: not a column"),
+        ({"country": "BR", "utilty": 4}, "Row 2 (BR), utilty: not a column"),
+        ({"country": "Atlantis", "utility": 4}, "Row 2 (Atlantis): no country or market"),
+        ({"utility": 4}, "Row 2, country or market: fill it in"),
         (
             {"market": "Brazil", "service": 4},
             "Row 2 (Brazil): service replies need at least one customer who writes first",

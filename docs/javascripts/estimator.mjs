@@ -1,4 +1,4 @@
-// The estimator's form on the Try page: a table of markets (typed, or pasted as CSV), the
+// The estimator's form on the Try page: a table of countries or markets (typed, or pasted as CSV), the
 // billing currency, an optional provider profile, and the answer with a CSV to download. The
 // columns and profiles come from the manifest the site was built with (engine.json), which
 // takes them from the package's vocabulary and provider profiles: nothing here names a category.
@@ -7,13 +7,16 @@ import { element, sum, table } from "./engine-forms.mjs";
 const FEES = ["per_message_sent", "per_message_received", "markup_percent", "per_failed_message",
   "licence_per_number"];
 
-// One row of the table: a market picker and a number for each count.
+// One row of the table: a country or market (typed, with suggestions) and a number for each count.
 function addRow(form, manifest, values = {}) {
   const body = form.querySelector(".estimate-markets tbody");
-  const picker = element("select", { "data-column": "market", "aria-label": "Market" },
-    ...manifest.markets.map((market) => element("option", {}, market)));
-  picker.value = manifest.markets.includes(values.market) ? values.market : manifest.markets[0];
-  const cells = [element("td", { "data-label": "Market" }, picker)];
+  const place = element("input", {
+    "data-column": "country", "aria-label": "Country or market", list: "estimate-places",
+    placeholder: "US, CA, IN or a market", spellcheck: "false", autocomplete: "off",
+    title: "A country's ISO code (US, CA, IN) or name, or a market of Meta's rate cards",
+  });
+  place.value = values.country ?? values.market ?? "";
+  const cells = [element("td", { "data-label": "Country or market" }, place)];
   for (const column of manifest.columns) {
     const input = element("input", {
       type: "number", min: "0", step: "1", inputmode: "numeric", "data-column": column.name,
@@ -22,23 +25,26 @@ function addRow(form, manifest, values = {}) {
     input.value = values[column.name] ?? "0";
     cells.push(element("td", { "data-label": column.heading }, input));
   }
-  const remove = element("button", { type: "button", class: "md-button", "aria-label": "Remove this market" }, "Remove");
+  const remove = element("button", { type: "button", class: "md-button", "aria-label": "Remove this row" }, "Remove");
   remove.addEventListener("click", () => body.children.length > 1 && remove.closest("tr").remove());
   cells.push(element("td", { "data-label": "This row" }, remove));
   body.append(element("tr", {}, ...cells));
 }
 
-// Pasted CSV: a header of column names (market, then any counts), a row per market. Commas,
-// semicolons or tabs; a market may be quoted. Mistakes in figures are left for the engine to name.
+// Pasted CSV: a header of column names (country or market, then any counts), a row per country
+// or market. Commas, semicolons or tabs; a name may be quoted. Mistakes in figures and unknown
+// countries are left for the engine to name.
 export function rowsFromCsv(text, columns) {
   const lines = text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
   const split = (line) => line.split(/[,;\t](?=(?:[^"]*"[^"]*")*[^"]*$)/).map((cell) => cell.trim().replace(/^"|"$/g, ""));
-  const known = ["market", ...columns.map((column) => column.name)];
+  const known = ["country", "market", ...columns.map((column) => column.name)];
   const header = split(lines[0] || "").map((name) => name.toLowerCase().replace(/ /g, "_"));
   const unknown = header.find((name) => !known.includes(name));
-  if (!header.includes("market") || unknown) {
-    throw new Error(`CSV line 1: ${unknown ? `unknown column "${unknown}"` : "no market column"}; `
-      + `the header names the columns: ${known.join(", ")}`);
+  const places = header.filter((name) => name === "country" || name === "market").length;
+  if (places !== 1 || unknown) {
+    const wrong = unknown ? `unknown column "${unknown}"`
+      : places ? "both a country and a market column: keep one" : "no country or market column";
+    throw new Error(`CSV line 1: ${wrong}; the header names the columns: ${known.join(", ")}`);
   }
   return lines.slice(1).map((line) => Object.fromEntries(split(line).map((cell, at) => [header[at], cell])));
 }
@@ -56,10 +62,13 @@ function fillProfile(form, manifest) {
 // Sets the form up once the manifest is read.
 export function prepare(form, manifest) {
   const head = form.querySelector(".estimate-markets thead tr");
-  head.replaceChildren(element("th", { scope: "col" }, "Market"),
+  form.append(element("datalist", { id: "estimate-places" },
+    ...manifest.countries.map(([code, name]) => element("option", { value: code, label: name })),
+    ...manifest.markets.map((market) => element("option", { value: market, label: "market" }))));
+  head.replaceChildren(element("th", { scope: "col" }, "Country or market"),
     ...manifest.columns.map((column) => element("th", { scope: "col", title: column.words }, column.heading)),
     element("th", { scope: "col" }, "Row"));
-  addRow(form, manifest, { market: "India", marketing: "1000", utility: "2000", authentication: "500",
+  addRow(form, manifest, { country: "IN", marketing: "1000", utility: "2000", authentication: "500",
     service: "3000", customers_writing_first: "1500", via_ads: "100" });
   form.querySelector("[data-add-row]").addEventListener("click", () => addRow(form, manifest));
   form.querySelector("[data-read-csv]").addEventListener("click", () => {
@@ -93,7 +102,7 @@ export function argument(form) {
   const fields = form.elements;
   const markets = [...form.querySelectorAll(".estimate-markets tbody tr")].map((row) => Object.fromEntries(
     [...row.querySelectorAll("[data-column]")].map((input) => [input.dataset.column,
-      input.dataset.column === "market" ? input.value : count(input.value || "0")])));
+      input.dataset.column === "country" ? input.value.trim() : count(input.value || "0")])));
   const asked = {
     month: fields.month.value, currency: fields.currency.value, time_zone: fields.time_zone.value,
     numbers: count(fields.numbers.value || "1"), failed_messages: count(fields.failed_messages.value || "0"),
@@ -114,23 +123,30 @@ function money(amount, estimate, unpriced = 0) {
   return `${sum(amount)} ${estimate.currency}${unpriced ? ` + ${unpriced.toLocaleString("en")} unpriced` : ""}`;
 }
 
-// The answer: Meta's charge per market and category, now and a year earlier; the provider's
-// line apart; and the month as CSV.
+// A line's amount; messages Meta does not deliver are said to be so, as free.
+function lineMoney(line, estimate) {
+  const amount = money(line.amount, estimate, line.unpriced);
+  return line.undelivered ? `${amount}, ${line.undelivered.toLocaleString("en")} not delivered` : amount;
+}
+
+// The answer: Meta's charge per row (country or market) and category, now and a year earlier;
+// messages not delivered on lines of their own, with why; the provider's line apart; and the
+// month as CSV.
 export function show(output, answer) {
   const { month, a_year_earlier: before } = answer;
   const rows = month.lines.map((line, at) => [
-    line.market, line.category, line.messages.toLocaleString("en"), line.charged.toLocaleString("en"),
-    money(line.amount, month, line.unpriced), money(before.lines[at].amount, before, before.lines[at].unpriced),
+    line.row, line.market, line.category, line.messages.toLocaleString("en"), line.charged.toLocaleString("en"),
+    lineMoney(line, month), lineMoney(before.lines[at], before),
   ]);
-  rows.push(["Meta's charge", "", "", "", money(month.total, month, month.unpriced), money(before.total, before, before.unpriced)]);
+  rows.push(["Meta's charge", "", "", "", "", money(month.total, month, month.unpriced), money(before.total, before, before.unpriced)]);
   const provider = month.provider;
   if (provider) {
-    rows.push([`${provider.name} fees`, "", "", "", money(provider.total, month), money(before.provider.total, before)]);
-    rows.push(["All in", "", "", "", money(month.all_in, month), money(before.all_in, before)]);
+    rows.push([`${provider.name} fees`, "", "", "", "", money(provider.total, month), money(before.provider.total, before)]);
+    rows.push(["All in", "", "", "", "", money(month.all_in, month), money(before.all_in, before)]);
   }
   const csv = URL.createObjectURL(new Blob([answer.csv], { type: "text/csv" }));
   const parts = [
-    table(["Market", "Category", "Messages", "Charged", `${month.traffic.month}`, `${before.traffic.month}`], rows),
+    table(["Country or market", "Market", "Category", "Messages", "Charged", `${month.traffic.month}`, `${before.traffic.month}`], rows),
     element("p", {}, element("a", { href: csv, download: `whatsapp-estimate-${month.traffic.month}.csv`, class: "estimate-download" },
       "Download this estimate as CSV")),
   ];
@@ -138,6 +154,13 @@ export function show(output, answer) {
     parts.push(element("p", { class: "engine-notice" }, `${provider.name} fees are not Meta's: `
       + `${sum(provider.messages)} per message, ${sum(provider.markup)} markup, ${sum(provider.failed)} for failed messages, `
       + `${sum(provider.licences)} in licences (${month.currency}). ${provider.source ? `Source: ${provider.source}.` : ""}`));
+  }
+  for (const estimate of [month, before]) {
+    for (const line of estimate.lines.filter((found) => found.undelivered)) {
+      parts.push(element("p", { class: "engine-notice estimate-undelivered" },
+        `${estimate.traffic.month}, ${line.row}, ${line.undelivered.toLocaleString("en")} ${line.category} messages: `
+        + `not delivered, free. ${line.reason} (rule ${line.rule})`));
+    }
   }
   for (const estimate of [month, before].filter((found) => found.unpriced)) {
     parts.push(element("p", { class: "engine-notice" }, `${estimate.unpriced.toLocaleString("en")} messages of `

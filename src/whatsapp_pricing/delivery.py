@@ -11,9 +11,15 @@ template message limits" (updated 2026-06-17).
 
 from __future__ import annotations
 
+from datetime import date
+
+from whatsapp_pricing.periods import US_MARKETING_BLOCKED
+
 EXPIRED = "expired"
 """What a timeline's ``failed`` says of a message dropped when its time-to-live ran out (Meta's
 time-to-live page names no Cloud API error code for it)."""
+US = "US"
+"""The ISO 3166 code of the United States, whose numbers get no marketing templates."""
 PER_USER_LIMIT = 131049
 """Meta's error code for a marketing template held back by the per-user marketing limits."""
 
@@ -75,3 +81,9 @@ def time_to_live(category: str | None) -> str:
     if category is None:
         return "Meta's time-to-live page gives non-template messages none"
     return f"for {category} templates, {TIME_TO_LIVE[category]}"
+
+
+def marketing_blocked(country: str | None, day: date) -> bool:
+    """Whether WhatsApp delivers no marketing template to a customer of this country on this
+    day (in the account's time zone): US numbers from 2025-04-01, so Meta charges nothing."""
+    return country == US and day >= US_MARKETING_BLOCKED

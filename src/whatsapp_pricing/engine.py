@@ -26,14 +26,18 @@ from whatsapp_pricing.call_rates import (
     CallRates,
     shipped_call_rates,
 )
-from whatsapp_pricing.delivery import NO_PER_USER_LIMITS, PER_USER_LIMIT, time_to_live
+from whatsapp_pricing.delivery import (
+    NO_PER_USER_LIMITS,
+    PER_USER_LIMIT,
+    marketing_blocked,
+    time_to_live,
+)
 from whatsapp_pricing.domain import Account, EntryPoint, MessageStatus
 from whatsapp_pricing.failures import meaning_of
 from whatsapp_pricing.markets import BSUID, MarketTable, country_of, meta_markets, readings
 from whatsapp_pricing.periods import (
     PER_MESSAGE_PRICING_STARTS,
     SHIPPED,
-    US_MARKETING_BLOCKED,
     Period,
     PeriodTable,
     end_instant,
@@ -141,7 +145,6 @@ WORDS = {kind.code: kind.words for kind in VOCABULARY.kinds}
 MARKETING = VOCABULARY.category("marketing").name
 AUTHENTICATION = VOCABULARY.category("authentication").name
 UNDELIVERED = MessageStatus.UNDELIVERED.value
-US = "US"
 DEFAULT_ROUTE = VOCABULARY.routes[0].name
 REJECTED_REASONS = {
     kind.code: Rule.CSW_CLOSED.reason(message=kind.words)
@@ -406,7 +409,7 @@ class ConversationEngine:
             outcome: Outcome = self._not_delivered(customer, event, details.failed)
         elif kind in SENT_APART and (apart := self._sent_apart(customer, event, day)) is not None:
             outcome = apart
-        elif category == MARKETING and customer.country == US and day >= US_MARKETING_BLOCKED:
+        elif category == MARKETING and marketing_blocked(customer.country, day):
             rule = Rule.US_MARKETING_BLOCKED
             outcome = (UNDELIVERED, None, self._free, rule, rule.reason(), "")
         elif at >= customer.window_until and kind in REJECTED_REASONS:

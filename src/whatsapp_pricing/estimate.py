@@ -1,6 +1,8 @@
 """What a month of messages would cost: the estimator the site runs in the reader's browser.
 
-A business describes a month as a table of markets and counts (:class:`Traffic`). The estimate
+A business describes a month as a table of countries (or markets) and counts (:class:`Traffic`).
+A country's market is the market table's for the month; volume tiers still count per market, so
+two countries of one market share theirs. The estimate
 is computed per market and category, in closed form: counts times rates, split where a volume
 tier starts, less what a free entry point or a free tier leaves free. Nothing is written out
 message by message, so ten million messages take no longer than ten.
@@ -16,7 +18,10 @@ the same assumptions, which the Try page states:
 - a month's shared allowances (the free tier before November 2024, the volume tiers) go to the
   table's rows in order: the first row's templates by category, then its conversations, then the
   next row's. Volume tiers count per market and category over the whole table, as Meta pools
-  them across the business portfolio.
+  them across the business portfolio;
+- a row that names a market, not a country, stands for a country of that market other than the
+  United States (the first by ISO code): marketing templates to US numbers are not delivered from
+  2025-04-01, which only a row naming the US shows.
 """
 
 from __future__ import annotations
@@ -31,19 +36,31 @@ from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, create_model, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    create_model,
+    model_validator,
+)
 
+from whatsapp_pricing.delivery import US, marketing_blocked
 from whatsapp_pricing.domain import Account, CurrencyCode, TimeZoneName
+from whatsapp_pricing.errors import PricingError
 from whatsapp_pricing.markets import MarketTable, meta_markets
 from whatsapp_pricing.periods import SHIPPED, Period, PeriodTable
 from whatsapp_pricing.providers import ProviderFees
 from whatsapp_pricing.rate_cards import RateBook, VolumeTiers, shipped_rate_book
+from whatsapp_pricing.records import Rule
 from whatsapp_pricing.simulation import notices_for
 from whatsapp_pricing.vocabulary import VOCABULARY, Vocabulary
 
 Count = Annotated[int, Field(ge=0, le=10**12)]
 """A month's count of messages or customers (a trillion is more than WhatsApp carries)."""
 ZERO = Decimal(0)
+MARKETING = VOCABULARY.category("marketing").name
 
 
 class _Model(BaseModel):
@@ -51,12 +68,14 @@ class _Model(BaseModel):
 
 
 class MarketTrafficBase(_Model):
-    """One row of the table: a month of messages to customers in one market. :func:`traffic_model`
-    adds a count for each category the vocabulary's estimator asks for."""
+    """One row of the table: a month of messages to customers in one country (or market).
+    :func:`traffic_model` adds a count for each category the vocabulary's estimator asks for."""
 
     vocabulary: ClassVar[Vocabulary] = VOCABULARY
-    market: str
-    """A market of Meta's rate cards, such as ``India`` or ``Rest of Africa``."""
+    market: str = Field(validation_alias=AliasChoices("market", "country"), min_length=1)
+    """A country, as an ISO 3166 code (``US``, ``CA``, ``IN``) or as Meta's market table spells
+    it (``United States``), or a market of Meta's rate cards (``Rest of Africa``); given as
+    ``country`` or ``market``."""
     customers_writing_first: Count = 0
     """How many customers write to the business first (each then gets their share of the
     replies)."""
@@ -159,9 +178,13 @@ else:
 
 
 class Line(_Model):
-    """What the messages of one category in one market cost in the estimated month."""
+    """What the messages of one category to one row's country (or market) cost in the
+    estimated month."""
 
+    row: str
+    """The country or market as the row names it."""
     market: str
+    """The market the rate card prices the row's customers under that month."""
     category: str
     messages: int
     charged: int
@@ -170,6 +193,12 @@ class Line(_Model):
     """The sum of the priced charges."""
     unpriced: int
     """How many charges no sourced rate could price: then ``amount`` is a lower bound."""
+    undelivered: int = 0
+    """How many Meta does not deliver, and so charges nothing for."""
+    rule: str | None = None
+    """The rule code of why they are not delivered (``us.marketing_blocked``)."""
+    reason: str | None = None
+    """Why they are not delivered, in words."""
 
 
 class ProviderCharge(_Model):
@@ -206,25 +235,28 @@ class Estimate(_Model):
         """The estimate as CSV: a row per market and category, then the totals."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["Market", "Category", "Messages", "Charged", "Unpriced", "Amount"])
+        header = ["Row", "Market", "Category", "Messages", "Charged", "Unpriced", "Amount", "Note"]
+        writer.writerow(header)
         for line in self.lines:
             writer.writerow(
                 [
+                    line.row,
                     line.market,
                     line.category,
                     line.messages,
                     line.charged,
                     line.unpriced,
                     f"{line.amount} {self.currency}",
+                    line.reason or "",
                 ]
             )
-        writer.writerow(
-            ["Meta's charge", "", "", "", self.unpriced, f"{self.total} {self.currency}"]
-        )
+        blank = ["", "", "", ""]
+        total = f"{self.total} {self.currency}"
+        writer.writerow(["Meta's charge", *blank, self.unpriced, total, ""])
         if self.provider is not None:
             name = f"{self.provider.name} fees"
-            writer.writerow([name, "", "", "", "", f"{self.provider.total} {self.currency}"])
-            writer.writerow(["All in", "", "", "", "", f"{self.all_in} {self.currency}"])
+            writer.writerow([name, *blank, "", f"{self.provider.total} {self.currency}", ""])
+            writer.writerow(["All in", *blank, "", f"{self.all_in} {self.currency}", ""])
         return out.getvalue()
 
 
@@ -239,12 +271,13 @@ def estimate(
     ```python
     from whatsapp_pricing.estimate import Traffic, estimate
 
-    row = {"market": "India", "marketing": 1000, "utility": 500}
-    month = Traffic(month="2026-11", markets=[row])
+    rows = [{"country": "IN", "marketing": 1000, "utility": 500}, {"country": "US", "marketing": 9}]
+    month = Traffic(month="2026-11", markets=rows)
     for line in estimate(month).lines:
-        print(line.market, line.category, line.messages, line.amount)
-    #> India marketing 1000 11.8000
-    #> India utility 500 0.7000
+        print(line.row, line.market, line.category, line.messages, line.amount, line.rule)
+    #> IN India marketing 1000 11.8000 None
+    #> IN India utility 500 0.7000 None
+    #> US North America marketing 9 0 us.marketing_blocked
     ```
     """
     book = rate_book or shipped_rate_book(traffic.vocabulary)
@@ -311,14 +344,46 @@ def reply_category(vocabulary: Vocabulary) -> str:
     return next(category.name for category in vocabulary.estimated if not category.template)
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where a row's customers are: their country (ISO 3166) and its market in the month."""
+
+    row: str
+    country: str
+    market: str
+
+
+def places(traffic: TrafficBase, markets: MarketTable) -> list[Place]:
+    """Each row's country and market in the traffic's month; an unknown one is named by row."""
+    found = []
+    for index, row in enumerate(traffic.markets):
+        try:
+            country = customer_country(row.market, traffic.first_day, markets)
+        except ValueError as error:
+            raise PricingError(f"Row {index + 1} ({row.market}): {error}") from None
+        market = markets.market_of_country(country, traffic.first_day)
+        found.append(Place(row.market, country, market))
+    return found
+
+
 @cache
-def customer_country(market: str, day: date, markets: MarketTable) -> str:
-    """A country whose customers the rate card prices under the market on that day."""
-    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
-        if markets.market_of_country(region, day) == market:
+def customer_country(name: str, day: date, markets: MarketTable) -> str:
+    """The country a row names: an ISO 3166 code, a country as Meta's market table spells it,
+    or a market (then a country the rate card prices under it on that day, not the US)."""
+    wanted = name.strip().casefold()
+    if wanted.upper() in phonenumbers.SUPPORTED_REGIONS:
+        return wanted.upper()
+    for membership in markets.memberships():
+        if membership.country.casefold() == wanted:
+            return membership.iso2
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS - {US}):
+        if markets.market_of_country(region, day).casefold() == wanted:
             return region
     known = ", ".join(markets.markets(day))
-    raise ValueError(f"no country is priced under market {market!r} on {day}; markets: {known}")
+    raise ValueError(
+        f"no country or market is named {name.strip()!r} in {day:%Y-%m}; write a country's "
+        f"ISO code (US, CA, IN), its name as Meta's market table spells it, or a market: {known}"
+    )
 
 
 @dataclass
@@ -345,19 +410,19 @@ class _ClosedForm:
         """What is left of the month's free tier (counted across the whole account)."""
 
     def lines(self) -> Iterator[Line]:
-        for row in self.traffic.markets:
-            market = self.table.market_of_country(
-                customer_country(row.market, self.day, self.table), self.day
-            )
+        for row, place in zip(self.traffic.markets, places(self.traffic, self.table), strict=True):
             counts = row.counts()
             for category in self.vocabulary.template_categories:
-                if counts.get(category):
-                    parts = self._templates(market, category, counts[category])
-                    yield _line(market, category, counts[category], parts)
+                if not counts.get(category):
+                    continue
+                if category == MARKETING and marketing_blocked(place.country, self.day):
+                    yield _not_delivered(place, category, counts[category])
+                    continue
+                parts = self._templates(place.market, category, counts[category])
+                yield _line(place, category, counts[category], parts)
             if row.replies:
-                yield _line(
-                    market, reply_category(self.vocabulary), row.replies, self._replies(row)
-                )
+                parts = self._replies(row, place.market)
+                yield _line(place, reply_category(self.vocabulary), row.replies, parts)
 
     def _rate(self, market: str, category: str) -> Decimal | None:
         rate = self.book.rate(
@@ -391,7 +456,7 @@ class _ClosedForm:
             for n, discount, published in _tier_spans(tiers, first, first + count - 1)
         ]
 
-    def _replies(self, row: MarketTrafficBase) -> list[_Priced]:
+    def _replies(self, row: MarketTrafficBase, market: str) -> list[_Priced]:
         """Replies: those to customers from an ad are free (a free entry point); the others
         open a conversation per customer, or are charged one by one, as the period says."""
         replies, writers, ads = row.replies, row.customers_writing_first, row.via_ads
@@ -402,7 +467,7 @@ class _ClosedForm:
         free_entry = _Priced(to_ads, ZERO)
         if period.per_message:
             service = reply_category(self.vocabulary)
-            rate = self._rate(row.market, service) if period.service_messages_charged else ZERO
+            rate = self._rate(market, service) if period.service_messages_charged else ZERO
             return [free_entry, _Priced(others, rate)]
         joined = _Priced(others - conversations, ZERO)
         if period.two_categories:
@@ -411,7 +476,7 @@ class _ClosedForm:
         if period.free_service_conversations is None:
             return [free_entry, joined, _Priced(conversations, ZERO)]
         free = self._free_tier(conversations)
-        rate = self._rate(row.market, reply_category(self.vocabulary))
+        rate = self._rate(market, reply_category(self.vocabulary))
         return [free_entry, joined, _Priced(free, ZERO), _Priced(conversations - free, rate)]
 
 
@@ -443,12 +508,30 @@ def _tier_rate(
     return rate * (1 - discount) if published is None else published
 
 
-def _line(market: str, category: str, messages: int, parts: list[_Priced]) -> Line:
+def _line(place: Place, category: str, messages: int, parts: list[_Priced]) -> Line:
     return Line(
-        market=market,
+        row=place.row,
+        market=place.market,
         category=category,
         messages=messages,
         charged=sum(p.count for p in parts if p.count and p.each),
         amount=sum((p.count * p.each for p in parts if p.count and p.each), ZERO),
         unpriced=sum(p.count for p in parts if p.each is None),
+    )
+
+
+def _not_delivered(place: Place, category: str, messages: int) -> Line:
+    """Marketing templates to US numbers: shown, not delivered, free, and why."""
+    rule = Rule.US_MARKETING_BLOCKED
+    return Line(
+        row=place.row,
+        market=place.market,
+        category=category,
+        messages=messages,
+        charged=0,
+        amount=ZERO,
+        unpriced=0,
+        undelivered=messages,
+        rule=rule.value,
+        reason=rule.reason(),
     )

@@ -24,15 +24,17 @@ from whatsapp_pricing.domain import (
     EntryPoint,
     Event,
     FreeFormMessage,
+    MessageStatus,
     TemplateMessage,
 )
 from whatsapp_pricing.estimate import (
     Estimate,
     Line,
     MarketTrafficBase,
+    Place,
     TrafficBase,
-    customer_country,
     finish,
+    places,
     reply_category,
 )
 from whatsapp_pricing.markets import MarketTable, meta_markets
@@ -40,8 +42,13 @@ from whatsapp_pricing.rate_cards import RateBook, shipped_rate_book
 from whatsapp_pricing.records import MessageRecord
 from whatsapp_pricing.simulation import engine_events, price
 
+UNDELIVERED = MessageStatus.UNDELIVERED.value
 SPAN = timedelta(hours=23)
 """Every event of the month falls this soon after the month's first instant."""
+NUMBERED = {"US": "+1212", "CA": "+1416"}
+"""Countries whose customers are named by number (New York's 212, Toronto's 416), then seven
+digits from 2000000: +1 is shared by the US, Canada and others, so only the area code tells the
+engine a US number, whose marketing templates are not delivered, from a Canadian one."""
 
 
 def estimate_by_timeline(
@@ -65,17 +72,38 @@ def month_of(traffic: TrafficBase, table: MarketTable) -> list[Event]:
     day = traffic.first_day
     start = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(traffic.time_zone))
     written: list[Event] = []
-    for index, row in enumerate(traffic.markets):
-        country = customer_country(row.market, day, table)
-        written.extend(_row(traffic, index, row, country))
+    customers = _Customers()
+    for index, (row, place) in enumerate(zip(traffic.markets, places(traffic, table), strict=True)):
+        written.extend(_row(traffic, index, row, customers.of(place)))
     step = SPAN / max(len(written), 1)
     return [event.model_copy(update={"at": start + step * n}) for n, event in enumerate(written)]
 
 
-def _row(traffic: TrafficBase, index: int, row: MarketTrafficBase, country: str) -> list[Event]:
-    """One row's events, timed later by :func:`month_of`. Customers are named by
-    business-scoped user ids of the country (``IN.r0utility17``), which give the market as a
-    number would without inventing anyone's number."""
+class _Customers:
+    """Names the month's customers, each new: by business-scoped user ids of the country
+    (``IN.r0utility17``), which give the market as a number would without inventing anyone's
+    number; US and Canadian customers by number (see :data:`NUMBERED`), counted over the month."""
+
+    def __init__(self) -> None:
+        self.serial = 0
+        self.country = ""
+
+    def of(self, place: Place) -> _Customers:
+        self.country = place.country
+        return self
+
+    def name(self, index: int, label: str) -> str:
+        prefix = NUMBERED.get(self.country)
+        if prefix is None:
+            return f"{self.country}.r{index}{label}"
+        self.serial += 1
+        return f"{prefix}{2_000_000 + self.serial}"
+
+
+def _row(
+    traffic: TrafficBase, index: int, row: MarketTrafficBase, customers: _Customers
+) -> list[Event]:
+    """One row's events, timed later by :func:`month_of`."""
     start = datetime(2000, 1, 1, tzinfo=ZoneInfo("UTC"))
     events: list[Event] = []
     counts = row.counts()
@@ -85,7 +113,7 @@ def _row(traffic: TrafficBase, index: int, row: MarketTrafficBase, country: str)
             # name more than the contract's enum; the engine reads categories by name.
             fields: dict[str, Any] = {
                 "category": category,
-                "customer": f"{country}.r{index}{category.replace('_', '')}{k}",
+                "customer": customers.name(index, f"{category.replace('_', '')}{k}"),
             }
             events.append(
                 TemplateMessage.model_construct(
@@ -98,7 +126,7 @@ def _row(traffic: TrafficBase, index: int, row: MarketTrafficBase, country: str)
             )
     reply = reply_category(traffic.vocabulary)
     for j in range(row.customers_writing_first):
-        customer = f"{country}.r{index}writer{j}"
+        customer = customers.name(index, f"writer{j}")
         entry = EntryPoint.CLICK_TO_WHATSAPP_AD if j < row.via_ads else None
         events.append(
             CustomerMessage(type="customer_message", at=start, customer=customer, entry_point=entry)
@@ -116,6 +144,7 @@ def _lines(traffic: TrafficBase, messages: list[MessageRecord]) -> list[Line]:
     counts: Counter[tuple[str, str, str]] = Counter()
     amounts: dict[tuple[str, str], Decimal] = {}
     markets: dict[str, str] = {}
+    why: dict[tuple[str, str], tuple[str, str]] = {}
     for message in messages:
         index, category, _ = message.id.split(":")
         key = (index, category)
@@ -125,14 +154,21 @@ def _lines(traffic: TrafficBase, messages: list[MessageRecord]) -> list[Line]:
         counts[(*key, "unpriced")] += amount is None
         counts[(*key, "charged")] += bool(amount)
         amounts[key] = amounts.get(key, Decimal(0)) + (amount or 0)
+        if message.status == UNDELIVERED:
+            counts[(*key, "undelivered")] += 1
+            why[key] = (message.rule.value, message.reason)
     return [
         Line(
+            row=row.market,
             market=markets[str(index)],
             category=category,
             messages=counts[str(index), category, "messages"],
             charged=counts[str(index), category, "charged"],
             amount=amounts.get((str(index), category), Decimal(0)),
             unpriced=counts[str(index), category, "unpriced"],
+            undelivered=counts[str(index), category, "undelivered"],
+            rule=why.get((str(index), category), (None, None))[0],
+            reason=why.get((str(index), category), (None, None))[1],
         )
         for index, row in enumerate(traffic.markets)
         for category, asked in _in_timeline_order(traffic, row)

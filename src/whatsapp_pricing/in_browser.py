@@ -88,8 +88,9 @@ FIELDS = {
     "time_zone": "Time zone",
     "numbers": "Business phone numbers",
     "failed_messages": "Failed messages",
-    "markets": "The table of markets",
-    "market": "market",
+    "markets": "The table of countries",
+    "market": "country or market",
+    "country": "country or market",
     "customers_writing_first": "customers who write first",
     "via_ads": "customers through an ad",
     "per_message_sent": "fee per message sent",
@@ -115,7 +116,7 @@ def in_the_forms_words(problem: ErrorDetails, asked: str) -> str:
     if kind in ("less_than_equal", "less_than"):
         return f"{where}: write at most {context.get('le', context.get('lt')):,}"
     if kind == "too_short":
-        return f"{where}: add at least one market with its counts"
+        return f"{where}: add at least one country or market with its counts"
     if kind == "string_pattern_mismatch" and where == "Month":
         return "Month: pick a month, such as 2026-11"
     if kind == "string_pattern_mismatch":
@@ -133,7 +134,8 @@ def _where_in_the_form(location: tuple[int | str, ...], asked: str) -> str:
     if len(location) >= 2 and location[0] == "markets" and isinstance(location[1], int):
         row = location[1]
         try:
-            market = json.loads(asked)["markets"][row].get("market", "")
+            written = json.loads(asked)["markets"][row]
+            market = written.get("country") or written.get("market") or ""
         except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             market = ""
         named = f"Row {row + 1}" + (f" ({market})" if market else "")

@@ -111,11 +111,15 @@ def test_a_mistake_is_one_line_as_on_the_command_line(offline_page: Page) -> Non
     assert "no UTC offset" in alert.text_content()
 
 
-TEN_MILLION = """market,marketing,utility,authentication,service,customers_writing_first,via_ads
-India,2000000,1500000,500000,1000000,400000,20000
+TEN_MILLION = """country,marketing,utility,authentication,service,customers_writing_first,via_ads
+IN,1500000,1500000,500000,1000000,400000,20000
+US,500000,0,0,0,0,0
 Rest of Africa,300000,2500000,0,200000,100000,0
-Brazil,1000000,800000,200000,0,0,0
+Brazil,1000000,500000,200000,0,0,0
+ca,0,300000,0,0,0,0
 """
+"""Countries by code (either case) and by name, and a market: the US row's marketing is not
+delivered in 2026, nor in the year before."""
 
 
 def estimator_ready(page: Page) -> str:
@@ -124,7 +128,9 @@ def estimator_ready(page: Page) -> str:
     return form
 
 
-def test_ten_million_messages_in_three_markets_get_pythons_estimate(offline_page: Page) -> None:
+def test_ten_million_messages_by_country_and_market_get_pythons_estimate(
+    offline_page: Page,
+) -> None:
     form = estimator_ready(offline_page)
     offline_page.fill(f"{form} [name=month]", "2026-11")
     offline_page.click(f"{form} .estimate-csv summary")
@@ -140,7 +146,7 @@ def test_ten_million_messages_in_three_markets_get_pythons_estimate(offline_page
         "failed_messages": 1000,
         "provider": next(p for p in PROVIDER_PROFILES if p.name == "Twilio").model_dump(),
         "markets": [
-            {name: value if name == "market" else int(value) for name, value in row.items()}
+            {name: value if name == "country" else int(value) for name, value in row.items()}
             for row in rows
         ],
     }
@@ -151,17 +157,25 @@ def test_ten_million_messages_in_three_markets_get_pythons_estimate(offline_page
     shown = offline_page.locator(f"{form} output tbody tr").evaluate_all(
         "rows => rows.map(row => [...row.cells].map(cell => cell.textContent))"
     )
-    assert [row[:3] for row in shown[: len(now.lines)]] == [
-        [line.market, line.category, f"{line.messages:,}"] for line in now.lines
+    assert [row[:4] for row in shown[: len(now.lines)]] == [
+        [line.row, line.market, line.category, f"{line.messages:,}"] for line in now.lines
     ]
     for row, line, earlier in zip(shown, now.lines, before.lines, strict=False):
-        assert Decimal(row[4].split()[0]) == line.amount
-        assert Decimal(row[5].split()[0]) == earlier.amount
+        assert Decimal(row[5].split()[0]) == line.amount
+        assert Decimal(row[6].split()[0]) == earlier.amount
+        assert ("not delivered" in row[5]) is bool(line.undelivered)
+    us_marketing = next(row for row in shown if row[:3] == ["US", "North America", "marketing"])
+    assert us_marketing[5] == "0 USD, 500,000 not delivered"
+    assert [line.market for line in now.lines if line.row in ("US", "ca")] == ["North America"] * 2
+    notices = offline_page.locator(f"{form} output .estimate-undelivered").all_text_contents()
+    assert len(notices) == 2
+    assert notices[0].startswith("2026-11, US, 500,000 marketing messages: not delivered, free.")
+    assert notices[0].endswith("(rule us.marketing_blocked)")
     totals = {row[0]: row for row in shown[len(now.lines) :]}
     assert now.provider is not None
-    assert Decimal(totals["Meta's charge"][4].split()[0]) == now.total
-    assert Decimal(totals["Twilio fees"][4].split()[0]) == now.provider.total
-    assert Decimal(totals["All in"][4].split()[0]) == now.all_in
+    assert Decimal(totals["Meta's charge"][5].split()[0]) == now.total
+    assert Decimal(totals["Twilio fees"][5].split()[0]) == now.provider.total
+    assert Decimal(totals["All in"][5].split()[0]) == now.all_in
     downloaded = offline_page.locator(f"{form} a.estimate-download").evaluate(
         "link => fetch(link.href).then(answer => answer.text())"
     )
@@ -181,6 +195,11 @@ def test_the_estimator_names_what_it_cannot_estimate_in_the_forms_words(
     offline_page.click(f"{form} [data-read-csv]")
     problem = offline_page.locator(f"{form} .estimate-csv-problem").text_content()
     assert problem.startswith('CSV line 1: unknown column "utilities"')
+    offline_page.fill(f"{form} [name=pasted]", "country,marketing\nAtlantis,10")
+    offline_page.click(f"{form} [data-read-csv]")
+    run(offline_page, "estimate")
+    alert = offline_page.locator(f"{form} output [role=alert]").text_content()
+    assert alert.startswith("Row 1 (Atlantis): no country or market is named 'Atlantis'")
 
 
 def test_the_estimator_form_fits_a_phone_and_a_desktop(offline_page: Page) -> None:
