@@ -119,6 +119,12 @@ function showError(output, message) {
     const label = field.closest("label")?.firstChild?.textContent.trim();
     said = `${label || named[1]}: ${message.slice(named[0].length)}`;
     field.setAttribute("aria-invalid", "true");
+  } else {
+    // Already in the form's words ("Time zone: ..."): mark the field that label names.
+    const labelled = message.match(/^([^:]+): /);
+    const label = labelled && [...(form?.querySelectorAll("label") ?? [])]
+      .find((candidate) => candidate.firstChild?.textContent.trim() === labelled[1]);
+    label?.querySelector("input, select, textarea")?.setAttribute("aria-invalid", "true");
   }
   output.replaceChildren(element("p", { class: "engine-error", role: "alert" }, said));
   const place = message.match(/line (\d+), column (\d+)/);

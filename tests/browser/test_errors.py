@@ -43,12 +43,12 @@ def submit(page: Page, form: str) -> str:
     page.wait_for_function(
         f"document.querySelector('{form}').dataset.ranIn !== ''", timeout=LOADING_MS
     )
-    return page.locator(f"{form} [role=alert]").text_content() or ""
+    return page.locator(f"{form} output [role=alert]").text_content() or ""
 
 
 def assert_readable(page: Page, form: str) -> None:
     """No axe violation (contrast included) with the error shown, in either colour scheme."""
-    alert = page.locator(f"{form} [role=alert]")
+    alert = page.locator(f"{form} output [role=alert]")
     assert alert.is_visible()
     for scheme in SCHEMES:
         page.evaluate(f"document.body.setAttribute('data-md-color-scheme', '{scheme}')")
