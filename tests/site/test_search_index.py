@@ -53,3 +53,9 @@ def test_the_words_readers_type_find_the_sites_words_one_way() -> None:
 def test_a_titles_other_spellings_weigh_like_the_title() -> None:
     entry = {"location": "faq/x/#y", "title": "Is the checkmark green?", "text": "<p>x</p>"}
     assert findable(entry)["title_words"] == "tick"
+
+
+def test_readers_words_come_from_the_title_not_the_text() -> None:
+    entry = {"location": "faq/x/#y", "title": "Question", "text": "<p>what it costs</p>"}
+    assert "keywords" not in findable(entry)
+    assert findable({**entry, "title": "What does it cost?"})["title_words"] == "price"

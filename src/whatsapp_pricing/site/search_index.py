@@ -65,9 +65,13 @@ def on_post_build(config: Any, **_: Any) -> None:
 
 
 def findable(entry: dict[str, Any]) -> dict[str, Any]:
-    """A search entry without code in its preview, and with the other spellings of its words."""
+    """A search entry without code in its preview, and with the other spellings of its words.
+
+    Readers' words come from the title only: nearly every section's text says "cost" or
+    "charged", so readers' words taken from the text ("price", "pay") made every section match a
+    question equally and drowned the one whose heading asks it."""
     text = CODE_BLOCK.sub(" ", entry["text"])
-    words = other_spellings(f"{entry['title']} {text}")
+    words = other_spellings(f"{entry['title']} {text}", readers=False)
     title = other_spellings(entry["title"], abbreviations=False)
     return {
         **entry,
@@ -77,13 +81,13 @@ def findable(entry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def other_spellings(text: str, *, abbreviations: bool = True) -> list[str]:
+def other_spellings(text: str, *, abbreviations: bool = True, readers: bool = True) -> list[str]:
     """``1000`` for ``1,000``, each abbreviation or its meaning for the other, and the words
     readers type for the site's. A title's abbreviations are left to the keywords, so that the
     entry whose own title says ``PMP`` (the glossary's) still comes first for ``PMP``."""
     found = [number.replace(",", "") for number in GROUPED_NUMBER.findall(text)]
     lowered = text.casefold()
-    for ours, theirs in READERS_WORDS:
+    for ours, theirs in READERS_WORDS if readers else ():
         if re.search(rf"\b{re.escape(ours.casefold())}s?\b", lowered):
             found += theirs.split()
     for short, long in SAME_THING if abbreviations else ():
