@@ -41,6 +41,8 @@ READERS_WORDS = (
     ("end", "shut sunset"),
     ("Meta Business Agent", "AI bot"),
     ("charged", "billed pay"),
+    ("service message", "reply replies"),
+    ("customer service window", "24-hour window"),
 )
 """Words customers and support staff type for the site's words (one way: a section with the
 site's word is found by the reader's, not the other way round)."""
