@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+from playwright.sync_api import BrowserContext, Page, Route
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 LAUNCH_ARGUMENTS = [
@@ -27,3 +32,22 @@ def find_chromium() -> str | None:
     if configured:
         return configured if os.access(configured, os.X_OK) else None
     return next(filter(None, map(shutil.which, CHROMIUM_NAMES)), None)
+
+
+@contextmanager
+def only_the_site(target: Page | BrowserContext, site_server: str) -> Iterator[None]:
+    """Lets ``target`` reach the site and nothing else; on leaving, fails if it asked for
+    anything elsewhere (the site must work offline, with no third party)."""
+    asked_elsewhere: list[str] = []
+    local = urlsplit(site_server).netloc
+
+    def route(request_route: Route) -> None:
+        if urlsplit(request_route.request.url).netloc == local:
+            request_route.continue_()
+        else:
+            asked_elsewhere.append(request_route.request.url)
+            request_route.abort()
+
+    target.route("**/*", route)
+    yield
+    assert asked_elsewhere == []

@@ -7,11 +7,11 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route
+from playwright.sync_api import Browser, BrowserContext, Page
 
+from tests.browser.chromium import only_the_site
 from tests.browser.test_engine import LOADING_MS
 from whatsapp_pricing.why_charged import Answer, answer, question_from_json
 
@@ -58,20 +58,9 @@ CHOOSE = "form[data-engine=why-choose]"
 def check_context(browser: Browser, site_server: str) -> Iterator[BrowserContext]:
     """A browser that may reach the site and nothing else (checked at the end)."""
     context = browser.new_context()
-    asked_elsewhere: list[str] = []
-    local = urlsplit(site_server).netloc
-
-    def only_the_site(route: Route) -> None:
-        if urlsplit(route.request.url).netloc == local:
-            route.continue_()
-        else:
-            asked_elsewhere.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_the_site)
-    yield context
-    context.close()
-    assert asked_elsewhere == []
+    with only_the_site(context, site_server):
+        yield context
+        context.close()
 
 
 @pytest.fixture(scope="module")

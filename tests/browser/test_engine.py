@@ -9,11 +9,11 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Route
+from playwright.sync_api import Browser, Page
 
+from tests.browser.chromium import only_the_site
 from tests.conftest import DOCS
 from whatsapp_pricing import Timeline, simulate
 from whatsapp_pricing.estimate import Traffic, estimate
@@ -34,21 +34,10 @@ def offline_page(browser: Browser, site_server: str) -> Iterator[Page]:
     """The Try page, able to reach the site and nothing else (checked at the end), shared by
     the tests so that Pyodide loads once."""
     page = browser.new_page()
-    asked_elsewhere: list[str] = []
-    local = urlsplit(site_server).netloc
-
-    def only_the_site(route: Route) -> None:
-        if urlsplit(route.request.url).netloc == local:
-            route.continue_()
-        else:
-            asked_elsewhere.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", only_the_site)
-    page.goto(f"{site_server}/try/")
-    yield page
-    page.close()
-    assert asked_elsewhere == []
+    with only_the_site(page, site_server):
+        page.goto(f"{site_server}/try/")
+        yield page
+        page.close()
 
 
 def run(page: Page, form: str) -> None:
