@@ -223,6 +223,9 @@ def test_edit_and_run_opens_a_pages_timeline_in_the_try_form(page: Page, site_se
     assert links.count() == len(FENCE.findall((DOCS / "faq" / "pricing.md").read_text()))
     links.first.click()
     page.wait_for_url("**/try/#timeline=*")
+    # The forms' code loads after the page; it takes the timeline from the address when it
+    # binds the form, so read the box only once the form is bound.
+    page.wait_for_selector("form[data-engine=simulate][data-bound=true]", state="attached")
     shown = page.locator("form[data-engine=simulate] textarea").input_value()
     first = FENCE.findall((DOCS / "faq" / "pricing.md").read_text())[0]
     assert json.loads(shown) == json.loads(first)

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from whatsapp_pricing import engine, periods
+from whatsapp_pricing import delivery, engine, periods
 from whatsapp_pricing.engine import ConversationEngine, Kind, LocalCalendar
 from whatsapp_pricing.rate_cards import RateBook
 
@@ -102,7 +102,7 @@ def agent_messages_free_in_free_entry_points() -> None:
 
 
 def marketing_to_us_numbers_delivered() -> None:
-    engine.US_MARKETING_BLOCKED = date.max
+    delivery.US_MARKETING_BLOCKED = date.max
 
 
 def calls_leave_the_window_shut() -> None:
