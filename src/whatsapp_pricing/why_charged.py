@@ -350,7 +350,7 @@ def _delivery(
     if not priced:
         raise UsageError(
             f'No status of message {message} in the paste carries Meta\'s "pricing": paste its '
-            '"sent" or "delivered" status (see Which status carries the price?).'
+            '"sent" or "delivered" status (see Which status webhook carries the price?).'
         )
     reported = next(
         (update.pricing for update in priced if update.status != "sent"), priced[0].pricing
