@@ -36,6 +36,7 @@ from whatsapp_pricing.domain import Account, EntryPoint, MessageStatus
 from whatsapp_pricing.failures import meaning_of
 from whatsapp_pricing.markets import BSUID, MarketTable, country_of, meta_markets, readings
 from whatsapp_pricing.periods import (
+    AUTHENTICATION_INTERNATIONAL_LAUNCH,
     PER_MESSAGE_PRICING_STARTS,
     SHIPPED,
     Period,
@@ -660,7 +661,7 @@ class ConversationEngine:
             return DELIVERED, None, self._free, rule, rule.reason(), category
         charge, priced = self._price_message(customer, event, category, day)
         where = " inside the customer service window" if in_window else ""
-        international = self._is_international(customer, category)
+        international = self._is_international(customer, category, day)
         reported = self._international.name if international else category
         details = event.details
         if event.kind == Kind.DIRECT_SEND:
@@ -712,7 +713,7 @@ class ConversationEngine:
     def _price_message(self, customer: _Customer, event: Event, category: str, day: date) -> Priced:
         """A template's charge under per-message pricing, with volume tiers where known."""
         charge, priced = self._price(customer, category, day)
-        if category not in self._tiered or self._is_international(customer, category):
+        if category not in self._tiered or self._is_international(customer, category, day):
             return charge, priced
         # Charged utility and authentication messages per market, category and local month.
         key = ("volume tier", customer.market, category, day.year, day.month)
@@ -741,18 +742,28 @@ class ConversationEngine:
             f"{discount:.0%} below the list rate of {list_rate}",
         )
 
-    def _is_international(self, customer: _Customer, category: str) -> bool:
-        """Whether an authentication message crosses from the business's location to another."""
+    def _is_international(self, customer: _Customer, category: str, day: date) -> bool:
+        """Whether an authentication message crosses from the business's location to a market
+        that has an authentication-international rate on that day: none had one before Meta
+        introduced it, and a market without one (``n/a``, or not yet) keeps its authentication
+        rate."""
         account = self._account
-        return (
+        if not (
             account.authentication_international
             and category == self._international.rate_of
             and customer.country != account.primary_business_location
+            and day >= AUTHENTICATION_INTERNATIONAL_LAUNCH
+        ):
+            return False
+        column = self._column_of[self._international.name]
+        return any(
+            self._rates.rate(self._currency, market, column, day) is not Missing.NOT_APPLICABLE
+            for market in readings(customer.market)
         )
 
     def _price(self, customer: _Customer, category: str, day: date) -> Priced:
         """The list price of a conversation or message, and how it was priced, in words."""
-        international = self._is_international(customer, category)
+        international = self._is_international(customer, category, day)
         key = (customer.market, category, day, international)
         priced = self._prices.get(key)
         if priced is None:
@@ -781,6 +792,11 @@ class ConversationEngine:
                     f"{currency} {name} rate for {market} on {day} is known",
                 )
         rate = self._rates.rate(currency, market, self._column_of[category], day)
+        if rate is Missing.NOT_APPLICABLE:
+            return (
+                Charge(None, currency),
+                f"unpriced: Meta's {currency} card has no {market} {category} rate on {day}",
+            )
         if isinstance(rate, Missing):
             return (
                 Charge(None, currency),

@@ -137,6 +137,7 @@ def card_table(book: RateBook, card: RateCard, day: date) -> str:
     notes = [
         *(_left_out(column, rates, provenance) for column in columns if column not in shown),
         *_cell_keys(rates, shown),
+        *_added_later(card, on),
         *provenance_notes(provenance),
         *_tier_notes(book, card, on),
         *_provisional_note(book, card, on),
@@ -253,6 +254,26 @@ def _cell_keys(rates: dict[str, dict[str, Decimal | Missing]], shown: list[str])
     if Missing.NOT_APPLICABLE in cells:
         keys.append("<strong>n/a</strong>: Meta has no such rate for that market.")
     return keys
+
+
+def _added_later(card: RateCard, day: date) -> list[str]:
+    """The rates a reissued card holds that began after the day it is shown for (Meta added
+    authentication-international to its June 2023 card in 2024): each with its first day, so
+    that a figure of 2024 is never read as one of 2023."""
+    later = sorted(
+        (first, market, column, rate)
+        for (market, column), first in card.not_before.items()
+        if first > day and isinstance(rate := card.rates.get(market, {}).get(column), Decimal)
+    )
+    if not later:
+        return []
+    cells = "; ".join(
+        f"{escape(market)} {column} {rate} from {first}" for first, market, column, rate in later
+    )
+    return [
+        f"<strong>Added later</strong>: {cells}. Before those days Meta had no such rate, so "
+        "they are n/a in the table above."
+    ]
 
 
 def _tier_notes(book: RateBook, card: RateCard, day: date) -> list[str]:
