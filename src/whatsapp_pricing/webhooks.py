@@ -12,7 +12,10 @@ keeps Meta's error codes. Nothing is dropped silently: every line is either read
 skipped, with why.
 
 A one-per-line log is read line by line, so it streams; an array has to be read whole. A line
-nested too deeply to parse, or a time no calendar has, is reported like any other broken line.
+may start with what a logger writes before the notification (``2026-11-03 10:00:01 INFO
+webhook: {...}``): the notification is read from the line's first ``{``, by the command line
+and the site's Check page alike. A line nested too deeply to parse, or a time no calendar has, is
+reported like any other broken line, and a line that is not JSON says where it stops being JSON.
 
 Most lines have the usual shape (one entry, one ``messages`` change, well-formed statuses or
 messages); msgspec decodes those straight into typed structs, twice as fast as building dicts and
@@ -24,12 +27,14 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, NamedTuple, cast
 
 import msgspec
 
 from whatsapp_pricing.domain import EntryPoint
+from whatsapp_pricing.errors import JSON_PROBLEMS, missing_closers
 
 _decode = msgspec.json.Decoder().decode
 """Parses JSON like the standard library does, three to four times faster on notifications."""
@@ -250,15 +255,58 @@ def read_lines(lines: Iterable[bytes]) -> Iterator[LogItem]:
             continue
         if not line.strip():
             continue
+        logged = without_logger_prefix(line)
+        if logged is not line:
+            usual = usual_notification(logged, number)
+            if usual is not None:
+                yield from usual
+                continue
         try:
-            notification = _decode(line)
-        except msgspec.DecodeError as error:
-            yield Skipped(number, f"not JSON: {error}", bad=True)
+            notification = _decode(logged)
+        except msgspec.DecodeError:
+            yield Skipped(number, not_json(line), bad=True)
             continue
         except RecursionError:
             yield Skipped(number, TOO_DEEP, bad=True)
             continue
         yield from _notification(notification, number)
+
+
+def without_logger_prefix(line: bytes) -> bytes:
+    """The notification on a log line, without what a logger wrote before it (its time, level
+    and name): the line from its first ``{``. A line that starts as JSON, or holds no ``{``, is
+    returned as it is (the same object)."""
+    start = line.find(b"{")
+    if start <= 0 or line[:start].lstrip().startswith(b"["):
+        return line
+    return line[start:]
+
+
+def not_json(line: bytes) -> str:
+    """Why a log line is not a notification, in words: where its JSON breaks (the column counts
+    the logger's prefix too), or that it holds none."""
+    text = line.decode("utf-8", errors="replace")
+    start = len(text) - len(without_logger_prefix(line).decode("utf-8", errors="replace"))
+    if "{" not in text and not text.lstrip().startswith("["):
+        shown = text.strip() if len(text.strip()) <= 60 else text.strip()[:57] + "..."
+        return f'not JSON: the line holds no notification ("{shown}")'
+    try:
+        json.loads(text[start:])
+    except json.JSONDecodeError as error:
+        missing = missing_closers(text[start:])
+        if missing:
+            return (
+                f"not JSON: the line stops at column {len(text.rstrip())} before its "
+                f"notification is complete ({missing} missing)"
+            )
+        meaning = next(
+            (said for begins, said in JSON_PROBLEMS.items() if error.msg.startswith(begins)),
+            error.msg,
+        )
+        return f"not JSON: at column {start + error.colno}, {meaning}"
+    except RecursionError:
+        return TOO_DEEP
+    return "not JSON"
 
 
 class _CustomerMessage(msgspec.Struct):
