@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import re
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from whatsapp_pricing.site.browser_engine import (
     FOLDER,
+    PACKAGE_NAME,
     UNUSED_DATA,
     WEB,
     needed_wheels,
@@ -61,10 +63,29 @@ def test_the_package_zip_is_the_same_for_the_same_sources_and_leaves_out_the_sit
         assert f"whatsapp_pricing/{module}.py" not in names
 
 
-def test_pyodide_is_told_of_no_package_it_would_fetch_from_elsewhere() -> None:
-    lock = json.loads(package_lock(WEB / "node_modules/pyodide/pyodide-lock.json"))
-    assert lock["packages"] == {}
-    assert lock["info"]["python"].startswith("3.")
+def test_pyodide_is_told_only_of_the_files_the_site_serves(built_site: Path) -> None:
+    engine = built_site / FOLDER
+    shipped = WEB / "node_modules/pyodide/pyodide-lock.json"
+    manifest = json.loads((engine / "engine.json").read_text())
+    served = [engine / name for name in manifest["wheels"]]
+    lock = json.loads(package_lock(shipped, served, engine / manifest["package"]))
+    assert lock == json.loads((engine / "pyodide-lock.json").read_text())
+    assert lock["info"] == json.loads(shipped.read_text())["info"]
+    packages = lock["packages"]
+    # Each by its file beside the lock file, with that file's hash: nothing from elsewhere.
+    assert sorted(entry["file_name"] for entry in packages.values()) == sorted(
+        [*manifest["wheels"], manifest["package"]]
+    )
+    for entry in packages.values():
+        assert "/" not in entry["file_name"]
+        digest = hashlib.sha256((engine / entry["file_name"]).read_bytes()).hexdigest()
+        assert entry["sha256"] == digest
+        assert set(entry["depends"]) <= set(packages)
+    # The one package the worker asks for brings every wheel; pydantic brings its core.
+    assert set(packages[PACKAGE_NAME]["depends"]) == set(packages) - {PACKAGE_NAME}
+    assert packages[PACKAGE_NAME]["imports"] == ["whatsapp_pricing"]
+    assert "pydantic-core" in packages["pydantic"]["depends"]
+    assert packages["typing-extensions"]["imports"] == ["typing_extensions"]
 
 
 def test_the_built_site_serves_every_file_the_manifest_names(built_site: Path) -> None:

@@ -12,7 +12,12 @@ The reader waits for every byte, so only what the engine runs is served: the mod
 ``in_browser`` imports (found by reading their imports, not by a list kept by hand), the wheels
 of the distributions those need, and of phonenumbers its parsing data without the place names,
 carriers and time zones it also ships (four fifths of its wheel). The manifest says how many
-bytes the first Run downloads, so the page can say it before the reader presses Run.
+bytes the engine downloads, so the page can say it before the reader presses Run.
+
+Pyodide's lock file names exactly these files, with their hashes, and the package zip as a
+package that depends on all of them: the page's worker then asks ``loadPyodide`` for that one
+package, and Pyodide fetches and compiles every wheel while its interpreter starts, instead of
+after it.
 """
 
 from __future__ import annotations
@@ -76,8 +81,10 @@ def write_engine(site_dir: Path) -> None:
     package = package_zip()
     package_name = f"whatsapp_pricing-{hashlib.sha256(package).hexdigest()[:12]}.zip"
     (engine / package_name).write_bytes(package)
-    (engine / "pyodide-lock.json").write_text(package_lock(runtime / "pyodide-lock.json"))
-    served = [*RUNTIME, *(wheel.name for wheel in wheels), package_name]
+    served_wheels = [engine / wheel.name for wheel in wheels]
+    lock = package_lock(runtime / "pyodide-lock.json", served_wheels, engine / package_name)
+    (engine / "pyodide-lock.json").write_text(lock)
+    served = [*RUNTIME, "pyodide-lock.json", *(wheel.name for wheel in wheels), package_name]
     manifest = {
         "wheels": [wheel.name for wheel in wheels],
         "package": package_name,
@@ -241,11 +248,51 @@ def _zipped(entries: Iterable[tuple[str, bytes]]) -> bytes:
     return buffer.getvalue()
 
 
-def package_lock(shipped: Path) -> str:
-    """Pyodide's lock file with no packages: the runtime then never looks for one elsewhere,
-    and every wheel it loads is one of ours, by address."""
+PACKAGE_NAME = "whatsapp-pricing"
+"""The package zip's name in Pyodide's lock file: the one package the page's worker asks for."""
+
+
+def package_lock(shipped: Path, wheels: list[Path], package: Path) -> str:
+    """Pyodide's lock file naming only the files the site serves (by file name, beside the
+    lock file, never an address elsewhere), with their hashes: the served wheels, each with the
+    served wheels it requires, and the package zip, which depends on every one of them."""
     lock = json.loads(shipped.read_text(encoding="utf-8"))
-    return json.dumps({**lock, "packages": {}})
+    names = {_distribution(wheel.name): wheel for wheel in wheels}
+    packages = {
+        _lock_name(name): _lock_entry(
+            wheel, [other for other in _requirements(name) if other in names]
+        )
+        for name, wheel in names.items()
+    }
+    packages[PACKAGE_NAME] = {
+        **_lock_entry(package, list(names)),
+        "name": PACKAGE_NAME,
+        "version": "0",
+        "imports": ["whatsapp_pricing"],
+    }
+    return json.dumps({**lock, "packages": packages}, indent=1)
+
+
+def _lock_entry(served: Path, depends: list[str]) -> dict[str, Any]:
+    """One package of Pyodide's lock file: a file beside it, what it installs, what it needs."""
+    with zipfile.ZipFile(served) as archive:
+        tops = {name.split("/")[0].removesuffix(".py") for name in archive.namelist()}
+    return {
+        "name": _distribution(served.name),
+        "version": served.name.split("-")[1],
+        "file_name": served.name,
+        "install_dir": "site",
+        "sha256": hashlib.sha256(served.read_bytes()).hexdigest(),
+        "package_type": "package",
+        "imports": sorted(top for top in tops if top.isidentifier()),
+        "depends": sorted(_lock_name(name) for name in depends),
+        "unvendored_tests": False,
+    }
+
+
+def _lock_name(distribution: str) -> str:
+    """A distribution's name as Pyodide's lock file keys it: ``typing-extensions``."""
+    return _normal(distribution).replace("_", "-")
 
 
 def _wheels() -> list[Path]:
