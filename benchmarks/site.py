@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gzip
+import os
 import statistics
 import subprocess
 import sys
@@ -59,11 +60,19 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Says nothing when a browser closes a page while a file is on its way."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 @contextlib.contextmanager
 def served(site: Path) -> Iterator[tuple[str, Browser]]:
     """The built site on a free local port, and a browser to open it with."""
     handler = functools.partial(_QuietHandler, directory=str(site))
-    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+    with _QuietServer(("127.0.0.1", 0), handler) as server:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
@@ -103,10 +112,37 @@ ENGINE_RUNS = 3
 
 @dataclass
 class Visit:
-    """One visit to the Try page, in seconds (see the module's docstring)."""
+    """One visit to the Try page, in seconds (see the module's docstring); ``cpu`` is the
+    processor time Chromium's processes spent from opening the page to the verdict, which
+    other work on the machine does not inflate as it does the wall-clock figures."""
 
     open_to_verdict: float
     click_to_verdict: float
+    cpu: float = 0.0
+
+
+def browser_cpu_seconds() -> float:
+    """Processor seconds used so far by this process's Chromium descendants (Linux' /proc)."""
+    parents: dict[int, int] = {}
+    used: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError):
+            text = stat.read_text()
+            fields = text.rsplit(")", 1)[1].split()
+            pid = int(stat.parent.name)
+            parents[pid] = int(fields[1])
+            if text[text.index("(") + 1 :].startswith("chrom"):
+                used[pid] = int(fields[11]) + int(fields[12])
+    ticks = sum(t for pid, t in used.items() if _descends(pid, os.getpid(), parents))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _descends(pid: int, root: int, parents: dict[int, int]) -> bool:
+    while pid in parents:
+        pid = parents[pid]
+        if pid == root:
+            return True
+    return False
 
 
 @dataclass
@@ -129,14 +165,14 @@ def engine_figures(site: Path, runs: int = ENGINE_RUNS) -> EngineFigures:
             page.on("request", lambda request, asked=asked: asked.append(request.url))
             figures.first.append(visit(page, f"{base}/try/"))
             figures.download_kb = compressed_kb(site, (a for a in asked if "/assets/engine/" in a))
-            page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60_000)
+            waits(page, "navigator.serviceWorker.controller !== null")
             figures.repeat.append(visit(context.new_page(), f"{base}/try/"))
             context.close()
             # A reader who reads the form first: the engine loads while they do.
             context = browser.new_context()
             page = context.new_page()
             page.goto(f"{base}/try/")
-            page.wait_for_function("document.documentElement.dataset.engineReady", timeout=600_000)
+            waits(page, "document.documentElement.dataset.engineReady")
             figures.open_to_ready.append(
                 float(page.evaluate("document.documentElement.dataset.engineReady")) / 1000
             )
@@ -145,18 +181,27 @@ def engine_figures(site: Path, runs: int = ENGINE_RUNS) -> EngineFigures:
     return figures
 
 
+def waits(page: Page, condition: str) -> None:
+    """Waits for a condition, asking every 50 ms: Playwright's default asks at every frame,
+    which keeps a page drawing and would take a share of the cores the engine is timed on."""
+    page.wait_for_function(condition, polling=50, timeout=600_000)
+
+
 def visit(page: Page, address: str) -> Visit:
     """Opens the Try page and presses Run as soon as its form is there."""
+    before = browser_cpu_seconds()
     page.goto(address, wait_until="domcontentloaded")
-    page.wait_for_selector(f"{TRY_FORM}[data-bound]")
-    return press(page)
+    waits(page, f"document.querySelector('{TRY_FORM}[data-bound]')")
+    shown = press(page)
+    shown.cpu = browser_cpu_seconds() - before
+    return shown
 
 
 def press(page: Page) -> Visit:
     """Presses the Try page's Run button; when its verdict came."""
     page.evaluate(f"document.querySelector('{TRY_FORM}').dataset.ranIn = ''")
     page.click(f"{TRY_FORM} button[type=submit]")
-    page.wait_for_function(f"document.querySelector('{TRY_FORM}').dataset.ranIn", timeout=600_000)
+    waits(page, f"document.querySelector('{TRY_FORM}').dataset.ranIn")
     shown = page.evaluate(f"({{...document.querySelector('{TRY_FORM}').dataset}})")
     return Visit(float(shown["answeredAt"]) / 1000, float(shown["ranIn"]) / 1000)
 
@@ -213,6 +258,12 @@ def run() -> None:
         )
         first, repeat = engine.first, engine.repeat
         print(f"site: Try page, open to verdict: {spread([v.open_to_verdict for v in first])}")
+        cpu = [v.cpu for v in first]
+        print(
+            f"site: Try page, open to verdict, Chromium's processor time: "
+            f"{statistics.median(cpu):.1f} s (median; {min(cpu):.1f} to {max(cpu):.1f} s; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores after the runs)"
+        )
         print(f"site: Try page, Run to verdict: {spread([v.click_to_verdict for v in first])}")
         print(f"site: Try page, open to engine ready: {spread(engine.open_to_ready)}")
         print(

@@ -6,7 +6,9 @@ MkDocs itself (the hook turns what is missing into MkDocs' error). It puts into
 (``web/package-lock.json``), the wheels it took from PyPI for Pyodide's platform
 (``web/requirements.lock``), this package zipped from the source tree, and a manifest naming
 them that the page's script reads. Nothing comes from anywhere else, and a reader's browser
-fetches none of it until they press a Run button.
+fetches it only on a page with an engine form (once that page is idle, or on the first Run if
+the browser asks to save data). The modules the engine imports are served compiled
+(:mod:`whatsapp_pricing.site.bytecode`).
 
 The reader waits for every byte, so only what the engine runs is served: the modules that
 ``in_browser`` imports (found by reading their imports, not by a list kept by hand), the wheels
