@@ -74,6 +74,9 @@ def test_pyodide_is_told_only_of_the_files_the_site_serves(built_site: Path) -> 
     served = [engine / name for name in manifest["wheels"]]
     lock = json.loads(package_lock(shipped, served, engine / manifest["package"]))
     assert lock == json.loads((engine / "pyodide-lock.json").read_text())
+    # A new build that changes any served file changes the manifest the service worker checks.
+    written = (engine / "pyodide-lock.json").read_bytes()
+    assert manifest["lock_sha256"] == hashlib.sha256(written).hexdigest()
     assert lock["info"] == json.loads(shipped.read_text())["info"]
     packages = lock["packages"]
     # Each by its file beside the lock file, with that file's hash: nothing from elsewhere.
@@ -178,10 +181,10 @@ def test_a_module_compiled_before_is_taken_from_the_cache_without_node(
     package = served_archive(built_site, "whatsapp_pricing-")
     served = package.read(f"whatsapp_pricing/__pycache__/in_browser.{cache_tag()}.pyc")
 
-    def no_node(sources: object) -> dict[str, bytes]:
+    def no_node(sources: object) -> dict[str, object]:
         raise AssertionError(f"compiled again: {sources}")
 
-    monkeypatch.setattr(bytecode, "_compiled_now", no_node)
+    monkeypatch.setattr(bytecode, "_run_compiler", no_node)
     assert compile_sources({"whatsapp_pricing/in_browser.py": source}) == {
         "whatsapp_pricing/in_browser.py": served
     }

@@ -45,12 +45,15 @@ from whatsapp_pricing.estimate import MarketTraffic
 from whatsapp_pricing.markets import OTHER, meta_markets
 from whatsapp_pricing.providers import PROVIDER_PROFILES
 from whatsapp_pricing.rate_cards import shipped_rate_book
-from whatsapp_pricing.site.bytecode import imported_modules, with_bytecode
+from whatsapp_pricing.site.bytecode import imported_modules, started_modules, with_bytecode
 
 PACKAGE = Path(__file__).parents[1]
 WEB = PACKAGE.parents[1] / "web"
 RUNTIME = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
 """The runtime's own files; ``pyodide-lock.json`` is written anew (see :func:`package_lock`)."""
+STDLIB = "python_stdlib.zip"
+"""The standard library, which Pyodide ships as source: served with what the engine and the
+runtime's start import compiled (:mod:`whatsapp_pricing.site.bytecode`)."""
 ENTRY = "whatsapp_pricing.in_browser"
 """The module the page's script calls; everything served is what it needs."""
 ALSO_NEEDED = {"tzdata": "zoneinfo reads time zones from it: a browser has no zoneinfo files"}
@@ -76,8 +79,10 @@ def write_engine(site_dir: Path) -> None:
     engine.mkdir(parents=True, exist_ok=True)
     runtime, wheels = _RUNTIME_FOLDER, needed_wheels(_wheels())
     for name in RUNTIME:
-        _copy(runtime / name, engine / name)
-    archives = {wheel.name: wheel.read_bytes() for wheel in wheels}
+        if name != STDLIB:
+            _copy(runtime / name, engine / name)
+    archives = {STDLIB: (runtime / STDLIB).read_bytes()}
+    archives |= {wheel.name: wheel.read_bytes() for wheel in wheels}
     archives |= {
         name: slim_wheel(content)
         for name, content in archives.items()
@@ -85,7 +90,7 @@ def write_engine(site_dir: Path) -> None:
     }
     archives[PACKAGE_FILE] = package_zip()
     ours = {module_path(name).relative_to(PACKAGE.parent).as_posix() for name in package_modules()}
-    compiled = imported_modules(ENTRY) | ours
+    compiled = started_modules() | imported_modules(ENTRY) | ours
     served_archives = with_bytecode(archives, compiled, keep_source=[PACKAGE_FILE])
     package = served_archives.pop(PACKAGE_FILE)
     package_name = f"whatsapp_pricing-{hashlib.sha256(package).hexdigest()[:12]}.zip"
@@ -97,6 +102,8 @@ def write_engine(site_dir: Path) -> None:
     (engine / "pyodide-lock.json").write_text(lock)
     served = [*RUNTIME, "pyodide-lock.json", *(wheel.name for wheel in wheels), package_name]
     manifest = {
+        # Changes with any served byte: the service worker then forgets its copy (engine-sw.js).
+        "lock_sha256": hashlib.sha256(lock.encode()).hexdigest(),
         "wheels": [wheel.name for wheel in wheels],
         "package": package_name,
         "files": served,

