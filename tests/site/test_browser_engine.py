@@ -23,7 +23,7 @@ from whatsapp_pricing.site.browser_engine import (
     package_zip,
     slim_wheel,
 )
-from whatsapp_pricing.site.bytecode import cache_tag, compile_sources
+from whatsapp_pricing.site.bytecode import cache_tag, compile_sources, started_modules
 
 ROOT = Path(__file__).parents[2]
 
@@ -188,3 +188,20 @@ def test_a_module_compiled_before_is_taken_from_the_cache_without_node(
     assert compile_sources({"whatsapp_pricing/in_browser.py": source}) == {
         "whatsapp_pricing/in_browser.py": served
     }
+
+
+def test_the_standard_library_serves_what_the_runtime_and_engine_import_as_bytecode(
+    built_site: Path,
+) -> None:
+    stdlib = served_archive(built_site, "python_stdlib.zip")
+    names = set(stdlib.namelist())
+    started = started_modules()
+    # The runtime's own start (its import hook, asyncio) and the engine's (decimal, zoneinfo).
+    assert {"_pyodide/_importhook.py", "asyncio/__init__.py"} <= started
+    for module in ("_pyodide/_importhook.py", "asyncio/__init__.py", "zoneinfo/__init__.py"):
+        assert module[:-3] + ".pyc" in names, module
+        assert module not in names, module
+        assert unchecked_hash_pyc(stdlib.read(module[:-3] + ".pyc"))
+    # What neither imports stays as Pyodide ships it.
+    assert "unittest/__init__.py" in names
+    assert "unittest/__init__.pyc" not in names
