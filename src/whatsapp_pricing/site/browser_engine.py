@@ -90,7 +90,7 @@ def write_engine(site_dir: Path) -> None:
     }
     archives[PACKAGE_FILE] = package_zip()
     ours = {module_path(name).relative_to(PACKAGE.parent).as_posix() for name in package_modules()}
-    compiled = started_modules() | imported_modules(ENTRY) | ours
+    compiled = started_modules() | imported_modules(ENTRY, archives[PACKAGE_FILE]) | ours
     served_archives = with_bytecode(archives, compiled, keep_source=[PACKAGE_FILE])
     package = served_archives.pop(PACKAGE_FILE)
     package_name = f"whatsapp_pricing-{hashlib.sha256(package).hexdigest()[:12]}.zip"

@@ -53,13 +53,19 @@ def cache_tag() -> str:
     return f"cpython-{major}{minor}"
 
 
-def imported_modules(entry: str) -> frozenset[str]:
+def imported_modules(entry: str, sources: bytes) -> frozenset[str]:
     """The source files, as paths inside a wheel (``pydantic/main.py``), of every module that
-    importing ``entry`` imports, here, in a fresh interpreter."""
-    found = subprocess.run(
-        [sys.executable, "-c", _IMPORTED, entry], check=True, capture_output=True, text=True
-    )
-    return frozenset(json.loads(found.stdout))
+    importing ``entry`` imports, here, in a fresh interpreter; kept in ``web/bytecode/`` for
+    the same ``sources`` (the entry's package zipped) and the same installed versions."""
+    lock = (WEB.parent / "requirements.lock").read_bytes()
+    kept = CACHE / f"imported-{hashlib.sha256(entry.encode() + sources + lock).hexdigest()}.json"
+    if not kept.is_file():
+        found = subprocess.run(
+            [sys.executable, "-c", _IMPORTED, entry], check=True, capture_output=True, text=True
+        )
+        CACHE.mkdir(exist_ok=True)
+        kept.write_text(found.stdout, encoding="utf-8")
+    return frozenset(json.loads(kept.read_text(encoding="utf-8")))
 
 
 def with_bytecode(
@@ -67,20 +73,31 @@ def with_bytecode(
 ) -> dict[str, bytes]:
     """The archives (wheels or zips, by name) with the modules named in ``compiled`` as
     bytecode: beside their source in the archives named in ``keep_source``, in its place in
-    the others. The same bytes for the same archives."""
-    wanted, sources = set(compiled), {}
-    for content in archives.values():
+    the others. The same bytes for the same archives; each archive rewritten once, then kept
+    in ``web/bytecode/``."""
+    wanted, kept, tag = set(compiled), set(keep_source), cache_tag()
+    done: dict[str, Path] = {}
+    sources: dict[str, bytes] = {}
+    for archive_name, content in archives.items():
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            for name in wanted.intersection(archive.namelist()):
+            chosen = sorted(wanted.intersection(archive.namelist()))
+            key = hashlib.sha256(
+                f"{_runtime()}\0{archive_name in kept}\0{chosen}\0".encode() + content
+            ).hexdigest()
+            done[archive_name] = CACHE / f"archive-{key}.zip"
+            if done[archive_name].is_file():
+                continue
+            for name in chosen:
                 if name in sources:
                     raise ValueError(f"two archives hold {name}: which one to compile?")
                 sources[name] = archive.read(name)
     bytecode = compile_sources(sources)
-    tag, kept = cache_tag(), set(keep_source)
-    return {
-        name: _rewritten(content, bytecode, tag, keep=name in kept)
-        for name, content in archives.items()
-    }
+    for archive_name, content in archives.items():
+        if not done[archive_name].is_file():
+            CACHE.mkdir(exist_ok=True)
+            rewritten = _rewritten(content, bytecode, tag, keep=archive_name in kept)
+            done[archive_name].write_bytes(rewritten)
+    return {name: path.read_bytes() for name, path in done.items()}
 
 
 def _rewritten(archive: bytes, bytecode: Mapping[str, bytes], tag: str, keep: bool) -> bytes:
