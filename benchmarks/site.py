@@ -89,9 +89,10 @@ def compressed_kb(site: Path, addresses: Iterable[str]) -> float:
     return sum(len(gzip.compress(_file(site, path).read_bytes())) / 1024 for path in paths)
 
 
-def first_load_kb(site: Path) -> dict[str, float]:
+def first_load_kb(site: Path) -> dict[str, tuple[float, float]]:
     """Compressed kilobytes each page asks for when it first opens, as a browser loads it
-    (the search index, fetched when a reader first searches, is left out)."""
+    (the search index, fetched when a reader first searches, is left out), and apart from
+    those, the in-browser engine's, which a page with an engine form loads once it is idle."""
     weights = {}
     with served(site) as (base, browser):
         for source in sorted(DOCS.rglob("*.md")):
@@ -101,7 +102,13 @@ def first_load_kb(site: Path) -> dict[str, float]:
             page.on("request", lambda request, asked=asked: asked.append(request.url))
             page.goto(base + path, wait_until="networkidle")
             page.close()
-            weights[path] = compressed_kb(site, (a for a in asked if "search_index" not in a))
+            engine = [address for address in asked if "/assets/engine/" in address]
+            weights[path] = (
+                compressed_kb(
+                    site, (a for a in asked if "search_index" not in a and a not in engine)
+                ),
+                compressed_kb(site, engine),
+            )
     return weights
 
 
@@ -241,9 +248,10 @@ def run() -> None:
         if find_chromium() is None:
             print("site: page weights skipped: no Chromium (apt-get install chromium)")
             return
-        for path, kilobytes in first_load_kb(Path(site_dir)).items():
+        for path, (kilobytes, engine_kb) in first_load_kb(Path(site_dir)).items():
             budget = f"budget {PAGE_BUDGET_KB} KB" if path.startswith("/faq/") else "no budget"
-            print(f"site: first load of {path}: {kilobytes:.1f} KB compressed ({budget})")
+            engine = f", then the engine once idle: {engine_kb / 1024:.1f} MB" if engine_kb else ""
+            print(f"site: first load of {path}: {kilobytes:.1f} KB compressed ({budget}){engine}")
         hits, misses = search_figures(Path(site_dir))
         print(
             f"site: search, Enter opens the answer for {hits} of {len(QUESTIONS)} questions "
