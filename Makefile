@@ -53,4 +53,4 @@ lock: $(INSTALLED)
 	$(BIN)/python web/lock.py $(BROWSER_WHEELS)
 
 clean:
-	rm -rf $(VENV) web/node_modules web/wheels site .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) web/node_modules web/wheels web/bytecode site .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,6 +1,8 @@
 // The forms that run the rules in the reader's browser: the project's own engine under Pyodide,
 // from files this site serves (assets/engine/). javascripts/engine.mjs loads this only on a page
-// with such a form; the engine itself is fetched only when a reader presses a Run button.
+// with such a form. The engine starts loading once the page is idle (see warmUp), so that the
+// reader's first Run is answered soon after the click; beside each Run button the page says how
+// much that downloads, and when the engine is ready.
 
 import * as estimator from "./estimator.mjs";
 
@@ -8,16 +10,22 @@ const ENGINE = new URL("../assets/engine/", import.meta.url);
 // "Why was I charged?" forms load their part of this script only on the page that has them.
 const why = () => import("./engine-why.mjs");
 let worker = null;
+let ready = false;
 let asked = 0;
 const waiting = new Map();
 
-// Asks the engine's thread to call one function of whatsapp_pricing.in_browser.
+// Asks the engine's thread to call one function of whatsapp_pricing.in_browser (none: only
+// load the engine).
 function ask(call, argument, onProgress) {
   if (!worker) {
     worker = new Worker(new URL("engine-worker.mjs", import.meta.url), { type: "module" });
     worker.onmessage = ({ data }) => {
       if (data.progress) {
         waiting.forEach(({ onProgress: report }) => report(data.progress));
+        return;
+      }
+      if (data.ready) {
+        engineReady();
         return;
       }
       const { resolve, reject } = waiting.get(data.id);
@@ -184,8 +192,55 @@ async function downloadSize() {
   }
 }
 
-// After the first Run the engine stays on the device (engine-sw.js): later visits start
-// sooner, and work offline.
+// Whether an earlier visit left the engine on this device (engine-sw.js keeps it).
+async function keptOnDevice() {
+  try {
+    const { package: zip } = await engineManifest();
+    return Boolean(navigator.serviceWorker?.controller && (await caches.match(new URL(zip, ENGINE))));
+  } catch (failure) {
+    return false;
+  }
+}
+
+// What the note beside each Run button says, before the reader presses it (and what a Run
+// pressed while the engine loads says).
+async function sizeNote(loading = Boolean(worker)) {
+  if (ready) {
+    return "The engine is ready.";
+  }
+  if (loading) {
+    return (await keptOnDevice())
+      ? "Starting the engine kept on this device…"
+      : `Loading the engine (${await downloadSize()})…`;
+  }
+  return `First run downloads the engine: ${await downloadSize()}.`;
+}
+
+async function sayEngineState() {
+  const said = await sizeNote();
+  document.querySelectorAll(".engine-size").forEach((note) => { note.textContent = said; });
+}
+
+// The engine starts loading as soon as the page is idle, unless the reader's browser asks to
+// save data (or is on a 2G connection): then it loads on the first Run, as the note says.
+function warmUp() {
+  const connection = navigator.connection;
+  if (worker || connection?.saveData || /2g/.test(connection?.effectiveType ?? "")) {
+    return;
+  }
+  ask(null, null, () => {}).catch(() => {});
+  sayEngineState();
+}
+
+function engineReady() {
+  ready = true;
+  document.documentElement.dataset.engineReady = String(Math.round(performance.now()));
+  sayEngineState();
+  keepForLater();
+}
+
+// Once loaded, the engine stays on the device (engine-sw.js): later visits start sooner, and
+// work offline.
 function keepForLater() {
   if (!("serviceWorker" in navigator) || !window.isSecureContext) {
     return;
@@ -200,13 +255,14 @@ function keepForLater() {
     .catch(() => {});
 }
 
-// Beside each Run button, before it is pressed: how much the first Run downloads.
+// Beside each Run button, before it is pressed: how much the engine downloads, and whether it
+// is loading or ready.
 async function sayDownloadSize(form) {
   const button = form.querySelector("button[type=submit]");
-  if (worker || form.querySelector(".engine-size")) {
+  if (form.querySelector(".engine-size")) {
     return;
   }
-  const note = element("span", { class: "engine-size" }, `First run downloads the engine: ${await downloadSize()}.`);
+  const note = element("span", { class: "engine-size", role: "status" }, await sizeNote());
   button.after(note);
 }
 
@@ -218,8 +274,7 @@ async function run(form) {
   const started = performance.now();
   const say = (message) => output.replaceChildren(element("p", {}, message));
   document.querySelectorAll(".engine-size").forEach((note) => note.remove());
-  say(worker ? "Running…" : `Loading the engine (${await downloadSize()})…`);
-  keepForLater();
+  say(ready ? "Running…" : await sizeNote(true));
   try {
     const answer = JSON.parse(await ask(request.call, await request.argument(form), say));
     if (answer.error) {
@@ -227,6 +282,7 @@ async function run(form) {
     } else {
       await request.show(output, answer);
     }
+    form.dataset.answeredAt = String(Math.round(performance.now()));
     form.dataset.ranIn = String(Math.round(performance.now() - started));
   } catch (error) {
     showError(output, `The engine could not run here: ${error.message}`);
@@ -267,6 +323,8 @@ async function fillChoices(form) {
 }
 
 export function bind() {
+  const idle = window.requestIdleCallback ?? ((callback) => setTimeout(callback, 1));
+  idle(warmUp, { timeout: 2000 });
   document.querySelectorAll("form[data-engine]").forEach((form) => {
     if (form.dataset.bound) {
       return;

@@ -1,20 +1,23 @@
 // The engine's own thread: Pyodide and the rules load and run here, so the page stays
-// responsive while a month of messages is priced. Answers {id, answer} or {id, failure}.
+// responsive while a month of messages is priced. Answers {id, answer} or {id, failure};
+// {ready: true} once the engine has loaded (a request {id, call: null} only loads it).
 
 const ENGINE = new URL("../assets/engine/", import.meta.url);
 let bridge = null;
 
+// The site's pyodide-lock.json names the package zip as one package that depends on every
+// wheel it needs: Pyodide fetches and compiles them while its interpreter starts.
 async function load() {
-  const manifest = await (await fetch(new URL("engine.json", ENGINE))).json();
   const { loadPyodide } = await import(new URL("pyodide.mjs", ENGINE).href);
-  const pyodide = await loadPyodide({ indexURL: ENGINE.href });
+  const pyodide = await loadPyodide({
+    indexURL: ENGINE.href,
+    packages: ["whatsapp-pricing"],
+    stdout: () => {},
+  });
   postMessage({ progress: "Installing the rules…" });
-  await pyodide.loadPackage(manifest.wheels.map((wheel) => new URL(wheel, ENGINE).href),
-    { messageCallback: () => {} });
-  const archive = await (await fetch(new URL(manifest.package, ENGINE))).arrayBuffer();
-  const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
-  pyodide.unpackArchive(archive, "zip", { extractDir: sitePackages });
-  return pyodide.pyimport("whatsapp_pricing.in_browser");
+  const module = pyodide.pyimport("whatsapp_pricing.in_browser");
+  postMessage({ ready: true });
+  return module;
 }
 
 // Requests are answered one at a time, in the order they came.
@@ -24,6 +27,10 @@ onmessage = ({ data: { id, call, argument } }) => {
   queue = queue.then(async () => {
     try {
       bridge ??= await load();
+      if (call === null) {
+        postMessage({ id, answer: null });
+        return;
+      }
       postMessage({ progress: "Running…" });
       postMessage({ id, answer: bridge[call](argument) });
     } catch (error) {

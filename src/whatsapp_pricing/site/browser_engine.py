@@ -6,13 +6,20 @@ MkDocs itself (the hook turns what is missing into MkDocs' error). It puts into
 (``web/package-lock.json``), the wheels it took from PyPI for Pyodide's platform
 (``web/requirements.lock``), this package zipped from the source tree, and a manifest naming
 them that the page's script reads. Nothing comes from anywhere else, and a reader's browser
-fetches none of it until they press a Run button.
+fetches it only on a page with an engine form (once that page is idle, or on the first Run if
+the browser asks to save data). The modules the engine imports are served compiled
+(:mod:`whatsapp_pricing.site.bytecode`).
 
 The reader waits for every byte, so only what the engine runs is served: the modules that
 ``in_browser`` imports (found by reading their imports, not by a list kept by hand), the wheels
 of the distributions those need, and of phonenumbers its parsing data without the place names,
 carriers and time zones it also ships (four fifths of its wheel). The manifest says how many
-bytes the first Run downloads, so the page can say it before the reader presses Run.
+bytes the engine downloads, so the page can say it before the reader presses Run.
+
+Pyodide's lock file names exactly these files, with their hashes, and the package zip as a
+package that depends on all of them: the page's worker then asks ``loadPyodide`` for that one
+package, and Pyodide fetches and compiles every wheel while its interpreter starts, instead of
+after it.
 """
 
 from __future__ import annotations
@@ -38,11 +45,15 @@ from whatsapp_pricing.estimate import MarketTraffic
 from whatsapp_pricing.markets import OTHER, meta_markets
 from whatsapp_pricing.providers import PROVIDER_PROFILES
 from whatsapp_pricing.rate_cards import shipped_rate_book
+from whatsapp_pricing.site.bytecode import imported_modules, started_modules, with_bytecode
 
 PACKAGE = Path(__file__).parents[1]
 WEB = PACKAGE.parents[1] / "web"
 RUNTIME = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
 """The runtime's own files; ``pyodide-lock.json`` is written anew (see :func:`package_lock`)."""
+STDLIB = "python_stdlib.zip"
+"""The standard library, which Pyodide ships as source: served with what the engine and the
+runtime's start import compiled (:mod:`whatsapp_pricing.site.bytecode`)."""
 ENTRY = "whatsapp_pricing.in_browser"
 """The module the page's script calls; everything served is what it needs."""
 ALSO_NEEDED = {"tzdata": "zoneinfo reads time zones from it: a browser has no zoneinfo files"}
@@ -50,6 +61,8 @@ ALSO_NEEDED = {"tzdata": "zoneinfo reads time zones from it: a browser has no zo
 UNUSED_DATA = ("phonenumbers/geodata/", "phonenumbers/carrierdata/", "phonenumbers/tzdata/")
 """Data of phonenumbers' geocoder, carrier and time zone lookups, which the rules never call."""
 FOLDER = "assets/engine"
+PACKAGE_FILE = "whatsapp_pricing.zip"
+"""The package zip's name until its hash is known (the served name carries the hash)."""
 _RUNTIME_FOLDER = WEB / "node_modules" / "pyodide"
 
 
@@ -66,19 +79,31 @@ def write_engine(site_dir: Path) -> None:
     engine.mkdir(parents=True, exist_ok=True)
     runtime, wheels = _RUNTIME_FOLDER, needed_wheels(_wheels())
     for name in RUNTIME:
-        _copy(runtime / name, engine / name)
-    for wheel in wheels:
-        target = engine / wheel.name
-        if wheel.name.startswith("phonenumbers-"):
-            _write(target, slim_wheel(wheel.read_bytes()))
-        else:
-            _copy(wheel, target)
-    package = package_zip()
+        if name != STDLIB:
+            _copy(runtime / name, engine / name)
+    archives = {STDLIB: (runtime / STDLIB).read_bytes()}
+    archives |= {wheel.name: wheel.read_bytes() for wheel in wheels}
+    archives |= {
+        name: slim_wheel(content)
+        for name, content in archives.items()
+        if name.startswith("phonenumbers-")
+    }
+    archives[PACKAGE_FILE] = package_zip()
+    ours = {module_path(name).relative_to(PACKAGE.parent).as_posix() for name in package_modules()}
+    compiled = started_modules() | imported_modules(ENTRY, archives[PACKAGE_FILE]) | ours
+    served_archives = with_bytecode(archives, compiled, keep_source=[PACKAGE_FILE])
+    package = served_archives.pop(PACKAGE_FILE)
     package_name = f"whatsapp_pricing-{hashlib.sha256(package).hexdigest()[:12]}.zip"
     (engine / package_name).write_bytes(package)
-    (engine / "pyodide-lock.json").write_text(package_lock(runtime / "pyodide-lock.json"))
-    served = [*RUNTIME, *(wheel.name for wheel in wheels), package_name]
+    for name, content in served_archives.items():
+        _write(engine / name, content)
+    served_wheels = [engine / wheel.name for wheel in wheels]
+    lock = package_lock(runtime / "pyodide-lock.json", served_wheels, engine / package_name)
+    (engine / "pyodide-lock.json").write_text(lock)
+    served = [*RUNTIME, "pyodide-lock.json", *(wheel.name for wheel in wheels), package_name]
     manifest = {
+        # Changes with any served byte: the service worker then forgets its copy (engine-sw.js).
+        "lock_sha256": hashlib.sha256(lock.encode()).hexdigest(),
         "wheels": [wheel.name for wheel in wheels],
         "package": package_name,
         "files": served,
@@ -241,11 +266,51 @@ def _zipped(entries: Iterable[tuple[str, bytes]]) -> bytes:
     return buffer.getvalue()
 
 
-def package_lock(shipped: Path) -> str:
-    """Pyodide's lock file with no packages: the runtime then never looks for one elsewhere,
-    and every wheel it loads is one of ours, by address."""
+PACKAGE_NAME = "whatsapp-pricing"
+"""The package zip's name in Pyodide's lock file: the one package the page's worker asks for."""
+
+
+def package_lock(shipped: Path, wheels: list[Path], package: Path) -> str:
+    """Pyodide's lock file naming only the files the site serves (by file name, beside the
+    lock file, never an address elsewhere), with their hashes: the served wheels, each with the
+    served wheels it requires, and the package zip, which depends on every one of them."""
     lock = json.loads(shipped.read_text(encoding="utf-8"))
-    return json.dumps({**lock, "packages": {}})
+    names = {_distribution(wheel.name): wheel for wheel in wheels}
+    packages = {
+        _lock_name(name): _lock_entry(
+            wheel, [other for other in _requirements(name) if other in names]
+        )
+        for name, wheel in names.items()
+    }
+    packages[PACKAGE_NAME] = {
+        **_lock_entry(package, list(names)),
+        "name": PACKAGE_NAME,
+        "version": "0",
+        "imports": ["whatsapp_pricing"],
+    }
+    return json.dumps({**lock, "packages": packages}, indent=1)
+
+
+def _lock_entry(served: Path, depends: list[str]) -> dict[str, Any]:
+    """One package of Pyodide's lock file: a file beside it, what it installs, what it needs."""
+    with zipfile.ZipFile(served) as archive:
+        tops = {name.split("/")[0].partition(".")[0] for name in archive.namelist()}
+    return {
+        "name": _distribution(served.name),
+        "version": served.name.split("-")[1],
+        "file_name": served.name,
+        "install_dir": "site",
+        "sha256": hashlib.sha256(served.read_bytes()).hexdigest(),
+        "package_type": "package",
+        "imports": sorted(top for top in tops if top.isidentifier()),
+        "depends": sorted(_lock_name(name) for name in depends),
+        "unvendored_tests": False,
+    }
+
+
+def _lock_name(distribution: str) -> str:
+    """A distribution's name as Pyodide's lock file keys it: ``typing-extensions``."""
+    return _normal(distribution).replace("_", "-")
 
 
 def _wheels() -> list[Path]:
