@@ -9,7 +9,8 @@ from typing import Any
 from msgspec import UNSET
 
 from whatsapp_pricing.engine import HOUR
-from whatsapp_pricing.webhooks import ReportedConversation, ReportedPricing, StatusUpdate
+from whatsapp_pricing.webhook_shapes import ReportedConversation, ReportedPricing
+from whatsapp_pricing.webhooks import StatusUpdate
 
 STATUS_HORIZON = 30 * 24 * HOUR
 """Meta drops a message it could not deliver within its time to live, 30 days at the longest

@@ -29,7 +29,8 @@ from whatsapp_pricing.records import (
     Rule,
 )
 from whatsapp_pricing.vocabulary import Vocabulary
-from whatsapp_pricing.webhooks import CategoryChange, ReportedPricing
+from whatsapp_pricing.webhook_shapes import ReportedPricing
+from whatsapp_pricing.webhooks import CategoryChange
 
 EXPIRY_TOLERANCE = 60.0
 """Seconds Meta's expiry may differ from ours: the expiries seen in real webhooks fall on whole
