@@ -225,7 +225,7 @@ def read_lines(lines: Iterable[bytes]) -> Iterator[LogItem]:
 _decode_usual = msgspec.json.Decoder(Notification).decode
 
 
-def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
+def usual_notification(line: bytes | msgspec.Raw, number: int) -> list[LogItem] | None:
     """What a notification of the usual shape says, or ``None`` for the generic reader."""
     try:
         notification = _decode_usual(line)

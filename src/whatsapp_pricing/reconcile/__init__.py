@@ -11,7 +11,7 @@ One job a module, each using only those above it:
 - :mod:`.sent`: the business's own record of the templates it sent (a CSV);
 - :mod:`.options`: :class:`ReconcileOptions`, the settings of a run, one frozen object for the
   command line, a Python caller and every Spark task;
-- :mod:`.ordering`: putting the log back in time order (:class:`TimeQueue`, :class:`Place`);
+- :mod:`.ordering`: putting the log back in time order (:class:`Place`, :data:`Held`);
 - :mod:`.findings`: what is reported, a :class:`Finding` per message and the :class:`Costs`;
 - :mod:`.message`: one business message as its statuses tell of it, until it is settled;
 - :mod:`.policy`: the comparison, what Meta reported beside what the rules say;
@@ -43,7 +43,7 @@ from whatsapp_pricing.reconcile.findings import (
 )
 from whatsapp_pricing.reconcile.message import STATUS_HORIZON
 from whatsapp_pricing.reconcile.options import CLOCK_SKEW, DEFAULT_WINDOW, ReconcileOptions
-from whatsapp_pricing.reconcile.ordering import Place, TimeQueue
+from whatsapp_pricing.reconcile.ordering import Held, Place
 from whatsapp_pricing.reconcile.sent import SentTemplate, read_sent
 
 __all__ = [
@@ -62,12 +62,12 @@ __all__ = [
     "ErrorCodes",
     "Figure",
     "Finding",
+    "Held",
     "Place",
     "ReconcileOptions",
     "Reconciler",
     "Reconciliation",
     "SentTemplate",
-    "TimeQueue",
     "compare_bill",
     "compare_log",
     "is_clean",
