@@ -373,6 +373,8 @@ class ConversationEngine:
 
     def closed(self) -> list[ConversationRecord]:
         """Conversations that ended since the last call, ready to be reported."""
+        if not self._closed:
+            return []  # the usual answer: the reconciler asks after every event
         closed, self._closed = self._closed, []
         return [conversation.record() for conversation in closed]
 

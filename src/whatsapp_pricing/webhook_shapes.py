@@ -36,12 +36,13 @@ class ReportedPricing(msgspec.Struct, frozen=True, gc=False):
 
     def given(self, names: Iterable[str]) -> dict[str, Any]:
         """The fields among ``names`` that Meta gave, by name."""
-        fields = ((name, getattr(self, name, msgspec.UNSET)) for name in names)
-        return {name: value for name, value in fields if value is not msgspec.UNSET}
+        unset = msgspec.UNSET
+        return {name: value for name in names if (value := getattr(self, name, unset)) is not unset}
 
     def report(self) -> dict[str, Any]:
         """Everything Meta gave, by name: what a finding keeps of Meta's report."""
-        return self.given(self.__struct_fields__)
+        values = zip(self.__struct_fields__, msgspec.structs.astuple(self), strict=True)
+        return {name: value for name, value in values if value is not msgspec.UNSET}
 
 
 class ReportedConversation(msgspec.Struct, frozen=True, gc=False):

@@ -258,7 +258,9 @@ def usual_notification(line: bytes | msgspec.Raw, number: int) -> list[LogItem] 
                 )
                 for message in value.messages or ():
                     entry_point = None if message.referral is msgspec.UNSET else _AD
-                    at = _time(message.timestamp)
+                    at = float(message.timestamp)  # a string, as decoded: _time's checks but one
+                    if not 0 <= at <= LATEST:
+                        return None
                     customer, user_id, parent = _customer(
                         message.sender, message.from_user_id, message.from_parent_user_id, contacts
                     )
@@ -268,7 +270,9 @@ def usual_notification(line: bytes | msgspec.Raw, number: int) -> list[LogItem] 
                         )
                     )
                 for status in value.statuses or ():
-                    at = _time(status.timestamp)
+                    at = float(status.timestamp)  # a string, as decoded: _time's checks but one
+                    if not 0 <= at <= LATEST:
+                        return None
                     customer, user_id, parent = _customer(
                         status.recipient_id,
                         status.recipient_user_id,

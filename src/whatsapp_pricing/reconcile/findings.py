@@ -166,7 +166,8 @@ class ErrorCodes:
         self.counts: Counter[int] = Counter()
 
     def take(self, finding: Finding) -> None:
-        self.counts.update(finding.errors)
+        if finding.errors:  # most have none: no call to update then
+            self.counts.update(finding.errors)
 
     def listed(self) -> list[ErrorCode]:
         """Every code seen, the most frequent first."""
