@@ -32,7 +32,7 @@ from whatsapp_pricing.markets import is_customer_id
 from whatsapp_pricing.reconcile.findings import Finding
 from whatsapp_pricing.reconcile.message import DELIVERY_STATUSES, STATUS_HORIZON, PendingMessage
 from whatsapp_pricing.reconcile.options import CLOCK_SKEW, ReconcileOptions
-from whatsapp_pricing.reconcile.ordering import Held
+from whatsapp_pricing.reconcile.ordering import ByHour, Held
 from whatsapp_pricing.reconcile.policy import (
     UNDELIVERED,
     ConversationPairs,
@@ -95,14 +95,14 @@ class Reconciler:
         """Messages whose findings are not settled yet."""
         self._awaiting: dict[str, PendingMessage] = {}
         """Messages with neither a delivery nor a failure yet."""
-        self._deadlines: list[Held[PendingMessage]] = []
+        self._deadlines: ByHour[PendingMessage] = ByHour()
         """The awaiting messages by when they are given up on (stale entries are skipped)."""
         self._pushed = itertools.count()
         """Ties in the deadlines go by the order they were pushed in."""
         self._settled: dict[str, float] = {}
         """When each settled message was delivered (infinity if never), by id, kept until its
         late statuses can no longer come."""
-        self._forget: list[tuple[float, str]] = []
+        self._forget: ByHour[str] = ByHour()
         """Settled messages' ids by when they can be forgotten (ties in any order)."""
         self._clock = -math.inf
         """The latest time any line of the log has shown."""
@@ -208,7 +208,7 @@ class Reconciler:
         elif message.delivered_at is None and "failed" not in message.first_seen:
             if due != before or message.id not in self._awaiting:
                 self._awaiting[message.id] = message
-                heappush(self._deadlines, (due, next(self._pushed), message))
+                self._deadlines.push(due, next(self._pushed), message)
         elif due != message.held_until:
             self._awaiting.pop(message.id, None)
             if due < horizon:
@@ -263,15 +263,13 @@ class Reconciler:
         """
         self._next_cleanup = until + HOUR
         self._give_up_on_delivery(until)
-        forget = self._forget
-        while forget and forget[0][0] <= until:
-            del self._settled[heappop(forget)[1]]
+        for _, _, message_id in self._forget.due(until):
+            del self._settled[message_id]
 
     def _give_up_on_delivery(self, until: float) -> None:
         """Settles, as undelivered, the messages still without a delivery at the horizon."""
         deadlines, awaiting = self._deadlines, self._awaiting
-        while deadlines and deadlines[0][0] <= until:
-            due, _, message = heappop(deadlines)
+        for due, _, message in deadlines.due(until):
             if awaiting.get(message.id) is message and message.due == due:
                 del awaiting[message.id]
                 self._settle(message, Finding(message.id, *UNDELIVERED))
@@ -321,7 +319,7 @@ class Reconciler:
         del self._messages[message.id]
         forget_at = min(message.first_seen.values()) + STATUS_HORIZON
         self._settled[message.id] = message.delivered_at or math.inf
-        heappush(self._forget, (forget_at, message.id))
+        self._forget.push(forget_at, 0, message.id)
         self._settled_now.append(finding)
 
     def _compare(self, priced: Priced, expires: float) -> Finding:
