@@ -12,7 +12,8 @@ One job a module, each using only those above it:
 - :mod:`.options`: :class:`ReconcileOptions`, the settings of a run, one frozen object for the
   command line, a Python caller and every Spark task;
 - :mod:`.ordering`: putting the log back in time order (:class:`Place`, :data:`Held`);
-- :mod:`.findings`: what is reported, a :class:`Finding` per message and the :class:`Costs`;
+- :mod:`.findings`: what is reported, a :class:`Finding` per message, the :class:`Costs` and
+  the :class:`Summary` of a run;
 - :mod:`.message`: one business message as its statuses tell of it, until it is settled;
 - :mod:`.policy`: the comparison, what Meta reported beside what the rules say;
 - :mod:`.account`: the :class:`Reconciler`, one account's state machine, from lines in log
@@ -39,6 +40,7 @@ from whatsapp_pricing.reconcile.findings import (
     ErrorCodes,
     Finding,
     Reconciliation,
+    Summary,
     is_clean,
 )
 from whatsapp_pricing.reconcile.message import STATUS_HORIZON
@@ -68,6 +70,7 @@ __all__ = [
     "Reconciler",
     "Reconciliation",
     "SentTemplate",
+    "Summary",
     "compare_bill",
     "compare_log",
     "is_clean",

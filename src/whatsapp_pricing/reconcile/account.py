@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 from heapq import heappop, heappush
-from typing import NamedTuple
 
 from whatsapp_pricing.domain import Account
 from whatsapp_pricing.engine import (
@@ -56,7 +56,8 @@ def contact_book_for(window: float) -> ContactBook:
     return ContactBook(keep=LONGEST_TIMER + 2 * window)
 
 
-class Priced(NamedTuple):
+@dataclass(slots=True, eq=False)
+class Priced:
     """A message the engine priced, waiting for its conversation to end."""
 
     message: PendingMessage

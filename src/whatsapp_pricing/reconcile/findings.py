@@ -219,3 +219,53 @@ class Reconciliation:
         for finding in self.findings:
             codes.take(finding)
         return codes.listed()
+
+
+class Summary:
+    """Counts what a reconciliation found and keeps the first few things worth a look, as
+    findings settle (the command line tells it).
+
+    Failed messages are only counted, with Meta's error codes: Meta never charges them, so
+    there is nothing to check.
+    """
+
+    SHOWN = 20
+
+    def __init__(self) -> None:
+        self.costs = Costs()
+        self.error_codes = ErrorCodes()
+        self.unknown: Counter[str] = Counter()
+        """Why messages could not be checked, each reason once, with how many."""
+        self.outcomes = dict.fromkeys(OUTCOMES, 0)
+        self.flagged = 0
+        self.skipped = 0
+        self.broken = 0
+        self.notes: list[str] = []
+        self.hidden = 0
+
+    @property
+    def clean(self) -> bool:
+        return is_clean(self.outcomes, self.broken)
+
+    def take(self, settled: Finding | Skipped) -> None:
+        if isinstance(settled, Skipped):
+            self.skipped += 1
+            self.broken += settled.bad
+            self._note(f"line {settled.line}: {settled.why}")
+            return
+        self.outcomes[settled.outcome] += 1
+        self.flagged += bool(settled.flag)
+        self.costs.take(settled)
+        self.error_codes.take(settled)
+        if settled.outcome == "unknown":
+            self.unknown[settled.detail] += 1
+        elif settled.outcome not in ("agrees", "failed"):
+            self._note(f"{settled.message}: {settled.outcome}: {settled.detail}")
+        if settled.flag:
+            self._note(f"{settled.message}: flagged: {settled.flag}")
+
+    def _note(self, note: str) -> None:
+        if len(self.notes) < self.SHOWN:
+            self.notes.append(note)
+        else:
+            self.hidden += 1

@@ -27,6 +27,7 @@ from whatsapp_pricing.records import (
     ConversationRef,
     MessageRecord,
     Rule,
+    WebhookReport,
 )
 from whatsapp_pricing.vocabulary import Vocabulary
 from whatsapp_pricing.webhook_shapes import ReportedPricing
@@ -265,11 +266,23 @@ def _free_by_the_unconfirmed_allowance(
 
 
 def _expected(record: MessageRecord) -> dict[str, Any]:
-    """The fields of Meta's ``pricing`` object the record predicts (those it leaves open out)."""
-    if record.webhook is None:
+    """The fields of Meta's ``pricing`` object the record predicts (those it leaves open out).
+
+    The engine hands out the same few reports again and again, so each is taken apart once;
+    the dict is only read (a finding gets a copy).
+    """
+    report = record.webhook
+    if report is None:
         return {}
-    fields = msgspec.structs.asdict(record.webhook)
-    return {name: value for name, value in fields.items() if value is not None}
+    expected = _EXPECTED.get(report)
+    if expected is None:
+        fields = msgspec.structs.asdict(report)
+        expected = {name: value for name, value in fields.items() if value is not None}
+        _EXPECTED[report] = expected
+    return expected
+
+
+_EXPECTED: dict[WebhookReport, dict[str, Any]] = {}
 
 
 def _normal(value: Any, spellings: Mapping[str, str]) -> Any:
