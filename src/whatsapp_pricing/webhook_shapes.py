@@ -29,20 +29,10 @@ class ReportedPricing(msgspec.Struct, frozen=True, gc=False):
     """With a max price, Meta's estimate of the charge (``amount``, ``currency``); kept, not
     compared."""
 
-    @property
-    def category_name(self) -> str:
-        """``category`` as text; empty when Meta gave none."""
-        return "" if self.category is msgspec.UNSET else str(self.category)
-
     def given(self, names: Iterable[str]) -> dict[str, Any]:
         """The fields among ``names`` that Meta gave, by name."""
         unset = msgspec.UNSET
         return {name: value for name in names if (value := getattr(self, name, unset)) is not unset}
-
-    def report(self) -> dict[str, Any]:
-        """Everything Meta gave, by name: what a finding keeps of Meta's report."""
-        values = zip(self.__struct_fields__, msgspec.structs.astuple(self), strict=True)
-        return {name: value for name, value in values if value is not msgspec.UNSET}
 
 
 class ReportedConversation(msgspec.Struct, frozen=True, gc=False):

@@ -107,7 +107,8 @@ def compare(
         return Finding(message.id, "unknown", late(message.late_line))
     pricing = message.pricing
     expected = _expected(predicted)
-    reported = {} if pricing is None else pricing.given(expected)
+    report = message.report()
+    reported = {name: report[name] for name in expected if name in report}
     spellings = vocabulary.webhook_spelling
     problems = [
         f"{key}: Meta says {said!r}, the rules say {expected[key]!r}"
@@ -136,7 +137,7 @@ def compare(
         "; ".join(problems) or predicted.reason,
         predicted=expected | {"charge": "unpriced" if amount is None else str(amount)},
         flag=flag,
-        rule=predicted.rule.value,
+        rule=str(predicted.rule),  # its code: a StrEnum's str, cheaper than .value
     )
 
 
