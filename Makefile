@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 # The mypyc build of the reconciler's core (src/whatsapp_pricing/compiled.py), where a C compiler is.
 COMPILED := $(VENV)/compiled/SOURCES.sha256
 PACKAGE_SOURCES := $(wildcard src/whatsapp_pricing/*.py src/whatsapp_pricing/reconcile/*.py)
-HAS_CC := $(shell command -v cc 2>/dev/null)
+HAS_CC := $(shell $(PYTHON) src/whatsapp_pricing/compiled.py --can-build)
 LOCK_OPTIONS := --extra dev --extra spark --universal --python-version 3.11.5 --generate-hashes
 # The platform of the Pyodide runtime pinned in web/package-lock.json (its pyodide-lock.json says).
 BROWSER_WHEELS := --no-deps --only-binary=:all: --platform pyemscripten_2026_0_wasm32 --platform any \

@@ -1,7 +1,8 @@
 """The compiled build: the typed core of the reconciler compiled to C with mypyc, beside the pure
 Python that stays the reference.
 
-``make install`` builds it where a C compiler exists (``python -m whatsapp_pricing.compiled``),
+``make install`` builds it where a C compiler and Python's headers are (:func:`can_build`;
+``python -m whatsapp_pricing.compiled``),
 into a tree of its own (:data:`TREE`): every file of the package linked, and an extension module
 beside each of :data:`MODULES`. Nothing changes for whoever does not ask for it; with
 ``WHATSAPP_PRICING_COMPILED=1`` a Python of the project's environment puts that tree first on
@@ -23,8 +24,6 @@ import sysconfig
 from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
-import whatsapp_pricing
-
 MODULES = (
     "whatsapp_pricing.engine",
     "whatsapp_pricing.identities",
@@ -40,12 +39,19 @@ MODULES = (
 """The modules a line of a webhook log passes through, from reading it to its finding."""
 SWITCH = "WHATSAPP_PRICING_COMPILED"
 """Set to ``1``, the environment variable that runs the compiled build."""
-SOURCES = Path(whatsapp_pricing.__file__).parent
+SOURCES = Path(__file__).resolve().parent
+"""The package's sources (this module is linked into the compiled tree, and resolves there)."""
 TREE = Path(sys.prefix) / "compiled"
 """Where the build goes: inside the environment it was built for and with."""
 DIGEST = "SOURCES.sha256"
 """The file of the tree that names the sources it was compiled from."""
 PTH = "whatsapp_pricing_compiled.pth"
+
+
+def can_build() -> bool:
+    """Whether this Python can build the compiled core: a C compiler, and Python's headers."""
+    headers = Path(sysconfig.get_paths()["include"], "Python.h")
+    return shutil.which("cc") is not None and headers.is_file()
 
 
 def running() -> list[str]:
@@ -100,4 +106,9 @@ def build(tree: Path = TREE, sources: Path = SOURCES) -> None:
 
 
 if __name__ == "__main__":
-    build()
+    # The Makefile asks before the environment exists, with the system's Python: this module
+    # needs nothing but the standard library.
+    if sys.argv[1:] == ["--can-build"]:
+        print("yes" if can_build() else "")
+    else:
+        build()

@@ -90,8 +90,8 @@ class Reconciler:
         """Which names (number, user id, parent id) are one customer."""
         self._sent = options.sent
         self._queue: list[Held[Inbound | PendingMessage]] = []
-        """Events held back until the log is a window past them, by time (a heap, as each
-        queue here: :data:`~.ordering.Held`)."""
+        """Events held back until the log is a window past them, by time (a heap of
+        :data:`~.ordering.Held` entries, as the conversations' pairs below)."""
         self._messages: dict[str, PendingMessage] = {}
         """Messages whose findings are not settled yet."""
         self._awaiting: dict[str, PendingMessage] = {}
