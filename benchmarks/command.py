@@ -22,16 +22,26 @@ from pathlib import Path
 
 
 def measure(
-    command: list[str], stdin: Path | None = None, allowed: tuple[int, ...] = (0,)
+    command: list[str],
+    stdin: Path | None = None,
+    allowed: tuple[int, ...] = (0,),
+    environment: dict[str, str] | None = None,
 ) -> dict[str, float]:
-    """Seconds and peak memory (MB) of a command, its output discarded.
+    """Seconds and peak memory (MB) of a command, its output discarded; ``environment``: what
+    to set for it besides this process's own variables.
 
     A command that ends with a status outside ``allowed`` has measured nothing: that raises.
     """
     arguments = [sys.executable, "-m", "benchmarks.command", *command]
     if stdin is not None:
         arguments[3:3] = ["--stdin", str(stdin)]
-    output = subprocess.run(arguments, check=True, capture_output=True, text=True).stdout
+    output = subprocess.run(
+        arguments,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(environment or {})},
+    ).stdout
     figures = dict(json.loads(output))
     if figures["status"] not in allowed:
         raise RuntimeError(f"{' '.join(command)} exited with status {figures['status']:.0f}")

@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Final, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from whatsapp_pricing.call_rates import (
@@ -125,14 +125,14 @@ class Tally:
 class Kind:
     """What an event is, as a small int for the hot loop (the vocabulary's codes)."""
 
-    CUSTOMER_MESSAGE = VOCABULARY.kind("customer_message").code
-    TEMPLATE = VOCABULARY.kind("template").code
-    FREE_FORM = VOCABULARY.kind("free_form").code
-    AGENT = VOCABULARY.kind("agent_message").code
+    CUSTOMER_MESSAGE: Final = VOCABULARY.kind("customer_message").code
+    TEMPLATE: Final = VOCABULARY.kind("template").code
+    FREE_FORM: Final = VOCABULARY.kind("free_form").code
+    AGENT: Final = VOCABULARY.kind("agent_message").code
     """A Meta Business Agent message."""
-    DIRECT_SEND = VOCABULARY.kind("direct_send").code
-    CUSTOMER_CALL = VOCABULARY.kind("customer_call").code
-    BUSINESS_CALL = VOCABULARY.kind("business_call").code
+    DIRECT_SEND: Final = VOCABULARY.kind("direct_send").code
+    CUSTOMER_CALL: Final = VOCABULARY.kind("customer_call").code
+    BUSINESS_CALL: Final = VOCABULARY.kind("business_call").code
 
 
 CUSTOMER_MESSAGE = Kind.CUSTOMER_MESSAGE
@@ -374,6 +374,8 @@ class ConversationEngine:
 
     def closed(self) -> list[ConversationRecord]:
         """Conversations that ended since the last call, ready to be reported."""
+        if not self._closed:
+            return []  # the usual answer: the reconciler asks after every event
         closed, self._closed = self._closed, []
         return [conversation.record() for conversation in closed]
 

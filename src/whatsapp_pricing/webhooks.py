@@ -35,6 +35,7 @@ import msgspec
 
 from whatsapp_pricing.domain import EntryPoint
 from whatsapp_pricing.errors import JSON_PROBLEMS, missing_closers
+from whatsapp_pricing.webhook_shapes import Notification, ReportedConversation, ReportedPricing
 
 _decode = msgspec.json.Decoder().decode
 """Parses JSON like the standard library does, three to four times faster on notifications."""
@@ -66,46 +67,6 @@ class Inbound(NamedTuple):
     portfolios, when the line carries one."""
     business_number: str = ""
     """The business phone number the line is for (``metadata.phone_number_id``)."""
-
-
-class ReportedPricing(msgspec.Struct, frozen=True, gc=False):
-    """A status's ``pricing`` object as Meta sent it, the fields reconcile compares.
-
-    Each field holds the JSON value Meta gave, whatever its type (it is compared with what the
-    rules say, never trusted), and is ``UNSET`` where Meta left it out.
-    """
-
-    category: Any = msgspec.UNSET
-    billable: Any = msgspec.UNSET
-    pricing_model: Any = msgspec.UNSET
-    type: Any = msgspec.UNSET
-    cost: Any = msgspec.UNSET
-    """With a max price, Meta's estimate of the charge (``amount``, ``currency``); kept, not
-    compared."""
-
-    @property
-    def category_name(self) -> str:
-        """``category`` as text; empty when Meta gave none."""
-        return "" if self.category is msgspec.UNSET else str(self.category)
-
-    def given(self, names: Iterable[str]) -> dict[str, Any]:
-        """The fields among ``names`` that Meta gave, by name."""
-        fields = ((name, getattr(self, name, msgspec.UNSET)) for name in names)
-        return {name: value for name, value in fields if value is not msgspec.UNSET}
-
-    def report(self) -> dict[str, Any]:
-        """Everything Meta gave, by name: what a finding keeps of Meta's report."""
-        return self.given(self.__struct_fields__)
-
-
-class ReportedConversation(msgspec.Struct, frozen=True, gc=False):
-    """A status's ``conversation`` object (API versions before per-message pricing), as Meta
-    sent it: each field as given, ``UNSET`` where Meta left it out."""
-
-    id: Any = msgspec.UNSET
-    origin: Any = msgspec.UNSET
-    """An object whose ``type`` names the conversation's category."""
-    expiration_timestamp: Any = msgspec.UNSET
 
 
 class StatusUpdate(NamedTuple):
@@ -309,67 +270,10 @@ def not_json(line: bytes) -> str:
     return "not JSON"
 
 
-class _CustomerMessage(msgspec.Struct):
-    timestamp: str
-    sender: str | None = msgspec.field(default=None, name="from")
-    from_user_id: str | None = None
-    from_parent_user_id: str | None = None
-    referral: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+_decode_usual = msgspec.json.Decoder(Notification).decode
 
 
-class _Error(msgspec.Struct):
-    code: int
-
-
-class _Status(msgspec.Struct):
-    id: str
-    status: str
-    timestamp: str
-    recipient_id: str | None = None
-    recipient_user_id: str | None = None
-    recipient_parent_user_id: str | None = None
-    pricing: ReportedPricing | None = None
-    conversation: ReportedConversation | None = None
-    errors: list[_Error] | None = None
-
-
-class _Contact(msgspec.Struct):
-    wa_id: str | None = None
-    user_id: str | None = None
-    parent_user_id: str | None = None
-
-
-class _Metadata(msgspec.Struct):
-    phone_number_id: str | None = None
-    display_phone_number: str | None = None
-
-
-class _Value(msgspec.Struct):
-    messages: list[_CustomerMessage] | None = None
-    statuses: list[_Status] | None = None
-    contacts: list[_Contact] | None = None
-    metadata: _Metadata | None = None
-
-
-class _Change(msgspec.Struct):
-    field: str
-    value: _Value
-
-
-class _Entry(msgspec.Struct):
-    changes: list[_Change]
-    id: str = ""
-
-
-class _Notification(msgspec.Struct):
-    object: str
-    entry: list[_Entry]
-
-
-_decode_usual = msgspec.json.Decoder(_Notification).decode
-
-
-def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
+def usual_notification(line: bytes | msgspec.Raw, number: int) -> list[LogItem] | None:
     """What a notification of the usual shape says, or ``None`` for the generic reader."""
     try:
         notification = _decode_usual(line)
@@ -402,7 +306,9 @@ def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
                 )
                 for message in value.messages or ():
                     entry_point = None if message.referral is msgspec.UNSET else _AD
-                    at = _time(message.timestamp)
+                    at = float(message.timestamp)  # a string, as decoded: _time's checks but one
+                    if not 0 <= at <= LATEST:
+                        return None
                     customer, user_id, parent = _customer(
                         message.sender, message.from_user_id, message.from_parent_user_id, contacts
                     )
@@ -412,7 +318,9 @@ def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
                         )
                     )
                 for status in value.statuses or ():
-                    at = _time(status.timestamp)
+                    at = float(status.timestamp)  # a string, as decoded: _time's checks but one
+                    if not 0 <= at <= LATEST:
+                        return None
                     customer, user_id, parent = _customer(
                         status.recipient_id,
                         status.recipient_user_id,
