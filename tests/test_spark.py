@@ -192,6 +192,43 @@ def test_any_multi_account_log_gives_the_same_answer(
         assert on_spark(spark, halves, window, now) == single_process(halves, window, now)
 
 
+def test_counts_across_buckets_are_patched_or_run_again_as_the_whole_run_counts(
+    spark: Any, tmp_path: Path
+) -> None:
+    """A month of conversation-based pricing, dealt into buckets of 40 lines: conversation ids
+    (counted across every customer) are patched into the findings; the first 1,000 service
+    conversations, free, have their customers run again; later ones keep pass 1's price."""
+    rng = random.Random(23)
+    start = datetime(2024, 10, 1, tzinfo=UTC).timestamp()
+    events: list[dict[str, Any]] = []
+    for number in range(1_300):
+        customer = f"+5511{900000000 + number}"
+        at = start + rng.randrange(20 * 24 * 3600)
+        for step, (kind, category) in enumerate(
+            [("customer_message", None), ("free_form", None), ("template", "marketing"),
+             ("template", rng.choice(["utility", "authentication"]))]
+        ):  # fmt: skip
+            event = {"type": kind, "customer": customer, "at": _iso(at + 600 * step)}
+            if kind != "customer_message":
+                event["id"] = f"m{number}.{step}"
+            if category:
+                event["category"] = category
+            events.append(event)
+    events.sort(key=lambda event: event["at"])
+    log = tmp_path / "month.jsonl"
+    log.write_text("\n".join(webhook_log(timeline(*events))) + "\n")
+    now = time.time()
+    single = single_process([log], 24 * 3600, now)
+    assert on_spark(spark, [log], 24 * 3600, now, items_per_task=40) == single
+    details = [detail for _, _, detail, *_ in single[0]]
+    assert sum("free as number" in detail for detail in details) == 1_000
+    assert any("c3900" in detail for detail in details)  # ids counted over the whole month
+
+
+def _iso(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).isoformat()
+
+
 def _service_conversation(number: str, at: float) -> list[str]:
     """A customer writes, and the business answers free-form: one service conversation."""
     customer = {"from": number.removeprefix("+"), "id": f"in{number}", "timestamp": str(int(at))}
