@@ -25,6 +25,10 @@ Imported only for ``--spark``: the single-process run needs neither Spark nor Ja
 
 from __future__ import annotations
 
+import contextlib
+import copyreg
+import gc
+import io
 import itertools
 import json
 import math
@@ -37,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any, TypeGuard
 from urllib.parse import unquote
 
+import msgspec
 import pyarrow  # type: ignore[import-untyped]
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession, Window
@@ -267,20 +272,8 @@ def _reconcile(
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
     try:
-        counted.where(f.col("kind") == Kind.CLAIM).count()  # pass 1 once, before two reads
-        ranked = Window.partitionBy("account", "key").orderBy("at", "order")
-        claims = counted.where(f.col("kind") == Kind.CLAIM)
-        positioned = claims.withColumn("position", f.row_number().over(ranked)).unionByName(
-            counted.where(f.col("kind") == Kind.RESULT).withColumn(
-                "position", f.lit(None).cast("long")
-            )
-        )
-        settled = (
-            items.groupBy("bucket")
-            .cogroup(positioned.groupBy("bucket"))
-            .applyInArrow(_patching(options, changes, places), SETTLED)
-            .toArrow()
-        )
+        counted.where(f.col("kind") == Kind.CLAIM).count()  # pass 1 once, before it is read
+        settled = _settled(items, counted, options, changes, places).toArrow()
     finally:
         counted.unpersist()
     # Put in log order here, not with an orderBy: Spark would sample (and so compute) the
@@ -293,6 +286,45 @@ def _reconcile(
     )
     found = [_found(blob, detail) for _, blob, detail in sorted(rows, key=lambda row: row[0])]
     return SparkReconciliation(early + found, whole.category_changes)
+
+
+def _settled(
+    items: DataFrame,
+    counted: DataFrame,
+    options: ReconcileOptions,
+    changes: Changes,
+    places: Places,
+) -> DataFrame:
+    """Pass 2: the counts ranked; each bucket's findings patched with its conversations' ids,
+    and the customers whose positions change a price run again, with the positions."""
+    ranked = Window.partitionBy("account", "key").orderBy("at", "order")
+    claims = counted.where(f.col("kind") == Kind.CLAIM)
+    positioned = claims.withColumn("position", f.row_number().over(ranked))
+    changed = (f.col("alike") == Alike.EVERY) | (f.col("position") <= f.col("alike"))
+    again = (
+        positioned.where(
+            (f.col("alike") == Alike.NONE) | ((f.col("position") != f.col("provisional")) & changed)
+        )
+        .select("bucket", "group")
+        .distinct()
+    )
+    results = counted.where(f.col("kind") == Kind.RESULT).join(
+        again, ["bucket", "group"], "left_anti"
+    )
+    names = positioned.where(f.col("alike") == Alike.NAME)
+    patched = (
+        results.withColumn("position", f.lit(None).cast("long"))
+        .unionByName(names)
+        .groupBy("bucket")
+        .applyInArrow(_patch, SETTLED)
+    )
+    ran = (
+        items.join(again, ["bucket", "group"], "left_semi")
+        .groupBy("bucket")
+        .cogroup(positioned.join(again, ["bucket", "group"], "left_semi").groupBy("bucket"))
+        .applyInArrow(_running_again(options, changes, places), SETTLED)
+    )
+    return patched.unionByName(ran)
 
 
 def _found(blob: bytes, detail: str | None) -> Finding | Skipped:
@@ -370,12 +402,12 @@ def _parsed(
             order = number * ITEMS_PER_LINE + position
             if not isinstance(item, Inbound | StatusUpdate):
                 yield file, block, Role.UNNAMED, order, None, None, None, None, None, None, \
-                    None, pickle.dumps(item)  # fmt: skip
+                    None, _dumps(item)  # fmt: skip
                 continue
             account = " " + item.account
             clock, account_clock = latest.get("", -math.inf), latest.get(account, -math.inf)
             yield file, block, Role.NAMED, order, e164(item.customer), item.account, item.at, \
-                clock, account_clock, _links(item), tokens, pickle.dumps(item)  # fmt: skip
+                clock, account_clock, _links(item), tokens, _dumps(item)  # fmt: skip
             if _counted(item, options):
                 latest[""] = max(clock, item.at)
                 latest[account] = max(account_clock, item.at)
@@ -540,16 +572,14 @@ class _Item:
     tokens: bool
 
 
-def _items(bucket: pyarrow.Table, places: Places, groups: set[str] | None = None) -> list[_Item]:
-    """The bucket's items (of ``groups`` only, if given) at their places in the whole log."""
+def _items(bucket: pyarrow.Table, places: Places) -> list[_Item]:
+    """The bucket's items at their places in the whole log."""
     columns = ("group", "file", "block", "order", "clock", "account_clock", "account",
                "tokens", "item")  # fmt: skip
     items = []
     for group, file, block, local, clock, account_clock, account, tokens, blob in zip(
         *(bucket.column(name).to_pylist() for name in columns), strict=True
     ):
-        if groups is not None and group not in groups:
-            continue
         start, before = places[file, block]
         order, item = _moved(local, pickle.loads(blob), start)
         assert isinstance(item, Inbound | StatusUpdate)
@@ -607,72 +637,110 @@ def _results(
         detail = None
         if isinstance(settled, Finding):
             detail, settled.detail = settled.detail, ""
-        yield group, order, pickle.dumps(settled), detail
+        yield group, order, _dumps(settled), detail
 
 
 def _counting(
     options: ReconcileOptions, changes: Changes, places: Places
 ) -> Callable[[pyarrow.Table], pyarrow.Table]:
     def counting(bucket: pyarrow.Table) -> pyarrow.Table:
-        number = bucket.column("bucket")[0].as_py()
-        items = _items(bucket, places)
-        claims: list[Claim] = []
-        tokens = itertools.count(TOKEN + 1)
-        groups = {each.place.order: each.group for each in items}
-        results = _run(items, options, changes, lambda account: _Claims(account, claims, tokens))
-        rows: list[tuple[Any, ...]] = [
-            (Kind.RESULT, number, group, order, blob, detail, None, None, None, None, None)
-            for group, order, blob, detail in _results(results)
-        ]
-        rows += [(Kind.CLAIM, number, groups[order], order, None, None, account, key, at,
-                  provisional, alike)
-                 for account, key, at, order, provisional, alike in claims]  # fmt: skip
-        rows += [(Kind.CLAIM, number, each.group, each.place.order, None, None, None, None, None,
-                  None, Alike.NONE)
-                 for each in items if each.tokens]  # fmt: skip
-        return _table(rows, COUNTED)
+        with _no_cycle_collection():
+            return _counted_bucket(bucket, options, changes, places)
 
     return counting
 
 
-def _patching(
-    options: ReconcileOptions, changes: Changes, places: Places
-) -> Callable[[pyarrow.Table, pyarrow.Table], pyarrow.Table]:
-    def patching(bucket: pyarrow.Table, counted: pyarrow.Table) -> pyarrow.Table:
-        columns = ("kind", "group", "order", "settled", "detail", "account", "key",
-                   "provisional", "alike", "position")  # fmt: skip
-        rows = list(zip(*(counted.column(name).to_pylist() for name in columns), strict=True))
-        positions: dict[tuple[str, str, int], int] = {}
+def _counted_bucket(
+    bucket: pyarrow.Table, options: ReconcileOptions, changes: Changes, places: Places
+) -> pyarrow.Table:
+    number = bucket.column("bucket")[0].as_py()
+    items = _items(bucket, places)
+    claims: list[Claim] = []
+    tokens = itertools.count(TOKEN + 1)
+    groups = {each.place.order: each.group for each in items}
+    results = _run(items, options, changes, lambda account: _Claims(account, claims, tokens))
+    rows: list[tuple[Any, ...]] = [
+        (Kind.RESULT, number, group, order, blob, detail, None, None, None, None, None)
+        for group, order, blob, detail in _results(results)
+    ]
+    rows += [(Kind.CLAIM, number, groups[order], order, None, None, account, key, at,
+              provisional, alike)
+             for account, key, at, order, provisional, alike in claims]  # fmt: skip
+    rows += [(Kind.CLAIM, number, each.group, each.place.order, None, None, None, None, None,
+              None, Alike.NONE)
+             for each in items if each.tokens]  # fmt: skip
+    return _table(rows, COUNTED)
+
+
+def _patch(counted: pyarrow.Table) -> pyarrow.Table:
+    """A bucket's findings, whose customers' counts need no run again, with the ids of their
+    conversations in place of the tokens."""
+    with _no_cycle_collection():
+        columns = ("kind", "order", "settled", "detail", "provisional", "position")
+        rows = zip(*(counted.column(name).to_pylist() for name in columns), strict=True)
         names: dict[str, str] = {}
-        again: set[str] = set()
-        for kind, group, order, _, _, account, key, provisional, alike, position in rows:
-            if kind != Kind.CLAIM:
-                continue
-            if alike == Alike.NONE:
-                again.add(group)
-                continue
-            positions[account, key, order] = position
-            if alike == Alike.NAME:
+        results = []
+        for kind, order, blob, detail, provisional, position in rows:
+            if kind == Kind.CLAIM:
                 names[str(provisional)] = f"c{position}"
-            elif position != provisional and (alike == Alike.EVERY or position <= alike):
-                again.add(group)
+            else:
+                results.append((order, blob, detail))
 
         def named(match: re.Match[str]) -> str:
             return names.get(match.group(1), match.group(0))
 
-        results = [
+        patched = [
             (order, blob, None if detail is None else TOKENS.sub(named, detail))
-            for kind, group, order, blob, detail, *_ in rows
-            if kind == Kind.RESULT and group not in again
+            for order, blob, detail in results
         ]
-        if again:
-            items = _items(bucket, places, again)
-            counters = lambda account: _Positions(account, positions)  # noqa: E731
-            ran = _results(_run(items, options, changes, counters))
-            results += [(order, blob, detail) for _, order, blob, detail in ran]
-        return _table(results, SETTLED)
+        return _table(patched, SETTLED)
 
-    return patching
+
+def _running_again(
+    options: ReconcileOptions, changes: Changes, places: Places
+) -> Callable[[pyarrow.Table, pyarrow.Table], pyarrow.Table]:
+    def running_again(bucket: pyarrow.Table, positioned: pyarrow.Table) -> pyarrow.Table:
+        """The customers of a bucket whose counts change a price, run with the positions."""
+        with _no_cycle_collection():
+            columns = ("account", "key", "order", "position")
+            rows = zip(*(positioned.column(name).to_pylist() for name in columns), strict=True)
+            positions = {(account, key, order): position for account, key, order, position in rows}
+            counters = lambda account: _Positions(account, positions)  # noqa: E731
+            ran = _results(_run(_items(bucket, places), options, changes, counters))
+            return _table([(order, blob, detail) for _, order, blob, detail in ran], SETTLED)
+
+    return running_again
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """A bucket's items, results and counts are all alive until its call ends: Python's cycle
+    collector would walk them again and again (a third of pass 1's time) and find nothing to
+    free, so it waits until the call is over."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _unset() -> Any:
+    return msgspec.UNSET
+
+
+_PICKLED = copyreg.dispatch_table | {type(msgspec.UNSET): lambda _: (_unset, ())}
+"""How items are pickled: msgspec's ``UNSET`` by a function of this module, since pickle would
+otherwise look for its name in every module loaded (some 75 us an item, 13 times the rest)."""
+
+
+def _dumps(value: object) -> bytes:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _PICKLED
+    pickler.dump(value)
+    return buffer.getvalue()
 
 
 def _table(rows: Sequence[tuple[Any, ...]], schema: StructType) -> pyarrow.Table:
