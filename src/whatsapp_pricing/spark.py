@@ -164,6 +164,9 @@ TOKEN = 9 * 10**17
 """Placeholder conversation ids are ``c`` and a number from here: 19 characters no id the
 engine gives, and no word of the findings, has (a log whose lines have such words has its
 customers run again)."""
+TOKENS_PER_BUCKET = 10**9
+"""Each bucket's tokens start this far apart, so that a token names one conversation in the
+whole run (a bucket opens fewer conversations than this)."""
 TOKENS = re.compile(r"\bc(9\d{17})\b")
 RAW_TOKENS = re.compile(rb"c9\d{17}")
 
@@ -272,19 +275,9 @@ def _reconcile(
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
     try:
-        counted.where(f.col("kind") == Kind.CLAIM).count()  # pass 1 once, before it is read
-        settled = _settled(items, counted, options, changes, places).toArrow()
+        found = _settled(items, counted, options, changes, places)
     finally:
         counted.unpersist()
-    # Put in log order here, not with an orderBy: Spark would sample (and so compute) the
-    # patching stage once more to choose its ranges.
-    rows = zip(
-        settled["order"].to_pylist(),
-        settled["settled"].to_pylist(),
-        settled["detail"].to_pylist(),
-        strict=True,
-    )
-    found = [_found(blob, detail) for _, blob, detail in sorted(rows, key=lambda row: row[0])]
     return SparkReconciliation(early + found, whole.category_changes)
 
 
@@ -294,37 +287,63 @@ def _settled(
     options: ReconcileOptions,
     changes: Changes,
     places: Places,
-) -> DataFrame:
-    """Pass 2: the counts ranked; each bucket's findings patched with its conversations' ids,
-    and the customers whose positions change a price run again, with the positions."""
+) -> list[Finding | Skipped]:
+    """Pass 2: the counts ranked; the findings, with their conversations' ids in place of the
+    tokens, but for the customers whose positions change a price, which run again with the
+    positions. In log order (put so here, not with an ``orderBy``, for which Spark would
+    sample, and so compute, the last stage once more)."""
     ranked = Window.partitionBy("account", "key").orderBy("at", "order")
     claims = counted.where(f.col("kind") == Kind.CLAIM)
     positioned = claims.withColumn("position", f.row_number().over(ranked))
-    changed = (f.col("alike") == Alike.EVERY) | (f.col("position") <= f.col("alike"))
-    again = (
-        positioned.where(
-            (f.col("alike") == Alike.NONE) | ((f.col("position") != f.col("provisional")) & changed)
+    positioned = positioned.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        changed = (f.col("alike") == Alike.EVERY) | (f.col("position") <= f.col("alike"))
+        again = (
+            positioned.where(
+                (f.col("alike") == Alike.NONE)
+                | ((f.col("position") != f.col("provisional")) & changed)
+            )
+            .select("bucket", "group")
+            .distinct()
         )
-        .select("bucket", "group")
-        .distinct()
-    )
-    results = counted.where(f.col("kind") == Kind.RESULT).join(
-        again, ["bucket", "group"], "left_anti"
-    )
-    names = positioned.where(f.col("alike") == Alike.NAME)
-    patched = (
-        results.withColumn("position", f.lit(None).cast("long"))
-        .unionByName(names)
-        .groupBy("bucket")
-        .applyInArrow(_patch, SETTLED)
-    )
-    ran = (
-        items.join(again, ["bucket", "group"], "left_semi")
-        .groupBy("bucket")
-        .cogroup(positioned.join(again, ["bucket", "group"], "left_semi").groupBy("bucket"))
-        .applyInArrow(_running_again(options, changes, places), SETTLED)
-    )
-    return patched.unionByName(ran)
+        tokens = positioned.where(f.col("alike") == Alike.NAME).select("provisional", "position")
+        named = tokens.toArrow()
+        ids = dict(
+            zip(
+                map(str, named["provisional"].to_pylist()),
+                (f"c{position}" for position in named["position"].to_pylist()),
+                strict=True,
+            )
+        )
+        run_again = {(row["bucket"], row["group"]) for row in again.toArrow().to_pylist()}
+        reran = None
+        if run_again:
+            positions = positioned.join(again, ["bucket", "group"], "left_semi")
+            reran = (
+                items.join(again, ["bucket", "group"], "left_semi")
+                .groupBy("bucket")
+                .cogroup(positions.groupBy("bucket"))
+                .applyInArrow(_running_again(options, changes, places), SETTLED)
+                .toArrow()
+            )
+    finally:
+        positioned.unpersist()
+    results = counted.where(f.col("kind") == Kind.RESULT)
+    kept = results.select("bucket", "group", "order", "settled", "detail").toArrow()
+
+    def patched(match: re.Match[str]) -> str:
+        return ids.get(match.group(1), match.group(0))
+
+    rows: list[tuple[int, bytes, str | None]] = [
+        (order, blob, None if detail is None else TOKENS.sub(patched, detail))
+        for bucket, group, order, blob, detail in zip(
+            *(kept.column(name).to_pylist() for name in kept.column_names), strict=True
+        )
+        if (bucket, group) not in run_again
+    ]
+    if reran is not None:
+        rows += zip(*(reran.column(name).to_pylist() for name in reran.column_names), strict=True)
+    return [_found(blob, detail) for _, blob, detail in sorted(rows, key=lambda row: row[0])]
 
 
 def _found(blob: bytes, detail: str | None) -> Finding | Skipped:
@@ -394,6 +413,8 @@ def _parsed(
     """One stretch's rows (:data:`PARSED`): each item, with the latest times before it."""
     file, block = stretch
     latest: dict[str, float] = {}
+    linked: set[tuple[str, str]] = set()
+    """The links already given in the stretch: each once is enough to join names."""
     number = 0
     for number, text in enumerate(lines, start=1):
         tokens = RAW_TOKENS.search(text) is not None
@@ -406,8 +427,11 @@ def _parsed(
                 continue
             account = " " + item.account
             clock, account_clock = latest.get("", -math.inf), latest.get(account, -math.inf)
-            yield file, block, Role.NAMED, order, e164(item.customer), item.account, item.at, \
-                clock, account_clock, _links(item), tokens, _dumps(item)  # fmt: skip
+            name = e164(item.customer)
+            links = [link for link in _links(item) if (link, name) not in linked]
+            linked.update((link, name) for link in links)
+            yield file, block, Role.NAMED, order, name, item.account, item.at, clock, \
+                account_clock, links, tokens, _dumps(item)  # fmt: skip
             if _counted(item, options):
                 latest[""] = max(clock, item.at)
                 latest[account] = max(account_clock, item.at)
@@ -656,7 +680,7 @@ def _counted_bucket(
     number = bucket.column("bucket")[0].as_py()
     items = _items(bucket, places)
     claims: list[Claim] = []
-    tokens = itertools.count(TOKEN + 1)
+    tokens = itertools.count(TOKEN + number * TOKENS_PER_BUCKET + 1)
     groups = {each.place.order: each.group for each in items}
     results = _run(items, options, changes, lambda account: _Claims(account, claims, tokens))
     rows: list[tuple[Any, ...]] = [
@@ -670,30 +694,6 @@ def _counted_bucket(
               None, Alike.NONE)
              for each in items if each.tokens]  # fmt: skip
     return _table(rows, COUNTED)
-
-
-def _patch(counted: pyarrow.Table) -> pyarrow.Table:
-    """A bucket's findings, whose customers' counts need no run again, with the ids of their
-    conversations in place of the tokens."""
-    with _no_cycle_collection():
-        columns = ("kind", "order", "settled", "detail", "provisional", "position")
-        rows = zip(*(counted.column(name).to_pylist() for name in columns), strict=True)
-        names: dict[str, str] = {}
-        results = []
-        for kind, order, blob, detail, provisional, position in rows:
-            if kind == Kind.CLAIM:
-                names[str(provisional)] = f"c{position}"
-            else:
-                results.append((order, blob, detail))
-
-        def named(match: re.Match[str]) -> str:
-            return names.get(match.group(1), match.group(0))
-
-        patched = [
-            (order, blob, None if detail is None else TOKENS.sub(named, detail))
-            for order, blob, detail in results
-        ]
-        return _table(patched, SETTLED)
 
 
 def _running_again(
