@@ -127,7 +127,7 @@ def run() -> None:
                 f"core ({3600 / marginal / 1e6:,.0f} M lines a core-hour), "
                 f"{marginal / single:.2f}x the single process's (goal for Spark: 2x){same}"
             )
-            print(f"      peak memory: {_peaks(each)}")
+            print(f"      peak memory (and CPU) by process: {_peaks(each)}")
         one, two = figures["local[1]"]["seconds"], figures["local[2]"]["seconds"]
         print(f"    local[2] against local[1]: {one / two:.2f}x faster in wall time (2 cores)")
     if len(sizes) > 1:
@@ -143,12 +143,13 @@ def run() -> None:
 
 
 def _peaks(figures: dict[str, float]) -> str:
-    """The peak of each kind of process: the command (Spark's driver), Java, Python workers."""
+    """The peak memory and CPU time of each kind of process: the command (Spark's driver),
+    Java, Python workers."""
     kinds = {"command": "command", "java": "JVM", "python": "Python workers"}
     return ", ".join(
-        f"{name} {figures[f'peak_{kind}_mb']:,.0f} MB"
+        f"{name} {figures[f'peak_{kind}_mb']:,.0f} MB ({figures[f'cpu_{kind}_seconds']:.1f} s CPU)"
         for kind, name in kinds.items()
-        if f"peak_{kind}_mb" in figures
+        if f"peak_{kind}_mb" in figures and f"cpu_{kind}_seconds" in figures
     )
 
 
