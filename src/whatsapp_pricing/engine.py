@@ -101,13 +101,18 @@ class Counters(Protocol):
     which free conversation or message of a month, which message of a volume tier's month.
 
     They set an id or a price and never a decision, so a run over part of an account (one
-    customer, on Spark) can count with placeholders, and be run again with the positions that
-    the whole account's events, ranked by time and order, give (:mod:`whatsapp_pricing.spark`).
+    customer, on Spark) can count with placeholders and have the positions that the whole
+    account's events, ranked by time and order, filled in afterwards
+    (:mod:`whatsapp_pricing.spark`). What a position changes is said at each count: a
+    conversation's id is a name only, and past a free tier's allowance every position prices
+    alike, so only the positions that fall inside one need the engine again.
     """
 
-    def next(self, key: Key, at: float, order: int) -> int:
+    def next(self, key: Key, at: float, order: int, free: int | None = None) -> int:
         """The position (from 1) of the event at ``at``, ``order`` among those counted under
-        ``key``, in time order."""
+        ``key``, in time order. ``free``: the allowance of a free tier, when the position only
+        tells whether the event is among the first ``free`` (any later one gives the same
+        charge, rule and reason)."""
         ...
 
 
@@ -117,7 +122,7 @@ class Tally:
     def __init__(self) -> None:
         self._counts: dict[Key, int] = {}
 
-    def next(self, key: Key, at: float, order: int) -> int:
+    def next(self, key: Key, at: float, order: int, free: int | None = None) -> int:
         number = self._counts[key] = self._counts.get(key, 0) + 1
         return number
 
@@ -577,8 +582,9 @@ class ConversationEngine:
             return DELIVERED, joined.ref, self._free, rule, reason, joined.category
         in_window = event.at < customer.window_until
         category = USER_INITIATED if in_window else BUSINESS_INITIATED
-        number = self._counters.next(_free_tier(day), event.at, event.order)
-        if number <= (period.free_conversations or 0):
+        free = period.free_conversations or 0
+        number = self._counters.next(_free_tier(day), event.at, event.order, free)
+        if number <= free:
             charge, rule = self._free, Rule.CBP2_FREE_TIER
             facts: dict[str, object] = {"number": number, "month": f"{day:%B %Y}"}
         else:
@@ -703,7 +709,7 @@ class ConversationEngine:
         allowance = period.reported_free_service_messages
         if allowance and self._account.unconfirmed_free_service_messages:
             key = ("free service messages", event.business_number, day.year, day.month)
-            number = self._counters.next(key, event.at, event.order)
+            number = self._counters.next(key, event.at, event.order, allowance)
             if number <= allowance:
                 rule = Rule.PMP_FREE_SERVICE_UNCONFIRMED
                 reason = rule.reason(number=number, month=f"{day:%B %Y}")
@@ -837,7 +843,7 @@ class ConversationEngine:
         allowance = period.free_service_conversations
         if allowance is None:
             return self._free, Rule.CBP_SERVICE_FREE, {}
-        number = self._counters.next(_free_tier(day), event.at, event.order)
+        number = self._counters.next(_free_tier(day), event.at, event.order, allowance)
         if number <= allowance:
             facts = {"number": number, "allowance": allowance, "month": f"{day:%B %Y}"}
             return self._free, Rule.CBP_FREE_TIER, facts
