@@ -96,8 +96,9 @@ class Reconciler:
         """Messages whose findings are not settled yet."""
         self._awaiting: dict[str, PendingMessage] = {}
         """Messages with neither a delivery nor a failure yet."""
-        self._deadlines: ByHour[PendingMessage] = ByHour()
-        """The awaiting messages by when they are given up on (stale entries are skipped)."""
+        self._deadlines: ByHour[str] = ByHour()
+        """The awaiting messages' ids by when they are given up on (stale entries are skipped):
+        ids, not the messages, so that a message delivered in the meantime is let go."""
         self._pushed = itertools.count()
         """Ties in the deadlines go by the order they were pushed in."""
         self._settled: dict[str, float] = {}
@@ -209,7 +210,7 @@ class Reconciler:
         elif message.delivered_at is None and "failed" not in message.first_seen:
             if due != before or message.id not in self._awaiting:
                 self._awaiting[message.id] = message
-                self._deadlines.push(due, next(self._pushed), message)
+                self._deadlines.push(due, next(self._pushed), message.id)
         elif due != message.held_until:
             self._awaiting.pop(message.id, None)
             if due < horizon:
@@ -270,10 +271,13 @@ class Reconciler:
     def _give_up_on_delivery(self, until: float) -> None:
         """Settles, as undelivered, the messages still without a delivery at the horizon."""
         deadlines, awaiting = self._deadlines, self._awaiting
-        for due, _, message in deadlines.due(until):
-            if awaiting.get(message.id) is message and message.due == due:
-                del awaiting[message.id]
-                self._settle(message, Finding(message.id, *UNDELIVERED))
+        for due, _, message_id in deadlines.due(until):
+            # A message's due time only comes earlier, and one of the same id can only come
+            # back once this one is forgotten, later than its due time: so this is the entry.
+            message = awaiting.get(message_id)
+            if message is not None and message.due == due:
+                del awaiting[message_id]
+                self._settle(message, Finding(message_id, *UNDELIVERED))
 
     def _decide(self, message: PendingMessage, at: float, order: int) -> None:
         book = self._contact_book
