@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# The mypyc build of the reconciler's core (src/whatsapp_pricing/compiled.py), where a C compiler is.
+COMPILED := $(VENV)/compiled/SOURCES.sha256
+PACKAGE_SOURCES := $(wildcard src/whatsapp_pricing/*.py src/whatsapp_pricing/reconcile/*.py)
+HAS_CC := $(shell $(PYTHON) src/whatsapp_pricing/compiled.py --can-build)
 LOCK_OPTIONS := --extra dev --extra spark --universal --python-version 3.11.5 --generate-hashes
 # The platform of the Pyodide runtime pinned in web/package-lock.json (its pyodide-lock.json says).
 BROWSER_WHEELS := --no-deps --only-binary=:all: --platform pyemscripten_2026_0_wasm32 --platform any \
@@ -14,7 +18,7 @@ export DISABLE_MKDOCS_2_WARNING := true
 
 .PHONY: install serve test lint typecheck pytest build bench lock clean
 
-install: $(INSTALLED)
+install: $(INSTALLED) $(if $(HAS_CC),$(COMPILED))
 
 $(INSTALLED): requirements.lock pyproject.toml web/package-lock.json web/requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11, 5) else "Python 3.11.5 or newer is needed; set PYTHON=/path/to/python3.11")'
@@ -26,6 +30,9 @@ $(INSTALLED): requirements.lock pyproject.toml web/package-lock.json web/require
 	$(BIN)/python -m pip download --quiet --disable-pip-version-check --require-hashes $(BROWSER_WHEELS) \
 		--dest web/wheels -r web/requirements.lock
 	@touch $@
+
+$(COMPILED): $(INSTALLED) $(PACKAGE_SOURCES)
+	$(BIN)/python -m whatsapp_pricing.compiled > $(VENV)/compiled.log 2>&1 || (cat $(VENV)/compiled.log; exit 1)
 
 serve: $(INSTALLED)
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
@@ -39,13 +46,20 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy src hooks
 
-pytest: $(INSTALLED)
+# The same core tests again on the compiled build (not the site's and browser's: the browser
+# runs the pure engine), wherever make install built it.
+CORE_TESTS := $(filter-out tests/test_spark.py,$(wildcard tests/test_*.py))
+
+pytest: install
 	$(BIN)/pytest
+ifneq ($(HAS_CC),)
+	WHATSAPP_PRICING_COMPILED=1 $(BIN)/pytest -p no:cacheprovider $(CORE_TESTS)
+endif
 
 build: $(INSTALLED)
 	$(BIN)/mkdocs build --strict --site-dir site
 
-bench: $(INSTALLED)
+bench: install
 	$(BIN)/python -m benchmarks
 
 lock: $(INSTALLED)

@@ -11,13 +11,16 @@ interleaved (one process, ``local[1]``, ``local[2]``) so that a busy minute fall
   lines in between. CPU seconds are core-seconds, so this is per core whatever ``local[N]`` is;
   the goal is at most 2x the single process's marginal cost, measured the same way.
 - Each size also checks that Spark's findings are the single process's (both write ``--csv``;
-  the sorted rows must be identical).
+  a digest of the sorted rows must be the same).
+- Peak memory per kind of process (the command, which is Spark's driver; the JVM; the Python
+  workers, whose peak is what a task holds).
 
 ``SPARK_BENCH_LINES`` (comma-separated) sets the sizes; by default 220,000 and 2,000,000.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import shutil
@@ -65,12 +68,12 @@ def _decoding(path: Path) -> float:
     return time.process_time() - started
 
 
-def _same_findings(single: Path, spark: Path) -> bool:
-    def rows(path: Path) -> list[str]:
-        with path.open(encoding="utf-8") as file:
-            return sorted(file)
-
-    return rows(single) == rows(spark)
+def _digest(path: Path) -> str:
+    """The findings a run wrote, as a digest of their rows in sorted order (row order in the
+    file is the log's, which the two runs tell apart only where it has none)."""
+    with path.open(encoding="utf-8") as file:
+        rows = sorted(file)
+    return hashlib.sha256("".join(rows).encode()).hexdigest()[:16]
 
 
 def _size(folder: Path, lines: int) -> dict[str, dict[str, float]]:
@@ -81,8 +84,10 @@ def _size(folder: Path, lines: int) -> dict[str, dict[str, float]]:
     for run in RUNS:
         figures[run] = _run(path, run, csvs[run])
     figures["decoding"] = {"cpu_seconds": _decoding(path)}
-    for run in RUNS[1:]:
-        figures[run]["same"] = float(_same_findings(csvs[RUNS[0]], csvs[run]))
+    digests = {run: _digest(csvs[run]) for run in RUNS}
+    for run in RUNS:
+        figures[run]["same"] = float(digests[run] == digests[RUNS[0]])
+    print(f"  (findings of {lines:,} lines: digest {digests[RUNS[0]]} in one process)")
     for file in (path, *csvs.values()):
         file.unlink()
     return figures
@@ -100,7 +105,7 @@ def run() -> None:
         fixed = small[run]
         print(
             f"  {run}: fixed cost {fixed['cpu_seconds']:.1f} s CPU "
-            f"({fixed['seconds']:.1f} s wall) for {SMALL} lines"
+            f"({fixed['seconds']:.1f} s wall) for {SMALL} lines (goal for Spark: under 8 s)"
         )
     for lines, figures in sizes.items():
         single = _marginal(figures, small, "one process", lines)
@@ -112,19 +117,40 @@ def run() -> None:
         for run in RUNS:
             each = figures[run]
             marginal = _marginal(figures, small, run, lines)
-            same = (
-                ""
-                if run == RUNS[0]
-                else (", findings identical" if each["same"] else ", FINDINGS DIFFER")
-            )
+            same = "" if run == RUNS[0] else (
+                ", findings identical" if each["same"] else ", FINDINGS DIFFER"
+            )  # fmt: skip
             print(
                 f"    {run}: {each['seconds']:.1f} s wall "
                 f"({lines / each['seconds']:,.0f} lines/s), "
                 f"{each['cpu_seconds']:.1f} s CPU; marginal {marginal * 1e6:.1f} us a line and "
-                f"core, {marginal / single:.1f}x the single process's (goal 2x); "
-                f"peak of a process {each['peak_mb']:.0f} MB{same}"
+                f"core ({3600 / marginal / 1e6:,.0f} M lines a core-hour), "
+                f"{marginal / single:.2f}x the single process's (goal for Spark: 2x){same}"
             )
-    print("  goals: fixed cost under 8 s; marginal cost per line flat from size to size")
+            print(f"      peak memory (and CPU) by process: {_peaks(each)}")
+        one, two = figures["local[1]"]["seconds"], figures["local[2]"]["seconds"]
+        print(f"    local[2] against local[1]: {one / two:.2f}x faster in wall time (2 cores)")
+    if len(sizes) > 1:
+        first, last = min(sizes), max(sizes)
+        for run in RUNS:
+            ratio = _marginal(sizes[last], small, run, last) / _marginal(
+                sizes[first], small, run, first
+            )
+            print(
+                f"  {run}: marginal cost at {last:,} lines {ratio:.2f}x that at {first:,} "
+                "(goal: flat, 1x)"
+            )
+
+
+def _peaks(figures: dict[str, float]) -> str:
+    """The peak memory and CPU time of each kind of process: the command (Spark's driver),
+    Java, Python workers."""
+    kinds = {"command": "command", "java": "JVM", "python": "Python workers"}
+    return ", ".join(
+        f"{name} {figures[f'peak_{kind}_mb']:,.0f} MB ({figures[f'cpu_{kind}_seconds']:.1f} s CPU)"
+        for kind, name in kinds.items()
+        if f"peak_{kind}_mb" in figures and f"cpu_{kind}_seconds" in figures
+    )
 
 
 def _marginal(

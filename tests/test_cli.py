@@ -24,6 +24,7 @@ from whatsapp_pricing import cli
 from whatsapp_pricing.cli import main
 from whatsapp_pricing.domain import Verdict
 from whatsapp_pricing.webhooks import read_log
+from whatsapp_pricing.why_charged import Pasted, answer
 
 
 def timeline_file(tmp_path: Path, data: Any) -> str:
@@ -582,3 +583,24 @@ def test_simulate_table_keeps_the_conversations_of_conversation_based_pricing(
 ) -> None:
     assert main(["simulate", "--table", timeline_file(tmp_path, good_timeline())]) == 0
     assert "Conversations" in capsys.readouterr().out
+
+
+def test_reconcile_reads_a_loggers_prefix_as_the_check_page_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One reading behind both doors: the command line and the Check page price the same
+    logger-prefixed log alike, and a line that is not JSON at all is named with its words."""
+    lines = (FIXTURES / "december-2026.jsonl").read_text().splitlines()
+    prefixed = [f"2026-11-02 08:00:0{n % 10} INFO webhook: {line}" for n, line in enumerate(lines)]
+    log = tmp_path / "service.log"
+    log.write_text("\n".join([*prefixed, "2026-11-02 08:01:00 INFO shutting down"]) + "\n")
+    report = tmp_path / "report.json"
+    main(["reconcile", str(log), "--time-zone", "Africa/Nairobi", "--json", str(report)])
+    printed = capsys.readouterr().out
+    assert f"line {len(lines) + 1}: not JSON: the line holds no notification" in printed
+    findings = json.loads(report.read_text())["findings"]
+    page = answer(Pasted(paste="\n".join(prefixed), time_zone="Africa/Nairobi"))
+    assert len(findings) == len(page) > 0
+    assert {f["message"]: f["predicted"]["charge"] for f in findings} == {
+        found.message: str(found.charge.amount) for found in page
+    }

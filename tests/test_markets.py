@@ -2,8 +2,12 @@
 
 from datetime import date
 
+import phonenumbers
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from whatsapp_pricing import markets
 from whatsapp_pricing.markets import country_of, e164, is_customer_id, meta_markets, readings
 
 DAY = date(2024, 10, 1)
@@ -102,3 +106,23 @@ def test_a_kazakh_number_names_both_readings_until_kazakhstan_is_listed() -> Non
     assert markets.market_of("+77011234567", first) == "Kazakhstan"
     assert markets.market_of("+79161234567", before) == "Russia"
     assert readings("Russia") == ("Russia",)
+
+
+@settings(max_examples=400)
+@given(
+    st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
+    st.one_of(
+        st.text("0123456789", min_size=1, max_size=17),
+        st.integers(1, 16).map(lambda zeros: "0" * zeros),  # int() leaves one zero of these
+    ),
+)
+def test_a_number_is_told_as_phonenumbers_tells_it_parsed(calling_code: int, national: str) -> None:
+    """The shortcut for a calling code of one country (only the length is checked) says what
+    parsing the number and asking ``phonenumbers`` says, leading zeros and all."""
+    number = f"+{calling_code}{national}"
+    split = markets._split_e164(number)
+    assert split is not None
+    expected = markets._facts_of(markets._phone_number(*split))
+    markets._customer_facts.cache_clear()
+    if markets.e164(number) == number:  # an older national form is another number
+        assert markets._customer_facts(number) == expected

@@ -21,9 +21,9 @@ from whatsapp_pricing.reconcile import (
     DEFAULT_WINDOW,
     Reconciler,
     SentTemplate,
-    TimeQueue,
     reconcile,
 )
+from whatsapp_pricing.reconcile.ordering import ByHour
 from whatsapp_pricing.vocabulary import VOCABULARY
 from whatsapp_pricing.webhooks import read_log
 
@@ -402,16 +402,31 @@ def test_a_log_of_meta_following_the_rules_agrees_throughout(events: list[dict[s
     assert result.skipped == []
 
 
-@given(st.lists(st.integers(0, 20)))
-def test_a_time_queue_gives_back_items_by_time_then_in_the_order_pushed(times: list[int]) -> None:
-    queue: TimeQueue[int] = TimeQueue()
+HOURS = st.integers(0, 6).map(lambda hours: hours * 3600.0)
+NEAR_AN_HOUR = st.builds(
+    lambda hour, offset: hour + offset,
+    HOURS,
+    st.sampled_from([0.0, 1.0, -1.0, 1e-6, -1e-6, 1799.5, 1e-9]),
+)
+
+
+@given(st.lists(NEAR_AN_HOUR, max_size=30), st.lists(HOURS, min_size=1, max_size=4))
+def test_an_hourly_queue_gives_back_what_is_due_by_each_hour_in_time_order(
+    times: list[float], hours: list[float]
+) -> None:
+    """Each hour gives back every item due by then and no other, by time, ties in the order
+    pushed; and by the end, everything."""
+    queue: ByHour[int] = ByHour()
     for position, at in enumerate(times):
-        queue.push(at, position)
-    popped = []
-    while queue:
-        at, _, position = queue.pop()
-        popped.append((at, position))
-    assert popped == sorted((at, position) for position, at in enumerate(times))
+        queue.push(at, position, position)
+    given_back: list[tuple[float, int]] = []
+    for until in [*sorted(hours), math.inf]:
+        due = [(at, position) for at, _, position in queue.due(until)]
+        assert all(at <= until for at, _ in due)
+        given_back += due
+        waiting = {(at, position) for position, at in enumerate(times)} - set(given_back)
+        assert all(at > until for at, _ in waiting)
+    assert given_back == sorted((at, position) for position, at in enumerate(times))
 
 
 def test_an_earlier_delivery_after_the_message_is_settled_is_reported() -> None:

@@ -70,11 +70,19 @@ def single_process(paths: list[Path], window: float, now: float) -> Outcome:
             file.close()
 
 
-def on_spark(spark: Any, paths: list[Path], window: float, now: float) -> Outcome:
+SMALL_BUCKETS = 8
+"""Lines a bucket in most tests: customers dealt into many buckets, so that most counts reach
+across buckets and pass 2 must patch (ids) or run again (free and volume tiers)."""
+
+
+def on_spark(
+    spark: Any, paths: list[Path], window: float, now: float, items_per_task: int = SMALL_BUCKETS
+) -> Outcome:
     from whatsapp_pricing.spark import reconcile_on_spark
 
     options = ReconcileOptions(accounts=ACCOUNTS, window=window, now=now)
-    return _outcome(reconcile_on_spark(spark, [str(path) for path in paths], options).settled)
+    reconciled = reconcile_on_spark(spark, [str(path) for path in paths], options, items_per_task)
+    return _outcome(reconciled.settled)
 
 
 def _outcome(settled: list[Finding | Skipped]) -> Outcome:
@@ -175,12 +183,50 @@ def test_any_multi_account_log_gives_the_same_answer(
     """Account 3 is in no list: its lines are reported, not priced, in both runs."""
     log = _multi_account_log(events, rng, accounts[: len(events)])
     with tempfile.TemporaryDirectory() as folder:
-        halves = [Path(folder, "1.jsonl"), Path(folder, "2.jsonl")]
+        # Read in the order given, not by name; a space in a name is quoted in Spark's.
+        halves = [Path(folder, "2.jsonl"), Path(folder, "1 later.jsonl")]
         middle = len(log) // 2
         halves[0].write_text("".join(line + "\n" for line in log[:middle]))
         halves[1].write_text("".join(line + "\n" for line in log[middle:]))
         now = time.time()
         assert on_spark(spark, halves, window, now) == single_process(halves, window, now)
+
+
+def test_counts_across_buckets_are_patched_or_run_again_as_the_whole_run_counts(
+    spark: Any, tmp_path: Path
+) -> None:
+    """A month of conversation-based pricing, dealt into buckets of 40 lines: conversation ids
+    (counted across every customer) are patched into the findings; the first 1,000 service
+    conversations, free, have their customers run again; later ones keep pass 1's price."""
+    rng = random.Random(23)
+    start = datetime(2024, 10, 1, tzinfo=UTC).timestamp()
+    events: list[dict[str, Any]] = []
+    for number in range(1_300):
+        customer = f"+5511{900000000 + number}"
+        at = start + rng.randrange(20 * 24 * 3600)
+        for step, (kind, category) in enumerate(
+            [("customer_message", None), ("free_form", None), ("template", "marketing"),
+             ("template", rng.choice(["utility", "authentication"]))]
+        ):  # fmt: skip
+            event = {"type": kind, "customer": customer, "at": _iso(at + 600 * step)}
+            if kind != "customer_message":
+                event["id"] = f"m{number}.{step}"
+            if category:
+                event["category"] = category
+            events.append(event)
+    events.sort(key=lambda event: event["at"])
+    log = tmp_path / "month.jsonl"
+    log.write_text("\n".join(webhook_log(timeline(*events))) + "\n")
+    now = time.time()
+    single = single_process([log], 24 * 3600, now)
+    assert on_spark(spark, [log], 24 * 3600, now, items_per_task=40) == single
+    details = [detail for _, _, detail, *_ in single[0]]
+    assert sum("free as number" in detail for detail in details) == 1_000
+    assert any("c3900" in detail for detail in details)  # ids counted over the whole month
+
+
+def _iso(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).isoformat()
 
 
 def _service_conversation(number: str, at: float) -> list[str]:
@@ -247,7 +293,7 @@ def test_the_volume_tier_starts_at_message_100001(spark: Any, tmp_path: Path) ->
     log.write_text("\n".join(lines) + "\n")
     now = time.time()
     single = single_process([log], 24 * 3600, now)
-    assert on_spark(spark, [log], 24 * 3600, now) == single
+    assert on_spark(spark, [log], 24 * 3600, now, items_per_task=20_000) == single
     details = {message: detail for message, _, detail, *_ in single[0]}
     assert "message 100,000 of October 2026" in details["wamid.100000"]
     assert "first volume tier" in details["wamid.100000"]

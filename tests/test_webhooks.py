@@ -96,13 +96,15 @@ def test_a_file_streams_line_by_line_and_an_array_file_reads_whole() -> None:
     assert [type(item) for item in from_lines] == [Inbound] + [StatusUpdate] * 5
     assert [item.line for item in from_lines] == [1, 2, 3, 4, 5, 6]
     assert list(read_log(io.BytesIO(array))) == from_lines
-    assert list(read_log(b"[{")) == [Skipped(1, "not JSON: Input data was truncated", True)]
+    cut = "not JSON: the line stops at column 2 before its notification is complete (}] missing)"
+    assert list(read_log(b"[{")) == [Skipped(1, cut, True)]
 
 
 def test_a_log_that_only_starts_like_an_array_is_read_line_by_line() -> None:
     log = "\n".join(["[1, 2", *SERVICE_REPLY]).encode()
     items = list(read_log(io.BytesIO(log)))
-    assert items[0] == Skipped(1, "not JSON: Input data was truncated", True)
+    cut = "not JSON: the line stops at column 5 before its notification is complete (] missing)"
+    assert items[0] == Skipped(1, cut, True)
     assert [type(item) for item in items[1:]] == [Inbound] + [StatusUpdate] * 5
 
 
@@ -355,3 +357,40 @@ def test_error_codes_are_read_as_meta_sends_them(errors: Any, codes: tuple[int, 
     (item,) = read_log(webhook_notification({"statuses": [status]}))
     assert isinstance(item, StatusUpdate)
     assert item.errors == codes
+
+
+def test_a_loggers_prefix_is_read_past_as_the_check_page_reads_it() -> None:
+    """Lines as a service's logger writes them (time, level, name, then Meta's notification)
+    read as the bare lines do; a line of the logger's own says it holds no notification."""
+    bare = list(read_log("\n".join(SERVICE_REPLY)))
+    prefixed = [
+        f"2026-11-03 10:00:0{n} INFO webhook: {line}" for n, line in enumerate(SERVICE_REPLY)
+    ]
+    assert list(read_log("\n".join(prefixed))) == bare
+    with_chatter = list(read_log("\n".join([prefixed[0], "2026-11-03 10:00:09 INFO worker up"])))
+    assert with_chatter[1:] == [
+        Skipped(
+            2,
+            'not JSON: the line holds no notification ("2026-11-03 10:00:09 INFO worker up")',
+            True,
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        # Cut short by a log rotation: the column counts the prefix too.
+        (
+            b'2026-11-03 INFO webhook: {"object": "whats',
+            "the line stops at column 42 before its notification is complete (} missing)",
+        ),
+        (b'INFO x: {"object": tru}', "at column 20, a value is missing here"),
+        (b'{"object": "x",}', "at column 16, a field's name must be in double quotes"),
+    ],
+)
+def test_a_line_that_is_not_json_says_where_it_breaks(line: bytes, why: str) -> None:
+    [item] = read_log(line)
+    assert isinstance(item, Skipped)
+    assert item.bad
+    assert item.why.startswith(f"not JSON: {why}"), item.why

@@ -129,6 +129,17 @@ function lineMoney(line, estimate) {
   return line.undelivered ? `${amount}, ${line.undelivered.toLocaleString("en")} not delivered` : amount;
 }
 
+// A month as readers name it ("November 2026"), for the headings of the figures priced in it.
+function named(estimate) {
+  const first = new Date(`${estimate.traffic.month}-01T00:00:00Z`);
+  return first.toLocaleString("en", { month: "long", year: "numeric", timeZone: "UTC" });
+}
+
+// The pricing periods whose rules and rate cards priced a month, by id (the history page lists them).
+function rules(estimate) {
+  return estimate.periods.length ? ` (rules ${estimate.periods.join(", ")})` : "";
+}
+
 // The answer: Meta's charge per row (country or market) and category, now and a year earlier;
 // messages not delivered on lines of their own, with why; the provider's line apart; and the
 // month as CSV.
@@ -146,7 +157,8 @@ export function show(output, answer) {
   }
   const csv = URL.createObjectURL(new Blob([answer.csv], { type: "text/csv" }));
   const parts = [
-    table(["Country or market", "Market", "Category", "Messages", "Charged", `${month.traffic.month}`, `${before.traffic.month}`], rows),
+    table(["Country or market", "Market", "Category", "Messages", `Charged in ${named(month)}`,
+      `Meta's charge, ${named(month)}${rules(month)}`, `Same messages, ${named(before)}${rules(before)}`], rows),
     element("p", {}, element("a", { href: csv, download: `whatsapp-estimate-${month.traffic.month}.csv`, class: "estimate-download" },
       "Download this estimate as CSV")),
   ];
@@ -158,17 +170,17 @@ export function show(output, answer) {
   for (const estimate of [month, before]) {
     for (const line of estimate.lines.filter((found) => found.undelivered)) {
       parts.push(element("p", { class: "engine-notice estimate-undelivered" },
-        `${estimate.traffic.month}, ${line.row}, ${line.undelivered.toLocaleString("en")} ${line.category} messages: `
+        `${named(estimate)}, ${line.row}, ${line.undelivered.toLocaleString("en")} ${line.category} messages: `
         + `not delivered, free. ${line.reason} (rule ${line.rule})`));
     }
   }
   for (const estimate of [month, before].filter((found) => found.unpriced)) {
     parts.push(element("p", { class: "engine-notice" }, `${estimate.unpriced.toLocaleString("en")} messages of `
-      + `${estimate.traffic.month} could not be priced: the rate cards shipped with this site have `
+      + `${named(estimate)} could not be priced: the rate cards shipped with this site have `
       + `no sourced ${estimate.currency} rate for them, so the amount shown is what the others cost.`));
   }
-  parts.push(element("p", {}, `Rules applied: ${month.periods.join(", ") || "none"} in ${month.traffic.month}; `
-    + `${before.periods.join(", ") || "none"} in ${before.traffic.month} (see the change history).`));
+  parts.push(element("p", {}, `Rules applied: ${month.periods.join(", ") || "none"} in ${named(month)}; `
+    + `${before.periods.join(", ") || "none"} in ${named(before)} (period ids, listed in the change history).`));
   parts.push(...[...new Set([...month.notices, ...before.notices])].map((notice) => element("p", { class: "engine-notice" }, notice)));
   output.replaceChildren(...parts);
 }

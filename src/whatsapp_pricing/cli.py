@@ -13,7 +13,6 @@ import json
 import os
 import sys
 import zlib
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
@@ -34,14 +33,11 @@ from whatsapp_pricing.periods import REPORTED_FREE_SERVICE
 from whatsapp_pricing.rate_cards import RateBook, RateCard, parse_rate_card, shipped_rate_book
 from whatsapp_pricing.reconcile import (
     DEFAULT_WINDOW,
-    OUTCOMES,
     Accounts,
-    Costs,
     ErrorCode,
-    ErrorCodes,
     Finding,
     ReconcileOptions,
-    is_clean,
+    Summary,
     read_sent,
     statement,
 )
@@ -267,7 +263,7 @@ def _report(
     comparison: Comparison | None = None,
 ) -> int:
     """Writes the findings as they settle and prints the summary; the exit status."""
-    summary = _Summary()
+    summary = Summary()
     bills: list[Bill] = []
     with ExitStack() as stack:
         writers = _finding_writers(arguments, stack)
@@ -284,7 +280,7 @@ def _report(
                 _write_bucket_csv(_sibling(arguments.csv), bills, stack)
         for writer in writers:
             writer.close(category_changes, codes, bills)
-    summary.print(category_changes)
+    _print_summary(summary, category_changes)
     for bill in bills:
         print("\n".join(statement.summary(bill)))
     differs = any(bill.differing for bill in bills)
@@ -494,100 +490,53 @@ def _complete_or_partial(path: str) -> Iterator[IO[str]]:
         raise UsageError(f"cannot write {path}: {error.strerror}; it is in {partial}") from None
 
 
-class _Summary:
-    """Counts what a reconciliation found and keeps the first few things worth a look.
-
-    Failed messages are only counted, with Meta's error codes: Meta never charges them, so
-    there is nothing to check.
-    """
-
-    SHOWN = 20
-
-    def __init__(self) -> None:
-        self.costs = Costs()
-        self.error_codes = ErrorCodes()
-        self.unknown: Counter[str] = Counter()
-        """Why messages could not be checked, each reason once, with how many."""
-        self.outcomes = dict.fromkeys(OUTCOMES, 0)
-        self.flagged = 0
-        self.skipped = 0
-        self.broken = 0
-        self.notes: list[str] = []
-        self.hidden = 0
-
-    @property
-    def clean(self) -> bool:
-        return is_clean(self.outcomes, self.broken)
-
-    def take(self, settled: Finding | Skipped) -> None:
-        if isinstance(settled, Skipped):
-            self.skipped += 1
-            self.broken += settled.bad
-            self._note(f"line {settled.line}: {settled.why}")
-            return
-        self.outcomes[settled.outcome] += 1
-        self.flagged += bool(settled.flag)
-        self.costs.take(settled)
-        self.error_codes.take(settled)
-        if settled.outcome == "unknown":
-            self.unknown[settled.detail] += 1
-        elif settled.outcome not in ("agrees", "failed"):
-            self._note(f"{settled.message}: {settled.outcome}: {settled.detail}")
-        if settled.flag:
-            self._note(f"{settled.message}: flagged: {settled.flag}")
-
-    def _note(self, note: str) -> None:
-        if len(self.notes) < self.SHOWN:
-            self.notes.append(note)
-        else:
-            self.hidden += 1
-
-    def print(self, category_changes: list[CategoryChange]) -> None:
-        counts = ", ".join(f"{number} {outcome}" for outcome, number in self.outcomes.items())
-        print(f"messages: {sum(self.outcomes.values())} ({counts})")
-        billable = sum(cost.billable for cost in self.costs.by_category.values())
-        print(f"Meta marked {billable} of them billable")
-        print(f"lines skipped: {self.skipped} ({self.broken} broken)")
-        if category_changes or self.flagged:
-            print(
-                f"template category changes: {len(category_changes)}; messages billed at "
-                f"another category than sent as: {self.flagged}"
-            )
-        for change in category_changes:
-            print(
-                f"  {change.template} ({change.language}): {change.before} to {change.after} "
-                f"from {datetime.fromtimestamp(change.at, UTC):%Y-%m-%d %H:%M} UTC "
-                f"(line {change.line})"
-            )
-        heading = None
-        for (account, currency, category), cost in sorted(self.costs.by_category.items()):
-            if (account, currency) != heading:
-                heading = account, currency
-                of = f" for account {account}" if account else ""
-                print(f"what the rules charge{of}, by category ({currency}):")
-            unpriced = f" ({cost.unpriced} unpriced)" if cost.unpriced else ""
-            print(
-                f"  {category}: {cost.messages} message{'' if cost.messages == 1 else 's'}, "
-                f"{cost.amount} {currency}{unpriced}; "
-                f"Meta marked {cost.billable} billable; {cost.disagreements} disagree "
-                f"({cost.disagreeing_amount} {currency})"
-            )
-        codes = self.error_codes.listed()
-        if codes:
-            print("error codes Meta reported on failed messages:")
-        for code in codes:
-            many = "" if code.messages == 1 else "s"
-            print(f"  {code.code} ({code.messages} message{many}): {code.meaning}")
-        if self.unknown or self.notes:
-            # Without a heading of their own, these lines read as part of the list above them
-            # (an account's categories, or Meta's error codes).
-            print("worth a look:")
-        for why, number in self.unknown.most_common():
-            print(f"  unknown ({number} message{'s' if number > 1 else ''}): {why}")
-        for note in self.notes:
-            print(f"  {note}")
-        if self.hidden:
-            print(f"  ... and {self.hidden} more; --json or --csv writes them all")
+def _print_summary(summary: Summary, category_changes: list[CategoryChange]) -> None:
+    """What a reconciliation found, told on the console."""
+    counts = ", ".join(f"{number} {outcome}" for outcome, number in summary.outcomes.items())
+    print(f"messages: {sum(summary.outcomes.values())} ({counts})")
+    billable = sum(cost.billable for cost in summary.costs.by_category.values())
+    print(f"Meta marked {billable} of them billable")
+    print(f"lines skipped: {summary.skipped} ({summary.broken} broken)")
+    if category_changes or summary.flagged:
+        print(
+            f"template category changes: {len(category_changes)}; messages billed at "
+            f"another category than sent as: {summary.flagged}"
+        )
+    for change in category_changes:
+        print(
+            f"  {change.template} ({change.language}): {change.before} to {change.after} "
+            f"from {datetime.fromtimestamp(change.at, UTC):%Y-%m-%d %H:%M} UTC "
+            f"(line {change.line})"
+        )
+    heading = None
+    for (account, currency, category), cost in sorted(summary.costs.by_category.items()):
+        if (account, currency) != heading:
+            heading = account, currency
+            of = f" for account {account}" if account else ""
+            print(f"what the rules charge{of}, by category ({currency}):")
+        unpriced = f" ({cost.unpriced} unpriced)" if cost.unpriced else ""
+        print(
+            f"  {category}: {cost.messages} message{'' if cost.messages == 1 else 's'}, "
+            f"{cost.amount} {currency}{unpriced}; "
+            f"Meta marked {cost.billable} billable; {cost.disagreements} disagree "
+            f"({cost.disagreeing_amount} {currency})"
+        )
+    codes = summary.error_codes.listed()
+    if codes:
+        print("error codes Meta reported on failed messages:")
+    for code in codes:
+        many = "" if code.messages == 1 else "s"
+        print(f"  {code.code} ({code.messages} message{many}): {code.meaning}")
+    if summary.unknown or summary.notes:
+        # Without a heading of their own, these lines read as part of the list above them
+        # (an account's categories, or Meta's error codes).
+        print("worth a look:")
+    for why, number in summary.unknown.most_common():
+        print(f"  unknown ({number} message{'s' if number > 1 else ''}): {why}")
+    for note in summary.notes:
+        print(f"  {note}")
+    if summary.hidden:
+        print(f"  ... and {summary.hidden} more; --json or --csv writes them all")
 
 
 def _simulate(arguments: argparse.Namespace) -> int:

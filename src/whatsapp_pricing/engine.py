@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Final, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from whatsapp_pricing.call_rates import (
@@ -36,6 +36,7 @@ from whatsapp_pricing.domain import Account, EntryPoint, MessageStatus
 from whatsapp_pricing.failures import meaning_of
 from whatsapp_pricing.markets import BSUID, MarketTable, country_of, meta_markets, readings
 from whatsapp_pricing.periods import (
+    AUTHENTICATION_INTERNATIONAL_LAUNCH,
     PER_MESSAGE_PRICING_STARTS,
     SHIPPED,
     Period,
@@ -100,13 +101,18 @@ class Counters(Protocol):
     which free conversation or message of a month, which message of a volume tier's month.
 
     They set an id or a price and never a decision, so a run over part of an account (one
-    customer, on Spark) can count with placeholders, and be run again with the positions that
-    the whole account's events, ranked by time and order, give (:mod:`whatsapp_pricing.spark`).
+    customer, on Spark) can count with placeholders and have the positions that the whole
+    account's events, ranked by time and order, filled in afterwards
+    (:mod:`whatsapp_pricing.spark`). What a position changes is said at each count: a
+    conversation's id is a name only, and past a free tier's allowance every position prices
+    alike, so only the positions that fall inside one need the engine again.
     """
 
-    def next(self, key: Key, at: float, order: int) -> int:
+    def next(self, key: Key, at: float, order: int, free: int | None = None) -> int:
         """The position (from 1) of the event at ``at``, ``order`` among those counted under
-        ``key``, in time order."""
+        ``key``, in time order. ``free``: the allowance of a free tier, when the position only
+        tells whether the event is among the first ``free`` (any later one gives the same
+        charge, rule and reason)."""
         ...
 
 
@@ -116,7 +122,7 @@ class Tally:
     def __init__(self) -> None:
         self._counts: dict[Key, int] = {}
 
-    def next(self, key: Key, at: float, order: int) -> int:
+    def next(self, key: Key, at: float, order: int, free: int | None = None) -> int:
         number = self._counts[key] = self._counts.get(key, 0) + 1
         return number
 
@@ -124,14 +130,14 @@ class Tally:
 class Kind:
     """What an event is, as a small int for the hot loop (the vocabulary's codes)."""
 
-    CUSTOMER_MESSAGE = VOCABULARY.kind("customer_message").code
-    TEMPLATE = VOCABULARY.kind("template").code
-    FREE_FORM = VOCABULARY.kind("free_form").code
-    AGENT = VOCABULARY.kind("agent_message").code
+    CUSTOMER_MESSAGE: Final = VOCABULARY.kind("customer_message").code
+    TEMPLATE: Final = VOCABULARY.kind("template").code
+    FREE_FORM: Final = VOCABULARY.kind("free_form").code
+    AGENT: Final = VOCABULARY.kind("agent_message").code
     """A Meta Business Agent message."""
-    DIRECT_SEND = VOCABULARY.kind("direct_send").code
-    CUSTOMER_CALL = VOCABULARY.kind("customer_call").code
-    BUSINESS_CALL = VOCABULARY.kind("business_call").code
+    DIRECT_SEND: Final = VOCABULARY.kind("direct_send").code
+    CUSTOMER_CALL: Final = VOCABULARY.kind("customer_call").code
+    BUSINESS_CALL: Final = VOCABULARY.kind("business_call").code
 
 
 CUSTOMER_MESSAGE = Kind.CUSTOMER_MESSAGE
@@ -373,6 +379,8 @@ class ConversationEngine:
 
     def closed(self) -> list[ConversationRecord]:
         """Conversations that ended since the last call, ready to be reported."""
+        if not self._closed:
+            return []  # the usual answer: the reconciler asks after every event
         closed, self._closed = self._closed, []
         return [conversation.record() for conversation in closed]
 
@@ -574,8 +582,9 @@ class ConversationEngine:
             return DELIVERED, joined.ref, self._free, rule, reason, joined.category
         in_window = event.at < customer.window_until
         category = USER_INITIATED if in_window else BUSINESS_INITIATED
-        number = self._counters.next(_free_tier(day), event.at, event.order)
-        if number <= (period.free_conversations or 0):
+        free = period.free_conversations or 0
+        number = self._counters.next(_free_tier(day), event.at, event.order, free)
+        if number <= free:
             charge, rule = self._free, Rule.CBP2_FREE_TIER
             facts: dict[str, object] = {"number": number, "month": f"{day:%B %Y}"}
         else:
@@ -660,7 +669,7 @@ class ConversationEngine:
             return DELIVERED, None, self._free, rule, rule.reason(), category
         charge, priced = self._price_message(customer, event, category, day)
         where = " inside the customer service window" if in_window else ""
-        international = self._is_international(customer, category)
+        international = self._is_international(customer, category, day)
         reported = self._international.name if international else category
         details = event.details
         if event.kind == Kind.DIRECT_SEND:
@@ -700,7 +709,7 @@ class ConversationEngine:
         allowance = period.reported_free_service_messages
         if allowance and self._account.unconfirmed_free_service_messages:
             key = ("free service messages", event.business_number, day.year, day.month)
-            number = self._counters.next(key, event.at, event.order)
+            number = self._counters.next(key, event.at, event.order, allowance)
             if number <= allowance:
                 rule = Rule.PMP_FREE_SERVICE_UNCONFIRMED
                 reason = rule.reason(number=number, month=f"{day:%B %Y}")
@@ -712,7 +721,7 @@ class ConversationEngine:
     def _price_message(self, customer: _Customer, event: Event, category: str, day: date) -> Priced:
         """A template's charge under per-message pricing, with volume tiers where known."""
         charge, priced = self._price(customer, category, day)
-        if category not in self._tiered or self._is_international(customer, category):
+        if category not in self._tiered or self._is_international(customer, category, day):
             return charge, priced
         # Charged utility and authentication messages per market, category and local month.
         key = ("volume tier", customer.market, category, day.year, day.month)
@@ -741,18 +750,28 @@ class ConversationEngine:
             f"{discount:.0%} below the list rate of {list_rate}",
         )
 
-    def _is_international(self, customer: _Customer, category: str) -> bool:
-        """Whether an authentication message crosses from the business's location to another."""
+    def _is_international(self, customer: _Customer, category: str, day: date) -> bool:
+        """Whether an authentication message crosses from the business's location to a market
+        that has an authentication-international rate on that day: none had one before Meta
+        introduced it, and a market without one (``n/a``, or not yet) keeps its authentication
+        rate."""
         account = self._account
-        return (
+        if not (
             account.authentication_international
             and category == self._international.rate_of
             and customer.country != account.primary_business_location
+            and day >= AUTHENTICATION_INTERNATIONAL_LAUNCH
+        ):
+            return False
+        column = self._column_of[self._international.name]
+        return any(
+            self._rates.rate(self._currency, market, column, day) is not Missing.NOT_APPLICABLE
+            for market in readings(customer.market)
         )
 
     def _price(self, customer: _Customer, category: str, day: date) -> Priced:
         """The list price of a conversation or message, and how it was priced, in words."""
-        international = self._is_international(customer, category)
+        international = self._is_international(customer, category, day)
         key = (customer.market, category, day, international)
         priced = self._prices.get(key)
         if priced is None:
@@ -781,6 +800,11 @@ class ConversationEngine:
                     f"{currency} {name} rate for {market} on {day} is known",
                 )
         rate = self._rates.rate(currency, market, self._column_of[category], day)
+        if rate is Missing.NOT_APPLICABLE:
+            return (
+                Charge(None, currency),
+                f"unpriced: Meta's {currency} card has no {market} {category} rate on {day}",
+            )
         if isinstance(rate, Missing):
             return (
                 Charge(None, currency),
@@ -819,7 +843,7 @@ class ConversationEngine:
         allowance = period.free_service_conversations
         if allowance is None:
             return self._free, Rule.CBP_SERVICE_FREE, {}
-        number = self._counters.next(_free_tier(day), event.at, event.order)
+        number = self._counters.next(_free_tier(day), event.at, event.order, allowance)
         if number <= allowance:
             facts = {"number": number, "allowance": allowance, "month": f"{day:%B %Y}"}
             return self._free, Rule.CBP_FREE_TIER, facts

@@ -179,3 +179,9 @@ def _open_brackets(text: str) -> list[tuple[str, int, int]]:
         elif character in "]}" and still_open:
             still_open.pop()
     return still_open
+
+
+def missing_closers(text: str) -> str:
+    """The brackets a text cut short still needs, innermost first (``"}]}"``); empty when every
+    bracket it opens is closed."""
+    return "".join(CLOSING[opened] for opened, _, _ in reversed(_open_brackets(text)))

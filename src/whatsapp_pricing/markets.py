@@ -202,21 +202,53 @@ def is_customer_id(customer: str) -> bool:
 
 @lru_cache(maxsize=1 << 17)
 def _customer_facts(customer: str) -> tuple[bool, str | None]:
-    """Whether an id is possible, and its country; cached, as customers write many times."""
+    """Whether an id is possible, and its country; cached, as customers write many times.
+
+    A log names a new customer every few lines, so a number is told without ``phonenumbers``
+    parsing it where its calling code has one country (most): whether a number is possible
+    depends only on its calling code and its length, which are cached on their own.
+    """
     bsuid = BSUID.fullmatch(customer)
     if bsuid is not None:
         country = bsuid["country"]
         return country in phonenumbers.SUPPORTED_REGIONS, country
-    parsed = _parse_e164(e164(customer))
-    if parsed is None or not phonenumbers.is_possible_number(parsed):
+    split = _split_e164(e164(customer))
+    if split is None:
+        return False, None
+    calling_code, national = split
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[calling_code]
+    if len(regions) > 1:
+        return _facts_of(_phone_number(calling_code, national))
+    zeros = len(national) - len(national.lstrip("0"))
+    # The length phonenumbers reads: its national significant number, leading zeros and all.
+    if not _possible_length(calling_code, zeros + len(str(int(national)))):
+        return False, None
+    return True, _country(regions[0])
+
+
+@lru_cache(maxsize=4096)
+def _possible_length(calling_code: int, length: int) -> bool:
+    """Whether a number of ``length`` digits after ``calling_code`` is possible (any such
+    number says, as only the length is checked)."""
+    return phonenumbers.is_possible_number(_phone_number(calling_code, "1" * length))
+
+
+def _facts_of(parsed: phonenumbers.PhoneNumber) -> tuple[bool, str | None]:
+    """Whether a parsed number is possible, and its country, as ``phonenumbers`` tells them."""
+    if not phonenumbers.is_possible_number(parsed):
         return False, None
     region = phonenumbers.region_code_for_number(parsed)
     if region is None and parsed.country_code is not None:
         region = phonenumbers.region_code_for_country_code(parsed.country_code)
-    return True, None if region in (None, phonenumbers.UNKNOWN_REGION, "001") else region
+    return True, _country(region)
 
 
-def _parse_e164(number: str) -> phonenumbers.PhoneNumber | None:
+def _country(region: str | None) -> str | None:
+    """A region of ``phonenumbers`` as a country: none for the non-geographic ``001``."""
+    return None if region in (None, phonenumbers.UNKNOWN_REGION, "001") else region
+
+
+def _split_e164(number: str) -> tuple[int, str] | None:
     """Splits ``+<calling code><national number>`` without ``phonenumbers.parse``.
 
     ``parse`` copes with any human formatting and costs about 30 microseconds; E.164 needs none
@@ -229,13 +261,15 @@ def _parse_e164(number: str) -> phonenumbers.PhoneNumber | None:
         calling_code = int(digits[:length])
         if calling_code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
             national = digits[length:]
-            if not national:
-                return None
-            leading_zeros = len(national) - len(national.lstrip("0"))
-            return phonenumbers.PhoneNumber(
-                country_code=calling_code,
-                national_number=int(national),
-                italian_leading_zero=leading_zeros > 0 or None,
-                number_of_leading_zeros=leading_zeros if leading_zeros > 1 else None,
-            )
+            return (calling_code, national) if national else None
     return None
+
+
+def _phone_number(calling_code: int, national: str) -> phonenumbers.PhoneNumber:
+    leading_zeros = len(national) - len(national.lstrip("0"))
+    return phonenumbers.PhoneNumber(
+        country_code=calling_code,
+        national_number=int(national),
+        italian_leading_zero=leading_zeros > 0 or None,
+        number_of_leading_zeros=leading_zeros if leading_zeros > 1 else None,
+    )

@@ -40,6 +40,11 @@ code), and so charges nothing for them (Meta's per-user marketing limits page)."
 MAX_PRICE_BETA = date(2026, 5, 15)
 """Meta's limited beta of max prices on the Marketing Messages API began (Meta's max price page,
 updated 2026-06-26); no max price can be older."""
+AUTHENTICATION_INTERNATIONAL_LAUNCH = date(2024, 6, 1)
+"""Meta introduced authentication-international rates (first for Indonesia; India from
+2024-07-01, as the cards' ``Not before`` lines say), and left every authentication rate as it
+was (Meta's authentication-international rates page, 2024 version): before this day an
+authentication message costs its market's authentication rate, wherever the business is."""
 DIRECT_SEND_LAUNCH = date(2026, 7, 31)
 """Meta's Direct Send: utility (and, with restricted access, authentication) messages without a
 pre-approved template; no Direct Send message can be older."""

@@ -86,7 +86,9 @@ class RateCard:
     confidence: str = ""
     notes: tuple[str, ...] = ()
     not_before: Mapping[tuple[str, str], date] = field(default_factory=dict)
-    """Cells that only apply from a later day than the card (for example a newly added rate)."""
+    """Cells that only apply from a later day than the card (a rate Meta added to a reissued
+    card, such as authentication-international from 2024-06-01): before it, Meta had no such
+    rate (``n/a``), not one that is unknown."""
     ignored: tuple[str, ...] = ()
     """Columns of the card that name no category of the vocabulary it was read with."""
 
@@ -97,7 +99,7 @@ class RateCard:
         """The card's rate for a market and column on a day it covers."""
         first_day = self.not_before.get((market, column))
         if first_day is not None and day < first_day:
-            return Missing.UNKNOWN
+            return Missing.NOT_APPLICABLE
         row = self.rates.get(market)
         return Missing.UNKNOWN if row is None else row.get(column, Missing.UNKNOWN)
 

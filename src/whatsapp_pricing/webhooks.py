@@ -12,7 +12,10 @@ keeps Meta's error codes. Nothing is dropped silently: every line is either read
 skipped, with why.
 
 A one-per-line log is read line by line, so it streams; an array has to be read whole. A line
-nested too deeply to parse, or a time no calendar has, is reported like any other broken line.
+may start with what a logger writes before the notification (``2026-11-03 10:00:01 INFO
+webhook: {...}``): the notification is read from the line's first ``{``, by the command line
+and the site's Check page alike. A line nested too deeply to parse, or a time no calendar has, is
+reported like any other broken line, and a line that is not JSON says where it stops being JSON.
 
 Most lines have the usual shape (one entry, one ``messages`` change, well-formed statuses or
 messages); msgspec decodes those straight into typed structs, twice as fast as building dicts and
@@ -24,12 +27,15 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, NamedTuple, cast
 
 import msgspec
 
 from whatsapp_pricing.domain import EntryPoint
+from whatsapp_pricing.errors import JSON_PROBLEMS, missing_closers
+from whatsapp_pricing.webhook_shapes import Notification, ReportedConversation, ReportedPricing
 
 _decode = msgspec.json.Decoder().decode
 """Parses JSON like the standard library does, three to four times faster on notifications."""
@@ -61,46 +67,6 @@ class Inbound(NamedTuple):
     portfolios, when the line carries one."""
     business_number: str = ""
     """The business phone number the line is for (``metadata.phone_number_id``)."""
-
-
-class ReportedPricing(msgspec.Struct, frozen=True, gc=False):
-    """A status's ``pricing`` object as Meta sent it, the fields reconcile compares.
-
-    Each field holds the JSON value Meta gave, whatever its type (it is compared with what the
-    rules say, never trusted), and is ``UNSET`` where Meta left it out.
-    """
-
-    category: Any = msgspec.UNSET
-    billable: Any = msgspec.UNSET
-    pricing_model: Any = msgspec.UNSET
-    type: Any = msgspec.UNSET
-    cost: Any = msgspec.UNSET
-    """With a max price, Meta's estimate of the charge (``amount``, ``currency``); kept, not
-    compared."""
-
-    @property
-    def category_name(self) -> str:
-        """``category`` as text; empty when Meta gave none."""
-        return "" if self.category is msgspec.UNSET else str(self.category)
-
-    def given(self, names: Iterable[str]) -> dict[str, Any]:
-        """The fields among ``names`` that Meta gave, by name."""
-        fields = ((name, getattr(self, name, msgspec.UNSET)) for name in names)
-        return {name: value for name, value in fields if value is not msgspec.UNSET}
-
-    def report(self) -> dict[str, Any]:
-        """Everything Meta gave, by name: what a finding keeps of Meta's report."""
-        return self.given(self.__struct_fields__)
-
-
-class ReportedConversation(msgspec.Struct, frozen=True, gc=False):
-    """A status's ``conversation`` object (API versions before per-message pricing), as Meta
-    sent it: each field as given, ``UNSET`` where Meta left it out."""
-
-    id: Any = msgspec.UNSET
-    origin: Any = msgspec.UNSET
-    """An object whose ``type`` names the conversation's category."""
-    expiration_timestamp: Any = msgspec.UNSET
 
 
 class StatusUpdate(NamedTuple):
@@ -250,10 +216,16 @@ def read_lines(lines: Iterable[bytes]) -> Iterator[LogItem]:
             continue
         if not line.strip():
             continue
+        logged = without_logger_prefix(line)
+        if logged is not line:
+            usual = usual_notification(logged, number)
+            if usual is not None:
+                yield from usual
+                continue
         try:
-            notification = _decode(line)
-        except msgspec.DecodeError as error:
-            yield Skipped(number, f"not JSON: {error}", bad=True)
+            notification = _decode(logged)
+        except msgspec.DecodeError:
+            yield Skipped(number, not_json(line), bad=True)
             continue
         except RecursionError:
             yield Skipped(number, TOO_DEEP, bad=True)
@@ -261,67 +233,47 @@ def read_lines(lines: Iterable[bytes]) -> Iterator[LogItem]:
         yield from _notification(notification, number)
 
 
-class _CustomerMessage(msgspec.Struct):
-    timestamp: str
-    sender: str | None = msgspec.field(default=None, name="from")
-    from_user_id: str | None = None
-    from_parent_user_id: str | None = None
-    referral: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+def without_logger_prefix(line: bytes) -> bytes:
+    """The notification on a log line, without what a logger wrote before it (its time, level
+    and name): the line from its first ``{``. A line that starts as JSON, or holds no ``{``, is
+    returned as it is (the same object)."""
+    start = line.find(b"{")
+    if start <= 0 or line[:start].lstrip().startswith(b"["):
+        return line
+    return line[start:]
 
 
-class _Error(msgspec.Struct):
-    code: int
+def not_json(line: bytes) -> str:
+    """Why a log line is not a notification, in words: where its JSON breaks (the column counts
+    the logger's prefix too), or that it holds none."""
+    text = line.decode("utf-8", errors="replace")
+    start = len(text) - len(without_logger_prefix(line).decode("utf-8", errors="replace"))
+    if "{" not in text and not text.lstrip().startswith("["):
+        shown = text.strip() if len(text.strip()) <= 60 else text.strip()[:57] + "..."
+        return f'not JSON: the line holds no notification ("{shown}")'
+    try:
+        json.loads(text[start:])
+    except json.JSONDecodeError as error:
+        missing = missing_closers(text[start:])
+        if missing:
+            return (
+                f"not JSON: the line stops at column {len(text.rstrip())} before its "
+                f"notification is complete ({missing} missing)"
+            )
+        meaning = next(
+            (said for begins, said in JSON_PROBLEMS.items() if error.msg.startswith(begins)),
+            error.msg,
+        )
+        return f"not JSON: at column {start + error.colno}, {meaning}"
+    except RecursionError:
+        return TOO_DEEP
+    return "not JSON"
 
 
-class _Status(msgspec.Struct):
-    id: str
-    status: str
-    timestamp: str
-    recipient_id: str | None = None
-    recipient_user_id: str | None = None
-    recipient_parent_user_id: str | None = None
-    pricing: ReportedPricing | None = None
-    conversation: ReportedConversation | None = None
-    errors: list[_Error] | None = None
+_decode_usual = msgspec.json.Decoder(Notification).decode
 
 
-class _Contact(msgspec.Struct):
-    wa_id: str | None = None
-    user_id: str | None = None
-    parent_user_id: str | None = None
-
-
-class _Metadata(msgspec.Struct):
-    phone_number_id: str | None = None
-    display_phone_number: str | None = None
-
-
-class _Value(msgspec.Struct):
-    messages: list[_CustomerMessage] | None = None
-    statuses: list[_Status] | None = None
-    contacts: list[_Contact] | None = None
-    metadata: _Metadata | None = None
-
-
-class _Change(msgspec.Struct):
-    field: str
-    value: _Value
-
-
-class _Entry(msgspec.Struct):
-    changes: list[_Change]
-    id: str = ""
-
-
-class _Notification(msgspec.Struct):
-    object: str
-    entry: list[_Entry]
-
-
-_decode_usual = msgspec.json.Decoder(_Notification).decode
-
-
-def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
+def usual_notification(line: bytes | msgspec.Raw, number: int) -> list[LogItem] | None:
     """What a notification of the usual shape says, or ``None`` for the generic reader."""
     try:
         notification = _decode_usual(line)
@@ -354,7 +306,9 @@ def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
                 )
                 for message in value.messages or ():
                     entry_point = None if message.referral is msgspec.UNSET else _AD
-                    at = _time(message.timestamp)
+                    at = float(message.timestamp)  # a string, as decoded: _time's checks but one
+                    if not 0 <= at <= LATEST:
+                        return None
                     customer, user_id, parent = _customer(
                         message.sender, message.from_user_id, message.from_parent_user_id, contacts
                     )
@@ -364,7 +318,9 @@ def usual_notification(line: bytes, number: int) -> list[LogItem] | None:
                         )
                     )
                 for status in value.statuses or ():
-                    at = _time(status.timestamp)
+                    at = float(status.timestamp)  # a string, as decoded: _time's checks but one
+                    if not 0 <= at <= LATEST:
+                        return None
                     customer, user_id, parent = _customer(
                         status.recipient_id,
                         status.recipient_user_id,

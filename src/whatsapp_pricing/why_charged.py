@@ -37,7 +37,13 @@ from whatsapp_pricing.markets import e164
 from whatsapp_pricing.periods import PERIODS
 from whatsapp_pricing.simulation import simulate
 from whatsapp_pricing.vocabulary import VOCABULARY
-from whatsapp_pricing.webhooks import Inbound, Skipped, StatusUpdate, read_log
+from whatsapp_pricing.webhooks import (
+    Inbound,
+    Skipped,
+    StatusUpdate,
+    read_log,
+    without_logger_prefix,
+)
 
 BUSINESS_INITIATED_AS = "marketing"
 """The template category a business-initiated conversation (before 2023-06-01) is priced as:
@@ -281,28 +287,32 @@ def _as_log(paste: str) -> str:
         one_document = text.startswith(("{", "[")) and ("\n" not in text or not _one_per_line(text))
         if one_document or "{" not in text:
             raise UsageError(json_mistake(text, "The paste")) from None
-        return "\n".join(_line(line[line.find("{") :]) for line in text.splitlines() if "{" in line)
+        return "\n".join(_line(line) for line in text.splitlines() if line.strip())
     if isinstance(document, list):
         return "\n".join(json.dumps(_enveloped(item)) for item in document)
     return json.dumps(_enveloped(document))
 
 
 def _line(line: str) -> str:
-    """One line of a log, a bare ``value`` or status put back into Meta's envelope."""
+    """One line of a log, a bare ``value`` or status put back into Meta's envelope (after the
+    logger's prefix, read as the command line reads it)."""
     try:
-        return json.dumps(_enveloped(json.loads(line)))
+        return json.dumps(_enveloped(json.loads(_logged(line))))
     except json.JSONDecodeError:
         return line  # read_log says what is wrong with it
+
+
+def _logged(line: str) -> str:
+    return without_logger_prefix(line.encode("utf-8")).decode("utf-8")
 
 
 def _one_per_line(text: str) -> bool:
     """Whether every line that holds JSON is a whole JSON document of its own."""
     for line in text.splitlines():
-        start = line.find("{")
-        if start < 0:
+        if "{" not in line:
             continue
         try:
-            json.loads(line[start:])
+            json.loads(_logged(line))
         except json.JSONDecodeError:
             return False
     return True
@@ -350,7 +360,7 @@ def _delivery(
     if not priced:
         raise UsageError(
             f'No status of message {message} in the paste carries Meta\'s "pricing": paste its '
-            '"sent" or "delivered" status (see Which status carries the price?).'
+            '"sent" or "delivered" status (see Which status webhook carries the price?).'
         )
     reported = next(
         (update.pricing for update in priced if update.status != "sent"), priced[0].pricing

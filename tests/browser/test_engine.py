@@ -156,9 +156,18 @@ def test_ten_million_messages_by_country_and_market_get_pythons_estimate(
     us_marketing = next(row for row in shown if row[:3] == ["US", "North America", "marketing"])
     assert us_marketing[5] == "0 USD, 500,000 not delivered"
     assert [line.market for line in now.lines if line.row in ("US", "ca")] == ["North America"] * 2
+    # Each figure's heading says the month (and the rules) it is priced at.
+    headings = offline_page.locator(f"{form} output thead th").all_text_contents()
+    assert headings[4:] == [
+        "Charged in November 2026",
+        f"Meta's charge, November 2026 (rules {', '.join(now.periods)})",
+        f"Same messages, November 2025 (rules {', '.join(before.periods)})",
+    ]
     notices = offline_page.locator(f"{form} output .estimate-undelivered").all_text_contents()
     assert len(notices) == 2
-    assert notices[0].startswith("2026-11, US, 500,000 marketing messages: not delivered, free.")
+    assert notices[0].startswith(
+        "November 2026, US, 500,000 marketing messages: not delivered, free."
+    )
     assert notices[0].endswith("(rule us.marketing_blocked)")
     totals = {row[0]: row for row in shown[len(now.lines) :]}
     assert now.provider is not None

@@ -241,3 +241,40 @@ def test_a_marked_rate_shows_its_sign_and_what_it_means(
     assert "‡ a change no text of Meta's confirms." in offline_page.inner_text(
         ".wp-rate-picker__result"
     )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_on_a_phone_what_changed_reads_one_market_to_a_line(
+    page: Page, site_server: str, scheme: str
+) -> None:
+    """What changed between two cards stays a table on a phone: a market, its rate before and
+    after, on one line, grouped by category, and the table fits the screen."""
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(site_server + PRICING + "#rate-changes", wait_until="networkidle")
+    spreads = page.eval_on_selector_all(
+        ".wp-rate-card--changes[open] tbody tr:has(th[scope=row])",
+        """rows => rows.map(row => {
+            const tops = [...row.children].map(cell => cell.getBoundingClientRect().top);
+            return Math.max(...tops) - Math.min(...tops);
+        })""",
+    )
+    assert len(spreads) > 10
+    assert max(spreads) < 1
+    groups = page.eval_on_selector_all(
+        ".wp-rate-card--changes[open] th[scope=colgroup]", "heads => heads.map(h => h.textContent)"
+    )
+    assert any(group.startswith("Service (") for group in groups)
+    page.eval_on_selector_all("details", "boxes => boxes.forEach(box => { box.open = true; })")
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    wider = page.eval_on_selector_all(
+        ".wp-rate-card--changes table",
+        """tables => tables.filter(table => {
+            const box = table.getBoundingClientRect();
+            return box.left < 0 || box.right > document.documentElement.clientWidth;
+        }).length""",
+    )
+    assert wider == 0

@@ -8,8 +8,11 @@ from playwright.sync_api import Page
 
 from tests.browser.search_questions import QUESTIONS, enter_opens, hit_rate
 
-HIT_RATE_FLOOR = 0.75
-"""The share of the question set Enter must answer with its section (measured: 23 of 30)."""
+HIT_RATE_FLOOR = 0.93
+"""The share of the question set Enter must answer with its section (measured: 28 of 30). The two
+misses: "how do I get the green tick" opens "Is the checkmark green or blue?", which links the
+answer; "meta changed my template from utility to marketing" opens the mixed-content question,
+whose title names both categories."""
 
 
 def test_enter_answers_most_of_the_question_set(page: Page, site_server: str) -> None:
@@ -24,9 +27,14 @@ def test_enter_answers_most_of_the_question_set(page: Page, site_server: str) ->
         ("why am I charged for replies", "/faq/pricing/#service-messages-charged"),
         # "am", "I" and "is" once matched "amount", "international" and "issue".
         ("is the whatsapp business api free", "/faq/platform-vs-app/#is-it-free"),
+        # "free?" and "ad," were words of their own, found nowhere.
+        ("is the whatsapp business api free?", "/faq/platform-vs-app/#is-it-free"),
+        ("customer came from an ad, is that free?", "/faq/opening-conversations/#free-entry-point"),
+        # "open" in "be open" is not the reader's "start".
+        ("how do I start a conversation", "/faq/opening-conversations/#how-a-conversation-opens"),
     ],
 )
-def test_small_words_do_not_hijack_a_question(
+def test_small_words_and_punctuation_do_not_hijack_a_question(
     page: Page, site_server: str, question: str, answer: str
 ) -> None:
     assert enter_opens(page, site_server, question) == answer

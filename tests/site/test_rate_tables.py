@@ -159,10 +159,25 @@ def test_the_download_list_cites_every_cards_source() -> None:
         assert f"{shipped.currency} {shipped.effective}: {escape(shipped.source)} (" in text
 
 
+GROUP = re.compile(
+    r'<tbody><tr><th scope="colgroup" colspan="3">(?P<column>[^<(]+) \((?P<count>\d+) markets?\)'
+    r"</th></tr>(?P<rows>.*?)</tbody>"
+)
 CHANGE = re.compile(
-    r'<tr><th scope="row">(?P<market>[^<]+)</th><td data-label="Category">(?P<column>[^<]+)</td>'
+    r'<tr><th scope="row">(?P<market>[^<]+)</th>'
     r'<td data-label="Before">(?P<before>[^<]+)</td><td data-label="After">(?P<after>[^<]+)'
 )
+
+
+def changes_shown(html: str) -> dict[tuple[str, str], tuple[str, str]]:
+    """Each changed cell of a changes view, read from its category's group of markets."""
+    shown = {}
+    for group in GROUP.finditer(html):
+        rows = list(CHANGE.finditer(group["rows"]))
+        assert len(rows) == int(group["count"])
+        for m in rows:
+            shown[(m["market"].replace("&amp;", "&"), group["column"])] = (m["before"], m["after"])
+    return shown
 
 
 @pytest.mark.parametrize(
@@ -179,10 +194,7 @@ def test_the_changes_view_lists_exactly_the_cells_that_moved(
 ) -> None:
     old, new = card(currency, before), card(currency, after)
     html = fence(f"show: changes\ncurrency: {currency}\nfrom: {before}\nto: {after}")
-    shown = {
-        (m["market"].replace("&amp;", "&"), m["column"]): (m["before"], m["after"])
-        for m in CHANGE.finditer(html)
-    }
+    shown = changes_shown(html)
     moved = {
         (market, column.value): (str(old.rate(market, column, before)), str(rates[column]))
         for market, rates in new.rates.items()
@@ -198,12 +210,18 @@ def test_the_changes_view_lists_exactly_the_cells_that_moved(
 def test_this_quarters_changes_show_the_october_2026_moves_with_their_marks() -> None:
     html = fence("show: changes")
     assert "USD: what changed from the card of 2026-07-01 to the card of 2026-10-01" in html
-    mexico = re.search(r"Mexico</th><td data-label=\"Category\">Marketing</td>(.*?)</tr>", html)
+    marketing = next(group for group in GROUP.finditer(html) if group["column"] == "Marketing")
+    mexico = re.search(r"Mexico</th>(.*?)</tr>", marketing["rows"])
     assert mexico is not None
     assert "0.0305" in mexico[1]
     assert "0.0397" in mexico[1]
     assert "‡" in mexico[1]
-    assert 'Service</td><td data-label="Before">n/a</td>' in html
+    assert changes_shown(html)[("Brazil", "Service")][0] == "n/a"
+    # The first currency's changes are unfolded, the others folded under their currency.
+    folds = re.findall(r'<details class="wp-rate-card wp-rate-card--changes"[^>]*?( open)?>', html)
+    assert folds[0] == " open"
+    assert len(folds) > 1
+    assert " open" not in folds[1:]
 
 
 def test_marked_cells_carry_their_sign_and_the_card_says_why() -> None:

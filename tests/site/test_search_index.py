@@ -59,3 +59,14 @@ def test_readers_words_come_from_the_title_not_the_text() -> None:
     entry = {"location": "faq/x/#y", "title": "Question", "text": "<p>what it costs</p>"}
     assert "keywords" not in findable(entry)
     assert findable({**entry, "title": "What does it cost?"})["title_words"] == "price"
+
+
+def test_readers_start_what_the_site_opens_but_not_what_stays_open() -> None:
+    assert "start" in other_spellings("How do I open a WhatsApp Business conversation?")
+    assert "start" not in other_spellings("Can several conversations be open with one customer?")
+    assert "start" not in other_spellings("How long does a conversation stay open?")
+
+
+def test_readers_reply_to_what_the_site_answers_but_not_to_the_sites_answer() -> None:
+    assert "replied" in other_spellings("What happens if I answer an ad after 24 hours?")
+    assert "replied" not in other_spellings("What the answer says")

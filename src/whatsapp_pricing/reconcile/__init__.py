@@ -11,8 +11,9 @@ One job a module, each using only those above it:
 - :mod:`.sent`: the business's own record of the templates it sent (a CSV);
 - :mod:`.options`: :class:`ReconcileOptions`, the settings of a run, one frozen object for the
   command line, a Python caller and every Spark task;
-- :mod:`.ordering`: putting the log back in time order (:class:`TimeQueue`, :class:`Place`);
-- :mod:`.findings`: what is reported, a :class:`Finding` per message and the :class:`Costs`;
+- :mod:`.ordering`: putting the log back in time order (:class:`Place`, :data:`Held`);
+- :mod:`.findings`: what is reported, a :class:`Finding` per message, the :class:`Costs` and
+  the :class:`Summary` of a run;
 - :mod:`.message`: one business message as its statuses tell of it, until it is settled;
 - :mod:`.policy`: the comparison, what Meta reported beside what the rules say;
 - :mod:`.account`: the :class:`Reconciler`, one account's state machine, from lines in log
@@ -39,11 +40,12 @@ from whatsapp_pricing.reconcile.findings import (
     ErrorCodes,
     Finding,
     Reconciliation,
+    Summary,
     is_clean,
 )
 from whatsapp_pricing.reconcile.message import STATUS_HORIZON
 from whatsapp_pricing.reconcile.options import CLOCK_SKEW, DEFAULT_WINDOW, ReconcileOptions
-from whatsapp_pricing.reconcile.ordering import Place, TimeQueue
+from whatsapp_pricing.reconcile.ordering import Held, Place
 from whatsapp_pricing.reconcile.sent import SentTemplate, read_sent
 
 __all__ = [
@@ -62,12 +64,13 @@ __all__ = [
     "ErrorCodes",
     "Figure",
     "Finding",
+    "Held",
     "Place",
     "ReconcileOptions",
     "Reconciler",
     "Reconciliation",
     "SentTemplate",
-    "TimeQueue",
+    "Summary",
     "compare_bill",
     "compare_log",
     "is_clean",

@@ -12,8 +12,10 @@ arrive, the names of customers who may still have any of these), not the length 
 
 from __future__ import annotations
 
+import itertools
 import math
-from typing import NamedTuple
+from dataclasses import dataclass
+from heapq import heappop, heappush
 
 from whatsapp_pricing.domain import Account
 from whatsapp_pricing.engine import (
@@ -30,7 +32,7 @@ from whatsapp_pricing.markets import is_customer_id
 from whatsapp_pricing.reconcile.findings import Finding
 from whatsapp_pricing.reconcile.message import DELIVERY_STATUSES, STATUS_HORIZON, PendingMessage
 from whatsapp_pricing.reconcile.options import CLOCK_SKEW, ReconcileOptions
-from whatsapp_pricing.reconcile.ordering import TimeQueue
+from whatsapp_pricing.reconcile.ordering import ByHour, Held
 from whatsapp_pricing.reconcile.policy import (
     UNDELIVERED,
     ConversationPairs,
@@ -54,7 +56,8 @@ def contact_book_for(window: float) -> ContactBook:
     return ContactBook(keep=LONGEST_TIMER + 2 * window)
 
 
-class Priced(NamedTuple):
+@dataclass(slots=True, eq=False)
+class Priced:
     """A message the engine priced, waiting for its conversation to end."""
 
     message: PendingMessage
@@ -86,18 +89,22 @@ class Reconciler:
         self._contact_book = contact_book_for(window) if contact_book is None else contact_book
         """Which names (number, user id, parent id) are one customer."""
         self._sent = options.sent
-        self._queue: TimeQueue[Inbound | PendingMessage] = TimeQueue()
-        """Events held back until the log is a window past them, by time."""
+        self._queue: list[Held[Inbound | PendingMessage]] = []
+        """Events held back until the log is a window past them, by time (a heap of
+        :data:`~.ordering.Held` entries, as the conversations' pairs below)."""
         self._messages: dict[str, PendingMessage] = {}
         """Messages whose findings are not settled yet."""
         self._awaiting: dict[str, PendingMessage] = {}
         """Messages with neither a delivery nor a failure yet."""
-        self._deadlines: TimeQueue[PendingMessage] = TimeQueue()
+        self._deadlines: ByHour[PendingMessage] = ByHour()
         """The awaiting messages by when they are given up on (stale entries are skipped)."""
+        self._pushed = itertools.count()
+        """Ties in the deadlines go by the order they were pushed in."""
         self._settled: dict[str, float] = {}
         """When each settled message was delivered (infinity if never), by id, kept until its
         late statuses can no longer come."""
-        self._forget: TimeQueue[str] = TimeQueue()
+        self._forget: ByHour[str] = ByHour()
+        """Settled messages' ids by when they can be forgotten (ties in any order)."""
         self._clock = -math.inf
         """The latest time any line of the log has shown."""
         self._next_cleanup = -math.inf
@@ -106,7 +113,7 @@ class Reconciler:
         self._waiting: dict[str, list[Priced]] = {}
         """Priced messages by the rules' conversation, until the conversation ends."""
         self._pairs = ConversationPairs(self._engine.vocabulary)
-        self._unpair: TimeQueue[str] = TimeQueue()
+        self._unpair: list[tuple[float, str]] = []
         """The rules' conversations by when their pairs can be forgotten."""
         self._templates = TemplateChanges(self._engine.vocabulary)
 
@@ -122,36 +129,31 @@ class Reconciler:
         pairs = len(self._pairs)
         return len(self._queue) + len(self._messages) + len(self._settled) + pairs
 
-    @property
-    def _horizon(self) -> float:
-        """Lines more than the reorder window behind the latest line are too late to place."""
-        return self._clock - self._window
-
     def add(self, item: LogItem, order: int) -> list[Finding | Skipped]:
         """Takes one item of the log, at ``order`` in it; returns whatever it settles."""
-        settled = self._settled_now = []
-        if not isinstance(item, Skipped) and item.at > self._latest:
+        settled: list[Finding | Skipped] = []
+        self._settled_now = settled
+        if isinstance(item, Skipped):
+            settled.append(item)
+            return settled
+        if item.at > self._latest:
             settled.append(self._implausible(item.line, item.at))
             return settled
-        if isinstance(item, Inbound | StatusUpdate):
-            customer = self._contact_book.named(
-                item.customer, item.user_id, item.parent_user_id, item.at
-            )
+        if isinstance(item, CategoryChange):
+            self._templates.add(item, order)
+            return settled
+        customer = self._contact_book.named(
+            item.customer, item.user_id, item.parent_user_id, item.at
+        )
         if isinstance(item, StatusUpdate):
             self._status(item, customer, order)
-        elif isinstance(item, Inbound):
-            if item.at < self._horizon:
+        else:
+            if item.at < self._clock - self._window:  # too late to place in time order
                 settled.append(self._too_late(item.line, item.at))
                 return settled
             # Held under the best name known now: a link learnt later still applies.
             named = item if customer == item.customer else item._replace(customer=customer)
-            self._queue.push(item.at, named, order)
-        elif isinstance(item, CategoryChange):
-            self._templates.add(item, order)
-            return settled
-        else:
-            settled.append(item)
-            return settled
+            heappush(self._queue, (item.at, order, named))
         self._advance(item.at)
         return settled
 
@@ -169,7 +171,8 @@ class Reconciler:
             return
         self._clock = clock
         until = clock - self._window
-        if self._queue and self._queue.first <= until:
+        queue = self._queue
+        if queue and queue[0][0] <= until:
             self._release(until)
         hour = until // HOUR * HOUR
         if hour >= self._next_cleanup:
@@ -191,7 +194,7 @@ class Reconciler:
                 self._settled_now.append(self._too_late(update.line, update.at))
             return  # a repeat of a status already counted, or one that changes nothing
         message = self._messages.get(update.message)
-        horizon = self._horizon
+        horizon = self._clock - self._window
         if message is None:
             if update.at < horizon:
                 self._settled_now.append(self._too_late(update.line, update.at))
@@ -206,14 +209,14 @@ class Reconciler:
         elif message.delivered_at is None and "failed" not in message.first_seen:
             if due != before or message.id not in self._awaiting:
                 self._awaiting[message.id] = message
-                self._deadlines.push(due, message)
+                self._deadlines.push(due, next(self._pushed), message)
         elif due != message.held_until:
             self._awaiting.pop(message.id, None)
             if due < horizon:
                 message.late_line = message.late_line or update.line
             message.held_until = max(due, horizon)
             message.placed = order
-            self._queue.push(message.held_until, message, order)
+            heappush(self._queue, (message.held_until, order, message))
 
     def _implausible(self, line: int, at: float) -> Skipped:
         return Skipped(
@@ -235,10 +238,10 @@ class Reconciler:
         """Hands the engine, in time order, every held event up to ``until``."""
         queue, engine = self._queue, self._engine
         unpair = self._unpair
-        while queue and queue.first <= until:
-            at, order, event = queue.pop()
-            while unpair and unpair.first <= at:
-                self._pairs.forget(unpair.pop()[2])
+        while queue and queue[0][0] <= until:
+            at, order, event = heappop(queue)
+            while unpair and unpair[0][0] <= at:
+                self._pairs.forget(heappop(unpair)[1])
             if isinstance(event, Inbound):
                 customer = self._contact_book.name_of(event.customer)
                 if is_customer_id(customer):
@@ -261,14 +264,13 @@ class Reconciler:
         """
         self._next_cleanup = until + HOUR
         self._give_up_on_delivery(until)
-        while self._forget and self._forget.first <= until:
-            del self._settled[self._forget.pop()[2]]
+        for _, _, message_id in self._forget.due(until):
+            del self._settled[message_id]
 
     def _give_up_on_delivery(self, until: float) -> None:
         """Settles, as undelivered, the messages still without a delivery at the horizon."""
         deadlines, awaiting = self._deadlines, self._awaiting
-        while deadlines and deadlines.first <= until:
-            due, _, message = deadlines.pop()
+        for due, _, message in deadlines.due(until):
             if awaiting.get(message.id) is message and message.due == due:
                 del awaiting[message.id]
                 self._settle(message, Finding(message.id, *UNDELIVERED))
@@ -307,7 +309,7 @@ class Reconciler:
         for priced in self._waiting.pop(rules_id, ()):
             self._settle(priced.message, self._compare(priced, expires))
         # Meta's conversation may still show up in a later message until it ends too.
-        self._unpair.push(expires + FREE_ENTRY_POINT_LENGTH, rules_id)
+        heappush(self._unpair, (expires + FREE_ENTRY_POINT_LENGTH, rules_id))
 
     def _settle(self, message: PendingMessage, finding: Finding) -> None:
         finding.account, finding.currency = self._account_id, self._currency
@@ -318,7 +320,7 @@ class Reconciler:
         del self._messages[message.id]
         forget_at = min(message.first_seen.values()) + STATUS_HORIZON
         self._settled[message.id] = message.delivered_at or math.inf
-        self._forget.push(forget_at, message.id)
+        self._forget.push(forget_at, 0, message.id)
         self._settled_now.append(finding)
 
     def _compare(self, priced: Priced, expires: float) -> Finding:

@@ -47,20 +47,80 @@ class Finding:
     """The code of the rule that priced it, once priced."""
 
 
+class Amount:
+    """An exact sum of decimal amounts, kept as an integer count of its finest unit: what
+    adding :class:`~decimal.Decimal` values from ``Decimal(0)`` gives (the finest exponent of
+    the terms), without a ``Decimal`` per term. A log of a billion messages adds a charge per
+    message, and a charge is one of few strings: each is taken apart once."""
+
+    __slots__ = ("exponent", "units")
+
+    def __init__(self) -> None:
+        self.units = 0
+        self.exponent = 0
+        """The exponent of ``Decimal(0)``, where the sum starts."""
+
+    def add(self, term: tuple[int, int]) -> None:
+        """Adds ``units`` times ten to the ``exponent`` (a :func:`parts` of an amount)."""
+        units, exponent = term
+        if exponent < self.exponent:
+            self.units *= 10 ** (self.exponent - exponent)
+            self.exponent = exponent
+        elif exponent > self.exponent:
+            units *= 10 ** (exponent - self.exponent)
+        self.units += units
+
+    @property
+    def value(self) -> Decimal:
+        return Decimal(self.units).scaleb(self.exponent)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+_PARTS: dict[str, tuple[int, int]] = {}
+
+
+def parts(amount: str) -> tuple[int, int]:
+    """An amount written as a ``Decimal`` writes it, as (units, exponent); the same few amounts
+    recur, so each is read once."""
+    found = _PARTS.get(amount)
+    if found is None:
+        sign, digits, exponent = Decimal(amount).as_tuple()
+        if not isinstance(exponent, int):
+            raise ValueError(f"not an amount: {amount!r}")
+        units = int("".join(map(str, digits)) or "0")
+        found = _PARTS[amount] = (-units if sign else units, exponent)
+    return found
+
+
+NOTHING = (0, 0)
+"""An unpriced charge adds nothing, as ``Decimal(0)`` would."""
+
+
 @dataclass(slots=True)
 class CategoryCost:
     """What the rules charge for one category of a log's messages, beside what Meta billed."""
 
     messages: int = 0
-    amount: Decimal = Decimal(0)
+    priced: Amount = field(default_factory=Amount)
     """The sum of the priced charges."""
     unpriced: int = 0
     billable: int = 0
     """How many of the log's messages of the category Meta marked ``billable``, checked or not
     (a message the rules reject, or could not check, keeps what Meta reported)."""
     disagreements: int = 0
-    disagreeing_amount: Decimal = Decimal(0)
+    disagreeing: Amount = field(default_factory=Amount)
     """What the rules charge for the messages on which Meta and the rules disagree."""
+
+    @property
+    def amount(self) -> Decimal:
+        """The sum of the priced charges."""
+        return self.priced.value
+
+    @property
+    def disagreeing_amount(self) -> Decimal:
+        return self.disagreeing.value
 
 
 class Costs:
@@ -71,24 +131,31 @@ class Costs:
         """Costs by account, currency and category."""
 
     def take(self, finding: Finding) -> None:
-        priced = finding.outcome in ("agrees", "disagrees") and "charge" in finding.predicted
-        billable = finding.meta.get("billable") is True
-        if not (priced or billable):
+        predicted, meta = finding.predicted, finding.meta
+        charge: str | None = predicted.get("charge")
+        if finding.outcome not in ("agrees", "disagrees"):
+            charge = None  # not priced
+        billable = meta.get("billable") is True
+        if charge is None and not billable:
             return
-        category = str(finding.predicted.get("category") or finding.meta.get("category") or "?")
+        category = str(predicted.get("category") or meta.get("category") or "?")
         key = (finding.account, finding.currency, category)
-        cost = self.by_category.setdefault(key, CategoryCost())
+        cost = self.by_category.get(key)
+        if cost is None:
+            cost = self.by_category[key] = CategoryCost()
         cost.billable += billable
-        if not priced:
+        if charge is None:
             return
         cost.messages += 1
-        charge = finding.predicted["charge"]
-        amount = Decimal(0) if charge == "unpriced" else Decimal(charge)
-        cost.unpriced += charge == "unpriced"
-        cost.amount += amount
+        if charge == "unpriced":
+            cost.unpriced += 1
+            amount = NOTHING
+        else:
+            amount = parts(charge)
+        cost.priced.add(amount)
         if finding.outcome == "disagrees":
             cost.disagreements += 1
-            cost.disagreeing_amount += amount
+            cost.disagreeing.add(amount)
 
 
 class ErrorCodes:
@@ -99,7 +166,8 @@ class ErrorCodes:
         self.counts: Counter[int] = Counter()
 
     def take(self, finding: Finding) -> None:
-        self.counts.update(finding.errors)
+        if finding.errors:  # most have none: no call to update then
+            self.counts.update(finding.errors)
 
     def listed(self) -> list[ErrorCode]:
         """Every code seen, the most frequent first."""
@@ -151,3 +219,53 @@ class Reconciliation:
         for finding in self.findings:
             codes.take(finding)
         return codes.listed()
+
+
+class Summary:
+    """Counts what a reconciliation found and keeps the first few things worth a look, as
+    findings settle (the command line tells it).
+
+    Failed messages are only counted, with Meta's error codes: Meta never charges them, so
+    there is nothing to check.
+    """
+
+    SHOWN = 20
+
+    def __init__(self) -> None:
+        self.costs = Costs()
+        self.error_codes = ErrorCodes()
+        self.unknown: Counter[str] = Counter()
+        """Why messages could not be checked, each reason once, with how many."""
+        self.outcomes = dict.fromkeys(OUTCOMES, 0)
+        self.flagged = 0
+        self.skipped = 0
+        self.broken = 0
+        self.notes: list[str] = []
+        self.hidden = 0
+
+    @property
+    def clean(self) -> bool:
+        return is_clean(self.outcomes, self.broken)
+
+    def take(self, settled: Finding | Skipped) -> None:
+        if isinstance(settled, Skipped):
+            self.skipped += 1
+            self.broken += settled.bad
+            self._note(f"line {settled.line}: {settled.why}")
+            return
+        self.outcomes[settled.outcome] += 1
+        self.flagged += bool(settled.flag)
+        self.costs.take(settled)
+        self.error_codes.take(settled)
+        if settled.outcome == "unknown":
+            self.unknown[settled.detail] += 1
+        elif settled.outcome not in ("agrees", "failed"):
+            self._note(f"{settled.message}: {settled.outcome}: {settled.detail}")
+        if settled.flag:
+            self._note(f"{settled.message}: flagged: {settled.flag}")
+
+    def _note(self, note: str) -> None:
+        if len(self.notes) < self.SHOWN:
+            self.notes.append(note)
+        else:
+            self.hidden += 1

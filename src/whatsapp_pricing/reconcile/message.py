@@ -6,10 +6,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from msgspec import UNSET
 
 from whatsapp_pricing.engine import HOUR
-from whatsapp_pricing.webhooks import ReportedConversation, ReportedPricing, StatusUpdate
+from whatsapp_pricing.webhook_shapes import ReportedConversation, ReportedPricing
+from whatsapp_pricing.webhooks import StatusUpdate
 
 STATUS_HORIZON = 30 * 24 * HOUR
 """Meta drops a message it could not deliver within its time to live, 30 days at the longest
@@ -33,6 +35,8 @@ class PendingMessage:
     """The business number that sent it (``metadata.phone_number_id``)."""
     first_seen: dict[str, float] = field(default_factory=dict)
     pricing: ReportedPricing | None = None
+    category: str = ""
+    """Meta's ``pricing.category`` for it, as text; empty if no status carried one."""
     conversation: ReportedConversation | None = None
     expiration: float | None = None
     held_until: float = math.nan
@@ -52,13 +56,12 @@ class PendingMessage:
     """When the log can say what became of it: at delivery, failure, or the horizon."""
 
     def report(self) -> dict[str, Any]:
-        """What Meta reported in the message's ``pricing``, every field it gave."""
-        return {} if self.pricing is None else self.pricing.report()
-
-    @property
-    def category(self) -> str:
-        """Meta's ``pricing.category`` for it; empty if no status carried one."""
-        return "" if self.pricing is None else self.pricing.category_name
+        """What Meta reported in the message's ``pricing``, every field it gave, by name."""
+        pricing = self.pricing
+        if pricing is None:
+            return {}
+        values = zip(pricing.__struct_fields__, msgspec.structs.astuple(pricing), strict=True)
+        return {name: value for name, value in values if value is not UNSET}
 
     def take(self, update: StatusUpdate, customer: str) -> None:
         """Takes a status, whose recipient the log's links call ``customer``."""
@@ -80,7 +83,8 @@ class PendingMessage:
             else:
                 self.due = min(seen.values()) + STATUS_HORIZON
         if update.pricing is not None and (self.pricing is None or update.status != "sent"):
-            self.pricing = update.pricing
+            self.pricing = pricing = update.pricing
+            self.category = "" if pricing.category is UNSET else str(pricing.category)
         if update.conversation is not None:
             if self.conversation is None or self.conversation == _NOTHING_SAID:
                 self.conversation = update.conversation

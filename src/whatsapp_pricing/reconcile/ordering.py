@@ -1,13 +1,14 @@
-"""Putting a log back in time order: where an item stands in the log, and the time queue that
-holds events back until the log has moved a reorder window past them."""
+"""Putting a log back in time order: where an item stands in the log, the entries of the time
+queues that hold events back until the log has moved a reorder window past them, and the
+hourly queue of what is settled once an hour of log time."""
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import math
-from collections import deque
+from heapq import heappop, heappush
 from typing import Generic, NamedTuple, TypeVar
+
+from whatsapp_pricing.engine import HOUR
 
 T = TypeVar("T")
 
@@ -27,41 +28,46 @@ class Place(NamedTuple):
     """The same, among its own account's lines."""
 
 
-class TimeQueue(Generic[T]):
-    """Items by time, ties in the order pushed; cheapest when they come nearly in time order.
+Held = tuple[float, int, T]
+"""An entry of a time queue: the time it is held for, its place in the log (ties in time go
+by it, so it must be unique within a queue), and what is held.
 
-    A log's lines mostly do, so items that arrive in order wait in a plain FIFO and only the
-    stragglers go to a heap: most pops then cost no comparison at all.
+A time queue is a plain list kept as a heap by :mod:`heapq`: the C functions push and pop an
+entry for less than the Python method calls of a queue of its own would cost, and a log's
+lines, mostly in time order, seldom move an entry far."""
+
+
+class ByHour(Generic[T]):
+    """Items due at a time, handed out by the hour: for what the reconciler settles at most
+    once an hour of log time (messages never delivered, the ids of settled ones it may forget).
+
+    These hold a month of a log's messages, where a heap would cost a score of comparisons to
+    pop each; here an item costs an append to its hour's list, and each hour's items are
+    sorted once, when the hour comes (mostly in order already, which Python's sort is fastest
+    on).
     """
 
     def __init__(self) -> None:
-        self._in_order: deque[tuple[float, int, T]] = deque()
-        self._stragglers: list[tuple[float, int, T]] = []
-        self._pushed = itertools.count()
+        self._items: dict[int, list[Held[T]]] = {}
+        """Each hour's items: those due after the hour before it ends, until it ends."""
+        self._hours: list[int] = []
+        """The hours that have items (a heap), by the number of hours since 1970."""
 
-    def __len__(self) -> int:
-        return len(self._in_order) + len(self._stragglers)
+    def push(self, at: float, order: int, item: T) -> None:
+        """Holds ``item``, due at ``at``; items due at the same time go by ``order``."""
+        hour = math.ceil(at / HOUR)
+        if (hour - 1) * HOUR >= at:  # the division rounded up past a whole hour
+            hour -= 1
+        items = self._items.get(hour)
+        if items is None:
+            items = self._items[hour] = []
+            heappush(self._hours, hour)
+        items.append((at, order, item))
 
-    @property
-    def first(self) -> float:
-        """The earliest time held; only for a queue that holds something."""
-        in_order, stragglers = self._in_order, self._stragglers
-        if in_order:
-            return min(in_order[0][0], stragglers[0][0]) if stragglers else in_order[0][0]
-        return stragglers[0][0]
-
-    def push(self, at: float, item: T, order: int | None = None) -> None:
-        """Holds ``item`` for ``at``; ties go by ``order`` (by default, the order pushed), which
-        must grow from one push to the next."""
-        entry = (at, next(self._pushed) if order is None else order, item)
-        if not self._in_order or at >= self._in_order[-1][0]:
-            self._in_order.append(entry)
-        else:
-            heapq.heappush(self._stragglers, entry)
-
-    def pop(self) -> tuple[float, int, T]:
-        """The earliest entry: its time, its place in the order pushed, and the item."""
-        in_order, stragglers = self._in_order, self._stragglers
-        if in_order and (not stragglers or in_order[0][:2] < stragglers[0][:2]):
-            return in_order.popleft()
-        return heapq.heappop(stragglers)
+    def due(self, until: float) -> list[Held[T]]:
+        """Takes out every item due by ``until`` (a whole hour, or infinity), in time order."""
+        due: list[Held[T]] = []
+        hours, items = self._hours, self._items
+        while hours and hours[0] * HOUR <= until:
+            due += sorted(items.pop(heappop(hours)))
+        return due

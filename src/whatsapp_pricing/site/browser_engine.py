@@ -47,7 +47,8 @@ from whatsapp_pricing.providers import PROVIDER_PROFILES
 from whatsapp_pricing.rate_cards import shipped_rate_book
 from whatsapp_pricing.site.bytecode import imported_modules, started_modules, with_bytecode
 
-PACKAGE = Path(__file__).parents[1]
+PACKAGE = Path(__file__).resolve().parents[1]
+"""The package's sources, also when the compiled build runs (its tree links to them)."""
 WEB = PACKAGE.parents[1] / "web"
 RUNTIME = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
 """The runtime's own files; ``pyodide-lock.json`` is written anew (see :func:`package_lock`)."""

@@ -10,6 +10,7 @@ model, so its schema is written on the timeline format page like the timeline's
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Literal
 from xml.etree import ElementTree
@@ -48,6 +49,9 @@ class RateCardEntry(_Model):
     rates: dict[str, dict[str, str | None]]
     """Each market's rate per column, as a decimal string; ``"n/a"`` where Meta has no such
     rate, ``None`` where no source gives it (never guessed)."""
+    not_before: dict[str, dict[str, date]] = {}
+    """Rates that began after ``effective`` (Meta added them to a reissued card), by market and
+    column, with their first day: before it, Meta had no such rate (``n/a``)."""
 
 
 class RateCards(_Model):
@@ -115,7 +119,15 @@ def _card(card: RateCard) -> RateCardEntry:
             market: {column.value: _cell(row[column]) for column in Column}
             for market, row in card.rates.items()
         },
+        not_before=_by_market(card.not_before),
     )
+
+
+def _by_market(cells: Mapping[tuple[str, str], date]) -> dict[str, dict[str, date]]:
+    by_market: dict[str, dict[str, date]] = {}
+    for (market, column), first in sorted(cells.items()):
+        by_market.setdefault(market, {})[column] = first
+    return by_market
 
 
 def _cell(rate: object) -> str | None:

@@ -137,6 +137,7 @@ def card_table(book: RateBook, card: RateCard, day: date) -> str:
     notes = [
         *(_left_out(column, rates, provenance) for column in columns if column not in shown),
         *_cell_keys(rates, shown),
+        *_added_later(card, on),
         *provenance_notes(provenance),
         *_tier_notes(book, card, on),
         *_provisional_note(book, card, on),
@@ -253,6 +254,26 @@ def _cell_keys(rates: dict[str, dict[str, Decimal | Missing]], shown: list[str])
     if Missing.NOT_APPLICABLE in cells:
         keys.append("<strong>n/a</strong>: Meta has no such rate for that market.")
     return keys
+
+
+def _added_later(card: RateCard, day: date) -> list[str]:
+    """The rates a reissued card holds that began after the day it is shown for (Meta added
+    authentication-international to its June 2023 card in 2024): each with its first day, so
+    that a figure of 2024 is never read as one of 2023."""
+    later = sorted(
+        (first, market, column, rate)
+        for (market, column), first in card.not_before.items()
+        if first > day and isinstance(rate := card.rates.get(market, {}).get(column), Decimal)
+    )
+    if not later:
+        return []
+    cells = "; ".join(
+        f"{escape(market)} {column} {rate} from {first}" for first, market, column, rate in later
+    )
+    return [
+        f"<strong>Added later</strong>: {cells}. Before those days Meta had no such rate, so "
+        "they are n/a in the table above."
+    ]
 
 
 def _tier_notes(book: RateBook, card: RateCard, day: date) -> list[str]:
@@ -407,18 +428,25 @@ def card_changes(before: RateCard, after: RateCard) -> list[CellChange]:
     return changes
 
 
-def changes_table(before: RateCard, after: RateCard) -> str:
+def changes_table(before: RateCard, after: RateCard, *, open_: bool = True) -> str:
     """What moved between two cards of a currency, cell by cell, marked as the later card's
-    cells are."""
+    cells are: one group of markets per category, so that a phone shows each change on one line
+    (market, before, after) instead of a block of labels per cell. Folded unless ``open_``."""
     provenance = provenance_of(after)
     changes = card_changes(before, after)
-    rows = "".join(
-        f'<tr><th scope="row">{escape(change.market)}</th>'
-        f'<td data-label="Category">{change.column}</td>'
-        f'<td data-label="Before">{_rate_cell(change.before)}</td>'
-        f'<td data-label="After">{_rate_cell(change.after)}'
-        f"{markers(provenance, change.market, change.column)}</td></tr>"
-        for change in changes
+    groups = "".join(
+        f'<tbody><tr><th scope="colgroup" colspan="3">{column} '
+        f"({len(moved)} market{'s' if len(moved) != 1 else ''})</th></tr>"
+        + "".join(
+            f'<tr><th scope="row">{escape(change.market)}</th>'
+            f'<td data-label="Before">{_rate_cell(change.before)}</td>'
+            f'<td data-label="After">{_rate_cell(change.after)}'
+            f"{markers(provenance, change.market, change.column)}</td></tr>"
+            for change in moved
+        )
+        + "</tbody>"
+        for column in VOCABULARY.columns
+        if (moved := [change for change in changes if change.column == column])
     )
     added = [market for market in after.rates if market not in before.rates]
     dropped = [market for market in before.rates if market not in after.rates]
@@ -436,26 +464,31 @@ def changes_table(before: RateCard, after: RateCard) -> str:
         "A cell that one of the two cards does not give is not compared; "
         "<strong>n/a</strong> means Meta has no such rate.",
     ]
+    cells = f"{len(changes)} cell{'s' if len(changes) != 1 else ''}"
     caption = (
         f"{after.currency}: what changed from the card of {before.effective} to the card of "
-        f"{after.effective} ({len(changes)} cell{'s' if len(changes) != 1 else ''})"
+        f"{after.effective} ({cells})"
     )
     table = (
         f'<table><caption>{caption}</caption><thead><tr><th scope="col">Market</th>'
-        '<th scope="col">Category</th><th scope="col">Before</th><th scope="col">After</th>'
-        f"</tr></thead><tbody>{rows}</tbody></table>"
+        '<th scope="col">Before</th><th scope="col">After</th></tr></thead>'
+        f"{groups}</table>"
         if changes
         else f"<p>{caption}: no cell that both cards give moved.</p>"
     )
     return (
-        f'<div class="wp-rate-card wp-rate-card--changes" id="changes-{card_id(after)}">'
-        f"{table}{_list('wp-rate-card__notes', [*provenance_notes(provenance), *notes])}</div>"
+        f'<details class="wp-rate-card wp-rate-card--changes" id="changes-{card_id(after)}"'
+        f"{' open' if open_ else ''}><summary>{after.currency}: {cells} changed on "
+        f"{after.effective}</summary>"
+        f"{table}{_list('wp-rate-card__notes', [*provenance_notes(provenance), *notes])}</details>"
     )
 
 
 def latest_changes(book: RateBook, day: date) -> str:
-    """For each currency, what moved between its card in force on ``day`` and the one before."""
-    tables = []
+    """For each currency, what moved between its card in force on ``day`` and the one before;
+    the first (USD) unfolded, the others folded under their currency, to keep a phone's page
+    short."""
+    tables: list[str] = []
     for current in sorted(
         cards_from(book, day), key=lambda card: (card.currency != "USD", card.currency)
     ):
@@ -467,7 +500,8 @@ def latest_changes(book: RateBook, day: date) -> str:
             if card.currency == current.currency and card.effective < current.effective
         ]
         if earlier:
-            tables.append(changes_table(max(earlier, key=lambda card: card.effective), current))
+            before = max(earlier, key=lambda card: card.effective)
+            tables.append(changes_table(before, current, open_=not tables))
     return "".join(tables)
 
 

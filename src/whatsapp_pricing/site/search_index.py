@@ -37,15 +37,21 @@ READERS_WORDS = (
     ("USD", "dollar dollars"),
     ("volume tier", "discount discounts"),
     ("cost", "price"),
-    ("open", "start"),
+    # Verbs, told from other senses by the article after them: opening something, not being
+    # open ("stay open" is not "start"); answering someone, not the site's answer.
+    (r"opens? (?:a|an|the)", "start"),
+    (r"answers? (?:a|an|the)", "reply replied"),
     ("end", "shut sunset"),
     ("Meta Business Agent", "AI bot"),
     ("charged", "billed pay"),
     ("service message", "reply replies"),
     ("customer service window", "24-hour window"),
+    ("free entry point", "ad ads"),
+    ("message from a customer", "incoming inbound"),
 )
 """Words customers and support staff type for the site's words (one way: a section with the
-site's word is found by the reader's, not the other way round)."""
+site's word is found by the reader's, not the other way round). The site's side is a pattern,
+matched whole, a plural too."""
 KEYWORDS_BOOST = 50.0
 """A twentieth of a title's weight (1000), far above the text's (1): a section that names the
 thing is found, and one whose title names it (a glossary entry) still comes first."""
@@ -90,7 +96,7 @@ def other_spellings(text: str, *, abbreviations: bool = True, readers: bool = Tr
     found = [number.replace(",", "") for number in GROUPED_NUMBER.findall(text)]
     lowered = text.casefold()
     for ours, theirs in READERS_WORDS if readers else ():
-        if re.search(rf"\b{re.escape(ours.casefold())}s?\b", lowered):
+        if re.search(rf"\b(?:{ours.casefold()})s?\b", lowered):
             found += theirs.split()
     for short, long in SAME_THING if abbreviations else ():
         has_short = re.search(rf"\b{short}\b", text) is not None

@@ -1,0 +1,102 @@
+"""Meta's webhook notifications in their usual shape, as msgspec types: what most lines of a log
+decode into directly, and the ``pricing`` and ``conversation`` objects a finding keeps.
+
+Kept apart from :mod:`.webhooks`, which reads them: these classes are built by msgspec from
+their annotations, so they stay plain Python when the reader is compiled
+(:mod:`.compiled`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import msgspec
+
+
+class ReportedPricing(msgspec.Struct, frozen=True, gc=False):
+    """A status's ``pricing`` object as Meta sent it, the fields reconcile compares.
+
+    Each field holds the JSON value Meta gave, whatever its type (it is compared with what the
+    rules say, never trusted), and is ``UNSET`` where Meta left it out.
+    """
+
+    category: Any = msgspec.UNSET
+    billable: Any = msgspec.UNSET
+    pricing_model: Any = msgspec.UNSET
+    type: Any = msgspec.UNSET
+    cost: Any = msgspec.UNSET
+    """With a max price, Meta's estimate of the charge (``amount``, ``currency``); kept, not
+    compared."""
+
+    def given(self, names: Iterable[str]) -> dict[str, Any]:
+        """The fields among ``names`` that Meta gave, by name."""
+        unset = msgspec.UNSET
+        return {name: value for name in names if (value := getattr(self, name, unset)) is not unset}
+
+
+class ReportedConversation(msgspec.Struct, frozen=True, gc=False):
+    """A status's ``conversation`` object (API versions before per-message pricing), as Meta
+    sent it: each field as given, ``UNSET`` where Meta left it out."""
+
+    id: Any = msgspec.UNSET
+    origin: Any = msgspec.UNSET
+    """An object whose ``type`` names the conversation's category."""
+    expiration_timestamp: Any = msgspec.UNSET
+
+
+class CustomerMessage(msgspec.Struct, rename={"sender": "from"}):
+    timestamp: str
+    sender: str | None = None
+    from_user_id: str | None = None
+    from_parent_user_id: str | None = None
+    referral: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
+
+
+class Error(msgspec.Struct):
+    code: int
+
+
+class Status(msgspec.Struct):
+    id: str
+    status: str
+    timestamp: str
+    recipient_id: str | None = None
+    recipient_user_id: str | None = None
+    recipient_parent_user_id: str | None = None
+    pricing: ReportedPricing | None = None
+    conversation: ReportedConversation | None = None
+    errors: list[Error] | None = None
+
+
+class Contact(msgspec.Struct):
+    wa_id: str | None = None
+    user_id: str | None = None
+    parent_user_id: str | None = None
+
+
+class Metadata(msgspec.Struct):
+    phone_number_id: str | None = None
+    display_phone_number: str | None = None
+
+
+class Value(msgspec.Struct):
+    messages: list[CustomerMessage] | None = None
+    statuses: list[Status] | None = None
+    contacts: list[Contact] | None = None
+    metadata: Metadata | None = None
+
+
+class Change(msgspec.Struct):
+    field: str
+    value: Value
+
+
+class Entry(msgspec.Struct):
+    changes: list[Change]
+    id: str = ""
+
+
+class Notification(msgspec.Struct):
+    object: str
+    entry: list[Entry]
