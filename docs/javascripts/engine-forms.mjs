@@ -11,6 +11,7 @@ const ENGINE = new URL("../assets/engine/", import.meta.url);
 const why = () => import("./engine-why.mjs");
 let worker = null;
 let ready = false;
+let warming = false;
 let asked = 0;
 const waiting = new Map();
 
@@ -204,7 +205,7 @@ async function keptOnDevice() {
 
 // What the note beside each Run button says, before the reader presses it (and what a Run
 // pressed while the engine loads says).
-async function sizeNote(loading = Boolean(worker)) {
+async function sizeNote(loading = warming) {
   if (ready) {
     return "The engine is ready.";
   }
@@ -228,7 +229,12 @@ function warmUp() {
   if (worker || connection?.saveData || /2g/.test(connection?.effectiveType ?? "")) {
     return;
   }
-  ask(null, null, () => {}).catch(() => {});
+  // If it fails (no connection, say), the note goes back to what the first Run downloads.
+  warming = true;
+  ask(null, null, () => {}).catch(() => {}).finally(() => {
+    warming = false;
+    sayEngineState();
+  });
   sayEngineState();
 }
 

@@ -149,3 +149,30 @@ def test_the_try_page_reloaded_offline_still_gives_pythons_verdict(
         for m in expected["messages"]
     ]
     context.close()
+
+
+def test_when_the_engine_cannot_load_the_note_says_what_a_run_downloads_again(
+    browser: Browser, site_server: str
+) -> None:
+    context = browser.new_context()
+    context.route("**/assets/engine/pyodide.mjs", lambda route: route.abort())
+    # Every text the note beside Run takes, in order.
+    context.add_init_script(
+        "window.notes = [];"
+        "new MutationObserver(() => { const said = document.querySelector('.engine-size');"
+        " const text = said && said.textContent;"
+        " if (text && text !== window.notes.at(-1)) window.notes.push(text);"
+        "}).observe(document, { subtree: true, childList: true, characterData: true });"
+    )
+    page = context.new_page()
+    page.goto(f"{site_server}/try/")
+    # It tries, and says so; then, the runtime refused, it says what a Run would download.
+    page.wait_for_function(
+        "window.notes.some(note => note.startsWith('Loading the engine'))"
+        " && window.notes.at(-1).startsWith('First run')",
+        timeout=LOADING_MS,
+    )
+    notes = page.evaluate("window.notes")
+    assert re.fullmatch(r"First run downloads the engine: \d+\.\d MB, once\.", notes[-1])
+    assert page.evaluate("document.documentElement.dataset.engineReady") is None
+    context.close()
