@@ -353,6 +353,9 @@ export function bind() {
       event.preventDefault();
       run(form);
     });
+    // The page serves each button disabled: pressed before this code has bound its form, it
+    // would submit the form to the server and reload the page, losing what the reader typed.
+    form.querySelector("button[type=submit]").disabled = false;
   });
 }
 

@@ -100,3 +100,28 @@ def test_the_check_pages_errors_are_in_its_words(page: Page, site_server: str, s
     said = submit(page, choose)
     assert said.startswith("Day: 2021-06-30 is before 2022-02-01")
     assert_readable(page, choose)
+
+
+@pytest.mark.parametrize("path", ["check", "try"])
+def test_a_button_pressed_before_its_form_is_bound_does_nothing(
+    page: Page, site_server: str, path: str
+) -> None:
+    """The served page has every Run button disabled: pressed before the form's code has bound
+    it, it would post the form to the server and reload the page, losing what was typed. The
+    code enables each button once it has bound its form."""
+    served = page.request.get(f"{site_server}/{path}/").text()
+    buttons = served.count('type="submit"') or served.count("type=submit")
+    assert buttons >= 2
+    assert served.count("disabled") >= buttons
+    page.route("**/engine-forms.mjs", lambda route: None)  # the form code never arrives
+    page.goto(f"{site_server}/{path}/")
+    for button in page.locator("form[data-engine] button[type=submit]").all():
+        assert button.is_disabled()
+    page.unroute("**/engine-forms.mjs")
+    page.goto(f"{site_server}/{path}/")
+    page.wait_for_function(
+        "[...document.querySelectorAll('form[data-engine]')].every((f) => f.dataset.bound)",
+        timeout=LOADING_MS,
+    )
+    for button in page.locator("form[data-engine] button[type=submit]").all():
+        assert button.is_enabled()
