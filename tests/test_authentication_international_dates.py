@@ -11,8 +11,9 @@ from decimal import Decimal
 import pytest
 
 from whatsapp_pricing import Timeline, shipped_rate_book, simulate
+from whatsapp_pricing.markets import meta_markets
 from whatsapp_pricing.rate_cards import Missing, RateBook, RateCard
-from whatsapp_pricing.site.feeds import rate_cards
+from whatsapp_pricing.site.feeds import changes, rate_cards
 from whatsapp_pricing.site.rate_tables import card_table
 
 INDONESIA = "+6281234567890"
@@ -104,3 +105,13 @@ def test_the_feed_dates_the_rates_added_later() -> None:
     ]
     assert entry.not_before["Indonesia"]["Authentication-International"] == date(2024, 6, 1)
     assert entry.not_before["India"]["Authentication-International"] == date(2024, 7, 1)
+
+
+def test_the_change_feed_has_the_day_each_added_rate_began() -> None:
+    """A support team subscribed to the feed is told of 2024-06-01 and 2024-07-01, not only of
+    the card's 2023-06-01."""
+    history = changes(shipped_rate_book(), meta_markets(), date(2026, 12, 4)).changes
+    added = {c.day: c.title for c in history if c.id.startswith("rate-card:card-usd-2023-06-01:")}
+    assert sorted(added) == [date(2024, 6, 1), date(2024, 7, 1)]
+    assert "Indonesia Authentication-International" in added[date(2024, 6, 1)]
+    assert "India Authentication-International" in added[date(2024, 7, 1)]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
+from whatsapp_pricing import shipped_rate_book
 from whatsapp_pricing.failures import KNOWN
 
 PAGES = sorted((ROOT / "docs").rglob("*.md"))
@@ -88,3 +90,33 @@ def test_the_free_entry_point_answer_dates_its_72_hours_as_the_history_does() ->
     answer = page.split("{ #free-entry-point }")[1]
     period = answer[answer.index("*Period:") : answer.index(".*", answer.index("*Period:"))]
     assert "72-hour rule applies from 2023-03-01" in " ".join(period.split())
+
+
+def faq_answer(page: str, anchor: str) -> str:
+    text = (ROOT / "docs" / "faq" / page).read_text(encoding="utf-8")
+    return " ".join(text.split(f"{{ #{anchor} }}")[1].split("\n## ")[0].split())
+
+
+def test_the_window_answer_says_a_call_opens_it_too() -> None:
+    """Since 2024-10-01 a customer's call (or their accepting the business's call) opens the
+    window as a message does (periods.CALLS_OPEN_WINDOW): "only a message opens it" is wrong."""
+    answer = faq_answer("opening-conversations.md", "is-the-window-open")
+    assert "2024-10-01" in answer
+    assert "call" in answer
+    assert "sending-and-calling.md#calls" in answer
+    assert "nothing else opens it" not in answer
+
+
+def test_the_billing_currency_example_is_not_called_provisional_when_a_card_covers_it() -> None:
+    """The INR example prices a day the INR card of 2026-10-01 covers: the engine adds no
+    provisional note, so the answer must not call the figure provisional."""
+    day = date(2026, 11, 2)
+    provisional = shipped_rate_book().provisional_from("INR")
+    assert provisional is None or day < provisional[0]
+    assert "provisional" not in faq_answer("platform-vs-app.md", "billing-currency")
+
+
+def test_is_the_api_free_names_the_utility_templates_once_free_in_the_window() -> None:
+    answer = faq_answer("platform-vs-app.md", "is-it-free")
+    assert "pricing.md#utility-in-service-window" in answer
+    assert "2025-07-01 to 2026-09-30" in answer

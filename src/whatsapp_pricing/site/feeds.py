@@ -174,6 +174,7 @@ def changes(book: RateBook, table: MarketTable, day: date) -> Changes:
         )
         for card in book.cards
     ]
+    found += [_added_later(card, first) for card in book.cards for first in _later_days(card)]
     moves: dict[tuple[str, date], dict[str, str]] = {}
     for row in table.memberships():
         if row.first_day > EARLIEST_LISTED:
@@ -184,6 +185,29 @@ def changes(book: RateBook, table: MarketTable, day: date) -> Changes:
     found += [_move(iso2, day, move) for (iso2, day), move in moves.items()]
     found.sort(key=lambda change: (change.day, change.id), reverse=True)
     return Changes(built=day, changes=found)
+
+
+def _later_days(card: RateCard) -> list[date]:
+    return sorted({first for first in card.not_before.values() if first > card.effective})
+
+
+def _added_later(card: RateCard, first: date) -> ChangeEntry:
+    """Rates a reissued card added from a later day (authentication-international in 2024, on
+    the card of 2023-06-01): a change of that day, not of the card's."""
+    cells = ", ".join(
+        f"{market} {column}"
+        for (market, column), day in sorted(card.not_before.items())
+        if day == first
+    )
+    return ChangeEntry(
+        id=f"rate-card:{card_id(card)}:{first}",
+        day=first,
+        kind="rate card",
+        title=f"Rate card: {card.currency}, {card.pricing.value}, from {card.effective}: "
+        f"rates that begin on {first} ({cells})",
+        link=csv_address(card),
+        source=card.source,
+    )
 
 
 def _move(iso2: str, day: date, move: dict[str, str]) -> ChangeEntry:
