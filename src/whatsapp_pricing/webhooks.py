@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, NamedTuple, cast
@@ -134,7 +135,7 @@ def read_log(log: str | bytes | IO[bytes]) -> Iterator[LogItem]:
     first = next(lines, b"").removeprefix(UTF8_BOM)
     if first.lstrip().startswith(b"["):
         return _read_array(first + b"".join(lines))
-    return read_lines(_chained(first, lines))
+    return read_lines(itertools.chain((first,), lines))
 
 
 def read_logs(logs: Sequence[IO[bytes]]) -> Iterator[LogItem]:
@@ -168,21 +169,23 @@ def _peek(log: IO[bytes], size: int) -> bytes:
 
 
 def _lines_of(log: IO[bytes]) -> Iterator[bytes]:
-    """The log's lines as UTF-8 bytes; a UTF-16 log (told by its byte-order mark) is recoded."""
+    """The log's lines as UTF-8 bytes; a UTF-16 log (told by its byte-order mark) is recoded.
+
+    A UTF-8 log is its own iterator of lines: no generator stands between it and the reader.
+    """
     if _peek(log, 2) in UTF16_BOMS:
-        text = io.TextIOWrapper(log, encoding="utf-16", newline="")
-        try:
-            for line in text:
-                yield line.encode("utf-8")
-        finally:
-            text.detach()  # the log is closed by whoever opened it
-        return
-    yield from log
+        return _recoded(log)
+    return iter(log)
 
 
-def _chained(first: bytes, rest: Iterable[bytes]) -> Iterator[bytes]:
-    yield first
-    yield from rest
+def _recoded(log: IO[bytes]) -> Iterator[bytes]:
+    """A UTF-16 log's lines, as UTF-8 bytes."""
+    text = io.TextIOWrapper(log, encoding="utf-16", newline="")
+    try:
+        for line in text:
+            yield line.encode("utf-8")
+    finally:
+        text.detach()  # the log is closed by whoever opened it
 
 
 def _read_array(document: bytes) -> Iterator[LogItem]:
