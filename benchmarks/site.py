@@ -129,8 +129,9 @@ class Visit:
     cpu: float = 0.0
 
 
-def browser_cpu_seconds() -> float:
-    """Processor seconds used so far by this process's Chromium descendants (Linux' /proc)."""
+def browser_cpu_ticks() -> dict[int, int]:
+    """Processor time used so far by each of this process's Chromium descendants, in clock
+    ticks, by process id (Linux' /proc)."""
     parents: dict[int, int] = {}
     used: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -141,7 +142,14 @@ def browser_cpu_seconds() -> float:
             parents[pid] = int(fields[1])
             if text[text.index("(") + 1 :].startswith("chrom"):
                 used[pid] = int(fields[11]) + int(fields[12])
-    ticks = sum(t for pid, t in used.items() if _descends(pid, os.getpid(), parents))
+    return {pid: t for pid, t in used.items() if _descends(pid, os.getpid(), parents)}
+
+
+def cpu_seconds_since(before: dict[int, int]) -> float:
+    """Processor seconds Chromium used since ``before``, process by process: one that ended
+    meanwhile (a closed page's) counts for nothing, instead of taking its whole past off."""
+    now = browser_cpu_ticks()
+    ticks = sum(used - before.get(pid, 0) for pid, used in now.items())
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
@@ -197,11 +205,11 @@ def waits(page: Page, condition: str) -> None:
 
 def visit(page: Page, address: str) -> Visit:
     """Opens the Try page and presses Run as soon as its form is there."""
-    before = browser_cpu_seconds()
+    before = browser_cpu_ticks()
     page.goto(address, wait_until="domcontentloaded")
     waits(page, f"document.querySelector('{TRY_FORM}[data-bound]')")
     shown = press(page)
-    shown.cpu = browser_cpu_seconds() - before
+    shown.cpu = cpu_seconds_since(before)
     return shown
 
 
