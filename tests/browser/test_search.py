@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Route
 
 from tests.browser.search_questions import QUESTIONS, enter_opens, hit_rate
 
@@ -72,3 +72,31 @@ def test_materials_worker_loads_at_the_first_question_and_answers_it(
         ".some(link => link.pathname + link.hash === '/faq/pricing/#volume-tiers')"
     )
     assert len([path for path in asked if MATERIAL_WORKER in path]) == 1
+
+
+def test_a_question_asked_when_materials_worker_fails_to_load_loads_it_again(
+    page: Page, site_server: str
+) -> None:
+    """A connection that drops as the first question loads Material's worker leaves search
+    working: the next key typed loads it again and is answered."""
+    dropped: list[str] = []
+
+    def drop_once(route: Route) -> None:
+        if dropped:
+            route.continue_()
+        else:
+            dropped.append(route.request.url)
+            route.abort()
+
+    page.route(f"**{MATERIAL_WORKER}*", drop_once)
+    page.goto(site_server + "/faq/pricing/", wait_until="networkidle")
+    search = page.locator("input.md-search__input")
+    search.click()
+    with page.expect_event("requestfailed"):
+        search.press_sequentially("v")
+    search.press_sequentially("olume tiers")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.md-search-result__list a')]"
+        ".some(link => link.pathname + link.hash === '/faq/pricing/#volume-tiers')"
+    )
+    assert len(dropped) == 1
