@@ -3,8 +3,10 @@ small words that no longer hijack a question, and Enter that opens a section, no
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Route
 
 from tests.browser.search_questions import QUESTIONS, enter_opens, hit_rate
 
@@ -45,3 +47,56 @@ def test_enter_opens_a_section_and_lands_on_it(page: Page, site_server: str) -> 
     assert address == "/faq/pricing/#volume-tiers"
     top = page.eval_on_selector("#volume-tiers", "heading => heading.getBoundingClientRect().top")
     assert 0 <= top < 200
+
+
+MATERIAL_WORKER = "/assets/javascripts/workers/search."
+"""Material's own search worker, which javascripts/search-worker.js loads at the first question."""
+
+
+def test_materials_worker_loads_at_the_first_question_and_answers_it(
+    page: Page, site_server: str
+) -> None:
+    """A page opens without Material's search worker (12 KB of the page budget in
+    benchmarks/site.py), focusing the search box does not load it either, and a reader typing a
+    question key by key loads it once and is answered."""
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(urlsplit(request.url).path))
+    page.goto(site_server + "/faq/pricing/", wait_until="networkidle")
+    assert any(path.endswith("/javascripts/search-worker.js") for path in asked)
+    page.click("input.md-search__input")
+    page.wait_for_load_state("networkidle")
+    assert not [path for path in asked if MATERIAL_WORKER in path]
+    page.locator("input.md-search__input").press_sequentially("volume tiers")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.md-search-result__list a')]"
+        ".some(link => link.pathname + link.hash === '/faq/pricing/#volume-tiers')"
+    )
+    assert len([path for path in asked if MATERIAL_WORKER in path]) == 1
+
+
+def test_a_question_asked_when_materials_worker_fails_to_load_loads_it_again(
+    page: Page, site_server: str
+) -> None:
+    """A connection that drops as the first question loads Material's worker leaves search
+    working: the next key typed loads it again and is answered."""
+    dropped: list[str] = []
+
+    def drop_once(route: Route) -> None:
+        if dropped:
+            route.continue_()
+        else:
+            dropped.append(route.request.url)
+            route.abort()
+
+    page.route(f"**{MATERIAL_WORKER}*", drop_once)
+    page.goto(site_server + "/faq/pricing/", wait_until="networkidle")
+    search = page.locator("input.md-search__input")
+    search.click()
+    with page.expect_event("requestfailed"):
+        search.press_sequentially("v")
+    search.press_sequentially("olume tiers")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.md-search-result__list a')]"
+        ".some(link => link.pathname + link.hash === '/faq/pricing/#volume-tiers')"
+    )
+    assert len(dropped) == 1
