@@ -40,16 +40,19 @@ def measure(
     arguments = [sys.executable, "-m", "benchmarks.command", *command]
     if stdin is not None:
         arguments[3:3] = ["--stdin", str(stdin)]
-    output = subprocess.run(
+    ran = subprocess.run(
         arguments,
         check=True,
         capture_output=True,
         text=True,
         env={**os.environ, **(environment or {})},
-    ).stdout
-    figures = dict(json.loads(output))
+    )
+    figures = dict(json.loads(ran.stdout))
     if figures["status"] not in allowed:
-        raise RuntimeError(f"{' '.join(command)} exited with status {figures['status']:.0f}")
+        said = "\n".join(ran.stderr.splitlines()[-20:])
+        raise RuntimeError(
+            f"{' '.join(command)} exited with status {figures['status']:.0f}; it said:\n{said}"
+        )
     return figures
 
 

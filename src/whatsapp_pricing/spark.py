@@ -215,6 +215,8 @@ def session(master: str) -> SparkSession:
         # task that starts a Python worker's function).
         builder = builder.config("spark.sql.shuffle.partitions", str(_local_cores(master)))
         builder = builder.config("spark.driver.extraJavaOptions", LOCAL_JVM)
+        # The findings come to the driver, which writes them: no cap on what the tasks send.
+        builder = builder.config("spark.driver.maxResultSize", "0")
     builder = builder.config("spark.ui.enabled", "false")  # no web UI to serve while it runs
     return builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
 
@@ -265,6 +267,12 @@ def _reconcile(
             changes.append((order, item))
     lines = sum(stretch.lines for stretch in stretches.values())
     buckets = max(1, lines // items_per_task)
+    # A shuffle partition a bucket at least, which adaptive execution merges up to its target
+    # size: one partition per core would make a task of a large log's whole findings, which
+    # the driver then receives in one piece.
+    spark = parsed.sparkSession
+    partitions = int(spark.conf.get("spark.sql.shuffle.partitions") or 1)
+    spark.conf.set("spark.sql.shuffle.partitions", str(max(partitions, buckets)))
     named = parsed.where(f.col("role") == Role.NAMED)
     items = _grouped(named).withColumn(
         "bucket", f.pmod(f.hash("group"), f.lit(buckets)).cast("long")
