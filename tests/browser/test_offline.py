@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.chromium import only_the_site
 from tests.browser.test_engine import LOADING_MS, docs_timelines, money
@@ -118,8 +119,16 @@ def test_after_the_engine_loaded_a_later_visit_takes_it_from_the_device(
 
 def offline_verdict(context: BrowserContext, page: Page, timeline: str) -> list[list[str]]:
     """With no connection, reloads the Try page and runs a timeline; the verdict's rows."""
+    kept = page.evaluate(
+        "caches.open('wp-engine').then(cache => cache.keys()).then(keys => keys.map(k => k.url))"
+    )
     context.set_offline(True)
-    page.reload()
+    try:
+        page.reload()
+    except PlaywrightError as error:
+        # Seen once in CI (ERR_FAILED: the service worker found no page); say what it kept.
+        pages = [address for address in kept if "/assets/engine/" not in address]
+        raise AssertionError(f"reload offline failed ({error.message}); kept: {pages}") from error
     page.fill(f"{TRY} textarea", timeline)
     page.click(f"{TRY} button[type=submit]")
     page.wait_for_function(f"document.querySelector('{TRY}').dataset.ranIn", timeout=LOADING_MS)
