@@ -45,7 +45,7 @@ from whatsapp_pricing.estimate import MarketTraffic
 from whatsapp_pricing.markets import OTHER, meta_markets
 from whatsapp_pricing.providers import PROVIDER_PROFILES
 from whatsapp_pricing.rate_cards import shipped_rate_book
-from whatsapp_pricing.site.bytecode import imported_modules, started_modules, with_bytecode
+from whatsapp_pricing.site.bytecode import imported_modules, started_modules, with_bytecode, zipped
 
 PACKAGE = Path(__file__).resolve().parents[1]
 """The package's sources, also when the compiled build runs (its tree links to them)."""
@@ -151,7 +151,7 @@ def package_zip() -> bytes:
     sources (dates fixed)."""
     modules = {module_path(name) for name in package_modules()}
     data = [path for path in sorted((PACKAGE / "data").rglob("*")) if path.is_file()]
-    return _zipped(
+    return zipped(
         (path.relative_to(PACKAGE.parent).as_posix(), path.read_bytes())
         for path in [*sorted(modules), *data]
         if "__pycache__" not in path.parts
@@ -247,7 +247,7 @@ def slim_wheel(wheel: bytes) -> bytes:
             if not info.filename.startswith(UNUSED_DATA)
         ]
     names = {name for name, _ in kept}
-    return _zipped(
+    return zipped(
         (name, _record(content, names) if name.endswith(".dist-info/RECORD") else content)
         for name, content in kept
     )
@@ -256,15 +256,6 @@ def slim_wheel(wheel: bytes) -> bytes:
 def _record(record: bytes, kept: set[str]) -> bytes:
     lines = record.decode().splitlines()
     return "".join(f"{line}\n" for line in lines if line.split(",")[0] in kept).encode()
-
-
-def _zipped(entries: Iterable[tuple[str, bytes]]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in entries:
-            entry = zipfile.ZipInfo(name, date_time=(2022, 2, 1, 0, 0, 0))
-            archive.writestr(entry, content, zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
 
 
 PACKAGE_NAME = "whatsapp-pricing"

@@ -113,11 +113,16 @@ def _rewritten(archive: bytes, bytecode: Mapping[str, bytes], tag: str, keep: bo
                 entries += [(name, content), (cached, bytecode[name])]
             else:
                 entries.append((name[:-3] + ".pyc", bytecode[name]))
+    return zipped(entries)
+
+
+def zipped(entries: Iterable[tuple[str, bytes]]) -> bytes:
+    """A zip archive of ``entries``, the same bytes on every build (one fixed date)."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in entries:
             entry = zipfile.ZipInfo(name, date_time=(2022, 2, 1, 0, 0, 0))
-            target.writestr(entry, content, zipfile.ZIP_DEFLATED)
+            archive.writestr(entry, content, zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 
