@@ -13,7 +13,7 @@ import random
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,8 +60,10 @@ def _missing(*modules: str) -> bool:
 Outcome = tuple[list[tuple[str, ...]], list[tuple[int, str, bool]], bool]
 
 
-def single_process(paths: list[Path], window: float, now: float) -> Outcome:
-    reconciler = Accounts(ReconcileOptions(accounts=ACCOUNTS, window=window, now=now))
+def single_process(
+    paths: list[Path], window: float, now: float, accounts: Mapping[str, Account] = ACCOUNTS
+) -> Outcome:
+    reconciler = Accounts(ReconcileOptions(accounts=accounts, window=window, now=now))
     files = [path.open("rb") for path in paths]
     try:
         return _outcome(list(reconciler.read(read_logs(files))))
@@ -76,11 +78,16 @@ across buckets and pass 2 must patch (ids) or run again (free and volume tiers).
 
 
 def on_spark(
-    spark: Any, paths: list[Path], window: float, now: float, items_per_task: int = SMALL_BUCKETS
+    spark: Any,
+    paths: list[Path],
+    window: float,
+    now: float,
+    items_per_task: int = SMALL_BUCKETS,
+    accounts: Mapping[str, Account] = ACCOUNTS,
 ) -> Outcome:
     from whatsapp_pricing.spark import reconcile_on_spark
 
-    options = ReconcileOptions(accounts=ACCOUNTS, window=window, now=now)
+    options = ReconcileOptions(accounts=accounts, window=window, now=now)
     reconciled = reconcile_on_spark(spark, [str(path) for path in paths], options, items_per_task)
     return _outcome(reconciled.settled)
 
@@ -299,6 +306,51 @@ def test_the_volume_tier_starts_at_message_100001(spark: Any, tmp_path: Path) ->
     assert "first volume tier" in details["wamid.100000"]
     assert "message 100,001 of October 2026" in details["wamid.100001"]
     assert "5% below the list rate" in details["wamid.100001"]
+
+
+def test_the_unconfirmed_free_service_messages_are_counted_per_number_and_local_month(
+    spark: Any, tmp_path: Path
+) -> None:
+    """With the unconfirmed allowance on, for account 2 (Kiritimati, UTC+14), in buckets of 8
+    lines: 1,001 answers from business number 111 in its November, one in its October (still
+    31 October in UTC) and one from number 222. Meta calls them all free; the engine agrees with
+    the first 1,000 of each number and month, so only the 1,001st of November disagrees."""
+    accounts = {**ACCOUNTS, "2": Account(time_zone=ACCOUNTS["2"].time_zone,
+                                         unconfirmed_free_service_messages=True)}  # fmt: skip
+    november = datetime(2026, 10, 31, 10, 0, tzinfo=UTC).timestamp()  # midnight in Kiritimati
+    lines = _free_service_answer("111", 0, november - 300)
+    for number in range(1, 1002):
+        lines += _free_service_answer("111", number, november + 60 * number)
+    lines += _free_service_answer("222", 1002, november + 60 * 1002)
+    log = tmp_path / "month.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    now = time.time()
+    single = single_process([log], 24 * 3600, now, accounts)
+    assert on_spark(spark, [log], 24 * 3600, now, accounts=accounts) == single
+    details = {message: (outcome, detail) for message, outcome, detail, *_ in single[0]}
+    disagreeing = [message for message, (outcome, _) in details.items() if outcome != "agrees"]
+    assert disagreeing == ["wamid.111.1001"]
+    free = "Free as service message {:,} of the 1,000 per business number for {}"
+    assert free.format(1, "October 2026") in details["wamid.111.0"][1]
+    assert free.format(1, "November 2026") in details["wamid.111.1"][1]
+    assert free.format(1000, "November 2026") in details["wamid.111.1000"][1]
+    assert free.format(1, "November 2026") in details["wamid.222.1002"][1]
+
+
+def _free_service_answer(business: str, number: int, at: float) -> list[str]:
+    """A Tanzanian customer writes to account 2's number ``business``, which answers free-form
+    a minute later; Meta's status calls the answer free customer service."""
+    customer = f"2557{number:08d}"
+    metadata = {"display_phone_number": business, "phone_number_id": business}
+    message = {"from": customer, "id": f"in{business}.{number}", "timestamp": str(int(at))}
+    pricing = {"billable": False, "pricing_model": "PMP", "type": "free_customer_service",
+               "category": "service"}  # fmt: skip
+    status = {"id": f"wamid.{business}.{number}", "status": "delivered", "pricing": pricing,
+              "timestamp": str(int(at) + 60), "recipient_id": customer}  # fmt: skip
+    return [
+        _for_account("2", {"metadata": metadata, "messages": [message]}),
+        _for_account("2", {"metadata": metadata, "statuses": [status]}),
+    ]
 
 
 def test_without_pyspark_spark_says_how_to_get_it(
