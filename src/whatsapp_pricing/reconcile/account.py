@@ -32,7 +32,7 @@ from whatsapp_pricing.markets import is_customer_id
 from whatsapp_pricing.reconcile.findings import Finding
 from whatsapp_pricing.reconcile.message import DELIVERY_STATUSES, STATUS_HORIZON, PendingMessage
 from whatsapp_pricing.reconcile.options import CLOCK_SKEW, ReconcileOptions
-from whatsapp_pricing.reconcile.ordering import ByHour, Held
+from whatsapp_pricing.reconcile.ordering import ByHour, TimeQueue
 from whatsapp_pricing.reconcile.policy import (
     UNDELIVERED,
     ConversationPairs,
@@ -89,9 +89,8 @@ class Reconciler:
         self._contact_book = contact_book_for(window) if contact_book is None else contact_book
         """Which names (number, user id, parent id) are one customer."""
         self._sent = options.sent
-        self._queue: list[Held[Inbound | PendingMessage]] = []
-        """Events held back until the log is a window past them, by time (a heap of
-        :data:`~.ordering.Held` entries, as the conversations' pairs below)."""
+        self._queue: TimeQueue[Inbound | PendingMessage] = TimeQueue()
+        """Events held back until the log is a window past them, by time."""
         self._messages: dict[str, PendingMessage] = {}
         """Messages whose findings are not settled yet."""
         self._awaiting: dict[str, PendingMessage] = {}
@@ -154,7 +153,7 @@ class Reconciler:
                 return settled
             # Held under the best name known now: a link learnt later still applies.
             named = item if customer == item.customer else item._replace(customer=customer)
-            heappush(self._queue, (item.at, order, named))
+            self._queue.push(item.at, order, named)
         self._advance(item.at)
         return settled
 
@@ -172,8 +171,7 @@ class Reconciler:
             return
         self._clock = clock
         until = clock - self._window
-        queue = self._queue
-        if queue and queue[0][0] <= until:
+        if self._queue.earliest() <= until:
             self._release(until)
         hour = until // HOUR * HOUR
         if hour >= self._next_cleanup:
@@ -217,7 +215,7 @@ class Reconciler:
                 message.late_line = message.late_line or update.line
             message.held_until = max(due, horizon)
             message.placed = order
-            heappush(self._queue, (message.held_until, order, message))
+            self._queue.push(message.held_until, order, message)
 
     def _implausible(self, line: int, at: float) -> Skipped:
         return Skipped(
@@ -237,10 +235,8 @@ class Reconciler:
 
     def _release(self, until: float) -> None:
         """Hands the engine, in time order, every held event up to ``until``."""
-        queue, engine = self._queue, self._engine
-        unpair = self._unpair
-        while queue and queue[0][0] <= until:
-            at, order, event = heappop(queue)
+        engine, unpair = self._engine, self._unpair
+        for at, order, event in self._queue.due(until):
             while unpair and unpair[0][0] <= at:
                 self._pairs.forget(heappop(unpair)[1])
             if isinstance(event, Inbound):
@@ -319,7 +315,8 @@ class Reconciler:
         finding.account, finding.currency = self._account_id, self._currency
         finding.customer, finding.user_id = message.customer, message.user_id
         finding.business_number = message.business_number
-        finding.meta, finding.errors = message.report(), message.errors
+        finding.meta = finding.meta or message.report()  # compare() read it already
+        finding.errors = message.errors
         finding.delivered_at, finding.sent_at = message.delivered_at, message.first_seen.get("sent")
         del self._messages[message.id]
         forget_at = min(message.first_seen.values()) + STATUS_HORIZON

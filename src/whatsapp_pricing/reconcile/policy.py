@@ -135,6 +135,7 @@ def compare(
         message.id,
         "disagrees" if problems else "agrees",
         "; ".join(problems) or predicted.reason,
+        meta=report,
         predicted=expected | {"charge": "unpriced" if amount is None else str(amount)},
         flag=flag,
         rule=str(predicted.rule),  # its code: a StrEnum's str, cheaper than .value
