@@ -3,7 +3,8 @@ decode into directly, and the ``pricing`` and ``conversation`` objects a finding
 
 Kept apart from :mod:`.webhooks`, which reads them: these classes are built by msgspec from
 their annotations, so they stay plain Python when the reader is compiled
-(:mod:`.compiled`).
+(:mod:`.compiled`). None is tracked by the cycle collector (``gc=False``): what JSON decodes into
+holds no cycles, and a log decodes millions of them.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class ReportedConversation(msgspec.Struct, frozen=True, gc=False):
     expiration_timestamp: Any = msgspec.UNSET
 
 
-class CustomerMessage(msgspec.Struct, rename={"sender": "from"}):
+class CustomerMessage(msgspec.Struct, rename={"sender": "from"}, gc=False):
     timestamp: str
     sender: str | None = None
     from_user_id: str | None = None
@@ -53,11 +54,11 @@ class CustomerMessage(msgspec.Struct, rename={"sender": "from"}):
     referral: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
 
 
-class Error(msgspec.Struct):
+class Error(msgspec.Struct, gc=False):
     code: int
 
 
-class Status(msgspec.Struct):
+class Status(msgspec.Struct, gc=False):
     id: str
     status: str
     timestamp: str
@@ -69,34 +70,34 @@ class Status(msgspec.Struct):
     errors: list[Error] | None = None
 
 
-class Contact(msgspec.Struct):
+class Contact(msgspec.Struct, gc=False):
     wa_id: str | None = None
     user_id: str | None = None
     parent_user_id: str | None = None
 
 
-class Metadata(msgspec.Struct):
+class Metadata(msgspec.Struct, gc=False):
     phone_number_id: str | None = None
     display_phone_number: str | None = None
 
 
-class Value(msgspec.Struct):
+class Value(msgspec.Struct, gc=False):
     messages: list[CustomerMessage] | None = None
     statuses: list[Status] | None = None
     contacts: list[Contact] | None = None
     metadata: Metadata | None = None
 
 
-class Change(msgspec.Struct):
+class Change(msgspec.Struct, gc=False):
     field: str
     value: Value
 
 
-class Entry(msgspec.Struct):
+class Entry(msgspec.Struct, gc=False):
     changes: list[Change]
     id: str = ""
 
 
-class Notification(msgspec.Struct):
+class Notification(msgspec.Struct, gc=False):
     object: str
     entry: list[Entry]

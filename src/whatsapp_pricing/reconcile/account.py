@@ -205,7 +205,7 @@ class Reconciler:
         if message.priced_at is not None:
             if due < message.priced_at:
                 message.late_line = message.late_line or update.line
-        elif message.delivered_at is None and "failed" not in message.first_seen:
+        elif message.delivered_at is None and message.failed_at is None:
             if due != before or message.id not in self._awaiting:
                 self._awaiting[message.id] = message
                 self._deadlines.push(due, next(self._pushed), message.id)
@@ -317,9 +317,9 @@ class Reconciler:
         finding.business_number = message.business_number
         finding.meta = finding.meta or message.report()  # compare() read it already
         finding.errors = message.errors
-        finding.delivered_at, finding.sent_at = message.delivered_at, message.first_seen.get("sent")
+        finding.delivered_at, finding.sent_at = message.delivered_at, message.sent_at
         del self._messages[message.id]
-        forget_at = min(message.first_seen.values()) + STATUS_HORIZON
+        forget_at = message.earliest + STATUS_HORIZON
         self._settled[message.id] = message.delivered_at or math.inf
         self._forget.push(forget_at, 0, message.id)
         self._settled_now.append(finding)

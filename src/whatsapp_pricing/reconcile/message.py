@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -33,7 +33,13 @@ class PendingMessage:
     """The recipient's business-scoped user id, once a status carried it."""
     business_number: str = ""
     """The business number that sent it (``metadata.phone_number_id``)."""
-    first_seen: dict[str, float] = field(default_factory=dict)
+    earliest: float = math.inf
+    """The time of its earliest status, of any kind."""
+    sent_at: float | None = None
+    """The time of its earliest ``sent`` status (each kind is counted from its earliest)."""
+    failed_at: float | None = None
+    delivered: float | None = None
+    read: float | None = None
     pricing: ReportedPricing | None = None
     category: str = ""
     """Meta's ``pricing.category`` for it, as text; empty if no status carried one."""
@@ -63,6 +69,31 @@ class PendingMessage:
         values = zip(pricing.__struct_fields__, msgspec.structs.astuple(pricing), strict=True)
         return {name: value for name, value in values if value is not UNSET}
 
+    def _seen(self, status: str, at: float) -> bool:
+        """Takes the time of a status; whether it was the earliest of its kind or of all (what
+        the message's delivery and due time follow). Fields, not a dict of every kind: most
+        messages have but ``sent`` and ``delivered``, and any other kind counts only as the
+        earliest status."""
+        earlier = at < self.earliest
+        if earlier:
+            self.earliest = at
+        if status == "sent":
+            if self.sent_at is None or at < self.sent_at:
+                self.sent_at = at
+                return True
+        elif status == "delivered":
+            if self.delivered is None or at < self.delivered:
+                self.delivered = at
+                return True
+        elif status == "read":
+            if self.read is None or at < self.read:
+                self.read = at
+                return True
+        elif status == "failed" and (self.failed_at is None or at < self.failed_at):
+            self.failed_at = at
+            return True
+        return earlier
+
     def take(self, update: StatusUpdate, customer: str) -> None:
         """Takes a status, whose recipient the log's links call ``customer``."""
         if update.user_id:
@@ -72,16 +103,14 @@ class PendingMessage:
         self.business_number = self.business_number or update.business_number
         if update.errors:
             self.errors += tuple(code for code in update.errors if code not in self.errors)
-        seen = self.first_seen
-        if update.at < seen.get(update.status, math.inf):
-            seen[update.status] = update.at
-            self.delivered_at = seen.get("delivered", seen.get("read"))
-            if self.delivered_at is not None:
-                self.due = self.delivered_at
-            elif "failed" in seen:
-                self.due = seen["failed"]
+        if self._seen(update.status, update.at):
+            delivered = self.delivered_at = self.read if self.delivered is None else self.delivered
+            if delivered is not None:
+                self.due = delivered
+            elif self.failed_at is not None:
+                self.due = self.failed_at
             else:
-                self.due = min(seen.values()) + STATUS_HORIZON
+                self.due = self.earliest + STATUS_HORIZON
         if update.pricing is not None and (self.pricing is None or update.status != "sent"):
             self.pricing = pricing = update.pricing
             self.category = "" if pricing.category is UNSET else str(pricing.category)
