@@ -1,5 +1,8 @@
 """Meta's webhook notifications in their usual shape, as msgspec types: what most lines of a log
-decode into directly, and the ``pricing`` and ``conversation`` objects a finding keeps.
+decode into directly, the ``pricing`` and ``conversation`` objects a finding keeps, and the
+items a customer's message and a status are read into (:class:`Inbound`,
+:class:`StatusUpdate`), which the reconciler holds as they are: a msgspec struct is built for a
+fifth of what a NamedTuple costs (see :mod:`.records`), once or more a line.
 
 Kept apart from :mod:`.webhooks`, which reads them: these classes are built by msgspec from
 their annotations, so they stay plain Python when the reader is compiled
@@ -13,6 +16,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import msgspec
+
+from whatsapp_pricing.domain import EntryPoint
 
 
 class ReportedPricing(msgspec.Struct, frozen=True, gc=False):
@@ -44,6 +49,48 @@ class ReportedConversation(msgspec.Struct, frozen=True, gc=False):
     origin: Any = msgspec.UNSET
     """An object whose ``type`` names the conversation's category."""
     expiration_timestamp: Any = msgspec.UNSET
+
+
+class Inbound(msgspec.Struct, frozen=True, gc=False):
+    """A customer's message to the business."""
+
+    customer: str
+    """The customer's number (``+`` and digits), or their business-scoped user id when Meta
+    withholds the number."""
+    at: float
+    entry_point: EntryPoint | None
+    line: int
+    user_id: str = ""
+    """The customer's business-scoped user id, when the line carries one."""
+    account: str = ""
+    """The WhatsApp Business Account the notification is for (the entry's ``id``)."""
+    parent_user_id: str = ""
+    """The customer's parent business-scoped user id (``US.ENT.…``), shared across a provider's
+    portfolios, when the line carries one."""
+    business_number: str = ""
+    """The business phone number the line is for (``metadata.phone_number_id``)."""
+
+
+class StatusUpdate(msgspec.Struct, frozen=True, gc=False):
+    """One status of one of the business's messages, with Meta's pricing if it carried any."""
+
+    message: str
+    customer: str
+    status: str
+    at: float
+    pricing: ReportedPricing | None
+    conversation: ReportedConversation | None
+    line: int
+    user_id: str = ""
+    """The recipient's business-scoped user id, when the line carries one."""
+    account: str = ""
+    """The WhatsApp Business Account the notification is for (the entry's ``id``)."""
+    parent_user_id: str = ""
+    """The recipient's parent business-scoped user id, when the line carries one."""
+    business_number: str = ""
+    """The business phone number that sent the message (``metadata.phone_number_id``)."""
+    errors: tuple[int, ...] = ()
+    """The ``code`` of each of Meta's ``errors`` on a failed status (see :mod:`.failures`)."""
 
 
 class CustomerMessage(msgspec.Struct, rename={"sender": "from"}, gc=False):

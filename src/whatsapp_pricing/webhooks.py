@@ -36,7 +36,11 @@ import msgspec
 
 from whatsapp_pricing.domain import EntryPoint
 from whatsapp_pricing.errors import JSON_PROBLEMS, missing_closers
+
+# Inbound and StatusUpdate are said with the shapes they are read from, and offered here.
+from whatsapp_pricing.webhook_shapes import Inbound as Inbound
 from whatsapp_pricing.webhook_shapes import Notification, ReportedConversation, ReportedPricing
+from whatsapp_pricing.webhook_shapes import StatusUpdate as StatusUpdate
 
 _decode = msgspec.json.Decoder().decode
 """Parses JSON like the standard library does, three to four times faster on notifications."""
@@ -48,48 +52,6 @@ _decode_array = msgspec.json.Decoder(list[msgspec.Raw]).decode
 LATEST = 253402300799.0
 """The last second of the year 9999 (UTC), the end of every calendar Python has."""
 TOO_DEEP = "nested too deeply to be a webhook notification"
-
-
-class Inbound(NamedTuple):
-    """A customer's message to the business."""
-
-    customer: str
-    """The customer's number (``+`` and digits), or their business-scoped user id when Meta
-    withholds the number."""
-    at: float
-    entry_point: EntryPoint | None
-    line: int
-    user_id: str = ""
-    """The customer's business-scoped user id, when the line carries one."""
-    account: str = ""
-    """The WhatsApp Business Account the notification is for (the entry's ``id``)."""
-    parent_user_id: str = ""
-    """The customer's parent business-scoped user id (``US.ENT.…``), shared across a provider's
-    portfolios, when the line carries one."""
-    business_number: str = ""
-    """The business phone number the line is for (``metadata.phone_number_id``)."""
-
-
-class StatusUpdate(NamedTuple):
-    """One status of one of the business's messages, with Meta's pricing if it carried any."""
-
-    message: str
-    customer: str
-    status: str
-    at: float
-    pricing: ReportedPricing | None
-    conversation: ReportedConversation | None
-    line: int
-    user_id: str = ""
-    """The recipient's business-scoped user id, when the line carries one."""
-    account: str = ""
-    """The WhatsApp Business Account the notification is for (the entry's ``id``)."""
-    parent_user_id: str = ""
-    """The recipient's parent business-scoped user id, when the line carries one."""
-    business_number: str = ""
-    """The business phone number that sent the message (``metadata.phone_number_id``)."""
-    errors: tuple[int, ...] = ()
-    """The ``code`` of each of Meta's ``errors`` on a failed status (see :mod:`.failures`)."""
 
 
 class CategoryChange(NamedTuple):
@@ -119,6 +81,13 @@ class Skipped(NamedTuple):
 
 
 LogItem = Inbound | StatusUpdate | CategoryChange | Skipped
+
+
+def renumbered(item: LogItem, line: int) -> LogItem:
+    """The same item, said on another line (a part of a log numbers its lines from 1)."""
+    if isinstance(item, Inbound | StatusUpdate):
+        return msgspec.structs.replace(item, line=line)
+    return item._replace(line=line)
 
 
 def read_log(log: str | bytes | IO[bytes]) -> Iterator[LogItem]:

@@ -17,6 +17,8 @@ import math
 from dataclasses import dataclass
 from heapq import heappop, heappush
 
+from msgspec.structs import replace
+
 from whatsapp_pricing.domain import Account
 from whatsapp_pricing.engine import (
     ENTRY_POINT_REPLY_WINDOW,
@@ -152,7 +154,7 @@ class Reconciler:
                 settled.append(self._too_late(item.line, item.at))
                 return settled
             # Held under the best name known now: a link learnt later still applies.
-            named = item if customer == item.customer else item._replace(customer=customer)
+            named = item if customer == item.customer else replace(item, customer=customer)
             self._queue.push(item.at, order, named)
         self._advance(item.at)
         return settled
