@@ -14,7 +14,7 @@ applied to a message is one :class:`~whatsapp_pricing.records.Rule`, listed on t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Final, NamedTuple, Protocol
@@ -198,8 +198,11 @@ class Details(NamedTuple):
     """Whether the customer accepted a business's call."""
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, init=False)
 class _Conversation:
+    """An open conversation (the ``__init__`` of this and :class:`_Customer` written out:
+    compiled, a written one is native code, where one made by ``dataclass`` runs as Python)."""
+
     id: str
     customer: str
     market: str
@@ -208,6 +211,20 @@ class _Conversation:
     expires: float
     charge: Charge
     ref: ConversationRef
+
+    def __init__(
+        self,
+        id: str,
+        customer: str,
+        market: str,
+        category: str,
+        opened: float,
+        expires: float,
+        charge: Charge,
+        ref: ConversationRef,
+    ) -> None:
+        self.id, self.customer, self.market, self.category = id, customer, market, category
+        self.opened, self.expires, self.charge, self.ref = opened, expires, charge, ref
 
     def record(self) -> ConversationRecord:
         return ConversationRecord(
@@ -231,26 +248,33 @@ class ServiceWindow:
     closes: float
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, init=False)
 class _Customer:
     country: str | None
-    window_until: float = NEVER
+    window_until: float
     """End of the customer service window."""
-    offer_until: float = NEVER
+    offer_until: float
     """Deadline for a reply to open a free entry point conversation."""
-    entry_point: EntryPoint | None = None
-    free_entry_point: _Conversation | None = None
-    open: dict[str, _Conversation] = field(default_factory=dict)
-    idle_bucket: int = -1
+    entry_point: EntryPoint | None
+    free_entry_point: _Conversation | None
+    open: dict[str, _Conversation]
+    idle_bucket: int
     """The hour bucket this customer was last filed under for the idle sweep."""
-    latest: float = NEVER
+    latest: float
     """No timer runs past this (it may end earlier, when a free entry point cuts one short)."""
-    next_expiry: float = math.inf
+    next_expiry: float
     """The earliest end among the open conversations, so most events skip the expiry check."""
-    market_day: date | None = None
-    market: str = ""
-    window: ServiceWindow | None = None
+    market_day: date | None
+    market: str
+    window: ServiceWindow | None
     """The customer's latest service window, when the engine records them."""
+
+    def __init__(self, country: str | None) -> None:
+        self.country = country
+        self.window_until = self.offer_until = self.latest = NEVER
+        self.next_expiry = math.inf
+        self.entry_point = self.free_entry_point = self.market_day = self.window = None
+        self.open, self.idle_bucket, self.market = {}, -1, ""
 
 
 class LocalCalendar:

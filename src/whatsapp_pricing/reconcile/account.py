@@ -58,14 +58,18 @@ def contact_book_for(window: float) -> ContactBook:
     return ContactBook(keep=LONGEST_TIMER + 2 * window)
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, init=False)
 class Priced:
-    """A message the engine priced, waiting for its conversation to end."""
+    """A message the engine priced, waiting for its conversation to end (its ``__init__``
+    written out, to be native code when compiled: see :class:`.PendingMessage`)."""
 
     message: PendingMessage
     record: MessageRecord
     grouping: list[str]
     """What was wrong with Meta's grouping of it, judged when it was priced."""
+
+    def __init__(self, message: PendingMessage, record: MessageRecord, grouping: list[str]) -> None:
+        self.message, self.record, self.grouping = message, record, grouping
 
 
 class Reconciler:
