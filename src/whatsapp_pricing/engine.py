@@ -183,6 +183,27 @@ class Event(NamedTuple):
     """What only some events carry; ``None`` for most."""
 
 
+def logged_event(
+    at: float,
+    order: int,
+    kind: int,
+    customer: str,
+    id: str = "",
+    category: str | None = None,
+    entry_point: EntryPoint | None = None,
+    business_number: str = "",
+) -> Event:
+    """An :class:`Event` of a webhook log (no tokens, no details), made by ``tuple``'s own
+    constructor: a NamedTuple's ``__new__`` is a Python function, which compiled code calls for
+    some 4,000 instructions, and the reconciler makes an event for every message."""
+    return _new_tuple(
+        Event, (at, order, kind, customer, id, category, entry_point, business_number, 0, None)
+    )
+
+
+_new_tuple = tuple.__new__
+
+
 class Details(NamedTuple):
     """What only some events carry, kept apart so that the common event stays small."""
 

@@ -26,8 +26,8 @@ from whatsapp_pricing.engine import (
     HOUR,
     ConversationEngine,
     Counters,
-    Event,
     Kind,
+    logged_event,
 )
 from whatsapp_pricing.identities import ContactBook
 from whatsapp_pricing.markets import is_customer_id
@@ -142,25 +142,25 @@ class Reconciler:
         if isinstance(item, Skipped):
             settled.append(item)
             return settled
-        if item.at > self._latest:
-            settled.append(self._implausible(item.line, item.at))
+        at = item.at  # read once: compiled, each read is a Python attribute lookup
+        if at > self._latest:
+            settled.append(self._implausible(item.line, at))
             return settled
         if isinstance(item, CategoryChange):
             self._templates.add(item, order)
             return settled
-        customer = self._contact_book.named(
-            item.customer, item.user_id, item.parent_user_id, item.at
-        )
+        said = item.customer
+        customer = self._contact_book.named(said, item.user_id, item.parent_user_id, at)
         if isinstance(item, StatusUpdate):
             self._status(item, customer, order)
         else:
-            if item.at < self._clock - self._window:  # too late to place in time order
-                settled.append(self._too_late(item.line, item.at))
+            if at < self._clock - self._window:  # too late to place in time order
+                settled.append(self._too_late(item.line, at))
                 return settled
             # Held under the best name known now: a link learnt later still applies.
-            named = item if customer == item.customer else replace(item, customer=customer)
-            self._queue.push(item.at, order, named)
-        self._advance(item.at)
+            named = item if customer == said else replace(item, customer=customer)
+            self._queue.push(at, order, named)
+        self._advance(at)
         return settled
 
     def advance(self, clock: float) -> list[Finding | Skipped]:
@@ -193,18 +193,19 @@ class Reconciler:
         return settled
 
     def _status(self, update: StatusUpdate, customer: str, order: int) -> None:
-        settled_delivery = self._settled.get(update.message)
+        message_id = update.message
+        settled_delivery = self._settled.get(message_id)
         if settled_delivery is not None:
             if update.status in DELIVERY_STATUSES and update.at < settled_delivery:
                 self._settled_now.append(self._too_late(update.line, update.at))
             return  # a repeat of a status already counted, or one that changes nothing
-        message = self._messages.get(update.message)
+        message = self._messages.get(message_id)
         horizon = self._clock - self._window
         if message is None:
             if update.at < horizon:
                 self._settled_now.append(self._too_late(update.line, update.at))
                 return
-            message = self._messages[update.message] = PendingMessage(update.message, customer)
+            message = self._messages[message_id] = PendingMessage(message_id, customer)
         before = message.due
         message.take(update, customer)
         due = message.due
@@ -248,8 +249,8 @@ class Reconciler:
             if isinstance(event, Inbound):
                 customer = self._contact_book.name_of(event.customer)
                 if is_customer_id(customer):
-                    kind = Kind.CUSTOMER_MESSAGE
-                    engine.process(Event(at, order, kind, customer, "", None, event.entry_point))
+                    kind, entry_point = Kind.CUSTOMER_MESSAGE, event.entry_point
+                    engine.process(logged_event(at, order, kind, customer, "", None, entry_point))
             elif event.held_until == at and event.priced_at is None and self._is_held(event):
                 self._decide(event, at, order)
             for conversation in engine.closed():
@@ -291,7 +292,7 @@ class Reconciler:
             return
         message.priced_at = at
         kind, sent_as = kind_of(message.category, self._engine.vocabulary)
-        event = Event(
+        event = logged_event(
             at,
             order,
             kind,

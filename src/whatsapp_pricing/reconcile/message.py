@@ -110,14 +110,19 @@ class PendingMessage:
 
     def take(self, update: StatusUpdate, customer: str) -> None:
         """Takes a status, whose recipient the log's links call ``customer``."""
-        if update.user_id:
-            self.user_id = update.user_id
+        # Each of the status's fields read once: compiled, each read is a Python attribute
+        # lookup (a msgspec struct's).
+        status, pricing, conversation = update.status, update.pricing, update.conversation
+        user_id, errors = update.user_id, update.errors
+        if user_id:
+            self.user_id = user_id
         if customer.startswith("+") or not self.customer.startswith("+"):
             self.customer = customer
-        self.business_number = self.business_number or update.business_number
-        if update.errors:
-            self.errors += tuple(code for code in update.errors if code not in self.errors)
-        if self._seen(update.status, update.at):
+        if not self.business_number:
+            self.business_number = update.business_number
+        if errors:
+            self.errors += tuple(code for code in errors if code not in self.errors)
+        if self._seen(status, update.at):
             delivered = self.delivered_at = self.read if self.delivered is None else self.delivered
             if delivered is not None:
                 self.due = delivered
@@ -125,12 +130,13 @@ class PendingMessage:
                 self.due = self.failed_at
             else:
                 self.due = self.earliest + STATUS_HORIZON
-        if update.pricing is not None and (self.pricing is None or update.status != "sent"):
-            self.pricing = pricing = update.pricing
-            self.category = "" if pricing.category is UNSET else str(pricing.category)
-        if update.conversation is not None:
+        if pricing is not None and (self.pricing is None or status != "sent"):
+            self.pricing = pricing
+            category = pricing.category
+            self.category = "" if category is UNSET else str(category)
+        if conversation is not None:
             if self.conversation is None or self.conversation == _NOTHING_SAID:
-                self.conversation = update.conversation
-            expiry = update.conversation.expiration_timestamp
+                self.conversation = conversation
+            expiry = conversation.expiration_timestamp
             if expiry is not UNSET and expiry is not None:
                 self.expiration = float(expiry)
