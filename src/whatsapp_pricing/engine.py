@@ -57,28 +57,28 @@ from whatsapp_pricing.records import (
 )
 from whatsapp_pricing.vocabulary import VOCABULARY, Route
 
-HOUR = 3600.0
-CONVERSATION_LENGTH = 24 * HOUR
+HOUR: Final = 3600.0
+CONVERSATION_LENGTH: Final = 24 * HOUR
 """Marketing, utility, authentication and service conversations last 24 hours from delivery."""
-SERVICE_WINDOW_LENGTH = 24 * HOUR
+SERVICE_WINDOW_LENGTH: Final = 24 * HOUR
 """The customer service window lasts 24 hours from the customer's latest message."""
-ENTRY_POINT_REPLY_WINDOW = 24 * HOUR
+ENTRY_POINT_REPLY_WINDOW: Final = 24 * HOUR
 """A reply opens a free entry point conversation only within 24 hours of the entry point."""
-FREE_ENTRY_POINT_LENGTH = 72 * HOUR
+FREE_ENTRY_POINT_LENGTH: Final = 72 * HOUR
 """A free entry point conversation lasts 72 hours from the delivery of the reply that opened it
 (24 hours in the first period: see each period's ``free_entry_point_hours``); the longest it is."""
 MILLION = Decimal(1_000_000)
-NEVER = -math.inf
+NEVER: Final = -math.inf
 
-ZERO = Decimal(0)
+ZERO: Final = Decimal(0)
 # The hot loop works on plain strings: formatting or comparing enum members costs several times
 # more. The verdict's models turn them back into enums at the boundary. The categories below are
 # those a rule treats apart, looked up in the vocabulary (a new category needs no name here).
-DELIVERED = MessageStatus.DELIVERED.value
-REJECTED = MessageStatus.REJECTED.value
-SERVICE = VOCABULARY.category("service").name
-UTILITY = VOCABULARY.category("utility").name
-FREE_ENTRY_POINT = VOCABULARY.category("free_entry_point").name
+DELIVERED: Final = MessageStatus.DELIVERED.value
+REJECTED: Final = MessageStatus.REJECTED.value
+SERVICE: Final = VOCABULARY.category("service").name
+UTILITY: Final = VOCABULARY.category("utility").name
+FREE_ENTRY_POINT: Final = VOCABULARY.category("free_entry_point").name
 USER_INITIATED = VOCABULARY.category("user_initiated").name
 BUSINESS_INITIATED = VOCABULARY.category("business_initiated").name
 _UNKNOWN: Any = object()
@@ -143,13 +143,13 @@ class Kind:
 CUSTOMER_MESSAGE = Kind.CUSTOMER_MESSAGE
 AGENT = Kind.AGENT
 BUSINESS_CALL = Kind.BUSINESS_CALL
-SENT_APART = frozenset({Kind.DIRECT_SEND, Kind.BUSINESS_CALL})
+SENT_APART: Final = frozenset({Kind.DIRECT_SEND, Kind.BUSINESS_CALL})
 """Kinds with rules of their own before the ordinary ones (a call; Direct Send's refusals)."""
-OPENS_WINDOW = VOCABULARY.opening_window
+OPENS_WINDOW: Final = VOCABULARY.opening_window
 """The kinds of event that open or refresh the customer service window, and are no message."""
 WORDS = {kind.code: kind.words for kind in VOCABULARY.kinds}
-MARKETING = VOCABULARY.category("marketing").name
-AUTHENTICATION = VOCABULARY.category("authentication").name
+MARKETING: Final = VOCABULARY.category("marketing").name
+AUTHENTICATION: Final = VOCABULARY.category("authentication").name
 UNDELIVERED = MessageStatus.UNDELIVERED.value
 DEFAULT_ROUTE = VOCABULARY.routes[0].name
 REJECTED_REASONS = {

@@ -57,7 +57,7 @@ UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _decode_array = msgspec.json.Decoder(list[msgspec.Raw]).decode
 """Splits a JSON array into its notifications without parsing them yet."""
-LATEST = 253402300799.0
+LATEST: Final = 253402300799.0
 """The last second of the year 9999 (UTC), the end of every calendar Python has."""
 TOO_DEEP = "nested too deeply to be a webhook notification"
 
@@ -338,9 +338,9 @@ def usual_notification(line: bytes | msgspec.Raw, number: int) -> list[LogItem] 
 
 _fields: Final = msgspec.structs.astuple
 """A struct's fields as a tuple: one call, where compiled code looks each attribute up by name."""
-_AD = EntryPoint.CLICK_TO_WHATSAPP_AD
-_NO_NAMES: list[Names] = []
-_NO_ERRORS: tuple[int, ...] = ()
+_AD: Final = EntryPoint.CLICK_TO_WHATSAPP_AD
+_NO_NAMES: Final[list[Names]] = []
+_NO_ERRORS: Final[tuple[int, ...]] = ()
 
 
 def _notification(notification: Any, line: int) -> list[LogItem]:

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from whatsapp_pricing.failures import meaning_of
 from whatsapp_pricing.webhooks import CategoryChange, Skipped
@@ -101,7 +101,7 @@ class Amount:
         return str(self.value)
 
 
-_PARTS: dict[str, tuple[int, int]] = {}
+_PARTS: Final[dict[str, tuple[int, int]]] = {}
 
 
 def parts(amount: str) -> tuple[int, int]:
@@ -117,7 +117,7 @@ def parts(amount: str) -> tuple[int, int]:
     return found
 
 
-NOTHING = (0, 0)
+NOTHING: Final = (0, 0)
 """An unpriced charge adds nothing, as ``Decimal(0)`` would."""
 
 

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
-import msgspec
 from msgspec import UNSET
+from msgspec.structs import astuple
 
 from whatsapp_pricing.engine import HOUR
 from whatsapp_pricing.webhook_shapes import ReportedConversation, ReportedPricing
 from whatsapp_pricing.webhooks import StatusUpdate
 
-STATUS_HORIZON = 30 * 24 * HOUR
+STATUS_HORIZON: Final = 30 * 24 * HOUR
 """Meta drops a message it could not deliver within its time to live, 30 days at the longest
 (10 minutes by default for an authentication template), so its statuses can arrive that late; a
 message with no delivery by then is reported undelivered."""
-DELIVERY_STATUSES = ("delivered", "read")
-_NOTHING_SAID = ReportedConversation()
+DELIVERY_STATUSES: Final = ("delivered", "read")
+_NOTHING_SAID: Final = ReportedConversation()
+_PRICING_FIELDS: Final = ReportedPricing.__struct_fields__
 """A ``conversation`` object without the fields read: a later status's may say more."""
 
 
@@ -80,8 +81,9 @@ class PendingMessage:
         pricing = self.pricing
         if pricing is None:
             return {}
-        values = zip(pricing.__struct_fields__, msgspec.structs.astuple(pricing), strict=True)
-        return {name: value for name, value in values if value is not UNSET}
+        unset = UNSET
+        values = zip(_PRICING_FIELDS, astuple(pricing), strict=True)
+        return {name: value for name, value in values if value is not unset}
 
     def _seen(self, status: str, at: float) -> bool:
         """Takes the time of a status; whether it was the earliest of its kind or of all (what
