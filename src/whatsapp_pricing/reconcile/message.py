@@ -81,9 +81,12 @@ class PendingMessage:
         pricing = self.pricing
         if pricing is None:
             return {}
+        report: dict[str, Any] = {}
         unset = UNSET
-        values = zip(_PRICING_FIELDS, astuple(pricing), strict=True)
-        return {name: value for name, value in values if value is not unset}
+        for index, value in enumerate(astuple(pricing)):
+            if value is not unset:
+                report[_PRICING_FIELDS[index]] = value
+        return report
 
     def _seen(self, status: str, at: float) -> bool:
         """Takes the time of a status; whether it was the earliest of its kind or of all (what
