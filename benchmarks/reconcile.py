@@ -103,6 +103,7 @@ def run() -> None:
         size_mb = path.stat().st_size / 1e6
         best: dict[tuple[str, Path], dict[str, float]] = {}
         floors: dict[str, Floor] = {}
+        load_before = os.getloadavg()[0]
         for _ in range(ROUNDS):
             for build, environment in builds.items():
                 for log in (small, path):
@@ -115,10 +116,12 @@ def run() -> None:
                 floor = _floor(path, environment)
                 if build not in floors or floor.decoding < floors[build].decoding:
                     floors[build] = floor
+        load_after = os.getloadavg()[0]
     decoding = min(floor.decoding for floor in floors.values()) / LINES
     print(
         f"reconcile: {LINES:,} notifications ({size_mb:.0f} MB), a clean log; CPU time, best of "
-        f"{ROUNDS} interleaved runs"
+        f"{ROUNDS} interleaved runs; load average {load_before:.2f} before, {load_after:.2f} "
+        f"after, on {os.cpu_count()} cores (other work on a shared machine slows CPU time too)"
     )
     print(f"  msgspec decoding every line (the floor): {decoding * 1e6:.2f} us a line")
     for build in ("pure", "compiled"):

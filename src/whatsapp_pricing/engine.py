@@ -14,7 +14,7 @@ applied to a message is one :class:`~whatsapp_pricing.records.Rule`, listed on t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Final, NamedTuple, Protocol
@@ -57,28 +57,28 @@ from whatsapp_pricing.records import (
 )
 from whatsapp_pricing.vocabulary import VOCABULARY, Route
 
-HOUR = 3600.0
-CONVERSATION_LENGTH = 24 * HOUR
+HOUR: Final = 3600.0
+CONVERSATION_LENGTH: Final = 24 * HOUR
 """Marketing, utility, authentication and service conversations last 24 hours from delivery."""
-SERVICE_WINDOW_LENGTH = 24 * HOUR
+SERVICE_WINDOW_LENGTH: Final = 24 * HOUR
 """The customer service window lasts 24 hours from the customer's latest message."""
-ENTRY_POINT_REPLY_WINDOW = 24 * HOUR
+ENTRY_POINT_REPLY_WINDOW: Final = 24 * HOUR
 """A reply opens a free entry point conversation only within 24 hours of the entry point."""
-FREE_ENTRY_POINT_LENGTH = 72 * HOUR
+FREE_ENTRY_POINT_LENGTH: Final = 72 * HOUR
 """A free entry point conversation lasts 72 hours from the delivery of the reply that opened it
 (24 hours in the first period: see each period's ``free_entry_point_hours``); the longest it is."""
 MILLION = Decimal(1_000_000)
-NEVER = -math.inf
+NEVER: Final = -math.inf
 
-ZERO = Decimal(0)
+ZERO: Final = Decimal(0)
 # The hot loop works on plain strings: formatting or comparing enum members costs several times
 # more. The verdict's models turn them back into enums at the boundary. The categories below are
 # those a rule treats apart, looked up in the vocabulary (a new category needs no name here).
-DELIVERED = MessageStatus.DELIVERED.value
-REJECTED = MessageStatus.REJECTED.value
-SERVICE = VOCABULARY.category("service").name
-UTILITY = VOCABULARY.category("utility").name
-FREE_ENTRY_POINT = VOCABULARY.category("free_entry_point").name
+DELIVERED: Final = MessageStatus.DELIVERED.value
+REJECTED: Final = MessageStatus.REJECTED.value
+SERVICE: Final = VOCABULARY.category("service").name
+UTILITY: Final = VOCABULARY.category("utility").name
+FREE_ENTRY_POINT: Final = VOCABULARY.category("free_entry_point").name
 USER_INITIATED = VOCABULARY.category("user_initiated").name
 BUSINESS_INITIATED = VOCABULARY.category("business_initiated").name
 _UNKNOWN: Any = object()
@@ -143,13 +143,13 @@ class Kind:
 CUSTOMER_MESSAGE = Kind.CUSTOMER_MESSAGE
 AGENT = Kind.AGENT
 BUSINESS_CALL = Kind.BUSINESS_CALL
-SENT_APART = frozenset({Kind.DIRECT_SEND, Kind.BUSINESS_CALL})
+SENT_APART: Final = frozenset({Kind.DIRECT_SEND, Kind.BUSINESS_CALL})
 """Kinds with rules of their own before the ordinary ones (a call; Direct Send's refusals)."""
-OPENS_WINDOW = VOCABULARY.opening_window
+OPENS_WINDOW: Final = VOCABULARY.opening_window
 """The kinds of event that open or refresh the customer service window, and are no message."""
 WORDS = {kind.code: kind.words for kind in VOCABULARY.kinds}
-MARKETING = VOCABULARY.category("marketing").name
-AUTHENTICATION = VOCABULARY.category("authentication").name
+MARKETING: Final = VOCABULARY.category("marketing").name
+AUTHENTICATION: Final = VOCABULARY.category("authentication").name
 UNDELIVERED = MessageStatus.UNDELIVERED.value
 DEFAULT_ROUTE = VOCABULARY.routes[0].name
 REJECTED_REASONS = {
@@ -183,6 +183,27 @@ class Event(NamedTuple):
     """What only some events carry; ``None`` for most."""
 
 
+def logged_event(
+    at: float,
+    order: int,
+    kind: int,
+    customer: str,
+    id: str = "",
+    category: str | None = None,
+    entry_point: EntryPoint | None = None,
+    business_number: str = "",
+) -> Event:
+    """An :class:`Event` of a webhook log (no tokens, no details), made by ``tuple``'s own
+    constructor: a NamedTuple's ``__new__`` is a Python function, which compiled code calls for
+    some 4,000 instructions, and the reconciler makes an event for every message."""
+    return _new_tuple(
+        Event, (at, order, kind, customer, id, category, entry_point, business_number, 0, None)
+    )
+
+
+_new_tuple = tuple.__new__
+
+
 class Details(NamedTuple):
     """What only some events carry, kept apart so that the common event stays small."""
 
@@ -198,8 +219,11 @@ class Details(NamedTuple):
     """Whether the customer accepted a business's call."""
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, init=False)
 class _Conversation:
+    """An open conversation (the ``__init__`` of this and :class:`_Customer` written out:
+    compiled, a written one is native code, where one made by ``dataclass`` runs as Python)."""
+
     id: str
     customer: str
     market: str
@@ -208,6 +232,20 @@ class _Conversation:
     expires: float
     charge: Charge
     ref: ConversationRef
+
+    def __init__(
+        self,
+        id: str,
+        customer: str,
+        market: str,
+        category: str,
+        opened: float,
+        expires: float,
+        charge: Charge,
+        ref: ConversationRef,
+    ) -> None:
+        self.id, self.customer, self.market, self.category = id, customer, market, category
+        self.opened, self.expires, self.charge, self.ref = opened, expires, charge, ref
 
     def record(self) -> ConversationRecord:
         return ConversationRecord(
@@ -231,26 +269,33 @@ class ServiceWindow:
     closes: float
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, init=False)
 class _Customer:
     country: str | None
-    window_until: float = NEVER
+    window_until: float
     """End of the customer service window."""
-    offer_until: float = NEVER
+    offer_until: float
     """Deadline for a reply to open a free entry point conversation."""
-    entry_point: EntryPoint | None = None
-    free_entry_point: _Conversation | None = None
-    open: dict[str, _Conversation] = field(default_factory=dict)
-    idle_bucket: int = -1
+    entry_point: EntryPoint | None
+    free_entry_point: _Conversation | None
+    open: dict[str, _Conversation]
+    idle_bucket: int
     """The hour bucket this customer was last filed under for the idle sweep."""
-    latest: float = NEVER
+    latest: float
     """No timer runs past this (it may end earlier, when a free entry point cuts one short)."""
-    next_expiry: float = math.inf
+    next_expiry: float
     """The earliest end among the open conversations, so most events skip the expiry check."""
-    market_day: date | None = None
-    market: str = ""
-    window: ServiceWindow | None = None
+    market_day: date | None
+    market: str
+    window: ServiceWindow | None
     """The customer's latest service window, when the engine records them."""
+
+    def __init__(self, country: str | None) -> None:
+        self.country = country
+        self.window_until = self.offer_until = self.latest = NEVER
+        self.next_expiry = math.inf
+        self.entry_point = self.free_entry_point = self.market_day = self.window = None
+        self.open, self.idle_bucket, self.market = {}, -1, ""
 
 
 class LocalCalendar:

@@ -77,6 +77,7 @@ from whatsapp_pricing.webhooks import (
     Skipped,
     StatusUpdate,
     read_lines,
+    renumbered,
 )
 
 ITEMS_PER_LINE = 1 << 20
@@ -427,7 +428,7 @@ def _parsed(
     for number, text in enumerate(lines, start=1):
         tokens = RAW_TOKENS.search(text) is not None
         for position, item in enumerate(read_lines([text.removeprefix(UTF8_BOM)])):
-            item = item._replace(line=number)
+            item = renumbered(item, number)
             order = number * ITEMS_PER_LINE + position
             if not isinstance(item, Inbound | StatusUpdate):
                 yield file, block, Role.UNNAMED, order, None, None, None, None, None, None, \
@@ -503,7 +504,7 @@ def _uri(path: str) -> str:
 
 def _moved(order: int, item: LogItem, start: int) -> tuple[int, LogItem]:
     """An item's place and line in the whole log, from those in its stretch."""
-    return order + start * ITEMS_PER_LINE, item._replace(line=item.line + start)
+    return order + start * ITEMS_PER_LINE, renumbered(item, item.line + start)
 
 
 def _links(item: Inbound | StatusUpdate) -> list[str]:

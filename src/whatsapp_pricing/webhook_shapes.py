@@ -1,9 +1,13 @@
 """Meta's webhook notifications in their usual shape, as msgspec types: what most lines of a log
-decode into directly, and the ``pricing`` and ``conversation`` objects a finding keeps.
+decode into directly, the ``pricing`` and ``conversation`` objects a finding keeps, and the
+items a customer's message and a status are read into (:class:`Inbound`,
+:class:`StatusUpdate`), which the reconciler holds as they are: a msgspec struct is built for a
+fifth of what a NamedTuple costs (see :mod:`.records`), once or more a line.
 
 Kept apart from :mod:`.webhooks`, which reads them: these classes are built by msgspec from
 their annotations, so they stay plain Python when the reader is compiled
-(:mod:`.compiled`).
+(:mod:`.compiled`). None is tracked by the cycle collector (``gc=False``): what JSON decodes into
+holds no cycles, and a log decodes millions of them.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import msgspec
+
+from whatsapp_pricing.domain import EntryPoint
 
 
 class ReportedPricing(msgspec.Struct, frozen=True, gc=False):
@@ -45,7 +51,49 @@ class ReportedConversation(msgspec.Struct, frozen=True, gc=False):
     expiration_timestamp: Any = msgspec.UNSET
 
 
-class CustomerMessage(msgspec.Struct, rename={"sender": "from"}):
+class Inbound(msgspec.Struct, frozen=True, gc=False):
+    """A customer's message to the business."""
+
+    customer: str
+    """The customer's number (``+`` and digits), or their business-scoped user id when Meta
+    withholds the number."""
+    at: float
+    entry_point: EntryPoint | None
+    line: int
+    user_id: str = ""
+    """The customer's business-scoped user id, when the line carries one."""
+    account: str = ""
+    """The WhatsApp Business Account the notification is for (the entry's ``id``)."""
+    parent_user_id: str = ""
+    """The customer's parent business-scoped user id (``US.ENT.…``), shared across a provider's
+    portfolios, when the line carries one."""
+    business_number: str = ""
+    """The business phone number the line is for (``metadata.phone_number_id``)."""
+
+
+class StatusUpdate(msgspec.Struct, frozen=True, gc=False):
+    """One status of one of the business's messages, with Meta's pricing if it carried any."""
+
+    message: str
+    customer: str
+    status: str
+    at: float
+    pricing: ReportedPricing | None
+    conversation: ReportedConversation | None
+    line: int
+    user_id: str = ""
+    """The recipient's business-scoped user id, when the line carries one."""
+    account: str = ""
+    """The WhatsApp Business Account the notification is for (the entry's ``id``)."""
+    parent_user_id: str = ""
+    """The recipient's parent business-scoped user id, when the line carries one."""
+    business_number: str = ""
+    """The business phone number that sent the message (``metadata.phone_number_id``)."""
+    errors: tuple[int, ...] = ()
+    """The ``code`` of each of Meta's ``errors`` on a failed status (see :mod:`.failures`)."""
+
+
+class CustomerMessage(msgspec.Struct, rename={"sender": "from"}, gc=False):
     timestamp: str
     sender: str | None = None
     from_user_id: str | None = None
@@ -53,11 +101,11 @@ class CustomerMessage(msgspec.Struct, rename={"sender": "from"}):
     referral: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
 
 
-class Error(msgspec.Struct):
+class Error(msgspec.Struct, gc=False):
     code: int
 
 
-class Status(msgspec.Struct):
+class Status(msgspec.Struct, gc=False):
     id: str
     status: str
     timestamp: str
@@ -69,34 +117,34 @@ class Status(msgspec.Struct):
     errors: list[Error] | None = None
 
 
-class Contact(msgspec.Struct):
+class Contact(msgspec.Struct, gc=False):
     wa_id: str | None = None
     user_id: str | None = None
     parent_user_id: str | None = None
 
 
-class Metadata(msgspec.Struct):
+class Metadata(msgspec.Struct, gc=False):
     phone_number_id: str | None = None
     display_phone_number: str | None = None
 
 
-class Value(msgspec.Struct):
+class Value(msgspec.Struct, gc=False):
     messages: list[CustomerMessage] | None = None
     statuses: list[Status] | None = None
     contacts: list[Contact] | None = None
     metadata: Metadata | None = None
 
 
-class Change(msgspec.Struct):
+class Change(msgspec.Struct, gc=False):
     field: str
     value: Value
 
 
-class Entry(msgspec.Struct):
+class Entry(msgspec.Struct, gc=False):
     changes: list[Change]
     id: str = ""
 
 
-class Notification(msgspec.Struct):
+class Notification(msgspec.Struct, gc=False):
     object: str
     entry: list[Entry]

@@ -30,13 +30,25 @@ import io
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import IO, Any, NamedTuple, cast
+from typing import IO, Any, Final, NamedTuple, cast
 
 import msgspec
 
 from whatsapp_pricing.domain import EntryPoint
 from whatsapp_pricing.errors import JSON_PROBLEMS, missing_closers
-from whatsapp_pricing.webhook_shapes import Notification, ReportedConversation, ReportedPricing
+from whatsapp_pricing.webhook_shapes import (
+    Change,
+    CustomerMessage,
+    Entry,
+    Notification,
+    ReportedConversation,
+    ReportedPricing,
+    Status,
+)
+
+# Inbound and StatusUpdate are said with the shapes they are read from, and offered here.
+from whatsapp_pricing.webhook_shapes import Inbound as Inbound
+from whatsapp_pricing.webhook_shapes import StatusUpdate as StatusUpdate
 
 _decode = msgspec.json.Decoder().decode
 """Parses JSON like the standard library does, three to four times faster on notifications."""
@@ -45,51 +57,9 @@ UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _decode_array = msgspec.json.Decoder(list[msgspec.Raw]).decode
 """Splits a JSON array into its notifications without parsing them yet."""
-LATEST = 253402300799.0
+LATEST: Final = 253402300799.0
 """The last second of the year 9999 (UTC), the end of every calendar Python has."""
 TOO_DEEP = "nested too deeply to be a webhook notification"
-
-
-class Inbound(NamedTuple):
-    """A customer's message to the business."""
-
-    customer: str
-    """The customer's number (``+`` and digits), or their business-scoped user id when Meta
-    withholds the number."""
-    at: float
-    entry_point: EntryPoint | None
-    line: int
-    user_id: str = ""
-    """The customer's business-scoped user id, when the line carries one."""
-    account: str = ""
-    """The WhatsApp Business Account the notification is for (the entry's ``id``)."""
-    parent_user_id: str = ""
-    """The customer's parent business-scoped user id (``US.ENT.…``), shared across a provider's
-    portfolios, when the line carries one."""
-    business_number: str = ""
-    """The business phone number the line is for (``metadata.phone_number_id``)."""
-
-
-class StatusUpdate(NamedTuple):
-    """One status of one of the business's messages, with Meta's pricing if it carried any."""
-
-    message: str
-    customer: str
-    status: str
-    at: float
-    pricing: ReportedPricing | None
-    conversation: ReportedConversation | None
-    line: int
-    user_id: str = ""
-    """The recipient's business-scoped user id, when the line carries one."""
-    account: str = ""
-    """The WhatsApp Business Account the notification is for (the entry's ``id``)."""
-    parent_user_id: str = ""
-    """The recipient's parent business-scoped user id, when the line carries one."""
-    business_number: str = ""
-    """The business phone number that sent the message (``metadata.phone_number_id``)."""
-    errors: tuple[int, ...] = ()
-    """The ``code`` of each of Meta's ``errors`` on a failed status (see :mod:`.failures`)."""
 
 
 class CategoryChange(NamedTuple):
@@ -119,6 +89,13 @@ class Skipped(NamedTuple):
 
 
 LogItem = Inbound | StatusUpdate | CategoryChange | Skipped
+
+
+def renumbered(item: LogItem, line: int) -> LogItem:
+    """The same item, said on another line (a part of a log numbers its lines from 1)."""
+    if isinstance(item, Inbound | StatusUpdate):
+        return msgspec.structs.replace(item, line=line)
+    return item._replace(line=line)
 
 
 def read_log(log: str | bytes | IO[bytes]) -> Iterator[LogItem]:
@@ -277,75 +254,81 @@ _decode_usual = msgspec.json.Decoder(Notification).decode
 
 
 def usual_notification(line: bytes | msgspec.Raw, number: int) -> list[LogItem] | None:
-    """What a notification of the usual shape says, or ``None`` for the generic reader."""
+    """What a notification of the usual shape says, or ``None`` for the generic reader.
+
+    Each struct decoded is taken apart with :data:`_fields`, in the order its class declares
+    them (:mod:`.webhook_shapes`; a differential test holds this reader to the generic one).
+    """
     try:
         notification = _decode_usual(line)
     except (msgspec.DecodeError, RecursionError):
         return None
-    if notification.object != "whatsapp_business_account" or not notification.entry:
+    # Typed, so that compiled code walks the lists as lists.
+    entries: list[Entry]
+    changes: list[Change]
+    messages: list[CustomerMessage] | None
+    statuses: list[Status] | None
+    kind, entries = _fields(notification)
+    if kind != "whatsapp_business_account" or not entries:
         return None
     items: list[LogItem] = []
     try:
-        for entry in notification.entry:
-            if not entry.changes:
+        for entry in entries:
+            changes, account = _fields(entry)
+            if not changes:
                 return None
-            for change in entry.changes:
-                value = change.value
-                if change.field != "messages" or not (value.messages or value.statuses):
+            for change in changes:
+                field, value = _fields(change)
+                messages, statuses, contacts, metadata = _fields(value)
+                if field != "messages" or not (messages or statuses):
                     return None
-                contacts = (
-                    [
-                        Names(contact.wa_id, contact.user_id, contact.parent_user_id)
-                        for contact in value.contacts
-                    ]
-                    if value.contacts
-                    else _NO_CONTACTS
+                names = (
+                    [Names(*_fields(contact)) for contact in contacts] if contacts else _NO_NAMES
                 )
-                metadata = value.metadata
-                business = (
-                    ""
-                    if metadata is None
-                    else _business_number(metadata.phone_number_id, metadata.display_phone_number)
-                )
-                for message in value.messages or ():
-                    entry_point = None if message.referral is msgspec.UNSET else _AD
-                    at = float(message.timestamp)  # a string, as decoded: _time's checks but one
+                business = "" if metadata is None else _business_number(*_fields(metadata))
+                for message in messages or ():
+                    timestamp, sender, user_id, parent, referral = _fields(message)
+                    at = float(timestamp)  # a string, as decoded: _time's checks but one
                     if not 0 <= at <= LATEST:
                         return None
-                    customer, user_id, parent = _customer(
-                        message.sender, message.from_user_id, message.from_parent_user_id, contacts
-                    )
+                    customer, user_id, parent = _customer(sender, user_id, parent, names)
+                    entry_point = None if referral is msgspec.UNSET else _AD
                     items.append(
                         Inbound(
-                            customer, at, entry_point, number, user_id, entry.id, parent, business
+                            customer, at, entry_point, number, user_id, account, parent, business
                         )
                     )
-                for status in value.statuses or ():
-                    at = float(status.timestamp)  # a string, as decoded: _time's checks but one
+                for status in statuses or ():
+                    (
+                        message_id,
+                        said,
+                        timestamp,
+                        recipient,
+                        user_id,
+                        parent,
+                        pricing,
+                        conversation,
+                        errors,
+                    ) = _fields(status)
+                    at = float(timestamp)  # a string, as decoded: _time's checks but one
                     if not 0 <= at <= LATEST:
                         return None
-                    customer, user_id, parent = _customer(
-                        status.recipient_id,
-                        status.recipient_user_id,
-                        status.recipient_parent_user_id,
-                        contacts,
-                    )
+                    customer, user_id, parent = _customer(recipient, user_id, parent, names)
+                    codes = _NO_ERRORS if errors is None else tuple(error.code for error in errors)
                     items.append(
                         StatusUpdate(
-                            status.id,
+                            message_id,
                             customer,
-                            status.status,
+                            said,
                             at,
-                            status.pricing,
-                            status.conversation,
+                            pricing,
+                            conversation,
                             number,
                             user_id,
-                            entry.id,
+                            account,
                             parent,
                             business,
-                            _NO_ERRORS
-                            if status.errors is None
-                            else tuple(error.code for error in status.errors),
+                            codes,
                         )
                     )
     except (ValueError, KeyError):  # a time no calendar has, or no customer: said generically
@@ -353,9 +336,11 @@ def usual_notification(line: bytes | msgspec.Raw, number: int) -> list[LogItem] 
     return items
 
 
-_AD = EntryPoint.CLICK_TO_WHATSAPP_AD
-_NO_CONTACTS: list[Names] = []
-_NO_ERRORS: tuple[int, ...] = ()
+_fields: Final = msgspec.structs.astuple
+"""A struct's fields as a tuple: one call, where compiled code looks each attribute up by name."""
+_AD: Final = EntryPoint.CLICK_TO_WHATSAPP_AD
+_NO_NAMES: Final[list[Names]] = []
+_NO_ERRORS: Final[tuple[int, ...]] = ()
 
 
 def _notification(notification: Any, line: int) -> list[LogItem]:

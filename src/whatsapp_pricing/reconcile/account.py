@@ -17,6 +17,8 @@ import math
 from dataclasses import dataclass
 from heapq import heappop, heappush
 
+from msgspec.structs import replace
+
 from whatsapp_pricing.domain import Account
 from whatsapp_pricing.engine import (
     ENTRY_POINT_REPLY_WINDOW,
@@ -24,15 +26,15 @@ from whatsapp_pricing.engine import (
     HOUR,
     ConversationEngine,
     Counters,
-    Event,
     Kind,
+    logged_event,
 )
 from whatsapp_pricing.identities import ContactBook
 from whatsapp_pricing.markets import is_customer_id
 from whatsapp_pricing.reconcile.findings import Finding
 from whatsapp_pricing.reconcile.message import DELIVERY_STATUSES, STATUS_HORIZON, PendingMessage
 from whatsapp_pricing.reconcile.options import CLOCK_SKEW, ReconcileOptions
-from whatsapp_pricing.reconcile.ordering import ByHour, Held
+from whatsapp_pricing.reconcile.ordering import ByHour, TimeQueue
 from whatsapp_pricing.reconcile.policy import (
     UNDELIVERED,
     ConversationPairs,
@@ -56,14 +58,18 @@ def contact_book_for(window: float) -> ContactBook:
     return ContactBook(keep=LONGEST_TIMER + 2 * window)
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, init=False)
 class Priced:
-    """A message the engine priced, waiting for its conversation to end."""
+    """A message the engine priced, waiting for its conversation to end (its ``__init__``
+    written out, to be native code when compiled: see :class:`.PendingMessage`)."""
 
     message: PendingMessage
     record: MessageRecord
     grouping: list[str]
     """What was wrong with Meta's grouping of it, judged when it was priced."""
+
+    def __init__(self, message: PendingMessage, record: MessageRecord, grouping: list[str]) -> None:
+        self.message, self.record, self.grouping = message, record, grouping
 
 
 class Reconciler:
@@ -89,9 +95,8 @@ class Reconciler:
         self._contact_book = contact_book_for(window) if contact_book is None else contact_book
         """Which names (number, user id, parent id) are one customer."""
         self._sent = options.sent
-        self._queue: list[Held[Inbound | PendingMessage]] = []
-        """Events held back until the log is a window past them, by time (a heap of
-        :data:`~.ordering.Held` entries, as the conversations' pairs below)."""
+        self._queue: TimeQueue[Inbound | PendingMessage] = TimeQueue()
+        """Events held back until the log is a window past them, by time."""
         self._messages: dict[str, PendingMessage] = {}
         """Messages whose findings are not settled yet."""
         self._awaiting: dict[str, PendingMessage] = {}
@@ -137,25 +142,25 @@ class Reconciler:
         if isinstance(item, Skipped):
             settled.append(item)
             return settled
-        if item.at > self._latest:
-            settled.append(self._implausible(item.line, item.at))
+        at = item.at  # read once: compiled, each read is a Python attribute lookup
+        if at > self._latest:
+            settled.append(self._implausible(item.line, at))
             return settled
         if isinstance(item, CategoryChange):
             self._templates.add(item, order)
             return settled
-        customer = self._contact_book.named(
-            item.customer, item.user_id, item.parent_user_id, item.at
-        )
+        said = item.customer
+        customer = self._contact_book.named(said, item.user_id, item.parent_user_id, at)
         if isinstance(item, StatusUpdate):
             self._status(item, customer, order)
         else:
-            if item.at < self._clock - self._window:  # too late to place in time order
-                settled.append(self._too_late(item.line, item.at))
+            if at < self._clock - self._window:  # too late to place in time order
+                settled.append(self._too_late(item.line, at))
                 return settled
             # Held under the best name known now: a link learnt later still applies.
-            named = item if customer == item.customer else item._replace(customer=customer)
-            heappush(self._queue, (item.at, order, named))
-        self._advance(item.at)
+            named = item if customer == said else replace(item, customer=customer)
+            self._queue.push(at, order, named)
+        self._advance(at)
         return settled
 
     def advance(self, clock: float) -> list[Finding | Skipped]:
@@ -172,8 +177,7 @@ class Reconciler:
             return
         self._clock = clock
         until = clock - self._window
-        queue = self._queue
-        if queue and queue[0][0] <= until:
+        if self._queue.earliest() <= until:
             self._release(until)
         hour = until // HOUR * HOUR
         if hour >= self._next_cleanup:
@@ -189,25 +193,26 @@ class Reconciler:
         return settled
 
     def _status(self, update: StatusUpdate, customer: str, order: int) -> None:
-        settled_delivery = self._settled.get(update.message)
+        message_id = update.message
+        settled_delivery = self._settled.get(message_id)
         if settled_delivery is not None:
             if update.status in DELIVERY_STATUSES and update.at < settled_delivery:
                 self._settled_now.append(self._too_late(update.line, update.at))
             return  # a repeat of a status already counted, or one that changes nothing
-        message = self._messages.get(update.message)
+        message = self._messages.get(message_id)
         horizon = self._clock - self._window
         if message is None:
             if update.at < horizon:
                 self._settled_now.append(self._too_late(update.line, update.at))
                 return
-            message = self._messages[update.message] = PendingMessage(update.message, customer)
+            message = self._messages[message_id] = PendingMessage(message_id, customer)
         before = message.due
         message.take(update, customer)
         due = message.due
         if message.priced_at is not None:
             if due < message.priced_at:
                 message.late_line = message.late_line or update.line
-        elif message.delivered_at is None and "failed" not in message.first_seen:
+        elif message.delivered_at is None and message.failed_at is None:
             if due != before or message.id not in self._awaiting:
                 self._awaiting[message.id] = message
                 self._deadlines.push(due, next(self._pushed), message.id)
@@ -217,7 +222,7 @@ class Reconciler:
                 message.late_line = message.late_line or update.line
             message.held_until = max(due, horizon)
             message.placed = order
-            heappush(self._queue, (message.held_until, order, message))
+            self._queue.push(message.held_until, order, message)
 
     def _implausible(self, line: int, at: float) -> Skipped:
         return Skipped(
@@ -237,17 +242,15 @@ class Reconciler:
 
     def _release(self, until: float) -> None:
         """Hands the engine, in time order, every held event up to ``until``."""
-        queue, engine = self._queue, self._engine
-        unpair = self._unpair
-        while queue and queue[0][0] <= until:
-            at, order, event = heappop(queue)
+        engine, unpair = self._engine, self._unpair
+        for at, order, event in self._queue.due(until):
             while unpair and unpair[0][0] <= at:
                 self._pairs.forget(heappop(unpair)[1])
             if isinstance(event, Inbound):
                 customer = self._contact_book.name_of(event.customer)
                 if is_customer_id(customer):
-                    kind = Kind.CUSTOMER_MESSAGE
-                    engine.process(Event(at, order, kind, customer, "", None, event.entry_point))
+                    kind, entry_point = Kind.CUSTOMER_MESSAGE, event.entry_point
+                    engine.process(logged_event(at, order, kind, customer, "", None, entry_point))
             elif event.held_until == at and event.priced_at is None and self._is_held(event):
                 self._decide(event, at, order)
             for conversation in engine.closed():
@@ -289,7 +292,7 @@ class Reconciler:
             return
         message.priced_at = at
         kind, sent_as = kind_of(message.category, self._engine.vocabulary)
-        event = Event(
+        event = logged_event(
             at,
             order,
             kind,
@@ -319,10 +322,11 @@ class Reconciler:
         finding.account, finding.currency = self._account_id, self._currency
         finding.customer, finding.user_id = message.customer, message.user_id
         finding.business_number = message.business_number
-        finding.meta, finding.errors = message.report(), message.errors
-        finding.delivered_at, finding.sent_at = message.delivered_at, message.first_seen.get("sent")
+        finding.meta = finding.meta or message.report()  # compare() read it already
+        finding.errors = message.errors
+        finding.delivered_at, finding.sent_at = message.delivered_at, message.sent_at
         del self._messages[message.id]
-        forget_at = min(message.first_seen.values()) + STATUS_HORIZON
+        forget_at = message.earliest + STATUS_HORIZON
         self._settled[message.id] = message.delivered_at or math.inf
         self._forget.push(forget_at, 0, message.id)
         self._settled_now.append(finding)

@@ -82,7 +82,9 @@ class Accounts:
     def read(self, log: Iterable[LogItem]) -> Iterator[Finding | Skipped]:
         """Reconciles a whole log: findings as they settle, and every line it could not use."""
         for item in log:
-            yield from self.add(item)
+            settled = self.add(item)
+            if settled:  # most lines settle nothing: no iterator over an empty list then
+                yield from settled
         yield from self.finish()
 
     def add(self, item: LogItem, place: Place | None = None) -> list[Finding | Skipped]:

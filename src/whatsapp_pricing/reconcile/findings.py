@@ -7,44 +7,67 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from whatsapp_pricing.failures import meaning_of
 from whatsapp_pricing.webhooks import CategoryChange, Skipped
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Finding:
-    """One message compared: what Meta reported, what the rules predict, and whether they agree."""
+    """One message compared: what Meta reported, what the rules predict, and whether they agree.
+
+    Its ``__init__`` is written out, to be native code when compiled (see
+    :class:`~.message.PendingMessage`): one is made for every message of a log.
+    """
 
     message: str
     outcome: str
     """``agrees``, ``disagrees``, ``failed``, ``undelivered`` or ``unknown``."""
     detail: str
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any]
     """What Meta reported in the message's ``pricing``, every field it gave (whether or not the
     rules could be compared with it)."""
-    predicted: dict[str, Any] = field(default_factory=dict)
-    flag: str = ""
+    predicted: dict[str, Any]
+    flag: str
     """Set when Meta billed a template at a category other than the one it was sent as."""
-    customer: str = ""
+    customer: str
     """The customer's number, or their business-scoped user id if Meta never gave the number."""
-    user_id: str = ""
+    user_id: str
     """The customer's business-scoped user id, where the log gave it."""
-    account: str = ""
+    account: str
     """The WhatsApp Business Account the message was sent from (the entry's ``id``)."""
-    business_number: str = ""
+    business_number: str
     """The business phone number it was sent from (``metadata.phone_number_id``)."""
-    currency: str = ""
+    currency: str
     """The currency of that account's rate card, in which ``predicted["charge"]`` is."""
-    errors: tuple[int, ...] = ()
+    errors: tuple[int, ...]
     """Meta's error codes, when it reported the message failed."""
-    delivered_at: float | None = None
+    delivered_at: float | None
     """When Meta delivered it (Unix time), if it did: the analytics bucket that counts it."""
-    sent_at: float | None = None
+    sent_at: float | None
     """When Meta reported it sent, if a status said so."""
-    rule: str = ""
+    rule: str
     """The code of the rule that priced it, once priced."""
+
+    def __init__(
+        self,
+        message: str,
+        outcome: str,
+        detail: str,
+        meta: dict[str, Any] | None = None,
+        predicted: dict[str, Any] | None = None,
+        flag: str = "",
+        rule: str = "",
+    ) -> None:
+        """What the comparison says; who and when are filled in as the message settles."""
+        self.message, self.outcome, self.detail = message, outcome, detail
+        self.meta = {} if meta is None else meta
+        self.predicted = {} if predicted is None else predicted
+        self.flag, self.rule = flag, rule
+        self.customer = self.user_id = self.account = self.business_number = self.currency = ""
+        self.errors = ()
+        self.delivered_at = self.sent_at = None
 
 
 class Amount:
@@ -78,7 +101,7 @@ class Amount:
         return str(self.value)
 
 
-_PARTS: dict[str, tuple[int, int]] = {}
+_PARTS: Final[dict[str, tuple[int, int]]] = {}
 
 
 def parts(amount: str) -> tuple[int, int]:
@@ -94,7 +117,7 @@ def parts(amount: str) -> tuple[int, int]:
     return found
 
 
-NOTHING = (0, 0)
+NOTHING: Final = (0, 0)
 """An unpriced charge adds nothing, as ``Decimal(0)`` would."""
 
 

@@ -3,91 +3,145 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Final
 
-import msgspec
 from msgspec import UNSET
+from msgspec.structs import astuple
 
 from whatsapp_pricing.engine import HOUR
 from whatsapp_pricing.webhook_shapes import ReportedConversation, ReportedPricing
 from whatsapp_pricing.webhooks import StatusUpdate
 
-STATUS_HORIZON = 30 * 24 * HOUR
+STATUS_HORIZON: Final = 30 * 24 * HOUR
 """Meta drops a message it could not deliver within its time to live, 30 days at the longest
 (10 minutes by default for an authentication template), so its statuses can arrive that late; a
 message with no delivery by then is reported undelivered."""
-DELIVERY_STATUSES = ("delivered", "read")
-_NOTHING_SAID = ReportedConversation()
+DELIVERY_STATUSES: Final = ("delivered", "read")
+_NOTHING_SAID: Final = ReportedConversation()
+_PRICING_FIELDS: Final = ReportedPricing.__struct_fields__
 """A ``conversation`` object without the fields read: a later status's may say more."""
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, init=False)
 class PendingMessage:
-    """Everything the log says about one business message, until its finding is settled."""
+    """Everything the log says about one business message, until its finding is settled.
+
+    Its ``__init__`` is written out, not made by :func:`~dataclasses.dataclass`: compiled, a
+    written one is native code, where a generated one runs as Python (about 6,000 instructions
+    for each message).
+    """
 
     id: str
     customer: str
     """The recipient: the number once any line linked one, else the business-scoped user id."""
-    user_id: str = ""
+    user_id: str
     """The recipient's business-scoped user id, once a status carried it."""
-    business_number: str = ""
+    business_number: str
     """The business number that sent it (``metadata.phone_number_id``)."""
-    first_seen: dict[str, float] = field(default_factory=dict)
-    pricing: ReportedPricing | None = None
-    category: str = ""
+    earliest: float
+    """The time of its earliest status, of any kind."""
+    sent_at: float | None
+    """The time of its earliest ``sent`` status (each kind is counted from its earliest)."""
+    failed_at: float | None
+    delivered: float | None
+    read: float | None
+    pricing: ReportedPricing | None
+    category: str
     """Meta's ``pricing.category`` for it, as text; empty if no status carried one."""
-    conversation: ReportedConversation | None = None
-    expiration: float | None = None
-    held_until: float = math.nan
+    conversation: ReportedConversation | None
+    expiration: float | None
+    held_until: float
     """The time it is held back for (a stale entry in the queue has another)."""
-    placed: int = -1
+    placed: int
     """The place in the log of the line that held it back for that time."""
-    priced_at: float | None = None
+    priced_at: float | None
     """The delivery time the engine priced it at, once it has."""
-    late_line: int = 0
+    late_line: int
     """A delivery status that came too late to be placed in time order."""
-    errors: tuple[int, ...] = ()
+    errors: tuple[int, ...]
     """Meta's error codes on its failed statuses, each once, in the order they came."""
-
-    delivered_at: float | None = None
+    delivered_at: float | None
     """Delivery time; a ``read`` without ``delivered`` means it was delivered then too."""
-    due: float = math.inf
+    due: float
     """When the log can say what became of it: at delivery, failure, or the horizon."""
+
+    def __init__(self, id: str, customer: str) -> None:
+        self.id, self.customer = id, customer
+        self.user_id = self.business_number = self.category = ""
+        self.earliest = self.due = math.inf
+        self.held_until = math.nan
+        self.sent_at = self.failed_at = self.delivered = self.read = self.delivered_at = None
+        self.expiration = self.priced_at = None
+        self.pricing, self.conversation = None, None
+        self.placed, self.late_line, self.errors = -1, 0, ()
 
     def report(self) -> dict[str, Any]:
         """What Meta reported in the message's ``pricing``, every field it gave, by name."""
         pricing = self.pricing
         if pricing is None:
             return {}
-        values = zip(pricing.__struct_fields__, msgspec.structs.astuple(pricing), strict=True)
-        return {name: value for name, value in values if value is not UNSET}
+        report: dict[str, Any] = {}
+        unset = UNSET
+        for index, value in enumerate(astuple(pricing)):
+            if value is not unset:
+                report[_PRICING_FIELDS[index]] = value
+        return report
+
+    def _seen(self, status: str, at: float) -> bool:
+        """Takes the time of a status; whether it was the earliest of its kind or of all (what
+        the message's delivery and due time follow). Fields, not a dict of every kind: most
+        messages have but ``sent`` and ``delivered``, and any other kind counts only as the
+        earliest status."""
+        earlier = at < self.earliest
+        if earlier:
+            self.earliest = at
+        if status == "sent":
+            if self.sent_at is None or at < self.sent_at:
+                self.sent_at = at
+                return True
+        elif status == "delivered":
+            if self.delivered is None or at < self.delivered:
+                self.delivered = at
+                return True
+        elif status == "read":
+            if self.read is None or at < self.read:
+                self.read = at
+                return True
+        elif status == "failed" and (self.failed_at is None or at < self.failed_at):
+            self.failed_at = at
+            return True
+        return earlier
 
     def take(self, update: StatusUpdate, customer: str) -> None:
         """Takes a status, whose recipient the log's links call ``customer``."""
-        if update.user_id:
-            self.user_id = update.user_id
+        # Each of the status's fields read once: compiled, each read is a Python attribute
+        # lookup (a msgspec struct's).
+        status, pricing, conversation = update.status, update.pricing, update.conversation
+        user_id, errors = update.user_id, update.errors
+        if user_id:
+            self.user_id = user_id
         if customer.startswith("+") or not self.customer.startswith("+"):
             self.customer = customer
-        self.business_number = self.business_number or update.business_number
-        if update.errors:
-            self.errors += tuple(code for code in update.errors if code not in self.errors)
-        seen = self.first_seen
-        if update.at < seen.get(update.status, math.inf):
-            seen[update.status] = update.at
-            self.delivered_at = seen.get("delivered", seen.get("read"))
-            if self.delivered_at is not None:
-                self.due = self.delivered_at
-            elif "failed" in seen:
-                self.due = seen["failed"]
+        if not self.business_number:
+            self.business_number = update.business_number
+        if errors:
+            self.errors += tuple(code for code in errors if code not in self.errors)
+        if self._seen(status, update.at):
+            delivered = self.delivered_at = self.read if self.delivered is None else self.delivered
+            if delivered is not None:
+                self.due = delivered
+            elif self.failed_at is not None:
+                self.due = self.failed_at
             else:
-                self.due = min(seen.values()) + STATUS_HORIZON
-        if update.pricing is not None and (self.pricing is None or update.status != "sent"):
-            self.pricing = pricing = update.pricing
-            self.category = "" if pricing.category is UNSET else str(pricing.category)
-        if update.conversation is not None:
+                self.due = self.earliest + STATUS_HORIZON
+        if pricing is not None and (self.pricing is None or status != "sent"):
+            self.pricing = pricing
+            category = pricing.category
+            self.category = "" if category is UNSET else str(category)
+        if conversation is not None:
             if self.conversation is None or self.conversation == _NOTHING_SAID:
-                self.conversation = update.conversation
-            expiry = update.conversation.expiration_timestamp
+                self.conversation = conversation
+            expiry = conversation.expiration_timestamp
             if expiry is not UNSET and expiry is not None:
                 self.expiration = float(expiry)

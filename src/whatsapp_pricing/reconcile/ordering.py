@@ -5,6 +5,7 @@ hourly queue of what is settled once an hour of log time."""
 from __future__ import annotations
 
 import math
+from collections import deque
 from heapq import heappop, heappush
 from typing import Generic, NamedTuple, TypeVar
 
@@ -35,6 +36,61 @@ by it, so it must be unique within a queue), and what is held.
 A time queue is a plain list kept as a heap by :mod:`heapq`: the C functions push and pop an
 entry for less than the Python method calls of a queue of its own would cost, and a log's
 lines, mostly in time order, seldom move an entry far."""
+
+
+class TimeQueue(Generic[T]):
+    """Events held back until the log has moved a reorder window past them, handed out in the
+    order of their times (ties by their places in the log).
+
+    A log is mostly in time order, so most entries come later than every entry before them:
+    those wait in a first-in first-out run, pushed and taken out for an append and a pop each.
+    Only an entry that comes earlier than the run's last goes to a heap (:mod:`heapq`), and
+    the two are merged as they are taken out: the same order a single heap would give, without
+    a score of comparisons for each entry of a log in order.
+    """
+
+    __slots__ = ("_heap", "_run")
+
+    def __init__(self) -> None:
+        self._run: deque[Held[T]] = deque()
+        """Entries in time order, each later than the one before it."""
+        self._heap: list[Held[T]] = []
+        """The entries that came out of order."""
+
+    def __len__(self) -> int:
+        return len(self._run) + len(self._heap)
+
+    def push(self, at: float, order: int, item: T) -> None:
+        """Holds ``item`` until the log is a window past ``at``; ``order`` is unique."""
+        run = self._run
+        if run:
+            last = run[-1]
+            if at > last[0] or (at == last[0] and order > last[1]):
+                run.append((at, order, item))
+            else:
+                heappush(self._heap, (at, order, item))
+        else:
+            run.append((at, order, item))
+
+    def earliest(self) -> float:
+        """The time of the earliest entry (infinity if there is none)."""
+        run, heap = self._run, self._heap
+        if heap:
+            return min(heap[0][0], run[0][0]) if run else heap[0][0]
+        return run[0][0] if run else math.inf
+
+    def due(self, until: float) -> list[Held[T]]:
+        """Takes out every entry held for ``until`` or earlier, in time order."""
+        run, heap = self._run, self._heap
+        due: list[Held[T]] = []
+        while heap and heap[0][0] <= until:
+            if run and run[0] < heap[0]:  # the orders differ: the items are never compared
+                due.append(run.popleft())
+            else:
+                due.append(heappop(heap))
+        while run and run[0][0] <= until:
+            due.append(run.popleft())
+        return due
 
 
 class ByHour(Generic[T]):

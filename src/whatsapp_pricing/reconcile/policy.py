@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import msgspec
 from msgspec import UNSET
@@ -33,10 +33,10 @@ from whatsapp_pricing.vocabulary import Vocabulary
 from whatsapp_pricing.webhook_shapes import ReportedPricing
 from whatsapp_pricing.webhooks import CategoryChange
 
-EXPIRY_TOLERANCE = 60.0
+EXPIRY_TOLERANCE: Final = 60.0
 """Seconds Meta's expiry may differ from ours: the expiries seen in real webhooks fall on whole
 minutes (Meta does not document it)."""
-GROUP_CATEGORIES = frozenset({"group_marketing", "group_utility", "group_service"})
+GROUP_CATEGORIES: Final = frozenset({"group_marketing", "group_utility", "group_service"})
 """Groups API messages: charged per delivered member, which these rules do not model."""
 REPORTED_FREE_SERVICE_MESSAGES = REPORTED_FREE_SERVICE.reported_free_service_messages
 
@@ -48,7 +48,7 @@ class Unchecked(NamedTuple):
     detail: str
 
 
-UNDELIVERED = Unchecked("undelivered", "no delivered or read status")
+UNDELIVERED: Final = Unchecked("undelivered", "no delivered or read status")
 
 
 def why_not_priced(message: PendingMessage, engine: ConversationEngine) -> Unchecked | None:
@@ -135,6 +135,7 @@ def compare(
         message.id,
         "disagrees" if problems else "agrees",
         "; ".join(problems) or predicted.reason,
+        meta=report,
         predicted=expected | {"charge": "unpriced" if amount is None else str(amount)},
         flag=flag,
         rule=str(predicted.rule),  # its code: a StrEnum's str, cheaper than .value
@@ -285,7 +286,7 @@ def _expected(record: MessageRecord) -> dict[str, Any]:
     return expected
 
 
-_EXPECTED: dict[WebhookReport, dict[str, Any]] = {}
+_EXPECTED: Final[dict[WebhookReport, dict[str, Any]]] = {}
 
 
 def _normal(value: Any, spellings: Mapping[str, str]) -> Any:
