@@ -3,7 +3,7 @@
 A small log on Spark costs seconds of CPU before its first line: the driver's JVM loads and
 checks some 15,000 classes of Spark's jars, every run. Java's class data sharing (CDS) keeps
 them parsed and verified in an archive that the JVM maps instead (on this machine it took about
-4 s of CPU off the fixed cost of 13). The archive is not shipped: ``make install`` builds it
+4 s of CPU off a 600-line run's 13 to 16). The archive is not shipped: ``make install`` builds it
 here (``python -m whatsapp_pricing.spark_classes LOG...``) from the pinned jars and this
 machine's Java, by running a local reconciliation of ``LOG`` on Spark with
 ``-XX:ArchiveClassesAtExit``, which writes the classes the run loaded when its JVM ends.
