@@ -7,6 +7,11 @@ INSTALLED := $(VENV)/.installed
 COMPILED := $(VENV)/compiled/SOURCES.sha256
 PACKAGE_SOURCES := $(wildcard src/whatsapp_pricing/*.py src/whatsapp_pricing/reconcile/*.py)
 HAS_CC := $(shell $(PYTHON) src/whatsapp_pricing/compiled.py --can-build)
+# The Java class archive that shortens a local Spark run's start (src/whatsapp_pricing/spark_classes.py),
+# where Java is; built again when the jars (the lock), the Java or the Spark code change.
+JAVA := $(realpath $(shell command -v java))
+SPARK_CLASSES := $(VENV)/spark-classes.jsa
+TRAINING_LOGS := tests/fixtures/webhooks/december-2026.jsonl $(wildcard tests/fixtures/webhooks/real/*.jsonl)
 LOCK_OPTIONS := --extra dev --extra spark --universal --python-version 3.11.5 --generate-hashes
 # The platform of the Pyodide runtime pinned in web/package-lock.json (its pyodide-lock.json says).
 BROWSER_WHEELS := --no-deps --only-binary=:all: --platform pyemscripten_2026_0_wasm32 --platform any \
@@ -18,7 +23,7 @@ export DISABLE_MKDOCS_2_WARNING := true
 
 .PHONY: install serve test lint typecheck pytest build bench lock clean
 
-install: $(INSTALLED) $(if $(HAS_CC),$(COMPILED))
+install: $(INSTALLED) $(if $(HAS_CC),$(COMPILED)) $(if $(JAVA),$(SPARK_CLASSES))
 
 $(INSTALLED): requirements.lock pyproject.toml web/package-lock.json web/requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11, 5) else "Python 3.11.5 or newer is needed; set PYTHON=/path/to/python3.11")'
@@ -33,6 +38,9 @@ $(INSTALLED): requirements.lock pyproject.toml web/package-lock.json web/require
 
 $(COMPILED): $(INSTALLED) $(PACKAGE_SOURCES)
 	$(BIN)/python -m whatsapp_pricing.compiled > $(VENV)/compiled.log 2>&1 || (cat $(VENV)/compiled.log; exit 1)
+
+$(SPARK_CLASSES): $(INSTALLED) $(JAVA) src/whatsapp_pricing/spark.py src/whatsapp_pricing/spark_classes.py
+	$(BIN)/python -m whatsapp_pricing.spark_classes $(TRAINING_LOGS)
 
 serve: $(INSTALLED)
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload

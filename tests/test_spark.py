@@ -11,6 +11,8 @@ import json
 import os
 import random
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
@@ -24,6 +26,7 @@ from hypothesis import strategies as st
 
 from tests.helpers import FIXTURES, timeline, webhook_log, webhook_notification
 from tests.test_engine_properties import timelines
+from whatsapp_pricing import spark_classes
 from whatsapp_pricing.cli import main
 from whatsapp_pricing.domain import Account
 from whatsapp_pricing.reconcile import Accounts, Finding, ReconcileOptions
@@ -356,8 +359,6 @@ def _free_service_answer(business: str, number: int, at: float) -> list[str]:
 def test_without_pyspark_spark_says_how_to_get_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import sys
-
     import whatsapp_pricing
 
     # As if pyspark were not installed, even after other tests imported the module.
@@ -371,7 +372,7 @@ def test_without_pyspark_spark_says_how_to_get_it(
     assert "pip install 'whatsapp-pricing[spark]'" in error
 
 
-LAUNCHER = "import sys\nfrom whatsapp_pricing.cli import main\nsys.exit(main())\n"
+LAUNCHER = spark_classes.LAUNCHER
 """The launcher the Spark page gives spark-submit (as docs/spark.md writes it)."""
 
 
@@ -386,9 +387,6 @@ def test_spark_submit_runs_the_command_with_the_master_it_gives(
     """As on a cluster: spark-submit starts the command line (the page's two-line launcher)
     with its own master, here local[1], and ``--spark submitted`` takes that master; the same
     findings, summary and status as one process."""
-    import subprocess
-    import sys
-
     launcher = tmp_path / "reconcile.py"
     launcher.write_text(LAUNCHER)
     log = str(FIXTURES / "december-2026.jsonl")
@@ -455,3 +453,81 @@ def test_analytics_on_spark_give_the_same_comparison_for_many_accounts(
     assert "for account 1" in summary
     assert "for account 2" in summary
     assert [row["account"] for row in rows if row["status"] != "agrees"] == ["2"]
+
+
+def test_the_class_archive_is_named_only_where_there_is_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = tmp_path / "classes.jsa"
+    monkeypatch.setenv(spark_classes.SWITCH, str(archive))
+    assert spark_classes.java_options() == ""  # missing: the JVM's own start, as before
+    archive.write_bytes(b"any bytes")
+    assert spark_classes.java_options().split() == [
+        f"-XX:SharedArchiveFile={archive}",
+        spark_classes.QUIET,
+    ]
+    monkeypatch.setenv(spark_classes.SWITCH, "off")
+    assert spark_classes.java_options() == ""
+
+
+def _reconcile_in_a_new_jvm(environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The command line with ``--spark local[1]`` in a process of its own (the tests' own
+    session has its JVM started already), with ``environment`` added."""
+    command = [str(Path(sys.executable).with_name("whatsapp-pricing")), "reconcile"]
+    command += [str(FIXTURES / "december-2026.jsonl"), "--time-zone", "UTC"]
+    return subprocess.run(
+        [*command, "--spark", "local[1]"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **environment},
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("kind", ["another class path", "not an archive"])
+def test_an_archive_that_does_not_fit_runs_as_without_and_says_nothing(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    """A stale archive (made by another Java, for other jars or another class path) or a
+    broken one: the JVM starts without it, the findings and the output are the same, and the
+    JVM's notice about the archive is not shown."""
+    archive = tmp_path / "classes.jsa"
+    if kind == "another class path":
+        # A real archive, with classes of one of Spark's jars, but for a JVM whose class path
+        # was that jar alone (its launcher, run without arguments, says how to use it).
+        import pyspark
+
+        jar = next(Path(pyspark.__file__).parent.glob("jars/spark-launcher_*.jar"))
+        made = ["java", f"-XX:ArchiveClassesAtExit={archive}", "-cp", str(jar)]
+        subprocess.run([*made, "org.apache.spark.launcher.Main"], capture_output=True)
+        assert archive.stat().st_size > 0
+    else:
+        archive.write_bytes(random.Random(1).randbytes(100_000))
+    log = str(FIXTURES / "december-2026.jsonl")
+    status = main(["reconcile", log, "--time-zone", "UTC"])
+    summary = capsys.readouterr().out
+    ran = _reconcile_in_a_new_jvm({spark_classes.SWITCH: str(archive)})
+    assert (ran.returncode, ran.stdout) == (status, summary)
+    assert "archive" not in ran.stderr.lower()
+    assert "[cds" not in ran.stderr
+
+
+def test_the_built_class_archive_is_used(spark: Any, tmp_path: Path) -> None:
+    """Where make install built the archive, Spark's driver loads its classes from it."""
+    if not spark_classes.ARCHIVE.is_file():
+        message = f"no class archive at {spark_classes.ARCHIVE}: make install builds it"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    loaded = tmp_path / "loaded.txt"
+    # SPARK_SUBMIT_OPTS: options the driver's JVM takes besides the session's own.
+    ran = _reconcile_in_a_new_jvm({"SPARK_SUBMIT_OPTS": f"-Xlog:class+load=info:file={loaded}"})
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    sources = {
+        line.split(" source: ")[0].split()[-1]: line.split(" source: ")[1]
+        for line in loaded.read_text().splitlines()
+        if " source: " in line
+    }
+    assert sources["org.apache.spark.SparkContext"] == "shared objects file (top)"
+    from_archive = sum(source == "shared objects file (top)" for source in sources.values())
+    assert from_archive > 5_000  # of some 20,000 classes a run loads

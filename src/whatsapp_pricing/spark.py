@@ -57,6 +57,7 @@ from pyspark.sql.types import (
     StructType,
 )
 
+from whatsapp_pricing import spark_classes
 from whatsapp_pricing.engine import CONVERSATIONS, Key, Tally
 from whatsapp_pricing.errors import UsageError
 from whatsapp_pricing.markets import e164
@@ -189,7 +190,9 @@ SUBMITTED = "submitted"
 """The master for a run started by ``spark-submit``, which chose the master and settings."""
 LOCAL_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 """The JVM of a local run: start-up is most of a small run, and the JVM mostly waits for the
-Python workers, so it compiles with the quick compiler only and collects on one thread."""
+Python workers, so it compiles with the quick compiler only and collects on one thread (and
+maps the class archive :mod:`~whatsapp_pricing.spark_classes`, where ``make install`` built
+one)."""
 
 
 @dataclass(frozen=True)
@@ -215,7 +218,8 @@ def session(master: str) -> SparkSession:
         # One machine: a shuffle partition a core, not the cluster default of 200 (each is a
         # task that starts a Python worker's function).
         builder = builder.config("spark.sql.shuffle.partitions", str(_local_cores(master)))
-        builder = builder.config("spark.driver.extraJavaOptions", LOCAL_JVM)
+        java = f"{LOCAL_JVM} {spark_classes.java_options()}".strip()
+        builder = builder.config("spark.driver.extraJavaOptions", java)
         # The findings come to the driver, which writes them: no cap on what the tasks send.
         builder = builder.config("spark.driver.maxResultSize", "0")
     builder = builder.config("spark.ui.enabled", "false")  # no web UI to serve while it runs
