@@ -9,6 +9,7 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -437,11 +438,35 @@ def test_an_earlier_delivery_after_the_message_is_settled_is_reported() -> None:
     assert findings_of(lines) == findings_of(SERVICE_REPLY + later)
 
 
+OTHER_CUSTOMER = "27821234567"
+
+
+def later_line(at: int) -> str:
+    """A line about another customer, after a quiet stretch: it moves the log's clock."""
+    message = {"from": OTHER_CUSTOMER, "id": f"other{at}", "timestamp": str(at), "type": "text"}
+    return webhook_notification({"messages": [message]})
+
+
 def test_an_earlier_delivery_while_the_conversation_is_open_makes_the_message_unknown() -> None:
-    lines = [*SERVICE_REPLY, inbound(T + 3 * 86400), status("wamid.2", "delivered", T + 30)]
+    """The clock is 36 hours on, so the status is late; conversation conv1 is still open a
+    window behind it, so the message is not settled yet."""
+    lines = [*SERVICE_REPLY, inbound(T + 36 * 3600), status("wamid.2", "delivered", T + 30)]
     outcome, detail = findings_of(lines)["wamid.2"]
     assert outcome == "unknown"
     assert detail.startswith("its delivery status (line 8) came more than the reorder window")
+
+
+@pytest.mark.parametrize("clock", [inbound(T + 3 * 86400), later_line(T + 3 * 86400)])
+def test_an_earlier_delivery_once_the_message_is_settled_is_a_line_too_late(clock: str) -> None:
+    """Three days on, a window behind the clock the conversation has ended and the message is
+    settled, whether the line that moved the clock is the customer's or another's (the same
+    log read in parts, on Spark, must settle it at the same line)."""
+    lines = [*SERVICE_REPLY, clock, status("wamid.2", "delivered", T + 30)]
+    result = reconcile(read_log("\n".join(lines)), UTC_ACCOUNT)
+    assert [finding.outcome for finding in result.findings] == ["agrees", "agrees"]
+    [skipped] = result.skipped
+    assert (skipped.line, skipped.bad) == (8, True)
+    assert "too late to place in time order" in skipped.why
 
 
 def test_a_2022_log_in_either_spelling_of_user_initiated_agrees() -> None:
@@ -456,15 +481,6 @@ def test_a_2022_log_in_either_spelling_of_user_initiated_agrees() -> None:
     ]
     findings = findings_of(lines)
     assert {outcome for outcome, _ in findings.values()} == {"agrees"}
-
-
-OTHER_CUSTOMER = "27821234567"
-
-
-def later_line(at: int) -> str:
-    """A line about another customer, after a quiet stretch: it moves the log's clock."""
-    message = {"from": OTHER_CUSTOMER, "id": f"other{at}", "timestamp": str(at), "type": "text"}
-    return webhook_notification({"messages": [message]})
 
 
 def test_a_message_meta_put_in_an_ended_conversation_disagrees_after_a_quiet_stretch() -> None:
