@@ -82,7 +82,7 @@ def on_spark(
 
     options = ReconcileOptions(accounts=ACCOUNTS, window=window, now=now)
     reconciled = reconcile_on_spark(spark, [str(path) for path in paths], options, items_per_task)
-    return _outcome(reconciled.settled)
+    return _outcome(list(reconciled.settled))  # a stream, read once
 
 
 def _outcome(settled: list[Finding | Skipped]) -> Outcome:
@@ -147,7 +147,7 @@ def _multi_account_log(
         elif move == "repeat":
             log.insert(min(len(log), index + rng.randint(1, 30)), log[index])
         else:
-            log[index] = log[index][: rng.randrange(len(log[index]))]
+            log[index] = log[index][: rng.randrange(max(1, len(log[index])))]  # cut twice: empty
     return log
 
 
