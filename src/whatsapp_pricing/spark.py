@@ -43,17 +43,16 @@ import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 from urllib.parse import unquote
 
 import msgspec
 import pyarrow  # type: ignore[import-untyped]
 from pyspark import StorageLevel
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as f
 from pyspark.sql.types import (
     BinaryType,
-    DoubleType,
     LongType,
     StringType,
     StructField,
@@ -171,6 +170,7 @@ _NAMED = msgspec.msgpack.Decoder(_Named)
 _END = msgspec.msgpack.Decoder(_End)
 _LINKS = msgspec.msgpack.Decoder(list[tuple[str, str]])
 _SHARED = msgspec.msgpack.Decoder(list[list[str]])
+_GROUPS = msgspec.msgpack.Decoder(list[str])
 # Functions, not the coders' methods: Spark pickles what its tasks use, and a function of this
 # module travels by name (a coder cannot be pickled).
 
@@ -200,6 +200,10 @@ def _decode_shared(blob: bytes) -> list[list[str]]:
     return _SHARED.decode(blob)
 
 
+def _decode_groups(blob: bytes) -> list[str]:
+    return _GROUPS.decode(blob)
+
+
 class _Settled(msgspec.Struct, array_like=True):
     """A bucket's results, in log order: each one's customer group, the place of the item that
     settled it, and which it is; findings and skipped lines in lists of their own types
@@ -220,16 +224,20 @@ def _decode_settled(blob: bytes) -> _Settled:
 
 
 class Kind:
-    """What a row of pass 1's output is."""
+    """What a row of pass 1's and pass 2's tables is."""
 
     RESULT = 0
     """A bucket's results (:class:`_Settled`), with tokens for conversation ids."""
-    CLAIM = 1
+    COUNTS = 1
+    """A bucket's counts of the keys of one hash (a list of :class:`_Count`)."""
+    RANKED = 2
+    """A bucket's counts with their positions (a list of :class:`_Count`), and the groups of
+    customers to run again (``again``)."""
 
 
 class Alike:
-    """What a count's position changes (a claim's ``alike`` column, unless a free tier's
-    allowance, after which every position prices alike)."""
+    """What a count's position changes (a count's ``alike``, unless a free tier's allowance,
+    after which every position prices alike)."""
 
     EVERY = -1
     """Any other position may price otherwise: run again unless the placeholder was right."""
@@ -239,22 +247,86 @@ class Alike:
     """Not a count: the customer's lines use words that look like a token; always run again."""
 
 
+class _Count(msgspec.Struct, array_like=True):
+    """A count pass 1 made with a placeholder, and once ranked its position in the whole log."""
+
+    account: str
+    key: str
+    at: float
+    order: int
+    provisional: int
+    """The placeholder given: a token, a free tier's allowance plus one, or the bucket's own
+    count."""
+    alike: int
+    """What the position changes (:class:`Alike`, or a free tier's allowance)."""
+    group: str = ""
+    position: int = 0
+
+    def again(self) -> bool:
+        """Whether the customer must run again with the position: a count in a free tier, a
+        volume tier's count that is not the bucket's own, or a line with words like a token."""
+        if self.alike == Alike.NONE:
+            return True
+        if self.position == self.provisional:
+            return False
+        return self.alike == Alike.EVERY or self.position <= self.alike
+
+
+_COUNTS = msgspec.msgpack.Decoder(list[_Count])
+
+
+def _decode_counts(blob: bytes) -> list[_Count]:
+    return _COUNTS.decode(blob)
+
+
 COUNTED = StructType(
     [
         StructField("kind", LongType()),
         StructField("bucket", LongType()),
-        StructField("group", StringType()),
-        StructField("order", LongType()),
-        StructField("settled", BinaryType()),
-        StructField("account", StringType()),
-        StructField("key", StringType()),
-        StructField("at", DoubleType()),
-        StructField("provisional", LongType()),
-        StructField("alike", LongType()),
+        StructField("key", LongType()),
+        StructField("blob", BinaryType()),
     ]
 )
-SETTLED = StructType([StructField("bucket", LongType()), StructField("settled", BinaryType())])
-"""A bucket's findings as they are written (:class:`_Settled`)."""
+"""Pass 1's output: a bucket's results (``key`` -1) and counts (``key``: a hash of the
+counted keys, which are ranked together)."""
+RANKED = StructType(
+    [
+        StructField("kind", LongType()),
+        StructField("bucket", LongType()),
+        StructField("blob", BinaryType()),
+        StructField("again", BinaryType()),
+    ]
+)
+"""What pass 2 gives each bucket: its results, and its counts ranked."""
+SETTLED = StructType(
+    [
+        StructField("bucket", LongType()),
+        StructField("settled", BinaryType()),
+        StructField("patch", BinaryType()),
+    ]
+)
+"""A bucket's findings: pass 1's as they came (:class:`_Settled`), and how to patch them
+(:class:`_Patch`), which the driver applies as it passes them on."""
+
+
+class _Patch(msgspec.Struct, array_like=True):
+    """What pass 2 changes in a bucket's findings: the conversations' ids for the tokens, and
+    the customers run again, whose findings replace pass 1's."""
+
+    ids: dict[str, str]
+    """Each token's digits, and the conversation's id."""
+    again: list[str]
+    rerun: bytes
+    """Their findings (:class:`_Settled`)."""
+
+
+_PATCH = msgspec.msgpack.Decoder(_Patch)
+
+
+def _decode_patch(blob: bytes) -> _Patch:
+    return _PATCH.decode(blob)
+
+
 TOKEN = 9 * 10**17
 """Placeholder conversation ids are ``c`` and a number from here: 19 characters no id the
 engine gives, and no word of the findings, has (a log whose lines have such words has its
@@ -357,20 +429,26 @@ def _reconcile(
     spark.conf.set("spark.sql.shuffle.partitions", str(max(partitions, buckets)))
     roots = _roots(shared)
     named = parsed.where(f.col("role") == Role.NAMED).select("file", "block", "blob")
+    slots = int(spark.conf.get("spark.sql.shuffle.partitions") or 1)
     counted = (
         named.mapInArrow(_dealing(roots, buckets), DEALT)
         .groupBy("bucket")
-        .applyInArrow(_counting(options, changes, places), COUNTED)
+        .applyInArrow(_counting(options, changes, places, slots), COUNTED)
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
-    ranked = _ranked(counted).persist(StorageLevel.MEMORY_AND_DISK)
-    again = ranked.where("again").select("group").distinct().toArrow()
-    rerun = frozenset(again.column("group").to_pylist())
+    ranked = (
+        counted.where(f.col("kind") == Kind.COUNTS)
+        .groupBy("key")
+        .applyInArrow(_ranking, RANKED)
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    again = ranked.select("again").toArrow().column("again").to_pylist()
+    rerun = frozenset(group for blob in again for group in _decode_groups(blob))
     # Pass 2, in each bucket: pass 1's findings patched, and the customers whose counts change
     # a price run again, their items dealt once more (only theirs cross the shuffle).
     items = named.mapInArrow(_dealing(roots, buckets, rerun), DEALT)
-    results = counted.where(f.col("kind") == Kind.RESULT).withColumns(
-        {"position": f.lit(None).cast("long"), "again": f.lit(False)}
+    results = counted.where(f.col("kind") == Kind.RESULT).select(
+        "kind", "bucket", "blob", f.lit(None).cast("binary").alias("again")
     )
     finished = (
         items.groupBy("bucket")
@@ -381,24 +459,36 @@ def _reconcile(
     return SparkReconciliation(itertools.chain(early, found), whole.category_changes)
 
 
-def _ranked(counted: DataFrame) -> DataFrame:
-    """Pass 1's counts with their positions in the whole log (per account and key, in time and
-    log order), and whether the customer must run again: a count in a free tier, a volume
-    tier's count that is not the bucket's own, or a line with words like a token."""
-    window = Window.partitionBy("account", "key").orderBy("at", "order")
-    positioned = counted.where(f.col("kind") == Kind.CLAIM).withColumn(
-        "position", f.row_number().over(window).cast("long")
-    )
-    changed = (f.col("alike") == Alike.EVERY) | (f.col("position") <= f.col("alike"))
-    again = (f.col("alike") == Alike.NONE) | ((f.col("position") != f.col("provisional")) & changed)
-    return positioned.withColumn("again", f.coalesce(again, f.lit(False)))
+def _ranking(counts: pyarrow.Table) -> pyarrow.Table:
+    """The counts of some keys, from every bucket, ranked per account and key in time and log
+    order (the order in which the engine of a whole run meets them); a row per bucket."""
+    with _no_cycle_collection():
+        keyed: dict[tuple[str, str], list[tuple[float, int, int, _Count]]] = {}
+        buckets, blobs = counts.column("bucket").to_pylist(), counts.column("blob").to_pylist()
+        for bucket, blob in zip(buckets, blobs, strict=True):
+            for count in _decode_counts(blob):
+                keyed.setdefault((count.account, count.key), []).append(
+                    (count.at, count.order, bucket, count)
+                )
+        ranked: dict[int, list[_Count]] = {}
+        again: dict[int, set[str]] = {}
+        for each in keyed.values():
+            each.sort(key=lambda entry: entry[:2])
+            for position, (_, _, bucket, count) in enumerate(each, start=1):
+                count.position = position
+                ranked.setdefault(bucket, []).append(count)
+                if count.again():
+                    again.setdefault(bucket, set()).add(count.group)
+        rows = [(Kind.RANKED, bucket, _encode(each), _encode(sorted(again.get(bucket, ()))))
+                for bucket, each in ranked.items()]  # fmt: skip
+        return _table(rows, RANKED)
 
 
 def _streamed(finished: DataFrame, cached: Sequence[DataFrame]) -> Iterator[Finding | Skipped]:
     """The buckets' findings as the driver fetches them, a partition at a time."""
     try:
         for row in finished.toLocalIterator(prefetchPartitions=True):
-            yield from (settled for _, _, settled in _unsettled(row["settled"]))
+            yield from _patched(row["settled"], _decode_patch(row["patch"]))
     finally:
         for frame in cached:
             frame.unpersist()
@@ -690,16 +780,11 @@ def _counted(item: LogItem, options: ReconcileOptions) -> TypeGuard[Inbound | St
     )
 
 
-Claim = tuple[str, str, float, int, int, int]
-"""A count: account, key, time, place, the placeholder given, and what the position changes
-(:class:`Alike`, or a free tier's allowance)."""
-
-
 class _Claims(Tally):
     """Counts with placeholders, and notes each count for pass 2: a conversation's id is a
     token, a free tier's count is past the allowance, any other count is the bucket's own."""
 
-    def __init__(self, account: str, claims: list[Claim], tokens: Iterator[int]) -> None:
+    def __init__(self, account: str, claims: list[_Count], tokens: Iterator[int]) -> None:
         super().__init__()
         self._account, self._claims, self._tokens = account, claims, tokens
 
@@ -710,7 +795,7 @@ class _Claims(Tally):
             number, alike = free + 1, free
         else:
             number, alike = super().next(key, at, order), Alike.EVERY
-        self._claims.append((self._account, _key(key), at, order, number, alike))
+        self._claims.append(_Count(self._account, _key(key), at, order, number, alike))
         return number
 
 
@@ -729,9 +814,9 @@ def _key(key: Key) -> str:
     return json.dumps(key, default=str)
 
 
-@dataclass(frozen=True)
-class _Item:
-    """A named item of a bucket, at its place in the whole log."""
+class _Item(NamedTuple):
+    """A named item of a bucket, at its place in the whole log (a tuple: a bucket makes one
+    for each of its items, which a frozen dataclass makes three times slower)."""
 
     group: str
     place: Place
@@ -825,34 +910,37 @@ def _unsettled(blob: bytes) -> Iterator[tuple[str, int, Finding | Skipped]]:
 
 
 def _counting(
-    options: ReconcileOptions, changes: Changes, places: Places
+    options: ReconcileOptions, changes: Changes, places: Places, slots: int
 ) -> Callable[[pyarrow.Table], pyarrow.Table]:
     def counting(bucket: pyarrow.Table) -> pyarrow.Table:
         with _no_cycle_collection():
-            return _counted_bucket(bucket, options, changes, places)
+            return _counted_bucket(bucket, options, changes, places, slots)
 
     return counting
 
 
 def _counted_bucket(
-    bucket: pyarrow.Table, options: ReconcileOptions, changes: Changes, places: Places
+    bucket: pyarrow.Table, options: ReconcileOptions, changes: Changes, places: Places, slots: int
 ) -> pyarrow.Table:
-    """Pass 1 of a bucket: its results (one row), and a row for each count."""
+    """Pass 1 of a bucket: its results (one row), and its counts, a row for each hash of the
+    counted keys (:data:`COUNTED`)."""
     number = bucket.column("bucket")[0].as_py()
     items = _items(bucket, places)
-    claims: list[Claim] = []
+    counts: list[_Count] = []
     tokens = itertools.count(TOKEN + number * TOKENS_PER_BUCKET + 1)
+    results = _settled_blob(
+        _run(items, options, changes, lambda account: _Claims(account, counts, tokens))
+    )
     groups = {each.place.order: each.group for each in items}
-    results = _run(items, options, changes, lambda account: _Claims(account, claims, tokens))
-    rows: list[tuple[Any, ...]] = [
-        (Kind.RESULT, number, None, None, _settled_blob(results), None, None, None, None, None)
-    ]
-    rows += [(Kind.CLAIM, number, groups[order], order, None, account, key, at, provisional,
-              alike)
-             for account, key, at, order, provisional, alike in claims]  # fmt: skip
-    rows += [(Kind.CLAIM, number, each.group, each.place.order, None, None, None, None, None,
-              Alike.NONE)
-             for each in items if each.tokens]  # fmt: skip
+    for count in counts:
+        count.group = groups[count.order]
+    counts += [_Count("", "", 0.0, each.place.order, 0, Alike.NONE, each.group)
+               for each in items if each.tokens]  # fmt: skip
+    by_slot: dict[int, list[_Count]] = {}
+    for count in counts:
+        by_slot.setdefault(_hash(f"{count.account} {count.key}", slots), []).append(count)
+    rows = [(Kind.RESULT, number, -1, results)]
+    rows += [(Kind.COUNTS, number, slot, _encode(each)) for slot, each in by_slot.items()]
     return _table(rows, COUNTED)
 
 
@@ -873,36 +961,44 @@ def _finished_bucket(
     changes: Changes,
     places: Places,
 ) -> pyarrow.Table:
-    """Pass 2 of a bucket: pass 1's results with the conversations' ids in place of the tokens,
-    but for the customers whose positions change a price, which run again with the positions
-    (``items``: theirs); all in log order (one row of :data:`SETTLED`)."""
-    columns = ("kind", "group", "settled", "account", "key", "order", "provisional", "alike",
-               "position", "again")  # fmt: skip
-    rows = list(zip(*(ranked.column(name).to_pylist() for name in columns), strict=True))
-    again = {row[1] for row in rows if row[9]}
-    ids = {str(row[6]): f"c{row[8]}" for row in rows if row[7] == Alike.NAME}
-
-    def patched(match: re.Match[str]) -> str:
-        return ids.get(match.group(1), match.group(0))
-
-    kept = []
-    for row in rows:
-        if row[0] != Kind.RESULT:
-            continue
-        for group, order, each in _unsettled(row[2]):
-            if group in again:
-                continue
-            if isinstance(each, Finding) and "c9" in each.detail:
-                each.detail = TOKENS.sub(patched, each.detail)
-            kept.append((group, order, each))
+    """Pass 2 of a bucket: pass 1's results as they are (the driver decodes them once), and
+    their patch: the conversations' ids, and the customers whose positions change a price, run
+    again with the positions (``items``: theirs). One row of :data:`SETTLED`."""
+    rows = list(zip(*(ranked.column(name).to_pylist() for name in RANKED.names), strict=True))
+    counts = [count for kind, _, blob, _ in rows if kind == Kind.RANKED
+              for count in _decode_counts(blob)]  # fmt: skip
+    again = {group for kind, _, _, blob in rows if kind == Kind.RANKED
+             for group in _decode_groups(blob)}  # fmt: skip
+    ids = {str(count.provisional): f"c{count.position}" for count in counts
+           if count.alike == Alike.NAME}  # fmt: skip
     rerun: list[tuple[str, int, Finding | Skipped]] = []
     if items.num_rows:
-        positions = {(row[3], row[4], row[5]): row[8] for row in rows if row[0] == Kind.CLAIM}
+        positions = {(count.account, count.key, count.order): count.position for count in counts}
         counters = lambda account: _Positions(account, positions)  # noqa: E731
         rerun = list(_run(_items(items, places), options, changes, counters))
+    patch = _Patch(ids, sorted(again), _settled_blob(rerun))
+    results = next(blob for kind, _, blob, _ in rows if kind == Kind.RESULT)
     number = ranked.column("bucket")[0].as_py()
-    merged = heapq.merge(kept, rerun, key=lambda result: result[1])
-    return _table([(number, _settled_blob(merged))], SETTLED)
+    return _table([(number, results, _encode(patch))], SETTLED)
+
+
+def _patched(results: bytes, patch: _Patch) -> Iterator[Finding | Skipped]:
+    """A bucket's findings, in log order: pass 1's with the conversations' ids in place of the
+    tokens, but those of the customers run again, whose findings are the rerun's."""
+
+    def patched(match: re.Match[str]) -> str:
+        return patch.ids.get(match.group(1), match.group(0))
+
+    again = set(patch.again)
+    kept = []
+    for group, order, each in _unsettled(results):
+        if group in again:
+            continue
+        if isinstance(each, Finding) and "c9" in each.detail:
+            each.detail = TOKENS.sub(patched, each.detail)
+        kept.append((group, order, each))
+    merged = heapq.merge(kept, _unsettled(patch.rerun), key=lambda result: result[1])
+    return (each for _, _, each in merged)
 
 
 @contextlib.contextmanager
