@@ -32,6 +32,7 @@ Imported only for ``--spark``: the single-process run needs neither Spark nor Ja
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import heapq
 import itertools
@@ -520,11 +521,12 @@ def _parsing(
     def parsing(batches: Iterable[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]:
         linked: set[tuple[str, str]] = set()
         """The (link, name) pairs the partition's lines give: each once is enough."""
-        for (file, block), lines in _stretches_of(batches):
-            for role, blob in _parsed(lines, options, linked):
-                key = -1 if role == Role.END else 0
-                yield _batch([(role, key, file, block, blob)], PARSED)
-        yield _batch(_link_rows(linked, slots), PARSED)
+        with _no_cycle_collection():
+            for (file, block), lines in _stretches_of(batches):
+                for role, blob in _parsed(lines, options, linked):
+                    key = -1 if role == Role.END else 0
+                    yield _batch([(role, key, file, block, blob)], PARSED)
+            yield _batch(_link_rows(linked, slots), PARSED)
 
     return parsing
 
@@ -749,26 +751,37 @@ def _dealing(
     as rows of :data:`DEALT`; the items themselves stay encoded."""
 
     def dealing(batches: Iterable[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]:
-        bucket_of: dict[str, int] = {}
-        for batch in batches:
-            for file, block, blob in zip(*(column.to_pylist() for column in batch), strict=True):
-                chunk = _decode_named(blob)
-                dealt: dict[int, _Named] = {}
-                for index, name in enumerate(chunk.customers):
-                    group = roots.get(name, name)
-                    if only is not None and group not in only:
-                        continue
-                    bucket = bucket_of.get(group)
-                    if bucket is None:
-                        bucket = bucket_of[group] = _hash(group, buckets)
-                    part = dealt.get(bucket)
-                    if part is None:
-                        part = dealt[bucket] = _Named()
-                    part.take(chunk, index, group)
-                rows = [(bucket, file, block, _encode(part)) for bucket, part in dealt.items()]
-                yield _batch(rows, DEALT)
+        with _no_cycle_collection():
+            yield from _dealt(batches, roots, buckets, only)
 
     return dealing
+
+
+def _dealt(
+    batches: Iterable[pyarrow.RecordBatch],
+    roots: Mapping[str, str],
+    buckets: int,
+    only: frozenset[str] | None,
+) -> Iterator[pyarrow.RecordBatch]:
+    """Each chunk's items of the groups ``only`` (all, if ``None``) dealt to their buckets."""
+    bucket_of: dict[str, int] = {}
+    for batch in batches:
+        for file, block, blob in zip(*(column.to_pylist() for column in batch), strict=True):
+            chunk = _decode_named(blob)
+            dealt: dict[int, _Named] = {}
+            for index, name in enumerate(chunk.customers):
+                group = roots.get(name, name)
+                if only is not None and group not in only:
+                    continue
+                bucket = bucket_of.get(group)
+                if bucket is None:
+                    bucket = bucket_of[group] = _hash(group, buckets)
+                part = dealt.get(bucket)
+                if part is None:
+                    part = dealt[bucket] = _Named()
+                part.take(chunk, index, group)
+            rows = [(bucket, file, block, _encode(part)) for bucket, part in dealt.items()]
+            yield _batch(rows, DEALT)
 
 
 def _counted(item: LogItem, options: ReconcileOptions) -> TypeGuard[Inbound | StatusUpdate]:
@@ -810,7 +823,9 @@ class _Positions(Tally):
         return self._positions[self._account, _key(key), order]
 
 
+@functools.cache
 def _key(key: Key) -> str:
+    """A counter's key as a word (a bucket has few keys, and counts each many times)."""
     return json.dumps(key, default=str)
 
 
@@ -832,15 +847,17 @@ def _items(dealt: pyarrow.Table, places: Places) -> list[_Item]:
     ):
         start, before = places[file, block]
         moved, latest = start * ITEMS_PER_LINE, before.get("", -math.inf)
+        account_latest = {account[1:]: at for account, at in before.items() if account}
         chunk = _decode_named(blob)
         for order, group, clock, account_clock, tokens, kind, encoded in zip(
             chunk.orders, chunk.customers, chunk.clocks, chunk.account_clocks, chunk.tokens,
             chunk.kinds, chunk.items, strict=True,
         ):  # fmt: skip
             item = _decoded(kind, encoded)
-            item = _on_line(item, item.line + start)
+            if start:
+                item = _on_line(item, item.line + start)
             assert isinstance(item, Inbound | StatusUpdate)
-            account_clock = max(account_clock, before.get(" " + item.account, -math.inf))
+            account_clock = max(account_clock, account_latest.get(item.account, -math.inf))
             place = Place(order + moved, max(clock, latest), account_clock)
             items.append(_Item(group, place, item, tokens))
     return items
