@@ -403,3 +403,43 @@ def test_analytics_on_spark_give_the_same_comparison_for_many_accounts(
     assert "for account 1" in summary
     assert "for account 2" in summary
     assert [row["account"] for row in rows if row["status"] != "agrees"] == ["2"]
+
+
+def test_items_and_findings_come_back_from_their_bytes_as_they_were(spark: Any) -> None:
+    """The Spark run moves each item, and each finding, as msgspec bytes the JVM does not look
+    into: every kind of item of the fixture logs (Meta's real payload shapes among them), and
+    every finding and skipped line they give, decodes to an equal value of the same type."""
+    from whatsapp_pricing import spark as on_spark
+    from whatsapp_pricing.webhooks import CategoryChange, Inbound, StatusUpdate, read_log
+
+    paths = [FIXTURES / "december-2026.jsonl", *sorted((FIXTURES / "real").glob("*.jsonl"))]
+    items = [item for path in paths for item in read_log(path.read_bytes())]
+    change = '{"object": "whatsapp_business_account", "entry": [{"id": "1", "time": 1764547200, '
+    change += '"changes": [{"field": "template_category_update", "value": {"message_template_id":'
+    change += ' 7, "message_template_name": "t", "message_template_language": "en", '
+    change += '"previous_category": "UTILITY", "new_category": "MARKETING"}}]}]}'
+    items += read_log(change.encode())
+    assert {type(item) for item in items} == {Inbound, StatusUpdate, CategoryChange, Skipped}
+    for item in items:
+        kind = on_spark._KIND[type(item)]
+        decoded = on_spark._decoded(kind, on_spark._encode(item))
+        assert (type(decoded), decoded) == (type(item), item)
+    reconciler = Accounts(ReconcileOptions(accounts=ACCOUNTS, now=time.time()))
+    results = [("g", order, each) for order, each in enumerate(reconciler.read(items))]
+    assert any(isinstance(each, Finding) for *_, each in results)
+    assert any(isinstance(each, Skipped) for *_, each in results)
+    assert list(on_spark._unsettled(on_spark._settled_blob(results))) == results
+
+
+def test_an_item_is_moved_to_its_line_in_the_whole_log_as_a_tuple_or_a_struct(spark: Any) -> None:
+    """Items are named tuples today and may become msgspec structs: either is moved alike."""
+    import msgspec
+
+    from whatsapp_pricing.spark import _on_line
+
+    class Line(msgspec.Struct, frozen=True):
+        line: int
+        why: str
+
+    assert _on_line(Skipped(3, "why", False), 10) == Skipped(10, "why", False)
+    assert _on_line(Line(3, "why"), 10) == Line(10, "why")  # type: ignore[arg-type]

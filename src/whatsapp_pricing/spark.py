@@ -92,6 +92,11 @@ ITEMS_PER_CHUNK = 10_000
 whatever the row's size, so a row is a chunk of items, not one."""
 
 
+PARTITION_BYTES = "16m"
+"""The size adaptive execution merges shuffle partitions up to: the findings the driver holds
+at once (two such parts, as it fetches the next while it writes one)."""
+
+
 class Role:
     """What a row of the parsed log is (its ``role`` column)."""
 
@@ -404,7 +409,9 @@ def reconcile_on_spark(
     )
     slots = int(spark.conf.get("spark.sql.shuffle.partitions") or 1)
     parsed = text.mapInArrow(_parsing(options, slots), PARSED)
-    parsed = parsed.persist(StorageLevel.MEMORY_AND_DISK)
+    # Kept on disk: the log's items would otherwise fill the JVM's heap, which also has to
+    # hold the parts of findings the driver fetches (serialized, they are read as they are).
+    parsed = parsed.persist(StorageLevel.DISK_ONLY)
     try:
         return _reconcile(parsed, paths, options, items_per_task)
     except BaseException:
@@ -428,6 +435,10 @@ def _reconcile(
     spark = parsed.sparkSession
     partitions = int(spark.conf.get("spark.sql.shuffle.partitions") or 1)
     spark.conf.set("spark.sql.shuffle.partitions", str(max(partitions, buckets)))
+    # Merged up to a size, not down to one partition a core (the default): the driver fetches
+    # the findings a partition at a time, and one partition of them all would not fit the JVM.
+    spark.conf.set("spark.sql.adaptive.coalescePartitions.parallelismFirst", "false")
+    spark.conf.set("spark.sql.adaptive.advisoryPartitionSizeInBytes", PARTITION_BYTES)
     roots = _roots(shared)
     named = parsed.where(f.col("role") == Role.NAMED).select("file", "block", "blob")
     slots = int(spark.conf.get("spark.sql.shuffle.partitions") or 1)
@@ -435,7 +446,7 @@ def _reconcile(
         named.mapInArrow(_dealing(roots, buckets), DEALT)
         .groupBy("bucket")
         .applyInArrow(_counting(options, changes, places, slots), COUNTED)
-        .persist(StorageLevel.MEMORY_AND_DISK)
+        .persist(StorageLevel.DISK_ONLY)
     )
     ranked = (
         counted.where(f.col("kind") == Kind.COUNTS)
