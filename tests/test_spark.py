@@ -424,7 +424,7 @@ def test_items_and_findings_come_back_from_their_bytes_as_they_were(spark: Any) 
         kind = on_spark._KIND[type(item)]
         decoded = on_spark._decoded(kind, on_spark._encode(item))
         assert (type(decoded), decoded) == (type(item), item)
-    reconciler = Accounts(ReconcileOptions(accounts=ACCOUNTS, now=time.time()))
+    reconciler = Accounts(ReconcileOptions(account=Account(time_zone="UTC"), now=time.time()))
     results = [("g", order, each) for order, each in enumerate(reconciler.read(items))]
     assert any(isinstance(each, Finding) for *_, each in results)
     assert any(isinstance(each, Skipped) for *_, each in results)
