@@ -36,7 +36,7 @@ import msgspec
 from benchmarks.command import measure
 from benchmarks.engine import synthetic_events
 from tests.helpers import webhook_log
-from whatsapp_pricing import Timeline, spark_classes
+from whatsapp_pricing import Timeline, compiled, spark_classes
 
 SIZES = [int(size) for size in os.environ.get("SPARK_BENCH_LINES", "220000,2000000").split(",")]
 SMALL = 600
@@ -55,6 +55,14 @@ def write_log(path: Path, lines: int) -> None:
         {"account": {"time_zone": "UTC"}, "events": synthetic_events(events=lines * 2 // 3 + 10)}
     )
     path.write_text("\n".join(webhook_log(timeline)[:lines]) + "\n", encoding="utf-8")
+
+
+def _build() -> str:
+    """Which build every run of this benchmark uses: each inherits this process's environment
+    (Spark's Python workers through its JVM), so all use the same one."""
+    if os.environ.get(compiled.SWITCH) == "1" and compiled.built_digest() is not None:
+        return f"compiled ({compiled.SWITCH}=1)"
+    return f"pure Python ({compiled.SWITCH} not set to 1)"
 
 
 def _run(path: Path, run: str, csv: Path) -> dict[str, float]:
@@ -111,6 +119,7 @@ def run() -> None:
     with tempfile.TemporaryDirectory() as folder:
         small = _fixed(Path(folder), (*RUNS, WITHOUT_ARCHIVE) if archive else RUNS)
         print("spark: generated clean logs; CPU time of the whole process tree (wall in brackets)")
+        print(f"  build: {_build()} (the single process and Spark's Python workers alike)")
         for run in RUNS:
             _print_fixed(run, small[run])
         if archive:

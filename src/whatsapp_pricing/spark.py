@@ -5,20 +5,26 @@ customer's lines in time order; only the engine's counters (:class:`~whatsapp_pr
 Counters`: the account's conversation ids, the free tier, the volume tiers) reach across
 customers, and they set an id or a price, never a decision. So:
 
-1. the log is read as text and each line parsed once, where it lies, into columns (with
-   ``mapInArrow``): its items, the customer each names, and the latest time before it in its
-   stretch of the log; the driver learns only how many lines each stretch has, the latest
-   times in it, and the few items that name no customer (broken lines, category changes);
+1. the log is read as text and each line parsed once, where it lies (``mapInArrow``), into
+   chunks of encoded items, with the customer each names and the latest time before it in its
+   stretch of the log; the names that lines link, by a hash of the link; and each stretch's
+   end: how many lines it has, its latest times, and the few items that name no customer
+   (broken lines, category changes). The JVM caches and moves rows of bytes, a chunk of
+   thousands of items each, which it never looks into: it pays per row, and Python pays once
+   per item to encode and once to decode. One small job joins the linked names and brings
+   the stretches' ends to the driver;
 2. *pass 1* deals the customers into buckets (names that lines link, and the statuses of one
    message, are one customer) and runs the project's own :class:`~whatsapp_pricing.reconcile.
    Accounts` once per bucket, in log order, told each item's place and the clocks of the whole
    log before it. The counters hand out placeholders: a conversation's id is a token, and a
    free tier's count is taken to be past the allowance. Each count is noted;
 3. *pass 2* ranks the counts with a window function, by account and key, in time and log order,
-   which is the order in which the engine of a whole run meets them, and patches the findings:
-   a token becomes the conversation's id. Only a customer with a count whose position changes
-   the price (inside a free tier, or a volume tier's count that differs) is run again, with the
-   positions, which then gives exactly what the run over the whole log gives.
+   which is the order in which the engine of a whole run meets them, and patches each bucket's
+   findings where it ran: a token becomes the conversation's id. Only a customer with a count
+   whose position changes the price (inside a free tier, or a volume tier's count that differs)
+   is run again, with the positions, which then gives exactly what the run over the whole log
+   gives. The driver receives the finished findings a bucket at a time and passes them on as
+   they come: it never holds them all.
 
 Imported only for ``--spark``: the single-process run needs neither Spark nor Java.
 """
@@ -26,31 +32,28 @@ Imported only for ``--spark``: the single-process run needs neither Spark nor Ja
 from __future__ import annotations
 
 import contextlib
-import copyreg
+import functools
 import gc
-import io
+import heapq
 import itertools
 import json
 import math
 import os
-import pickle
 import re
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 from urllib.parse import unquote
 
 import msgspec
 import pyarrow  # type: ignore[import-untyped]
 from pyspark import StorageLevel
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as f
 from pyspark.sql.types import (
-    ArrayType,
     BinaryType,
-    BooleanType,
-    DoubleType,
     LongType,
     StringType,
     StructField,
@@ -86,51 +89,163 @@ ITEMS_PER_LINE = 1 << 20
 ITEMS_PER_TASK = 20_000
 """About how many lines one call of each pass reconciles: customers are dealt into buckets of
 about this many (one call per customer would cost more than the rules do)."""
+ITEMS_PER_CHUNK = 10_000
+"""The most items a row of the parsed log carries: the JVM pays per row it caches and moves,
+whatever the row's size, so a row is a chunk of items, not one."""
+
+
+PARTITION_BYTES = "16m"
+"""The size adaptive execution merges shuffle partitions up to: the findings the driver holds
+at once (two such parts, as it fetches the next while it writes one)."""
 
 
 class Role:
     """What a row of the parsed log is (its ``role`` column)."""
 
     NAMED = 0
-    """An item that names a customer: reconciled in the passes."""
-    UNNAMED = 1
-    """An item that names none (a broken line, a category change): read on the driver."""
-    LINES = 2
-    """A stretch's end: ``order`` is how many lines it had."""
-    LATEST = 3
-    """The latest time in the stretch of the counted lines of ``account`` ("" for all)."""
+    """A chunk of a stretch's items that name a customer (:class:`_Named`): reconciled in the
+    passes."""
+    LINKS = 1
+    """Names that lines link, of the links whose hash is the row's ``key``."""
+    END = 2
+    """A stretch's end (:class:`_End`): its lines, latest times and unnamed items."""
 
 
 PARSED = StructType(
     [
+        StructField("role", LongType()),
+        StructField("key", LongType()),
         StructField("file", StringType()),
         StructField("block", LongType()),
-        StructField("role", LongType()),
-        StructField("order", LongType()),
-        StructField("name", StringType()),
-        StructField("account", StringType()),
-        StructField("at", DoubleType()),
-        StructField("clock", DoubleType()),
-        StructField("account_clock", DoubleType()),
-        StructField("links", ArrayType(StringType())),
-        StructField("tokens", BooleanType()),
-        StructField("item", BinaryType()),
+        StructField("blob", BinaryType()),
     ]
 )
-"""The log parsed once: a stretch of it is a file's block (``file``, ``block``), in which
-``order`` is an item's place and ``clock``, ``account_clock`` the latest times before it."""
+"""The log parsed once: a stretch of it is a file's block (``file``, ``block``); ``blob`` is
+what the row's :class:`Role` says, encoded with msgspec."""
+DEALT = StructType(
+    [
+        StructField("bucket", LongType()),
+        StructField("file", StringType()),
+        StructField("block", LongType()),
+        StructField("blob", BinaryType()),
+    ]
+)
+"""A chunk's items of one bucket (:class:`_Named`, customers as groups)."""
+
+
+class _Named(msgspec.Struct, array_like=True):
+    """A chunk of named items of one stretch, in its order: each item's place in the stretch,
+    its customer (the name it gives when parsed; its group once dealt to a bucket), the latest
+    times before it in the stretch (counted lines, of any account and of its own), whether its
+    line has words that look like a token, and the item itself (a kind of :data:`KINDS`,
+    encoded: only the pass that reconciles it decodes it)."""
+
+    orders: list[int] = msgspec.field(default_factory=list)
+    customers: list[str] = msgspec.field(default_factory=list)
+    clocks: list[float] = msgspec.field(default_factory=list)
+    account_clocks: list[float] = msgspec.field(default_factory=list)
+    tokens: list[bool] = msgspec.field(default_factory=list)
+    kinds: list[int] = msgspec.field(default_factory=list)
+    items: list[bytes] = msgspec.field(default_factory=list)
+
+    def take(self, other: _Named, index: int, customer: str) -> None:
+        """Appends ``other``'s item at ``index``, as ``customer``'s."""
+        self.orders.append(other.orders[index])
+        self.customers.append(customer)
+        self.clocks.append(other.clocks[index])
+        self.account_clocks.append(other.account_clocks[index])
+        self.tokens.append(other.tokens[index])
+        self.kinds.append(other.kinds[index])
+        self.items.append(other.items[index])
+
+
+class _End(msgspec.Struct, array_like=True):
+    """What the driver learns of one stretch of the log."""
+
+    lines: int
+    latest: dict[str, float]
+    """The latest time of its counted lines: in the log (key "") and per account (" " + id)."""
+    unnamed: list[tuple[int, int, bytes]]
+    """The items that name no customer: place in the stretch, kind, the item encoded."""
+
+
+KINDS: tuple[type[Any], ...] = (Inbound, StatusUpdate, CategoryChange, Skipped)
+"""The kinds of log item, by their number in the parsed log."""
+_KIND = {kind: number for number, kind in enumerate(KINDS)}
+_ENCODER = msgspec.msgpack.Encoder()
+_DECODERS = [msgspec.msgpack.Decoder(kind) for kind in KINDS]
+_NAMED = msgspec.msgpack.Decoder(_Named)
+_END = msgspec.msgpack.Decoder(_End)
+_LINKS = msgspec.msgpack.Decoder(list[tuple[str, str]])
+_SHARED = msgspec.msgpack.Decoder(list[list[str]])
+_GROUPS = msgspec.msgpack.Decoder(list[str])
+# Functions, not the coders' methods: Spark pickles what its tasks use, and a function of this
+# module travels by name (a coder cannot be pickled).
+
+
+def _encode(value: object) -> bytes:
+    return _ENCODER.encode(value)
+
+
+def _decoded(kind: int, blob: bytes) -> LogItem:
+    item: LogItem = _DECODERS[kind].decode(blob)
+    return item
+
+
+def _decode_named(blob: bytes) -> _Named:
+    return _NAMED.decode(blob)
+
+
+def _decode_end(blob: bytes) -> _End:
+    return _END.decode(blob)
+
+
+def _decode_links(blob: bytes) -> list[tuple[str, str]]:
+    return _LINKS.decode(blob)
+
+
+def _decode_shared(blob: bytes) -> list[list[str]]:
+    return _SHARED.decode(blob)
+
+
+def _decode_groups(blob: bytes) -> list[str]:
+    return _GROUPS.decode(blob)
+
+
+class _Settled(msgspec.Struct, array_like=True):
+    """A bucket's results, in log order: each one's customer group, the place of the item that
+    settled it, and which it is; findings and skipped lines in lists of their own types
+    (``skipped_at``: the positions of the skipped ones among all)."""
+
+    groups: list[str]
+    orders: list[int]
+    findings: list[Finding]
+    skipped: list[Skipped]
+    skipped_at: list[int]
+
+
+_SETTLED = msgspec.msgpack.Decoder(_Settled)
+
+
+def _decode_settled(blob: bytes) -> _Settled:
+    return _SETTLED.decode(blob)
 
 
 class Kind:
-    """What a row of pass 1's output is."""
+    """What a row of pass 1's and pass 2's tables is."""
 
     RESULT = 0
-    CLAIM = 1
+    """A bucket's results (:class:`_Settled`), with tokens for conversation ids."""
+    COUNTS = 1
+    """A bucket's counts of the keys of one hash (a list of :class:`_Count`)."""
+    RANKED = 2
+    """A bucket's counts with their positions (a list of :class:`_Count`), and the groups of
+    customers to run again (``again``)."""
 
 
 class Alike:
-    """What a count's position changes (a claim's ``alike`` column, unless a free tier's
-    allowance, after which every position prices alike)."""
+    """What a count's position changes (a count's ``alike``, unless a free tier's allowance,
+    after which every position prices alike)."""
 
     EVERY = -1
     """Any other position may price otherwise: run again unless the placeholder was right."""
@@ -140,28 +255,86 @@ class Alike:
     """Not a count: the customer's lines use words that look like a token; always run again."""
 
 
+class _Count(msgspec.Struct, array_like=True):
+    """A count pass 1 made with a placeholder, and once ranked its position in the whole log."""
+
+    account: str
+    key: str
+    at: float
+    order: int
+    provisional: int
+    """The placeholder given: a token, a free tier's allowance plus one, or the bucket's own
+    count."""
+    alike: int
+    """What the position changes (:class:`Alike`, or a free tier's allowance)."""
+    group: str = ""
+    position: int = 0
+
+    def again(self) -> bool:
+        """Whether the customer must run again with the position: a count in a free tier, a
+        volume tier's count that is not the bucket's own, or a line with words like a token."""
+        if self.alike == Alike.NONE:
+            return True
+        if self.position == self.provisional:
+            return False
+        return self.alike == Alike.EVERY or self.position <= self.alike
+
+
+_COUNTS = msgspec.msgpack.Decoder(list[_Count])
+
+
+def _decode_counts(blob: bytes) -> list[_Count]:
+    return _COUNTS.decode(blob)
+
+
 COUNTED = StructType(
     [
         StructField("kind", LongType()),
         StructField("bucket", LongType()),
-        StructField("group", StringType()),
-        StructField("order", LongType()),
-        StructField("settled", BinaryType()),
-        StructField("detail", StringType()),
-        StructField("account", StringType()),
-        StructField("key", StringType()),
-        StructField("at", DoubleType()),
-        StructField("provisional", LongType()),
-        StructField("alike", LongType()),
+        StructField("key", LongType()),
+        StructField("blob", BinaryType()),
     ]
 )
+"""Pass 1's output: a bucket's results (``key`` -1) and counts (``key``: a hash of the
+counted keys, which are ranked together)."""
+RANKED = StructType(
+    [
+        StructField("kind", LongType()),
+        StructField("bucket", LongType()),
+        StructField("blob", BinaryType()),
+        StructField("again", BinaryType()),
+    ]
+)
+"""What pass 2 gives each bucket: its results, and its counts ranked."""
 SETTLED = StructType(
     [
-        StructField("order", LongType()),
+        StructField("bucket", LongType()),
         StructField("settled", BinaryType()),
-        StructField("detail", StringType()),
+        StructField("patch", BinaryType()),
     ]
 )
+"""A bucket's findings: pass 1's as they came (:class:`_Settled`), and how to patch them
+(:class:`_Patch`), which the driver applies as it passes them on."""
+
+
+class _Patch(msgspec.Struct, array_like=True):
+    """What pass 2 changes in a bucket's findings: the conversations' ids for the tokens, and
+    the customers run again, whose findings replace pass 1's."""
+
+    ids: dict[str, str]
+    """Each token's digits, and the conversation's id."""
+    again: list[str]
+    rerun: bytes
+    """Their findings (:class:`_Settled`)."""
+
+
+_PATCH = msgspec.msgpack.Decoder(_Patch)
+
+
+def _decode_patch(blob: bytes) -> _Patch:
+    return _PATCH.decode(blob)
+
+
 TOKEN = 9 * 10**17
 """Placeholder conversation ids are ``c`` and a number from here: 19 characters no id the
 engine gives, and no word of the findings, has (a log whose lines have such words has its
@@ -180,9 +353,10 @@ findings may depend on them, so every task is given them all."""
 
 @dataclass
 class SparkReconciliation:
-    """What the run found, in log order as far as it has one."""
+    """What the run found: the findings as the buckets finish (each bucket's in log order),
+    passed on as they arrive, so the driver never holds them all."""
 
-    settled: list[Finding | Skipped]
+    settled: Iterable[Finding | Skipped]
     category_changes: list[CategoryChange]
 
 
@@ -193,15 +367,6 @@ LOCAL_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 Python workers, so it compiles with the quick compiler only and collects on one thread (and
 maps the class archive :mod:`~whatsapp_pricing.spark_classes`, where ``make install`` built
 one)."""
-
-
-@dataclass(frozen=True)
-class _Stretch:
-    """What the driver learns of one stretch of the log (a file's block)."""
-
-    lines: int
-    latest: dict[str, float]
-    """The latest time of its counted lines: in the log (key "") and per account (" " + id)."""
 
 
 def session(master: str) -> SparkSession:
@@ -247,124 +412,103 @@ def reconcile_on_spark(
         f.col("_metadata.file_path").alias("file"),
         f.col("_metadata.file_block_start").alias("block"),
     )
-    parsed = text.mapInArrow(_parsing(options), PARSED).persist(StorageLevel.MEMORY_AND_DISK)
+    slots = int(spark.conf.get("spark.sql.shuffle.partitions") or 1)
+    parsed = text.mapInArrow(_parsing(options, slots), PARSED)
+    # Kept on disk: the log's items would otherwise fill the JVM's heap, which also has to
+    # hold the parts of findings the driver fetches (serialized, they are read as they are).
+    parsed = parsed.persist(StorageLevel.DISK_ONLY)
     try:
         return _reconcile(parsed, paths, options, items_per_task)
-    finally:
+    except BaseException:
         parsed.unpersist()
+        raise
 
 
 def _reconcile(
     parsed: DataFrame, paths: Sequence[str], options: ReconcileOptions, items_per_task: int
 ) -> SparkReconciliation:
-    # One look at the parsed log: each stretch's lines and latest times, and the few items
-    # that concern no customer (broken lines, category changes), read where they stand.
-    unnamed = parsed.where(f.col("role") != Role.NAMED).drop("links", "name").toArrow()
-    stretches, unnamed_items = _stretches(unnamed)
+    # One small job: the stretches' ends, and the names that share a link.
+    ends = parsed.where(f.col("role") != Role.NAMED).groupBy("key").applyInArrow(_linking, PARSED)
+    stretches, shared = _read_ends(ends.toArrow())
     places = _places(stretches, paths)
     whole = Accounts(options, lambda account: Tally())
-    early: list[Finding | Skipped] = []
-    changes = []
-    for stretch, local, blob in unnamed_items:
-        order, item = _moved(local, pickle.loads(blob), places[stretch][0])
-        early += whole.add(item, Place(order))
-        if isinstance(item, CategoryChange) and options.knows(item.account):
-            changes.append((order, item))
-    lines = sum(stretch.lines for stretch in stretches.values())
+    early, changes = _unnamed(stretches, places, whole, options)
+    lines = sum(end.lines for end in stretches.values())
     buckets = max(1, lines // items_per_task)
     # A shuffle partition a bucket at least, which adaptive execution merges up to its target
-    # size: one partition per core would make a task of a large log's whole findings, which
-    # the driver then receives in one piece.
+    # size: one partition per core would make a task of a large log's whole findings.
     spark = parsed.sparkSession
     partitions = int(spark.conf.get("spark.sql.shuffle.partitions") or 1)
     spark.conf.set("spark.sql.shuffle.partitions", str(max(partitions, buckets)))
-    named = parsed.where(f.col("role") == Role.NAMED)
-    items = _grouped(named).withColumn(
-        "bucket", f.pmod(f.hash("group"), f.lit(buckets)).cast("long")
-    )
+    # Merged up to a size, not down to one partition a core (the default): the driver fetches
+    # the findings a partition at a time, and one partition of them all would not fit the JVM.
+    spark.conf.set("spark.sql.adaptive.coalescePartitions.parallelismFirst", "false")
+    spark.conf.set("spark.sql.adaptive.advisoryPartitionSizeInBytes", PARTITION_BYTES)
+    roots = _roots(shared)
+    named = parsed.where(f.col("role") == Role.NAMED).select("file", "block", "blob")
+    slots = int(spark.conf.get("spark.sql.shuffle.partitions") or 1)
     counted = (
-        items.groupBy("bucket")
-        .applyInArrow(_counting(options, changes, places), COUNTED)
+        named.mapInArrow(_dealing(roots, buckets), DEALT)
+        .groupBy("bucket")
+        .applyInArrow(_counting(options, changes, places, slots), COUNTED)
+        .persist(StorageLevel.DISK_ONLY)
+    )
+    ranked = (
+        counted.where(f.col("kind") == Kind.COUNTS)
+        .groupBy("key")
+        .applyInArrow(_ranking, RANKED)
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
+    again = ranked.select("again").toArrow().column("again").to_pylist()
+    rerun = frozenset(group for blob in again for group in _decode_groups(blob))
+    # Pass 2, in each bucket: pass 1's findings patched, and the customers whose counts change
+    # a price run again, their items dealt once more (only theirs cross the shuffle).
+    items = named.mapInArrow(_dealing(roots, buckets, rerun), DEALT)
+    results = counted.where(f.col("kind") == Kind.RESULT).select(
+        "kind", "bucket", "blob", f.lit(None).cast("binary").alias("again")
+    )
+    finished = (
+        items.groupBy("bucket")
+        .cogroup(ranked.unionByName(results).groupBy("bucket"))
+        .applyInArrow(_finishing(options, changes, places), SETTLED)
+    )
+    found = _streamed(finished, (parsed, counted, ranked))
+    return SparkReconciliation(itertools.chain(early, found), whole.category_changes)
+
+
+def _ranking(counts: pyarrow.Table) -> pyarrow.Table:
+    """The counts of some keys, from every bucket, ranked per account and key in time and log
+    order (the order in which the engine of a whole run meets them); a row per bucket."""
+    with _no_cycle_collection():
+        keyed: dict[tuple[str, str], list[tuple[float, int, int, _Count]]] = {}
+        buckets, blobs = counts.column("bucket").to_pylist(), counts.column("blob").to_pylist()
+        for bucket, blob in zip(buckets, blobs, strict=True):
+            for count in _decode_counts(blob):
+                keyed.setdefault((count.account, count.key), []).append(
+                    (count.at, count.order, bucket, count)
+                )
+        ranked: dict[int, list[_Count]] = {}
+        again: dict[int, set[str]] = {}
+        for each in keyed.values():
+            each.sort(key=lambda entry: entry[:2])
+            for position, (_, _, bucket, count) in enumerate(each, start=1):
+                count.position = position
+                ranked.setdefault(bucket, []).append(count)
+                if count.again():
+                    again.setdefault(bucket, set()).add(count.group)
+        rows = [(Kind.RANKED, bucket, _encode(each), _encode(sorted(again.get(bucket, ()))))
+                for bucket, each in ranked.items()]  # fmt: skip
+        return _table(rows, RANKED)
+
+
+def _streamed(finished: DataFrame, cached: Sequence[DataFrame]) -> Iterator[Finding | Skipped]:
+    """The buckets' findings as the driver fetches them, a partition at a time."""
     try:
-        found = _settled(items, counted, options, changes, places)
+        for row in finished.toLocalIterator(prefetchPartitions=True):
+            yield from _patched(row["settled"], _decode_patch(row["patch"]))
     finally:
-        counted.unpersist()
-    return SparkReconciliation(early + found, whole.category_changes)
-
-
-def _settled(
-    items: DataFrame,
-    counted: DataFrame,
-    options: ReconcileOptions,
-    changes: Changes,
-    places: Places,
-) -> list[Finding | Skipped]:
-    """Pass 2: the counts ranked; the findings, with their conversations' ids in place of the
-    tokens, but for the customers whose positions change a price, which run again with the
-    positions. In log order (put so here, not with an ``orderBy``, for which Spark would
-    sample, and so compute, the last stage once more)."""
-    ranked = Window.partitionBy("account", "key").orderBy("at", "order")
-    claims = counted.where(f.col("kind") == Kind.CLAIM)
-    positioned = claims.withColumn("position", f.row_number().over(ranked))
-    positioned = positioned.persist(StorageLevel.MEMORY_AND_DISK)
-    try:
-        changed = (f.col("alike") == Alike.EVERY) | (f.col("position") <= f.col("alike"))
-        again = (
-            positioned.where(
-                (f.col("alike") == Alike.NONE)
-                | ((f.col("position") != f.col("provisional")) & changed)
-            )
-            .select("bucket", "group")
-            .distinct()
-        )
-        tokens = positioned.where(f.col("alike") == Alike.NAME).select("provisional", "position")
-        named = tokens.toArrow()
-        ids = dict(
-            zip(
-                map(str, named["provisional"].to_pylist()),
-                (f"c{position}" for position in named["position"].to_pylist()),
-                strict=True,
-            )
-        )
-        run_again = {(row["bucket"], row["group"]) for row in again.toArrow().to_pylist()}
-        reran = None
-        if run_again:
-            positions = positioned.join(again, ["bucket", "group"], "left_semi")
-            reran = (
-                items.join(again, ["bucket", "group"], "left_semi")
-                .groupBy("bucket")
-                .cogroup(positions.groupBy("bucket"))
-                .applyInArrow(_running_again(options, changes, places), SETTLED)
-                .toArrow()
-            )
-    finally:
-        positioned.unpersist()
-    results = counted.where(f.col("kind") == Kind.RESULT)
-    kept = results.select("bucket", "group", "order", "settled", "detail").toArrow()
-
-    def patched(match: re.Match[str]) -> str:
-        return ids.get(match.group(1), match.group(0))
-
-    rows: list[tuple[int, bytes, str | None]] = [
-        (order, blob, None if detail is None else TOKENS.sub(patched, detail))
-        for bucket, group, order, blob, detail in zip(
-            *(kept.column(name).to_pylist() for name in kept.column_names), strict=True
-        )
-        if (bucket, group) not in run_again
-    ]
-    if reran is not None:
-        rows += zip(*(reran.column(name).to_pylist() for name in reran.column_names), strict=True)
-    return [_found(blob, detail) for _, blob, detail in sorted(rows, key=lambda row: row[0])]
-
-
-def _found(blob: bytes, detail: str | None) -> Finding | Skipped:
-    settled: Finding | Skipped = pickle.loads(blob)
-    if detail is not None:
-        assert isinstance(settled, Finding)
-        settled.detail = detail
-    return settled
+        for frame in cached:
+            frame.unpersist()
 
 
 def _check_format(path: str) -> None:
@@ -388,16 +532,17 @@ Stretch = tuple[str, int]
 
 
 def _parsing(
-    options: ReconcileOptions,
+    options: ReconcileOptions, slots: int
 ) -> Callable[[Iterable[pyarrow.RecordBatch]], Iterator[pyarrow.RecordBatch]]:
     def parsing(batches: Iterable[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]:
-        rows: list[tuple[Any, ...]] = []
-        for stretch, lines in _stretches_of(batches):
-            rows += _parsed(stretch, lines, options)
-            if len(rows) >= 10_000:
-                yield _batch(rows, PARSED)
-                rows = []
-        yield _batch(rows, PARSED)
+        linked: set[tuple[str, str]] = set()
+        """The (link, name) pairs the partition's lines give: each once is enough."""
+        with _no_cycle_collection():
+            for (file, block), lines in _stretches_of(batches):
+                for role, blob in _parsed(lines, options, linked):
+                    key = -1 if role == Role.END else 0
+                    yield _batch([(role, key, file, block, blob)], PARSED)
+            yield _batch(_link_rows(linked, slots), PARSED)
 
     return parsing
 
@@ -420,66 +565,143 @@ def _stretches_of(
         yield stretch, (line for line, _, _ in lines)
 
 
+class _Lines:
+    """A stretch's lines as the reader takes them, counted, noting those with words that look
+    like a token (a customer with such a line is run again in pass 2)."""
+
+    def __init__(self, lines: Iterator[bytes]) -> None:
+        self._lines = lines
+        self.count = 0
+        self.tokened: set[int] = set()
+
+    def __iter__(self) -> Iterator[bytes]:
+        for number, text in enumerate(self._lines, start=1):
+            self.count = number
+            if RAW_TOKENS.search(text) is not None:
+                self.tokened.add(number)
+            yield text.removeprefix(UTF8_BOM)
+
+
 def _parsed(
-    stretch: Stretch, lines: Iterator[bytes], options: ReconcileOptions
-) -> Iterator[tuple[Any, ...]]:
-    """One stretch's rows (:data:`PARSED`): each item, with the latest times before it."""
-    file, block = stretch
+    stretch: Iterator[bytes], options: ReconcileOptions, linked: set[tuple[str, str]]
+) -> Iterator[tuple[int, bytes]]:
+    """One stretch's rows, each a :class:`Role` and its blob: chunks of its named items, with
+    the latest times before each, then its end; the links its lines give go to ``linked``."""
+    lines = _Lines(stretch)
     latest: dict[str, float] = {}
-    linked: set[tuple[str, str]] = set()
-    """The links already given in the stretch: each once is enough to join names."""
-    number = 0
-    for number, text in enumerate(lines, start=1):
-        tokens = RAW_TOKENS.search(text) is not None
-        for position, item in enumerate(read_lines([text.removeprefix(UTF8_BOM)])):
-            item = renumbered(item, number)
-            order = number * ITEMS_PER_LINE + position
-            if not isinstance(item, Inbound | StatusUpdate):
-                yield file, block, Role.UNNAMED, order, None, None, None, None, None, None, \
-                    None, _dumps(item)  # fmt: skip
-                continue
-            account = " " + item.account
-            clock, account_clock = latest.get("", -math.inf), latest.get(account, -math.inf)
-            name = e164(item.customer)
-            links = [link for link in _links(item) if (link, name) not in linked]
-            linked.update((link, name) for link in links)
-            yield file, block, Role.NAMED, order, name, item.account, item.at, clock, \
-                account_clock, links, tokens, _dumps(item)  # fmt: skip
-            if _counted(item, options):
-                latest[""] = max(clock, item.at)
-                latest[account] = max(account_clock, item.at)
-    yield file, block, Role.LINES, number, None, None, None, None, None, None, None, None
-    for account, at in latest.items():
-        yield file, block, Role.LATEST, 0, None, account, at, None, None, None, None, None
+    named, unnamed = _Named(), []
+    line = position = 0
+    for item in read_lines(lines):
+        position = position + 1 if item.line == line else 0
+        line = item.line
+        order = line * ITEMS_PER_LINE + position
+        if not isinstance(item, Inbound | StatusUpdate):
+            unnamed.append((order, _KIND[type(item)], _encode(item)))
+            continue
+        account = " " + item.account
+        clock, account_clock = latest.get("", -math.inf), latest.get(account, -math.inf)
+        name = e164(item.customer)
+        linked.update((link, name) for link in _links(item, name))
+        named.orders.append(order)
+        named.customers.append(name)
+        named.clocks.append(clock)
+        named.account_clocks.append(account_clock)
+        named.tokens.append(line in lines.tokened)
+        named.kinds.append(_KIND[type(item)])
+        named.items.append(_encode(item))
+        if _counted(item, options):
+            latest[""] = max(clock, item.at)
+            latest[account] = max(account_clock, item.at)
+        if len(named.orders) >= ITEMS_PER_CHUNK:
+            yield Role.NAMED, _encode(named)
+            named = _Named()
+    if named.orders:
+        yield Role.NAMED, _encode(named)
+    yield Role.END, _encode(_End(lines.count, latest, unnamed))
 
 
-def _stretches(
-    unnamed: pyarrow.Table,
-) -> tuple[dict[Stretch, _Stretch], list[tuple[Stretch, int, bytes]]]:
-    """Each stretch's lines and latest times; the items that name no customer."""
-    columns = ("file", "block", "role", "order", "account", "at", "item")
-    lines: dict[Stretch, int] = {}
-    latest: dict[Stretch, dict[str, float]] = {}
-    items = []
-    for file, block, role, order, account, at, item in zip(
-        *(unnamed.column(name).to_pylist() for name in columns), strict=True
+def _links(item: Inbound | StatusUpdate, name: str) -> Iterator[str]:
+    """The names a line gives its customer (the statuses of one message are one customer's)."""
+    yield name
+    if item.user_id:
+        yield item.user_id
+    if item.parent_user_id:
+        yield item.parent_user_id
+    if isinstance(item, StatusUpdate):
+        yield f"message {item.account} {item.message}"
+
+
+def _link_rows(linked: Iterable[tuple[str, str]], slots: int) -> list[tuple[Any, ...]]:
+    """The (link, name) pairs, a row for each hash of the link (:data:`PARSED`)."""
+    by_slot: dict[int, list[tuple[str, str]]] = {}
+    for pair in linked:
+        by_slot.setdefault(_hash(pair[0], slots), []).append(pair)
+    return [(Role.LINKS, slot, None, None, _encode(pairs)) for slot, pairs in by_slot.items()]
+
+
+def _hash(name: str, buckets: int) -> int:
+    """A name's bucket (the same in every process, unlike ``hash``)."""
+    return zlib.crc32(name.encode()) % buckets
+
+
+def _linking(rows: pyarrow.Table) -> pyarrow.Table:
+    """The groups of names that share a link, of one hash of the links; or the stretches' ends,
+    as they are."""
+    if rows.column("role")[0].as_py() == Role.END:
+        return rows
+    names: dict[str, set[str]] = {}
+    for blob in rows.column("blob").to_pylist():
+        for link, name in _decode_links(blob):
+            names.setdefault(link, set()).add(name)
+    shared = [sorted(each) for each in names.values() if len(each) > 1]
+    key = rows.column("key")[0].as_py()
+    return _table([(Role.LINKS, key, None, None, _encode(shared))], PARSED)
+
+
+def _read_ends(ends: pyarrow.Table) -> tuple[dict[Stretch, _End], list[list[str]]]:
+    """Each stretch's end, and the groups of names that share a link."""
+    stretches: dict[Stretch, _End] = {}
+    shared: list[list[str]] = []
+    columns = ("role", "file", "block", "blob")
+    for role, file, block, blob in zip(
+        *(ends.column(name).to_pylist() for name in columns), strict=True
     ):
-        stretch = (file, block)
-        if role == Role.LINES:
-            lines[stretch] = order
-        elif role == Role.LATEST:
-            latest.setdefault(stretch, {})[account] = at
+        if role == Role.END:
+            stretches[file, block] = _decode_end(blob)
         else:
-            items.append((stretch, order, item))
-    stretches = {each: _Stretch(count, latest.get(each, {})) for each, count in lines.items()}
-    return stretches, items
+            shared += _decode_shared(blob)
+    return stretches, shared
+
+
+def _unnamed(
+    stretches: Mapping[Stretch, _End],
+    places: Places,
+    whole: Accounts,
+    options: ReconcileOptions,
+) -> tuple[list[Finding | Skipped], Changes]:
+    """What the items that name no customer settle (``whole`` takes them, in log order), and
+    the category changes of known accounts among them, with their places."""
+    placed = sorted(
+        (places[stretch][0] * ITEMS_PER_LINE + order, places[stretch][0], kind, blob)
+        for stretch, end in stretches.items()
+        for order, kind, blob in end.unnamed
+    )
+    early: list[Finding | Skipped] = []
+    changes = []
+    for order, start, kind, blob in placed:
+        item = _decoded(kind, blob)
+        item = renumbered(item, item.line + start)
+        early += whole.add(item, Place(order))
+        if isinstance(item, CategoryChange) and options.knows(item.account):
+            changes.append((order, item))
+    return early, changes
 
 
 Places = Mapping[Stretch, tuple[int, dict[str, float]]]
 """Each stretch's lines before it in the whole log, and the latest times before it."""
 
 
-def _places(stretches: Mapping[Stretch, _Stretch], paths: Sequence[str]) -> Places:
+def _places(stretches: Mapping[Stretch, _End], paths: Sequence[str]) -> Places:
     """Each stretch's place: the logs in the order given (a folder's files by name), each
     file's blocks in order."""
     sources = [_uri(path).rstrip("/") for path in paths]
@@ -506,29 +728,9 @@ def _uri(path: str) -> str:
     return "file:" + os.path.abspath(path)
 
 
-def _moved(order: int, item: LogItem, start: int) -> tuple[int, LogItem]:
-    """An item's place and line in the whole log, from those in its stretch."""
-    return order + start * ITEMS_PER_LINE, renumbered(item, item.line + start)
-
-
-def _links(item: Inbound | StatusUpdate) -> list[str]:
-    names = {e164(item.customer), item.user_id, item.parent_user_id}
-    if isinstance(item, StatusUpdate):
-        names.add(f"message {item.account} {item.message}")
-    return sorted(name for name in names if name)
-
-
-def _grouped(named: DataFrame) -> DataFrame:
-    """The named items with their customer's group: names a line links, and the statuses of
-    one message, are one customer's (over-joining costs time, never correctness)."""
-    linked = named.select(f.explode("links").alias("link"), "name").distinct()
-    shared = (
-        linked.groupBy("link")
-        .agg(f.collect_set("name").alias("names"))
-        .where(f.size("names") > 1)
-        .select("names")
-        .toArrow()
-    )
+def _roots(shared: Iterable[list[str]]) -> dict[str, str]:
+    """Each name joined to others by a link, with the name that stands for its group (a name
+    that is not here is its own group): over-joining costs time, never correctness."""
     parent: dict[str, str] = {}
 
     def root(name: str) -> str:
@@ -537,18 +739,52 @@ def _grouped(named: DataFrame) -> DataFrame:
             name = parent[name]
         return name
 
-    for names in shared.column("names").to_pylist():
+    for names in shared:
         names = sorted(names)
         first = root(names[0])
         for other in names[1:]:
             parent[root(other)] = first
-    if not parent:
-        return named.withColumn("group", f.col("name"))
-    roots = named.sparkSession.createDataFrame(
-        [(name, root(name)) for name in parent], "name string, root string"
-    )
-    joined = named.join(f.broadcast(roots), "name", "left")
-    return joined.withColumn("group", f.coalesce("root", "name")).drop("root")
+    return {name: root(name) for name in parent if root(name) != name}
+
+
+def _dealing(
+    roots: Mapping[str, str], buckets: int, only: frozenset[str] | None = None
+) -> Callable[[Iterable[pyarrow.RecordBatch]], Iterator[pyarrow.RecordBatch]]:
+    """Each chunk's items dealt to their customers' buckets (of the groups ``only``, if given),
+    as rows of :data:`DEALT`; the items themselves stay encoded."""
+
+    def dealing(batches: Iterable[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]:
+        with _no_cycle_collection():
+            yield from _dealt(batches, roots, buckets, only)
+
+    return dealing
+
+
+def _dealt(
+    batches: Iterable[pyarrow.RecordBatch],
+    roots: Mapping[str, str],
+    buckets: int,
+    only: frozenset[str] | None,
+) -> Iterator[pyarrow.RecordBatch]:
+    """Each chunk's items of the groups ``only`` (all, if ``None``) dealt to their buckets."""
+    bucket_of: dict[str, int] = {}
+    for batch in batches:
+        for file, block, blob in zip(*(column.to_pylist() for column in batch), strict=True):
+            chunk = _decode_named(blob)
+            dealt: dict[int, _Named] = {}
+            for index, name in enumerate(chunk.customers):
+                group = roots.get(name, name)
+                if only is not None and group not in only:
+                    continue
+                bucket = bucket_of.get(group)
+                if bucket is None:
+                    bucket = bucket_of[group] = _hash(group, buckets)
+                part = dealt.get(bucket)
+                if part is None:
+                    part = dealt[bucket] = _Named()
+                part.take(chunk, index, group)
+            rows = [(bucket, file, block, _encode(part)) for bucket, part in dealt.items()]
+            yield _batch(rows, DEALT)
 
 
 def _counted(item: LogItem, options: ReconcileOptions) -> TypeGuard[Inbound | StatusUpdate]:
@@ -560,16 +796,11 @@ def _counted(item: LogItem, options: ReconcileOptions) -> TypeGuard[Inbound | St
     )
 
 
-Claim = tuple[str, str, float, int, int, int]
-"""A count: account, key, time, place, the placeholder given, and what the position changes
-(:class:`Alike`, or a free tier's allowance)."""
-
-
 class _Claims(Tally):
     """Counts with placeholders, and notes each count for pass 2: a conversation's id is a
     token, a free tier's count is past the allowance, any other count is the bucket's own."""
 
-    def __init__(self, account: str, claims: list[Claim], tokens: Iterator[int]) -> None:
+    def __init__(self, account: str, claims: list[_Count], tokens: Iterator[int]) -> None:
         super().__init__()
         self._account, self._claims, self._tokens = account, claims, tokens
 
@@ -580,7 +811,7 @@ class _Claims(Tally):
             number, alike = free + 1, free
         else:
             number, alike = super().next(key, at, order), Alike.EVERY
-        self._claims.append((self._account, _key(key), at, order, number, alike))
+        self._claims.append(_Count(self._account, _key(key), at, order, number, alike))
         return number
 
 
@@ -595,13 +826,15 @@ class _Positions(Tally):
         return self._positions[self._account, _key(key), order]
 
 
+@functools.cache
 def _key(key: Key) -> str:
+    """A counter's key as a word (a bucket has few keys, and counts each many times)."""
     return json.dumps(key, default=str)
 
 
-@dataclass(frozen=True)
-class _Item:
-    """A named item of a bucket, at its place in the whole log."""
+class _Item(NamedTuple):
+    """A named item of a bucket, at its place in the whole log (a tuple: a bucket makes one
+    for each of its items, which a frozen dataclass makes three times slower)."""
 
     group: str
     place: Place
@@ -609,20 +842,27 @@ class _Item:
     tokens: bool
 
 
-def _items(bucket: pyarrow.Table, places: Places) -> list[_Item]:
-    """The bucket's items at their places in the whole log."""
-    columns = ("group", "file", "block", "order", "clock", "account_clock", "account",
-               "tokens", "item")  # fmt: skip
+def _items(dealt: pyarrow.Table, places: Places) -> list[_Item]:
+    """A bucket's items, decoded, at their places in the whole log."""
     items = []
-    for group, file, block, local, clock, account_clock, account, tokens, blob in zip(
-        *(bucket.column(name).to_pylist() for name in columns), strict=True
+    for file, block, blob in zip(
+        *(dealt.column(name).to_pylist() for name in ("file", "block", "blob")), strict=True
     ):
         start, before = places[file, block]
-        order, item = _moved(local, pickle.loads(blob), start)
-        assert isinstance(item, Inbound | StatusUpdate)
-        clock = max(clock, before.get("", -math.inf))
-        account_clock = max(account_clock, before.get(" " + account, -math.inf))
-        items.append(_Item(group, Place(order, clock, account_clock), item, tokens))
+        moved, latest = start * ITEMS_PER_LINE, before.get("", -math.inf)
+        account_latest = {account[1:]: at for account, at in before.items() if account}
+        chunk = _decode_named(blob)
+        for order, group, clock, account_clock, tokens, kind, encoded in zip(
+            chunk.orders, chunk.customers, chunk.clocks, chunk.account_clocks, chunk.tokens,
+            chunk.kinds, chunk.items, strict=True,
+        ):  # fmt: skip
+            item = _decoded(kind, encoded)
+            if start:
+                item = renumbered(item, item.line + start)
+            assert isinstance(item, Inbound | StatusUpdate)
+            account_clock = max(account_clock, account_latest.get(item.account, -math.inf))
+            place = Place(order + moved, max(clock, latest), account_clock)
+            items.append(_Item(group, place, item, tokens))
     return items
 
 
@@ -666,63 +906,119 @@ def _group(settled: Finding | Skipped, group: str, groups: Mapping[tuple[str, st
     return group
 
 
-def _results(
-    results: Iterable[tuple[str, int, Finding | Skipped]],
-) -> Iterator[tuple[str, int, bytes, str | None]]:
-    """Each result pickled, with a finding's words apart (pass 2 patches them)."""
-    for group, order, settled in results:
-        detail = None
-        if isinstance(settled, Finding):
-            detail, settled.detail = settled.detail, ""
-        yield group, order, _dumps(settled), detail
+def _settled_blob(results: Iterable[tuple[str, int, Finding | Skipped]]) -> bytes:
+    """Results, each with its group and place, encoded (:class:`_Settled`)."""
+    settled = _Settled([], [], [], [], [])
+    for group, order, each in results:
+        if isinstance(each, Finding):
+            settled.findings.append(each)
+        else:
+            settled.skipped_at.append(len(settled.orders))
+            settled.skipped.append(each)
+        settled.groups.append(group)
+        settled.orders.append(order)
+    return _encode(settled)
+
+
+def _unsettled(blob: bytes) -> Iterator[tuple[str, int, Finding | Skipped]]:
+    """The results :func:`_settled_blob` encoded, in their order."""
+    settled = _decode_settled(blob)
+    findings, skipped = iter(settled.findings), iter(settled.skipped)
+    skipped_at = set(settled.skipped_at)
+    for index, (group, order) in enumerate(zip(settled.groups, settled.orders, strict=True)):
+        yield group, order, next(skipped) if index in skipped_at else next(findings)
 
 
 def _counting(
-    options: ReconcileOptions, changes: Changes, places: Places
+    options: ReconcileOptions, changes: Changes, places: Places, slots: int
 ) -> Callable[[pyarrow.Table], pyarrow.Table]:
     def counting(bucket: pyarrow.Table) -> pyarrow.Table:
         with _no_cycle_collection():
-            return _counted_bucket(bucket, options, changes, places)
+            return _counted_bucket(bucket, options, changes, places, slots)
 
     return counting
 
 
 def _counted_bucket(
-    bucket: pyarrow.Table, options: ReconcileOptions, changes: Changes, places: Places
+    bucket: pyarrow.Table, options: ReconcileOptions, changes: Changes, places: Places, slots: int
 ) -> pyarrow.Table:
+    """Pass 1 of a bucket: its results (one row), and its counts, a row for each hash of the
+    counted keys (:data:`COUNTED`)."""
     number = bucket.column("bucket")[0].as_py()
     items = _items(bucket, places)
-    claims: list[Claim] = []
+    counts: list[_Count] = []
     tokens = itertools.count(TOKEN + number * TOKENS_PER_BUCKET + 1)
+    results = _settled_blob(
+        _run(items, options, changes, lambda account: _Claims(account, counts, tokens))
+    )
     groups = {each.place.order: each.group for each in items}
-    results = _run(items, options, changes, lambda account: _Claims(account, claims, tokens))
-    rows: list[tuple[Any, ...]] = [
-        (Kind.RESULT, number, group, order, blob, detail, None, None, None, None, None)
-        for group, order, blob, detail in _results(results)
-    ]
-    rows += [(Kind.CLAIM, number, groups[order], order, None, None, account, key, at,
-              provisional, alike)
-             for account, key, at, order, provisional, alike in claims]  # fmt: skip
-    rows += [(Kind.CLAIM, number, each.group, each.place.order, None, None, None, None, None,
-              None, Alike.NONE)
-             for each in items if each.tokens]  # fmt: skip
+    for count in counts:
+        count.group = groups[count.order]
+    counts += [_Count("", "", 0.0, each.place.order, 0, Alike.NONE, each.group)
+               for each in items if each.tokens]  # fmt: skip
+    by_slot: dict[int, list[_Count]] = {}
+    for count in counts:
+        by_slot.setdefault(_hash(f"{count.account} {count.key}", slots), []).append(count)
+    rows = [(Kind.RESULT, number, -1, results)]
+    rows += [(Kind.COUNTS, number, slot, _encode(each)) for slot, each in by_slot.items()]
     return _table(rows, COUNTED)
 
 
-def _running_again(
+def _finishing(
     options: ReconcileOptions, changes: Changes, places: Places
 ) -> Callable[[pyarrow.Table, pyarrow.Table], pyarrow.Table]:
-    def running_again(bucket: pyarrow.Table, positioned: pyarrow.Table) -> pyarrow.Table:
-        """The customers of a bucket whose counts change a price, run with the positions."""
+    def finishing(items: pyarrow.Table, ranked: pyarrow.Table) -> pyarrow.Table:
         with _no_cycle_collection():
-            columns = ("account", "key", "order", "position")
-            rows = zip(*(positioned.column(name).to_pylist() for name in columns), strict=True)
-            positions = {(account, key, order): position for account, key, order, position in rows}
-            counters = lambda account: _Positions(account, positions)  # noqa: E731
-            ran = _results(_run(_items(bucket, places), options, changes, counters))
-            return _table([(order, blob, detail) for _, order, blob, detail in ran], SETTLED)
+            return _finished_bucket(items, ranked, options, changes, places)
 
-    return running_again
+    return finishing
+
+
+def _finished_bucket(
+    items: pyarrow.Table,
+    ranked: pyarrow.Table,
+    options: ReconcileOptions,
+    changes: Changes,
+    places: Places,
+) -> pyarrow.Table:
+    """Pass 2 of a bucket: pass 1's results as they are (the driver decodes them once), and
+    their patch: the conversations' ids, and the customers whose positions change a price, run
+    again with the positions (``items``: theirs). One row of :data:`SETTLED`."""
+    rows = list(zip(*(ranked.column(name).to_pylist() for name in RANKED.names), strict=True))
+    counts = [count for kind, _, blob, _ in rows if kind == Kind.RANKED
+              for count in _decode_counts(blob)]  # fmt: skip
+    again = {group for kind, _, _, blob in rows if kind == Kind.RANKED
+             for group in _decode_groups(blob)}  # fmt: skip
+    ids = {str(count.provisional): f"c{count.position}" for count in counts
+           if count.alike == Alike.NAME}  # fmt: skip
+    rerun: list[tuple[str, int, Finding | Skipped]] = []
+    if items.num_rows:
+        positions = {(count.account, count.key, count.order): count.position for count in counts}
+        counters = lambda account: _Positions(account, positions)  # noqa: E731
+        rerun = list(_run(_items(items, places), options, changes, counters))
+    patch = _Patch(ids, sorted(again), _settled_blob(rerun))
+    results = next(blob for kind, _, blob, _ in rows if kind == Kind.RESULT)
+    number = ranked.column("bucket")[0].as_py()
+    return _table([(number, results, _encode(patch))], SETTLED)
+
+
+def _patched(results: bytes, patch: _Patch) -> Iterator[Finding | Skipped]:
+    """A bucket's findings, in log order: pass 1's with the conversations' ids in place of the
+    tokens, but those of the customers run again, whose findings are the rerun's."""
+
+    def patched(match: re.Match[str]) -> str:
+        return patch.ids.get(match.group(1), match.group(0))
+
+    again = set(patch.again)
+    kept = []
+    for group, order, each in _unsettled(results):
+        if group in again:
+            continue
+        if isinstance(each, Finding) and "c9" in each.detail:
+            each.detail = TOKENS.sub(patched, each.detail)
+        kept.append((group, order, each))
+    merged = heapq.merge(kept, _unsettled(patch.rerun), key=lambda result: result[1])
+    return (each for _, _, each in merged)
 
 
 @contextlib.contextmanager
@@ -737,23 +1033,6 @@ def _no_cycle_collection() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _unset() -> Any:
-    return msgspec.UNSET
-
-
-_PICKLED = copyreg.dispatch_table | {type(msgspec.UNSET): lambda _: (_unset, ())}
-"""How items are pickled: msgspec's ``UNSET`` by a function of this module, since pickle would
-otherwise look for its name in every module loaded (some 75 us an item, 13 times the rest)."""
-
-
-def _dumps(value: object) -> bytes:
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _PICKLED
-    pickler.dump(value)
-    return buffer.getvalue()
 
 
 def _table(rows: Sequence[tuple[Any, ...]], schema: StructType) -> pyarrow.Table:
@@ -775,6 +1054,4 @@ _ARROW = {
     "double": pyarrow.float64(),
     "string": pyarrow.string(),
     "binary": pyarrow.binary(),
-    "boolean": pyarrow.bool_(),
-    "array<string>": pyarrow.list_(pyarrow.string()),
 }
