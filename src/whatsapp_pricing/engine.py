@@ -422,13 +422,15 @@ class ConversationEngine:
             raise ValueError("create the engine with record_windows=True to see its windows")
         return self._windows
 
-    def advance(self, at: float) -> None:
+    def advance(self, at: float) -> bool:
         """Lets log time pass to ``at`` with no event of its own: what an event of another
         customer at ``at`` would close, closes. A reconciler of one part of a log (a Spark
         bucket) sees few of the other customers' events, and must close what one of the whole
-        log closes, when it closes it."""
-        if at >= self._next_sweep:
-            self._sweep(at)
+        log closes, when it closes it. Says whether it looked (at most once an hour)."""
+        if at < self._next_sweep:
+            return False
+        self._sweep(at)
+        return True
 
     def closed(self) -> list[ConversationRecord]:
         """Conversations that ended since the last call, ready to be reported."""
