@@ -19,8 +19,8 @@ STATUS_HORIZON: Final = 30 * 24 * HOUR
 message with no delivery by then is reported undelivered."""
 DELIVERY_STATUSES: Final = ("delivered", "read")
 _NOTHING_SAID: Final = ReportedConversation()
-_PRICING_FIELDS: Final = ReportedPricing.__struct_fields__
 """A ``conversation`` object without the fields read: a later status's may say more."""
+_PRICING_FIELDS: Final = ReportedPricing.__struct_fields__
 
 
 @dataclass(slots=True, eq=False, init=False)
