@@ -54,6 +54,18 @@ DISTRIBUTION = "whatsapp-pricing"
 BAD_INPUT = 2
 
 
+def run() -> NoReturn:
+    """The installed command: :func:`main`, then the process's exit.
+
+    Everything a run kept to its end (a cache of every customer it met, among others) is frozen
+    first (:func:`gc.freeze`): the interpreter's last collections at exit would otherwise walk
+    it all to free nothing the exit does not, a few percent of a big log's run.
+    """
+    status = main()
+    gc.freeze()
+    sys.exit(status)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments, unknown = _parser().parse_known_args(argv)
     if unknown:
@@ -626,4 +638,4 @@ def _money(amount: object, currency: str, at_most: bool | None = None) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
