@@ -201,9 +201,29 @@ def is_customer_id(customer: str) -> bool:
     return _customer_facts(customer)[0]
 
 
-@lru_cache(maxsize=1 << 17)
+FACTS_KEPT: Final = 1 << 17
+"""How many customers' facts :func:`_customer_facts` keeps; past that, it starts anew."""
+_FACTS: Final[dict[str, tuple[bool, str | None]]] = {}
+
+
 def _customer_facts(customer: str) -> tuple[bool, str | None]:
-    """Whether an id is possible, and its country; cached, as customers write many times.
+    """Whether an id is possible, and its country; kept, as customers write many times.
+
+    Kept in a plain dict, which compiled code reads directly: an ``lru_cache`` costs a call of
+    a Python object and a move in its list of recent entries at each of a log's lines that
+    names a customer (two or three for each message). A log with more customers than it keeps
+    starts again with none (what an ``lru_cache`` evicts is as unlikely to come back soon).
+    """
+    facts = _FACTS.get(customer)
+    if facts is None:
+        if len(_FACTS) >= FACTS_KEPT:
+            _FACTS.clear()
+        facts = _FACTS[customer] = _facts_anew(customer)
+    return facts
+
+
+def _facts_anew(customer: str) -> tuple[bool, str | None]:
+    """What :func:`_customer_facts` keeps, worked out.
 
     A log names a new customer every few lines, so a number is told without ``phonenumbers``
     parsing it where its calling code has one country (most): whether a number is possible
