@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
 from heapq import heappop, heappush
 
 from msgspec.structs import replace
@@ -56,20 +55,6 @@ def contact_book_for(window: float) -> ContactBook:
     """A table of customers' names that keeps each link as long as the rules may need it: past
     the customer's last line by the longest timer, and by the reorder window on either side."""
     return ContactBook(keep=LONGEST_TIMER + 2 * window)
-
-
-@dataclass(slots=True, eq=False, init=False)
-class Priced:
-    """A message the engine priced, waiting for its conversation to end (its ``__init__``
-    written out, to be native code when compiled: see :class:`.PendingMessage`)."""
-
-    message: PendingMessage
-    record: MessageRecord
-    grouping: list[str]
-    """What was wrong with Meta's grouping of it, judged when it was priced."""
-
-    def __init__(self, message: PendingMessage, record: MessageRecord, grouping: list[str]) -> None:
-        self.message, self.record, self.grouping = message, record, grouping
 
 
 class Reconciler:
@@ -116,7 +101,7 @@ class Reconciler:
         self._next_cleanup = -math.inf
         self._settled_now: list[Finding | Skipped] = []
         """What the item being read has settled."""
-        self._waiting: dict[str, list[Priced]] = {}
+        self._waiting: dict[str, list[PendingMessage]] = {}
         """Priced messages by the rules' conversation, until the conversation ends."""
         self._pairs = ConversationPairs(self._engine.vocabulary)
         self._unpair: list[tuple[float, str]] = []
@@ -310,20 +295,21 @@ class Reconciler:
             sent_as,
             business_number=message.business_number,
         )
-        predicted = self._engine.process(event)
+        predicted = message.record = self._engine.process(event)
         assert predicted is not None
         if predicted.conversation is None:
-            self._settle(message, self._compare(Priced(message, predicted, []), math.nan))
+            self._settle(message, self._compare(message, predicted, math.nan))
         else:
             # Grouping is judged now, in the order of the messages' times, so that what is
             # remembered of Meta's conversations never depends on gaps in the log.
-            grouping = self._pairs.problems(message, predicted.conversation)
-            waiting = self._waiting.setdefault(predicted.conversation.id, [])
-            waiting.append(Priced(message, predicted, grouping))
+            message.grouping = self._pairs.problems(message, predicted.conversation)
+            self._waiting.setdefault(predicted.conversation.id, []).append(message)
 
     def _settle_conversation(self, rules_id: str, expires: float) -> None:
-        for priced in self._waiting.pop(rules_id, ()):
-            self._settle(priced.message, self._compare(priced, expires))
+        for message in self._waiting.pop(rules_id, ()):
+            record = message.record
+            assert record is not None  # priced: what waits for its conversation is
+            self._settle(message, self._compare(message, record, expires))
         # Meta's conversation may still show up in a later message until it ends too.
         heappush(self._unpair, (expires + FREE_ENTRY_POINT_LENGTH, rules_id))
 
@@ -340,9 +326,6 @@ class Reconciler:
         self._forget.push(forget_at, 0, message.id)
         self._settled_now.append(finding)
 
-    def _compare(self, priced: Priced, expires: float) -> Finding:
-        message = priced.message
+    def _compare(self, message: PendingMessage, record: MessageRecord, expires: float) -> Finding:
         flag = self._templates.flag(message, self._sent.get(message.id)) if self._sent else ""
-        return compare(
-            message, priced.record, expires, priced.grouping, flag, self._engine.vocabulary
-        )
+        return compare(message, record, expires, flag, self._engine.vocabulary)

@@ -10,6 +10,7 @@ from msgspec import UNSET
 from msgspec.structs import astuple
 
 from whatsapp_pricing.engine import HOUR
+from whatsapp_pricing.records import MessageRecord
 from whatsapp_pricing.webhook_shapes import ReportedConversation, ReportedPricing
 from whatsapp_pricing.webhooks import StatusUpdate
 
@@ -65,6 +66,12 @@ class PendingMessage:
     """Delivery time; a ``read`` without ``delivered`` means it was delivered then too."""
     due: float
     """When the log can say what became of it: at delivery, failure, or the horizon."""
+    record: MessageRecord | None
+    """The rules' record of it, once the engine priced it (kept on the message, not beside it:
+    one object fewer to make, and to reach again, for each message that waits for the end of
+    its conversation)."""
+    grouping: tuple[str, ...]
+    """What was wrong with Meta's grouping of it, judged when it was priced."""
 
     def __init__(self, id: str, customer: str) -> None:
         self.id, self.customer = id, customer
@@ -75,6 +82,7 @@ class PendingMessage:
         self.expiration = self.priced_at = None
         self.pricing, self.conversation = None, None
         self.placed, self.late_line, self.errors = -1, 0, ()
+        self.record, self.grouping = None, ()
 
     def report(self) -> dict[str, Any]:
         """What Meta reported in the message's ``pricing``, every field it gave, by name."""

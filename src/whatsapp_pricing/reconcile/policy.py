@@ -97,12 +97,11 @@ def compare(
     message: PendingMessage,
     predicted: MessageRecord,
     expires: float,
-    grouping: list[str],
     flag: str,
     vocabulary: Vocabulary,
 ) -> Finding:
     """What Meta reported of a priced message beside the rules' record of it; ``expires``: when
-    the rules' conversation ended (NaN if none), ``grouping``: what was wrong with Meta's."""
+    the rules' conversation ended (NaN if none)."""
     if message.late_line:
         return Finding(message.id, "unknown", late(message.late_line))
     pricing = message.pricing
@@ -120,7 +119,7 @@ def compare(
             "delivered, yet the rules reject a free-form message outside the customer "
             "service window: is the customer's last message missing from the log?"
         )
-    problems += grouping
+    problems += message.grouping
     if problems and _free_by_the_unconfirmed_allowance(predicted, pricing):
         problems.append(
             f"it would agree with the unconfirmed {REPORTED_FREE_SERVICE_MESSAGES:,} free "
@@ -160,12 +159,12 @@ class ConversationPairs:
     def __len__(self) -> int:
         return len(self._rules_of) + len(self._meta_of)
 
-    def problems(self, message: PendingMessage, conversation: ConversationRef) -> list[str]:
+    def problems(self, message: PendingMessage, conversation: ConversationRef) -> tuple[str, ...]:
         """What is wrong with Meta's conversation of ``message``, which the rules put in
-        ``conversation``."""
+        ``conversation`` (most often nothing: the empty tuple, which is made once)."""
         reported = message.conversation
         if reported is None:
-            return []
+            return ()
         problems = []
         category = conversation.category
         expected_origin = FREE_ENTRY_POINT_CATEGORY if category == FREE_ENTRY_POINT else category
@@ -187,7 +186,7 @@ class ConversationPairs:
                 f"conversation: Meta puts it in {meta[1]}, the rules in {rules_id}, "
                 f"which Meta calls {theirs[1]}"
             )
-        return problems
+        return tuple(problems)
 
     def forget(self, rules_id: str) -> None:
         """Forgets the pair of the rules' conversation ``rules_id``: it can show up no more."""
