@@ -180,14 +180,16 @@ class Reconciler:
 
     def _status(self, update: StatusUpdate, customer: str, order: int) -> None:
         message_id = update.message
-        settled_delivery = self._settled.get(message_id)
-        if settled_delivery is not None:
-            if update.status in DELIVERY_STATUSES and update.at < settled_delivery:
-                self._settled_now.append(self._too_late(update.line, update.at))
-            return  # a repeat of a status already counted, or one that changes nothing
+        # The open messages first: a message is open or settled, never both (settling takes
+        # it out of the open ones), and the settled ones, kept for a month, are many more.
         message = self._messages.get(message_id)
         horizon = self._clock - self._window
         if message is None:
+            settled_delivery = self._settled.get(message_id)
+            if settled_delivery is not None:
+                if update.status in DELIVERY_STATUSES and update.at < settled_delivery:
+                    self._settled_now.append(self._too_late(update.line, update.at))
+                return  # a repeat of a status already counted, or one that changes nothing
             if update.at < horizon:
                 self._settled_now.append(self._too_late(update.line, update.at))
                 return
