@@ -189,11 +189,13 @@ def read_lines(lines: Iterable[bytes]) -> Iterator[LogItem]:
     """A log with one notification per line (its line ending is no part of it, so a line cut
     short reads the same wherever it was split into lines)."""
     for number, ending in enumerate(lines, start=1):
-        line = ending.rstrip(b"\r\n")
-        usual = usual_notification(line, number)
+        # JSON reads a line ending as whitespace: a usual line is decoded as it came, without a
+        # copy of it made to leave its ending out.
+        usual = usual_notification(ending, number)
         if usual is not None:
             yield from usual
             continue
+        line = ending.rstrip(b"\r\n")
         if not line.strip():
             continue
         logged = without_logger_prefix(line)
