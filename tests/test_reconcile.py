@@ -24,7 +24,7 @@ from whatsapp_pricing.reconcile import (
     SentTemplate,
     reconcile,
 )
-from whatsapp_pricing.reconcile.ordering import ByHour
+from whatsapp_pricing.reconcile.ordering import ByHour, InAnyOrder
 from whatsapp_pricing.vocabulary import VOCABULARY
 from whatsapp_pricing.webhooks import read_log
 
@@ -428,6 +428,22 @@ def test_an_hourly_queue_gives_back_what_is_due_by_each_hour_in_time_order(
         waiting = {(at, position) for position, at in enumerate(times)} - set(given_back)
         assert all(at > until for at, _ in waiting)
     assert given_back == sorted((at, position) for position, at in enumerate(times))
+
+
+@given(st.lists(NEAR_AN_HOUR, max_size=30), st.lists(HOURS, min_size=1, max_size=4))
+def test_an_unordered_hourly_queue_gives_back_what_the_ordered_one_does(
+    times: list[float], hours: list[float]
+) -> None:
+    """What is only let go of by the hour (settled ids) comes out with the same hours as the
+    ordered queue's items, whatever the order within an hour."""
+    ordered: ByHour[int] = ByHour()
+    unordered: InAnyOrder[int] = InAnyOrder()
+    for position, at in enumerate(times):
+        ordered.push(at, position, position)
+        unordered.push(at, position)
+    for until in [*sorted(hours), math.inf]:
+        expected = sorted(position for _, _, position in ordered.due(until))
+        assert sorted(unordered.due(until)) == expected
 
 
 def test_an_earlier_delivery_after_the_message_is_settled_is_reported() -> None:

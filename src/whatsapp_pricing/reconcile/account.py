@@ -33,7 +33,7 @@ from whatsapp_pricing.markets import is_customer_id
 from whatsapp_pricing.reconcile.findings import Finding
 from whatsapp_pricing.reconcile.message import DELIVERY_STATUSES, STATUS_HORIZON, PendingMessage
 from whatsapp_pricing.reconcile.options import CLOCK_SKEW, ReconcileOptions
-from whatsapp_pricing.reconcile.ordering import ByHour, TimeQueue
+from whatsapp_pricing.reconcile.ordering import ByHour, InAnyOrder, TimeQueue
 from whatsapp_pricing.reconcile.policy import (
     UNDELIVERED,
     ConversationPairs,
@@ -94,8 +94,8 @@ class Reconciler:
         self._settled: dict[str, float] = {}
         """When each settled message was delivered (infinity if never), by id, kept until its
         late statuses can no longer come."""
-        self._forget: ByHour[str] = ByHour()
-        """Settled messages' ids by when they can be forgotten (ties in any order)."""
+        self._forget: InAnyOrder[str] = InAnyOrder()
+        """Settled messages' ids by when they can be forgotten."""
         self._clock = -math.inf
         """The latest time any line of the log has shown."""
         self._next_cleanup = -math.inf
@@ -264,7 +264,7 @@ class Reconciler:
         """
         self._next_cleanup = until + HOUR
         self._give_up_on_delivery(until)
-        for _, _, message_id in self._forget.due(until):
+        for message_id in self._forget.due(until):
             del self._settled[message_id]
 
     def _give_up_on_delivery(self, until: float) -> None:
@@ -325,7 +325,7 @@ class Reconciler:
         del self._messages[message.id]
         forget_at = message.earliest + STATUS_HORIZON
         self._settled[message.id] = message.delivered_at or math.inf
-        self._forget.push(forget_at, 0, message.id)
+        self._forget.push(forget_at, message.id)
         self._settled_now.append(finding)
 
     def _compare(self, message: PendingMessage, record: MessageRecord, expires: float) -> Finding:

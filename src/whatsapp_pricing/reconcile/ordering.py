@@ -12,6 +12,7 @@ from typing import Generic, NamedTuple, TypeVar
 from whatsapp_pricing.engine import HOUR
 
 T = TypeVar("T")
+E = TypeVar("E")
 
 
 class Place(NamedTuple):
@@ -93,37 +94,76 @@ class TimeQueue(Generic[T]):
         return due
 
 
-class ByHour(Generic[T]):
-    """Items due at a time, handed out by the hour: for what the reconciler settles at most
-    once an hour of log time (messages never delivered, the ids of settled ones it may forget).
+def hour_due(at: float) -> int:
+    """The hour (by the number of hours since 1970) at whose end something due at ``at`` is
+    handed out: the first whole hour not before it."""
+    hour = math.ceil(at / HOUR)
+    if (hour - 1) * HOUR >= at:  # the division rounded up past a whole hour
+        hour -= 1
+    return hour
+
+
+class _Hours(Generic[E]):
+    """Entries kept by the hour they are due in, each hour's taken out whole once it ends: for
+    what the reconciler settles or forgets at most once an hour of log time.
 
     These hold a month of a log's messages, where a heap would cost a score of comparisons to
-    pop each; here an item costs an append to its hour's list, and each hour's items are
-    sorted once, when the hour comes (mostly in order already, which Python's sort is fastest
-    on).
+    pop each; here an entry costs an append to its hour's list.
     """
 
     def __init__(self) -> None:
-        self._items: dict[int, list[Held[T]]] = {}
-        """Each hour's items: those due after the hour before it ends, until it ends."""
+        self._items: dict[int, list[E]] = {}
+        """Each hour's entries: those due after the hour before it ends, until it ends."""
         self._hours: list[int] = []
-        """The hours that have items (a heap), by the number of hours since 1970."""
+        """The hours that have entries (a heap), by the number of hours since 1970."""
 
-    def push(self, at: float, order: int, item: T) -> None:
-        """Holds ``item``, due at ``at``; items due at the same time go by ``order``."""
-        hour = math.ceil(at / HOUR)
-        if (hour - 1) * HOUR >= at:  # the division rounded up past a whole hour
-            hour -= 1
+    def _hour(self, at: float) -> list[E]:
+        """The list of the entries due at ``at``."""
+        hour = hour_due(at)
         items = self._items.get(hour)
         if items is None:
             items = self._items[hour] = []
             heappush(self._hours, hour)
-        items.append((at, order, item))
+        return items
+
+    def _ended(self, until: float) -> list[list[E]]:
+        """Takes out the entries of every hour that has ended by ``until``, hour by hour."""
+        ended: list[list[E]] = []
+        hours, items = self._hours, self._items
+        while hours and hours[0] * HOUR <= until:
+            ended.append(items.pop(heappop(hours)))
+        return ended
+
+
+class ByHour(_Hours[Held[T]]):
+    """Items due at a time, handed out by the hour in time order (ties by the order given):
+    each hour's items are sorted once, when the hour comes (mostly in order already, which
+    Python's sort is fastest on)."""
+
+    def push(self, at: float, order: int, item: T) -> None:
+        """Holds ``item``, due at ``at``; items due at the same time go by ``order``."""
+        self._hour(at).append((at, order, item))
 
     def due(self, until: float) -> list[Held[T]]:
         """Takes out every item due by ``until`` (a whole hour, or infinity), in time order."""
         due: list[Held[T]] = []
-        hours, items = self._hours, self._items
-        while hours and hours[0] * HOUR <= until:
-            due += sorted(items.pop(heappop(hours)))
+        for items in self._ended(until):
+            due += sorted(items)
+        return due
+
+
+class InAnyOrder(_Hours[T]):
+    """Items handed out by the hour they are due in, in no particular order: for what is only
+    let go of (the ids of settled messages), which needs neither its time nor a place kept
+    beside it for a month."""
+
+    def push(self, at: float, item: T) -> None:
+        """Holds ``item``, due at ``at``."""
+        self._hour(at).append(item)
+
+    def due(self, until: float) -> list[T]:
+        """Takes out every item due by ``until`` (a whole hour, or infinity)."""
+        due: list[T] = []
+        for items in self._ended(until):
+            due += items
         return due
