@@ -13,7 +13,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import webhook_notification
+from tests.helpers import FIXTURES, webhook_notification
 from whatsapp_pricing.cli import main
 
 JSON_VALUES = st.recursive(
@@ -119,3 +119,62 @@ def test_simulate_at_any_time(moments: list[datetime]) -> None:
 @example(timestamps=["253402300799", "1"])
 def test_reconcile_at_any_time(timestamps: list[Any]) -> None:
     assert_ends_cleanly(RECONCILE, "\n".join(status_at(value) for value in timestamps).encode())
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a JSON document: each object's member and each list's item, at any depth."""
+    inner: list[tuple[str | int, Any]] = []
+    if isinstance(value, dict):
+        inner = list(value.items())
+    elif isinstance(value, list):
+        inner = list(enumerate(value))
+    return [path] + [deeper for key, child in inner for deeper in _paths(child, (*path, key))]
+
+
+def _replaced(document: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    copy = json.loads(json.dumps(document))
+    parent = copy
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = value
+    return copy
+
+
+REAL_LINES = [
+    json.loads(line)
+    for name in ("meta-shapes.jsonl", "public-statuses.jsonl")
+    for line in (FIXTURES / "real" / name).read_text().splitlines()
+    if line.strip()
+]
+REAL_PLACES = [(index, path) for index, line in enumerate(REAL_LINES) for path in _paths(line)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(place=st.sampled_from(REAL_PLACES), value=JSON_VALUES)
+def test_any_value_anywhere_in_metas_real_shapes(
+    place: tuple[int, tuple[Any, ...]], value: Any
+) -> None:
+    """One field of Meta's real notifications (the fixtures' lines) given any JSON value, the
+    other lines as they are: a status's ``conversation.origin`` as a bare string once ended in a
+    traceback."""
+    index, path = place
+    lines = [
+        _replaced(line, path, value) if at == index else line for at, line in enumerate(REAL_LINES)
+    ]
+    assert_ends_cleanly(RECONCILE, "\n".join(json.dumps(line) for line in lines).encode())
+
+
+@pytest.mark.parametrize(
+    "value", ["service", "", 0, -1.5, 10**30, True, None, [], {}, [{}]], ids=repr
+)
+def test_every_place_in_metas_real_shapes_takes_a_value_of_another_type(value: Any) -> None:
+    """Every field of every fixture line, one at a time, given ``value``: hypothesis above
+    samples the places, this walks them all."""
+    for index, path in REAL_PLACES:
+        lines = [
+            _replaced(line, path, value) if at == index else line
+            for at, line in enumerate(REAL_LINES)
+        ]
+        assert_ends_cleanly(RECONCILE, "\n".join(json.dumps(line) for line in lines).encode())

@@ -220,6 +220,39 @@ def test_an_origin_that_is_not_the_conversations_category_is_flagged() -> None:
     assert "origin: Meta says 'utility', the rules say 'marketing'" in detail
 
 
+@pytest.mark.parametrize(
+    ("origin", "problem"),
+    [
+        ("marketing", None),  # the type alone, not in an object: compared as it is
+        ("utility", "origin: Meta says 'utility', the rules say 'marketing'"),
+        (5, "origin: Meta says 5, the rules say 'marketing'"),
+        ({"type": ["marketing"]}, "origin: Meta says ['marketing'], the rules say 'marketing'"),
+        (None, None),
+        ({}, None),
+    ],
+)
+def test_an_origin_of_any_json_shape_is_compared_not_fatal(
+    origin: Any, problem: str | None
+) -> None:
+    extra = cbp("marketing", "convO")
+    extra["conversation"]["origin"] = origin
+    outcome, detail = findings_of([status("wamid.o", "delivered", T, **extra)])["wamid.o"]
+    assert (outcome, detail if problem else None) == (
+        ("disagrees", problem) if problem else ("agrees", None)
+    )
+
+
+@pytest.mark.parametrize("expiry", ["soon", [T], "nan", 1e300, {"at": T}])
+def test_an_expiration_that_is_not_a_time_is_flagged_not_fatal(expiry: Any) -> None:
+    extra = cbp("marketing", "convX")
+    extra["conversation"]["expiration_timestamp"] = expiry
+    outcome, detail = findings_of([status("wamid.x", "delivered", T, **extra)])["wamid.x"]
+    assert (outcome, detail) == (
+        "disagrees",
+        f"expiration: Meta says {expiry!r}, which is not a time",
+    )
+
+
 def test_billable_is_not_judged_for_free_service_conversations() -> None:
     at = 1733130000  # 2024-12-02T09:00:00Z
     extra = cbp("service", "convS")

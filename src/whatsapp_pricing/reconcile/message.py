@@ -51,7 +51,9 @@ class PendingMessage:
     category: str
     """Meta's ``pricing.category`` for it, as text; empty if no status carried one."""
     conversation: ReportedConversation | None
-    expiration: float | None
+    expiration: Any
+    """Meta's ``expiration_timestamp`` as the latest status gave it (``None`` if none did): read
+    as a time only when it is compared, so that a value that is not one is reported, not fatal."""
     held_until: float
     """The time it is held back for (a stale entry in the queue has another)."""
     placed: int
@@ -152,4 +154,4 @@ class PendingMessage:
                 self.conversation = conversation
             expiry = conversation.expiration_timestamp
             if expiry is not UNSET and expiry is not None:
-                self.expiration = float(expiry)
+                self.expiration = expiry

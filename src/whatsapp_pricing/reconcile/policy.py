@@ -125,10 +125,8 @@ def compare(
             f"it would agree with the unconfirmed {REPORTED_FREE_SERVICE_MESSAGES:,} free "
             "service messages a month (--unconfirmed-free-service-messages)"
         )
-    if message.expiration is not None and abs(message.expiration - expires) > EXPIRY_TOLERANCE:
-        problems.append(
-            f"expiration: Meta says {utc(message.expiration)}, the rules say {utc(expires)} UTC"
-        )
+    if message.expiration is not None:
+        problems += _expiration_problems(message.expiration, expires)
     amount = predicted.charge.amount
     return Finding(
         message.id,
@@ -168,8 +166,7 @@ class ConversationPairs:
         problems = []
         category = conversation.category
         expected_origin = FREE_ENTRY_POINT_CATEGORY if category == FREE_ENTRY_POINT else category
-        origin = (None if reported.origin is UNSET else reported.origin) or {}
-        origin_type = origin.get("type")
+        origin_type = _origin_type(reported.origin)
         spellings = self._spellings
         if (
             origin_type is not None
@@ -256,6 +253,19 @@ def utc(at: float) -> str:
     return f"{datetime.fromtimestamp(at, UTC):%Y-%m-%d %H:%M:%S}"
 
 
+def _expiration_problems(said: Any, expires: float) -> list[str]:
+    """What is wrong with Meta's expiration time, ``said`` as Meta gave it, against the end of
+    the rules' conversation (NaN if there is none, which nothing is compared with)."""
+    try:
+        at = float(said)
+        shown = utc(at)
+    except (TypeError, ValueError, OverflowError, OSError):  # text, a list, NaN, out of range
+        return [f"expiration: Meta says {said!r}, which is not a time"]
+    if abs(at - expires) > EXPIRY_TOLERANCE:
+        return [f"expiration: Meta says {shown}, the rules say {utc(expires)} UTC"]
+    return []
+
+
 def _free_by_the_unconfirmed_allowance(
     predicted: MessageRecord, pricing: ReportedPricing | None
 ) -> bool:
@@ -286,6 +296,14 @@ def _expected(record: MessageRecord) -> dict[str, Any]:
 
 
 _EXPECTED: Final[dict[WebhookReport, dict[str, Any]]] = {}
+
+
+def _origin_type(origin: Any) -> Any:
+    """What Meta's ``origin`` says the conversation's category is: its ``type``, or the value
+    itself where Meta sent something other than an object (compared as it is, never trusted)."""
+    if origin is UNSET:
+        return None
+    return origin.get("type") if isinstance(origin, dict) else origin
 
 
 def _normal(value: Any, spellings: Mapping[str, str]) -> Any:
