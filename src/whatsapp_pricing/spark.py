@@ -421,7 +421,12 @@ def reconcile_on_spark(
         f.col("_metadata.file_path").alias("file"),
         f.col("_metadata.file_block_start").alias("block"),
     )
-    slots = int(spark.conf.get("spark.sql.shuffle.partitions") or 1)
+    # The links are joined a hash of them at a time, in as many hashes as the log is read in
+    # parts (splits of spark.sql.files.maxPartitionBytes): a task then holds about one part's
+    # links, however long the log, where one hash a core held a core's share of the whole log.
+    slots = max(
+        int(spark.conf.get("spark.sql.shuffle.partitions") or 1), text.rdd.getNumPartitions()
+    )
     parsed = text.mapInArrow(_parsing(options, slots), PARSED)
     # Kept on disk: the log's items would otherwise fill the JVM's heap, which also has to
     # hold the parts of findings the driver fetches (serialized, they are read as they are).
