@@ -18,8 +18,9 @@ customers, and they set an id or a price, never a decision. So:
    Accounts` once per bucket, in log order, told each item's place and the clocks of the whole
    log before it. The counters hand out placeholders: a conversation's id is a token, and a
    free tier's count is taken to be past the allowance. Each count is noted;
-3. *pass 2* ranks the counts with a window function, by account and key, in time and log order,
-   which is the order in which the engine of a whole run meets them, and patches each bucket's
+3. *pass 2* ranks the counts by account and key, in time and log order, which is the order in
+   which the engine of a whole run meets them (Spark sorts them, spilling to disk, and Python
+   numbers them a batch at a time, so no task holds a counter whole), and patches each bucket's
    findings where it ran: a token becomes the conversation's id. Only a customer with a count
    whose position changes the price (inside a free tier, or a volume tier's count that differs)
    is run again, with the positions, which then gives exactly what the run over the whole log
