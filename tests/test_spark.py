@@ -48,10 +48,24 @@ def spark() -> Iterator[Any]:
         pytest.skip(HOW_TO_GET_SPARK)
     from whatsapp_pricing.spark import session
 
-    spark = session("local[2]")
+    # Every sort spills to disk after a few rows, as a large log's would after many: the
+    # counts pass 2 ranks are sorted by the JVM, and must come out the same when spilled.
+    given = os.environ.get("PYSPARK_SUBMIT_ARGS")
+    os.environ["PYSPARK_SUBMIT_ARGS"] = f"--conf {SPILL_AFTER}=500 pyspark-shell"
+    try:
+        spark = session("local[2]")
+    finally:
+        os.environ.pop("PYSPARK_SUBMIT_ARGS")
+        if given is not None:
+            os.environ["PYSPARK_SUBMIT_ARGS"] = given
     spark.sparkContext.setLogLevel("ERROR")
     yield spark
     spark.stop()
+
+
+SPILL_AFTER = "spark.shuffle.spill.numElementsForceSpillThreshold"
+"""Spark's setting of the rows a sorter holds before it spills (a sort's, a shuffle's)."""
+ARROW_BATCH = "spark.sql.execution.arrow.maxRecordsPerBatch"
 
 
 def _missing(*modules: str) -> bool:
@@ -229,10 +243,54 @@ def test_counts_across_buckets_are_patched_or_run_again_as_the_whole_run_counts(
     log.write_text("\n".join(webhook_log(timeline(*events))) + "\n")
     now = time.time()
     single = single_process([log], 24 * 3600, now)
-    assert on_spark(spark, [log], 24 * 3600, now, items_per_task=40) == single
+    # The month's conversations, one counter, reach pass 2 in batches of 100 counts (and
+    # spilled by the sort, see the fixture): ranked a batch at a time, they number the same.
+    assert spark.sparkContext.getConf().get(SPILL_AFTER) == "500"
+    spark.conf.set(ARROW_BATCH, "100")
+    try:
+        assert on_spark(spark, [log], 24 * 3600, now, items_per_task=40) == single
+    finally:
+        spark.conf.unset(ARROW_BATCH)
     details = [detail for _, _, detail, *_ in single[0]]
     assert sum("free as number" in detail for detail in details) == 1_000
     assert any("c3900" in detail for detail in details)  # ids counted over the whole month
+
+
+def test_a_counter_is_ranked_a_batch_at_a_time_and_sent_back_to_its_buckets(
+    spark: Any,
+) -> None:
+    """Pass 2's ranking as Spark hands it the counts: sorted, in batches that cut a counter
+    in two. Positions run on across the cut and start again at the next counter; each batch's
+    counts go back to their buckets, with the customers whose position changes a price (here
+    the free tier's first two, past the placeholder three)."""
+    import pyarrow
+
+    from whatsapp_pricing import spark as on_spark
+    from whatsapp_pricing.spark import Alike
+
+    token = on_spark.TOKEN
+    rows = [(bucket, "1", "conversations", 10.0 + order, order, token + order, Alike.NAME,
+             f"g{order}") for order, bucket in enumerate([0, 1, 0, 1, 1])]  # fmt: skip
+    rows += [(bucket, "1", "free", 10.0, order, 3, 2, f"g{order}")
+             for order, bucket in enumerate([1, 0, 0])]  # fmt: skip
+    names = ("bucket", *on_spark.COUNT_FIELDS)
+    batches = [
+        pyarrow.RecordBatch.from_pylist([dict(zip(names, row, strict=True)) for row in part])
+        for part in (rows[:3], rows[3:])
+    ]
+    out = []
+    for batch in on_spark._ranking(batches):
+        for _, bucket, blob, again in zip(*batch.to_pydict().values(), strict=True):
+            counts = [
+                (each.key, each.group, each.position) for each in on_spark._decode_counts(blob)
+            ]
+            out.append((bucket, counts, again and on_spark._decode_groups(again)))
+    assert out == [
+        (0, [("conversations", "g0", 1), ("conversations", "g2", 3)], None),
+        (1, [("conversations", "g1", 2)], None),
+        (1, [("conversations", "g3", 4), ("conversations", "g4", 5), ("free", "g0", 1)], ["g0"]),
+        (0, [("free", "g1", 2), ("free", "g2", 3)], ["g1"]),
+    ]
 
 
 def _iso(at: float) -> str:

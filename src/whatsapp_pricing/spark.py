@@ -18,8 +18,9 @@ customers, and they set an id or a price, never a decision. So:
    Accounts` once per bucket, in log order, told each item's place and the clocks of the whole
    log before it. The counters hand out placeholders: a conversation's id is a token, and a
    free tier's count is taken to be past the allowance. Each count is noted;
-3. *pass 2* ranks the counts with a window function, by account and key, in time and log order,
-   which is the order in which the engine of a whole run meets them, and patches each bucket's
+3. *pass 2* ranks the counts by account and key, in time and log order, which is the order in
+   which the engine of a whole run meets them (Spark sorts them, spilling to disk, and Python
+   numbers them a batch at a time, so no task holds a counter whole), and patches each bucket's
    findings where it ran: a token becomes the conversation's id. Only a customer with a count
    whose position changes the price (inside a free tier, or a volume tier's count that differs)
    is run again, with the positions, which then gives exactly what the run over the whole log
@@ -54,6 +55,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as f
 from pyspark.sql.types import (
     BinaryType,
+    DoubleType,
     LongType,
     StringType,
     StructField,
@@ -237,10 +239,10 @@ class Kind:
     RESULT = 0
     """A bucket's results (:class:`_Settled`), with tokens for conversation ids."""
     COUNTS = 1
-    """A bucket's counts of the keys of one hash (a list of :class:`_Count`)."""
+    """A count of a bucket, in columns: the JVM sorts them, spilling to disk as it needs."""
     RANKED = 2
-    """A bucket's counts with their positions (a list of :class:`_Count`), and the groups of
-    customers to run again (``again``)."""
+    """Some of a bucket's counts with their positions (a list of :class:`_Count`), and the
+    groups of customers to run again among them (``again``, null if none)."""
 
 
 class Alike:
@@ -287,16 +289,24 @@ def _decode_counts(blob: bytes) -> list[_Count]:
     return _COUNTS.decode(blob)
 
 
+COUNT_FIELDS = ("account", "key", "at", "order", "provisional", "alike", "group")
+"""The columns of a count: the fields of :class:`_Count` but its position."""
 COUNTED = StructType(
     [
         StructField("kind", LongType()),
         StructField("bucket", LongType()),
-        StructField("key", LongType()),
         StructField("blob", BinaryType()),
+        StructField("account", StringType()),
+        StructField("key", StringType()),
+        StructField("at", DoubleType()),
+        StructField("order", LongType()),
+        StructField("provisional", LongType()),
+        StructField("alike", LongType()),
+        StructField("group", StringType()),
     ]
 )
-"""Pass 1's output: a bucket's results (``key`` -1) and counts (``key``: a hash of the
-counted keys, which are ranked together)."""
+"""Pass 1's output: a bucket's results (``blob``, the count's columns null) and each of its
+counts (a row of columns, ``blob`` null), which Spark sorts for pass 2."""
 RANKED = StructType(
     [
         StructField("kind", LongType()),
@@ -412,7 +422,12 @@ def reconcile_on_spark(
         f.col("_metadata.file_path").alias("file"),
         f.col("_metadata.file_block_start").alias("block"),
     )
-    slots = int(spark.conf.get("spark.sql.shuffle.partitions") or 1)
+    # The links are joined a hash of them at a time, in as many hashes as the log is read in
+    # parts (splits of spark.sql.files.maxPartitionBytes): a task then holds about one part's
+    # links, however long the log, where one hash a core held a core's share of the whole log.
+    slots = max(
+        int(spark.conf.get("spark.sql.shuffle.partitions") or 1), text.rdd.getNumPartitions()
+    )
     parsed = text.mapInArrow(_parsing(options, slots), PARSED)
     # Kept on disk: the log's items would otherwise fill the JVM's heap, which also has to
     # hold the parts of findings the driver fetches (serialized, they are read as they are).
@@ -446,20 +461,25 @@ def _reconcile(
     spark.conf.set("spark.sql.adaptive.advisoryPartitionSizeInBytes", PARTITION_BYTES)
     roots = _roots(shared)
     named = parsed.where(f.col("role") == Role.NAMED).select("file", "block", "blob")
-    slots = int(spark.conf.get("spark.sql.shuffle.partitions") or 1)
     counted = (
         named.mapInArrow(_dealing(roots, buckets), DEALT)
         .groupBy("bucket")
-        .applyInArrow(_counting(options, changes, places, slots), COUNTED)
+        .applyInArrow(_counting(options, changes, places), COUNTED)
         .persist(StorageLevel.DISK_ONLY)
     )
+    # Each counter of an account in one partition, sorted there by the JVM, which spills to
+    # disk: the Python function that ranks them holds a batch of counts, not the counter.
     ranked = (
         counted.where(f.col("kind") == Kind.COUNTS)
-        .groupBy("key")
-        .applyInArrow(_ranking, RANKED)
+        .select("bucket", *COUNT_FIELDS)
+        .repartition("account", "key")
+        .sortWithinPartitions("account", "key", "at", "order")
+        .mapInArrow(_ranking, RANKED)
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
-    again = ranked.select("again").toArrow().column("again").to_pylist()
+    again = (
+        ranked.where(f.col("again").isNotNull()).select("again").toArrow().column("again")
+    ).to_pylist()
     rerun = frozenset(group for blob in again for group in _decode_groups(blob))
     # Pass 2, in each bucket: pass 1's findings patched, and the customers whose counts change
     # a price run again, their items dealt once more (only theirs cross the shuffle).
@@ -476,29 +496,37 @@ def _reconcile(
     return SparkReconciliation(itertools.chain(early, found), whole.category_changes)
 
 
-def _ranking(counts: pyarrow.Table) -> pyarrow.Table:
-    """The counts of some keys, from every bucket, ranked per account and key in time and log
-    order (the order in which the engine of a whole run meets them); a row per bucket."""
-    with _no_cycle_collection():
-        keyed: dict[tuple[str, str], list[tuple[float, int, int, _Count]]] = {}
-        buckets, blobs = counts.column("bucket").to_pylist(), counts.column("blob").to_pylist()
-        for bucket, blob in zip(buckets, blobs, strict=True):
-            for count in _decode_counts(blob):
-                keyed.setdefault((count.account, count.key), []).append(
-                    (count.at, count.order, bucket, count)
-                )
+def _ranking(batches: Iterable[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]:
+    """A partition's counts, sorted by account and key, then time and place in the log (the
+    order in which the engine of a whole run meets them), each given its position among its
+    account's and key's, and sent on to its bucket: for each batch, a row per bucket.
+
+    A key's counts may run over many batches; only its latest position is kept between them,
+    so a task holds one batch of counts however many an account's counter has."""
+    last: tuple[str, str] | None = None
+    position = 0
+    for batch in batches:
         ranked: dict[int, list[_Count]] = {}
         again: dict[int, set[str]] = {}
-        for each in keyed.values():
-            each.sort(key=lambda entry: entry[:2])
-            for position, (_, _, bucket, count) in enumerate(each, start=1):
-                count.position = position
-                ranked.setdefault(bucket, []).append(count)
-                if count.again():
-                    again.setdefault(bucket, set()).add(count.group)
-        rows = [(Kind.RANKED, bucket, _encode(each), _encode(sorted(again.get(bucket, ()))))
-                for bucket, each in ranked.items()]  # fmt: skip
-        return _table(rows, RANKED)
+        columns = (batch.column(name).to_pylist() for name in ("bucket", *COUNT_FIELDS))
+        for bucket, *fields in zip(*columns, strict=True):
+            count = _Count(*fields)
+            position = position + 1 if (count.account, count.key) == last else 1
+            last, count.position = (count.account, count.key), position
+            ranked.setdefault(bucket, []).append(count)
+            if count.again():
+                again.setdefault(bucket, set()).add(count.group)
+        yield _batch(
+            [_ranked_row(bucket, each, again.get(bucket)) for bucket, each in ranked.items()],
+            RANKED,
+        )
+
+
+def _ranked_row(bucket: int, counts: list[_Count], again: set[str] | None) -> tuple[Any, ...]:
+    """A bucket's ranked counts of a batch, as a row of :data:`RANKED`: most batches have no
+    customer to run again (``again`` null, so that the driver fetches only those that do)."""
+    groups = None if again is None else _encode(sorted(again))
+    return Kind.RANKED, bucket, _encode(counts), groups
 
 
 def _streamed(finished: DataFrame, cached: Sequence[DataFrame]) -> Iterator[Finding | Skipped]:
@@ -930,20 +958,20 @@ def _unsettled(blob: bytes) -> Iterator[tuple[str, int, Finding | Skipped]]:
 
 
 def _counting(
-    options: ReconcileOptions, changes: Changes, places: Places, slots: int
+    options: ReconcileOptions, changes: Changes, places: Places
 ) -> Callable[[pyarrow.Table], pyarrow.Table]:
     def counting(bucket: pyarrow.Table) -> pyarrow.Table:
         with _no_cycle_collection():
-            return _counted_bucket(bucket, options, changes, places, slots)
+            return _counted_bucket(bucket, options, changes, places)
 
     return counting
 
 
 def _counted_bucket(
-    bucket: pyarrow.Table, options: ReconcileOptions, changes: Changes, places: Places, slots: int
+    bucket: pyarrow.Table, options: ReconcileOptions, changes: Changes, places: Places
 ) -> pyarrow.Table:
-    """Pass 1 of a bucket: its results (one row), and its counts, a row for each hash of the
-    counted keys (:data:`COUNTED`)."""
+    """Pass 1 of a bucket: its results (one row), and its counts, a row each
+    (:data:`COUNTED`)."""
     number = bucket.column("bucket")[0].as_py()
     items = _items(bucket, places)
     counts: list[_Count] = []
@@ -956,11 +984,9 @@ def _counted_bucket(
         count.group = groups[count.order]
     counts += [_Count("", "", 0.0, each.place.order, 0, Alike.NONE, each.group)
                for each in items if each.tokens]  # fmt: skip
-    by_slot: dict[int, list[_Count]] = {}
-    for count in counts:
-        by_slot.setdefault(_hash(f"{count.account} {count.key}", slots), []).append(count)
-    rows = [(Kind.RESULT, number, -1, results)]
-    rows += [(Kind.COUNTS, number, slot, _encode(each)) for slot, each in by_slot.items()]
+    rows: list[tuple[Any, ...]] = [(Kind.RESULT, number, results, *(None for _ in COUNT_FIELDS))]
+    rows += [(Kind.COUNTS, number, None, count.account, count.key, count.at, count.order,
+              count.provisional, count.alike, count.group) for count in counts]  # fmt: skip
     return _table(rows, COUNTED)
 
 
@@ -987,7 +1013,7 @@ def _finished_bucket(
     rows = list(zip(*(ranked.column(name).to_pylist() for name in RANKED.names), strict=True))
     counts = [count for kind, _, blob, _ in rows if kind == Kind.RANKED
               for count in _decode_counts(blob)]  # fmt: skip
-    again = {group for kind, _, _, blob in rows if kind == Kind.RANKED
+    again = {group for kind, _, _, blob in rows if kind == Kind.RANKED and blob is not None
              for group in _decode_groups(blob)}  # fmt: skip
     ids = {str(count.provisional): f"c{count.position}" for count in counts
            if count.alike == Alike.NAME}  # fmt: skip
