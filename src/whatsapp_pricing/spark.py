@@ -63,7 +63,7 @@ from pyspark.sql.types import (
 )
 
 from whatsapp_pricing import spark_classes
-from whatsapp_pricing.engine import CONVERSATIONS, Key, Tally
+from whatsapp_pricing.engine import CONVERSATIONS, Counters, Key, Tally
 from whatsapp_pricing.errors import UsageError
 from whatsapp_pricing.markets import e164
 from whatsapp_pricing.reconcile import (
@@ -221,7 +221,11 @@ class _Settled(msgspec.Struct, array_like=True):
 
     groups: list[str]
     orders: list[int]
-    findings: list[Finding]
+    findings: list[Any]
+    """:class:`~whatsapp_pricing.reconcile.findings.Finding` objects when encoded, each a map
+    of its fields when decoded (made findings by :func:`_finding`): msgspec would decode into
+    the class by its annotations, which the compiled build gives as ``type`` for
+    ``float | None`` (mypyc keeps an annotation's class, not its type)."""
     skipped: list[Skipped]
     skipped_at: list[int]
 
@@ -231,6 +235,15 @@ _SETTLED = msgspec.msgpack.Decoder(_Settled)
 
 def _decode_settled(blob: bytes) -> _Settled:
     return _SETTLED.decode(blob)
+
+
+def _finding(fields: dict[str, Any]) -> Finding:
+    """A finding from the map of its fields (:class:`_Unsettled`)."""
+    finding = Finding(fields.pop("message"), fields.pop("outcome"), fields.pop("detail"))
+    fields["errors"] = tuple(fields["errors"])
+    for name, value in fields.items():
+        setattr(finding, name, value)
+    return finding
 
 
 class Kind:
@@ -824,13 +837,17 @@ def _counted(item: LogItem, options: ReconcileOptions) -> TypeGuard[Inbound | St
     )
 
 
-class _Claims(Tally):
+class _Claims:
     """Counts with placeholders, and notes each count for pass 2: a conversation's id is a
-    token, a free tier's count is past the allowance, any other count is the bucket's own."""
+    token, a free tier's count is past the allowance, any other count is the bucket's own.
+
+    The engine's :class:`~whatsapp_pricing.engine.Counters`, not a subclass of its
+    :class:`~whatsapp_pricing.engine.Tally`: a class of this (uncompiled) module may not
+    inherit from a compiled one."""
 
     def __init__(self, account: str, claims: list[_Count], tokens: Iterator[int]) -> None:
-        super().__init__()
         self._account, self._claims, self._tokens = account, claims, tokens
+        self._own = Tally()
 
     def next(self, key: Key, at: float, order: int, free: int | None = None) -> int:
         if key == CONVERSATIONS:
@@ -838,16 +855,16 @@ class _Claims(Tally):
         elif free is not None:
             number, alike = free + 1, free
         else:
-            number, alike = super().next(key, at, order), Alike.EVERY
+            number, alike = self._own.next(key, at, order), Alike.EVERY
         self._claims.append(_Count(self._account, _key(key), at, order, number, alike))
         return number
 
 
-class _Positions(Tally):
-    """The positions pass 2 ranked, for the events of one bucket's account."""
+class _Positions:
+    """The positions pass 2 ranked, for the events of one bucket's account (the engine's
+    :class:`~whatsapp_pricing.engine.Counters`)."""
 
     def __init__(self, account: str, positions: Mapping[tuple[str, str, int], int]) -> None:
-        super().__init__()
         self._account, self._positions = account, positions
 
     def next(self, key: Key, at: float, order: int, free: int | None = None) -> int:
@@ -898,7 +915,7 @@ def _run(
     items: list[_Item],
     options: ReconcileOptions,
     changes: Changes,
-    counters: Callable[[str], Tally],
+    counters: Callable[[str], Counters],
 ) -> Iterator[tuple[str, int, Finding | Skipped]]:
     """The project's reconciler over one bucket's items in log order, with the category changes
     among them; each result with its customer's group and the place of the item that settled
@@ -954,7 +971,7 @@ def _unsettled(blob: bytes) -> Iterator[tuple[str, int, Finding | Skipped]]:
     findings, skipped = iter(settled.findings), iter(settled.skipped)
     skipped_at = set(settled.skipped_at)
     for index, (group, order) in enumerate(zip(settled.groups, settled.orders, strict=True)):
-        yield group, order, next(skipped) if index in skipped_at else next(findings)
+        yield group, order, next(skipped) if index in skipped_at else _finding(next(findings))
 
 
 def _counting(
