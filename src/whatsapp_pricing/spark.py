@@ -60,7 +60,7 @@ from pyspark.sql.types import (
     StructType,
 )
 
-from whatsapp_pricing import spark_classes
+from whatsapp_pricing import spark_classes, spark_daemon
 from whatsapp_pricing.engine import CONVERSATIONS, Key, Tally
 from whatsapp_pricing.errors import UsageError
 from whatsapp_pricing.markets import e164
@@ -387,6 +387,7 @@ def session(master: str) -> SparkSession:
         builder = builder.config("spark.driver.extraJavaOptions", java)
         # The findings come to the driver, which writes them: no cap on what the tasks send.
         builder = builder.config("spark.driver.maxResultSize", "0")
+        builder = builder.config("spark.python.daemon.module", spark_daemon.__name__)
     builder = builder.config("spark.ui.enabled", "false")  # no web UI to serve while it runs
     return builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
 
@@ -1025,7 +1026,13 @@ def _patched(results: bytes, patch: _Patch) -> Iterator[Finding | Skipped]:
 def _no_cycle_collection() -> Iterator[None]:
     """A bucket's items, results and counts are all alive until its call ends: Python's cycle
     collector would walk them again and again (a third of pass 1's time) and find nothing to
-    free, so it waits until the call is over."""
+    free, so it waits until the call is over.
+
+    What is alive as the call starts (the worker's modules, pyarrow's among them, which a
+    worker imports after its fork) is moreover frozen out of the collector's sight: Spark's
+    daemon runs a full collection after every task, which walked all of it each time (about
+    60 ms a task)."""
+    gc.freeze()
     was_enabled = gc.isenabled()
     gc.disable()
     try:
