@@ -99,6 +99,10 @@ PARTITION_BYTES = "16m"
 at once (two such parts, as it fetches the next while it writes one)."""
 
 
+ADAPTIVE_SETTING = "spark.sql.adaptive.enabled"
+"""Whether Spark re-plans a query at each shuffle (:func:`_adapt` chooses)."""
+
+
 class Role:
     """What a row of the parsed log is (its ``role`` column)."""
 
@@ -414,6 +418,7 @@ def reconcile_on_spark(
         f.col("_metadata.file_block_start").alias("block"),
     )
     slots = int(spark.conf.get("spark.sql.shuffle.partitions") or 1)
+    _adapt(spark)
     parsed = text.mapInArrow(_parsing(options, slots), PARSED)
     # Kept on disk: the log's items would otherwise fill the JVM's heap, which also has to
     # hold the parts of findings the driver fetches (serialized, they are read as they are).
@@ -445,6 +450,7 @@ def _reconcile(
     # the findings a partition at a time, and one partition of them all would not fit the JVM.
     spark.conf.set("spark.sql.adaptive.coalescePartitions.parallelismFirst", "false")
     spark.conf.set("spark.sql.adaptive.advisoryPartitionSizeInBytes", PARTITION_BYTES)
+    _adapt(spark)
     roots = _roots(shared)
     named = parsed.where(f.col("role") == Role.NAMED).select("file", "block", "blob")
     slots = int(spark.conf.get("spark.sql.shuffle.partitions") or 1)
@@ -475,6 +481,19 @@ def _reconcile(
     )
     found = _streamed(finished, (parsed, counted, ranked))
     return SparkReconciliation(itertools.chain(early, found), whole.category_changes)
+
+
+def _adapt(spark: SparkSession) -> None:
+    """Adaptive execution for the queries planned next, only if they have more shuffle
+    partitions than the run has cores: it merges partitions, which is then worth its cost (each
+    shuffle a job of its own, the rest planned again after it; about 0.5 s of a small log's
+    CPU), and with a partition a core or fewer it has nothing to merge. Either way the plan
+    computes the same rows.
+
+    The log's own size decides, through the partitions: one per bucket in the passes."""
+    partitions = int(spark.conf.get("spark.sql.shuffle.partitions") or 1)
+    adaptive = partitions > spark.sparkContext.defaultParallelism
+    spark.conf.set(ADAPTIVE_SETTING, str(adaptive).lower())
 
 
 def _ranking(counts: pyarrow.Table) -> pyarrow.Table:
