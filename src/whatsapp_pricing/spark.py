@@ -402,6 +402,19 @@ def _local_cores(master: str) -> int:
     return os.cpu_count() or 1 if cores == "*" else int(cores)
 
 
+def _adapt(spark: SparkSession) -> None:
+    """Adaptive execution for the queries planned next, only if they have more shuffle
+    partitions than the run has cores: it merges partitions, which is then worth its cost (each
+    shuffle a job of its own, the rest planned again after it; about 0.5 s of a small log's
+    CPU), and with a partition a core or fewer it has nothing to merge. Either way the plan
+    computes the same rows.
+
+    The log's own size decides, through the partitions: one per bucket in the passes."""
+    partitions = int(spark.conf.get("spark.sql.shuffle.partitions") or 1)
+    adaptive = partitions > spark.sparkContext.defaultParallelism
+    spark.conf.set(ADAPTIVE_SETTING, str(adaptive).lower())
+
+
 def reconcile_on_spark(
     spark: SparkSession,
     paths: Sequence[str],
@@ -481,19 +494,6 @@ def _reconcile(
     )
     found = _streamed(finished, (parsed, counted, ranked))
     return SparkReconciliation(itertools.chain(early, found), whole.category_changes)
-
-
-def _adapt(spark: SparkSession) -> None:
-    """Adaptive execution for the queries planned next, only if they have more shuffle
-    partitions than the run has cores: it merges partitions, which is then worth its cost (each
-    shuffle a job of its own, the rest planned again after it; about 0.5 s of a small log's
-    CPU), and with a partition a core or fewer it has nothing to merge. Either way the plan
-    computes the same rows.
-
-    The log's own size decides, through the partitions: one per bucket in the passes."""
-    partitions = int(spark.conf.get("spark.sql.shuffle.partitions") or 1)
-    adaptive = partitions > spark.sparkContext.defaultParallelism
-    spark.conf.set(ADAPTIVE_SETTING, str(adaptive).lower())
 
 
 def _ranking(counts: pyarrow.Table) -> pyarrow.Table:
