@@ -628,3 +628,40 @@ def test_every_kind_of_item_is_moved_to_its_line_in_the_whole_log(spark: Any) ->
         assert type(moved) is type(item)
         assert moved.line == item.line + 1_000
         assert renumbered(moved, item.line) == item
+
+
+def test_adaptive_execution_is_chosen_by_the_log_and_gives_the_same_findings(
+    spark: Any, tmp_path: Path
+) -> None:
+    """A log of one bucket on two cores has a shuffle partition a core: adaptive execution, with
+    nothing to merge, is off; the same log dealt into many buckets has more partitions than
+    cores (two lines a bucket), and it is on. Both find what the single process finds."""
+    from whatsapp_pricing.spark import ADAPTIVE_SETTING
+
+    log = tmp_path / "log.jsonl"
+    log.write_bytes((FIXTURES / "december-2026.jsonl").read_bytes())
+    now = time.time()
+    single = single_process([log], 24 * 3600, now)
+    # Earlier tests' logs raised this session's partitions to their buckets: as a new session.
+    spark.conf.set("spark.sql.shuffle.partitions", str(spark.sparkContext.defaultParallelism))
+    assert on_spark(spark, [log], 24 * 3600, now, items_per_task=10**6) == single
+    assert spark.conf.get(ADAPTIVE_SETTING) == "false"
+    assert on_spark(spark, [log], 24 * 3600, now, items_per_task=2) == single  # 5 buckets
+    assert spark.conf.get(ADAPTIVE_SETTING) == "true"
+
+
+def test_local_workers_import_pyspark_from_its_package_not_its_zip(spark: Any) -> None:
+    """A local run's Python workers (started by the project's daemon) import the installed
+    pyspark package, whose code Python compiled once, not the zipped copy Spark puts first on
+    their path, which Python compiles again in every worker."""
+    import pyspark
+
+    from whatsapp_pricing.spark_daemon import _zipped_copy
+
+    files = spark.sparkContext.parallelize([0], 1).map(lambda _: pyspark.__file__).collect()
+    assert files == [pyspark.__file__]
+    assert ".zip" not in files[0]
+    package = Path(pyspark.__file__).parent
+    assert _zipped_copy(str(package / "python" / "lib" / "pyspark.zip"))
+    assert not _zipped_copy(str(package.parent / "other.zip"))
+    assert not _zipped_copy(str(package))

@@ -62,7 +62,7 @@ from pyspark.sql.types import (
     StructType,
 )
 
-from whatsapp_pricing import spark_classes
+from whatsapp_pricing import spark_classes, spark_daemon
 from whatsapp_pricing.engine import CONVERSATIONS, Counters, Key, Tally
 from whatsapp_pricing.errors import UsageError
 from whatsapp_pricing.markets import e164
@@ -99,6 +99,10 @@ whatever the row's size, so a row is a chunk of items, not one."""
 PARTITION_BYTES = "16m"
 """The size adaptive execution merges shuffle partitions up to: the findings the driver holds
 at once (two such parts, as it fetches the next while it writes one)."""
+
+
+ADAPTIVE_SETTING = "spark.sql.adaptive.enabled"
+"""Whether Spark re-plans a query at each shuffle (:func:`_adapt` chooses)."""
 
 
 class Role:
@@ -410,6 +414,7 @@ def session(master: str) -> SparkSession:
         builder = builder.config("spark.driver.extraJavaOptions", java)
         # The findings come to the driver, which writes them: no cap on what the tasks send.
         builder = builder.config("spark.driver.maxResultSize", "0")
+        builder = builder.config("spark.python.daemon.module", spark_daemon.__name__)
     builder = builder.config("spark.ui.enabled", "false")  # no web UI to serve while it runs
     return builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
 
@@ -418,6 +423,19 @@ def _local_cores(master: str) -> int:
     """The cores of ``local``, ``local[N]``, ``local[*]`` (or ``local[N,F]``)."""
     cores = master.removeprefix("local").strip("[]").split(",")[0] or "1"
     return os.cpu_count() or 1 if cores == "*" else int(cores)
+
+
+def _adapt(spark: SparkSession) -> None:
+    """Adaptive execution for the queries planned next, only if they have more shuffle
+    partitions than the run has cores: it merges partitions, which is then worth its cost (each
+    shuffle a job of its own, the rest planned again after it; about 0.5 s of a small log's
+    CPU), and with a partition a core or fewer it has nothing to merge. Either way the plan
+    computes the same rows.
+
+    The log's own size decides, through the partitions: one per bucket in the passes."""
+    partitions = int(spark.conf.get("spark.sql.shuffle.partitions") or 1)
+    adaptive = partitions > spark.sparkContext.defaultParallelism
+    spark.conf.set(ADAPTIVE_SETTING, str(adaptive).lower())
 
 
 def reconcile_on_spark(
@@ -441,6 +459,7 @@ def reconcile_on_spark(
     slots = max(
         int(spark.conf.get("spark.sql.shuffle.partitions") or 1), text.rdd.getNumPartitions()
     )
+    _adapt(spark)
     parsed = text.mapInArrow(_parsing(options, slots), PARSED)
     # Kept on disk: the log's items would otherwise fill the JVM's heap, which also has to
     # hold the parts of findings the driver fetches (serialized, they are read as they are).
@@ -472,6 +491,7 @@ def _reconcile(
     # the findings a partition at a time, and one partition of them all would not fit the JVM.
     spark.conf.set("spark.sql.adaptive.coalescePartitions.parallelismFirst", "false")
     spark.conf.set("spark.sql.adaptive.advisoryPartitionSizeInBytes", PARTITION_BYTES)
+    _adapt(spark)
     roots = _roots(shared)
     named = parsed.where(f.col("role") == Role.NAMED).select("file", "block", "blob")
     counted = (
@@ -1068,7 +1088,13 @@ def _patched(results: bytes, patch: _Patch) -> Iterator[Finding | Skipped]:
 def _no_cycle_collection() -> Iterator[None]:
     """A bucket's items, results and counts are all alive until its call ends: Python's cycle
     collector would walk them again and again (a third of pass 1's time) and find nothing to
-    free, so it waits until the call is over."""
+    free, so it waits until the call is over.
+
+    What is alive as the call starts (the worker's modules, pyarrow's among them, which a
+    worker imports after its fork) is moreover frozen out of the collector's sight: Spark's
+    daemon runs a full collection after every task, which walked all of it each time (about
+    60 ms a task)."""
+    gc.freeze()
     was_enabled = gc.isenabled()
     gc.disable()
     try:
