@@ -985,13 +985,18 @@ def _settled_blob(results: Iterable[tuple[str, int, Finding | Skipped]]) -> byte
     return _encode(settled)
 
 
-def _unsettled(blob: bytes) -> Iterator[tuple[str, int, Finding | Skipped]]:
-    """The results :func:`_settled_blob` encoded, in their order."""
+def _unsettled(blob: bytes) -> Iterator[tuple[str, int, dict[str, Any] | Skipped]]:
+    """The results :func:`_settled_blob` encoded, in their order, each finding still the map
+    of its fields (:func:`_finding` makes it one only if it is kept)."""
     settled = _decode_settled(blob)
     findings, skipped = iter(settled.findings), iter(settled.skipped)
     skipped_at = set(settled.skipped_at)
     for index, (group, order) in enumerate(zip(settled.groups, settled.orders, strict=True)):
-        yield group, order, next(skipped) if index in skipped_at else _finding(next(findings))
+        yield group, order, next(skipped) if index in skipped_at else next(findings)
+
+
+def _made(result: dict[str, Any] | Skipped) -> Finding | Skipped:
+    return result if isinstance(result, Skipped) else _finding(result)
 
 
 def _counting(
@@ -1074,13 +1079,15 @@ def _patched(results: bytes, patch: _Patch) -> Iterator[Finding | Skipped]:
 
     again = set(patch.again)
     kept = []
-    for group, order, each in _unsettled(results):
+    for group, order, result in _unsettled(results):
         if group in again:
-            continue
+            continue  # its customer ran again: the rerun's finding replaces it, unmade
+        each = _made(result)
         if isinstance(each, Finding) and "c9" in each.detail:
             each.detail = TOKENS.sub(patched, each.detail)
         kept.append((group, order, each))
-    merged = heapq.merge(kept, _unsettled(patch.rerun), key=lambda result: result[1])
+    rerun = ((group, order, _made(result)) for group, order, result in _unsettled(patch.rerun))
+    merged = heapq.merge(kept, rerun, key=lambda result: result[1])
     return (each for _, _, each in merged)
 
 
