@@ -242,7 +242,7 @@ def _decode_settled(blob: bytes) -> _Settled:
 
 
 def _finding(fields: dict[str, Any]) -> Finding:
-    """A finding from the map of its fields (:class:`_Unsettled`)."""
+    """A finding from the map of its fields, as :func:`_unsettled` gives it."""
     finding = Finding(fields.pop("message"), fields.pop("outcome"), fields.pop("detail"))
     fields["errors"] = tuple(fields["errors"])
     for name, value in fields.items():
@@ -996,6 +996,7 @@ def _unsettled(blob: bytes) -> Iterator[tuple[str, int, dict[str, Any] | Skipped
 
 
 def _made(result: dict[str, Any] | Skipped) -> Finding | Skipped:
+    """A result of :func:`_unsettled` as the reconciler gave it."""
     return result if isinstance(result, Skipped) else _finding(result)
 
 

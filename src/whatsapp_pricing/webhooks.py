@@ -188,14 +188,14 @@ def _read_array(document: bytes) -> Iterator[LogItem]:
 def read_lines(lines: Iterable[bytes]) -> Iterator[LogItem]:
     """A log with one notification per line (its line ending is no part of it, so a line cut
     short reads the same wherever it was split into lines)."""
-    for number, ending in enumerate(lines, start=1):
+    for number, raw in enumerate(lines, start=1):
         # JSON reads a line ending as whitespace: a usual line is decoded as it came, without a
         # copy of it made to leave its ending out.
-        usual = usual_notification(ending, number)
+        usual = usual_notification(raw, number)
         if usual is not None:
             yield from usual
             continue
-        line = ending.rstrip(b"\r\n")
+        line = raw.rstrip(b"\r\n")
         if not line.strip():
             continue
         logged = without_logger_prefix(line)
