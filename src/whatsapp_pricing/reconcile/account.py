@@ -82,18 +82,23 @@ class Reconciler:
         self._sent = options.sent
         self._queue: TimeQueue[Inbound | PendingMessage] = TimeQueue()
         """Events held back until the log is a window past them, by time."""
-        self._messages: dict[str, PendingMessage] = {}
-        """Messages whose findings are not settled yet."""
-        self._awaiting: dict[str, PendingMessage] = {}
-        """Messages with neither a delivery nor a failure yet."""
+        self._known: dict[str, PendingMessage | float] = {}
+        """Each message by id: what the log said of it while its finding is not settled, then
+        when it was delivered (infinity if never), kept until its late statuses can no longer
+        come. One table, not one of each: a status's message is looked up once, and most
+        statuses are of a message not seen before, which both tables would have been asked
+        about."""
+        self._unscheduled: dict[str, PendingMessage] = {}
+        """Messages with neither a delivery nor a failure yet and no deadline in
+        :attr:`_deadlines`, in the order their due times last changed: most are delivered
+        within seconds, so a deadline is pushed only for those still waiting when an hour of
+        log time ends."""
         self._deadlines: ByHour[str] = ByHour()
-        """The awaiting messages' ids by when they are given up on (stale entries are skipped):
-        ids, not the messages, so that a message delivered in the meantime is let go."""
+        """The ids of messages without a delivery or a failure by when they are given up on
+        (stale entries are skipped): ids, not the messages, so that a message delivered in the
+        meantime is let go."""
         self._pushed = itertools.count()
         """Ties in the deadlines go by the order they were pushed in."""
-        self._settled: dict[str, float] = {}
-        """When each settled message was delivered (infinity if never), by id, kept until its
-        late statuses can no longer come."""
         self._forget: InAnyOrder[str] = InAnyOrder()
         """Settled messages' ids by when they can be forgotten."""
         self._clock = -math.inf
@@ -118,7 +123,7 @@ class Reconciler:
     def held(self) -> int:
         """How many events, messages and conversations it holds."""
         pairs = len(self._pairs)
-        return len(self._queue) + len(self._messages) + len(self._settled) + pairs
+        return len(self._queue) + len(self._known) + pairs
 
     def add(self, item: LogItem, order: int) -> list[Finding | Skipped]:
         """Takes one item of the log, at ``order`` in it; returns whatever it settles."""
@@ -180,20 +185,19 @@ class Reconciler:
 
     def _status(self, update: StatusUpdate, customer: str, order: int) -> None:
         message_id = update.message
-        # The open messages first: a message is open or settled, never both (settling takes
-        # it out of the open ones), and the settled ones, kept for a month, are many more.
-        message = self._messages.get(message_id)
+        known = self._known.get(message_id)
         horizon = self._clock - self._window
-        if message is None:
-            settled_delivery = self._settled.get(message_id)
-            if settled_delivery is not None:
-                if update.status in DELIVERY_STATUSES and update.at < settled_delivery:
-                    self._settled_now.append(self._too_late(update.line, update.at))
-                return  # a repeat of a status already counted, or one that changes nothing
-            if update.at < horizon:
+        if isinstance(known, PendingMessage):
+            message = known
+        elif known is not None:  # settled: when it was delivered
+            if update.status in DELIVERY_STATUSES and update.at < known:
                 self._settled_now.append(self._too_late(update.line, update.at))
-                return
-            message = self._messages[message_id] = PendingMessage(message_id, customer)
+            return  # a repeat of a status already counted, or one that changes nothing
+        elif update.at < horizon:
+            self._settled_now.append(self._too_late(update.line, update.at))
+            return
+        else:
+            message = self._known[message_id] = PendingMessage(message_id, customer)
         before = message.due
         message.take(update, customer)
         due = message.due
@@ -201,11 +205,11 @@ class Reconciler:
             if due < message.priced_at:
                 message.late_line = message.late_line or update.line
         elif message.delivered_at is None and message.failed_at is None:
-            if due != before or message.id not in self._awaiting:
-                self._awaiting[message.id] = message
-                self._deadlines.push(due, next(self._pushed), message.id)
+            if due != before:  # a new message, or an earlier status of one: it goes last
+                self._unscheduled.pop(message_id, None)
+                self._unscheduled[message_id] = message
         elif due != message.held_until:
-            self._awaiting.pop(message.id, None)
+            self._unscheduled.pop(message_id, None)
             if due < horizon:
                 message.late_line = message.late_line or update.line
             message.held_until = max(due, horizon)
@@ -255,7 +259,7 @@ class Reconciler:
     def _is_held(self, message: PendingMessage) -> bool:
         """Whether a queued message is still the one waiting (a stale entry is skipped): once
         held twice for the same time, or settled and then seen anew, it sits there twice."""
-        return self._messages.get(message.id) is message
+        return self._known.get(message.id) is message
 
     def _clean_up(self, until: float) -> None:
         """Settles messages never delivered, and forgets what can no longer matter, by ``until``.
@@ -265,17 +269,20 @@ class Reconciler:
         self._next_cleanup = until + HOUR
         self._give_up_on_delivery(until)
         for message_id in self._forget.due(until):
-            del self._settled[message_id]
+            del self._known[message_id]
 
     def _give_up_on_delivery(self, until: float) -> None:
         """Settles, as undelivered, the messages still without a delivery at the horizon."""
-        deadlines, awaiting = self._deadlines, self._awaiting
+        deadlines, known = self._deadlines, self._known
+        for waiting in self._unscheduled.values():
+            deadlines.push(waiting.due, next(self._pushed), waiting.id)
+        self._unscheduled.clear()
         for due, _, message_id in deadlines.due(until):
             # A message's due time only comes earlier, and one of the same id can only come
-            # back once this one is forgotten, later than its due time: so this is the entry.
-            message = awaiting.get(message_id)
-            if message is not None and message.due == due:
-                del awaiting[message_id]
+            # back once this one is forgotten, later than its due time: so this is the entry
+            # if the message is still waiting for it.
+            message = known.get(message_id)
+            if isinstance(message, PendingMessage) and message.due == due and _awaits(message):
                 self._settle(message, Finding(message_id, *UNDELIVERED))
 
     def _decide(self, message: PendingMessage, at: float, order: int) -> None:
@@ -322,12 +329,16 @@ class Reconciler:
         finding.meta = finding.meta or message.report()  # compare() read it already
         finding.errors = message.errors
         finding.delivered_at, finding.sent_at = message.delivered_at, message.sent_at
-        del self._messages[message.id]
         forget_at = message.earliest + STATUS_HORIZON
-        self._settled[message.id] = message.delivered_at or math.inf
+        self._known[message.id] = message.delivered_at or math.inf
         self._forget.push(forget_at, message.id)
         self._settled_now.append(finding)
 
     def _compare(self, message: PendingMessage, record: MessageRecord, expires: float) -> Finding:
         flag = self._templates.flag(message, self._sent.get(message.id)) if self._sent else ""
         return compare(message, record, expires, flag, self._engine.vocabulary)
+
+
+def _awaits(message: PendingMessage) -> bool:
+    """Whether a message still waits for a delivery or a failure (and has not been priced)."""
+    return message.delivered_at is None and message.failed_at is None
