@@ -243,7 +243,9 @@ class Reconciler:
                 if is_customer_id(customer):
                     kind, entry_point = Kind.CUSTOMER_MESSAGE, event.entry_point
                     engine.process(logged_event(at, order, kind, customer, "", None, entry_point))
-            elif event.held_until == at and event.priced_at is None and self._is_held(event):
+            elif event.held_until == at and event.priced_at is None:
+                # Not a stale entry: the message is held for this time, neither priced (held
+                # twice for the same time) nor settled (settling lets go of it).
                 self._decide(event, at, order)
             for conversation in engine.closed():
                 self._settle_conversation(conversation.id, conversation.expires_at)
@@ -255,11 +257,6 @@ class Reconciler:
         if self._engine.advance(until):
             for conversation in self._engine.closed():
                 self._settle_conversation(conversation.id, conversation.expires_at)
-
-    def _is_held(self, message: PendingMessage) -> bool:
-        """Whether a queued message is still the one waiting (a stale entry is skipped): once
-        held twice for the same time, or settled and then seen anew, it sits there twice."""
-        return self._known.get(message.id) is message
 
     def _clean_up(self, until: float) -> None:
         """Settles messages never delivered, and forgets what can no longer matter, by ``until``.
@@ -329,6 +326,7 @@ class Reconciler:
         finding.meta = finding.meta or message.report()  # compare() read it already
         finding.errors = message.errors
         finding.delivered_at, finding.sent_at = message.delivered_at, message.sent_at
+        message.held_until = math.nan  # held no longer: an entry of it left in the queue is stale
         forget_at = message.earliest + STATUS_HORIZON
         self._known[message.id] = message.delivered_at or math.inf
         self._forget.push(forget_at, message.id)

@@ -55,7 +55,8 @@ class PendingMessage:
     """Meta's ``expiration_timestamp`` as the latest status gave it (``None`` if none did): read
     as a time only when it is compared, so that a value that is not one is reported, not fatal."""
     held_until: float
-    """The time it is held back for (a stale entry in the queue has another)."""
+    """The time it is held back for (a stale entry in the queue has another); NaN until it is
+    held, and once it is settled."""
     placed: int
     """The place in the log of the line that held it back for that time."""
     priced_at: float | None

@@ -107,12 +107,11 @@ def compare(
     pricing = message.pricing
     expected = _expected(predicted)
     report = message.report()
-    reported = {name: report[name] for name in expected if name in report}
     spellings = vocabulary.webhook_spelling
     problems = [
-        f"{key}: Meta says {said!r}, the rules say {expected[key]!r}"
-        for key, said in reported.items()
-        if said != expected[key] and _normal(said, spellings) != _normal(expected[key], spellings)
+        f"{key}: Meta says {report[key]!r}, the rules say {rule_says!r}"
+        for key, rule_says in expected.items()
+        if key in report and _differs(report[key], rule_says, spellings)
     ]
     if predicted.status == REJECTED:
         problems.append(
@@ -133,7 +132,7 @@ def compare(
         "disagrees" if problems else "agrees",
         "; ".join(problems) or predicted.reason,
         meta=report,
-        predicted=expected | {"charge": "unpriced" if amount is None else str(amount)},
+        predicted={**expected, "charge": "unpriced" if amount is None else str(amount)},
         flag=flag,
         rule=str(predicted.rule),  # its code: a StrEnum's str, cheaper than .value
     )
@@ -168,11 +167,7 @@ class ConversationPairs:
         expected_origin = FREE_ENTRY_POINT_CATEGORY if category == FREE_ENTRY_POINT else category
         origin_type = _origin_type(reported.origin)
         spellings = self._spellings
-        if (
-            origin_type is not None
-            and origin_type != expected_origin  # the usual case, without respelling either
-            and _normal(origin_type, spellings) != _normal(expected_origin, spellings)
-        ):
+        if origin_type is not None and _differs(origin_type, expected_origin, spellings):
             problems.append(f"origin: Meta says {origin_type!r}, the rules say {expected_origin!r}")
         meta = (message.customer, str(None if reported.id is UNSET else reported.id))
         rules_id = conversation.id
@@ -304,6 +299,11 @@ def _origin_type(origin: Any) -> Any:
     if origin is UNSET:
         return None
     return origin.get("type") if isinstance(origin, dict) else origin
+
+
+def _differs(said: Any, rule_says: Any, spellings: Mapping[str, str]) -> bool:
+    """Whether what Meta said of a field differs from what the rules say, spelling aside."""
+    return bool(said != rule_says and _normal(said, spellings) != _normal(rule_says, spellings))
 
 
 def _normal(value: Any, spellings: Mapping[str, str]) -> Any:
