@@ -19,8 +19,6 @@ STATUS_HORIZON: Final = 30 * 24 * HOUR
 (10 minutes by default for an authentication template), so its statuses can arrive that late; a
 message with no delivery by then is reported undelivered."""
 DELIVERY_STATUSES: Final = ("delivered", "read")
-_NOTHING_SAID: Final = ReportedConversation()
-"""A ``conversation`` object without the fields read: a later status's may say more."""
 _PRICING_FIELDS: Final = ReportedPricing.__struct_fields__
 
 
@@ -50,7 +48,21 @@ class PendingMessage:
     pricing: ReportedPricing | None
     category: str
     """Meta's ``pricing.category`` for it, as text; empty if no status carried one."""
-    conversation: ReportedConversation | None
+    conversation_id: str | None
+    """Meta's id of its conversation, as text (``"None"`` where the ``conversation`` object
+    gave none), from the first status whose ``conversation`` said anything (else the latest
+    one's); ``None`` if no status carried a ``conversation``."""
+    origin: Any
+    """What that ``conversation`` object's ``origin`` says the category is: its ``type``, or the
+    value itself where Meta sent something other than an object (compared as it is, never
+    trusted); ``None`` if it gave no origin."""
+    conversation_said: bool
+    """Whether that ``conversation`` object said anything (an id, an origin or an expiry): until
+    one does, a later status's is taken instead.
+
+    What the reconciler needs of a ``conversation`` is taken out as its status is read, not
+    kept as the object Meta sent (and its ``origin`` object) until the message is priced a day
+    later: fewer objects kept for each message, and none to reach again then."""
     expiration: Any
     """Meta's ``expiration_timestamp`` as the latest status gave it (``None`` if none did): read
     as a time only when it is compared, so that a value that is not one is reported, not fatal."""
@@ -83,7 +95,8 @@ class PendingMessage:
         self.held_until = math.nan
         self.sent_at = self.failed_at = self.delivered = self.read = self.delivered_at = None
         self.expiration = self.priced_at = None
-        self.pricing, self.conversation = None, None
+        self.pricing = self.conversation_id = self.origin = None
+        self.conversation_said = False
         self.placed, self.late_line, self.errors = -1, 0, ()
         self.record, self.grouping = None, ()
 
@@ -126,19 +139,28 @@ class PendingMessage:
 
     def take(self, update: StatusUpdate, customer: str) -> None:
         """Takes a status, whose recipient the log's links call ``customer``."""
-        # Each of the status's fields read once: compiled, each read is a Python attribute
-        # lookup (a msgspec struct's).
-        status, pricing, conversation = update.status, update.pricing, update.conversation
-        user_id, errors = update.user_id, update.errors
+        # The status's fields in one call, in the order its class declares them: compiled, each
+        # read of a msgspec struct's attribute is a Python attribute lookup. Typed, so that the
+        # compiled build checks each (a field moved in the class fails every status at once).
+        status: str
+        at: float
+        pricing: ReportedPricing | None
+        conversation: ReportedConversation | None
+        user_id: str
+        business_number: str
+        errors: tuple[int, ...]
+        (_, _, status, at, pricing, conversation, _, user_id, _, _, business_number, errors) = (
+            astuple(update)
+        )
         if user_id:
             self.user_id = user_id
         if customer.startswith("+") or not self.customer.startswith("+"):
             self.customer = customer
         if not self.business_number:
-            self.business_number = update.business_number
+            self.business_number = business_number
         if errors:
             self.errors += tuple(code for code in errors if code not in self.errors)
-        if self._seen(status, update.at):
+        if self._seen(status, at):
             delivered = self.delivered_at = self.read if self.delivered is None else self.delivered
             if delivered is not None:
                 self.due = delivered
@@ -151,8 +173,20 @@ class PendingMessage:
             category = pricing.category
             self.category = "" if category is UNSET else str(category)
         if conversation is not None:
-            if self.conversation is None or self.conversation == _NOTHING_SAID:
-                self.conversation = conversation
-            expiry = conversation.expiration_timestamp
+            meta_id, origin, expiry = astuple(conversation)
+            if not self.conversation_said:
+                self.conversation_id = str(None if meta_id is UNSET else meta_id)
+                self.origin = _origin_type(origin)
+                self.conversation_said = not (
+                    meta_id is UNSET and origin is UNSET and expiry is UNSET
+                )
             if expiry is not UNSET and expiry is not None:
                 self.expiration = expiry
+
+
+def _origin_type(origin: Any) -> Any:
+    """What Meta's ``origin`` says the conversation's category is: its ``type``, or the value
+    itself where Meta sent something other than an object; ``None`` if Meta sent none."""
+    if origin is UNSET:
+        return None
+    return origin.get("type") if isinstance(origin, dict) else origin

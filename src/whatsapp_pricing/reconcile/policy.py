@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any, Final, NamedTuple
 
 import msgspec
-from msgspec import UNSET
 
 from whatsapp_pricing.engine import FREE_ENTRY_POINT, REJECTED, ConversationEngine, Kind
 from whatsapp_pricing.failures import meaning_of
@@ -159,17 +158,17 @@ class ConversationPairs:
     def problems(self, message: PendingMessage, conversation: ConversationRef) -> tuple[str, ...]:
         """What is wrong with Meta's conversation of ``message``, which the rules put in
         ``conversation`` (most often nothing: the empty tuple, which is made once)."""
-        reported = message.conversation
-        if reported is None:
+        meta_id = message.conversation_id
+        if meta_id is None:
             return ()
         problems = []
         category = conversation.category
         expected_origin = FREE_ENTRY_POINT_CATEGORY if category == FREE_ENTRY_POINT else category
-        origin_type = _origin_type(reported.origin)
+        origin_type = message.origin
         spellings = self._spellings
         if origin_type is not None and _differs(origin_type, expected_origin, spellings):
             problems.append(f"origin: Meta says {origin_type!r}, the rules say {expected_origin!r}")
-        meta = (message.customer, str(None if reported.id is UNSET else reported.id))
+        meta = (message.customer, meta_id)
         rules_id = conversation.id
         ours = self._rules_of.setdefault(meta, rules_id)
         theirs = self._meta_of.setdefault(rules_id, meta)
@@ -291,14 +290,6 @@ def _expected(record: MessageRecord) -> dict[str, Any]:
 
 
 _EXPECTED: Final[dict[WebhookReport, dict[str, Any]]] = {}
-
-
-def _origin_type(origin: Any) -> Any:
-    """What Meta's ``origin`` says the conversation's category is: its ``type``, or the value
-    itself where Meta sent something other than an object (compared as it is, never trusted)."""
-    if origin is UNSET:
-        return None
-    return origin.get("type") if isinstance(origin, dict) else origin
 
 
 def _differs(said: Any, rule_says: Any, spellings: Mapping[str, str]) -> bool:
