@@ -117,7 +117,7 @@ def wording(rule: Rule) -> str:
     """The rule's reason with each fact shown in italics, by what it stands for."""
     facts = {
         name: _Fact(FIXED_FACTS.get(name) or f"*{FACT_SHOWN.get(name, name)}*")
-        for name in inspect.signature(rule.explain).parameters
+        for name in inspect.signature(rule.reason).parameters
     }
     return rule.reason(**facts)
 
