@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from heapq import heappop, heappush
 
 from msgspec.structs import replace
 
@@ -108,11 +109,8 @@ class Reconciler:
         self._waiting: dict[str, list[PendingMessage]] = {}
         """Priced messages by the rules' conversation, until the conversation ends."""
         self._pairs = ConversationPairs(self._engine.vocabulary)
-        self._unpair: TimeQueue[str] = TimeQueue()
-        """The rules' conversations by when their pairs can be forgotten (they end mostly in
-        that order: a first-in first-out run, not a heap)."""
-        self._ended = itertools.count()
-        """Ties in :attr:`_unpair` go by the order the conversations ended in."""
+        self._unpair: list[tuple[float, str]] = []
+        """The rules' conversations by when their pairs can be forgotten."""
         self._templates = TemplateChanges(self._engine.vocabulary)
 
     @property
@@ -238,9 +236,8 @@ class Reconciler:
         """Hands the engine, in time order, every held event up to ``until``."""
         engine, unpair = self._engine, self._unpair
         for at, order, event in self._queue.due(until):
-            if unpair.earliest() <= at:
-                for _, _, rules_id in unpair.due(at):
-                    self._pairs.forget(rules_id)
+            while unpair and unpair[0][0] <= at:
+                self._pairs.forget(heappop(unpair)[1])
             if isinstance(event, Inbound):
                 customer = self._contact_book.name_of(event.customer)
                 if is_customer_id(customer):
@@ -320,7 +317,7 @@ class Reconciler:
             assert record is not None  # priced: what waits for its conversation is
             self._settle(message, self._compare(message, record, expires))
         # Meta's conversation may still show up in a later message until it ends too.
-        self._unpair.push(expires + FREE_ENTRY_POINT_LENGTH, next(self._ended), rules_id)
+        heappush(self._unpair, (expires + FREE_ENTRY_POINT_LENGTH, rules_id))
 
     def _settle(self, message: PendingMessage, finding: Finding) -> None:
         finding.account, finding.currency = self._account_id, self._currency

@@ -40,9 +40,8 @@ lines, mostly in time order, seldom move an entry far."""
 
 
 class TimeQueue(Generic[T]):
-    """Items held until a time, handed out in the order of their times (ties by the order
-    given): events held back until the log has moved a reorder window past them, or the
-    conversations whose pairs can be forgotten.
+    """Events held back until the log has moved a reorder window past them, handed out in the
+    order of their times (ties by their places in the log).
 
     A log is mostly in time order, so most entries come later than every entry before them:
     those wait in a first-in first-out run, pushed and taken out for an append and a pop each.
