@@ -280,7 +280,7 @@ def test_a_counter_is_ranked_a_batch_at_a_time_and_sent_back_to_its_buckets(
     ]
     out = []
     for batch in on_spark._ranking(batches):
-        for _, bucket, blob, again in zip(*batch.to_pydict().values(), strict=True):
+        for bucket, blob, again in zip(*batch.to_pydict().values(), strict=True):
             counts = [
                 (each.key, each.group, each.position) for each in on_spark._decode_counts(blob)
             ]

@@ -251,15 +251,12 @@ def _finding(fields: dict[str, Any]) -> Finding:
 
 
 class Kind:
-    """What a row of pass 1's and pass 2's tables is."""
+    """What a row of pass 1's table is."""
 
     RESULT = 0
     """A bucket's results (:class:`_Settled`), with tokens for conversation ids."""
     COUNTS = 1
     """A count of a bucket, in columns: the JVM sorts them, spilling to disk as it needs."""
-    RANKED = 2
-    """Some of a bucket's counts with their positions (a list of :class:`_Count`), and the
-    groups of customers to run again among them (``again``, null if none)."""
 
 
 class Alike:
@@ -326,22 +323,17 @@ COUNTED = StructType(
 counts (a row of columns, ``blob`` null), which Spark sorts for pass 2."""
 RANKED = StructType(
     [
-        StructField("kind", LongType()),
         StructField("bucket", LongType()),
         StructField("blob", BinaryType()),
         StructField("again", BinaryType()),
     ]
 )
-"""What pass 2 gives each bucket: its results, and its counts ranked."""
-SETTLED = StructType(
-    [
-        StructField("bucket", LongType()),
-        StructField("settled", BinaryType()),
-        StructField("patch", BinaryType()),
-    ]
-)
-"""A bucket's findings: pass 1's as they came (:class:`_Settled`), and how to patch them
-(:class:`_Patch`), which the driver applies as it passes them on."""
+"""Some of a bucket's counts with their positions (a list of :class:`_Count`), and the groups
+of customers to run again among them (``again``, null if none)."""
+PATCHED = StructType([StructField("bucket", LongType()), StructField("patch", BinaryType())])
+"""What pass 2 gives a bucket: how to patch pass 1's findings (:class:`_Patch`). The driver
+receives the findings themselves (:class:`_Settled`) from pass 1's cache beside it, joined by
+bucket in the JVM: they never go through pass 2's shuffle or its Python."""
 
 
 class _Patch(msgspec.Struct, array_like=True):
@@ -356,6 +348,8 @@ class _Patch(msgspec.Struct, array_like=True):
 
 
 _PATCH = msgspec.msgpack.Decoder(_Patch)
+_NO_PATCH = _Patch({}, [], _ENCODER.encode(_Settled([], [], [], [], [])))
+"""A bucket's patch where pass 2 had nothing to change."""
 
 
 def _decode_patch(blob: bytes) -> _Patch:
@@ -517,13 +511,16 @@ def _reconcile(
     # Pass 2, in each bucket: pass 1's findings patched, and the customers whose counts change
     # a price run again, their items dealt once more (only theirs cross the shuffle).
     items = named.mapInArrow(_dealing(roots, buckets, rerun), DEALT)
-    results = counted.where(f.col("kind") == Kind.RESULT).select(
-        "kind", "bucket", "blob", f.lit(None).cast("binary").alias("again")
-    )
-    finished = (
+    patches = (
         items.groupBy("bucket")
-        .cogroup(ranked.unionByName(results).groupBy("bucket"))
-        .applyInArrow(_finishing(options, changes, places), SETTLED)
+        .cogroup(ranked.groupBy("bucket"))
+        .applyInArrow(_finishing(options, changes, places), PATCHED)
+    )
+    # Every bucket has pass 1's results; one whose counts and customers need nothing has no
+    # patch (null).
+    results = counted.where(f.col("kind") == Kind.RESULT)
+    finished = results.select("bucket", f.col("blob").alias("settled")).join(
+        patches, "bucket", "left"
     )
     found = _streamed(finished, (parsed, counted, ranked))
     return SparkReconciliation(itertools.chain(early, found), whole.category_changes)
@@ -559,14 +556,15 @@ def _ranked_row(bucket: int, counts: list[_Count], again: set[str] | None) -> tu
     """A bucket's ranked counts of a batch, as a row of :data:`RANKED`: most batches have no
     customer to run again (``again`` null, so that the driver fetches only those that do)."""
     groups = None if again is None else _encode(sorted(again))
-    return Kind.RANKED, bucket, _encode(counts), groups
+    return bucket, _encode(counts), groups
 
 
 def _streamed(finished: DataFrame, cached: Sequence[DataFrame]) -> Iterator[Finding | Skipped]:
     """The buckets' findings as the driver fetches them, a partition at a time."""
     try:
         for row in finished.toLocalIterator(prefetchPartitions=True):
-            yield from _patched(row["settled"], _decode_patch(row["patch"]))
+            patch = _NO_PATCH if row["patch"] is None else _decode_patch(row["patch"])
+            yield from _patched(row["settled"], patch)
     finally:
         for frame in cached:
             frame.unpersist()
@@ -1050,14 +1048,12 @@ def _finished_bucket(
     changes: Changes,
     places: Places,
 ) -> pyarrow.Table:
-    """Pass 2 of a bucket: pass 1's results as they are (the driver decodes them once), and
-    their patch: the conversations' ids, and the customers whose positions change a price, run
-    again with the positions (``items``: theirs). One row of :data:`SETTLED`."""
-    rows = list(zip(*(ranked.column(name).to_pylist() for name in RANKED.names), strict=True))
-    counts = [count for kind, _, blob, _ in rows if kind == Kind.RANKED
-              for count in _decode_counts(blob)]  # fmt: skip
-    again = {group for kind, _, _, blob in rows if kind == Kind.RANKED and blob is not None
-             for group in _decode_groups(blob)}  # fmt: skip
+    """Pass 2 of a bucket: the patch of pass 1's results: the conversations' ids, and the
+    customers whose positions change a price, run again with the positions (``items``:
+    theirs). One row of :data:`PATCHED`."""
+    rows = list(zip(*(ranked.column(name).to_pylist() for name in ("blob", "again")), strict=True))
+    counts = [count for blob, _ in rows for count in _decode_counts(blob)]
+    again = {group for _, blob in rows if blob is not None for group in _decode_groups(blob)}
     ids = {str(count.provisional): f"c{count.position}" for count in counts
            if count.alike == Alike.NAME}  # fmt: skip
     rerun: list[tuple[str, int, Finding | Skipped]] = []
@@ -1066,9 +1062,8 @@ def _finished_bucket(
         counters = lambda account: _Positions(account, positions)  # noqa: E731
         rerun = list(_run(_items(items, places), options, changes, counters))
     patch = _Patch(ids, sorted(again), _settled_blob(rerun))
-    results = next(blob for kind, _, blob, _ in rows if kind == Kind.RESULT)
-    number = ranked.column("bucket")[0].as_py()
-    return _table([(number, results, _encode(patch))], SETTLED)
+    number = (ranked if ranked.num_rows else items).column("bucket")[0].as_py()
+    return _table([(number, _encode(patch))], PATCHED)
 
 
 def _patched(results: bytes, patch: _Patch) -> Iterator[Finding | Skipped]:
