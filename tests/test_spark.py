@@ -621,6 +621,20 @@ def test_items_and_findings_come_back_from_their_bytes_as_they_were(spark: Any) 
     ]
 
 
+def test_a_finding_crosses_with_every_field_it_has(spark: Any) -> None:
+    """The row a finding crosses to the driver as has a place for each of the finding's
+    fields: a field added to :class:`Finding` and not to the row would be lost on Spark."""
+    import dataclasses
+
+    from whatsapp_pricing import spark as on_spark
+
+    names = {field.name for field in dataclasses.fields(Finding)}
+    assert set(on_spark._FindingRow.__struct_fields__) == names
+    finding = Finding("m1", "agrees", "why", {"billable": True}, {"charge": "0.01"}, "f", "R1")
+    finding.customer, finding.errors, finding.delivered_at = "+1555", (131026,), 1.5
+    assert on_spark._FindingRow(*on_spark._ROW_OF(finding)).finding() == finding
+
+
 def test_every_kind_of_item_is_moved_to_its_line_in_the_whole_log(spark: Any) -> None:
     """A stretch numbers its lines from 1; each kind of item, named tuple or msgspec struct,
     moves to its line in the whole log with nothing else changed."""

@@ -39,6 +39,7 @@ import heapq
 import itertools
 import json
 import math
+import operator
 import os
 import re
 import sys
@@ -218,6 +219,45 @@ def _decode_groups(blob: bytes) -> list[str]:
     return _GROUPS.decode(blob)
 
 
+class _FindingRow(msgspec.Struct, array_like=True):
+    """A :class:`~whatsapp_pricing.reconcile.findings.Finding`'s fields as it crosses from a
+    worker to the driver: an array, not a map of names (which msgspec makes of a dataclass), and
+    decoded as this struct, not as the class itself, whose annotations the compiled build gives
+    as ``type`` for ``float | None`` (mypyc keeps an annotation's class, not its type). The
+    values are as the finding had them (``Any``: a log's own values, unchecked)."""
+
+    message: Any
+    outcome: Any
+    detail: Any
+    meta: Any
+    predicted: Any
+    flag: Any
+    rule: Any
+    customer: Any
+    user_id: Any
+    account: Any
+    business_number: Any
+    currency: Any
+    errors: tuple[Any, ...]
+    delivered_at: Any
+    sent_at: Any
+
+    def finding(self) -> Finding:
+        """The finding again (with its fields set one by one: the compiled class takes only
+        the comparison's in its ``__init__``)."""
+        finding = Finding(self.message, self.outcome, self.detail, self.meta, self.predicted,
+                          self.flag, self.rule)  # fmt: skip
+        finding.customer, finding.user_id = self.customer, self.user_id
+        finding.account, finding.business_number = self.account, self.business_number
+        finding.currency, finding.errors = self.currency, self.errors
+        finding.delivered_at, finding.sent_at = self.delivered_at, self.sent_at
+        return finding
+
+
+_ROW_OF = operator.attrgetter(*_FindingRow.__struct_fields__)
+"""A finding's fields, in the order of :class:`_FindingRow`."""
+
+
 class _Settled(msgspec.Struct, array_like=True):
     """A bucket's results, in log order: each one's customer group, the place of the item that
     settled it, and which it is; findings and skipped lines in lists of their own types
@@ -225,11 +265,7 @@ class _Settled(msgspec.Struct, array_like=True):
 
     groups: list[str]
     orders: list[int]
-    findings: list[Any]
-    """:class:`~whatsapp_pricing.reconcile.findings.Finding` objects when encoded, each a map
-    of its fields when decoded (made findings by :func:`_finding`): msgspec would decode into
-    the class by its annotations, which the compiled build gives as ``type`` for
-    ``float | None`` (mypyc keeps an annotation's class, not its type)."""
+    findings: list[_FindingRow]
     skipped: list[Skipped]
     skipped_at: list[int]
 
@@ -239,15 +275,6 @@ _SETTLED = msgspec.msgpack.Decoder(_Settled)
 
 def _decode_settled(blob: bytes) -> _Settled:
     return _SETTLED.decode(blob)
-
-
-def _finding(fields: dict[str, Any]) -> Finding:
-    """A finding from the map of its fields, as :func:`_unsettled` gives it."""
-    finding = Finding(fields.pop("message"), fields.pop("outcome"), fields.pop("detail"))
-    fields["errors"] = tuple(fields["errors"])
-    for name, value in fields.items():
-        setattr(finding, name, value)
-    return finding
 
 
 class Kind:
@@ -383,11 +410,18 @@ class SparkReconciliation:
 
 SUBMITTED = "submitted"
 """The master for a run started by ``spark-submit``, which chose the master and settings."""
-LOCAL_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+LOCAL_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms1g -Xmn512m"
 """The JVM of a local run: start-up is most of a small run, and the JVM mostly waits for the
 Python workers, so it compiles with the quick compiler only and collects on one thread (and
 maps the class archive :mod:`~whatsapp_pricing.spark_classes`, where ``make install`` built
-one)."""
+one). Its heap starts at 1 GB with half of it young: a run's batches of rows live for a task
+and die young, where the default start (a young generation of about 120 MB) promoted them, and
+a full collection after another, growing the heap, took 5-6 s of a 2M-line run's 41 s of JVM
+CPU (2-2.5 s with these sizes and :data:`LOCAL_MEMORY`; ``-Xlog:gc`` shows it)."""
+LOCAL_MEMORY = "2g"
+"""The most heap a local run's JVM takes (``spark.driver.memory``; Spark's default is 1 GB): at
+the end of a large log, passing the findings to the driver, about 500 MB is alive at once, and
+in 1 GB the JVM collected its whole heap every second."""
 
 
 def session(master: str) -> SparkSession:
@@ -406,6 +440,7 @@ def session(master: str) -> SparkSession:
         builder = builder.config("spark.sql.shuffle.partitions", str(_local_cores(master)))
         java = f"{LOCAL_JVM} {spark_classes.java_options()}".strip()
         builder = builder.config("spark.driver.extraJavaOptions", java)
+        builder = builder.config("spark.driver.memory", LOCAL_MEMORY)
         # The findings come to the driver, which writes them: no cap on what the tasks send.
         builder = builder.config("spark.driver.maxResultSize", "0")
         builder = builder.config("spark.python.daemon.module", spark_daemon.__name__)
@@ -974,7 +1009,7 @@ def _settled_blob(results: Iterable[tuple[str, int, Finding | Skipped]]) -> byte
     settled = _Settled([], [], [], [], [])
     for group, order, each in results:
         if isinstance(each, Finding):
-            settled.findings.append(each)
+            settled.findings.append(_FindingRow(*_ROW_OF(each)))
         else:
             settled.skipped_at.append(len(settled.orders))
             settled.skipped.append(each)
@@ -983,9 +1018,9 @@ def _settled_blob(results: Iterable[tuple[str, int, Finding | Skipped]]) -> byte
     return _encode(settled)
 
 
-def _unsettled(blob: bytes) -> Iterator[tuple[str, int, dict[str, Any] | Skipped]]:
-    """The results :func:`_settled_blob` encoded, in their order, each finding still the map
-    of its fields (:func:`_finding` makes it one only if it is kept)."""
+def _unsettled(blob: bytes) -> Iterator[tuple[str, int, _FindingRow | Skipped]]:
+    """The results :func:`_settled_blob` encoded, in their order, each finding still its row
+    (:func:`_made` makes it one only if it is kept)."""
     settled = _decode_settled(blob)
     findings, skipped = iter(settled.findings), iter(settled.skipped)
     skipped_at = set(settled.skipped_at)
@@ -993,9 +1028,9 @@ def _unsettled(blob: bytes) -> Iterator[tuple[str, int, dict[str, Any] | Skipped
         yield group, order, next(skipped) if index in skipped_at else next(findings)
 
 
-def _made(result: dict[str, Any] | Skipped) -> Finding | Skipped:
+def _made(result: _FindingRow | Skipped) -> Finding | Skipped:
     """A result of :func:`_unsettled` as the reconciler gave it."""
-    return result if isinstance(result, Skipped) else _finding(result)
+    return result if isinstance(result, Skipped) else result.finding()
 
 
 def _counting(
