@@ -621,6 +621,21 @@ def test_items_and_findings_come_back_from_their_bytes_as_they_were(spark: Any) 
     ]
 
 
+def test_a_large_local_log_gets_a_heap_sized_for_it(tmp_path: Path) -> None:
+    """Logs of more than :data:`LARGE_LOG` bytes here, together, give a local run's JVM the
+    large young generation; smaller ones, and logs elsewhere (a URI), do not."""
+    from whatsapp_pricing import spark as on_spark
+
+    small, large = tmp_path / "small.jsonl", tmp_path / "large.jsonl"
+    small.write_bytes(b"{}\n")
+    with large.open("wb") as file:
+        file.truncate(on_spark.LARGE_LOG // 2 + 1)  # sparse: no disk written
+    assert on_spark.LARGE_LOG_JVM not in on_spark._local_java([str(small), str(large)])
+    assert on_spark.LARGE_LOG_JVM in on_spark._local_java([str(large), str(large)])
+    assert on_spark.LARGE_LOG_JVM not in on_spark._local_java(["hdfs://logs/month"])
+    assert on_spark._local_java([]).startswith(on_spark.LOCAL_JVM)
+
+
 def test_a_finding_crosses_with_every_field_it_has(spark: Any) -> None:
     """The row a finding crosses to the driver as has a place for each of the finding's
     fields: a field added to :class:`Finding` and not to the row would be lost on Spark."""

@@ -410,23 +410,30 @@ class SparkReconciliation:
 
 SUBMITTED = "submitted"
 """The master for a run started by ``spark-submit``, which chose the master and settings."""
-LOCAL_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms1g -Xmn512m"
+LOCAL_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 """The JVM of a local run: start-up is most of a small run, and the JVM mostly waits for the
 Python workers, so it compiles with the quick compiler only and collects on one thread (and
 maps the class archive :mod:`~whatsapp_pricing.spark_classes`, where ``make install`` built
-one). Its heap starts at 1 GB with half of it young: a run's batches of rows live for a task
-and die young, where the default start (a young generation of about 120 MB) promoted them, and
-a full collection after another, growing the heap, took 5-6 s of a 2M-line run's 41 s of JVM
-CPU (2-2.5 s with these sizes and :data:`LOCAL_MEMORY`; ``-Xlog:gc`` shows it)."""
+one)."""
 LOCAL_MEMORY = "2g"
 """The most heap a local run's JVM takes (``spark.driver.memory``; Spark's default is 1 GB): at
 the end of a large log, passing the findings to the driver, about 500 MB is alive at once, and
 in 1 GB the JVM collected its whole heap every second."""
+LARGE_LOG = 128 * 2**20
+"""Logs of more bytes than this (more than one part as Spark reads them) give a local run's JVM
+:data:`LARGE_LOG_JVM`."""
+LARGE_LOG_JVM = "-Xms1g -Xmn512m"
+"""A heap that starts at 1 GB, half of it young: a task's batches of rows then die young, where
+the default young generation (about 120 MB) promoted them and a full collection followed
+another. On a 2M-line log the JVM's collections took 5-6 s of its 41 s of CPU, and 2.4 s with
+these sizes (``-Xlog:gc`` shows them). A small log does not gain: its run touches the larger
+young generation's memory, about 0.5 s more CPU for a 600-line log."""
 
 
-def session(master: str) -> SparkSession:
+def session(master: str, logs: Sequence[str] = ()) -> SparkSession:
     """A Spark session on ``master``, whose Python workers run this interpreter (so they have
-    this package) unless the cluster says otherwise."""
+    this package) unless the cluster says otherwise; ``logs``: what the run will read, which
+    sizes a local run's heap."""
     # Spark starts its Python workers with this variable's interpreter ("python3" if unset).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("whatsapp-pricing reconcile")
@@ -438,14 +445,21 @@ def session(master: str) -> SparkSession:
         # One machine: a shuffle partition a core, not the cluster default of 200 (each is a
         # task that starts a Python worker's function).
         builder = builder.config("spark.sql.shuffle.partitions", str(_local_cores(master)))
-        java = f"{LOCAL_JVM} {spark_classes.java_options()}".strip()
-        builder = builder.config("spark.driver.extraJavaOptions", java)
+        builder = builder.config("spark.driver.extraJavaOptions", _local_java(logs))
         builder = builder.config("spark.driver.memory", LOCAL_MEMORY)
         # The findings come to the driver, which writes them: no cap on what the tasks send.
         builder = builder.config("spark.driver.maxResultSize", "0")
         builder = builder.config("spark.python.daemon.module", spark_daemon.__name__)
     builder = builder.config("spark.ui.enabled", "false")  # no web UI to serve while it runs
     return builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
+
+
+def _local_java(logs: Sequence[str]) -> str:
+    """The options of a local run's JVM, for ``logs``: the heap of a large log's run, counting
+    the logs that are files here (a URI of other storage counts none)."""
+    size = sum(os.path.getsize(log) for log in logs if os.path.isfile(log))
+    heap = LARGE_LOG_JVM if size > LARGE_LOG else ""
+    return " ".join(filter(None, (LOCAL_JVM, heap, spark_classes.java_options())))
 
 
 def _local_cores(master: str) -> int:
