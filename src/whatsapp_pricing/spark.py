@@ -558,8 +558,13 @@ def _reconcile(
     ).to_pylist()
     rerun = frozenset(group for blob in again for group in _decode_groups(blob))
     # Pass 2, in each bucket: pass 1's findings patched, and the customers whose counts change
-    # a price run again, their items dealt once more (only theirs cross the shuffle).
-    items = named.mapInArrow(_dealing(roots, buckets, rerun), DEALT)
+    # a price run again, their items dealt once more (only theirs cross the shuffle); with none
+    # to run again, the parsed log is not read a third time.
+    items = (
+        named.mapInArrow(_dealing(roots, buckets, rerun), DEALT)
+        if rerun
+        else spark.createDataFrame([], DEALT)
+    )
     patches = (
         items.groupBy("bucket")
         .cogroup(ranked.groupBy("bucket"))
