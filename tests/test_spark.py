@@ -280,7 +280,7 @@ def test_a_counter_is_ranked_a_batch_at_a_time_and_sent_back_to_its_buckets(
     ]
     out = []
     for batch in on_spark._ranking(batches):
-        for _, bucket, blob, again in zip(*batch.to_pydict().values(), strict=True):
+        for bucket, blob, again in zip(*batch.to_pydict().values(), strict=True):
             counts = [
                 (each.key, each.group, each.position) for each in on_spark._decode_counts(blob)
             ]
@@ -619,6 +619,35 @@ def test_items_and_findings_come_back_from_their_bytes_as_they_were(spark: Any) 
     assert [(*result, type(result[2])) for result in made] == [
         (*result, type(result[2])) for result in results
     ]
+
+
+def test_a_large_local_log_gets_a_heap_sized_for_it(tmp_path: Path) -> None:
+    """Logs of more than :data:`LARGE_LOG` bytes here, together, give a local run's JVM the
+    large young generation; smaller ones, and logs elsewhere (a URI), do not."""
+    from whatsapp_pricing import spark as on_spark
+
+    small, large = tmp_path / "small.jsonl", tmp_path / "large.jsonl"
+    small.write_bytes(b"{}\n")
+    with large.open("wb") as file:
+        file.truncate(on_spark.LARGE_LOG // 2 + 1)  # sparse: no disk written
+    assert on_spark.LARGE_LOG_JVM not in on_spark._local_java([str(small), str(large)])
+    assert on_spark.LARGE_LOG_JVM in on_spark._local_java([str(large), str(large)])
+    assert on_spark.LARGE_LOG_JVM not in on_spark._local_java(["hdfs://logs/month"])
+    assert on_spark._local_java([]).startswith(on_spark.LOCAL_JVM)
+
+
+def test_a_finding_crosses_with_every_field_it_has(spark: Any) -> None:
+    """The row a finding crosses to the driver as has a place for each of the finding's
+    fields: a field added to :class:`Finding` and not to the row would be lost on Spark."""
+    import dataclasses
+
+    from whatsapp_pricing import spark as on_spark
+
+    names = {field.name for field in dataclasses.fields(Finding)}
+    assert set(on_spark._FindingRow.__struct_fields__) == names
+    finding = Finding("m1", "agrees", "why", {"billable": True}, {"charge": "0.01"}, "f", "R1")
+    finding.customer, finding.errors, finding.delivered_at = "+1555", (131026,), 1.5
+    assert on_spark._FindingRow(*on_spark._ROW_OF(finding)).finding() == finding
 
 
 def test_every_kind_of_item_is_moved_to_its_line_in_the_whole_log(spark: Any) -> None:

@@ -334,7 +334,7 @@ def _reconcile_on_spark(
             "--spark needs Apache Spark: pip install 'whatsapp-pricing[spark]' (and a Java "
             "runtime, such as the package default-jre-headless)"
         ) from None
-    result = spark.reconcile_on_spark(spark.session(arguments.spark), paths, options)
+    result = spark.reconcile_on_spark(spark.session(arguments.spark, paths), paths, options)
     # The comparison is small: it runs here, on the driver, over the findings Spark settled.
     return _report(arguments, result.settled, result.category_changes, comparison)
 

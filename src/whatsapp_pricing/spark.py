@@ -39,6 +39,7 @@ import heapq
 import itertools
 import json
 import math
+import operator
 import os
 import re
 import sys
@@ -218,6 +219,45 @@ def _decode_groups(blob: bytes) -> list[str]:
     return _GROUPS.decode(blob)
 
 
+class _FindingRow(msgspec.Struct, array_like=True):
+    """A :class:`~whatsapp_pricing.reconcile.findings.Finding`'s fields as it crosses from a
+    worker to the driver: an array, not a map of names (which msgspec makes of a dataclass), and
+    decoded as this struct, not as the class itself, whose annotations the compiled build gives
+    as ``type`` for ``float | None`` (mypyc keeps an annotation's class, not its type). The
+    values are as the finding had them (``Any``: a log's own values, unchecked)."""
+
+    message: Any
+    outcome: Any
+    detail: Any
+    meta: Any
+    predicted: Any
+    flag: Any
+    rule: Any
+    customer: Any
+    user_id: Any
+    account: Any
+    business_number: Any
+    currency: Any
+    errors: tuple[Any, ...]
+    delivered_at: Any
+    sent_at: Any
+
+    def finding(self) -> Finding:
+        """The finding again (with its fields set one by one: the compiled class takes only
+        the comparison's in its ``__init__``)."""
+        finding = Finding(self.message, self.outcome, self.detail, self.meta, self.predicted,
+                          self.flag, self.rule)  # fmt: skip
+        finding.customer, finding.user_id = self.customer, self.user_id
+        finding.account, finding.business_number = self.account, self.business_number
+        finding.currency, finding.errors = self.currency, self.errors
+        finding.delivered_at, finding.sent_at = self.delivered_at, self.sent_at
+        return finding
+
+
+_ROW_OF = operator.attrgetter(*_FindingRow.__struct_fields__)
+"""A finding's fields, in the order of :class:`_FindingRow`."""
+
+
 class _Settled(msgspec.Struct, array_like=True):
     """A bucket's results, in log order: each one's customer group, the place of the item that
     settled it, and which it is; findings and skipped lines in lists of their own types
@@ -225,11 +265,7 @@ class _Settled(msgspec.Struct, array_like=True):
 
     groups: list[str]
     orders: list[int]
-    findings: list[Any]
-    """:class:`~whatsapp_pricing.reconcile.findings.Finding` objects when encoded, each a map
-    of its fields when decoded (made findings by :func:`_finding`): msgspec would decode into
-    the class by its annotations, which the compiled build gives as ``type`` for
-    ``float | None`` (mypyc keeps an annotation's class, not its type)."""
+    findings: list[_FindingRow]
     skipped: list[Skipped]
     skipped_at: list[int]
 
@@ -241,25 +277,13 @@ def _decode_settled(blob: bytes) -> _Settled:
     return _SETTLED.decode(blob)
 
 
-def _finding(fields: dict[str, Any]) -> Finding:
-    """A finding from the map of its fields, as :func:`_unsettled` gives it."""
-    finding = Finding(fields.pop("message"), fields.pop("outcome"), fields.pop("detail"))
-    fields["errors"] = tuple(fields["errors"])
-    for name, value in fields.items():
-        setattr(finding, name, value)
-    return finding
-
-
 class Kind:
-    """What a row of pass 1's and pass 2's tables is."""
+    """What a row of pass 1's table is."""
 
     RESULT = 0
     """A bucket's results (:class:`_Settled`), with tokens for conversation ids."""
     COUNTS = 1
     """A count of a bucket, in columns: the JVM sorts them, spilling to disk as it needs."""
-    RANKED = 2
-    """Some of a bucket's counts with their positions (a list of :class:`_Count`), and the
-    groups of customers to run again among them (``again``, null if none)."""
 
 
 class Alike:
@@ -326,22 +350,17 @@ COUNTED = StructType(
 counts (a row of columns, ``blob`` null), which Spark sorts for pass 2."""
 RANKED = StructType(
     [
-        StructField("kind", LongType()),
         StructField("bucket", LongType()),
         StructField("blob", BinaryType()),
         StructField("again", BinaryType()),
     ]
 )
-"""What pass 2 gives each bucket: its results, and its counts ranked."""
-SETTLED = StructType(
-    [
-        StructField("bucket", LongType()),
-        StructField("settled", BinaryType()),
-        StructField("patch", BinaryType()),
-    ]
-)
-"""A bucket's findings: pass 1's as they came (:class:`_Settled`), and how to patch them
-(:class:`_Patch`), which the driver applies as it passes them on."""
+"""Some of a bucket's counts with their positions (a list of :class:`_Count`), and the groups
+of customers to run again among them (``again``, null if none)."""
+PATCHED = StructType([StructField("bucket", LongType()), StructField("patch", BinaryType())])
+"""What pass 2 gives a bucket: how to patch pass 1's findings (:class:`_Patch`). The driver
+receives the findings themselves (:class:`_Settled`) from pass 1's cache beside it, joined by
+bucket in the JVM: they never go through pass 2's shuffle or its Python."""
 
 
 class _Patch(msgspec.Struct, array_like=True):
@@ -356,6 +375,8 @@ class _Patch(msgspec.Struct, array_like=True):
 
 
 _PATCH = msgspec.msgpack.Decoder(_Patch)
+_NO_PATCH = _Patch({}, [], _ENCODER.encode(_Settled([], [], [], [], [])))
+"""A bucket's patch where pass 2 had nothing to change."""
 
 
 def _decode_patch(blob: bytes) -> _Patch:
@@ -394,11 +415,25 @@ LOCAL_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 Python workers, so it compiles with the quick compiler only and collects on one thread (and
 maps the class archive :mod:`~whatsapp_pricing.spark_classes`, where ``make install`` built
 one)."""
+LOCAL_MEMORY = "2g"
+"""The most heap a local run's JVM takes (``spark.driver.memory``; Spark's default is 1 GB): at
+the end of a large log, passing the findings to the driver, about 500 MB is alive at once, and
+in 1 GB the JVM collected its whole heap every second."""
+LARGE_LOG = 128 * 2**20
+"""Logs of more bytes than this (more than one part as Spark reads them) give a local run's JVM
+:data:`LARGE_LOG_JVM`."""
+LARGE_LOG_JVM = "-Xms1g -Xmn512m"
+"""A heap that starts at 1 GB, half of it young: a task's batches of rows then die young, where
+the default young generation (about 120 MB) promoted them and a full collection followed
+another. On a 2M-line log the JVM's collections took 5-6 s of its 41 s of CPU, and 2.4 s with
+these sizes (``-Xlog:gc`` shows them). A small log does not gain: its run touches the larger
+young generation's memory, about 0.5 s more CPU for a 600-line log."""
 
 
-def session(master: str) -> SparkSession:
+def session(master: str, logs: Sequence[str] = ()) -> SparkSession:
     """A Spark session on ``master``, whose Python workers run this interpreter (so they have
-    this package) unless the cluster says otherwise."""
+    this package) unless the cluster says otherwise; ``logs``: what the run will read, which
+    sizes a local run's heap."""
     # Spark starts its Python workers with this variable's interpreter ("python3" if unset).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("whatsapp-pricing reconcile")
@@ -410,13 +445,21 @@ def session(master: str) -> SparkSession:
         # One machine: a shuffle partition a core, not the cluster default of 200 (each is a
         # task that starts a Python worker's function).
         builder = builder.config("spark.sql.shuffle.partitions", str(_local_cores(master)))
-        java = f"{LOCAL_JVM} {spark_classes.java_options()}".strip()
-        builder = builder.config("spark.driver.extraJavaOptions", java)
+        builder = builder.config("spark.driver.extraJavaOptions", _local_java(logs))
+        builder = builder.config("spark.driver.memory", LOCAL_MEMORY)
         # The findings come to the driver, which writes them: no cap on what the tasks send.
         builder = builder.config("spark.driver.maxResultSize", "0")
         builder = builder.config("spark.python.daemon.module", spark_daemon.__name__)
     builder = builder.config("spark.ui.enabled", "false")  # no web UI to serve while it runs
     return builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
+
+
+def _local_java(logs: Sequence[str]) -> str:
+    """The options of a local run's JVM, for ``logs``: the heap of a large log's run, counting
+    the logs that are files here (a URI of other storage counts none)."""
+    size = sum(os.path.getsize(log) for log in logs if os.path.isfile(log))
+    heap = LARGE_LOG_JVM if size > LARGE_LOG else ""
+    return " ".join(filter(None, (LOCAL_JVM, heap, spark_classes.java_options())))
 
 
 def _local_cores(master: str) -> int:
@@ -515,15 +558,23 @@ def _reconcile(
     ).to_pylist()
     rerun = frozenset(group for blob in again for group in _decode_groups(blob))
     # Pass 2, in each bucket: pass 1's findings patched, and the customers whose counts change
-    # a price run again, their items dealt once more (only theirs cross the shuffle).
-    items = named.mapInArrow(_dealing(roots, buckets, rerun), DEALT)
-    results = counted.where(f.col("kind") == Kind.RESULT).select(
-        "kind", "bucket", "blob", f.lit(None).cast("binary").alias("again")
+    # a price run again, their items dealt once more (only theirs cross the shuffle); with none
+    # to run again, the parsed log is not read a third time.
+    items = (
+        named.mapInArrow(_dealing(roots, buckets, rerun), DEALT)
+        if rerun
+        else spark.createDataFrame([], DEALT)
     )
-    finished = (
+    patches = (
         items.groupBy("bucket")
-        .cogroup(ranked.unionByName(results).groupBy("bucket"))
-        .applyInArrow(_finishing(options, changes, places), SETTLED)
+        .cogroup(ranked.groupBy("bucket"))
+        .applyInArrow(_finishing(options, changes, places), PATCHED)
+    )
+    # Every bucket has pass 1's results; one whose counts and customers need nothing has no
+    # patch (null).
+    results = counted.where(f.col("kind") == Kind.RESULT)
+    finished = results.select("bucket", f.col("blob").alias("settled")).join(
+        patches, "bucket", "left"
     )
     found = _streamed(finished, (parsed, counted, ranked))
     return SparkReconciliation(itertools.chain(early, found), whole.category_changes)
@@ -559,14 +610,15 @@ def _ranked_row(bucket: int, counts: list[_Count], again: set[str] | None) -> tu
     """A bucket's ranked counts of a batch, as a row of :data:`RANKED`: most batches have no
     customer to run again (``again`` null, so that the driver fetches only those that do)."""
     groups = None if again is None else _encode(sorted(again))
-    return Kind.RANKED, bucket, _encode(counts), groups
+    return bucket, _encode(counts), groups
 
 
 def _streamed(finished: DataFrame, cached: Sequence[DataFrame]) -> Iterator[Finding | Skipped]:
     """The buckets' findings as the driver fetches them, a partition at a time."""
     try:
         for row in finished.toLocalIterator(prefetchPartitions=True):
-            yield from _patched(row["settled"], _decode_patch(row["patch"]))
+            patch = _NO_PATCH if row["patch"] is None else _decode_patch(row["patch"])
+            yield from _patched(row["settled"], patch)
     finally:
         for frame in cached:
             frame.unpersist()
@@ -976,7 +1028,7 @@ def _settled_blob(results: Iterable[tuple[str, int, Finding | Skipped]]) -> byte
     settled = _Settled([], [], [], [], [])
     for group, order, each in results:
         if isinstance(each, Finding):
-            settled.findings.append(each)
+            settled.findings.append(_FindingRow(*_ROW_OF(each)))
         else:
             settled.skipped_at.append(len(settled.orders))
             settled.skipped.append(each)
@@ -985,9 +1037,9 @@ def _settled_blob(results: Iterable[tuple[str, int, Finding | Skipped]]) -> byte
     return _encode(settled)
 
 
-def _unsettled(blob: bytes) -> Iterator[tuple[str, int, dict[str, Any] | Skipped]]:
-    """The results :func:`_settled_blob` encoded, in their order, each finding still the map
-    of its fields (:func:`_finding` makes it one only if it is kept)."""
+def _unsettled(blob: bytes) -> Iterator[tuple[str, int, _FindingRow | Skipped]]:
+    """The results :func:`_settled_blob` encoded, in their order, each finding still its row
+    (:func:`_made` makes it one only if it is kept)."""
     settled = _decode_settled(blob)
     findings, skipped = iter(settled.findings), iter(settled.skipped)
     skipped_at = set(settled.skipped_at)
@@ -995,9 +1047,9 @@ def _unsettled(blob: bytes) -> Iterator[tuple[str, int, dict[str, Any] | Skipped
         yield group, order, next(skipped) if index in skipped_at else next(findings)
 
 
-def _made(result: dict[str, Any] | Skipped) -> Finding | Skipped:
+def _made(result: _FindingRow | Skipped) -> Finding | Skipped:
     """A result of :func:`_unsettled` as the reconciler gave it."""
-    return result if isinstance(result, Skipped) else _finding(result)
+    return result if isinstance(result, Skipped) else result.finding()
 
 
 def _counting(
@@ -1050,14 +1102,12 @@ def _finished_bucket(
     changes: Changes,
     places: Places,
 ) -> pyarrow.Table:
-    """Pass 2 of a bucket: pass 1's results as they are (the driver decodes them once), and
-    their patch: the conversations' ids, and the customers whose positions change a price, run
-    again with the positions (``items``: theirs). One row of :data:`SETTLED`."""
-    rows = list(zip(*(ranked.column(name).to_pylist() for name in RANKED.names), strict=True))
-    counts = [count for kind, _, blob, _ in rows if kind == Kind.RANKED
-              for count in _decode_counts(blob)]  # fmt: skip
-    again = {group for kind, _, _, blob in rows if kind == Kind.RANKED and blob is not None
-             for group in _decode_groups(blob)}  # fmt: skip
+    """Pass 2 of a bucket: the patch of pass 1's results: the conversations' ids, and the
+    customers whose positions change a price, run again with the positions (``items``:
+    theirs). One row of :data:`PATCHED`."""
+    rows = list(zip(*(ranked.column(name).to_pylist() for name in ("blob", "again")), strict=True))
+    counts = [count for blob, _ in rows for count in _decode_counts(blob)]
+    again = {group for _, blob in rows if blob is not None for group in _decode_groups(blob)}
     ids = {str(count.provisional): f"c{count.position}" for count in counts
            if count.alike == Alike.NAME}  # fmt: skip
     rerun: list[tuple[str, int, Finding | Skipped]] = []
@@ -1066,9 +1116,8 @@ def _finished_bucket(
         counters = lambda account: _Positions(account, positions)  # noqa: E731
         rerun = list(_run(_items(items, places), options, changes, counters))
     patch = _Patch(ids, sorted(again), _settled_blob(rerun))
-    results = next(blob for kind, _, blob, _ in rows if kind == Kind.RESULT)
-    number = ranked.column("bucket")[0].as_py()
-    return _table([(number, results, _encode(patch))], SETTLED)
+    number = (ranked if ranked.num_rows else items).column("bucket")[0].as_py()
+    return _table([(number, _encode(patch))], PATCHED)
 
 
 def _patched(results: bytes, patch: _Patch) -> Iterator[Finding | Skipped]:
