@@ -62,7 +62,7 @@ from pyspark.sql.types import (
     StructType,
 )
 
-from whatsapp_pricing import spark_classes, spark_daemon
+from whatsapp_pricing import arrow_columns, spark_classes, spark_daemon
 from whatsapp_pricing.engine import CONVERSATIONS, Counters, Key, Tally
 from whatsapp_pricing.errors import UsageError
 from whatsapp_pricing.markets import e164
@@ -1125,7 +1125,7 @@ def _table(rows: Sequence[tuple[Any, ...]], schema: StructType) -> pyarrow.Table
 def _batch(rows: Sequence[tuple[Any, ...]], schema: StructType) -> pyarrow.RecordBatch:
     columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) or [() for _ in schema]
     return pyarrow.RecordBatch.from_arrays(
-        [pyarrow.array(column, _ARROW[field.dataType.simpleString()])
+        [arrow_columns.column(column, _ARROW[field.dataType.simpleString()])
          for column, field in zip(columns, schema, strict=True)],
         names=[field.name for field in schema],
     )  # fmt: skip
