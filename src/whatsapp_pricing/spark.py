@@ -397,8 +397,9 @@ one)."""
 
 
 NO_CLASS_PATH_EXTENSIONS = "spark.sql.extensions.test.loadFromCp"
-"""Spark's (internal) switch for the session extensions it finds on the class path; a local
-run turns it off (:func:`session`). Extensions named in ``spark.sql.extensions`` still load."""
+"""Spark's switch for the session extensions it finds on the class path (which Spark describes
+as one for its tests; a Spark without it ignores it); a local run turns it off (:func:`session`).
+Extensions named in ``spark.sql.extensions`` still load."""
 
 
 def session(master: str) -> SparkSession:
@@ -419,7 +420,7 @@ def session(master: str) -> SparkSession:
         builder = builder.config("spark.sql.shuffle.partitions", "1")
         # No session extensions from the class path: the only one, Spark ML's, registers its
         # vector functions (which a run never calls) through Scala's runtime reflection, which
-        # costs a small log about 0.6 s of the JVM's CPU to start.
+        # costs a small log about 0.5 s of the JVM's CPU to start.
         builder = builder.config(NO_CLASS_PATH_EXTENSIONS, "false")
         java = f"{LOCAL_JVM} {spark_classes.java_options()}".strip()
         builder = builder.config("spark.driver.extraJavaOptions", java)
