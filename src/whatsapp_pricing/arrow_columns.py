@@ -3,11 +3,11 @@
 The rows a Spark task returns are Arrow columns of a few plain types. ``pyarrow.array`` would
 make them, but first asks pandas whether the values are one of its arrays, and so imports
 pandas, with numpy's and pyarrow's own modules that pandas loads: an import of about 0.3 s in
-every Python worker a Spark run starts (the daemon cannot import it for them before it forks: pyarrow
-starts threads, which a fork does not carry over). The columns here are laid out as Arrow lays
-them out, from the values' own bytes: which values are present (a bitmap, or none if all are),
-then the values themselves (8-byte numbers; or for text and bytes, where each value ends and
-all of them one after another).
+every Python worker a Spark run starts (the daemon cannot import it for them before it forks:
+pyarrow starts threads, which a fork does not carry over). The columns here are laid out as
+Arrow lays them out, from the values' own bytes: which values are present (a bitmap, or none
+if all are), then the values themselves (8-byte numbers; or for text and bytes, where each
+value ends and all of them one after another).
 """
 
 from __future__ import annotations
