@@ -637,9 +637,9 @@ def test_every_kind_of_item_is_moved_to_its_line_in_the_whole_log(spark: Any) ->
 def test_adaptive_execution_is_chosen_by_the_log_and_gives_the_same_findings(
     spark: Any, tmp_path: Path
 ) -> None:
-    """A log of one bucket has one shuffle partition: adaptive execution, with nothing to merge,
-    is off; the same log dealt into many buckets has more partitions than cores (two lines a
-    bucket), and it is on. Both find what the single process finds."""
+    """A log of one bucket on two cores has a shuffle partition a core: adaptive execution, with
+    nothing to merge, is off; the same log dealt into many buckets has more partitions than
+    cores (two lines a bucket), and it is on. Both find what the single process finds."""
     from whatsapp_pricing.spark import ADAPTIVE_SETTING
 
     log = tmp_path / "log.jsonl"
@@ -647,7 +647,7 @@ def test_adaptive_execution_is_chosen_by_the_log_and_gives_the_same_findings(
     now = time.time()
     single = single_process([log], 24 * 3600, now)
     # Earlier tests' logs raised this session's partitions to their buckets: as a new session.
-    spark.conf.set("spark.sql.shuffle.partitions", "1")
+    spark.conf.set("spark.sql.shuffle.partitions", str(spark.sparkContext.defaultParallelism))
     assert on_spark(spark, [log], 24 * 3600, now, items_per_task=10**6) == single
     assert spark.conf.get(ADAPTIVE_SETTING) == "false"
     assert on_spark(spark, [log], 24 * 3600, now, items_per_task=2) == single  # 5 buckets

@@ -413,11 +413,9 @@ def session(master: str) -> SparkSession:
         return builder.getOrCreate()  # spark-submit's master and settings, as given
     builder = builder.master(master)
     if master.startswith("local"):
-        # One machine: one shuffle partition, not the cluster default of 200 (each is a task
-        # that starts a Python worker's function), nor one a core: the run raises it to its
-        # buckets (_reconcile), and a small log's single bucket left the other cores' tasks
-        # empty, each still starting a Python worker of its own (0.3 s of CPU on two cores).
-        builder = builder.config("spark.sql.shuffle.partitions", "1")
+        # One machine: a shuffle partition a core, not the cluster default of 200 (each is a
+        # task that starts a Python worker's function).
+        builder = builder.config("spark.sql.shuffle.partitions", str(_local_cores(master)))
         # No session extensions from the class path: the only one, Spark ML's, registers its
         # vector functions (which a run never calls) through Scala's runtime reflection, which
         # costs a small log about 0.5 s of the JVM's CPU to start.
@@ -429,6 +427,12 @@ def session(master: str) -> SparkSession:
         builder = builder.config("spark.python.daemon.module", spark_daemon.__name__)
     builder = builder.config("spark.ui.enabled", "false")  # no web UI to serve while it runs
     return builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
+
+
+def _local_cores(master: str) -> int:
+    """The cores of ``local``, ``local[N]``, ``local[*]`` (or ``local[N,F]``)."""
+    cores = master.removeprefix("local").strip("[]").split(",")[0] or "1"
+    return os.cpu_count() or 1 if cores == "*" else int(cores)
 
 
 def _adapt(spark: SparkSession) -> None:
