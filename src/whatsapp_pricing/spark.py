@@ -63,7 +63,7 @@ from pyspark.sql.types import (
     StructType,
 )
 
-from whatsapp_pricing import spark_classes, spark_daemon
+from whatsapp_pricing import arrow_columns, spark_classes, spark_daemon
 from whatsapp_pricing.engine import CONVERSATIONS, Counters, Key, Tally
 from whatsapp_pricing.errors import UsageError
 from whatsapp_pricing.markets import e164
@@ -430,6 +430,12 @@ these sizes (``-Xlog:gc`` shows them). A small log does not gain: its run touche
 young generation's memory, about 0.5 s more CPU for a 600-line log."""
 
 
+NO_CLASS_PATH_EXTENSIONS = "spark.sql.extensions.test.loadFromCp"
+"""Spark's switch for the session extensions it finds on the class path (which Spark describes
+as one for its tests; a Spark without it ignores it); a local run turns it off (:func:`session`).
+Extensions named in ``spark.sql.extensions`` still load."""
+
+
 def session(master: str, logs: Sequence[str] = ()) -> SparkSession:
     """A Spark session on ``master``, whose Python workers run this interpreter (so they have
     this package) unless the cluster says otherwise; ``logs``: what the run will read, which
@@ -445,6 +451,10 @@ def session(master: str, logs: Sequence[str] = ()) -> SparkSession:
         # One machine: a shuffle partition a core, not the cluster default of 200 (each is a
         # task that starts a Python worker's function).
         builder = builder.config("spark.sql.shuffle.partitions", str(_local_cores(master)))
+        # No session extensions from the class path: the only one, Spark ML's, registers its
+        # vector functions (which a run never calls) through Scala's runtime reflection, which
+        # costs a small log about 0.5 s of the JVM's CPU to start.
+        builder = builder.config(NO_CLASS_PATH_EXTENSIONS, "false")
         builder = builder.config("spark.driver.extraJavaOptions", _local_java(logs))
         builder = builder.config("spark.driver.memory", LOCAL_MEMORY)
         # The findings come to the driver, which writes them: no cap on what the tasks send.
@@ -1169,7 +1179,7 @@ def _table(rows: Sequence[tuple[Any, ...]], schema: StructType) -> pyarrow.Table
 def _batch(rows: Sequence[tuple[Any, ...]], schema: StructType) -> pyarrow.RecordBatch:
     columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) or [() for _ in schema]
     return pyarrow.RecordBatch.from_arrays(
-        [pyarrow.array(column, _ARROW[field.dataType.simpleString()])
+        [arrow_columns.column(column, _ARROW[field.dataType.simpleString()])
          for column, field in zip(columns, schema, strict=True)],
         names=[field.name for field in schema],
     )  # fmt: skip
