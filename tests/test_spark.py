@@ -30,7 +30,7 @@ from whatsapp_pricing import spark_classes
 from whatsapp_pricing.cli import main
 from whatsapp_pricing.domain import Account
 from whatsapp_pricing.reconcile import Accounts, Finding, ReconcileOptions
-from whatsapp_pricing.webhooks import Skipped, read_log, read_logs
+from whatsapp_pricing.webhooks import GZIP_MAGIC, Skipped, read_log, read_logs
 
 HOW_TO_GET_SPARK = (
     "the Spark tests need pyspark (pip install 'whatsapp-pricing[spark]') and a Java runtime "
@@ -622,32 +622,45 @@ def test_items_and_findings_come_back_from_their_bytes_as_they_were(spark: Any) 
 
 
 def test_a_large_local_log_gets_a_heap_sized_for_it(tmp_path: Path) -> None:
-    """Logs of more than :data:`LARGE_LOG` bytes here, together, give a local run's JVM the
-    large young generation; smaller ones, and logs elsewhere (a URI), do not."""
+    """Logs of more than :data:`LARGE_LOG` bytes here, together (a gzip one's counted
+    :data:`GZIP_COUNTS` times, paths or ``file:`` URIs), give a local run's JVM the large young
+    generation; smaller ones, and logs elsewhere (a URI of other storage), do not."""
     from whatsapp_pricing import spark as on_spark
 
     small, large = tmp_path / "small.jsonl", tmp_path / "large.jsonl"
     small.write_bytes(b"{}\n")
     with large.open("wb") as file:
         file.truncate(on_spark.LARGE_LOG // 2 + 1)  # sparse: no disk written
+    packed = tmp_path / "month.jsonl.gz"
+    with packed.open("wb") as file:
+        file.write(GZIP_MAGIC)
+        file.truncate(on_spark.LARGE_LOG // on_spark.GZIP_COUNTS + 1)
     assert on_spark.LARGE_LOG_JVM not in on_spark._local_java([str(small), str(large)])
     assert on_spark.LARGE_LOG_JVM in on_spark._local_java([str(large), str(large)])
+    assert on_spark.LARGE_LOG_JVM in on_spark._local_java([f"file://{large}", f"file:{large}"])
+    assert on_spark.LARGE_LOG_JVM in on_spark._local_java([str(packed)])
     assert on_spark.LARGE_LOG_JVM not in on_spark._local_java(["hdfs://logs/month"])
     assert on_spark._local_java([]).startswith(on_spark.LOCAL_JVM)
 
 
-def test_a_finding_crosses_with_every_field_it_has(spark: Any) -> None:
+def test_a_finding_crosses_with_every_field_it_has() -> None:
     """The row a finding crosses to the driver as has a place for each of the finding's
-    fields: a field added to :class:`Finding` and not to the row would be lost on Spark."""
+    fields, and each comes back in its own place through the bytes: a field added to
+    :class:`Finding` and not to the row, or two fields swapped, would be lost on Spark."""
     import dataclasses
 
     from whatsapp_pricing import spark as on_spark
 
-    names = {field.name for field in dataclasses.fields(Finding)}
-    assert set(on_spark._FindingRow.__struct_fields__) == names
+    names = [field.name for field in dataclasses.fields(Finding)]
+    assert sorted(on_spark._FindingRow.__struct_fields__) == sorted(names)
     finding = Finding("m1", "agrees", "why", {"billable": True}, {"charge": "0.01"}, "f", "R1")
-    finding.customer, finding.errors, finding.delivered_at = "+1555", (131026,), 1.5
-    assert on_spark._FindingRow(*on_spark._ROW_OF(finding)).finding() == finding
+    finding.customer, finding.user_id, finding.account = "+1555", "US.1", "waba"
+    finding.business_number, finding.currency, finding.errors = "phone", "EUR", (131026, 7)
+    finding.delivered_at, finding.sent_at = 1.5, 0.5
+    assert len({repr(getattr(finding, name)) for name in names}) == len(names)  # all distinct
+    blob = on_spark._settled_blob([("g", 3, finding)])
+    [(group, order, row)] = list(on_spark._unsettled(blob))
+    assert (group, order, on_spark._made(row)) == ("g", 3, finding)
 
 
 def test_every_kind_of_item_is_moved_to_its_line_in_the_whole_log(spark: Any) -> None:

@@ -360,7 +360,8 @@ of customers to run again among them (``again``, null if none)."""
 PATCHED = StructType([StructField("bucket", LongType()), StructField("patch", BinaryType())])
 """What pass 2 gives a bucket: how to patch pass 1's findings (:class:`_Patch`). The driver
 receives the findings themselves (:class:`_Settled`) from pass 1's cache beside it, joined by
-bucket in the JVM: they never go through pass 2's shuffle or its Python."""
+bucket in the JVM (which may shuffle them for the join): they no longer go through pass 2's
+Python, in and out of Arrow."""
 
 
 class _Patch(msgspec.Struct, array_like=True):
@@ -418,10 +419,14 @@ one)."""
 LOCAL_MEMORY = "2g"
 """The most heap a local run's JVM takes (``spark.driver.memory``; Spark's default is 1 GB): at
 the end of a large log, passing the findings to the driver, about 500 MB is alive at once, and
-in 1 GB the JVM collected its whole heap every second."""
+in 1 GB the JVM collected its whole heap every second. A run that needs more is started by
+spark-submit with ``--driver-memory`` (``--spark submitted``), whose settings a session keeps."""
 LARGE_LOG = 128 * 2**20
-"""Logs of more bytes than this (more than one part as Spark reads them) give a local run's JVM
-:data:`LARGE_LOG_JVM`."""
+"""Local logs of more bytes than this in all (Spark reads a plain one in parts of this size) give
+a local run's JVM :data:`LARGE_LOG_JVM`."""
+GZIP_COUNTS = 8
+"""How many bytes a gzip log's byte on disk counts for, in that sum: Meta's notifications, JSON
+of many repeated names, shrink about tenfold."""
 LARGE_LOG_JVM = "-Xms1g -Xmn512m"
 """A heap that starts at 1 GB, half of it young: a task's batches of rows then die young, where
 the default young generation (about 120 MB) promoted them and a full collection followed
@@ -467,9 +472,20 @@ def session(master: str, logs: Sequence[str] = ()) -> SparkSession:
 def _local_java(logs: Sequence[str]) -> str:
     """The options of a local run's JVM, for ``logs``: the heap of a large log's run, counting
     the logs that are files here (a URI of other storage counts none)."""
-    size = sum(os.path.getsize(log) for log in logs if os.path.isfile(log))
+    size = sum(_local_size(log) for log in logs)
     heap = LARGE_LOG_JVM if size > LARGE_LOG else ""
     return " ".join(filter(None, (LOCAL_JVM, heap, spark_classes.java_options())))
+
+
+def _local_size(log: str) -> int:
+    """A log's bytes, if it is a file here (a path or a ``file:`` URI), a gzip one's weighted
+    by :data:`GZIP_COUNTS`; else 0."""
+    path = unquote(log.removeprefix("file://").removeprefix("file:"))
+    if not os.path.isfile(path):
+        return 0
+    with open(path, "rb") as file:
+        gzipped = file.read(len(GZIP_MAGIC)) == GZIP_MAGIC
+    return os.path.getsize(path) * (GZIP_COUNTS if gzipped else 1)
 
 
 def _local_cores(master: str) -> int:
@@ -580,8 +596,8 @@ def _reconcile(
         .cogroup(ranked.groupBy("bucket"))
         .applyInArrow(_finishing(options, changes, places), PATCHED)
     )
-    # Every bucket has pass 1's results; one whose counts and customers need nothing has no
-    # patch (null).
+    # Every bucket has pass 1's results; one with no counts has no patch (null), and needs
+    # none: with no count it has no token and no customer to run again.
     results = counted.where(f.col("kind") == Kind.RESULT)
     finished = results.select("bucket", f.col("blob").alias("settled")).join(
         patches, "bucket", "left"
@@ -1126,7 +1142,9 @@ def _finished_bucket(
         counters = lambda account: _Positions(account, positions)  # noqa: E731
         rerun = list(_run(_items(items, places), options, changes, counters))
     patch = _Patch(ids, sorted(again), _settled_blob(rerun))
-    number = (ranked if ranked.num_rows else items).column("bucket")[0].as_py()
+    # A customer runs again only for a count of its bucket, so a bucket with items has counts.
+    assert ranked.num_rows, "a bucket's customers run again without a count of theirs"
+    number = ranked.column("bucket")[0].as_py()
     return _table([(number, _encode(patch))], PATCHED)
 
 

@@ -338,5 +338,5 @@ class Reconciler:
 
 
 def _awaits(message: PendingMessage) -> bool:
-    """Whether a message still waits for a delivery or a failure (and has not been priced)."""
+    """Whether a message still waits for a delivery or a failure."""
     return message.delivered_at is None and message.failed_at is None

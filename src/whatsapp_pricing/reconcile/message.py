@@ -140,8 +140,8 @@ class PendingMessage:
     def take(self, update: StatusUpdate, customer: str) -> None:
         """Takes a status, whose recipient the log's links call ``customer``."""
         # The status's fields in one call, in the order its class declares them: compiled, each
-        # read of a msgspec struct's attribute is a Python attribute lookup. Typed, so that the
-        # compiled build checks each (a field moved in the class fails every status at once).
+        # read of a msgspec struct's attribute is a Python attribute lookup. The order is
+        # pinned by tests/test_reconcile.py::test_a_status_is_read_in_the_order_its_class_declares.
         status: str
         at: float
         pricing: ReportedPricing | None
