@@ -204,7 +204,7 @@ class Reconciler:
         if message.priced_at is not None:
             if due < message.priced_at:
                 message.late_line = message.late_line or update.line
-        elif message.delivered_at is None and message.failed_at is None:
+        elif _awaits(message):
             if due != before:  # a new message, or an earlier status of one: it goes last
                 self._unscheduled.pop(message_id, None)
                 self._unscheduled[message_id] = message
