@@ -1017,13 +1017,15 @@ def test_meta_pricing_is_compared_as_sent_even_of_the_wrong_type() -> None:
 
 
 def test_a_status_is_read_in_the_order_its_class_declares() -> None:
-    """A waiting message takes a status's fields, and its ``conversation``'s, by position in
-    one call (:meth:`~whatsapp_pricing.reconcile.message.PendingMessage.take`): a field moved
-    in either class would be read as another of the same type without a word."""
+    """The reconciler (``Reconciler._status``) and a waiting message
+    (:meth:`~whatsapp_pricing.reconcile.message.PendingMessage.take`) take a status's fields,
+    and its ``conversation``'s, by position in one call each: a field moved in either class
+    would be read as another of the same type without a word."""
     from whatsapp_pricing.webhook_shapes import ReportedConversation, StatusUpdate
 
     fields = StatusUpdate.__struct_fields__
-    read = {2: "status", 3: "at", 4: "pricing", 5: "conversation", 7: "user_id"}
+    read = {0: "message", 1: "customer", 2: "status", 3: "at", 4: "pricing"}
+    read |= {5: "conversation", 6: "line", 7: "user_id", 9: "parent_user_id"}
     read |= {10: "business_number", 11: "errors"}
     assert len(fields) == 12
     assert {index: fields[index] for index in read} == read

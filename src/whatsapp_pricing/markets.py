@@ -229,7 +229,8 @@ def _facts_anew(customer: str) -> tuple[bool, str | None]:
     parsing it where its calling code has one country (most): whether a number is possible
     depends only on its calling code and its length, which are cached on their own.
     """
-    bsuid = BSUID.fullmatch(customer)
+    # A number (the most) is told from an id by its "+", without a match of the pattern.
+    bsuid = None if customer.startswith("+") else BSUID.fullmatch(customer)
     if bsuid is not None:
         country = bsuid["country"]
         return country in phonenumbers.SUPPORTED_REGIONS, country

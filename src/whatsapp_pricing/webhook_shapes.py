@@ -41,13 +41,26 @@ class ReportedPricing(msgspec.Struct, frozen=True, gc=False):
         return {name: value for name in names if (value := getattr(self, name, unset)) is not unset}
 
 
+class ReportedOrigin(msgspec.Struct, frozen=True, gc=False):
+    """A conversation's ``origin`` object as Meta sent it: its ``type`` (any JSON value; ``None``
+    where Meta left it out)."""
+
+    type: Any = None
+
+
+OtherJson = str | int | float | bool | list[Any] | None
+"""Any JSON value that is not an object."""
+
+
 class ReportedConversation(msgspec.Struct, frozen=True, gc=False):
     """A status's ``conversation`` object (API versions before per-message pricing), as Meta
     sent it: each field as given, ``UNSET`` where Meta left it out."""
 
     id: Any = msgspec.UNSET
-    origin: Any = msgspec.UNSET
-    """An object whose ``type`` names the conversation's category."""
+    origin: ReportedOrigin | OtherJson | msgspec.UnsetType = msgspec.UNSET
+    """An object whose ``type`` names the conversation's category, read into a struct rather
+    than a dict (three of four statuses of a log before per-message pricing carry one); any
+    other JSON value as it is, to be compared, never trusted."""
     expiration_timestamp: Any = msgspec.UNSET
 
 

