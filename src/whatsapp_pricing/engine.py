@@ -389,8 +389,10 @@ class ConversationEngine:
         if customer.latest <= at:
             del self._customers[number]
             return verdict
-        idle_bucket = int(customer.latest // HOUR)
-        if idle_bucket > customer.idle_bucket:
+        # A later bucket than the customer's is one its timers reach past the bucket's end:
+        # told without a // (an fmod) for most events.
+        if customer.latest >= (customer.idle_bucket + 1) * HOUR:
+            idle_bucket = int(customer.latest // HOUR)
             customer.idle_bucket = idle_bucket
             self._idle.setdefault(idle_bucket, []).append(number)
         return verdict

@@ -93,8 +93,8 @@ class ContactBook:
         if clock <= self._clock:
             return
         self._clock = clock
-        hour = clock // HOUR * HOUR
-        if hour >= self._next_release:
+        if clock >= self._next_release:  # a whole hour: no // (an fmod) for most lines
+            hour = clock // HOUR * HOUR
             self._next_release = hour + HOUR
             self._release(hour - self._keep)
 

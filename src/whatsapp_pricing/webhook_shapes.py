@@ -13,7 +13,7 @@ holds no cycles, and a log decodes millions of them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -149,7 +149,9 @@ class Value(msgspec.Struct, gc=False):
 
 
 class Change(msgspec.Struct, gc=False):
-    field: str
+    field: Literal["messages"]
+    """The usual change (a literal: decoded without a string made for it, and a change of any
+    other field is not of the usual shape)."""
     value: Value
 
 
@@ -159,5 +161,6 @@ class Entry(msgspec.Struct, gc=False):
 
 
 class Notification(msgspec.Struct, gc=False):
-    object: str
+    object: Literal["whatsapp_business_account"]
+    """A literal, as :attr:`Change.field` is."""
     entry: list[Entry]

@@ -112,6 +112,10 @@ class Reconciler:
         self._unpair: list[tuple[float, str]] = []
         """The rules' conversations by when their pairs can be forgotten."""
         self._templates = TemplateChanges(self._engine.vocabulary)
+        self._kinds: dict[str, tuple[int, str | None]] = {}
+        """What the engine is to price for each ``pricing.category`` seen (see :meth:`_kind_of`)."""
+        self._spellings = self._engine.vocabulary.webhook_spelling
+        """How Meta spells a field's value the rules spell otherwise: read once, not per finding."""
 
     @property
     def open_state(self) -> int:
@@ -174,9 +178,10 @@ class Reconciler:
         if self._queue.earliest() <= until:
             self._release(until)
         self._let_time_pass(until)
-        hour = until // HOUR * HOUR
-        if hour >= self._next_cleanup:
-            self._clean_up(hour)
+        # The next clean-up is at a whole hour: reached when the clock is (a float's // costs
+        # an fmod, which most lines need not pay).
+        if until >= self._next_cleanup:
+            self._clean_up(until // HOUR * HOUR)
 
     def finish(self) -> list[Finding | Skipped]:
         """Settles everything still held: the log has ended."""
@@ -329,7 +334,7 @@ class Reconciler:
             self._settle(message, Finding(message.id, *problem))
             return
         message.priced_at = at
-        kind, sent_as = kind_of(message.category, self._engine.vocabulary)
+        kind, sent_as = self._kind_of(message.category)
         event = logged_event(
             at,
             order,
@@ -341,13 +346,23 @@ class Reconciler:
         )
         predicted = message.record = self._engine.process(event)
         assert predicted is not None
-        if predicted.conversation is None:
+        conversation = predicted.conversation
+        if conversation is None:
             self._settle(message, self._compare(message, predicted, math.nan))
         else:
             # Grouping is judged now, in the order of the messages' times, so that what is
             # remembered of Meta's conversations never depends on gaps in the log.
-            message.grouping = self._pairs.problems(message, predicted.conversation)
-            self._waiting.setdefault(predicted.conversation.id, []).append(message)
+            rules_id, category = astuple(conversation)
+            message.grouping = self._pairs.problems(message, rules_id, category)
+            self._waiting.setdefault(rules_id, []).append(message)
+
+    def _kind_of(self, category: str) -> tuple[int, str | None]:
+        """:func:`~.policy.kind_of` a ``pricing.category``, worked out once for each spelling:
+        a log spells few."""
+        kind = self._kinds.get(category)
+        if kind is None:
+            kind = self._kinds[category] = kind_of(category, self._engine.vocabulary)
+        return kind
 
     def _settle_conversation(self, rules_id: str, expires: float) -> None:
         for message in self._waiting.pop(rules_id, ()):
@@ -372,7 +387,7 @@ class Reconciler:
 
     def _compare(self, message: PendingMessage, record: MessageRecord, expires: float) -> Finding:
         flag = self._templates.flag(message, self._sent.get(message.id)) if self._sent else ""
-        return compare(message, record, expires, flag, self._engine.vocabulary)
+        return compare(message, record, expires, flag, self._spellings)
 
 
 def _awaits(message: PendingMessage) -> bool:

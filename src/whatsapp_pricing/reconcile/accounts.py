@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
@@ -71,7 +70,8 @@ class Accounts:
         self._options = options
         self._counters = counters
         """The counters of each account's engine, by account id (the engine's own if none)."""
-        self._items = itertools.count()
+        self._items = 0
+        """How many items of the log it has taken: the next one's place in it."""
         self._reconcilers: dict[str, Reconciler] = {}
         self._contact_book = contact_book_for(options.window)
         """One table of customers' names for every account: a business-scoped user id names
@@ -89,7 +89,11 @@ class Accounts:
 
     def add(self, item: LogItem, place: Place | None = None) -> list[Finding | Skipped]:
         """Takes the next item of the log, or one of part of it at ``place`` in the whole."""
-        order = next(self._items) if place is None else place.order
+        if place is None:  # a count, not itertools.count: compiled, next() is a Python call
+            order = self._items
+            self._items += 1
+        else:
+            order = place.order
         if isinstance(item, Skipped):
             return [item]
         reconciler = self._reconcilers.get(item.account) or self._start(item.account)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, NamedTuple
 
 import msgspec
+from msgspec.structs import astuple
 
 from whatsapp_pricing.engine import FREE_ENTRY_POINT, REJECTED, ConversationEngine, Kind
 from whatsapp_pricing.failures import meaning_of
@@ -23,7 +24,7 @@ from whatsapp_pricing.reconcile.message import PendingMessage
 from whatsapp_pricing.reconcile.sent import SentTemplate
 from whatsapp_pricing.records import (
     FREE_ENTRY_POINT_CATEGORY,
-    ConversationRef,
+    Charge,
     MessageRecord,
     Rule,
     WebhookReport,
@@ -97,45 +98,54 @@ def compare(
     predicted: MessageRecord,
     expires: float,
     flag: str,
-    vocabulary: Vocabulary,
+    spellings: Mapping[str, str],
 ) -> Finding:
     """What Meta reported of a priced message beside the rules' record of it; ``expires``: when
-    the rules' conversation ended (NaN if none)."""
+    the rules' conversation ended (NaN if none); ``spellings``: the vocabulary's
+    ``webhook_spelling``."""
     if message.late_line:
         return Finding(message.id, "unknown", late(message.late_line))
+    # The record's fields in one call, by position (compiled, each read of a msgspec struct's
+    # attribute is a Python attribute lookup); pinned by test_reconcile.py's
+    # test_a_record_is_read_in_the_order_its_class_declares.
+    status: str
+    charge: Charge
+    reason: str
+    rule: Rule
+    webhook: WebhookReport | None
+    (_, status, _, _, _, charge, reason, rule, _, webhook, _) = astuple(predicted)
     pricing = message.pricing
-    expected = _expected(predicted)
+    expected = _expected(webhook)
     report = message.report()
-    spellings = vocabulary.webhook_spelling
     problems = [
         f"{key}: Meta says {report[key]!r}, the rules say {rule_says!r}"
         for key, rule_says in expected.items()
         if key in report and _differs(report[key], rule_says, spellings)
     ]
-    if predicted.status == REJECTED:
+    if status == REJECTED:
         problems.append(
             "delivered, yet the rules reject a free-form message outside the customer "
             "service window: is the customer's last message missing from the log?"
         )
     problems += message.grouping
-    if problems and _free_by_the_unconfirmed_allowance(predicted, pricing):
+    if problems and _free_by_the_unconfirmed_allowance(rule, pricing):
         problems.append(
             f"it would agree with the unconfirmed {REPORTED_FREE_SERVICE_MESSAGES:,} free "
             "service messages a month (--unconfirmed-free-service-messages)"
         )
     if message.expiration is not None:
         problems += _expiration_problems(message.expiration, expires)
-    amount = predicted.charge.amount
+    amount = charge.amount
     said = expected.copy()  # a copy of a dict is made whole, a fourth of what {**dict} costs
     said["charge"] = "unpriced" if amount is None else str(amount)
     return Finding(
         message.id,
         "disagrees" if problems else "agrees",
-        "; ".join(problems) or predicted.reason,
+        "; ".join(problems) or reason,
         meta=report,
         predicted=said,
         flag=flag,
-        rule=str(predicted.rule),  # its code: a StrEnum's str, cheaper than .value
+        rule=str(rule),  # its code: a StrEnum's str, cheaper than .value
     )
 
 
@@ -157,21 +167,20 @@ class ConversationPairs:
     def __len__(self) -> int:
         return len(self._rules_of) + len(self._meta_of)
 
-    def problems(self, message: PendingMessage, conversation: ConversationRef) -> tuple[str, ...]:
-        """What is wrong with Meta's conversation of ``message``, which the rules put in
-        ``conversation`` (most often nothing: the empty tuple, which is made once)."""
+    def problems(self, message: PendingMessage, rules_id: str, category: str) -> tuple[str, ...]:
+        """What is wrong with Meta's conversation of ``message``, which the rules put in their
+        conversation ``rules_id`` of ``category`` (most often nothing: the empty tuple, which
+        is made once)."""
         meta_id = message.conversation_id
         if meta_id is None:
             return ()
         problems = []
-        category = conversation.category
         expected_origin = FREE_ENTRY_POINT_CATEGORY if category == FREE_ENTRY_POINT else category
         origin_type = message.origin
         spellings = self._spellings
         if origin_type is not None and _differs(origin_type, expected_origin, spellings):
             problems.append(f"origin: Meta says {origin_type!r}, the rules say {expected_origin!r}")
         meta = (message.customer, meta_id)
-        rules_id = conversation.id
         ours = self._rules_of.setdefault(meta, rules_id)
         theirs = self._meta_of.setdefault(rules_id, meta)
         if ours != rules_id or theirs != meta:
@@ -262,25 +271,19 @@ def _expiration_problems(said: Any, expires: float) -> list[str]:
     return []
 
 
-def _free_by_the_unconfirmed_allowance(
-    predicted: MessageRecord, pricing: ReportedPricing | None
-) -> bool:
-    """Whether Meta called free a service message the rules charge, as the reported allowance
-    would."""
-    return (
-        predicted.rule is Rule.PMP_SERVICE_CHARGED
-        and pricing is not None
-        and pricing.billable is False
-    )
+def _free_by_the_unconfirmed_allowance(rule: Rule, pricing: ReportedPricing | None) -> bool:
+    """Whether Meta called free a service message the rules charge (by ``rule``), as the
+    reported allowance would."""
+    return rule is Rule.PMP_SERVICE_CHARGED and pricing is not None and pricing.billable is False
 
 
-def _expected(record: MessageRecord) -> dict[str, Any]:
-    """The fields of Meta's ``pricing`` object the record predicts (those it leaves open out).
+def _expected(report: WebhookReport | None) -> dict[str, Any]:
+    """The fields of Meta's ``pricing`` object a record's report predicts (those it leaves open
+    out).
 
     The engine hands out the same few reports again and again, so each is taken apart once;
     the dict is only read (a finding gets a copy).
     """
-    report = record.webhook
     if report is None:
         return {}
     expected = _EXPECTED.get(report)
