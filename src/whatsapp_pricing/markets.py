@@ -201,6 +201,10 @@ def is_customer_id(customer: str) -> bool:
     return _customer_facts(customer)[0]
 
 
+_CALLING_CODES: Final[dict[int, tuple[str, ...]]] = phonenumbers.COUNTRY_CODE_TO_REGION_CODE
+_REGIONS: Final[set[str]] = phonenumbers.SUPPORTED_REGIONS
+"""phonenumbers' tables, read as constants: compiled, ``phonenumbers.NAME`` is a lookup in the
+module each time (for every new customer of a log)."""
 FACTS_KEPT: Final = 1 << 17
 """How many customers' facts :func:`_customer_facts` keeps; past that, it starts anew."""
 _FACTS: Final[dict[str, tuple[bool, str | None]]] = {}
@@ -233,12 +237,12 @@ def _facts_anew(customer: str) -> tuple[bool, str | None]:
     bsuid = None if customer.startswith("+") else BSUID.fullmatch(customer)
     if bsuid is not None:
         country = bsuid["country"]
-        return country in phonenumbers.SUPPORTED_REGIONS, country
+        return country in _REGIONS, country
     split = _split_e164(e164(customer))
     if split is None:
         return False, None
     calling_code, national = split
-    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[calling_code]
+    regions = _CALLING_CODES[calling_code]
     if len(regions) > 1:
         return _facts_of(_phone_number(calling_code, national))
     zeros = len(national) - len(national.lstrip("0"))
@@ -281,7 +285,7 @@ def _split_e164(number: str) -> tuple[int, str] | None:
         return None
     for length in (1, 2, 3):
         calling_code = int(digits[:length])
-        if calling_code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+        if calling_code in _CALLING_CODES:
             national = digits[length:]
             return (calling_code, national) if national else None
     return None

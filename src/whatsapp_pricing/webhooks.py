@@ -193,7 +193,10 @@ def read_lines(lines: Iterable[bytes]) -> Iterator[LogItem]:
         # copy of it made to leave its ending out.
         usual = usual_notification(raw, number)
         if usual is not None:
-            yield from usual
+            # A loop over the list, not ``yield from``: compiled, the loop is native, where
+            # ``yield from`` goes through an iterator's protocol for each line.
+            for item in usual:  # noqa: UP028 (native, see above)
+                yield item
             continue
         line = raw.rstrip(b"\r\n")
         if not line.strip():
@@ -290,7 +293,7 @@ def usual_notification(line: bytes | msgspec.Raw, number: int) -> list[LogItem] 
                     [Names(*_fields(contact)) for contact in contacts] if contacts else _NO_NAMES
                 )
                 business = "" if metadata is None else _business_number(*_fields(metadata))
-                for message in messages or ():
+                for message in messages if messages else _NO_MESSAGES:
                     timestamp, sender, user_id, parent, referral = _fields(message)
                     at = float(timestamp)  # a string, as decoded: _time's checks but one
                     if not 0 <= at <= LATEST:
@@ -302,7 +305,7 @@ def usual_notification(line: bytes | msgspec.Raw, number: int) -> list[LogItem] 
                             customer, at, entry_point, number, user_id, account, parent, business
                         )
                     )
-                for status in statuses or ():
+                for status in statuses if statuses else _NO_STATUSES:
                     (
                         message_id,
                         said,
@@ -344,6 +347,10 @@ _fields: Final = msgspec.structs.astuple
 """A struct's fields as a tuple: one call, where compiled code looks each attribute up by name."""
 _AD: Final = EntryPoint.CLICK_TO_WHATSAPP_AD
 _NO_NAMES: Final[list[Names]] = []
+_NO_MESSAGES: Final[list[CustomerMessage]] = []
+_NO_STATUSES: Final[list[Status]] = []
+"""Nothing to read (a list, not ``()``: compiled, a loop over a list, known to be one, is
+native; over a list or a tuple, it goes through an iterator)."""
 _NO_ERRORS: Final[tuple[int, ...]] = ()
 
 

@@ -249,7 +249,8 @@ class Reconciler:
                 message.late_line = message.late_line or line
         elif _awaits(message):
             if due != before:  # a new message, or an earlier status of one: it goes last
-                self._unscheduled.pop(message_id, None)
+                if before != math.inf:  # not new (a new one's due time was infinity)
+                    self._unscheduled.pop(message_id, None)
                 self._unscheduled[message_id] = message
         elif due != message.held_until:
             self._unscheduled.pop(message_id, None)
@@ -281,15 +282,17 @@ class Reconciler:
         for at, order, event in self._queue.due(until):
             while unpair and unpair[0][0] <= at:
                 self._pairs.forget(heappop(unpair)[1])
-            if isinstance(event, Inbound):
+            # The message first: compiled, telling a class of its own is a native check.
+            if isinstance(event, PendingMessage):
+                if event.held_until == at and event.priced_at is None:
+                    # Not a stale entry: the message is held for this time, neither priced
+                    # (held twice for the same time) nor settled (settling lets go of it).
+                    self._decide(event, at, order)
+            else:
                 customer = self._contact_book.name_of(event.customer)
                 if is_customer_id(customer):
                     kind, entry_point = Kind.CUSTOMER_MESSAGE, event.entry_point
                     engine.process(logged_event(at, order, kind, customer, "", None, entry_point))
-            elif event.held_until == at and event.priced_at is None:
-                # Not a stale entry: the message is held for this time, neither priced (held
-                # twice for the same time) nor settled (settling lets go of it).
-                self._decide(event, at, order)
             for conversation in engine.closed():
                 self._settle_conversation(conversation.id, conversation.expires_at)
 
@@ -365,10 +368,12 @@ class Reconciler:
         return kind
 
     def _settle_conversation(self, rules_id: str, expires: float) -> None:
-        for message in self._waiting.pop(rules_id, ()):
-            record = message.record
-            assert record is not None  # priced: what waits for its conversation is
-            self._settle(message, self._compare(message, record, expires))
+        waiting = self._waiting.pop(rules_id, None)
+        if waiting is not None:  # a list, known to be one: compiled, a native loop
+            for message in waiting:
+                record = message.record
+                assert record is not None  # priced: what waits for its conversation is
+                self._settle(message, self._compare(message, record, expires))
         # Meta's conversation may still show up in a later message until it ends too.
         heappush(self._unpair, (expires + FREE_ENTRY_POINT_LENGTH, rules_id))
 
