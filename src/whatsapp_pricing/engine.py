@@ -67,7 +67,7 @@ ENTRY_POINT_REPLY_WINDOW: Final = 24 * HOUR
 FREE_ENTRY_POINT_LENGTH: Final = 72 * HOUR
 """A free entry point conversation lasts 72 hours from the delivery of the reply that opened it
 (24 hours in the first period: see each period's ``free_entry_point_hours``); the longest it is."""
-MILLION = Decimal(1_000_000)
+MILLION: Final = Decimal(1_000_000)
 NEVER: Final = -math.inf
 
 ZERO: Final = Decimal(0)
@@ -79,9 +79,9 @@ REJECTED: Final = MessageStatus.REJECTED.value
 SERVICE: Final = VOCABULARY.category("service").name
 UTILITY: Final = VOCABULARY.category("utility").name
 FREE_ENTRY_POINT: Final = VOCABULARY.category("free_entry_point").name
-USER_INITIATED = VOCABULARY.category("user_initiated").name
-BUSINESS_INITIATED = VOCABULARY.category("business_initiated").name
-_UNKNOWN: Any = object()
+USER_INITIATED: Final = VOCABULARY.category("user_initiated").name
+BUSINESS_INITIATED: Final = VOCABULARY.category("business_initiated").name
+_UNKNOWN: Final[Any] = object()
 """Stands for a report not computed yet (``None`` is a report: a rejected message has none)."""
 Outcome = tuple[str, ConversationRef | None, Charge, Rule, str, str]
 """What the rules made of a message: status, conversation, charge, rule, reason, and the
@@ -140,19 +140,19 @@ class Kind:
     BUSINESS_CALL: Final = VOCABULARY.kind("business_call").code
 
 
-CUSTOMER_MESSAGE = Kind.CUSTOMER_MESSAGE
-AGENT = Kind.AGENT
-BUSINESS_CALL = Kind.BUSINESS_CALL
+CUSTOMER_MESSAGE: Final = Kind.CUSTOMER_MESSAGE
+AGENT: Final = Kind.AGENT
+BUSINESS_CALL: Final = Kind.BUSINESS_CALL
 SENT_APART: Final = frozenset({Kind.DIRECT_SEND, Kind.BUSINESS_CALL})
 """Kinds with rules of their own before the ordinary ones (a call; Direct Send's refusals)."""
 OPENS_WINDOW: Final = VOCABULARY.opening_window
 """The kinds of event that open or refresh the customer service window, and are no message."""
-WORDS = {kind.code: kind.words for kind in VOCABULARY.kinds}
+WORDS: Final = {kind.code: kind.words for kind in VOCABULARY.kinds}
 MARKETING: Final = VOCABULARY.category("marketing").name
 AUTHENTICATION: Final = VOCABULARY.category("authentication").name
-UNDELIVERED = MessageStatus.UNDELIVERED.value
-DEFAULT_ROUTE = VOCABULARY.routes[0].name
-REJECTED_REASONS = {
+UNDELIVERED: Final = MessageStatus.UNDELIVERED.value
+DEFAULT_ROUTE: Final = VOCABULARY.routes[0].name
+REJECTED_REASONS: Final = {
     kind.code: Rule.CSW_CLOSED.reason(message=kind.words)
     for kind in VOCABULARY.kinds
     if kind.needs_window

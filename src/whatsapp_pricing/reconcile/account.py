@@ -15,8 +15,9 @@ from __future__ import annotations
 import itertools
 import math
 from heapq import heappop, heappush
+from typing import Final
 
-from msgspec.structs import astuple, replace
+import msgspec
 
 from whatsapp_pricing.domain import Account
 from whatsapp_pricing.engine import (
@@ -49,6 +50,11 @@ from whatsapp_pricing.webhooks import CategoryChange, Inbound, LogItem, Skipped,
 LONGEST_TIMER = ENTRY_POINT_REPLY_WINDOW + FREE_ENTRY_POINT_LENGTH
 """The longest any of the rules' timers runs after a customer's last event: a reply to an ad
 opens a free entry point conversation up to a day later, which lasts 72 hours."""
+
+
+_fields: Final = msgspec.structs.astuple
+"""A struct's fields as a tuple, read as a constant (compiled, an imported name is looked up in
+the module's dict each time)."""
 
 
 def contact_book_for(window: float) -> ContactBook:
@@ -157,7 +163,7 @@ class Reconciler:
             self._settled_now.append(self._too_late(item.line, at))
             return
         # Held under the best name known now: a link learnt later still applies.
-        named = item if customer == said else replace(item, customer=customer)
+        named = item if customer == said else msgspec.structs.replace(item, customer=customer)
         self._queue.push(at, order, named)
         self._advance(at)
 
@@ -207,9 +213,8 @@ class Reconciler:
         line: int
         user_id: str
         parent_user_id: str
-        (message_id, said, status, at, _, _, line, user_id, _, parent_user_id, _, _) = astuple(
-            update
-        )
+        fields = _fields(update)
+        (message_id, said, status, at, _, _, line, user_id, _, parent_user_id, _, _) = fields
         if at > self._latest:
             self._settled_now.append(self._implausible(line, at))
             return
@@ -355,7 +360,7 @@ class Reconciler:
         else:
             # Grouping is judged now, in the order of the messages' times, so that what is
             # remembered of Meta's conversations never depends on gaps in the log.
-            rules_id, category = astuple(conversation)
+            rules_id, category = _fields(conversation)
             message.grouping = self._pairs.problems(message, rules_id, category)
             self._waiting.setdefault(rules_id, []).append(message)
 

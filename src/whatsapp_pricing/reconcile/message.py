@@ -6,8 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Final
 
-from msgspec import UNSET
-from msgspec.structs import astuple
+import msgspec
 
 from whatsapp_pricing.engine import HOUR
 from whatsapp_pricing.records import MessageRecord
@@ -20,6 +19,10 @@ STATUS_HORIZON: Final = 30 * 24 * HOUR
 message with no delivery by then is reported undelivered."""
 DELIVERY_STATUSES: Final = ("delivered", "read")
 _PRICING_FIELDS: Final = ReportedPricing.__struct_fields__
+_UNSET: Final = msgspec.UNSET
+_fields: Final = msgspec.structs.astuple
+"""msgspec's names read for every status, as constants: compiled, a name imported into the
+module is looked up in its dict each time."""
 
 
 @dataclass(slots=True, eq=False, init=False)
@@ -106,8 +109,8 @@ class PendingMessage:
         if pricing is None:
             return {}
         report: dict[str, Any] = {}
-        unset = UNSET
-        for index, value in enumerate(astuple(pricing)):
+        unset = _UNSET
+        for index, value in enumerate(_fields(pricing)):
             if value is not unset:
                 report[_PRICING_FIELDS[index]] = value
         return report
@@ -150,7 +153,7 @@ class PendingMessage:
         business_number: str
         errors: tuple[int, ...]
         (_, _, status, at, pricing, conversation, _, user_id, _, _, business_number, errors) = (
-            astuple(update)
+            _fields(update)
         )
         if user_id:
             self.user_id = user_id
@@ -171,22 +174,22 @@ class PendingMessage:
         if pricing is not None and (self.pricing is None or status != "sent"):
             self.pricing = pricing
             category = pricing.category
-            self.category = "" if category is UNSET else str(category)
+            self.category = "" if category is _UNSET else str(category)
         if conversation is not None:
-            meta_id, origin, expiry = astuple(conversation)
+            meta_id, origin, expiry = _fields(conversation)
             if not self.conversation_said:
-                self.conversation_id = str(None if meta_id is UNSET else meta_id)
+                self.conversation_id = str(None if meta_id is _UNSET else meta_id)
                 self.origin = _origin_type(origin)
                 self.conversation_said = not (
-                    meta_id is UNSET and origin is UNSET and expiry is UNSET
+                    meta_id is _UNSET and origin is _UNSET and expiry is _UNSET
                 )
-            if expiry is not UNSET and expiry is not None:
+            if expiry is not _UNSET and expiry is not None:
                 self.expiration = expiry
 
 
 def _origin_type(origin: Any) -> Any:
     """What Meta's ``origin`` says the conversation's category is: its ``type``, or the value
     itself where Meta sent something other than an object; ``None`` if Meta sent none."""
-    if origin is UNSET:
+    if origin is _UNSET:
         return None
     return origin.type if isinstance(origin, ReportedOrigin) else origin

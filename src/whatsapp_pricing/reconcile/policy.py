@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any, Final, NamedTuple
 
 import msgspec
-from msgspec.structs import astuple
 
 from whatsapp_pricing.engine import FREE_ENTRY_POINT, REJECTED, ConversationEngine, Kind
 from whatsapp_pricing.failures import meaning_of
@@ -48,6 +47,9 @@ class Unchecked(NamedTuple):
     detail: str
 
 
+_fields: Final = msgspec.structs.astuple
+"""A struct's fields as a tuple, read as a constant (compiled, an imported name is looked up in
+the module's dict each time)."""
 UNDELIVERED: Final = Unchecked("undelivered", "no delivered or read status")
 
 
@@ -113,7 +115,7 @@ def compare(
     reason: str
     rule: Rule
     webhook: WebhookReport | None
-    (_, status, _, _, _, charge, reason, rule, _, webhook, _) = astuple(predicted)
+    (_, status, _, _, _, charge, reason, rule, _, webhook, _) = _fields(predicted)
     pricing = message.pricing
     expected = _expected(webhook)
     report = message.report()
