@@ -197,11 +197,14 @@ def logged_event(
     constructor: a NamedTuple's ``__new__`` is a Python function, which compiled code calls for
     some 4,000 instructions, and the reconciler makes an event for every message."""
     return _new_tuple(
-        Event, (at, order, kind, customer, id, category, entry_point, business_number, 0, None)
+        _EVENT, (at, order, kind, customer, id, category, entry_point, business_number, 0, None)
     )
 
 
-_new_tuple = tuple.__new__
+_new_tuple: Final = tuple.__new__
+_EVENT: Final = Event
+"""Read as constants: compiled, a module's name (even its own class's) is looked up in its
+dict at each use."""
 
 
 class Details(NamedTuple):

@@ -255,7 +255,7 @@ def not_json(line: bytes) -> str:
     return "not JSON"
 
 
-_decode_usual = msgspec.json.Decoder(Notification).decode
+_decode_usual: Final = msgspec.json.Decoder(Notification).decode
 
 
 def usual_notification(line: bytes | msgspec.Raw, number: int) -> list[LogItem] | None:

@@ -53,8 +53,10 @@ opens a free entry point conversation up to a day later, which lasts 72 hours.""
 
 
 _fields: Final = msgspec.structs.astuple
-"""A struct's fields as a tuple, read as a constant (compiled, an imported name is looked up in
-the module's dict each time)."""
+_STATUS_UPDATE: Final = StatusUpdate
+_INBOUND: Final = Inbound
+"""Names read for every line, as constants (compiled, an imported name is looked up in the
+module's dict at each use)."""
 
 
 def contact_book_for(window: float) -> ContactBook:
@@ -139,9 +141,9 @@ class Reconciler:
         """Takes one item of the log, at ``order`` in it; returns whatever it settles."""
         settled: list[Finding | Skipped] = []
         self._settled_now = settled
-        if isinstance(item, StatusUpdate):  # most lines
+        if isinstance(item, _STATUS_UPDATE):  # most lines
             self._status(item, order)
-        elif isinstance(item, Inbound):
+        elif isinstance(item, _INBOUND):
             self._inbound(item, order)
         elif isinstance(item, CategoryChange):
             if item.at > self._latest:

@@ -207,6 +207,9 @@ class ErrorCode:
     meaning: str
 
 
+_SKIPPED: Final = Skipped
+"""Read as a constant, for every finding (compiled, an imported name is looked up in the
+module's dict at each use)."""
 OUTCOMES = ("agrees", "disagrees", "failed", "undelivered", "unknown")
 UNCHECKED = ("disagrees", "unknown")
 """Outcomes that leave a log not clean: the rules disagree, or could not check the message."""
@@ -271,7 +274,7 @@ class Summary:
         return is_clean(self.outcomes, self.broken)
 
     def take(self, settled: Finding | Skipped) -> None:
-        if isinstance(settled, Skipped):
+        if isinstance(settled, _SKIPPED):
             self.skipped += 1
             self.broken += settled.bad
             self._note(f"line {settled.line}: {settled.why}")

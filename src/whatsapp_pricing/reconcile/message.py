@@ -21,7 +21,8 @@ DELIVERY_STATUSES: Final = ("delivered", "read")
 _PRICING_FIELDS: Final = ReportedPricing.__struct_fields__
 _UNSET: Final = msgspec.UNSET
 _fields: Final = msgspec.structs.astuple
-"""msgspec's names read for every status, as constants: compiled, a name imported into the
+_ORIGIN: Final = ReportedOrigin
+"""Names read for every status, as constants: compiled, a name imported into the
 module is looked up in its dict each time."""
 
 
@@ -192,4 +193,4 @@ def _origin_type(origin: Any) -> Any:
     itself where Meta sent something other than an object; ``None`` if Meta sent none."""
     if origin is _UNSET:
         return None
-    return origin.type if isinstance(origin, ReportedOrigin) else origin
+    return origin.type if isinstance(origin, _ORIGIN) else origin
