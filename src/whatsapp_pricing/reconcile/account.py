@@ -257,15 +257,20 @@ class Reconciler:
         elif _awaits(message):
             if due != before:  # a new message, or an earlier status of one: it goes last
                 if before != math.inf:  # not new (a new one's due time was infinity)
-                    self._unscheduled.pop(message_id, None)
+                    self._unschedule(message_id)
                 self._unscheduled[message_id] = message
         elif due != message.held_until:
-            self._unscheduled.pop(message_id, None)
+            self._unschedule(message_id)
             if due < horizon:
                 message.late_line = message.late_line or line
             message.held_until = max(due, horizon)
             message.placed = order
             self._queue.push(message.held_until, order, message)
+
+    def _unschedule(self, message_id: str) -> None:
+        # Not dict.pop: compiled, a method call (a Python call) where these two are native.
+        if message_id in self._unscheduled:
+            del self._unscheduled[message_id]
 
     def _implausible(self, line: int, at: float) -> Skipped:
         return Skipped(
@@ -375,8 +380,9 @@ class Reconciler:
         return kind
 
     def _settle_conversation(self, rules_id: str, expires: float) -> None:
-        waiting = self._waiting.pop(rules_id, None)
+        waiting = self._waiting.get(rules_id)  # with del, not pop: compiled, no method call
         if waiting is not None:  # a list, known to be one: compiled, a native loop
+            del self._waiting[rules_id]
             for message in waiting:
                 record = message.record
                 assert record is not None  # priced: what waits for its conversation is

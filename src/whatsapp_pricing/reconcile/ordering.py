@@ -5,7 +5,6 @@ hourly queue of what is settled once an hour of log time."""
 from __future__ import annotations
 
 import math
-from collections import deque
 from heapq import heappop, heappush
 from typing import Generic, NamedTuple, TypeVar
 
@@ -44,27 +43,32 @@ class TimeQueue(Generic[T]):
     order of their times (ties by their places in the log).
 
     A log is mostly in time order, so most entries come later than every entry before them:
-    those wait in a first-in first-out run, pushed and taken out for an append and a pop each.
-    Only an entry that comes earlier than the run's last goes to a heap (:mod:`heapq`), and
-    the two are merged as they are taken out: the same order a single heap would give, without
-    a score of comparisons for each entry of a log in order.
+    those wait in a first-in first-out run, pushed and taken out for an append and a step of
+    an index each. Only an entry that comes earlier than the run's last goes to a heap
+    (:mod:`heapq`), and the two are merged as they are taken out: the same order a single heap
+    would give, without a score of comparisons for each entry of a log in order.
     """
 
-    __slots__ = ("_heap", "_run")
+    __slots__ = ("_heap", "_next", "_run")
 
     def __init__(self) -> None:
-        self._run: deque[Held[T]] = deque()
-        """Entries in time order, each later than the one before it."""
+        self._run: list[Held[T]] = []
+        """Entries in time order, each later than the one before it, from :attr:`_next` on.
+
+        A list read from an index, not a deque: compiled, a list's append and item are native,
+        a deque's are Python method calls."""
+        self._next = 0
+        """Where the run's entries still held begin (those before it are handed out)."""
         self._heap: list[Held[T]] = []
         """The entries that came out of order."""
 
     def __len__(self) -> int:
-        return len(self._run) + len(self._heap)
+        return len(self._run) - self._next + len(self._heap)
 
     def push(self, at: float, order: int, item: T) -> None:
         """Holds ``item`` until the log is a window past ``at``; ``order`` is unique."""
         run = self._run
-        if run:
+        if len(run) > self._next:
             last = run[-1]
             if at > last[0] or (at == last[0] and order > last[1]):
                 run.append((at, order, item))
@@ -75,22 +79,32 @@ class TimeQueue(Generic[T]):
 
     def earliest(self) -> float:
         """The time of the earliest entry (infinity if there is none)."""
-        run, heap = self._run, self._heap
+        run, heap, first = self._run, self._heap, self._next
         if heap:
-            return min(heap[0][0], run[0][0]) if run else heap[0][0]
-        return run[0][0] if run else math.inf
+            return min(heap[0][0], run[first][0]) if len(run) > first else heap[0][0]
+        return run[first][0] if len(run) > first else math.inf
 
     def due(self, until: float) -> list[Held[T]]:
         """Takes out every entry held for ``until`` or earlier, in time order."""
-        run, heap = self._run, self._heap
+        run, heap, first = self._run, self._heap, self._next
         due: list[Held[T]] = []
         while heap and heap[0][0] <= until:
-            if run and run[0] < heap[0]:  # the orders differ: the items are never compared
-                due.append(run.popleft())
+            # Entries' orders differ: their items are never compared.
+            if len(run) > first and run[first] < heap[0]:
+                due.append(run[first])
+                first += 1
             else:
                 due.append(heappop(heap))
-        while run and run[0][0] <= until:
-            due.append(run.popleft())
+        while len(run) > first and run[first][0] <= until:
+            due.append(run[first])
+            first += 1
+        if first == len(run):  # all handed out: the run starts again
+            run.clear()
+            first = 0
+        elif first > 1024 and first * 2 > len(run):  # let go of what is handed out
+            del run[:first]
+            first = 0
+        self._next = first
         return due
 
 
