@@ -23,7 +23,6 @@ from whatsapp_pricing.reconcile.message import PendingMessage
 from whatsapp_pricing.reconcile.sent import SentTemplate
 from whatsapp_pricing.records import (
     FREE_ENTRY_POINT_CATEGORY,
-    Charge,
     MessageRecord,
     Rule,
     WebhookReport,
@@ -47,9 +46,6 @@ class Unchecked(NamedTuple):
     detail: str
 
 
-_fields: Final = msgspec.structs.astuple
-"""A struct's fields as a tuple, read as a constant (compiled, an imported name is looked up in
-the module's dict each time)."""
 UNDELIVERED: Final = Unchecked("undelivered", "no delivered or read status")
 
 
@@ -107,24 +103,19 @@ def compare(
     ``webhook_spelling``."""
     if message.late_line:
         return Finding(message.id, "unknown", late(message.late_line))
-    # The record's fields in one call, by position (compiled, each read of a msgspec struct's
-    # attribute is a Python attribute lookup); pinned by test_reconcile.py's
-    # test_a_record_is_read_in_the_order_its_class_declares.
-    status: str
-    charge: Charge
-    reason: str
-    rule: Rule
-    webhook: WebhookReport | None
-    (_, status, _, _, _, charge, reason, rule, _, webhook, _) = _fields(predicted)
+    # The record's fields one by one, not all in one call: the record was made a day of log
+    # time ago, its fields' objects are no longer in the processor's cache, and each one read
+    # (even only to count a reference) is a trip to memory.
+    rule = predicted.rule
     pricing = message.pricing
-    expected = _expected(webhook)
+    expected = _expected(predicted.webhook)
     report = message.report()
     problems = [
         f"{key}: Meta says {report[key]!r}, the rules say {rule_says!r}"
         for key, rule_says in expected.items()
         if key in report and _differs(report[key], rule_says, spellings)
     ]
-    if status == REJECTED:
+    if predicted.status == REJECTED:
         problems.append(
             "delivered, yet the rules reject a free-form message outside the customer "
             "service window: is the customer's last message missing from the log?"
@@ -137,13 +128,13 @@ def compare(
         )
     if message.expiration is not None:
         problems += _expiration_problems(message.expiration, expires)
-    amount = charge.amount
+    amount = predicted.charge.amount
     said = expected.copy()  # a copy of a dict is made whole, a fourth of what {**dict} costs
     said["charge"] = "unpriced" if amount is None else str(amount)
     return Finding(
         message.id,
         "disagrees" if problems else "agrees",
-        "; ".join(problems) or reason,
+        "; ".join(problems) or predicted.reason,
         meta=report,
         predicted=said,
         flag=flag,
