@@ -117,8 +117,12 @@ class Reconciler:
         self._waiting: dict[str, list[PendingMessage]] = {}
         """Priced messages by the rules' conversation, until the conversation ends."""
         self._pairs = ConversationPairs(self._engine.vocabulary)
-        self._unpair: list[tuple[float, str]] = []
-        """The rules' conversations by when their pairs can be forgotten."""
+        self._unpair: list[float] = []
+        """When pairs can be forgotten, a heap of times (floats compare for a fraction of what
+        a (time, id) entry does, a score of times for each conversation)."""
+        self._unpair_ids: dict[float, list[str]] = {}
+        """The rules' conversations whose pairs can be forgotten at each of those times (the
+        order among them does not matter: forgetting one pair never touches another's)."""
         self._templates = TemplateChanges(self._engine.vocabulary)
         self._kinds: dict[str, tuple[int, str | None]] = {}
         """What the engine is to price for each ``pricing.category`` seen (see :meth:`_kind_of`)."""
@@ -290,10 +294,13 @@ class Reconciler:
 
     def _release(self, until: float) -> None:
         """Hands the engine, in time order, every held event up to ``until``."""
-        engine, unpair = self._engine, self._unpair
+        engine, unpair, unpair_ids = self._engine, self._unpair, self._unpair_ids
         for at, order, event in self._queue.due(until):
-            while unpair and unpair[0][0] <= at:
-                self._pairs.forget(heappop(unpair)[1])
+            while unpair and unpair[0] <= at:
+                forget_at = heappop(unpair)
+                for rules_id in unpair_ids[forget_at]:
+                    self._pairs.forget(rules_id)
+                del unpair_ids[forget_at]
             # The message first: compiled, telling a class of its own is a native check.
             if isinstance(event, PendingMessage):
                 if event.held_until == at and event.priced_at is None:
@@ -388,7 +395,13 @@ class Reconciler:
                 assert record is not None  # priced: what waits for its conversation is
                 self._settle(message, self._compare(message, record, expires))
         # Meta's conversation may still show up in a later message until it ends too.
-        heappush(self._unpair, (expires + FREE_ENTRY_POINT_LENGTH, rules_id))
+        forget_at = expires + FREE_ENTRY_POINT_LENGTH
+        ids = self._unpair_ids.get(forget_at)
+        if ids is None:
+            self._unpair_ids[forget_at] = [rules_id]
+            heappush(self._unpair, forget_at)
+        else:
+            ids.append(rules_id)
 
     def _settle(self, message: PendingMessage, finding: Finding) -> None:
         finding.account, finding.currency = self._account_id, self._currency
