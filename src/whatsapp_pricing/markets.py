@@ -162,10 +162,9 @@ def meta_markets() -> MarketTable:
 
 BSUID = re.compile(r"(?P<country>[A-Z]{2})\.(?:ENT\.)?[A-Za-z0-9]{1,128}")
 """A business-scoped user id: a country, a period, ``ENT.`` for a parent id, then the id."""
-NATIONAL_FORMS: Final = (("+521", "+52", 14),)
+NATIONAL_FORMS: Final = {"+521": ("+52", 14)}
 """WhatsApp ids in an older national form, as Meta writes them: the prefix, what it stands for
-in E.164, and the length of the id (``+521`` and ten digits is a Mexican mobile). A tuple, not
-a dict: compiled, a loop over a tuple is native, and every line of a log names a customer."""
+in E.164, and the length of the id (``+521`` and ten digits is a Mexican mobile)."""
 BRAZILIAN_MOBILE_FIRST_DIGITS = "6789"
 """A Brazilian mobile as it was before every mobile got a ninth digit (a 9 in front): an area
 code, then eight digits starting 6 to 9, which no fixed line starts with."""
@@ -174,7 +173,7 @@ code, then eight digits starting 6 to 9, which no fixed line starts with."""
 def e164(customer: str) -> str:
     """A WhatsApp id in today's E.164 form, so that both forms of an id are one customer:
     ``+5215512345678`` is ``+525512345678``, ``+551187654321`` is ``+5511987654321``."""
-    for prefix, e164_prefix, length in NATIONAL_FORMS:
+    for prefix, (e164_prefix, length) in NATIONAL_FORMS.items():
         if len(customer) == length and customer.startswith(prefix):
             return e164_prefix + customer[len(prefix) :]
     if (
