@@ -225,10 +225,10 @@ class Reconciler:
             self._settled_now.append(self._implausible(line, at))
             return
         customer = self._contact_book.named(said, user_id, parent_user_id, at)
-        self._take(update, message_id, status, at, line, customer, order)
+        self._give_to_message(update, message_id, status, at, line, customer, order)
         self._advance(at)
 
-    def _take(
+    def _give_to_message(
         self,
         update: StatusUpdate,
         message_id: str,
@@ -272,7 +272,8 @@ class Reconciler:
             self._queue.push(message.held_until, order, message)
 
     def _unschedule(self, message_id: str) -> None:
-        # Not dict.pop: compiled, a method call (a Python call) where these two are native.
+        """Takes a message off the unscheduled ones, if it is there (``in`` and ``del``, not
+        ``dict.pop``: compiled, these are native, where ``pop`` is a Python method call)."""
         if message_id in self._unscheduled:
             del self._unscheduled[message_id]
 
