@@ -104,6 +104,9 @@ PARTITION_BYTES = "16m"
 at once (two such parts, as it fetches the next while it writes one)."""
 
 
+CACHED_PLANS_MERGED = "spark.sql.optimizer.canChangeCachedPlanOutputPartitioning"
+"""Whether adaptive execution may merge the partitions of a plan that is kept (``persist``),
+which Spark leaves off: a query that reads it may then shuffle it again."""
 ADAPTIVE_SETTING = "spark.sql.adaptive.enabled"
 """Whether Spark re-plans a query at each shuffle (:func:`_adapt` chooses)."""
 
@@ -551,6 +554,9 @@ def _reconcile(
     # the findings a partition at a time, and one partition of them all would not fit the JVM.
     spark.conf.set("spark.sql.adaptive.coalescePartitions.parallelismFirst", "false")
     spark.conf.set("spark.sql.adaptive.advisoryPartitionSizeInBytes", PARTITION_BYTES)
+    # Merged in the plans that are kept too (pass 1's): else each bucket is a task, and a task
+    # of a Python function costs the JVM about 20 ms to start, whatever it does.
+    spark.conf.set(CACHED_PLANS_MERGED, "true")
     _adapt(spark)
     roots = _roots(shared)
     named = parsed.where(f.col("role") == Role.NAMED).select("file", "block", "blob")
