@@ -601,7 +601,7 @@ def _reconcile(
     finished = results.select("bucket", f.col("blob").alias("settled")).join(
         patches, "bucket", "left"
     )
-    found = _streamed(finished, (parsed, counted, ranked))
+    found = itertools.chain.from_iterable(_streamed(finished, (parsed, counted, ranked)))
     return SparkReconciliation(itertools.chain(early, found), whole.category_changes)
 
 
@@ -690,12 +690,15 @@ def _streamed_counts(blobs: Iterable[bytes]) -> pyarrow.Table:
     return pyarrow.concat_tables(tables)
 
 
-def _streamed(finished: DataFrame, cached: Sequence[DataFrame]) -> Iterator[Finding | Skipped]:
-    """The buckets' findings as the driver fetches them, a partition at a time."""
+def _streamed(
+    finished: DataFrame, cached: Sequence[DataFrame]
+) -> Iterator[Iterable[Finding | Skipped]]:
+    """The buckets' findings as the driver fetches them, a partition at a time, a bucket's
+    together (chained by the caller, not passed on one by one through this generator)."""
     try:
         for row in finished.toLocalIterator(prefetchPartitions=True):
             patch = _NO_PATCH if row["patch"] is None else _decode_patch(row["patch"])
-            yield from _patched(row["settled"], patch)
+            yield _patched(row["settled"], patch)
     finally:
         for frame in cached:
             frame.unpersist()
@@ -1143,6 +1146,9 @@ def _untokened(detail: str, ids: Mapping[int, int]) -> str:
     """``detail`` with each token that ``ids`` knows replaced by its conversation's id (split,
     not substituted: a call per token of a Python function would cost a finding more)."""
     parts = TOKENS.split(detail)
+    if len(parts) == 3:  # most often one token
+        position = ids.get(int(parts[1]))
+        return detail if position is None else f"{parts[0]}c{position}{parts[2]}"
     for index in range(1, len(parts), 2):
         position = ids.get(int(parts[index]))
         parts[index] = f"c{parts[index] if position is None else position}"
@@ -1229,7 +1235,7 @@ def _patched(results: bytes, patch: _Patch) -> Iterator[Finding | Skipped]:
     again = set(patch.again)
     kept = [(order, _made(result, patch.ids)) for group, order, result in _unsettled(results)
             if group not in again]  # fmt: skip
-    if again:  # the rerun's findings, unmade where their customer ran again
+    if again:  # the customers run again: the rerun's findings, in place of pass 1's
         kept += [(order, _made(result)) for _, order, result in _unsettled(patch.rerun)]
         # Two runs in log order, merged by a stable sort: at one place, pass 1's come first.
         kept.sort(key=_FIRST)
