@@ -319,7 +319,7 @@ class _Count(msgspec.Struct, array_like=True):
 
 
 COUNT_FIELDS = ("account", "key", "at", "order", "provisional", "alike", "group")
-"""The columns of a count: the fields of :class:`_Count` but its position."""
+"""The columns of a count: the fields of :class:`_Count`."""
 COUNTED = StructType(
     [
         StructField("kind", LongType()),
