@@ -303,7 +303,7 @@ class Alike:
     """Not a count: the customer's lines use words that look like a token; always run again."""
 
 
-class _Count(msgspec.Struct, array_like=True):
+class _Count(msgspec.Struct):
     """A count pass 1 made with a placeholder (pass 2 ranks it: :func:`_ranking`)."""
 
     account: str
