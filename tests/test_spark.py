@@ -243,8 +243,8 @@ def test_counts_across_buckets_are_patched_or_run_again_as_the_whole_run_counts(
     log.write_text("\n".join(webhook_log(timeline(*events))) + "\n")
     now = time.time()
     single = single_process([log], 24 * 3600, now)
-    # The month's conversations, one counter, reach pass 2 in batches of 100 counts (and
-    # spilled by the sort, see the fixture): ranked a batch at a time, they number the same.
+    # The month's conversations, one counter, ranked by the JVM, which spills them (see the
+    # fixture) and hands pass 2 its buckets' counts in batches of 100: they number the same.
     assert spark.sparkContext.getConf().get(SPILL_AFTER) == "500"
     spark.conf.set(ARROW_BATCH, "100")
     try:
@@ -256,40 +256,45 @@ def test_counts_across_buckets_are_patched_or_run_again_as_the_whole_run_counts(
     assert any("c3900" in detail for detail in details)  # ids counted over the whole month
 
 
-def test_a_counter_is_ranked_a_batch_at_a_time_and_sent_back_to_its_buckets(
-    spark: Any,
-) -> None:
+def test_a_counter_is_ranked_a_batch_at_a_time_and_sent_back_to_its_buckets() -> None:
     """Pass 2's ranking as Spark hands it the counts: sorted, in batches that cut a counter
     in two. Positions run on across the cut and start again at the next counter; each batch's
-    counts go back to their buckets, with the customers whose position changes a price (here
-    the free tier's first two, past the placeholder three)."""
+    counts go back to their buckets, with the customers whose position changes a price: the
+    free tier's first two (past the placeholder three: the third was right), the volume
+    tier's count that its bucket numbered otherwise, and a line with token-like words; never
+    a conversation's id (a name only)."""
     import pyarrow
 
     from whatsapp_pricing import spark as on_spark
     from whatsapp_pricing.spark import Alike
 
     token = on_spark.TOKEN
-    rows = [(bucket, "1", "conversations", 10.0 + order, order, token + order, Alike.NAME,
-             f"g{order}") for order, bucket in enumerate([0, 1, 0, 1, 1])]  # fmt: skip
-    rows += [(bucket, "1", "free", 10.0, order, 3, 2, f"g{order}")
+    rows = [(0, "", "", 0.0, 3, 0, Alike.NONE, "t")]
+    rows += [(bucket, "1", "conversations", 10.0 + order, order, token + order, Alike.NAME,
+              f"g{order}") for order, bucket in enumerate([0, 1, 0, 1, 1])]  # fmt: skip
+    rows += [(bucket, "1", "free", 10.0, order, 3, 2, f"f{order}")
              for order, bucket in enumerate([1, 0, 0])]  # fmt: skip
+    rows += [(0, "1", "volume", 5.0, 9, 1, Alike.EVERY, "v0"),
+             (1, "1", "volume", 6.0, 1, 1, Alike.EVERY, "v1"),
+             (1, "2", "volume", 6.0, 2, 1, Alike.EVERY, "w0")]  # fmt: skip
     names = ("bucket", *on_spark.COUNT_FIELDS)
     batches = [
         pyarrow.RecordBatch.from_pylist([dict(zip(names, row, strict=True)) for row in part])
-        for part in (rows[:3], rows[3:])
+        for part in (rows[:3], rows[3:9], rows[9:])
     ]
     out = []
     for batch in on_spark._ranking(batches):
         for bucket, blob, again in zip(*batch.to_pydict().values(), strict=True):
-            counts = [
-                (each.key, each.group, each.position) for each in on_spark._decode_counts(blob)
-            ]
-            out.append((bucket, counts, again and on_spark._decode_groups(again)))
+            counts = on_spark._streamed_counts([blob]).select(["key", "group", "position"])
+            rows_of = [tuple(count.values()) for count in counts.to_pylist()]
+            out.append((bucket, rows_of, again and on_spark._decode_groups(again)))
     assert out == [
-        (0, [("conversations", "g0", 1), ("conversations", "g2", 3)], None),
+        (0, [("", "t", 1), ("conversations", "g0", 1)], ["t"]),
         (1, [("conversations", "g1", 2)], None),
-        (1, [("conversations", "g3", 4), ("conversations", "g4", 5), ("free", "g0", 1)], ["g0"]),
-        (0, [("free", "g1", 2), ("free", "g2", 3)], ["g1"]),
+        (0, [("conversations", "g2", 3), ("free", "f1", 2), ("free", "f2", 3)], ["f1"]),
+        (1, [("conversations", "g3", 4), ("conversations", "g4", 5), ("free", "f0", 1)], ["f0"]),
+        (0, [("volume", "v0", 1)], None),
+        (1, [("volume", "v1", 2), ("volume", "w0", 1)], ["v1"]),
     ]
 
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-import heapq
 import itertools
 import json
 import math
@@ -50,7 +49,10 @@ from typing import Any, NamedTuple, TypeGuard
 from urllib.parse import unquote
 
 import msgspec
+import numpy
 import pyarrow  # type: ignore[import-untyped]
+import pyarrow.compute  # type: ignore[import-untyped]
+import pyarrow.ipc  # type: ignore[import-untyped]
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as f
@@ -102,6 +104,9 @@ PARTITION_BYTES = "16m"
 at once (two such parts, as it fetches the next while it writes one)."""
 
 
+CACHED_PLANS_MERGED = "spark.sql.optimizer.canChangeCachedPlanOutputPartitioning"
+"""Whether adaptive execution may merge the partitions of a plan that is kept (``persist``),
+which Spark leaves off: a query that reads it may then shuffle it again."""
 ADAPTIVE_SETTING = "spark.sql.adaptive.enabled"
 """Whether Spark re-plans a query at each shuffle (:func:`_adapt` chooses)."""
 
@@ -298,8 +303,8 @@ class Alike:
     """Not a count: the customer's lines use words that look like a token; always run again."""
 
 
-class _Count(msgspec.Struct, array_like=True):
-    """A count pass 1 made with a placeholder, and once ranked its position in the whole log."""
+class _Count(msgspec.Struct):
+    """A count pass 1 made with a placeholder (pass 2 ranks it: :func:`_ranking`)."""
 
     account: str
     key: str
@@ -311,27 +316,10 @@ class _Count(msgspec.Struct, array_like=True):
     alike: int
     """What the position changes (:class:`Alike`, or a free tier's allowance)."""
     group: str = ""
-    position: int = 0
-
-    def again(self) -> bool:
-        """Whether the customer must run again with the position: a count in a free tier, a
-        volume tier's count that is not the bucket's own, or a line with words like a token."""
-        if self.alike == Alike.NONE:
-            return True
-        if self.position == self.provisional:
-            return False
-        return self.alike == Alike.EVERY or self.position <= self.alike
-
-
-_COUNTS = msgspec.msgpack.Decoder(list[_Count])
-
-
-def _decode_counts(blob: bytes) -> list[_Count]:
-    return _COUNTS.decode(blob)
 
 
 COUNT_FIELDS = ("account", "key", "at", "order", "provisional", "alike", "group")
-"""The columns of a count: the fields of :class:`_Count` but its position."""
+"""The columns of a count: the fields of :class:`_Count`."""
 COUNTED = StructType(
     [
         StructField("kind", LongType()),
@@ -355,8 +343,11 @@ RANKED = StructType(
         StructField("again", BinaryType()),
     ]
 )
-"""Some of a bucket's counts with their positions (a list of :class:`_Count`), and the groups
-of customers to run again among them (``again``, null if none)."""
+"""Some of a bucket's counts with their positions (:data:`RANKED_COUNTS`, as an Arrow stream),
+and the groups of customers to run again among them (``again``, null if none)."""
+RANKED_COUNTS = ("account", "key", "order", "provisional", "alike", "group", "position")
+"""The columns of a ranked count that pass 2 reads: a count's, but its bucket and time, and
+its position among its account's and key's."""
 PATCHED = StructType([StructField("bucket", LongType()), StructField("patch", BinaryType())])
 """What pass 2 gives a bucket: how to patch pass 1's findings (:class:`_Patch`). The driver
 receives the findings themselves (:class:`_Settled`) from pass 1's cache beside it, joined by
@@ -368,8 +359,8 @@ class _Patch(msgspec.Struct, array_like=True):
     """What pass 2 changes in a bucket's findings: the conversations' ids for the tokens, and
     the customers run again, whose findings replace pass 1's."""
 
-    ids: dict[str, str]
-    """Each token's digits, and the conversation's id."""
+    ids: dict[int, int]
+    """Each token's number, and the conversation's (its position among the account's)."""
     again: list[str]
     rerun: bytes
     """Their findings (:class:`_Settled`)."""
@@ -391,7 +382,10 @@ customers run again)."""
 TOKENS_PER_BUCKET = 10**9
 """Each bucket's tokens start this far apart, so that a token names one conversation in the
 whole run (a bucket opens fewer conversations than this)."""
-TOKENS = re.compile(r"\bc(9\d{17})\b")
+TOKENS = re.compile(r"c(?<!\wc)(9\d{17})\b")
+"""A token, as a whole word. That it starts a word is told after its letter ``c`` (not
+after a letter, digit or underscore), not before it: a pattern that starts with a letter is
+searched for that letter first, 2.5 times as fast."""
 RAW_TOKENS = re.compile(rb"c9\d{17}")
 
 
@@ -560,6 +554,9 @@ def _reconcile(
     # the findings a partition at a time, and one partition of them all would not fit the JVM.
     spark.conf.set("spark.sql.adaptive.coalescePartitions.parallelismFirst", "false")
     spark.conf.set("spark.sql.adaptive.advisoryPartitionSizeInBytes", PARTITION_BYTES)
+    # Merged in the plans that are kept too (pass 1's): else each bucket is a task, and a task
+    # of a Python function costs the JVM about 20 ms to start, whatever it does.
+    spark.conf.set(CACHED_PLANS_MERGED, "true")
     _adapt(spark)
     roots = _roots(shared)
     named = parsed.where(f.col("role") == Role.NAMED).select("file", "block", "blob")
@@ -569,12 +566,14 @@ def _reconcile(
         .applyInArrow(_counting(options, changes, places), COUNTED)
         .persist(StorageLevel.DISK_ONLY)
     )
-    # Each counter of an account in one partition, sorted there by the JVM, which spills to
-    # disk: the Python function that ranks them holds a batch of counts, not the counter.
+    # Each counter of an account in one partition (a core's share of the counters: they are
+    # few, and a partition is a task), sorted there by the JVM, which spills to disk: the
+    # Python function that ranks them holds a batch of counts, not the counter.
+    cores = spark.sparkContext.defaultParallelism
     ranked = (
         counted.where(f.col("kind") == Kind.COUNTS)
         .select("bucket", *COUNT_FIELDS)
-        .repartition("account", "key")
+        .repartition(cores, "account", "key")
         .sortWithinPartitions("account", "key", "at", "order")
         .mapInArrow(_ranking, RANKED)
         .persist(StorageLevel.MEMORY_AND_DISK)
@@ -602,7 +601,7 @@ def _reconcile(
     finished = results.select("bucket", f.col("blob").alias("settled")).join(
         patches, "bucket", "left"
     )
-    found = _streamed(finished, (parsed, counted, ranked))
+    found = itertools.chain.from_iterable(_streamed(finished, (parsed, counted, ranked)))
     return SparkReconciliation(itertools.chain(early, found), whole.category_changes)
 
 
@@ -612,39 +611,94 @@ def _ranking(batches: Iterable[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordB
     account's and key's, and sent on to its bucket: for each batch, a row per bucket.
 
     A key's counts may run over many batches; only its latest position is kept between them,
-    so a task holds one batch of counts however many an account's counter has."""
+    so a task holds one batch of counts however many an account's counter has. The counts
+    stay columns: numbered and parted by Arrow's and NumPy's loops, not one by one."""
     last: tuple[str, str] | None = None
     position = 0
     for batch in batches:
-        ranked: dict[int, list[_Count]] = {}
-        again: dict[int, set[str]] = {}
-        columns = (batch.column(name).to_pylist() for name in ("bucket", *COUNT_FIELDS))
-        for bucket, *fields in zip(*columns, strict=True):
-            count = _Count(*fields)
-            position = position + 1 if (count.account, count.key) == last else 1
-            last, count.position = (count.account, count.key), position
-            ranked.setdefault(bucket, []).append(count)
-            if count.again():
-                again.setdefault(bucket, set()).add(count.group)
-        yield _batch(
-            [_ranked_row(bucket, each, again.get(bucket)) for bucket, each in ranked.items()],
-            RANKED,
-        )
+        if not batch.num_rows:
+            continue
+        positions = _positions(batch, last, position)
+        last = batch.column("account")[-1].as_py(), batch.column("key")[-1].as_py()
+        position = int(positions[-1])
+        again = _again(batch, positions)
+        counts = batch.append_column("position", pyarrow.array(positions))
+        yield _batch(list(_ranked_rows(counts, again)), RANKED)
 
 
-def _ranked_row(bucket: int, counts: list[_Count], again: set[str] | None) -> tuple[Any, ...]:
-    """A bucket's ranked counts of a batch, as a row of :data:`RANKED`: most batches have no
-    customer to run again (``again`` null, so that the driver fetches only those that do)."""
-    groups = None if again is None else _encode(sorted(again))
-    return bucket, _encode(counts), groups
+def _positions(
+    batch: pyarrow.RecordBatch, last: tuple[str, str] | None, position: int
+) -> numpy.ndarray[Any, numpy.dtype[numpy.int64]]:
+    """Each count's position in a sorted batch: its place after the start of its account's and
+    key's run of counts; the first run goes on from ``position`` if it is ``last``'s."""
+    accounts, keys = batch.column("account"), batch.column("key")
+    rows = batch.num_rows
+    starts = numpy.ones(rows, dtype=bool)
+    same = pyarrow.compute.and_(
+        pyarrow.compute.equal(accounts[1:], accounts[:-1]),
+        pyarrow.compute.equal(keys[1:], keys[:-1]),
+    )
+    starts[1:] = numpy.logical_not(same.to_numpy(zero_copy_only=False))
+    starts[0] = (accounts[0].as_py(), keys[0].as_py()) != last
+    index = numpy.arange(rows, dtype=numpy.int64)
+    positions = index - numpy.maximum.accumulate(numpy.where(starts, index, 0)) + 1
+    if not starts[0]:
+        positions[: int(numpy.argmax(starts)) if starts.any() else rows] += position
+    return positions
 
 
-def _streamed(finished: DataFrame, cached: Sequence[DataFrame]) -> Iterator[Finding | Skipped]:
-    """The buckets' findings as the driver fetches them, a partition at a time."""
+def _again(
+    batch: pyarrow.RecordBatch, positions: numpy.ndarray[Any, numpy.dtype[numpy.int64]]
+) -> numpy.ndarray[Any, numpy.dtype[numpy.bool_]]:
+    """Whether each count's customer must run again with its position: a count in a free
+    tier, a volume tier's count that is not the bucket's own, or a line with words like a
+    token."""
+    alike = batch.column("alike").to_numpy()
+    differs = positions != batch.column("provisional").to_numpy()
+    differs &= (alike == Alike.EVERY) | (positions <= alike)
+    result: numpy.ndarray[Any, numpy.dtype[numpy.bool_]] = (alike == Alike.NONE) | differs
+    return result
+
+
+def _ranked_rows(
+    counts: pyarrow.RecordBatch, again: numpy.ndarray[Any, numpy.dtype[numpy.bool_]]
+) -> Iterator[tuple[int, bytes, bytes | None]]:
+    """A batch's ranked counts, a row of :data:`RANKED` for each bucket among them: most have
+    no customer to run again (``again`` null, so that the driver fetches only those that do)."""
+    buckets = counts.column("bucket").to_numpy()
+    order = numpy.argsort(buckets, kind="stable")
+    counts, again, buckets = counts.take(pyarrow.array(order)), again[order], buckets[order]
+    cuts = [0, *(numpy.flatnonzero(numpy.diff(buckets)) + 1).tolist(), len(buckets)]
+    for start, end in itertools.pairwise(cuts):
+        part = counts.slice(start, end - start).select(list(RANKED_COUNTS))
+        groups = set(part.column("group").filter(pyarrow.array(again[start:end])).to_pylist())
+        yield int(buckets[start]), _stream(part), _encode(sorted(groups)) if groups else None
+
+
+def _stream(batch: pyarrow.RecordBatch) -> bytes:
+    """A batch as an Arrow stream's bytes (columns, as they are)."""
+    sink = pyarrow.BufferOutputStream()
+    with pyarrow.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    stream: bytes = sink.getvalue().to_pybytes()
+    return stream
+
+
+def _streamed_counts(blobs: Iterable[bytes]) -> pyarrow.Table:
+    """The counts of :func:`_stream`'s bytes, in one table."""
+    tables = [pyarrow.ipc.open_stream(blob).read_all() for blob in blobs]
+    return pyarrow.concat_tables(tables)
+
+
+def _streamed(
+    finished: DataFrame, cached: Sequence[DataFrame]
+) -> Iterator[Iterable[Finding | Skipped]]:
+    """The buckets' findings as the driver fetches them, a partition at a time, a bucket's
+    together (chained by the caller, not passed on one by one through this generator)."""
     try:
         for row in finished.toLocalIterator(prefetchPartitions=True):
             patch = _NO_PATCH if row["patch"] is None else _decode_patch(row["patch"])
-            yield from _patched(row["settled"], patch)
+            yield _patched(row["settled"], patch)
     finally:
         for frame in cached:
             frame.unpersist()
@@ -1067,15 +1121,38 @@ def _unsettled(blob: bytes) -> Iterator[tuple[str, int, _FindingRow | Skipped]]:
     """The results :func:`_settled_blob` encoded, in their order, each finding still its row
     (:func:`_made` makes it one only if it is kept)."""
     settled = _decode_settled(blob)
+    if not settled.skipped:  # most buckets: findings only, zipped as they are
+        return zip(settled.groups, settled.orders, settled.findings, strict=True)
     findings, skipped = iter(settled.findings), iter(settled.skipped)
     skipped_at = set(settled.skipped_at)
-    for index, (group, order) in enumerate(zip(settled.groups, settled.orders, strict=True)):
-        yield group, order, next(skipped) if index in skipped_at else next(findings)
+    results = (
+        next(skipped) if index in skipped_at else next(findings)
+        for index in range(len(settled.orders))
+    )
+    return zip(settled.groups, settled.orders, results, strict=True)
 
 
-def _made(result: _FindingRow | Skipped) -> Finding | Skipped:
-    """A result of :func:`_unsettled` as the reconciler gave it."""
-    return result if isinstance(result, Skipped) else result.finding()
+def _made(result: _FindingRow | Skipped, ids: Mapping[int, int] | None = None) -> Finding | Skipped:
+    """A result of :func:`_unsettled` as the reconciler gave it; with ``ids``, the tokens in a
+    finding's words replaced by the conversations' ids."""
+    if isinstance(result, Skipped):
+        return result
+    if ids is not None and "c9" in result.detail:
+        result.detail = _untokened(result.detail, ids)
+    return result.finding()
+
+
+def _untokened(detail: str, ids: Mapping[int, int]) -> str:
+    """``detail`` with each token that ``ids`` knows replaced by its conversation's id (split,
+    not substituted: a call per token of a Python function would cost a finding more)."""
+    parts = TOKENS.split(detail)
+    if len(parts) == 3:  # most often one token
+        position = ids.get(int(parts[1]))
+        return detail if position is None else f"{parts[0]}c{position}{parts[2]}"
+    for index in range(1, len(parts), 2):
+        position = ids.get(int(parts[index]))
+        parts[index] = f"c{parts[index] if position is None else position}"
+    return "".join(parts)
 
 
 def _counting(
@@ -1131,19 +1208,23 @@ def _finished_bucket(
     """Pass 2 of a bucket: the patch of pass 1's results: the conversations' ids, and the
     customers whose positions change a price, run again with the positions (``items``:
     theirs). One row of :data:`PATCHED`."""
-    rows = list(zip(*(ranked.column(name).to_pylist() for name in ("blob", "again")), strict=True))
-    counts = [count for blob, _ in rows for count in _decode_counts(blob)]
-    again = {group for _, blob in rows if blob is not None for group in _decode_groups(blob)}
-    ids = {str(count.provisional): f"c{count.position}" for count in counts
-           if count.alike == Alike.NAME}  # fmt: skip
-    rerun: list[tuple[str, int, Finding | Skipped]] = []
-    if items.num_rows:
-        positions = {(count.account, count.key, count.order): count.position for count in counts}
-        counters = lambda account: _Positions(account, positions)  # noqa: E731
-        rerun = list(_run(_items(items, places), options, changes, counters))
-    patch = _Patch(ids, sorted(again), _settled_blob(rerun))
     # A customer runs again only for a count of its bucket, so a bucket with items has counts.
     assert ranked.num_rows, "a bucket's customers run again without a count of theirs"
+    blobs, groups = (ranked.column(name).to_pylist() for name in ("blob", "again"))
+    counts = _streamed_counts(blobs)
+    again = sorted({group for blob in groups if blob is not None for group in _decode_groups(blob)})
+    names = counts.filter(pyarrow.compute.equal(counts.column("alike"), Alike.NAME))
+    tokens, positions = (names.column(name).to_pylist() for name in ("provisional", "position"))
+    rerun: list[tuple[str, int, Finding | Skipped]] = []
+    if items.num_rows:
+        theirs = counts.filter(pyarrow.compute.is_in(counts.column("group"), pyarrow.array(again)))
+        accounts, keys, orders, ranks = (
+            theirs.column(name).to_pylist() for name in ("account", "key", "order", "position")
+        )
+        ranked_at = dict(zip(zip(accounts, keys, orders, strict=True), ranks, strict=True))
+        counters = lambda account: _Positions(account, ranked_at)  # noqa: E731
+        rerun = list(_run(_items(items, places), options, changes, counters))
+    patch = _Patch(dict(zip(tokens, positions, strict=True)), again, _settled_blob(rerun))
     number = ranked.column("bucket")[0].as_py()
     return _table([(number, _encode(patch))], PATCHED)
 
@@ -1151,22 +1232,17 @@ def _finished_bucket(
 def _patched(results: bytes, patch: _Patch) -> Iterator[Finding | Skipped]:
     """A bucket's findings, in log order: pass 1's with the conversations' ids in place of the
     tokens, but those of the customers run again, whose findings are the rerun's."""
-
-    def patched(match: re.Match[str]) -> str:
-        return patch.ids.get(match.group(1), match.group(0))
-
     again = set(patch.again)
-    kept = []
-    for group, order, result in _unsettled(results):
-        if group in again:
-            continue  # its customer ran again: the rerun's finding replaces it, unmade
-        each = _made(result)
-        if isinstance(each, Finding) and "c9" in each.detail:
-            each.detail = TOKENS.sub(patched, each.detail)
-        kept.append((group, order, each))
-    rerun = ((group, order, _made(result)) for group, order, result in _unsettled(patch.rerun))
-    merged = heapq.merge(kept, rerun, key=lambda result: result[1])
-    return (each for _, _, each in merged)
+    kept = [(order, _made(result, patch.ids)) for group, order, result in _unsettled(results)
+            if group not in again]  # fmt: skip
+    if again:  # the customers run again: the rerun's findings, in place of pass 1's
+        kept += [(order, _made(result)) for _, order, result in _unsettled(patch.rerun)]
+        # Two runs in log order, merged by a stable sort: at one place, pass 1's come first.
+        kept.sort(key=_FIRST)
+    return map(_SECOND, kept)
+
+
+_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
 
 
 @contextlib.contextmanager
