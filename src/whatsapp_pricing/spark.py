@@ -6,17 +6,19 @@ Counters`: the account's conversation ids, the free tier, the volume tiers) reac
 customers, and they set an id or a price, never a decision. So:
 
 1. the log is read as text and each line parsed once, where it lies (``mapInArrow``), into
-   chunks of encoded items, with the customer each names and the latest time before it in its
-   stretch of the log; the names that lines link, by a hash of the link; and each stretch's
-   end: how many lines it has, its latest times, and the few items that name no customer
-   (broken lines, category changes). The JVM caches and moves rows of bytes, a chunk of
-   thousands of items each, which it never looks into: it pays per row, and Python pays once
-   per item to encode and once to decode. One small job joins the linked names and brings
-   the stretches' ends to the driver;
-2. *pass 1* deals the customers into buckets (names that lines link, and the statuses of one
-   message, are one customer) and runs the project's own :class:`~whatsapp_pricing.reconcile.
-   Accounts` once per bucket, in log order, told each item's place and the clocks of the whole
-   log before it. The counters hand out placeholders: a conversation's id is a token, and a
+   encoded items, with the customer each names and the latest time before it in its stretch
+   of the log, dealt as they are parsed into buckets by the name (as many buckets as the logs'
+   size makes, :data:`BYTES_PER_LINE`); the names that lines link, by a hash of the link; and
+   each stretch's end: how many lines it has, its latest times, and the few items that name no
+   customer (broken lines, category changes). The JVM caches and moves rows of bytes, a
+   bucket's part of a chunk of thousands of items each, which it never looks into: it pays per
+   row, and Python pays once per item to encode and once to decode. One small job joins the
+   linked names and brings the stretches' ends to the driver;
+2. *pass 1* runs the project's own :class:`~whatsapp_pricing.reconcile.Accounts` once per
+   bucket, in log order, told each item's place and the clocks of the whole log before it.
+   Names that lines link, and the statuses of one message, are one customer: a name joined to
+   a group whose name falls in another bucket is dealt there again, from its own bucket's
+   parts (few are). The counters hand out placeholders: a conversation's id is a token, and a
    free tier's count is taken to be past the allowance. Each count is noted;
 3. *pass 2* ranks the counts by account and key, in time and log order, which is the order in
    which the engine of a whole run meets them (Spark sorts them, spilling to disk, and Python
@@ -663,7 +665,7 @@ def _log_bytes(spark: SparkSession, files: Sequence[str]) -> int:
     assert jvm is not None, "a session's JVM"
     total = 0
     for file in files:
-        path = jvm.org.apache.hadoop.fs.Path(file)
+        path = jvm.org.apache.hadoop.fs.Path(jvm.java.net.URI(file))  # Spark gives URIs
         size: int = path.getFileSystem(hadoop).getFileStatus(path).getLen()
         total += size * (GZIP_COUNTS if file.endswith(".gz") else 1)
     return total
