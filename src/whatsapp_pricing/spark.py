@@ -741,11 +741,13 @@ def _parsing(
     def parsing(batches: Iterable[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]:
         linked: set[tuple[str, str]] = set()
         """The (link, name) pairs the partition's lines give: each once is enough."""
-        bucket_of: dict[str, int] = {}
+        dealer = _Dealer(buckets)
         with _no_cycle_collection():
             for (file, block), lines in _stretches_of(batches):
-                rows = _parsed(lines, options, linked, _Dealer(buckets, bucket_of))
-                yield _batch([(role, key, file, block, blob) for role, key, blob in rows], PARSED)
+                for rows in _parsed(lines, options, linked, dealer):
+                    yield _batch(
+                        [(role, key, file, block, blob) for role, key, blob in rows], PARSED
+                    )
             yield _batch(_link_rows(linked, slots), PARSED)
 
     return parsing
@@ -800,13 +802,14 @@ def _parsed(
     options: ReconcileOptions,
     linked: set[tuple[str, str]],
     dealer: _Dealer,
-) -> Iterator[tuple[int, int, bytes]]:
-    """One stretch's rows, each a :class:`Role`, its key and its blob: its named items, with
-    the latest times before each, a chunk's at a time dealt to their names' buckets (the key),
-    then its end; the links its lines give go to ``linked``."""
+) -> Iterator[list[tuple[int, int, bytes]]]:
+    """One stretch's rows, each a :class:`Role`, its key and its blob, a batch at a time: its
+    named items, with the latest times before each, a chunk's at a time dealt to their names'
+    buckets (the key), then its end; the links its lines give go to ``linked``."""
     lines = _Lines(stretch)
     latest: dict[str, float] = {}
-    named: list[_Parsed] = []
+    parts: dict[int, list[_Parsed]] = {}
+    named = 0
     unnamed = []
     line = position = 0
     for item in read_lines(lines):
@@ -818,45 +821,47 @@ def _parsed(
             continue
         account = " " + item.account
         clock, account_clock = latest.get("", -math.inf), latest.get(account, -math.inf)
-        name = _e164(item.customer)
+        name = e164(item.customer)
         _link(linked, item, name)
-        named.append((order, name, clock, account_clock, line in lines.tokened, item))
+        is_status = isinstance(item, StatusUpdate)
+        encoded = msgspec.Raw(_encode(item))
+        parsed = (order, name, clock, account_clock, line in lines.tokened, is_status, encoded)
+        bucket = dealer.bucket(name)
+        part = parts.get(bucket)
+        if part is None:
+            parts[bucket] = [parsed]
+        else:
+            part.append(parsed)
         if _counted(item, options):
             latest[""] = item.at if item.at > clock else clock
             latest[account] = item.at if item.at > account_clock else account_clock
-        if len(named) >= ITEMS_PER_CHUNK:
-            yield from _named_rows(_chunk(named), dealer)
-            named = []
-    yield from _named_rows(_chunk(named), dealer)
-    yield Role.END, -1, _encode(_End(lines.count, latest, unnamed))
+        named += 1
+        if named >= ITEMS_PER_CHUNK:
+            yield _named_rows(parts)
+            parts, named = {}, 0
+    yield _named_rows(parts)
+    yield [(Role.END, -1, _encode(_End(lines.count, latest, unnamed)))]
 
 
-def _named_rows(chunk: _Named[Any, Any], dealer: _Dealer) -> Iterator[tuple[int, int, bytes]]:
-    """A chunk's items dealt to their names' buckets, a row of the parsed log for each."""
-    for bucket, part in chunk.parts(dealer.deal(chunk.customers), chunk.customers):
-        yield Role.NAMED, bucket, _encode(part)
+def _named_rows(parts: Mapping[int, list[_Parsed]]) -> list[tuple[int, int, bytes]]:
+    """A chunk's items, dealt to their names' buckets: a row of the parsed log for each."""
+    return [(Role.NAMED, bucket, _encode(_chunk(part))) for bucket, part in parts.items()]
 
 
-_Parsed = tuple[int, str, float, float, bool, Inbound | StatusUpdate]
-"""A named item as parsing meets it, in the order of :class:`_Named`'s fields: a tuple, which
-a chunk's columns are made of at once (:func:`_chunk`)."""
+_Parsed = tuple[int, str, float, float, bool, bool, msgspec.Raw]
+"""A named item as parsing meets it, in the order of :class:`_Named`'s fields, the item
+encoded at once (a chunk's items, kept whole until it ends, cost more to make and to encode
+than their bytes): a tuple, which a chunk's columns are made of at once (:func:`_chunk`)."""
 
 
-def _chunk(named: list[_Parsed]) -> _Named[Inbound, StatusUpdate]:
+def _chunk(named: list[_Parsed]) -> _Named[msgspec.Raw, msgspec.Raw]:
     """The chunk of the items ``named``."""
-    columns = zip(*named, strict=True)
-    orders, customers, clocks, account_clocks, tokens, items = (
-        map(list, columns) if named else ([],) * 6
+    orders, customers, clocks, account_clocks, tokens, statuses, items = map(
+        list, zip(*named, strict=True)
     )
-    statuses = [isinstance(item, StatusUpdate) for item in items]
     inbound = [item for item, is_status in zip(items, statuses, strict=True) if not is_status]
     status = [item for item, is_status in zip(items, statuses, strict=True) if is_status]
     return _Named(orders, customers, clocks, account_clocks, tokens, statuses, inbound, status)
-
-
-_e164 = functools.lru_cache(maxsize=ITEMS_PER_CHUNK)(e164)
-"""A customer's name (:func:`~whatsapp_pricing.markets.e164`), of the latest customers: most
-lines are statuses of a message a recent line sent."""
 
 
 def _link(linked: set[tuple[str, str]], item: Inbound | StatusUpdate, name: str) -> None:
@@ -991,20 +996,24 @@ class _Dealer:
     """Deals items to buckets by their customers' groups (a hash of each, kept: a group has
     many items)."""
 
-    def __init__(self, buckets: int, bucket_of: dict[str, int] | None = None) -> None:
+    def __init__(self, buckets: int) -> None:
         self._buckets = buckets
-        self._bucket_of = {} if bucket_of is None else bucket_of
+        self._bucket_of: dict[str, int] = {}
+
+    def bucket(self, group: str) -> int:
+        """The bucket of a group's items."""
+        bucket = self._bucket_of.get(group)
+        if bucket is None:
+            bucket = self._bucket_of[group] = _hash(group, self._buckets)
+        return bucket
 
     def deal(self, groups: Iterable[str | None]) -> dict[int, list[int]]:
         """The indices of the items of each bucket, by their groups (``None``: not dealt)."""
         dealt: dict[int, list[int]] = {}
-        bucket_of = self._bucket_of
         for index, group in enumerate(groups):
             if group is None:
                 continue
-            bucket = bucket_of.get(group)
-            if bucket is None:
-                bucket = bucket_of[group] = _hash(group, self._buckets)
+            bucket = self.bucket(group)
             indices = dealt.get(bucket)
             if indices is None:
                 dealt[bucket] = [index]
@@ -1032,13 +1041,16 @@ def _dealt(
     dealer: _Dealer,
     names: frozenset[str],
 ) -> Iterator[pyarrow.RecordBatch]:
-    """Each part's items of ``names`` dealt to their groups' buckets."""
+    """Each part's items of ``names`` dealt to their groups' buckets, a batch of rows for each
+    batch of parts."""
     for batch in batches:
+        rows = []
         for file, block, blob in zip(*(column.to_pylist() for column in batch), strict=True):
             part = _decode_named_raw(blob)
             groups = [roots.get(name, name) if name in names else None for name in part.customers]
             dealt = part.parts(dealer.deal(groups), groups)
-            yield _batch([(bucket, file, block, _encode(each)) for bucket, each in dealt], DEALT)
+            rows += [(bucket, file, block, _encode(each)) for bucket, each in dealt]
+        yield _batch(rows, DEALT)
 
 
 def _counted(item: Inbound | StatusUpdate, options: ReconcileOptions) -> bool:
@@ -1166,8 +1178,8 @@ def _run(
         yield _group(settled, "", message_groups), order, settled
 
 
-_PLACE = operator.itemgetter(0)
-"""An item's place (places are unique: the sort compares their orders only)."""
+_PLACE = operator.attrgetter("place.order")
+"""An item's place in the log (a number: Python sorts a list by numbers fastest)."""
 
 
 def _group(settled: Finding | Skipped, group: str, groups: Mapping[tuple[str, str], str]) -> str:
