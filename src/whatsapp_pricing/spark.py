@@ -117,8 +117,8 @@ class Role:
     """What a row of the parsed log is (its ``role`` column)."""
 
     NAMED = 0
-    """A chunk of a stretch's items that name a customer (:class:`_Named`): reconciled in the
-    passes."""
+    """A chunk of a stretch's items that name a customer, of the names of one bucket (the row's
+    ``key``; :class:`_Named`): reconciled in the passes."""
     LINKS = 1
     """Names that lines link, of the links whose hash is the row's ``key``."""
     END = 2
