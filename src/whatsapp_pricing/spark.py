@@ -180,6 +180,8 @@ class _Named(msgspec.Struct, Generic[InboundAs, StatusAs], array_like=True):
     ) -> Iterator[tuple[int, _Named[InboundAs, StatusAs]]]:
         """The parts ``dealt`` gives (a bucket and the indices of its items), each item as the
         customer ``customers`` gives at its index."""
+        if not dealt:
+            return  # none of its items is dealt (as most are not, when few names move)
         items = self.in_order()
         for bucket, indices in dealt.items():
             statuses = [self.statuses[i] for i in indices]
