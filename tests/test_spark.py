@@ -6,6 +6,7 @@ pyspark fails these tests rather than skipping them.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import os
@@ -716,3 +717,55 @@ def test_local_workers_import_pyspark_from_its_package_not_its_zip(spark: Any) -
     assert _zipped_copy(str(package / "python" / "lib" / "pyspark.zip"))
     assert not _zipped_copy(str(package.parent / "other.zip"))
     assert not _zipped_copy(str(package))
+
+
+@pytest.mark.parametrize("buckets", [1, 2, 5, 9])
+def test_parsing_deals_each_item_once_to_the_bucket_of_its_customers_group(
+    buckets: int,
+) -> None:
+    """Parsing deals an item to its name's bucket; a name that links join to a group whose name
+    hashes to another bucket (the fixture's user ids, joined to the customer's number) is dealt
+    there again, and left out where it was parsed: each named item reaches one bucket, its
+    group's, as the group's."""
+    import pyarrow
+
+    from whatsapp_pricing import spark as on_spark
+    from whatsapp_pricing.markets import e164
+    from whatsapp_pricing.webhooks import Inbound, StatusUpdate
+
+    options = ReconcileOptions(account=Account(time_zone="UTC"), now=time.time())
+    lines = (FIXTURES / "december-2026.jsonl").read_bytes().splitlines()
+    linked: set[tuple[str, str]] = set()
+    dealer = on_spark._Dealer(buckets)
+    rows = [row for batch in on_spark._parsed(iter(lines), options, linked, dealer)
+            for row in batch]  # fmt: skip
+    names: dict[str, set[str]] = {}
+    for link, name in linked:
+        names.setdefault(link, set()).add(name)
+    roots = on_spark._roots(sorted(each) for each in names.values() if len(each) > 1)
+    assert roots, "the fixture's lines join names"
+    bucket_of = functools.partial(on_spark._hash, buckets=buckets)
+    moved = frozenset(name for name, group in roots.items() if bucket_of(name) != bucket_of(group))
+    parts = [(key, blob) for role, key, blob in rows if role == on_spark.Role.NAMED]
+    again = pyarrow.RecordBatch.from_pydict(
+        {"file": ["f"] * len(parts), "block": [0] * len(parts), "blob": [b for _, b in parts]}
+    )
+    dealt = [row for batch in on_spark._dealt([again], roots, on_spark._Dealer(buckets), moved)
+             for row in zip(*(column.to_pylist() for column in batch), strict=True)]  # fmt: skip
+    places = {("f", 0): (0, {})}
+    reached: list[tuple[int, int]] = []
+    for bucket in range(buckets):
+        blobs = [blob for key, blob in parts if key == bucket]
+        blobs += [blob for key, _, _, blob in dealt if key == bucket]
+        table = pyarrow.table({"file": ["f"] * len(blobs), "block": [0] * len(blobs),
+                               "blob": pyarrow.array(blobs, pyarrow.binary())})  # fmt: skip
+        for each in on_spark._items(table, places, roots, moved):
+            name = e164(each.item.customer)
+            assert each.group == roots.get(name, name)
+            assert on_spark._hash(each.group, buckets) == bucket
+            reached.append((each.place.order, bucket))
+    named = [
+        item for item in read_log(b"\n".join(lines)) if isinstance(item, Inbound | StatusUpdate)
+    ]
+    assert len(reached) == len({order for order, _ in reached}) == len(named)
+    assert (buckets > 1) == bool(moved)

@@ -6,17 +6,19 @@ Counters`: the account's conversation ids, the free tier, the volume tiers) reac
 customers, and they set an id or a price, never a decision. So:
 
 1. the log is read as text and each line parsed once, where it lies (``mapInArrow``), into
-   chunks of encoded items, with the customer each names and the latest time before it in its
-   stretch of the log; the names that lines link, by a hash of the link; and each stretch's
-   end: how many lines it has, its latest times, and the few items that name no customer
-   (broken lines, category changes). The JVM caches and moves rows of bytes, a chunk of
-   thousands of items each, which it never looks into: it pays per row, and Python pays once
-   per item to encode and once to decode. One small job joins the linked names and brings
-   the stretches' ends to the driver;
-2. *pass 1* deals the customers into buckets (names that lines link, and the statuses of one
-   message, are one customer) and runs the project's own :class:`~whatsapp_pricing.reconcile.
-   Accounts` once per bucket, in log order, told each item's place and the clocks of the whole
-   log before it. The counters hand out placeholders: a conversation's id is a token, and a
+   encoded items, with the customer each names and the latest time before it in its stretch
+   of the log, dealt as they are parsed into buckets by the name (as many buckets as the logs'
+   size makes, :data:`BYTES_PER_LINE`); the names that lines link, by a hash of the link; and
+   each stretch's end: how many lines it has, its latest times, and the few items that name no
+   customer (broken lines, category changes). The JVM caches and moves rows of bytes, a
+   bucket's part of a chunk of thousands of items each, which it never looks into: it pays per
+   row, and Python pays once per item to encode and once to decode. One small job joins the
+   linked names and brings the stretches' ends to the driver;
+2. *pass 1* runs the project's own :class:`~whatsapp_pricing.reconcile.Accounts` once per
+   bucket, in log order, told each item's place and the clocks of the whole log before it.
+   Names that lines link, and the statuses of one message, are one customer: a name joined to
+   a group whose name falls in another bucket is dealt there again, from its own bucket's
+   parts (few are). The counters hand out placeholders: a conversation's id is a token, and a
    free tier's count is taken to be past the allowance. Each count is noted;
 3. *pass 2* ranks the counts by account and key, in time and log order, which is the order in
    which the engine of a whole run meets them (Spark sorts them, spilling to disk, and Python
@@ -43,9 +45,10 @@ import os
 import re
 import sys
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
-from typing import Any, NamedTuple, TypeGuard
+from types import MappingProxyType
+from typing import Any, Generic, NamedTuple, TypeVar, cast
 from urllib.parse import unquote
 
 import msgspec
@@ -91,6 +94,9 @@ from whatsapp_pricing.webhooks import (
 
 ITEMS_PER_LINE = 1 << 20
 """An item's place in the log is its line times this, plus its position on the line."""
+BYTES_PER_LINE = 400
+"""About the bytes of a line of Meta's notifications (a status with its pricing): the log's
+buckets are counted from its size, before it is parsed, so that parsing deals its items."""
 ITEMS_PER_TASK = 20_000
 """About how many lines one call of each pass reconciles: customers are dealt into buckets of
 about this many (one call per customer would cost more than the rules do)."""
@@ -115,8 +121,8 @@ class Role:
     """What a row of the parsed log is (its ``role`` column)."""
 
     NAMED = 0
-    """A chunk of a stretch's items that name a customer (:class:`_Named`): reconciled in the
-    passes."""
+    """A chunk of a stretch's items that name a customer, of the names of one bucket (the row's
+    ``key``; :class:`_Named`): reconciled in the passes."""
     LINKS = 1
     """Names that lines link, of the links whose hash is the row's ``key``."""
     END = 2
@@ -145,30 +151,58 @@ DEALT = StructType(
 """A chunk's items of one bucket (:class:`_Named`, customers as groups)."""
 
 
-class _Named(msgspec.Struct, array_like=True):
+InboundAs = TypeVar("InboundAs")
+"""A customer's message as a pass holds it: an :class:`Inbound`, or its bytes (``msgspec.Raw``)."""
+StatusAs = TypeVar("StatusAs")
+"""A status as a pass holds it: a :class:`StatusUpdate`, or its bytes (``msgspec.Raw``)."""
+
+
+class _Named(msgspec.Struct, Generic[InboundAs, StatusAs], array_like=True):
     """A chunk of named items of one stretch, in its order: each item's place in the stretch,
     its customer (the name it gives when parsed; its group once dealt to a bucket), the latest
     times before it in the stretch (counted lines, of any account and of its own), whether its
-    line has words that look like a token, and the item itself (a kind of :data:`KINDS`,
-    encoded: only the pass that reconciles it decodes it)."""
+    line has words that look like a token, and whether it is a status; the items themselves in
+    a list of each kind, so that one call decodes a chunk's items whole, and dealing moves
+    them as the bytes they are (``msgspec.Raw``), never decoded."""
 
-    orders: list[int] = msgspec.field(default_factory=list)
-    customers: list[str] = msgspec.field(default_factory=list)
-    clocks: list[float] = msgspec.field(default_factory=list)
-    account_clocks: list[float] = msgspec.field(default_factory=list)
-    tokens: list[bool] = msgspec.field(default_factory=list)
-    kinds: list[int] = msgspec.field(default_factory=list)
-    items: list[bytes] = msgspec.field(default_factory=list)
+    orders: list[int]
+    customers: list[str]
+    clocks: list[float]
+    account_clocks: list[float]
+    tokens: list[bool]
+    statuses: list[bool]
+    inbound: list[InboundAs]
+    status: list[StatusAs]
 
-    def take(self, other: _Named, index: int, customer: str) -> None:
-        """Appends ``other``'s item at ``index``, as ``customer``'s."""
-        self.orders.append(other.orders[index])
-        self.customers.append(customer)
-        self.clocks.append(other.clocks[index])
-        self.account_clocks.append(other.account_clocks[index])
-        self.tokens.append(other.tokens[index])
-        self.kinds.append(other.kinds[index])
-        self.items.append(other.items[index])
+    def in_order(self) -> list[InboundAs | StatusAs]:
+        """The items, in the chunk's order."""
+        inbound, status = iter(self.inbound), iter(self.status)
+        return [next(status) if is_status else next(inbound) for is_status in self.statuses]
+
+    def parts(
+        self, dealt: Mapping[int, Sequence[int]], customers: Sequence[str | None]
+    ) -> Iterator[tuple[int, _Named[InboundAs, StatusAs]]]:
+        """The parts ``dealt`` gives (a bucket and the indices of its items), each item as the
+        customer ``customers`` gives at its index."""
+        if not dealt:
+            return  # none of its items is dealt (as most are not, when few names move)
+        items = self.in_order()
+        for bucket, indices in dealt.items():
+            statuses = [self.statuses[i] for i in indices]
+            picked = list(zip([items[i] for i in indices], statuses, strict=True))
+            inbound = cast(list[InboundAs], [item for item, is_status in picked if not is_status])
+            status = cast(list[StatusAs], [item for item, is_status in picked if is_status])
+            part = _Named(
+                [self.orders[i] for i in indices],
+                cast(list[str], [customers[i] for i in indices]),
+                [self.clocks[i] for i in indices],
+                [self.account_clocks[i] for i in indices],
+                [self.tokens[i] for i in indices],
+                statuses,
+                inbound,
+                status,
+            )
+            yield bucket, part
 
 
 class _End(msgspec.Struct, array_like=True):
@@ -186,7 +220,8 @@ KINDS: tuple[type[Any], ...] = (Inbound, StatusUpdate, CategoryChange, Skipped)
 _KIND = {kind: number for number, kind in enumerate(KINDS)}
 _ENCODER = msgspec.msgpack.Encoder()
 _DECODERS = [msgspec.msgpack.Decoder(kind) for kind in KINDS]
-_NAMED = msgspec.msgpack.Decoder(_Named)
+_NAMED = msgspec.msgpack.Decoder(_Named[Inbound, StatusUpdate])
+_NAMED_RAW = msgspec.msgpack.Decoder(_Named[msgspec.Raw, msgspec.Raw])
 _END = msgspec.msgpack.Decoder(_End)
 _LINKS = msgspec.msgpack.Decoder(list[tuple[str, str]])
 _SHARED = msgspec.msgpack.Decoder(list[list[str]])
@@ -204,8 +239,12 @@ def _decoded(kind: int, blob: bytes) -> LogItem:
     return item
 
 
-def _decode_named(blob: bytes) -> _Named:
+def _decode_named(blob: bytes) -> _Named[Inbound, StatusUpdate]:
     return _NAMED.decode(blob)
+
+
+def _decode_named_raw(blob: bytes) -> _Named[msgspec.Raw, msgspec.Raw]:
+    return _NAMED_RAW.decode(blob)
 
 
 def _decode_end(blob: bytes) -> _End:
@@ -523,19 +562,20 @@ def reconcile_on_spark(
         int(spark.conf.get("spark.sql.shuffle.partitions") or 1), text.rdd.getNumPartitions()
     )
     _adapt(spark)
-    parsed = text.mapInArrow(_parsing(options, slots), PARSED)
+    buckets = max(1, _log_bytes(spark, text.inputFiles()) // (BYTES_PER_LINE * items_per_task))
+    parsed = text.mapInArrow(_parsing(options, slots, buckets), PARSED)
     # Kept on disk: the log's items would otherwise fill the JVM's heap, which also has to
     # hold the parts of findings the driver fetches (serialized, they are read as they are).
     parsed = parsed.persist(StorageLevel.DISK_ONLY)
     try:
-        return _reconcile(parsed, paths, options, items_per_task)
+        return _reconcile(parsed, paths, options, buckets)
     except BaseException:
         parsed.unpersist()
         raise
 
 
 def _reconcile(
-    parsed: DataFrame, paths: Sequence[str], options: ReconcileOptions, items_per_task: int
+    parsed: DataFrame, paths: Sequence[str], options: ReconcileOptions, buckets: int
 ) -> SparkReconciliation:
     # One small job: the stretches' ends, and the names that share a link.
     ends = parsed.where(f.col("role") != Role.NAMED).groupBy("key").applyInArrow(_linking, PARSED)
@@ -543,8 +583,6 @@ def _reconcile(
     places = _places(stretches, paths)
     whole = Accounts(options, lambda account: Tally())
     early, changes = _unnamed(stretches, places, whole, options)
-    lines = sum(end.lines for end in stretches.values())
-    buckets = max(1, lines // items_per_task)
     # A shuffle partition a bucket at least, which adaptive execution merges up to its target
     # size: one partition per core would make a task of a large log's whole findings.
     spark = parsed.sparkSession
@@ -559,11 +597,17 @@ def _reconcile(
     spark.conf.set(CACHED_PLANS_MERGED, "true")
     _adapt(spark)
     roots = _roots(shared)
-    named = parsed.where(f.col("role") == Role.NAMED).select("file", "block", "blob")
+    # Parsing dealt each item to its name's bucket: only a name joined to a group of another
+    # bucket moves there.
+    moved = frozenset(name for name, group in roots.items()
+                      if _hash(name, buckets) != _hash(group, buckets))  # fmt: skip
+    named = parsed.where(f.col("role") == Role.NAMED)
+    dealt = named.select(f.col("key").alias("bucket"), "file", "block", "blob")
+    if moved:
+        dealt = dealt.unionByName(_dealt_again(named, roots, buckets, moved))
     counted = (
-        named.mapInArrow(_dealing(roots, buckets), DEALT)
-        .groupBy("bucket")
-        .applyInArrow(_counting(options, changes, places), COUNTED)
+        dealt.groupBy("bucket")
+        .applyInArrow(_counting(options, changes, places, roots, moved), COUNTED)
         .persist(StorageLevel.DISK_ONLY)
     )
     # Each counter of an account in one partition (a core's share of the counters: they are
@@ -585,10 +629,9 @@ def _reconcile(
     # Pass 2, in each bucket: pass 1's findings patched, and the customers whose counts change
     # a price run again, their items dealt once more (only theirs cross the shuffle); with none
     # to run again, the parsed log is not read a third time.
+    names = rerun.union(name for name, group in roots.items() if group in rerun)
     items = (
-        named.mapInArrow(_dealing(roots, buckets, rerun), DEALT)
-        if rerun
-        else spark.createDataFrame([], DEALT)
+        _dealt_again(named, roots, buckets, names) if rerun else spark.createDataFrame([], DEALT)
     )
     patches = (
         items.groupBy("bucket")
@@ -603,6 +646,29 @@ def _reconcile(
     )
     found = itertools.chain.from_iterable(_streamed(finished, (parsed, counted, ranked)))
     return SparkReconciliation(itertools.chain(early, found), whole.category_changes)
+
+
+def _dealt_again(
+    named: DataFrame, roots: Mapping[str, str], buckets: int, names: frozenset[str]
+) -> DataFrame:
+    """The items of ``names`` dealt to their groups' buckets (as :data:`DEALT`), from the parts
+    of their names' buckets only."""
+    sources = sorted({_hash(name, buckets) for name in names})
+    parts = named.where(f.col("key").isin(sources)).select("file", "block", "blob")
+    return parts.mapInArrow(_dealing(roots, buckets, names), DEALT)
+
+
+def _log_bytes(spark: SparkSession, files: Sequence[str]) -> int:
+    """The bytes of the files a run reads, a gzip one's weighted by :data:`GZIP_COUNTS` (told by
+    its name, as Spark tells it), from their storage's file system."""
+    jvm, hadoop = spark.sparkContext._jvm, spark.sparkContext._jsc.hadoopConfiguration()
+    assert jvm is not None, "a session's JVM"
+    total = 0
+    for file in files:
+        path = jvm.org.apache.hadoop.fs.Path(jvm.java.net.URI(file))  # Spark gives URIs
+        size: int = path.getFileSystem(hadoop).getFileStatus(path).getLen()
+        total += size * (GZIP_COUNTS if file.endswith(".gz") else 1)
+    return total
 
 
 def _ranking(batches: Iterable[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]:
@@ -725,16 +791,18 @@ Stretch = tuple[str, int]
 
 
 def _parsing(
-    options: ReconcileOptions, slots: int
+    options: ReconcileOptions, slots: int, buckets: int
 ) -> Callable[[Iterable[pyarrow.RecordBatch]], Iterator[pyarrow.RecordBatch]]:
     def parsing(batches: Iterable[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]:
         linked: set[tuple[str, str]] = set()
         """The (link, name) pairs the partition's lines give: each once is enough."""
+        dealer = _Dealer(buckets)
         with _no_cycle_collection():
             for (file, block), lines in _stretches_of(batches):
-                for role, blob in _parsed(lines, options, linked):
-                    key = -1 if role == Role.END else 0
-                    yield _batch([(role, key, file, block, blob)], PARSED)
+                for rows in _parsed(lines, options, linked, dealer):
+                    yield _batch(
+                        [(role, key, file, block, blob) for role, key, blob in rows], PARSED
+                    )
             yield _batch(_link_rows(linked, slots), PARSED)
 
     return parsing
@@ -744,18 +812,27 @@ def _stretches_of(
     batches: Iterable[pyarrow.RecordBatch],
 ) -> Iterator[tuple[Stretch, Iterator[bytes]]]:
     """A partition's lines, stretch by stretch (a partition may hold several files' blocks)."""
-    rows = (
-        row
-        for batch in batches
-        for row in zip(
-            batch.column(0).to_pylist(),
-            batch.column(1).to_pylist(),
-            batch.column(2).to_pylist(),
-            strict=True,
-        )
+    runs = (run for batch in batches for run in _runs(batch))
+    for stretch, parts in itertools.groupby(runs, key=operator.itemgetter(0)):
+        yield stretch, (line for _, lines in parts for line in lines)
+
+
+def _runs(batch: pyarrow.RecordBatch) -> Iterator[tuple[Stretch, list[bytes]]]:
+    """A batch's lines, a run of one stretch at a time: Arrow finds where the stretch changes,
+    so that its name and start are not made a Python object for every line."""
+    rows = batch.num_rows
+    if not rows:
+        return
+    lines, files, blocks = batch.column(0), batch.column(1), batch.column(2)
+    changed = pyarrow.compute.or_(
+        pyarrow.compute.not_equal(files.slice(1), files.slice(0, rows - 1)),
+        pyarrow.compute.not_equal(blocks.slice(1), blocks.slice(0, rows - 1)),
     )
-    for stretch, lines in itertools.groupby(rows, key=lambda row: (row[1], row[2])):
-        yield stretch, (line for line, _, _ in lines)
+    changes = pyarrow.compute.indices_nonzero(changed).to_pylist()
+    starts = [0, *(change + 1 for change in changes), rows]
+    for start, end in itertools.pairwise(starts):
+        stretch = (files[start].as_py(), blocks[start].as_py())
+        yield stretch, lines.slice(start, end - start).to_pylist()
 
 
 class _Lines:
@@ -776,13 +853,19 @@ class _Lines:
 
 
 def _parsed(
-    stretch: Iterator[bytes], options: ReconcileOptions, linked: set[tuple[str, str]]
-) -> Iterator[tuple[int, bytes]]:
-    """One stretch's rows, each a :class:`Role` and its blob: chunks of its named items, with
-    the latest times before each, then its end; the links its lines give go to ``linked``."""
+    stretch: Iterator[bytes],
+    options: ReconcileOptions,
+    linked: set[tuple[str, str]],
+    dealer: _Dealer,
+) -> Iterator[list[tuple[int, int, bytes]]]:
+    """One stretch's rows, each a :class:`Role`, its key and its blob, a batch at a time: its
+    named items, with the latest times before each, a chunk's at a time dealt to their names'
+    buckets (the key), then its end; the links its lines give go to ``linked``."""
     lines = _Lines(stretch)
     latest: dict[str, float] = {}
-    named, unnamed = _Named(), []
+    parts: dict[int, list[_Parsed]] = {}
+    named = 0
+    unnamed = []
     line = position = 0
     for item in read_lines(lines):
         position = position + 1 if item.line == line else 0
@@ -794,34 +877,58 @@ def _parsed(
         account = " " + item.account
         clock, account_clock = latest.get("", -math.inf), latest.get(account, -math.inf)
         name = e164(item.customer)
-        linked.update((link, name) for link in _links(item, name))
-        named.orders.append(order)
-        named.customers.append(name)
-        named.clocks.append(clock)
-        named.account_clocks.append(account_clock)
-        named.tokens.append(line in lines.tokened)
-        named.kinds.append(_KIND[type(item)])
-        named.items.append(_encode(item))
+        _link(linked, item, name)
+        is_status = isinstance(item, StatusUpdate)
+        encoded = msgspec.Raw(_encode(item))
+        parsed = (order, name, clock, account_clock, line in lines.tokened, is_status, encoded)
+        bucket = dealer.bucket(name)
+        part = parts.get(bucket)
+        if part is None:
+            parts[bucket] = [parsed]
+        else:
+            part.append(parsed)
         if _counted(item, options):
-            latest[""] = max(clock, item.at)
-            latest[account] = max(account_clock, item.at)
-        if len(named.orders) >= ITEMS_PER_CHUNK:
-            yield Role.NAMED, _encode(named)
-            named = _Named()
-    if named.orders:
-        yield Role.NAMED, _encode(named)
-    yield Role.END, _encode(_End(lines.count, latest, unnamed))
+            latest[""] = item.at if item.at > clock else clock
+            latest[account] = item.at if item.at > account_clock else account_clock
+        named += 1
+        if named >= ITEMS_PER_CHUNK:
+            yield _named_rows(parts)
+            parts, named = {}, 0
+    yield _named_rows(parts)
+    yield [(Role.END, -1, _encode(_End(lines.count, latest, unnamed)))]
 
 
-def _links(item: Inbound | StatusUpdate, name: str) -> Iterator[str]:
-    """The names a line gives its customer (the statuses of one message are one customer's)."""
-    yield name
+def _named_rows(parts: Mapping[int, list[_Parsed]]) -> list[tuple[int, int, bytes]]:
+    """A chunk's items, dealt to their names' buckets: a row of the parsed log for each."""
+    return [(Role.NAMED, bucket, _encode(_chunk(part))) for bucket, part in parts.items()]
+
+
+_Parsed = tuple[int, str, float, float, bool, bool, msgspec.Raw]
+"""A named item as parsing meets it, in the order of :class:`_Named`'s fields, the item
+encoded at once (a chunk's items, kept whole until it ends, cost more to make and to encode
+than their bytes): a tuple, which a chunk's columns are made of at once (:func:`_chunk`)."""
+
+
+def _chunk(named: list[_Parsed]) -> _Named[msgspec.Raw, msgspec.Raw]:
+    """The chunk of the items ``named``."""
+    orders, customers, clocks, account_clocks, tokens, statuses, items = map(
+        list, zip(*named, strict=True)
+    )
+    inbound = [item for item, is_status in zip(items, statuses, strict=True) if not is_status]
+    status = [item for item, is_status in zip(items, statuses, strict=True) if is_status]
+    return _Named(orders, customers, clocks, account_clocks, tokens, statuses, inbound, status)
+
+
+def _link(linked: set[tuple[str, str]], item: Inbound | StatusUpdate, name: str) -> None:
+    """Notes the names a line gives its customer ``name`` (the statuses of one message are one
+    customer's)."""
+    linked.add((name, name))
     if item.user_id:
-        yield item.user_id
+        linked.add((item.user_id, name))
     if item.parent_user_id:
-        yield item.parent_user_id
+        linked.add((item.parent_user_id, name))
     if isinstance(item, StatusUpdate):
-        yield f"message {item.account} {item.message}"
+        linked.add((f"message {item.account} {item.message}", name))
 
 
 def _link_rows(linked: Iterable[tuple[str, str]], slots: int) -> list[tuple[Any, ...]]:
@@ -940,15 +1047,45 @@ def _roots(shared: Iterable[list[str]]) -> dict[str, str]:
     return {name: root(name) for name in parent if root(name) != name}
 
 
+class _Dealer:
+    """Deals items to buckets by their customers' groups (a hash of each, kept: a group has
+    many items)."""
+
+    def __init__(self, buckets: int) -> None:
+        self._buckets = buckets
+        self._bucket_of: dict[str, int] = {}
+
+    def bucket(self, group: str) -> int:
+        """The bucket of a group's items."""
+        bucket = self._bucket_of.get(group)
+        if bucket is None:
+            bucket = self._bucket_of[group] = _hash(group, self._buckets)
+        return bucket
+
+    def deal(self, groups: Iterable[str | None]) -> dict[int, list[int]]:
+        """The indices of the items of each bucket, by their groups (``None``: not dealt)."""
+        dealt: dict[int, list[int]] = {}
+        for index, group in enumerate(groups):
+            if group is None:
+                continue
+            bucket = self.bucket(group)
+            indices = dealt.get(bucket)
+            if indices is None:
+                dealt[bucket] = [index]
+            else:
+                indices.append(index)
+        return dealt
+
+
 def _dealing(
-    roots: Mapping[str, str], buckets: int, only: frozenset[str] | None = None
+    roots: Mapping[str, str], buckets: int, names: frozenset[str]
 ) -> Callable[[Iterable[pyarrow.RecordBatch]], Iterator[pyarrow.RecordBatch]]:
-    """Each chunk's items dealt to their customers' buckets (of the groups ``only``, if given),
-    as rows of :data:`DEALT`; the items themselves stay encoded."""
+    """The items of ``names`` dealt again, from their names' buckets to their groups', as rows
+    of :data:`DEALT`; the items themselves stay encoded."""
 
     def dealing(batches: Iterable[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]:
         with _no_cycle_collection():
-            yield from _dealt(batches, roots, buckets, only)
+            yield from _dealt(batches, roots, _Dealer(buckets), names)
 
     return dealing
 
@@ -956,37 +1093,24 @@ def _dealing(
 def _dealt(
     batches: Iterable[pyarrow.RecordBatch],
     roots: Mapping[str, str],
-    buckets: int,
-    only: frozenset[str] | None,
+    dealer: _Dealer,
+    names: frozenset[str],
 ) -> Iterator[pyarrow.RecordBatch]:
-    """Each chunk's items of the groups ``only`` (all, if ``None``) dealt to their buckets."""
-    bucket_of: dict[str, int] = {}
+    """Each part's items of ``names`` dealt to their groups' buckets, a batch of rows for each
+    batch of parts."""
     for batch in batches:
+        rows = []
         for file, block, blob in zip(*(column.to_pylist() for column in batch), strict=True):
-            chunk = _decode_named(blob)
-            dealt: dict[int, _Named] = {}
-            for index, name in enumerate(chunk.customers):
-                group = roots.get(name, name)
-                if only is not None and group not in only:
-                    continue
-                bucket = bucket_of.get(group)
-                if bucket is None:
-                    bucket = bucket_of[group] = _hash(group, buckets)
-                part = dealt.get(bucket)
-                if part is None:
-                    part = dealt[bucket] = _Named()
-                part.take(chunk, index, group)
-            rows = [(bucket, file, block, _encode(part)) for bucket, part in dealt.items()]
-            yield _batch(rows, DEALT)
+            part = _decode_named_raw(blob)
+            groups = [roots.get(name, name) if name in names else None for name in part.customers]
+            dealt = part.parts(dealer.deal(groups), groups)
+            rows += [(bucket, file, block, _encode(each)) for bucket, each in dealt]
+        yield _batch(rows, DEALT)
 
 
-def _counted(item: LogItem, options: ReconcileOptions) -> TypeGuard[Inbound | StatusUpdate]:
-    """Whether an item moves the clocks: a named line of a known account, not in the future."""
-    return (
-        isinstance(item, Inbound | StatusUpdate)
-        and options.knows(item.account)
-        and item.at <= options.now + CLOCK_SKEW
-    )
+def _counted(item: Inbound | StatusUpdate, options: ReconcileOptions) -> bool:
+    """Whether a named item moves the clocks: a line of a known account, not in the future."""
+    return item.at <= options.now + CLOCK_SKEW and options.knows(item.account)
 
 
 class _Claims:
@@ -1029,37 +1153,51 @@ def _key(key: Key) -> str:
     return json.dumps(key, default=str)
 
 
-class _Item(NamedTuple):
-    """A named item of a bucket, at its place in the whole log (a tuple: a bucket makes one
-    for each of its items, which a frozen dataclass makes three times slower)."""
+_NO_ROOTS: Mapping[str, str] = MappingProxyType({})
+"""No name joined to another: each is its own group (:func:`_roots`)."""
 
-    group: str
+
+class _Item(NamedTuple):
+    """An item of a bucket, at its place in the whole log, with its customer's group (a tuple:
+    a bucket makes one for each of its items, which a frozen dataclass makes three times
+    slower). Its place comes first: the bucket's items are sorted by it."""
+
     place: Place
-    item: Inbound | StatusUpdate
+    item: Inbound | StatusUpdate | CategoryChange
+    group: str
     tokens: bool
 
 
-def _items(dealt: pyarrow.Table, places: Places) -> list[_Item]:
-    """A bucket's items, decoded, at their places in the whole log."""
+def _items(
+    dealt: pyarrow.Table,
+    places: Places,
+    roots: Mapping[str, str] = _NO_ROOTS,
+    moved: Set[str] = frozenset(),
+) -> list[_Item]:
+    """A bucket's items, decoded, at their places in the whole log, each with its customer's
+    group (``roots``), but the items of the names ``moved`` (to their groups' buckets)."""
     items = []
     for file, block, blob in zip(
         *(dealt.column(name).to_pylist() for name in ("file", "block", "blob")), strict=True
     ):
         start, before = places[file, block]
-        moved, latest = start * ITEMS_PER_LINE, before.get("", -math.inf)
+        shift, latest = start * ITEMS_PER_LINE, before.get("", -math.inf)
         account_latest = {account[1:]: at for account, at in before.items() if account}
-        chunk = _decode_named(blob)
-        for order, group, clock, account_clock, tokens, kind, encoded in zip(
-            chunk.orders, chunk.customers, chunk.clocks, chunk.account_clocks, chunk.tokens,
-            chunk.kinds, chunk.items, strict=True,
+        part = _decode_named(blob)
+        for order, name, clock, account_clock, tokens, item in zip(
+            part.orders, part.customers, part.clocks, part.account_clocks, part.tokens,
+            part.in_order(), strict=True,
         ):  # fmt: skip
-            item = _decoded(kind, encoded)
-            if start:
-                item = renumbered(item, item.line + start)
-            assert isinstance(item, Inbound | StatusUpdate)
-            account_clock = max(account_clock, account_latest.get(item.account, -math.inf))
-            place = Place(order + moved, max(clock, latest), account_clock)
-            items.append(_Item(group, place, item, tokens))
+            group = roots.get(name, name) if roots else name
+            if group is not name and name in moved:
+                continue
+            if start:  # the stretch numbered its lines from 1 (renumbered, without its checks)
+                item = msgspec.structs.replace(item, line=item.line + start)
+            if before:  # the stretches before it moved the clocks
+                clock = latest if latest > clock else clock
+                at = account_latest.get(item.account, -math.inf)
+                account_clock = at if at > account_clock else account_clock
+            items.append(_Item(Place(order + shift, clock, account_clock), item, group, tokens))
     return items
 
 
@@ -1082,18 +1220,21 @@ def _run(
         for each in items
         if isinstance(each.item, StatusUpdate)
     }
-    placed: list[tuple[int, Place, LogItem, str]] = [
-        (each.place.order, each.place, each.item, each.group) for each in items
-    ]
-    placed += [(order, Place(order), change, "") for order, change in changes
-               if change.account in accounts]  # fmt: skip
+    placed = items + [_Item(Place(order), change, "", False) for order, change in changes
+                      if change.account in accounts]  # fmt: skip
+    placed.sort(key=_PLACE)
     order = 0
-    for order, place, item, group in sorted(placed, key=lambda entry: entry[0]):
+    for place, item, group, _ in placed:
+        order = place.order
         results = reconciler.add(item, place)
-        if not isinstance(item, CategoryChange):  # a change's own verdict is the driver's
+        if results and not isinstance(item, CategoryChange):  # a change's verdict is the driver's
             yield from ((_group(each, group, message_groups), order, each) for each in results)
     for settled in reconciler.finish():
         yield _group(settled, "", message_groups), order, settled
+
+
+_PLACE = operator.attrgetter("place.order")
+"""An item's place in the log (a number: Python sorts a list by numbers fastest)."""
 
 
 def _group(settled: Finding | Skipped, group: str, groups: Mapping[tuple[str, str], str]) -> str:
@@ -1156,22 +1297,31 @@ def _untokened(detail: str, ids: Mapping[int, int]) -> str:
 
 
 def _counting(
-    options: ReconcileOptions, changes: Changes, places: Places
+    options: ReconcileOptions,
+    changes: Changes,
+    places: Places,
+    roots: Mapping[str, str],
+    moved: frozenset[str],
 ) -> Callable[[pyarrow.Table], pyarrow.Table]:
     def counting(bucket: pyarrow.Table) -> pyarrow.Table:
         with _no_cycle_collection():
-            return _counted_bucket(bucket, options, changes, places)
+            return _counted_bucket(bucket, options, changes, places, roots, moved)
 
     return counting
 
 
 def _counted_bucket(
-    bucket: pyarrow.Table, options: ReconcileOptions, changes: Changes, places: Places
+    bucket: pyarrow.Table,
+    options: ReconcileOptions,
+    changes: Changes,
+    places: Places,
+    roots: Mapping[str, str],
+    moved: frozenset[str],
 ) -> pyarrow.Table:
     """Pass 1 of a bucket: its results (one row), and its counts, a row each
     (:data:`COUNTED`)."""
     number = bucket.column("bucket")[0].as_py()
-    items = _items(bucket, places)
+    items = _items(bucket, places, roots, moved)
     counts: list[_Count] = []
     tokens = itertools.count(TOKEN + number * TOKENS_PER_BUCKET + 1)
     results = _settled_blob(
