@@ -325,6 +325,36 @@ def _for_account(account: str, value: dict[str, Any]) -> str:
     return json.dumps(notification)
 
 
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("c\\u0039" + "0" * 16 + "1", "c9" + "0" * 16 + "1"),
+        ("c9" + "\\u0660" * 16 + "\\u0661", "c9" + "\u0660" * 16 + "\u0661"),
+    ],
+    ids=["a digit written as an escape", "another script's digits"],
+)
+def test_metas_words_shaped_like_a_token_are_left_as_meta_wrote_them(
+    spark: Any, tmp_path: Path, written: str, read: str
+) -> None:
+    """An origin Meta names with the first token's shape, once its JSON is decoded: pass 2
+    must not take it for the bucket's first conversation and write that conversation's id. In
+    March 2025, past the free tier, so its customer is patched, not run again."""
+    at = datetime(2025, 3, 5, 9, 0, tzinfo=UTC).timestamp()
+    lines = _service_conversation("+255700000001", at)
+    lines += _service_conversation("+255700000002", at + 600)
+    status = json.loads(lines[1])
+    value = status["entry"][0]["changes"][0]["value"]
+    value["statuses"][0]["conversation"] = {"id": "meta-1", "origin": {"type": "WORD"}}
+    lines[1] = json.dumps(status).replace('"WORD"', f'"{written}"')
+    log = tmp_path / "month.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    now = time.time()
+    single = single_process([log], 24 * 3600, now)
+    assert any(read in detail for _, _, detail, *_ in single[0])
+    # One bucket, whose first conversation's token is the word's number.
+    assert on_spark(spark, [log], 24 * 3600, now, items_per_task=10**6) == single
+
+
 def test_the_free_tier_ends_at_exactly_1000_in_the_accounts_month(
     spark: Any, tmp_path: Path
 ) -> None:

@@ -98,11 +98,13 @@ BYTES_PER_LINE = 400
 """About the bytes of a line of Meta's notifications (a status with its pricing): the log's
 buckets are counted from its size, before it is parsed, so that parsing deals its items."""
 ITEMS_PER_TASK = 20_000
-"""About how many lines one call of each pass reconciles: customers are dealt into buckets of
-about this many (one call per customer would cost more than the rules do)."""
+"""About how many lines one call of each pass reconciles (one call per customer would cost
+more than the rules do): a bucket is this many lines of :data:`BYTES_PER_LINE` of the logs,
+counted before they are read, so a log of longer lines has fuller buckets."""
 ITEMS_PER_CHUNK = 10_000
-"""The most items a row of the parsed log carries: the JVM pays per row it caches and moves,
-whatever the row's size, so a row is a chunk of items, not one."""
+"""The most items parsing holds before it writes them out, a row for each bucket among them:
+the JVM pays per row it caches and moves, whatever the row's size, so a row is a bucket's part
+of a chunk of items, not one item (with many buckets, a part holds few)."""
 
 
 PARTITION_BYTES = "16m"
@@ -421,11 +423,14 @@ customers run again)."""
 TOKENS_PER_BUCKET = 10**9
 """Each bucket's tokens start this far apart, so that a token names one conversation in the
 whole run (a bucket opens fewer conversations than this)."""
-TOKENS = re.compile(r"c(?<!\wc)(9\d{17})\b")
+TOKENS = re.compile(r"c(?<!\wc)(9[0-9]{17})\b")
 """A token, as a whole word. That it starts a word is told after its letter ``c`` (not
 after a letter, digit or underscore), not before it: a pattern that starts with a letter is
-searched for that letter first, 2.5 times as fast."""
-RAW_TOKENS = re.compile(rb"c9\d{17}")
+searched for that letter first, 2.5 times as fast. Its digits are ASCII ones: ``\\d`` would
+take other scripts' digits, which ``int`` reads as a number too, and patch words of Meta's."""
+RAW_TOKENS = re.compile(rb"c9[0-9]{17}|\\u00(?:3[0-9]|63)")
+"""What marks a line whose words may look like a token: one as it is, or a ``c`` or a digit
+written as a JSON escape (``\\u0039``), which the line's decoded words would show as one."""
 
 
 Changes = Sequence[tuple[int, CategoryChange]]
@@ -547,7 +552,8 @@ def reconcile_on_spark(
     items_per_task: int = ITEMS_PER_TASK,
 ) -> SparkReconciliation:
     """Reconciles the logs at ``paths`` (JSON Lines, plain or gzip), read one after another;
-    customers are dealt into buckets of about ``items_per_task`` lines."""
+    customers are dealt into buckets of about ``items_per_task`` lines of the logs' size (at
+    :data:`BYTES_PER_LINE` a line)."""
     for path in paths:
         _check_format(path)
     text = spark.read.text(list(paths)).select(
@@ -1189,7 +1195,7 @@ def _items(
             part.in_order(), strict=True,
         ):  # fmt: skip
             group = roots.get(name, name) if roots else name
-            if group is not name and name in moved:
+            if name in moved:
                 continue
             if start:  # the stretch numbered its lines from 1 (renumbered, without its checks)
                 item = msgspec.structs.replace(item, line=item.line + start)

@@ -50,6 +50,9 @@ from whatsapp_pricing.webhooks import CategoryChange, Inbound, LogItem, Skipped,
 LONGEST_TIMER = ENTRY_POINT_REPLY_WINDOW + FREE_ENTRY_POINT_LENGTH
 """The longest any of the rules' timers runs after a customer's last event: a reply to an ad
 opens a free entry point conversation up to a day later, which lasts 72 hours."""
+SPELLINGS_KEPT: Final = 1024
+"""The most spellings of ``pricing.category`` a reconciler keeps worked out: Meta's logs use a
+handful, and a broken one that spells a new one each line must not grow memory with it."""
 
 
 _fields: Final = msgspec.structs.astuple
@@ -384,7 +387,9 @@ class Reconciler:
         a log spells few."""
         kind = self._kinds.get(category)
         if kind is None:
-            kind = self._kinds[category] = kind_of(category, self._engine.vocabulary)
+            kind = kind_of(category, self._engine.vocabulary)
+            if len(self._kinds) < SPELLINGS_KEPT:  # a broken log may spell one a line
+                self._kinds[category] = kind
         return kind
 
     def _settle_conversation(self, rules_id: str, expires: float) -> None:
