@@ -887,12 +887,7 @@ def _parsed(
         is_status = isinstance(item, StatusUpdate)
         encoded = msgspec.Raw(_encode(item))
         parsed = (order, name, clock, account_clock, line in lines.tokened, is_status, encoded)
-        bucket = dealer.bucket(name)
-        part = parts.get(bucket)
-        if part is None:
-            parts[bucket] = [parsed]
-        else:
-            part.append(parsed)
+        parts.setdefault(dealer.bucket(name), []).append(parsed)
         if _counted(item, options):
             latest[""] = item.at if item.at > clock else clock
             latest[account] = item.at if item.at > account_clock else account_clock
@@ -1072,14 +1067,8 @@ class _Dealer:
         """The indices of the items of each bucket, by their groups (``None``: not dealt)."""
         dealt: dict[int, list[int]] = {}
         for index, group in enumerate(groups):
-            if group is None:
-                continue
-            bucket = self.bucket(group)
-            indices = dealt.get(bucket)
-            if indices is None:
-                dealt[bucket] = [index]
-            else:
-                indices.append(index)
+            if group is not None:
+                dealt.setdefault(self.bucket(group), []).append(index)
         return dealt
 
 
