@@ -91,7 +91,8 @@ def single_process(
 
 
 SMALL_BUCKETS = 8
-"""Lines a bucket in most tests: customers dealt into many buckets, so that most counts reach
+"""Lines a bucket in most tests, of 400 bytes as the buckets are counted (a test's lines are
+longer, so a bucket holds fewer): customers dealt into many buckets, so that most counts reach
 across buckets and pass 2 must patch (ids) or run again (free and volume tiers)."""
 
 
@@ -220,7 +221,7 @@ def test_any_multi_account_log_gives_the_same_answer(
 def test_counts_across_buckets_are_patched_or_run_again_as_the_whole_run_counts(
     spark: Any, tmp_path: Path
 ) -> None:
-    """A month of conversation-based pricing, dealt into buckets of 40 lines: conversation ids
+    """A month of conversation-based pricing, in buckets of 40 lines' bytes: conversation ids
     (counted across every customer) are patched into the findings; the first 1,000 service
     conversations, free, have their customers run again; later ones keep pass 1's price."""
     rng = random.Random(23)
@@ -409,7 +410,7 @@ def test_the_unconfirmed_free_service_messages_are_counted_per_number_and_local_
     spark: Any, tmp_path: Path
 ) -> None:
     """With the unconfirmed allowance on, for account 2 (Kiritimati, UTC+14), in buckets of 8
-    lines: 1,001 answers from business number 111 in its November, one in its October (still
+    lines' bytes: 1,001 answers from business number 111 in its November, one in its October (still
     31 October in UTC) and one from number 222. Meta calls them all free; the engine agrees with
     the first 1,000 of each number and month, so only the 1,001st of November disagrees."""
     accounts = {**ACCOUNTS, "2": Account(time_zone=ACCOUNTS["2"].time_zone,
@@ -728,7 +729,7 @@ def test_adaptive_execution_is_chosen_by_the_log_and_gives_the_same_findings(
     spark.conf.set("spark.sql.shuffle.partitions", str(spark.sparkContext.defaultParallelism))
     assert on_spark(spark, [log], 24 * 3600, now, items_per_task=10**6) == single
     assert spark.conf.get(ADAPTIVE_SETTING) == "false"
-    assert on_spark(spark, [log], 24 * 3600, now, items_per_task=2) == single  # 5 buckets
+    assert on_spark(spark, [log], 24 * 3600, now, items_per_task=2) == single  # 5 buckets, 800 B
     assert spark.conf.get(ADAPTIVE_SETTING) == "true"
 
 
