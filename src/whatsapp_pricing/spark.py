@@ -150,7 +150,8 @@ DEALT = StructType(
         StructField("blob", BinaryType()),
     ]
 )
-"""A chunk's items of one bucket (:class:`_Named`, customers as groups)."""
+"""A chunk's items of one bucket (:class:`_Named`): its names as parsed, or, dealt again, their
+groups."""
 
 
 InboundAs = TypeVar("InboundAs")
@@ -161,7 +162,7 @@ StatusAs = TypeVar("StatusAs")
 
 class _Named(msgspec.Struct, Generic[InboundAs, StatusAs], array_like=True):
     """A chunk of named items of one stretch, in its order: each item's place in the stretch,
-    its customer (the name it gives when parsed; its group once dealt to a bucket), the latest
+    its customer (the name it gives when parsed; its group once dealt again), the latest
     times before it in the stretch (counted lines, of any account and of its own), whether its
     line has words that look like a token, and whether it is a status; the items themselves in
     a list of each kind, so that one call decodes a chunk's items whole, and dealing moves
@@ -175,6 +176,23 @@ class _Named(msgspec.Struct, Generic[InboundAs, StatusAs], array_like=True):
     statuses: list[bool]
     inbound: list[InboundAs]
     status: list[StatusAs]
+
+    @classmethod
+    def of(
+        cls,
+        orders: list[int],
+        customers: list[str],
+        clocks: list[float],
+        account_clocks: list[float],
+        tokens: list[bool],
+        statuses: list[bool],
+        items: Sequence[InboundAs | StatusAs],
+    ) -> _Named[InboundAs, StatusAs]:
+        """The chunk of ``items`` in their order, each a status where ``statuses`` says."""
+        picked = list(zip(items, statuses, strict=True))
+        inbound = cast(list[InboundAs], [item for item, is_status in picked if not is_status])
+        status = cast(list[StatusAs], [item for item, is_status in picked if is_status])
+        return cls(orders, customers, clocks, account_clocks, tokens, statuses, inbound, status)
 
     def in_order(self) -> list[InboundAs | StatusAs]:
         """The items, in the chunk's order."""
@@ -190,19 +208,14 @@ class _Named(msgspec.Struct, Generic[InboundAs, StatusAs], array_like=True):
             return  # none of its items is dealt (as most are not, when few names move)
         items = self.in_order()
         for bucket, indices in dealt.items():
-            statuses = [self.statuses[i] for i in indices]
-            picked = list(zip([items[i] for i in indices], statuses, strict=True))
-            inbound = cast(list[InboundAs], [item for item, is_status in picked if not is_status])
-            status = cast(list[StatusAs], [item for item, is_status in picked if is_status])
-            part = _Named(
+            part: _Named[InboundAs, StatusAs] = _Named.of(
                 [self.orders[i] for i in indices],
                 cast(list[str], [customers[i] for i in indices]),
                 [self.clocks[i] for i in indices],
                 [self.account_clocks[i] for i in indices],
                 [self.tokens[i] for i in indices],
-                statuses,
-                inbound,
-                status,
+                [self.statuses[i] for i in indices],
+                [items[i] for i in indices],
             )
             yield bucket, part
 
@@ -915,9 +928,7 @@ def _chunk(named: list[_Parsed]) -> _Named[msgspec.Raw, msgspec.Raw]:
     orders, customers, clocks, account_clocks, tokens, statuses, items = map(
         list, zip(*named, strict=True)
     )
-    inbound = [item for item, is_status in zip(items, statuses, strict=True) if not is_status]
-    status = [item for item, is_status in zip(items, statuses, strict=True) if is_status]
-    return _Named(orders, customers, clocks, account_clocks, tokens, statuses, inbound, status)
+    return _Named.of(orders, customers, clocks, account_clocks, tokens, statuses, items)
 
 
 def _link(linked: set[tuple[str, str]], item: Inbound | StatusUpdate, name: str) -> None:
