@@ -103,20 +103,26 @@ def on_spark(
     now: float,
     items_per_task: int = SMALL_BUCKETS,
     accounts: Mapping[str, Account] = ACCOUNTS,
+    run_again: int | None = None,
 ) -> Outcome:
+    """The findings on Spark; ``run_again``: how many customers pass 2 must have run again
+    (checked when given), the others' counts being patched or repriced."""
     from whatsapp_pricing.spark import reconcile_on_spark
 
     options = ReconcileOptions(accounts=accounts, window=window, now=now)
     reconciled = reconcile_on_spark(spark, [str(path) for path in paths], options, items_per_task)
+    if run_again is not None:
+        assert reconciled.run_again == run_again
     return _outcome(list(reconciled.settled))  # a stream, read once
 
 
 def _outcome(settled: list[Finding | Skipped]) -> Outcome:
     findings = sorted(
-        (each.message, each.outcome, each.detail, each.account, each.customer, each.flag)
+        (each.message, each.outcome, each.detail, each.account, each.customer, each.flag,
+         each.rule, (each.predicted or {}).get("charge"))
         for each in settled
         if isinstance(each, Finding)
-    )
+    )  # fmt: skip
     skipped = sorted(
         (each.line, each.why, each.bad) for each in settled if isinstance(each, Skipped)
     )
@@ -223,7 +229,8 @@ def test_counts_across_buckets_are_patched_or_run_again_as_the_whole_run_counts(
 ) -> None:
     """A month of conversation-based pricing, in buckets of 40 lines' bytes: conversation ids
     (counted across every customer) are patched into the findings; the first 1,000 service
-    conversations, free, have their customers run again; later ones keep pass 1's price."""
+    conversations, free, are repriced from their positions; later ones keep pass 1's price. No
+    customer runs again."""
     rng = random.Random(23)
     start = datetime(2024, 10, 1, tzinfo=UTC).timestamp()
     events: list[dict[str, Any]] = []
@@ -250,7 +257,7 @@ def test_counts_across_buckets_are_patched_or_run_again_as_the_whole_run_counts(
     assert spark.sparkContext.getConf().get(SPILL_AFTER) == "500"
     spark.conf.set(ARROW_BATCH, "100")
     try:
-        assert on_spark(spark, [log], 24 * 3600, now, items_per_task=40) == single
+        assert on_spark(spark, [log], 24 * 3600, now, items_per_task=40, run_again=0) == single
     finally:
         spark.conf.unset(ARROW_BATCH)
     details = [detail for _, _, detail, *_ in single[0]]
@@ -264,21 +271,24 @@ def test_a_counter_is_ranked_a_batch_at_a_time_and_sent_back_to_its_buckets() ->
     counts go back to their buckets, with the customers whose position changes a price: the
     free tier's first two (past the placeholder three: the third was right), the volume
     tier's count that its bucket numbered otherwise, and a line with token-like words; never
-    a conversation's id (a name only)."""
+    a conversation's id (a name only), nor a count whose message is repriced from its position
+    alone (account 3's, though the positions change their prices)."""
     import pyarrow
 
     from whatsapp_pricing import spark as on_spark
     from whatsapp_pricing.spark import Alike
 
     token = on_spark.TOKEN
-    rows = [(0, "", "", 0.0, 3, 0, Alike.NONE, "t")]
+    rows = [(0, "", "", 0.0, 3, 0, Alike.NONE, "t", False)]
     rows += [(bucket, "1", "conversations", 10.0 + order, order, token + order, Alike.NAME,
-              f"g{order}") for order, bucket in enumerate([0, 1, 0, 1, 1])]  # fmt: skip
-    rows += [(bucket, "1", "free", 10.0, order, 3, 2, f"f{order}")
+              f"g{order}", False) for order, bucket in enumerate([0, 1, 0, 1, 1])]  # fmt: skip
+    rows += [(bucket, "1", "free", 10.0, order, 3, 2, f"f{order}", False)
              for order, bucket in enumerate([1, 0, 0])]  # fmt: skip
-    rows += [(0, "1", "volume", 5.0, 9, 1, Alike.EVERY, "v0"),
-             (1, "1", "volume", 6.0, 1, 1, Alike.EVERY, "v1"),
-             (1, "2", "volume", 6.0, 2, 1, Alike.EVERY, "w0")]  # fmt: skip
+    rows += [(0, "1", "volume", 5.0, 9, 1, Alike.EVERY, "v0", False),
+             (1, "1", "volume", 6.0, 1, 1, Alike.EVERY, "v1", False),
+             (1, "2", "volume", 6.0, 2, 1, Alike.EVERY, "w0", False),
+             (0, "3", "free", 7.0, 4, 3, 2, "p1", True),
+             (1, "3", "volume", 6.0, 3, 5, Alike.EVERY, "p0", True)]  # fmt: skip
     names = ("bucket", *on_spark.COUNT_FIELDS)
     batches = [
         pyarrow.RecordBatch.from_pylist([dict(zip(names, row, strict=True)) for row in part])
@@ -295,8 +305,8 @@ def test_a_counter_is_ranked_a_batch_at_a_time_and_sent_back_to_its_buckets() ->
         (1, [("conversations", "g1", 2)], None),
         (0, [("conversations", "g2", 3), ("free", "f1", 2), ("free", "f2", 3)], ["f1"]),
         (1, [("conversations", "g3", 4), ("conversations", "g4", 5), ("free", "f0", 1)], ["f0"]),
-        (0, [("volume", "v0", 1)], None),
-        (1, [("volume", "v1", 2), ("volume", "w0", 1)], ["v1"]),
+        (0, [("volume", "v0", 1), ("free", "p1", 1)], None),
+        (1, [("volume", "v1", 2), ("volume", "w0", 1), ("volume", "p0", 1)], ["v1"]),
     ]
 
 
@@ -369,7 +379,7 @@ def test_the_free_tier_ends_at_exactly_1000_in_the_accounts_month(
     log.write_text("\n".join(lines) + "\n")
     now = time.time()
     single = single_process([log], 24 * 3600, now)
-    assert on_spark(spark, [log], 24 * 3600, now) == single
+    assert on_spark(spark, [log], 24 * 3600, now, run_again=0) == single
     details = {message: detail for message, _, detail, *_ in single[0]}
     free = "free as number {} of the account's 1,000 free service conversations for {}"
     assert free.format(1, "September 2024") in details["wamid.+255700000000"]
@@ -398,7 +408,7 @@ def test_the_volume_tier_starts_at_message_100001(spark: Any, tmp_path: Path) ->
     log.write_text("\n".join(lines) + "\n")
     now = time.time()
     single = single_process([log], 24 * 3600, now)
-    assert on_spark(spark, [log], 24 * 3600, now, items_per_task=20_000) == single
+    assert on_spark(spark, [log], 24 * 3600, now, items_per_task=20_000, run_again=0) == single
     details = {message: detail for message, _, detail, *_ in single[0]}
     assert "message 100,000 of October 2026" in details["wamid.100000"]
     assert "first volume tier" in details["wamid.100000"]

@@ -50,8 +50,10 @@ from whatsapp_pricing.records import (
     Charge,
     ConversationRecord,
     ConversationRef,
+    Counted,
     MessageRecord,
     Rule,
+    Tier,
     WebhookReport,
     webhook_report,
 )
@@ -104,15 +106,25 @@ class Counters(Protocol):
     customer, on Spark) can count with placeholders and have the positions that the whole
     account's events, ranked by time and order, filled in afterwards
     (:mod:`whatsapp_pricing.spark`). What a position changes is said at each count: a
-    conversation's id is a name only, and past a free tier's allowance every position prices
-    alike, so only the positions that fall inside one need the engine again.
+    conversation's id is a name only, past a free tier's allowance every position prices
+    alike, and a message priced through a :class:`~whatsapp_pricing.records.Counted` is
+    repriced from its position alone (:meth:`ConversationEngine.at_position`); only the others
+    need the engine again.
     """
 
-    def next(self, key: Key, at: float, order: int, free: int | None = None) -> int:
+    def next(
+        self,
+        key: Key,
+        at: float,
+        order: int,
+        free: int | None = None,
+        counted: Counted | None = None,
+    ) -> int:
         """The position (from 1) of the event at ``at``, ``order`` among those counted under
         ``key``, in time order. ``free``: the allowance of a free tier, when the position only
         tells whether the event is among the first ``free`` (any later one gives the same
-        charge, rule and reason)."""
+        charge, rule and reason). ``counted``: what else prices the message, when its position
+        sets nothing but its charge, rule and reason."""
         ...
 
 
@@ -122,7 +134,14 @@ class Tally:
     def __init__(self) -> None:
         self._counts: dict[Key, int] = {}
 
-    def next(self, key: Key, at: float, order: int, free: int | None = None) -> int:
+    def next(
+        self,
+        key: Key,
+        at: float,
+        order: int,
+        free: int | None = None,
+        counted: Counted | None = None,
+    ) -> int:
         number = self._counts[key] = self._counts.get(key, 0) + 1
         return number
 
@@ -498,9 +517,7 @@ class ConversationEngine:
         else:
             outcome = self._send_free_form(customer, event, day, period)
         status, conversation, charge, rule, reason, reported = outcome
-        provisional = (
-            day >= self._provisional_from and bool(charge.amount) and kind != BUSINESS_CALL
-        )
+        provisional = self._is_provisional(day, charge, kind)
         if provisional:
             reason += self._provisional_note
         key = (rule, reported, charge.amount != 0, period.per_message)
@@ -642,17 +659,16 @@ class ConversationEngine:
             return DELIVERED, joined.ref, self._free, rule, reason, joined.category
         in_window = event.at < customer.window_until
         category = USER_INITIATED if in_window else BUSINESS_INITIATED
+        rule = Rule.CBP2_USER_INITIATED if in_window else Rule.CBP2_BUSINESS_INITIATED
+        conversation = self._open(customer, event, category, self._free, CONVERSATION_LENGTH)
         free = period.free_conversations or 0
-        number = self._counters.next(_free_tier(day), event.at, event.order, free)
-        if number <= free:
-            charge, rule = self._free, Rule.CBP2_FREE_TIER
-            facts: dict[str, object] = {"number": number, "month": f"{day:%B %Y}"}
-        else:
-            charge = Charge(None, self._currency)
-            rule = Rule.CBP2_USER_INITIATED if in_window else Rule.CBP2_BUSINESS_INITIATED
-            facts = {"currency": self._currency}
-        conversation = self._open(customer, event, category, charge, CONVERSATION_LENGTH)
-        reason = rule.reason(kind=_words(category), conversation=conversation.id, **facts)
+        counted = Counted(
+            Tier.FREE_CONVERSATIONS, event.id, event.customer, day, rule,
+            Charge(None, self._currency), "", conversation.id, _words(category), allowance=free,
+        )  # fmt: skip
+        number = self._counters.next(_free_tier(day), event.at, event.order, free, counted)
+        charge, rule, reason = self._at_position(counted, number)
+        conversation.charge = charge
         return DELIVERED, conversation.ref, charge, rule, reason, category
 
     def _send_agent_message(
@@ -699,9 +715,21 @@ class ConversationEngine:
             rule = Rule.CBP_FREE_FORM_JOINED
             reason = rule.reason(category=category, conversation=conversation.id)
             return DELIVERED, conversation.ref, self._free, rule, reason, category
-        charge, rule, facts = self._price_service(customer, event, day, period)
+        allowance = period.free_service_conversations
+        if allowance is None:
+            conversation = self._open(customer, event, SERVICE, self._free, CONVERSATION_LENGTH)
+            rule = Rule.CBP_SERVICE_FREE
+            reason = rule.reason(conversation=conversation.id)
+            return DELIVERED, conversation.ref, self._free, rule, reason, SERVICE
+        charge, priced = self._price(customer, SERVICE, day)
         conversation = self._open(customer, event, SERVICE, charge, CONVERSATION_LENGTH)
-        reason = rule.reason(conversation=conversation.id, **facts)
+        counted = Counted(
+            Tier.FREE_SERVICE, event.id, event.customer, day, Rule.CBP_SERVICE_OPENED, charge,
+            priced, conversation.id, allowance=allowance,
+        )  # fmt: skip
+        number = self._counters.next(_free_tier(day), event.at, event.order, allowance, counted)
+        charge, rule, reason = self._at_position(counted, number)
+        conversation.charge = charge
         return DELIVERED, conversation.ref, charge, rule, reason, SERVICE
 
     def _send_per_message(
@@ -727,24 +755,41 @@ class ConversationEngine:
         if category == UTILITY and in_window and period.utility_free_in_service_window:
             rule = Rule.PMP_UTILITY_IN_WINDOW
             return DELIVERED, None, self._free, rule, rule.reason(), category
-        charge, priced = self._price_message(customer, event, category, day)
         where = " inside the customer service window" if in_window else ""
         international = self._is_international(customer, category, day)
         reported = self._international.name if international else category
+        direct = event.kind == Kind.DIRECT_SEND
+        rule = Rule.DS_CHARGED if direct else Rule.PMP_CHARGED
         details = event.details
-        if event.kind == Kind.DIRECT_SEND:
-            rule = Rule.DS_CHARGED
+        route = None if direct or details is None else self._route(details.via)
+        charge, priced = self._price(customer, category, day)
+        if category in self._tiered and not international:
+            # Charged utility and authentication messages, per market, category and local month.
+            counted = Counted(
+                Tier.VOLUME, event.id, event.customer, day, rule, charge, priced,
+                category=category, where=where, market=customer.market,
+            )  # fmt: skip
+            key = ("volume tier", customer.market, category, day.year, day.month)
+            # Through another route, a cap may stand in for the charge: that is not repriced.
+            unrouted = counted if route is None else None
+            number = self._counters.next(key, event.at, event.order, None, unrouted)
+            if route is None:
+                charge, rule, reason = self._at_position(counted, number)
+                return DELIVERED, None, charge, rule, reason, reported
+            charge, priced = self._in_volume_tier(counted, number)
+        if route is None:
             reason = rule.reason(category=category, where=where, priced=priced)
-        elif details is not None and details.via != DEFAULT_ROUTE:
-            route = self.vocabulary.route_named[details.via]
+        else:
+            assert details is not None
             reported = route.reported or reported
             charge, rule, reason = self._send_through(
                 route, details.max_price, charge, priced, where
             )
-        else:
-            rule = Rule.PMP_CHARGED
-            reason = rule.reason(category=category, where=where, priced=priced)
         return DELIVERED, None, charge, rule, reason, reported
+
+    def _route(self, via: str) -> Route | None:
+        """The route a message was sent through, unless the default one."""
+        return None if via == DEFAULT_ROUTE else self.vocabulary.route_named[via]
 
     def _send_through(
         self, route: Route, cap: Decimal | None, charge: Charge, priced: str, where: str
@@ -778,25 +823,64 @@ class ConversationEngine:
         rule = Rule.PMP_SERVICE_CHARGED
         return DELIVERED, None, charge, rule, rule.reason(priced=priced), SERVICE
 
-    def _price_message(self, customer: _Customer, event: Event, category: str, day: date) -> Priced:
-        """A template's charge under per-message pricing, with volume tiers where known."""
-        charge, priced = self._price(customer, category, day)
-        if category not in self._tiered or self._is_international(customer, category, day):
-            return charge, priced
-        # Charged utility and authentication messages per market, category and local month.
-        key = ("volume tier", customer.market, category, day.year, day.month)
-        number = self._counters.next(key, event.at, event.order)
+    def at_position(self, counted: Counted, number: int) -> tuple[Charge, Rule, str]:
+        """A counted message's charge, rule and reason (as its record has them) once its
+        position in its count is known to be ``number``."""
+        charge, rule, reason = self._at_position(counted, number)
+        if self._is_provisional(counted.day, charge, Kind.TEMPLATE):
+            reason += self._provisional_note
+        return charge, rule, reason
+
+    def _is_provisional(self, day: date, charge: Charge, kind: int) -> bool:
+        """Whether a charge is at the latest sourced card on a day after Meta could have
+        changed it (a call's pulses are priced apart)."""
+        return day >= self._provisional_from and bool(charge.amount) and kind != BUSINESS_CALL
+
+    def _at_position(self, counted: Counted, number: int) -> tuple[Charge, Rule, str]:
+        """What a position sets of a counted message: inside a free tier's allowance it is
+        free, past it as ``counted`` says; in a volume tier, its tier's rate."""
+        tier, conversation = counted.tier, counted.conversation
+        if tier == Tier.VOLUME:
+            charge, priced = self._in_volume_tier(counted, number)
+            rule = counted.rule
+            return charge, rule, rule.reason(category=counted.category, where=counted.where,
+                                             priced=priced)  # fmt: skip
+        month = f"{counted.day:%B %Y}"
+        if tier == Tier.FREE_CONVERSATIONS:
+            kind = counted.category
+            if number <= counted.allowance:
+                rule = Rule.CBP2_FREE_TIER
+                reason = rule.reason(kind=kind, conversation=conversation, number=number,
+                                     month=month)  # fmt: skip
+                return self._free, rule, reason
+            rule = counted.rule
+            return counted.charge, rule, rule.reason(kind=kind, conversation=conversation,
+                                                     currency=self._currency)  # fmt: skip
+        allowance = counted.allowance
+        if number <= allowance:
+            rule = Rule.CBP_FREE_TIER
+            reason = rule.reason(conversation=conversation, number=number, allowance=allowance,
+                                 month=month)  # fmt: skip
+            return self._free, rule, reason
+        rule = counted.rule
+        return counted.charge, rule, rule.reason(conversation=conversation, priced=counted.priced,
+                                                 allowance=allowance)  # fmt: skip
+
+    def _in_volume_tier(self, counted: Counted, number: int) -> Priced:
+        """A volume tier's message at its list rate (``counted``), with the tier of the month's
+        ``number``-th message, where the tiers are known."""
+        charge, priced, day = counted.charge, counted.priced, counted.day
+        market, category = counted.market, counted.category
         column = self._column_of[category]
-        tiers = self._rates.tiers_for(self._currency, customer.market, column, day)
+        tiers = self._rates.tiers_for(self._currency, market, column, day)
         list_rate = charge.amount
         if tiers is None or list_rate is None:
             return (
                 charge,
-                f"{priced} (the list rate; {customer.market}'s volume tiers are not in the "
-                "shipped data)",
+                f"{priced} (the list rate; {market}'s volume tiers are not in the shipped data)",
             )
         discount = tiers.discount(number)
-        tier = f"message {number:,} of {day:%B %Y} for {customer.market} {category}"
+        tier = f"message {number:,} of {day:%B %Y} for {market} {category}"
         if discount is None:
             unpriced = Charge(None, self._currency)
             return unpriced, f"unpriced: {tier} falls in a volume tier whose rate is not known"
@@ -895,20 +979,6 @@ class ConversationEngine:
             f"unpriced: Meta's market table leaves open whether this number was priced as "
             f"{named} ({each})"
         )
-
-    def _price_service(
-        self, customer: _Customer, event: Event, day: date, period: Period
-    ) -> tuple[Charge, Rule, dict[str, object]]:
-        """A new service conversation's charge, the rule that set it, and the reason's facts."""
-        allowance = period.free_service_conversations
-        if allowance is None:
-            return self._free, Rule.CBP_SERVICE_FREE, {}
-        number = self._counters.next(_free_tier(day), event.at, event.order, allowance)
-        if number <= allowance:
-            facts = {"number": number, "allowance": allowance, "month": f"{day:%B %Y}"}
-            return self._free, Rule.CBP_FREE_TIER, facts
-        charge, priced = self._price(customer, SERVICE, day)
-        return charge, Rule.CBP_SERVICE_OPENED, {"priced": priced, "allowance": allowance}
 
     def _open(
         self,

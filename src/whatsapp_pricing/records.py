@@ -14,9 +14,9 @@ gives: the reason is built from the code and the facts, never the other way roun
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 import msgspec
 
@@ -475,6 +475,50 @@ class Charge(msgspec.Struct, frozen=True, gc=False, omit_defaults=True):
     currency: str
     at_most: bool | None = None
     """``True`` when Meta charges the amount or less (a max price); left out otherwise."""
+
+
+class Tier(IntEnum):
+    """Which count's position prices a message (:class:`Counted`)."""
+
+    FREE_CONVERSATIONS = 1
+    """The month's free conversations of either kind, under two categories."""
+    FREE_SERVICE = 2
+    """The month's free service conversations, under four categories."""
+    VOLUME = 3
+    """A volume tier's month of one market and category, under per-message pricing."""
+
+
+class Counted(msgspec.Struct, frozen=True, array_like=True, gc=False):
+    """A message whose charge waits for its position in a count: everything else that prices
+    it, so that its charge, rule and reason follow from the position alone.
+
+    The engine prices every counted message through one of these, so a run that counts with
+    placeholders (a part of an account, on Spark) can reprice the message once the positions
+    of the whole account are known, instead of running its customer again. The position never
+    changes what Meta's webhook should report (a free tier's conversation is billable alike).
+    """
+
+    tier: Tier
+    message: str
+    customer: str
+    day: date
+    """The local day, whose month the count is of."""
+    rule: Rule
+    """The rule past a free tier's allowance, or the rule of a volume tier's message."""
+    charge: Charge
+    """The charge past the allowance; in a volume tier, at the list rate."""
+    priced: str
+    """How ``charge`` was priced, in words."""
+    conversation: str = ""
+    """The conversation it opens (free tiers)."""
+    category: str = ""
+    """A volume tier's category, or the kind of conversation it opens (two categories)."""
+    where: str = ""
+    """Where a volume tier's message was sent, in words (``inside the window``)."""
+    market: str = ""
+    """A volume tier's market."""
+    allowance: int = 0
+    """A free tier's allowance: the positions up to it are free."""
 
 
 class ConversationRef(msgspec.Struct, frozen=True, gc=False):

@@ -61,6 +61,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as f
 from pyspark.sql.types import (
     BinaryType,
+    BooleanType,
     DoubleType,
     LongType,
     StringType,
@@ -69,7 +70,7 @@ from pyspark.sql.types import (
 )
 
 from whatsapp_pricing import arrow_columns, spark_classes, spark_daemon
-from whatsapp_pricing.engine import CONVERSATIONS, Counters, Key, Tally
+from whatsapp_pricing.engine import CONVERSATIONS, ConversationEngine, Counters, Key, Tally
 from whatsapp_pricing.errors import UsageError
 from whatsapp_pricing.markets import e164
 from whatsapp_pricing.reconcile import (
@@ -79,6 +80,8 @@ from whatsapp_pricing.reconcile import (
     Place,
     ReconcileOptions,
 )
+from whatsapp_pricing.reconcile.policy import charge_said
+from whatsapp_pricing.records import Counted
 from whatsapp_pricing.webhooks import (
     GZIP_MAGIC,
     UTF8_BOM,
@@ -151,7 +154,8 @@ DEALT = StructType(
     ]
 )
 """A chunk's items of one bucket (:class:`_Named`): its names as parsed, or, dealt again, their
-groups."""
+groups. In pass 2, a row with no ``file`` is instead the bucket's counted messages
+(:data:`Kind.PRICED`)."""
 
 
 InboundAs = TypeVar("InboundAs")
@@ -239,6 +243,8 @@ _NAMED = msgspec.msgpack.Decoder(_Named[Inbound, StatusUpdate])
 _NAMED_RAW = msgspec.msgpack.Decoder(_Named[msgspec.Raw, msgspec.Raw])
 _END = msgspec.msgpack.Decoder(_End)
 _LINKS = msgspec.msgpack.Decoder(list[tuple[str, str]])
+_PRICED = msgspec.msgpack.Decoder(list[tuple[str, int, Counted]])
+"""A bucket's counted messages: each one's account, place in the log, and what prices it."""
 _SHARED = msgspec.msgpack.Decoder(list[list[str]])
 _GROUPS = msgspec.msgpack.Decoder(list[str])
 # Functions, not the coders' methods: Spark pickles what its tasks use, and a function of this
@@ -264,6 +270,10 @@ def _decode_named_raw(blob: bytes) -> _Named[msgspec.Raw, msgspec.Raw]:
 
 def _decode_end(blob: bytes) -> _End:
     return _END.decode(blob)
+
+
+def _decode_priced(blob: bytes) -> list[tuple[str, int, Counted]]:
+    return _PRICED.decode(blob)
 
 
 def _decode_links(blob: bytes) -> list[tuple[str, str]]:
@@ -343,6 +353,9 @@ class Kind:
     """A bucket's results (:class:`_Settled`), with tokens for conversation ids."""
     COUNTS = 1
     """A count of a bucket, in columns: the JVM sorts them, spilling to disk as it needs."""
+    PRICED = 2
+    """A bucket's messages priced through a :class:`~whatsapp_pricing.records.Counted`, by
+    account and place (:data:`_PRICED`): pass 2 reprices those whose positions change."""
 
 
 class Alike:
@@ -370,9 +383,16 @@ class _Count(msgspec.Struct):
     alike: int
     """What the position changes (:class:`Alike`, or a free tier's allowance)."""
     group: str = ""
+    counted: Counted | None = None
+    """What else prices its message, when the position sets only its charge, rule and
+    reason: it is then repriced, not run again."""
+
+    @property
+    def priced(self) -> bool:
+        return self.counted is not None
 
 
-COUNT_FIELDS = ("account", "key", "at", "order", "provisional", "alike", "group")
+COUNT_FIELDS = ("account", "key", "at", "order", "provisional", "alike", "group", "priced")
 """The columns of a count: the fields of :class:`_Count`."""
 COUNTED = StructType(
     [
@@ -386,10 +406,12 @@ COUNTED = StructType(
         StructField("provisional", LongType()),
         StructField("alike", LongType()),
         StructField("group", StringType()),
+        StructField("priced", BooleanType()),
     ]
 )
-"""Pass 1's output: a bucket's results (``blob``, the count's columns null) and each of its
-counts (a row of columns, ``blob`` null), which Spark sorts for pass 2."""
+"""Pass 1's output: a bucket's results and its counted messages (``blob``, the count's
+columns null), and each of its counts (a row of columns, ``blob`` null), which Spark sorts for
+pass 2."""
 RANKED = StructType(
     [
         StructField("bucket", LongType()),
@@ -399,7 +421,9 @@ RANKED = StructType(
 )
 """Some of a bucket's counts with their positions (:data:`RANKED_COUNTS`, as an Arrow stream),
 and the groups of customers to run again among them (``again``, null if none)."""
-RANKED_COUNTS = ("account", "key", "order", "provisional", "alike", "group", "position")
+RANKED_COUNTS = (
+    "account", "key", "order", "provisional", "alike", "group", "priced", "position"
+)  # fmt: skip
 """The columns of a ranked count that pass 2 reads: a count's, but its bucket and time, and
 its position among its account's and key's."""
 PATCHED = StructType([StructField("bucket", LongType()), StructField("patch", BinaryType())])
@@ -407,6 +431,18 @@ PATCHED = StructType([StructField("bucket", LongType()), StructField("patch", Bi
 receives the findings themselves (:class:`_Settled`) from pass 1's cache beside it, joined by
 bucket in the JVM (which may shuffle them for the join): they no longer go through pass 2's
 Python, in and out of Arrow."""
+
+
+class _Repriced(msgspec.Struct, array_like=True):
+    """A counted message's charge, rule and reason at its position, for its finding."""
+
+    account: str
+    customer: str
+    message: str
+    rule: str
+    charge: str
+    """As a finding says it (:func:`~whatsapp_pricing.reconcile.policy.charge_said`)."""
+    reason: str
 
 
 class _Patch(msgspec.Struct, array_like=True):
@@ -418,10 +454,12 @@ class _Patch(msgspec.Struct, array_like=True):
     again: list[str]
     rerun: bytes
     """Their findings (:class:`_Settled`)."""
+    repriced: list[_Repriced]
+    """The counted messages whose positions change their charges."""
 
 
 _PATCH = msgspec.msgpack.Decoder(_Patch)
-_NO_PATCH = _Patch({}, [], _ENCODER.encode(_Settled([], [], [], [], [])))
+_NO_PATCH = _Patch({}, [], _ENCODER.encode(_Settled([], [], [], [], [])), [])
 """A bucket's patch where pass 2 had nothing to change."""
 
 
@@ -458,6 +496,9 @@ class SparkReconciliation:
 
     settled: Iterable[Finding | Skipped]
     category_changes: list[CategoryChange]
+    run_again: int = 0
+    """How many customers (groups of names) pass 2 ran again: those whose counts change a
+    price that repricing their messages cannot give."""
 
 
 SUBMITTED = "submitted"
@@ -645,13 +686,18 @@ def _reconcile(
         ranked.where(f.col("again").isNotNull()).select("again").toArrow().column("again")
     ).to_pylist()
     rerun = frozenset(group for blob in again for group in _decode_groups(blob))
-    # Pass 2, in each bucket: pass 1's findings patched, and the customers whose counts change
-    # a price run again, their items dealt once more (only theirs cross the shuffle); with none
-    # to run again, the parsed log is not read a third time.
-    names = rerun.union(name for name, group in roots.items() if group in rerun)
-    items = (
-        _dealt_again(named, roots, buckets, names) if rerun else spark.createDataFrame([], DEALT)
+    # Pass 2, in each bucket: pass 1's findings patched, its counted messages repriced, and
+    # the customers whose counts change a price otherwise run again, their items dealt once
+    # more (only theirs cross the shuffle); with none to run again, the parsed log is not read
+    # a third time.
+    priced = counted.where(f.col("kind") == Kind.PRICED).select(
+        "bucket",
+        f.lit(None).cast(StringType()).alias("file"),
+        f.lit(None).cast(LongType()).alias("block"),
+        "blob",
     )
+    names = rerun.union(name for name, group in roots.items() if group in rerun)
+    items = priced.unionByName(_dealt_again(named, roots, buckets, names)) if rerun else priced
     patches = (
         items.groupBy("bucket")
         .cogroup(ranked.groupBy("bucket"))
@@ -664,7 +710,7 @@ def _reconcile(
         patches, "bucket", "left"
     )
     found = itertools.chain.from_iterable(_streamed(finished, (parsed, counted, ranked)))
-    return SparkReconciliation(itertools.chain(early, found), whole.category_changes)
+    return SparkReconciliation(itertools.chain(early, found), whole.category_changes, len(rerun))
 
 
 def _dealt_again(
@@ -735,14 +781,25 @@ def _positions(
 def _again(
     batch: pyarrow.RecordBatch, positions: numpy.ndarray[Any, numpy.dtype[numpy.int64]]
 ) -> numpy.ndarray[Any, numpy.dtype[numpy.bool_]]:
-    """Whether each count's customer must run again with its position: a count in a free
-    tier, a volume tier's count that is not the bucket's own, or a line with words like a
-    token."""
+    """Whether each count's customer must run again with its position: a count that changes
+    what pass 1 gave and is not repriced, or a line with words like a token."""
     alike = batch.column("alike").to_numpy()
-    differs = positions != batch.column("provisional").to_numpy()
-    differs &= (alike == Alike.EVERY) | (positions <= alike)
-    result: numpy.ndarray[Any, numpy.dtype[numpy.bool_]] = (alike == Alike.NONE) | differs
+    changed = _changed(alike, batch.column("provisional").to_numpy(), positions)
+    changed &= ~batch.column("priced").to_numpy(zero_copy_only=False)
+    result: numpy.ndarray[Any, numpy.dtype[numpy.bool_]] = (alike == Alike.NONE) | changed
     return result
+
+
+def _changed(
+    alike: numpy.ndarray[Any, numpy.dtype[numpy.int64]],
+    provisional: numpy.ndarray[Any, numpy.dtype[numpy.int64]],
+    positions: numpy.ndarray[Any, numpy.dtype[numpy.int64]],
+) -> numpy.ndarray[Any, numpy.dtype[numpy.bool_]]:
+    """Whether each count's position changes what its placeholder gave: in a free tier, or
+    a volume tier's count that is not the bucket's own."""
+    changed: numpy.ndarray[Any, numpy.dtype[numpy.bool_]] = positions != provisional
+    changed &= (alike == Alike.EVERY) | (positions <= alike)
+    return changed
 
 
 def _ranked_rows(
@@ -1131,14 +1188,22 @@ class _Claims:
         self._account, self._claims, self._tokens = account, claims, tokens
         self._own = Tally()
 
-    def next(self, key: Key, at: float, order: int, free: int | None = None) -> int:
+    def next(
+        self,
+        key: Key,
+        at: float,
+        order: int,
+        free: int | None = None,
+        counted: Counted | None = None,
+    ) -> int:
         if key == CONVERSATIONS:
             number, alike = next(self._tokens), Alike.NAME
         elif free is not None:
             number, alike = free + 1, free
         else:
             number, alike = self._own.next(key, at, order), Alike.EVERY
-        self._claims.append(_Count(self._account, _key(key), at, order, number, alike))
+        count = _Count(self._account, _key(key), at, order, number, alike, counted=counted)
+        self._claims.append(count)
         return number
 
 
@@ -1149,7 +1214,14 @@ class _Positions:
     def __init__(self, account: str, positions: Mapping[tuple[str, str, int], int]) -> None:
         self._account, self._positions = account, positions
 
-    def next(self, key: Key, at: float, order: int, free: int | None = None) -> int:
+    def next(
+        self,
+        key: Key,
+        at: float,
+        order: int,
+        free: int | None = None,
+        counted: Counted | None = None,
+    ) -> int:
         return self._positions[self._account, _key(key), order]
 
 
@@ -1338,9 +1410,13 @@ def _counted_bucket(
         count.group = groups[count.order]
     counts += [_Count("", "", 0.0, each.place.order, 0, Alike.NONE, each.group)
                for each in items if each.tokens]  # fmt: skip
+    priced = [(count.account, count.order, count.counted) for count in counts if count.counted]
     rows: list[tuple[Any, ...]] = [(Kind.RESULT, number, results, *(None for _ in COUNT_FIELDS))]
+    if priced:
+        rows.append((Kind.PRICED, number, _encode(priced), *(None for _ in COUNT_FIELDS)))
     rows += [(Kind.COUNTS, number, None, count.account, count.key, count.at, count.order,
-              count.provisional, count.alike, count.group) for count in counts]  # fmt: skip
+              count.provisional, count.alike, count.group, count.priced)
+             for count in counts]  # fmt: skip
     return _table(rows, COUNTED)
 
 
@@ -1361,9 +1437,10 @@ def _finished_bucket(
     changes: Changes,
     places: Places,
 ) -> pyarrow.Table:
-    """Pass 2 of a bucket: the patch of pass 1's results: the conversations' ids, and the
-    customers whose positions change a price, run again with the positions (``items``:
-    theirs). One row of :data:`PATCHED`."""
+    """Pass 2 of a bucket: the patch of pass 1's results: the conversations' ids, the counted
+    messages whose positions change their charges, and the other customers whose positions
+    change a price, run again with the positions (``items``: theirs, and the counted messages).
+    One row of :data:`PATCHED`."""
     # A customer runs again only for a count of its bucket, so a bucket with items has counts.
     assert ranked.num_rows, "a bucket's customers run again without a count of theirs"
     blobs, groups = (ranked.column(name).to_pylist() for name in ("blob", "again"))
@@ -1371,6 +1448,9 @@ def _finished_bucket(
     again = sorted({group for blob in groups if blob is not None for group in _decode_groups(blob)})
     names = counts.filter(pyarrow.compute.equal(counts.column("alike"), Alike.NAME))
     tokens, positions = (names.column(name).to_pylist() for name in ("provisional", "position"))
+    counted = items.filter(pyarrow.compute.is_null(items.column("file"))).column("blob")
+    repriced = _repriced(counts, counted.to_pylist(), set(again), options)
+    items = items.filter(pyarrow.compute.is_valid(items.column("file")))
     rerun: list[tuple[str, int, Finding | Skipped]] = []
     if items.num_rows:
         theirs = counts.filter(pyarrow.compute.is_in(counts.column("group"), pyarrow.array(again)))
@@ -1380,17 +1460,55 @@ def _finished_bucket(
         ranked_at = dict(zip(zip(accounts, keys, orders, strict=True), ranks, strict=True))
         counters = lambda account: _Positions(account, ranked_at)  # noqa: E731
         rerun = list(_run(_items(items, places), options, changes, counters))
-    patch = _Patch(dict(zip(tokens, positions, strict=True)), again, _settled_blob(rerun))
+    ids = dict(zip(tokens, positions, strict=True))
+    patch = _Patch(ids, again, _settled_blob(rerun), repriced)
     number = ranked.column("bucket")[0].as_py()
     return _table([(number, _encode(patch))], PATCHED)
+
+
+def _repriced(
+    counts: pyarrow.Table, counted: Iterable[bytes], again: Set[str], options: ReconcileOptions
+) -> list[_Repriced]:
+    """The counted messages (``counted``: pass 1's rows of them) whose positions change their
+    charges, each repriced by its account's engine; but those of customers run ``again``,
+    whose findings the rerun gives."""
+    alike, provisional, positions = (
+        counts.column(name).to_numpy() for name in ("alike", "provisional", "position")
+    )
+    changed = _changed(alike, provisional, positions)
+    changed &= counts.column("priced").to_numpy(zero_copy_only=False)
+    if not changed.any():
+        return []
+    theirs = counts.filter(pyarrow.array(changed))
+    accounts, orders, ranks, groups = (
+        theirs.column(name).to_pylist() for name in ("account", "order", "position", "group")
+    )
+    messages = {(account, order): each for blob in counted
+                for account, order, each in _decode_priced(blob)}  # fmt: skip
+    engines: dict[str, ConversationEngine] = {}
+    repriced = []
+    for account, order, rank, group in zip(accounts, orders, ranks, groups, strict=True):
+        if group in again:
+            continue
+        engine = engines.get(account)
+        if engine is None:
+            settings = options.account_of(account)
+            assert settings is not None, "a message of an account the run does not price"
+            engine = engines[account] = ConversationEngine(settings, options.rate_book)
+        message = messages[account, order]
+        charge, rule, reason = engine.at_position(message, rank)
+        repriced.append(_Repriced(account, message.customer, message.message, str(rule),
+                                  charge_said(charge), reason))  # fmt: skip
+    return repriced
 
 
 def _patched(results: bytes, patch: _Patch) -> Iterator[Finding | Skipped]:
     """A bucket's findings, in log order: pass 1's with the conversations' ids in place of the
     tokens, but those of the customers run again, whose findings are the rerun's."""
     again = set(patch.again)
-    kept = [(order, _made(result, patch.ids)) for group, order, result in _unsettled(results)
-            if group not in again]  # fmt: skip
+    repriced = {(each.account, each.customer, each.message): each for each in patch.repriced}
+    kept = [(order, _made(_at_position(result, repriced), patch.ids))
+            for group, order, result in _unsettled(results) if group not in again]  # fmt: skip
     if again:  # the customers run again: the rerun's findings, in place of pass 1's
         kept += [(order, _made(result)) for _, order, result in _unsettled(patch.rerun)]
         # Two runs in log order, merged by a stable sort: at one place, pass 1's come first.
@@ -1399,6 +1517,23 @@ def _patched(results: bytes, patch: _Patch) -> Iterator[Finding | Skipped]:
 
 
 _FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
+
+
+def _at_position(
+    result: _FindingRow | Skipped, repriced: Mapping[tuple[str, str, str], _Repriced]
+) -> _FindingRow | Skipped:
+    """Pass 1's finding of a message, with the charge, rule and reason its position gives, if
+    pass 2 repriced it (a finding that agrees gives the reason as its detail; one that does
+    not, its problems, which the position never changes)."""
+    if not repriced or isinstance(result, Skipped):
+        return result
+    new = repriced.get((result.account, result.customer, result.message))
+    if new is None or not result.predicted:
+        return result  # not repriced; or no charge in its finding (a late line's)
+    result.rule, result.predicted["charge"] = new.rule, new.charge
+    if result.outcome == "agrees":
+        result.detail = new.reason
+    return result
 
 
 @contextlib.contextmanager
@@ -1440,4 +1575,5 @@ _ARROW = {
     "double": pyarrow.float64(),
     "string": pyarrow.string(),
     "binary": pyarrow.binary(),
+    "boolean": pyarrow.bool_(),
 }

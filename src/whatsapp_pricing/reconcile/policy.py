@@ -23,6 +23,7 @@ from whatsapp_pricing.reconcile.message import PendingMessage
 from whatsapp_pricing.reconcile.sent import SentTemplate
 from whatsapp_pricing.records import (
     FREE_ENTRY_POINT_CATEGORY,
+    Charge,
     MessageRecord,
     Rule,
     WebhookReport,
@@ -128,9 +129,8 @@ def compare(
         )
     if message.expiration is not None:
         problems += _expiration_problems(message.expiration, expires)
-    amount = predicted.charge.amount
     said = expected.copy()  # a copy of a dict is made whole, a fourth of what {**dict} costs
-    said["charge"] = "unpriced" if amount is None else str(amount)
+    said["charge"] = charge_said(predicted.charge)
     return Finding(
         message.id,
         "disagrees" if problems else "agrees",
@@ -140,6 +140,12 @@ def compare(
         flag=flag,
         rule=str(rule),  # its code: a StrEnum's str, cheaper than .value
     )
+
+
+def charge_said(charge: Charge) -> str:
+    """A charge as a finding's ``predicted["charge"]`` says it."""
+    amount = charge.amount
+    return "unpriced" if amount is None else str(amount)
 
 
 class ConversationPairs:
