@@ -416,6 +416,36 @@ def test_the_volume_tier_starts_at_message_100001(spark: Any, tmp_path: Path) ->
     assert "5% below the list rate" in details["wamid.100001"]
 
 
+def test_a_message_id_sent_again_a_month_later_runs_its_customer_again(
+    spark: Any, tmp_path: Path
+) -> None:
+    """A finding is repriced by its account and message id, so a bucket with two findings of
+    one id (sent again after the first was forgotten, 30 days on) cannot tell them apart: that
+    customer runs again, and the 40 others, whose utility templates of October and November
+    2026 all take other positions than their buckets gave them, are repriced."""
+    start = datetime(2026, 10, 1, tzinfo=UTC).timestamp()
+    pricing = {"billable": True, "pricing_model": "PMP", "type": "regular", "category": "utility"}
+    sent = [(f"wamid.{month}.{number}", f"2557123{number:05d}", start + month * 32 * 86400
+             + number * 3600) for month in (0, 1) for number in range(40)]  # fmt: skip
+    sent += [("wamid.again", "255712399999", start + 38.5 * 3600),
+             ("wamid.again", "255712399999", start + 32 * 86400 + 38.5 * 3600)]  # fmt: skip
+    lines = [
+        _for_account("1", {"statuses": [{"id": message, "status": "delivered",
+                                         "timestamp": str(int(at)), "recipient_id": customer,
+                                         "pricing": pricing}]})
+        for message, customer, at in sorted(sent, key=lambda each: each[2])
+    ]  # fmt: skip
+    log = tmp_path / "months.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    now = time.time()
+    single = single_process([log], 24 * 3600, now)
+    assert on_spark(spark, [log], 24 * 3600, now, run_again=1) == single
+    again = [detail for message, _, detail, *_ in single[0] if message == "wamid.again"]
+    assert len(again) == 2
+    assert any("message 40 of October 2026" in detail for detail in again)
+    assert any("message 40 of November 2026" in detail for detail in again)
+
+
 def test_the_unconfirmed_free_service_messages_are_counted_per_number_and_local_month(
     spark: Any, tmp_path: Path
 ) -> None:

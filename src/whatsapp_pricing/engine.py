@@ -663,7 +663,7 @@ class ConversationEngine:
         conversation = self._open(customer, event, category, self._free, CONVERSATION_LENGTH)
         free = period.free_conversations or 0
         counted = Counted(
-            Tier.FREE_CONVERSATIONS, event.id, event.customer, day, rule,
+            Tier.FREE_CONVERSATIONS, event.id, day, rule,
             Charge(None, self._currency), "", conversation.id, _words(category), allowance=free,
         )  # fmt: skip
         number = self._counters.next(_free_tier(day), event.at, event.order, free, counted)
@@ -724,7 +724,7 @@ class ConversationEngine:
         charge, priced = self._price(customer, SERVICE, day)
         conversation = self._open(customer, event, SERVICE, charge, CONVERSATION_LENGTH)
         counted = Counted(
-            Tier.FREE_SERVICE, event.id, event.customer, day, Rule.CBP_SERVICE_OPENED, charge,
+            Tier.FREE_SERVICE, event.id, day, Rule.CBP_SERVICE_OPENED, charge,
             priced, conversation.id, allowance=allowance,
         )  # fmt: skip
         number = self._counters.next(_free_tier(day), event.at, event.order, allowance, counted)
@@ -766,7 +766,7 @@ class ConversationEngine:
         if category in self._tiered and not international:
             # Charged utility and authentication messages, per market, category and local month.
             counted = Counted(
-                Tier.VOLUME, event.id, event.customer, day, rule, charge, priced,
+                Tier.VOLUME, event.id, day, rule, charge, priced,
                 category=category, where=where, market=customer.market,
             )  # fmt: skip
             key = ("volume tier", customer.market, category, day.year, day.month)

@@ -500,7 +500,7 @@ class Counted(msgspec.Struct, frozen=True, array_like=True, gc=False):
 
     tier: Tier
     message: str
-    customer: str
+    """Its id: a finding is repriced by its account and message id."""
     day: date
     """The local day, whose month the count is of."""
     rule: Rule

@@ -34,6 +34,7 @@ Imported only for ``--spark``: the single-process run needs neither Spark nor Ja
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import gc
@@ -437,7 +438,6 @@ class _Repriced(msgspec.Struct, array_like=True):
     """A counted message's charge, rule and reason at its position, for its finding."""
 
     account: str
-    customer: str
     message: str
     rule: str
     charge: str
@@ -1402,12 +1402,20 @@ def _counted_bucket(
     items = _items(bucket, places, roots, moved)
     counts: list[_Count] = []
     tokens = itertools.count(TOKEN + number * TOKENS_PER_BUCKET + 1)
-    results = _settled_blob(
-        _run(items, options, changes, lambda account: _Claims(account, counts, tokens))
-    )
+    settled = list(_run(items, options, changes, lambda account: _Claims(account, counts, tokens)))
+    results = _settled_blob(settled)
     groups = {each.place.order: each.group for each in items}
+    # A finding is repriced by its account and message id: where a bucket has two of one (an
+    # id sent again after its first was forgotten, two customers given one id), its customer
+    # runs again instead.
+    found = collections.Counter(
+        (each.account, each.message) for _, _, each in settled if isinstance(each, Finding)
+    )
     for count in counts:
         count.group = groups[count.order]
+        counted = count.counted
+        if counted is not None and found[count.account, counted.message] != 1:
+            count.counted = None
     counts += [_Count("", "", 0.0, each.place.order, 0, Alike.NONE, each.group)
                for each in items if each.tokens]  # fmt: skip
     priced = [(count.account, count.order, count.counted) for count in counts if count.counted]
@@ -1497,8 +1505,7 @@ def _repriced(
             engine = engines[account] = ConversationEngine(settings, options.rate_book)
         message = messages[account, order]
         charge, rule, reason = engine.at_position(message, rank)
-        repriced.append(_Repriced(account, message.customer, message.message, str(rule),
-                                  charge_said(charge), reason))  # fmt: skip
+        repriced.append(_Repriced(account, message.message, str(rule), charge_said(charge), reason))
     return repriced
 
 
@@ -1506,7 +1513,7 @@ def _patched(results: bytes, patch: _Patch) -> Iterator[Finding | Skipped]:
     """A bucket's findings, in log order: pass 1's with the conversations' ids in place of the
     tokens, but those of the customers run again, whose findings are the rerun's."""
     again = set(patch.again)
-    repriced = {(each.account, each.customer, each.message): each for each in patch.repriced}
+    repriced = {(each.account, each.message): each for each in patch.repriced}
     kept = [(order, _made(_at_position(result, repriced), patch.ids))
             for group, order, result in _unsettled(results) if group not in again]  # fmt: skip
     if again:  # the customers run again: the rerun's findings, in place of pass 1's
@@ -1520,14 +1527,14 @@ _FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
 
 
 def _at_position(
-    result: _FindingRow | Skipped, repriced: Mapping[tuple[str, str, str], _Repriced]
+    result: _FindingRow | Skipped, repriced: Mapping[tuple[str, str], _Repriced]
 ) -> _FindingRow | Skipped:
     """Pass 1's finding of a message, with the charge, rule and reason its position gives, if
     pass 2 repriced it (a finding that agrees gives the reason as its detail; one that does
     not, its problems, which the position never changes)."""
     if not repriced or isinstance(result, Skipped):
         return result
-    new = repriced.get((result.account, result.customer, result.message))
+    new = repriced.get((result.account, result.message))
     if new is None or not result.predicted:
         return result  # not repriced; or no charge in its finding (a late line's)
     result.rule, result.predicted["charge"] = new.rule, new.charge
