@@ -19,12 +19,14 @@ customers, and they set an id or a price, never a decision. So:
    Names that lines link, and the statuses of one message, are one customer: a name joined to
    a group whose name falls in another bucket is dealt there again, from its own bucket's
    parts (few are). The counters hand out placeholders: a conversation's id is a token, and a
-   free tier's count is taken to be past the allowance. Each count is noted;
+   free tier's count is taken to be past the allowance. Each count is noted, with what else
+   prices its message where the engine says (:class:`~whatsapp_pricing.records.Counted`);
 3. *pass 2* ranks the counts by account and key, in time and log order, which is the order in
    which the engine of a whole run meets them (Spark sorts them, spilling to disk, and Python
    numbers them a batch at a time, so no task holds a counter whole), and patches each bucket's
-   findings where it ran: a token becomes the conversation's id. Only a customer with a count
-   whose position changes the price (inside a free tier, or a volume tier's count that differs)
+   findings where it ran: a token becomes the conversation's id, and a message whose position
+   changes its price (inside a free tier, or a volume tier's count that differs) is repriced
+   by the engine from its position. Only a customer with such a count that cannot be repriced
    is run again, with the positions, which then gives exactly what the run over the whole log
    gives. The driver receives the finished findings a bucket at a time and passes them on as
    they come: it never holds them all.
@@ -1418,7 +1420,7 @@ def _counted_bucket(
             count.counted = None
     counts += [_Count("", "", 0.0, each.place.order, 0, Alike.NONE, each.group)
                for each in items if each.tokens]  # fmt: skip
-    priced = [(count.account, count.order, count.counted) for count in counts if count.counted]
+    priced = [(count.account, count.order, count.counted) for count in counts if count.priced]
     rows: list[tuple[Any, ...]] = [(Kind.RESULT, number, results, *(None for _ in COUNT_FIELDS))]
     if priced:
         rows.append((Kind.PRICED, number, _encode(priced), *(None for _ in COUNT_FIELDS)))
@@ -1511,11 +1513,16 @@ def _repriced(
 
 def _patched(results: bytes, patch: _Patch) -> Iterator[Finding | Skipped]:
     """A bucket's findings, in log order: pass 1's with the conversations' ids in place of the
-    tokens, but those of the customers run again, whose findings are the rerun's."""
+    tokens and the repriced messages' charges, but those of the customers run again, whose
+    findings are the rerun's."""
     again = set(patch.again)
-    repriced = {(each.account, each.message): each for each in patch.repriced}
-    kept = [(order, _made(_at_position(result, repriced), patch.ids))
-            for group, order, result in _unsettled(results) if group not in again]  # fmt: skip
+    settled = _unsettled(results)
+    if patch.repriced:
+        repriced = {(each.account, each.message): each for each in patch.repriced}
+        settled = ((group, order, _at_position(result, repriced))
+                   for group, order, result in settled)  # fmt: skip
+    kept = [(order, _made(result, patch.ids)) for group, order, result in settled
+            if group not in again]  # fmt: skip
     if again:  # the customers run again: the rerun's findings, in place of pass 1's
         kept += [(order, _made(result)) for _, order, result in _unsettled(patch.rerun)]
         # Two runs in log order, merged by a stable sort: at one place, pass 1's come first.
@@ -1532,7 +1539,7 @@ def _at_position(
     """Pass 1's finding of a message, with the charge, rule and reason its position gives, if
     pass 2 repriced it (a finding that agrees gives the reason as its detail; one that does
     not, its problems, which the position never changes)."""
-    if not repriced or isinstance(result, Skipped):
+    if isinstance(result, Skipped):
         return result
     new = repriced.get((result.account, result.message))
     if new is None or not result.predicted:
