@@ -845,26 +845,26 @@ class ConversationEngine:
             rule = counted.rule
             return charge, rule, rule.reason(category=counted.category, where=counted.where,
                                              priced=priced)  # fmt: skip
-        month = f"{counted.day:%B %Y}"
-        if tier == Tier.FREE_CONVERSATIONS:
-            kind = counted.category
-            if number <= counted.allowance:
-                rule = Rule.CBP2_FREE_TIER
-                reason = rule.reason(kind=kind, conversation=conversation, number=number,
-                                     month=month)  # fmt: skip
-                return self._free, rule, reason
-            rule = counted.rule
-            return counted.charge, rule, rule.reason(kind=kind, conversation=conversation,
-                                                     currency=self._currency)  # fmt: skip
         allowance = counted.allowance
-        if number <= allowance:
+        if number > allowance:  # past the allowance: as the message was priced
+            rule = counted.rule
+            if tier == Tier.FREE_CONVERSATIONS:
+                reason = rule.reason(kind=counted.category, conversation=conversation,
+                                     currency=self._currency)  # fmt: skip
+            else:
+                reason = rule.reason(conversation=conversation, priced=counted.priced,
+                                     allowance=allowance)  # fmt: skip
+            return counted.charge, rule, reason
+        month = f"{counted.day:%B %Y}"  # only here: formatting a date costs a microsecond
+        if tier == Tier.FREE_CONVERSATIONS:
+            rule = Rule.CBP2_FREE_TIER
+            reason = rule.reason(kind=counted.category, conversation=conversation, number=number,
+                                 month=month)  # fmt: skip
+        else:
             rule = Rule.CBP_FREE_TIER
             reason = rule.reason(conversation=conversation, number=number, allowance=allowance,
                                  month=month)  # fmt: skip
-            return self._free, rule, reason
-        rule = counted.rule
-        return counted.charge, rule, rule.reason(conversation=conversation, priced=counted.priced,
-                                                 allowance=allowance)  # fmt: skip
+        return self._free, rule, reason
 
     def _in_volume_tier(self, counted: Counted, number: int) -> Priced:
         """A volume tier's message at its list rate (``counted``), with the tier of the month's
