@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from enum import IntEnum, StrEnum
+from enum import StrEnum
+from typing import Final
 
 import msgspec
 
@@ -477,14 +478,15 @@ class Charge(msgspec.Struct, frozen=True, gc=False, omit_defaults=True):
     """``True`` when Meta charges the amount or less (a max price); left out otherwise."""
 
 
-class Tier(IntEnum):
-    """Which count's position prices a message (:class:`Counted`)."""
+class Tier:
+    """Which count's position prices a message (:class:`Counted`): small ints, which compiled
+    code compares natively."""
 
-    FREE_CONVERSATIONS = 1
+    FREE_CONVERSATIONS: Final = 1
     """The month's free conversations of either kind, under two categories."""
-    FREE_SERVICE = 2
+    FREE_SERVICE: Final = 2
     """The month's free service conversations, under four categories."""
-    VOLUME = 3
+    VOLUME: Final = 3
     """A volume tier's month of one market and category, under per-message pricing."""
 
 
@@ -498,7 +500,8 @@ class Counted(msgspec.Struct, frozen=True, array_like=True, gc=False):
     changes what Meta's webhook should report (a free tier's conversation is billable alike).
     """
 
-    tier: Tier
+    tier: int
+    """Which count (:class:`Tier`)."""
     message: str
     """Its id: a finding is repriced by its account and message id."""
     day: date
