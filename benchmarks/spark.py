@@ -1,7 +1,15 @@
 """Reconciling the same generated logs in one process and on Spark in local mode.
 
 The logs are the reconcile benchmark's (a synthetic month that follows the rules), cut to each
-size. Every run is the ``reconcile`` command end to end in a fresh process, with the CPU time of
+size. Two months of the same traffic: October 2024 (conversation-based pricing) at every size,
+and November 2026 (per-message pricing, with volume tiers on utility and authentication
+messages) at the largest, in one process and ``local[1]``. The second is the kind of month a
+provider reconciles today, and it costs Spark more: a message's volume tier depends on the
+account's count across all its customers, which no bucket of customers knows alone, so the
+second pass has much more to set right than in a month where only the free tier's first
+conversations depend on such a count.
+
+Every run is the ``reconcile`` command end to end in a fresh process, with the CPU time of
 its whole process tree (Spark's JVM and Python workers included): the machine is shared, so CPU
 time is the steadier figure and wall time the one a user waits. Runs of one size are
 interleaved (one process, ``local[1]``, ``local[2]``) so that a busy minute falls on all.
@@ -10,14 +18,20 @@ interleaved (one process, ``local[1]``, ``local[2]``) so that a busy minute fall
   without the Java class archive that ``make install`` builds (:mod:`whatsapp_pricing.
   spark_classes`), in the same interleaved round, to show what the archive saves.
 - *Marginal cost* per line and core: (CPU time at a size - CPU time of the small log) / the
-  lines in between. CPU seconds are core-seconds, so this is per core whatever ``local[N]`` is;
-  the goal is at most 2x the single process's marginal cost, measured the same way.
+  lines in between (the small log is the first month's, for every month: start-up does not
+  depend on the month). CPU seconds are core-seconds, so this is per core whatever
+  ``local[N]`` is; the goal is at most 2x the single process's marginal cost, measured the
+  same way.
 - Each size also checks that Spark's findings are the single process's (both write ``--csv``;
   a digest of the sorted rows must be the same).
 - Peak memory per kind of process (the command, which is Spark's driver; the JVM; the Python
   workers, whose peak is what a task holds).
 
 ``SPARK_BENCH_LINES`` (comma-separated) sets the sizes; by default 220,000 and 2,000,000.
+``SPARK_BENCH_MONTHS`` (comma-separated, each month as ``YYYY-MM``, from
+:data:`benchmarks.engine.MONTHS`) sets the months; by default ``2024-10,2026-11``. The first is
+measured at every size (and its small log gives the fixed cost), each further one at the largest;
+so ``SPARK_BENCH_MONTHS=2026-11 SPARK_BENCH_LINES=2000000`` measures only November 2026 at 2M.
 """
 
 from __future__ import annotations
@@ -29,16 +43,19 @@ import shutil
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 import msgspec
 
 from benchmarks.command import measure
-from benchmarks.engine import synthetic_events
+from benchmarks.engine import MONTH_START, MONTHS, synthetic_events
 from tests.helpers import webhook_log
 from whatsapp_pricing import Timeline, compiled, spark_classes
 
 SIZES = [int(size) for size in os.environ.get("SPARK_BENCH_LINES", "220000,2000000").split(",")]
+BY_YEAR_MONTH = {f"{start:%Y-%m}": (name, start) for name, start in MONTHS.items()}
+"""The engine benchmark's months, by how ``SPARK_BENCH_MONTHS`` names them."""
 SMALL = 600
 """The small log's lines: what every run costs before its first line."""
 RUNS = ("one process", "local[1]", "local[2]")
@@ -49,11 +66,10 @@ WITHOUT_ARCHIVE = "local[1], no class archive"
 """The fixed cost's extra run: ``local[1]`` with the class archive switched off."""
 
 
-def write_log(path: Path, lines: int) -> None:
-    """The synthetic month's notifications, cut to ``lines``."""
-    timeline = Timeline.model_validate(
-        {"account": {"time_zone": "UTC"}, "events": synthetic_events(events=lines * 2 // 3 + 10)}
-    )
+def write_log(path: Path, lines: int, start: datetime = MONTH_START) -> None:
+    """The notifications of the synthetic month that begins at ``start``, cut to ``lines``."""
+    events = synthetic_events(events=lines * 2 // 3 + 10, start=start)
+    timeline = Timeline.model_validate({"account": {"time_zone": "UTC"}, "events": events})
     path.write_text("\n".join(webhook_log(timeline)[:lines]) + "\n", encoding="utf-8")
 
 
@@ -94,9 +110,23 @@ def _digest(path: Path) -> str:
     return hashlib.sha256("".join(rows).encode()).hexdigest()[:16]
 
 
-def _size(folder: Path, lines: int, runs: tuple[str, ...] = RUNS) -> dict[str, dict[str, float]]:
-    path = folder / f"log-{lines}.jsonl"
-    write_log(path, lines)
+def _months() -> list[tuple[str, datetime]]:
+    """The months ``SPARK_BENCH_MONTHS`` chooses, each as its name and first instant."""
+    chosen = os.environ.get("SPARK_BENCH_MONTHS", ",".join(BY_YEAR_MONTH)).split(",")
+    unknown = [month for month in chosen if month not in BY_YEAR_MONTH]
+    if unknown:
+        raise SystemExit(
+            f"SPARK_BENCH_MONTHS: no synthetic month {', '.join(unknown)} "
+            f"(there are {', '.join(BY_YEAR_MONTH)})"
+        )
+    return [BY_YEAR_MONTH[month] for month in chosen]
+
+
+def _size(
+    folder: Path, lines: int, runs: tuple[str, ...] = RUNS, start: datetime = MONTH_START
+) -> dict[str, dict[str, float]]:
+    path = folder / f"log-{start:%Y-%m}-{lines}.jsonl"
+    write_log(path, lines, start)
     figures = {}
     csvs = {run: folder / f"findings-{index}.csv" for index, run in enumerate(runs)}
     for run in runs:
@@ -105,7 +135,8 @@ def _size(folder: Path, lines: int, runs: tuple[str, ...] = RUNS) -> dict[str, d
     digests = {run: _digest(csvs[run]) for run in runs}
     for run in runs:
         figures[run]["same"] = float(digests[run] == digests[runs[0]])
-    print(f"  (findings of {lines:,} lines: digest {digests[RUNS[0]]} in one process)")
+    digest = digests[runs[0]]
+    print(f"  (findings of {lines:,} lines of {start:%B %Y}: digest {digest} in one process)")
     for file in (path, *csvs.values()):
         file.unlink()
     return figures
@@ -116,8 +147,9 @@ def run() -> None:
         print("spark: skipped (needs pyspark and a Java runtime)")
         return
     archive = bool(spark_classes.java_options())
+    first, *further = _months()
     with tempfile.TemporaryDirectory() as folder:
-        small = _fixed(Path(folder), (*RUNS, WITHOUT_ARCHIVE) if archive else RUNS)
+        small = _fixed(Path(folder), (*RUNS, WITHOUT_ARCHIVE) if archive else RUNS, first[1])
         print("spark: generated clean logs; CPU time of the whole process tree (wall in brackets)")
         print(f"  build: {_build()} (the single process and Spark's Python workers alike)")
         for run in RUNS:
@@ -126,29 +158,44 @@ def run() -> None:
             _print_fixed(WITHOUT_ARCHIVE, small[WITHOUT_ARCHIVE])
         else:
             print(f"  (no Java class archive at {spark_classes.ARCHIVE}: make install builds it)")
-        sizes = {}
-        for lines in SIZES:
-            try:
-                sizes[lines] = _size(Path(folder), lines)
-            except RuntimeError as error:
-                print(f"  {lines:,} lines: not measured, {error}")
-                continue
-            _print_size(lines, sizes[lines], small)
+        sizes = _month(Path(folder), first, SIZES, RUNS, small)
+        for month in further:
+            _month(Path(folder), month, [max(SIZES)], RUNS[:2], small)
     if len(sizes) > 1:
-        first, last = min(sizes), max(sizes)
+        least, most = min(sizes), max(sizes)
         for run in RUNS:
-            ratio = _marginal(sizes[last], small, run, last) / _marginal(
-                sizes[first], small, run, first
+            ratio = _marginal(sizes[most], small, run, most) / _marginal(
+                sizes[least], small, run, least
             )
             print(
-                f"  {run}: marginal cost at {last:,} lines {ratio:.2f}x that at {first:,} "
-                "(goal: flat, 1x)"
+                f"  {run}: marginal cost at {most:,} lines {ratio:.2f}x that at {least:,} "
+                f"of {first[0]} (goal: flat, 1x)"
             )
 
 
-def _fixed(folder: Path, runs: tuple[str, ...]) -> dict[str, dict[str, float]]:
+def _month(
+    folder: Path,
+    month: tuple[str, datetime],
+    sizes: list[int],
+    runs: tuple[str, ...],
+    small: dict[str, dict[str, float]],
+) -> dict[int, dict[str, dict[str, float]]]:
+    """Each size of one month, measured and printed; the figures of those measured."""
+    name, start = month
+    measured = {}
+    for lines in sizes:
+        try:
+            measured[lines] = _size(folder, lines, runs, start)
+        except RuntimeError as error:
+            print(f"  {lines:,} lines of {name}: not measured, {error}")
+            continue
+        _print_size(lines, name, measured[lines], small)
+    return measured
+
+
+def _fixed(folder: Path, runs: tuple[str, ...], start: datetime) -> dict[str, dict[str, float]]:
     """The small log's figures: of each run, its median round's."""
-    rounds = [_size(folder, SMALL, runs) for _ in range(FIXED_ROUNDS)]
+    rounds = [_size(folder, SMALL, runs, start) for _ in range(FIXED_ROUNDS)]
     return {
         run: sorted((each[run] for each in rounds), key=lambda f: f["cpu_seconds"])[
             FIXED_ROUNDS // 2
@@ -167,15 +214,18 @@ def _print_fixed(run: str, fixed: dict[str, float]) -> None:
 
 
 def _print_size(
-    lines: int, figures: dict[str, dict[str, float]], small: dict[str, dict[str, float]]
+    lines: int,
+    month: str,
+    figures: dict[str, dict[str, float]],
+    small: dict[str, dict[str, float]],
 ) -> None:
     single = _marginal(figures, small, "one process", lines)
     decoding = figures["decoding"]["cpu_seconds"] / lines
     print(
-        f"  {lines:,} lines (msgspec decoding every line: {decoding * 1e6:.1f} us a line; "
-        f"the single process {single / decoding:.1f}x that at the margin):"
+        f"  {lines:,} lines of {month} (msgspec decoding every line: {decoding * 1e6:.1f} us "
+        f"a line; the single process {single / decoding:.1f}x that at the margin):"
     )
-    for run in RUNS:
+    for run in (run for run in RUNS if run in figures):
         each = figures[run]
         marginal = _marginal(figures, small, run, lines)
         same = "" if run == RUNS[0] else (
@@ -189,8 +239,9 @@ def _print_size(
             f"{marginal / single:.2f}x the single process's (goal for Spark: 2x){same}"
         )
         print(f"      peak memory (and CPU) by process: {_peaks(each)}")
-    one, two = figures["local[1]"]["seconds"], figures["local[2]"]["seconds"]
-    print(f"    local[2] against local[1]: {one / two:.2f}x faster in wall time (2 cores)")
+    if "local[2]" in figures:
+        one, two = figures["local[1]"]["seconds"], figures["local[2]"]["seconds"]
+        print(f"    local[2] against local[1]: {one / two:.2f}x faster in wall time (2 cores)")
 
 
 def _peaks(figures: dict[str, float]) -> str:
