@@ -4,10 +4,10 @@ The logs are the reconcile benchmark's (a synthetic month that follows the rules
 size. Two months of the same traffic: October 2024 (conversation-based pricing) at every size,
 and November 2026 (per-message pricing, with volume tiers on utility and authentication
 messages) at the largest, in one process and ``local[1]``. The second is the kind of month a
-provider reconciles today, and it costs Spark more: a message's volume tier depends on the
-account's count across all its customers, which no bucket of customers knows alone, so the
-second pass has much more to set right than in a month where only the free tier's first
-conversations depend on such a count.
+provider reconciles today: a charged utility or authentication message's volume tier depends on
+the account's count across all its customers, which no bucket of customers knows alone, so
+nearly every such message is repriced in the second pass (in October 2024 only the free tier's
+first 1,000 conversations are).
 
 Every run is the ``reconcile`` command end to end in a fresh process, with the CPU time of
 its whole process tree (Spark's JVM and Python workers included): the machine is shared, so CPU
