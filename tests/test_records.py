@@ -17,6 +17,7 @@ from tests.helpers import customer, free_form, template, timeline
 from tests.test_engine_properties import timelines
 from whatsapp_pricing import MessageVerdict, Rule, Timeline, records_of, simulate
 from whatsapp_pricing.periods import PERIODS
+from whatsapp_pricing.rate_cards import shipped_volume_tiers
 from whatsapp_pricing.records import Charge, WebhookReport, webhook_report
 from whatsapp_pricing.simulation import conversation_fields
 from whatsapp_pricing.site.rule_codes import wording
@@ -156,3 +157,23 @@ def test_an_international_authentication_message_is_reported_as_such() -> None:
     assert messages[0].webhook == WebhookReport(
         "PMP", "authentication-international", "regular", True
     )
+
+
+def test_a_counts_position_never_changes_what_metas_webhook_should_say() -> None:
+    """Spark reprices a message whose charge a count's position sets (a ``Counted``) and keeps
+    pass 1's comparison with Meta's webhook, which holds only while the webhook should say the
+    same whatever the position: inside a free tier's allowance or past it (a free conversation
+    is billable alike), and in every volume tier (whose charge is never nothing, so that the
+    message stays ``regular`` and billable)."""
+    # (the rule inside the allowance, the rule past it, the conversation's category)
+    free_tiers = [(Rule.CBP2_FREE_TIER, Rule.CBP2_USER_INITIATED, "user_initiated"),
+                  (Rule.CBP2_FREE_TIER, Rule.CBP2_BUSINESS_INITIATED, "business_initiated"),
+                  (Rule.CBP_FREE_TIER, Rule.CBP_SERVICE_OPENED, "service")]  # fmt: skip
+    for inside, past, category in free_tiers:
+        free = webhook_report(inside, category, charged=False, per_message=False)
+        # Past the allowance, at a rate, at none known, or at a rate of nothing.
+        assert free == webhook_report(past, category, charged=True, per_message=False)
+        assert free == webhook_report(past, category, charged=False, per_message=False)
+    for tiers in shipped_volume_tiers():
+        assert all(discount is None or discount < 1 for _, discount in tiers.tiers), tiers
+        assert all(rate is None or rate > 0 for rate in tiers.rates), tiers

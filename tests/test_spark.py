@@ -6,6 +6,7 @@ pyspark fails these tests rather than skipping them.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gzip
 import json
@@ -96,6 +97,11 @@ longer, so a bucket holds fewer): customers dealt into many buckets, so that mos
 across buckets and pass 2 must patch (ids) or run again (free and volume tiers)."""
 
 
+def _every_field(finding: Finding) -> str:
+    fields = {field.name: getattr(finding, field.name) for field in dataclasses.fields(Finding)}
+    return json.dumps(fields, sort_keys=True, default=str)
+
+
 def on_spark(
     spark: Any,
     paths: list[Path],
@@ -117,9 +123,11 @@ def on_spark(
 
 
 def _outcome(settled: list[Finding | Skipped]) -> Outcome:
+    """Every field of every finding (the ones tests read by name first, then all of them as
+    JSON), and every skipped line."""
     findings = sorted(
         (each.message, each.outcome, each.detail, each.account, each.customer, each.flag,
-         each.rule, (each.predicted or {}).get("charge"))
+         each.rule, (each.predicted or {}).get("charge"), _every_field(each))
         for each in settled
         if isinstance(each, Finding)
     )  # fmt: skip
@@ -724,8 +732,6 @@ def test_a_finding_crosses_with_every_field_it_has() -> None:
     """The row a finding crosses to the driver as has a place for each of the finding's
     fields, and each comes back in its own place through the bytes: a field added to
     :class:`Finding` and not to the row, or two fields swapped, would be lost on Spark."""
-    import dataclasses
-
     from whatsapp_pricing import spark as on_spark
 
     names = [field.name for field in dataclasses.fields(Finding)]

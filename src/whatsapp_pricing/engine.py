@@ -517,7 +517,7 @@ class ConversationEngine:
         else:
             outcome = self._send_free_form(customer, event, day, period)
         status, conversation, charge, rule, reason, reported = outcome
-        provisional = self._is_provisional(day, charge, kind)
+        provisional = kind != BUSINESS_CALL and self._is_provisional(day, charge)
         if provisional:
             reason += self._provisional_note
         key = (rule, reported, charge.amount != 0, period.per_message)
@@ -663,8 +663,8 @@ class ConversationEngine:
         conversation = self._open(customer, event, category, self._free, CONVERSATION_LENGTH)
         free = period.free_conversations or 0
         counted = Counted(
-            Tier.FREE_CONVERSATIONS, event.id, day, rule,
-            Charge(None, self._currency), "", conversation.id, _words(category), allowance=free,
+            Tier.FREE_CONVERSATIONS, event.id, day, rule, Charge(None, self._currency),
+            priced="", conversation=conversation.id, category=category, allowance=free,
         )  # fmt: skip
         number = self._counters.next(_free_tier(day), event.at, event.order, free, counted)
         charge, rule, reason = self._at_position(counted, number)
@@ -724,8 +724,8 @@ class ConversationEngine:
         charge, priced = self._price(customer, SERVICE, day)
         conversation = self._open(customer, event, SERVICE, charge, CONVERSATION_LENGTH)
         counted = Counted(
-            Tier.FREE_SERVICE, event.id, day, Rule.CBP_SERVICE_OPENED, charge,
-            priced, conversation.id, allowance=allowance,
+            Tier.FREE_SERVICE, event.id, day, Rule.CBP_SERVICE_OPENED, charge, priced,
+            conversation=conversation.id, allowance=allowance,
         )  # fmt: skip
         number = self._counters.next(_free_tier(day), event.at, event.order, allowance, counted)
         charge, rule, reason = self._at_position(counted, number)
@@ -764,20 +764,17 @@ class ConversationEngine:
         route = None if direct or details is None else self._route(details.via)
         charge, priced = self._price(customer, category, day)
         if category in self._tiered and not international:
-            # Charged utility and authentication messages, per market, category and local month.
+            # Charged utility and authentication messages, per market, category and local month
+            # (sent through the default route: the only other one sends marketing alone).
+            assert route is None, f"a {category} message through the {route} route"
             counted = Counted(
                 Tier.VOLUME, event.id, day, rule, charge, priced,
                 category=category, where=where, market=customer.market,
             )  # fmt: skip
             key = ("volume tier", customer.market, category, day.year, day.month)
-            # Through another route, a cap may stand in for the charge: that is not repriced.
-            unrouted = counted if route is None else None
-            number = self._counters.next(key, event.at, event.order, None, unrouted)
-            if route is None:
-                charge, rule, reason = self._at_position(counted, number)
-                return DELIVERED, None, charge, rule, reason, reported
-            charge, priced = self._in_volume_tier(counted, number)
-        if route is None:
+            number = self._counters.next(key, event.at, event.order, None, counted)
+            charge, rule, reason = self._at_position(counted, number)
+        elif route is None:
             reason = rule.reason(category=category, where=where, priced=priced)
         else:
             assert details is not None
@@ -827,14 +824,14 @@ class ConversationEngine:
         """A counted message's charge, rule and reason (as its record has them) once its
         position in its count is known to be ``number``."""
         charge, rule, reason = self._at_position(counted, number)
-        if self._is_provisional(counted.day, charge, Kind.TEMPLATE):
+        if self._is_provisional(counted.day, charge):
             reason += self._provisional_note
         return charge, rule, reason
 
-    def _is_provisional(self, day: date, charge: Charge, kind: int) -> bool:
-        """Whether a charge is at the latest sourced card on a day after Meta could have
-        changed it (a call's pulses are priced apart)."""
-        return day >= self._provisional_from and bool(charge.amount) and kind != BUSINESS_CALL
+    def _is_provisional(self, day: date, charge: Charge) -> bool:
+        """Whether a message's charge is at the latest sourced card on a day after Meta could
+        have changed it (a call's pulses are not: their rates are dated apart)."""
+        return day >= self._provisional_from and bool(charge.amount)
 
     def _at_position(self, counted: Counted, number: int) -> tuple[Charge, Rule, str]:
         """What a position sets of a counted message: inside a free tier's allowance it is
@@ -849,7 +846,7 @@ class ConversationEngine:
         if number > allowance:  # past the allowance: as the message was priced
             rule = counted.rule
             if tier == Tier.FREE_CONVERSATIONS:
-                reason = rule.reason(kind=counted.category, conversation=conversation,
+                reason = rule.reason(kind=_words(counted.category), conversation=conversation,
                                      currency=self._currency)  # fmt: skip
             else:
                 reason = rule.reason(conversation=conversation, priced=counted.priced,
@@ -858,7 +855,8 @@ class ConversationEngine:
         month = f"{counted.day:%B %Y}"  # only here: formatting a date costs a microsecond
         if tier == Tier.FREE_CONVERSATIONS:
             rule = Rule.CBP2_FREE_TIER
-            reason = rule.reason(kind=counted.category, conversation=conversation, number=number,
+            kind = _words(counted.category)
+            reason = rule.reason(kind=kind, conversation=conversation, number=number,
                                  month=month)  # fmt: skip
         else:
             rule = Rule.CBP_FREE_TIER

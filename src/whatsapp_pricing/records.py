@@ -515,7 +515,8 @@ class Counted(msgspec.Struct, frozen=True, array_like=True, gc=False):
     conversation: str = ""
     """The conversation it opens (free tiers)."""
     category: str = ""
-    """A volume tier's category, or the kind of conversation it opens (two categories)."""
+    """A volume tier's message's category, or the category of the conversation it opens under
+    two categories (``user_initiated`` or ``business_initiated``)."""
     where: str = ""
     """Where a volume tier's message was sent, in words (``inside the window``)."""
     market: str = ""

@@ -396,7 +396,9 @@ class _Count(msgspec.Struct):
 
 
 COUNT_FIELDS = ("account", "key", "at", "order", "provisional", "alike", "group", "priced")
-"""The columns of a count: the fields of :class:`_Count`."""
+"""The columns of a count: the fields of :class:`_Count`, but its ``counted`` message, of which
+the column ``priced`` says only whether it has one (pass 1 keeps the messages in a row of their
+own)."""
 COUNTED = StructType(
     [
         StructField("kind", LongType()),
@@ -1519,7 +1521,7 @@ def _patched(results: bytes, patch: _Patch) -> Iterator[Finding | Skipped]:
     settled = _unsettled(results)
     if patch.repriced:
         repriced = {(each.account, each.message): each for each in patch.repriced}
-        settled = ((group, order, _at_position(result, repriced))
+        settled = ((group, order, _repriced_finding(result, repriced))
                    for group, order, result in settled)  # fmt: skip
     kept = [(order, _made(result, patch.ids)) for group, order, result in settled
             if group not in again]  # fmt: skip
@@ -1533,7 +1535,7 @@ def _patched(results: bytes, patch: _Patch) -> Iterator[Finding | Skipped]:
 _FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
 
 
-def _at_position(
+def _repriced_finding(
     result: _FindingRow | Skipped, repriced: Mapping[tuple[str, str], _Repriced]
 ) -> _FindingRow | Skipped:
     """Pass 1's finding of a message, with the charge, rule and reason its position gives, if
