@@ -144,10 +144,15 @@ class Reconciler:
         pairs = len(self._pairs)
         return len(self._queue) + len(self._known) + pairs
 
-    def add(self, item: LogItem, order: int) -> list[Finding | Skipped]:
-        """Takes one item of the log, at ``order`` in it; returns whatever it settles."""
+    def add(self, item: LogItem, order: int, clock: float = -math.inf) -> list[Finding | Skipped]:
+        """Takes one item of the log, at ``order`` in it; returns whatever it settles.
+
+        ``clock``: for a run over part of the log, the time the log's other lines have moved
+        its clock to before this one, which settles first what they would have."""
         settled: list[Finding | Skipped] = []
         self._settled_now = settled
+        if clock > self._clock:
+            self._advance(clock)
         if isinstance(item, _STATUS_UPDATE):  # most lines
             self._status(item, order)
         elif isinstance(item, _INBOUND):
@@ -175,13 +180,6 @@ class Reconciler:
         named = item if customer == said else msgspec.structs.replace(item, customer=customer)
         self._queue.push(at, order, named)
         self._advance(at)
-
-    def advance(self, clock: float) -> list[Finding | Skipped]:
-        """Moves the log's clock on to ``clock``, as other customers' lines would have: for a
-        run over part of the log. Returns whatever that settles."""
-        settled = self._settled_now = []
-        self._advance(clock)
-        return settled
 
     def _advance(self, clock: float) -> None:
         """Hands the engine what is now a window behind the clock, and at each new hour of

@@ -107,8 +107,7 @@ class Accounts:
         if place is None:
             return reconciler.add(item, order)
         self._contact_book.advance(place.clock)
-        settled = reconciler.advance(place.account_clock)
-        return settled + reconciler.add(item, order)
+        return reconciler.add(item, order, place.account_clock)
 
     def finish(self) -> list[Finding | Skipped]:
         return [
