@@ -1410,8 +1410,7 @@ def _counted_bucket(
     results = _settled_blob(settled)
     groups = {each.place.order: each.group for each in items}
     # A finding is repriced by its account and message id: where a bucket has two of one (an
-    # id sent again after its first was forgotten, two customers given one id), its customer
-    # runs again instead.
+    # id sent again after its first was forgotten), its customer runs again instead.
     found = collections.Counter(
         (each.account, each.message) for _, _, each in settled if isinstance(each, Finding)
     )
