@@ -12,7 +12,9 @@ first 1,000 conversations are).
 Every run is the ``reconcile`` command end to end in a fresh process, with the CPU time of
 its whole process tree (Spark's JVM and Python workers included): the machine is shared, so CPU
 time is the steadier figure and wall time the one a user waits. Runs of one size are
-interleaved (one process, ``local[1]``, ``local[2]``) so that a busy minute falls on all.
+interleaved so that a busy minute falls on all: the single process runs before each Spark run
+and after the last, and its figures are the median run's by CPU time (it is the denominator of
+every ratio, and a single run of it moved by a quarter between otherwise quiet runs).
 
 - *Fixed cost*: a log of a few hundred lines, where start-up is everything; ``local[1]`` also
   without the Java class archive that ``make install`` builds (:mod:`whatsapp_pricing.
@@ -127,10 +129,14 @@ def _size(
 ) -> dict[str, dict[str, float]]:
     path = folder / f"log-{start:%Y-%m}-{lines}.jsonl"
     write_log(path, lines, start)
-    figures = {}
     csvs = {run: folder / f"findings-{index}.csv" for index, run in enumerate(runs)}
-    for run in runs:
+    single, *spark = runs
+    singles = [_run(path, single, csvs[single])]
+    figures = {}
+    for run in spark:
         figures[run] = _run(path, run, csvs[run])
+        singles.append(_run(path, single, csvs[single]))
+    figures[single] = _median(singles)
     figures["decoding"] = {"cpu_seconds": _decoding(path)}
     digests = {run: _digest(csvs[run]) for run in runs}
     for run in runs:
@@ -196,20 +202,22 @@ def _month(
 def _fixed(folder: Path, runs: tuple[str, ...], start: datetime) -> dict[str, dict[str, float]]:
     """The small log's figures: of each run, its median round's."""
     rounds = [_size(folder, SMALL, runs, start) for _ in range(FIXED_ROUNDS)]
-    return {
-        run: sorted((each[run] for each in rounds), key=lambda f: f["cpu_seconds"])[
-            FIXED_ROUNDS // 2
-        ]
-        for run in rounds[0]
-    }
+    return {run: _median([each[run] for each in rounds]) for run in rounds[0]}
+
+
+def _median(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The figures of the median run by CPU time (of an even number, the slower middle one)."""
+    return sorted(runs, key=lambda figures: figures["cpu_seconds"])[len(runs) // 2]
 
 
 def _print_fixed(run: str, fixed: dict[str, float]) -> None:
     goal = "" if run == "one process" else " (goal for Spark: under 8 s)"
     same = "" if fixed["same"] else ", FINDINGS DIFFER"
+    peaks = _peaks(fixed)
     print(
         f"  {run}: fixed cost {fixed['cpu_seconds']:.1f} s CPU ({fixed['seconds']:.1f} s wall) "
-        f"for {SMALL} lines, median of {FIXED_ROUNDS}{goal}{same}; by process: {_peaks(fixed)}"
+        f"for {SMALL} lines, median of {FIXED_ROUNDS}{goal}{same}"
+        + (f"; by process: {peaks}" if peaks else "")
     )
 
 
@@ -228,7 +236,7 @@ def _print_size(
     for run in (run for run in RUNS if run in figures):
         each = figures[run]
         marginal = _marginal(figures, small, run, lines)
-        same = "" if run == RUNS[0] else (
+        same = f", median of {len(figures) - 1} runs" if run == RUNS[0] else (
             ", findings identical" if each["same"] else ", FINDINGS DIFFER"
         )  # fmt: skip
         print(
@@ -238,7 +246,8 @@ def _print_size(
             f"core ({3600 / marginal / 1e6:,.0f} M lines a core-hour), "
             f"{marginal / single:.2f}x the single process's (goal for Spark: 2x){same}"
         )
-        print(f"      peak memory (and CPU) by process: {_peaks(each)}")
+        if peaks := _peaks(each):
+            print(f"      peak memory (and CPU) by process: {peaks}")
     if "local[2]" in figures:
         one, two = figures["local[1]"]["seconds"], figures["local[2]"]["seconds"]
         print(f"    local[2] against local[1]: {one / two:.2f}x faster in wall time (2 cores)")
