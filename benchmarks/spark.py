@@ -29,7 +29,8 @@ every ratio, and a single run of it moved by a quarter between otherwise quiet r
 - Peak memory per kind of process (the command, which is Spark's driver; the JVM; the Python
   workers, whose peak is what a task holds).
 
-``SPARK_BENCH_LINES`` (comma-separated) sets the sizes; by default 220,000 and 2,000,000.
+``SPARK_BENCH_LINES`` (comma-separated) sets the sizes; by default 100,000, 220,000 and 2,000,000
+(the goal: a line costs the same from 100,000 lines to 2,000,000).
 ``SPARK_BENCH_MONTHS`` (comma-separated, each month as ``YYYY-MM``, from
 :data:`benchmarks.engine.MONTHS`) sets the months; by default ``2024-10,2026-11``. The first is
 measured at every size (and its small log gives the fixed cost), each further one at the largest;
@@ -55,7 +56,9 @@ from benchmarks.engine import MONTH_START, MONTHS, synthetic_events
 from tests.helpers import webhook_log
 from whatsapp_pricing import Timeline, compiled, spark_classes
 
-SIZES = [int(size) for size in os.environ.get("SPARK_BENCH_LINES", "220000,2000000").split(",")]
+SIZES = [
+    int(size) for size in os.environ.get("SPARK_BENCH_LINES", "100000,220000,2000000").split(",")
+]
 BY_YEAR_MONTH = {f"{start:%Y-%m}": (name, start) for name, start in MONTHS.items()}
 """The engine benchmark's months, by how ``SPARK_BENCH_MONTHS`` names them."""
 SMALL = 600
