@@ -264,11 +264,11 @@ def _decoded(kind: int, blob: bytes) -> LogItem:
 
 
 def _decode_named(blob: bytes) -> _Named[Inbound, StatusUpdate]:
-    return _NAMED.decode(blob)
+    return _NAMED.decode(_unpacked(blob))
 
 
 def _decode_named_raw(blob: bytes) -> _Named[msgspec.Raw, msgspec.Raw]:
-    return _NAMED_RAW.decode(blob)
+    return _NAMED_RAW.decode(_unpacked(blob))
 
 
 def _decode_end(blob: bytes) -> _End:
@@ -343,24 +343,34 @@ class _Settled(msgspec.Struct, array_like=True):
 
 
 _SETTLED = msgspec.msgpack.Decoder(_Settled)
-_RESULTS_CODEC = pyarrow.Codec("lz4")
-"""A bucket's results are compressed as a whole (about a tenth of their size: findings repeat
-their words and Meta's reports): the JVM writes them to disk, reads them back and sends them to
-the driver, a copy each time, and that is cheaper on a tenth of the bytes than the compressing."""
-_SIZE_BYTES = 8
-"""A results blob begins with the size of its encoding, which decompressing is told."""
-
-
-def _results_blob(settled: _Settled) -> bytes:
-    encoded = _encode(settled)
-    compressed = _RESULTS_CODEC.compress(encoded, asbytes=True)
-    return len(encoded).to_bytes(_SIZE_BYTES, "little") + compressed
 
 
 def _decode_settled(blob: bytes) -> _Settled:
+    return _SETTLED.decode(_unpacked(blob))
+
+
+_CODEC = pyarrow.Codec("lz4")
+"""The bulk of what crosses the JVM, a chunk's items and a bucket's results, is compressed: the
+JVM writes it to disk, reads it back and moves it, a copy each time, and that costs more than
+compressing (a bucket's results shrink to about a tenth: findings repeat their words and
+Meta's reports)."""
+_SIZE_BYTES = 8
+"""A packed blob begins with the size of its encoding, which decompressing is told."""
+
+
+def _packed(encoded: bytes) -> bytes:
+    """``encoded``, compressed, behind its size."""
+    compressed = cast(bytes, _CODEC.compress(encoded, asbytes=True))
+    return len(encoded).to_bytes(_SIZE_BYTES, "little") + compressed
+
+
+def _unpacked(blob: bytes) -> bytes:
+    """What :func:`_packed` compressed."""
     size = int.from_bytes(blob[:_SIZE_BYTES], "little")
-    encoded = memoryview(blob)[_SIZE_BYTES:]
-    return _SETTLED.decode(_RESULTS_CODEC.decompress(encoded, decompressed_size=size, asbytes=True))
+    return cast(
+        bytes,
+        _CODEC.decompress(memoryview(blob)[_SIZE_BYTES:], decompressed_size=size, asbytes=True),
+    )
 
 
 class Kind:
@@ -989,7 +999,7 @@ def _parsed(
 
 def _named_rows(parts: Mapping[int, list[_Parsed]]) -> list[tuple[int, int, bytes]]:
     """A chunk's items, dealt to their names' buckets: a row of the parsed log for each."""
-    return [(Role.NAMED, bucket, _encode(_chunk(part))) for bucket, part in parts.items()]
+    return [(Role.NAMED, bucket, _packed(_encode(_chunk(part)))) for bucket, part in parts.items()]
 
 
 _Parsed = tuple[int, str, float, float, bool, bool, msgspec.Raw]
@@ -1185,7 +1195,7 @@ def _dealt(
             part = _decode_named_raw(blob)
             groups = [roots.get(name, name) if name in names else None for name in part.customers]
             dealt = part.parts(dealer.deal(groups), groups)
-            rows += [(bucket, file, block, _encode(each)) for bucket, each in dealt]
+            rows += [(bucket, file, block, _packed(_encode(each))) for bucket, each in dealt]
         yield _batch(rows, DEALT)
 
 
@@ -1351,7 +1361,7 @@ def _settled_blob(results: Iterable[tuple[str, int, Finding | Skipped]]) -> byte
             settled.skipped.append(each)
         settled.groups.append(group)
         settled.orders.append(order)
-    return _results_blob(settled)
+    return _packed(_encode(settled))
 
 
 def _unsettled(blob: bytes) -> Iterator[tuple[str, int, _FindingRow | Skipped]]:
