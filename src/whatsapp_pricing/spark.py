@@ -276,7 +276,7 @@ def _decode_end(blob: bytes) -> _End:
 
 
 def _decode_priced(blob: bytes) -> list[tuple[str, int, Counted]]:
-    return _PRICED.decode(blob)
+    return _PRICED.decode(_unpacked(blob))
 
 
 def _decode_links(blob: bytes) -> list[tuple[str, str]]:
@@ -350,10 +350,10 @@ def _decode_settled(blob: bytes) -> _Settled:
 
 
 _CODEC = pyarrow.Codec("lz4")
-"""The bulk of what crosses the JVM, a chunk's items and a bucket's results, is compressed: the
-JVM writes it to disk, reads it back and moves it, a copy each time, and that costs more than
-compressing (a bucket's results shrink to about a tenth: findings repeat their words and
-Meta's reports)."""
+"""The bulk of what crosses the JVM (a chunk's items; a bucket's results, counted messages and
+patch) is compressed: the JVM writes it to disk, reads it back and moves it, a copy each time,
+and that costs more than compressing (a bucket's results shrink to about a tenth: findings
+repeat their words and Meta's reports)."""
 _SIZE_BYTES = 8
 """A packed blob begins with the size of its encoding, which decompressing is told."""
 
@@ -487,12 +487,14 @@ class _Patch(msgspec.Struct, array_like=True):
 
 
 _PATCH = msgspec.msgpack.Decoder(_Patch)
-_NO_PATCH = _Patch({}, [], _ENCODER.encode(_Settled([], [], [], [], [])), [])
+_NO_PATCH = _Patch({}, [], b"", [])
+"""A bucket's patch when it has no counts: nothing to patch, and no customer to run again (whose
+findings, ``rerun``, it would hold)."""
 """A bucket's patch where pass 2 had nothing to change."""
 
 
 def _decode_patch(blob: bytes) -> _Patch:
-    return _PATCH.decode(blob)
+    return _PATCH.decode(_unpacked(blob))
 
 
 TOKEN = 9 * 10**17
@@ -1448,7 +1450,7 @@ def _counted_bucket(
     priced = [(count.account, count.order, count.counted) for count in counts if count.priced]
     rows: list[tuple[Any, ...]] = [(Kind.RESULT, number, results, *(None for _ in COUNT_FIELDS))]
     if priced:
-        rows.append((Kind.PRICED, number, _encode(priced), *(None for _ in COUNT_FIELDS)))
+        rows.append((Kind.PRICED, number, _packed(_encode(priced)), *(None for _ in COUNT_FIELDS)))
     rows += [(Kind.COUNTS, number, None, count.account, count.key, count.at, count.order,
               count.provisional, count.alike, count.group, count.priced)
              for count in counts]  # fmt: skip
@@ -1498,7 +1500,7 @@ def _finished_bucket(
     ids = dict(zip(tokens, positions, strict=True))
     patch = _Patch(ids, again, _settled_blob(rerun), repriced)
     number = ranked.column("bucket")[0].as_py()
-    return _table([(number, _encode(patch))], PATCHED)
+    return _table([(number, _packed(_encode(patch)))], PATCHED)
 
 
 def _repriced(
