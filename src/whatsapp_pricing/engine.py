@@ -763,7 +763,7 @@ class ConversationEngine:
         details = event.details
         route = None if direct or details is None else self._route(details.via)
         charge, priced = self._price(customer, category, day)
-        if reported in self._tiered:
+        if reported in self._tiered:  # the rate charged, as Meta's webhook names it
             # Charged utility and authentication messages, per market, category and local month,
             # those at the international rate counted with the others (sent through the default
             # route: the only other one sends marketing alone).
