@@ -4,6 +4,8 @@ Vectors V1 to V11 are those of the fact sheet (section 1.6), from Meta's convers
 pricing page and the 2023 and 2024 wording of Meta's examples.
 """
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -21,7 +23,10 @@ from tests.helpers import (
     timeline,
 )
 from whatsapp_pricing import MessageStatus, Rule, UnsupportedPeriod, simulate
-from whatsapp_pricing.engine import ConversationEngine
+from whatsapp_pricing.domain import Account
+from whatsapp_pricing.engine import ConversationEngine, Event, Kind
+from whatsapp_pricing.periods import PERIODS
+from whatsapp_pricing.rate_cards import RateBook, shipped_rate_book
 from whatsapp_pricing.simulation import events_of
 from whatsapp_pricing.simulation import run as run_engine
 
@@ -243,6 +248,40 @@ def test_the_free_tier_resets_at_local_midnight_not_utc() -> None:
     assert in_auckland.messages[-1].charge.amount == 0
     in_utc = simulate(timeline(*events, time_zone="UTC"))
     assert in_utc.messages[-1].charge.amount is None  # September 2024: no card in force
+
+
+@pytest.mark.parametrize(
+    ("day", "allowance", "conversations"),
+    [
+        ("2022-03-07", "free_conversations", "conversations"),
+        ("2023-07-03", "free_service_conversations", "service conversations"),
+    ],
+)
+def test_a_free_tiers_reason_names_the_periods_allowance(
+    day: str, allowance: str, conversations: str
+) -> None:
+    """Both free tiers say a free conversation's place in the allowance of the period in
+    force, as the period table gives it (here a made-up one of two), in the same words."""
+    periods = [replace(period, **{allowance: 2}) if getattr(period, allowance) else period
+               for period in PERIODS]  # fmt: skip
+    shipped = shipped_rate_book()
+    book = RateBook(shipped.cards, vocabulary=shipped.vocabulary.with_periods(periods))
+    engine = ConversationEngine(Account(time_zone="UTC"), book)
+    at = datetime.fromisoformat(f"{day}T10:00:00").replace(tzinfo=UTC).timestamp()
+    numbers = [f"+5511988{index:06d}" for index in range(3)]
+    records = []
+    for order, number in enumerate(numbers):
+        engine.process(Event(at, 2 * order, Kind.CUSTOMER_MESSAGE, number))
+        reply = Event(at + 60, 2 * order + 1, Kind.FREE_FORM, number, f"m{order}")
+        records.append(engine.process(reply))
+    month = datetime.fromisoformat(day).strftime("%B %Y")
+    free = f"free as number 2 of the account's 2 free {conversations} for {month}."
+    second, third = records[1:]
+    assert second is not None
+    assert third is not None
+    assert second.reason.endswith(free)
+    assert second.charge.amount == 0
+    assert "free as number" not in third.reason
 
 
 def test_service_conversations_are_free_without_limit_from_november_2024() -> None:

@@ -5,7 +5,7 @@ Dates, rules and sources: the fact sheet, sections 1.5, 2, 3 and 4.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from tests.test_engine_properties import timelines
 from whatsapp_pricing import Rule, Timeline, Verdict, simulate
+from whatsapp_pricing.engine import ConversationEngine, Key
 from whatsapp_pricing.periods import period_on
 from whatsapp_pricing.rate_cards import (
     Column,
@@ -24,6 +25,9 @@ from whatsapp_pricing.rate_cards import (
     parse_rate_card,
     shipped_volume_tiers,
 )
+from whatsapp_pricing.records import Counted
+from whatsapp_pricing.simulation import events_of
+from whatsapp_pricing.simulation import run as run_engine
 
 ARGENTINA = "+5491123456789"
 BRAZIL = "+5511987654321"
@@ -31,6 +35,7 @@ INDIA = "+919812345678"
 MALAYSIA = "+60123456789"
 KAZAKHSTAN = "+77011234567"
 KENYA = "+254712345678"  # Rest of Africa
+BANGLADESH = "+8801712345678"
 
 
 def priced(
@@ -301,6 +306,77 @@ Rest of Africa,USD,0.0225,0.0040,0.0040,n/a,0.0040
         assert africa.discount(100_000) == 0
         assert africa.discount(100_001) == Decimal("0.05")
         assert africa.discount(80_000_001) == Decimal("0.25")
+
+
+class TestInternationalAuthenticationTiers:
+    """Meta's pricing page ("Volume tiers", its example of a business charged the
+    authentication-international rate from the 15th): that rate has volume tiers, and its
+    messages go on counting with the market's authentication messages."""
+
+    FROM_INDIA: dict[str, Any] = {  # noqa: RUF012
+        "currency": "INR",
+        "authentication_international": True,
+        "primary_business_location": "IN",
+    }
+
+    def codes(self, count: int) -> list[dict[str, Any]]:
+        start = datetime(2026, 11, 2, tzinfo=UTC)
+        moments = [(start + timedelta(seconds=n)).isoformat() for n in range(count)]
+        return [
+            template(f"otp{n}", at, BANGLADESH, "authentication") for n, at in enumerate(moments)
+        ]
+
+    def test_the_shipped_inr_tiers_lower_the_rate_from_the_100001st_code(self) -> None:
+        """Bangladesh's INR authentication-international tiers of 2026-10-01: the list rate to
+        100,000 messages a month, then Meta's 5 % lower rate."""
+        *_, last_listed, first_lower = priced(*self.codes(100_001), **self.FROM_INDIA).messages
+        assert (last_listed.charge.amount, first_lower.charge.amount) == (
+            Decimal("7.0360"),
+            Decimal("6.6842"),
+        )
+        assert first_lower.webhook is not None
+        assert first_lower.webhook.category == "authentication-international"
+        assert first_lower.reason.endswith(
+            "message 100,001 of November 2026 for Bangladesh authentication is in the volume "
+            "tier 5% below the authentication-international list rate of 7.0360."
+        )
+
+    def test_they_count_with_the_markets_authentication_messages(self) -> None:
+        def counted(**account: Any) -> list[Key]:
+            document = {"account": {"time_zone": "UTC", **account}, "events": self.codes(1)}
+            timeline = Timeline.model_validate(document)
+            counters = _Recording()
+            engine = ConversationEngine(timeline.account, counters=counters)
+            list(run_engine(engine, events_of(timeline)))
+            return counters.keys
+
+        assert counted(**self.FROM_INDIA) == counted(currency="INR") != []
+
+    def test_an_unknown_international_rate_stays_unpriced_whatever_its_tier(self) -> None:
+        account = self.FROM_INDIA | {"currency": "USD"}
+        (code,) = priced(*self.codes(1), **account).messages
+        assert code.charge.amount is None
+        assert code.reason.endswith(
+            "authentication-international rate for Bangladesh on 2026-11-02 is known."
+        )
+
+
+class _Recording:
+    """The engine's counters, noting the key of every count."""
+
+    def __init__(self) -> None:
+        self.keys: list[Key] = []
+
+    def next(
+        self,
+        key: Key,
+        at: float,
+        order: int,
+        free: int | None = None,
+        counted: Counted | None = None,
+    ) -> int:
+        self.keys.append(key)
+        return self.keys.count(key)
 
 
 ZONES = [

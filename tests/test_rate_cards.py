@@ -15,8 +15,10 @@ from whatsapp_pricing.rate_cards import (
     RateBook,
     RateCardError,
     parse_rate_card,
+    parse_volume_tiers,
     shipped_rate_book,
 )
+from whatsapp_pricing.vocabulary import VOCABULARY
 
 META_CSV = """\
 Cost per conversation in USD, effective June 1, 2023
@@ -163,3 +165,17 @@ def test_every_shipped_card_reads_each_cell_under_its_header() -> None:
                 rate = card.rates[row[0]][column]
                 expected = {"": Missing.UNKNOWN, "n/a": Missing.NOT_APPLICABLE}.get(cell)
                 assert rate == (expected or Decimal(cell)), (path.name, row[0], column)
+
+
+def test_volume_tiers_of_a_rate_without_tiers_are_refused() -> None:
+    """A tier row the engine would never apply is an error, not a silent row."""
+    rows = "Currency,Market,Category,Effective,Until,From message,Discount\n"
+    with pytest.raises(RateCardError, match="row 2: 'Marketing' is no rate column with volume"):
+        parse_volume_tiers(rows + "USD,India,Marketing,2026-10-01,,1,0\n")
+    assert "Marketing" not in VOCABULARY.tiered_columns
+
+
+def test_every_column_of_the_shipped_tiers_is_one_the_engine_tiers() -> None:
+    text = (files("whatsapp_pricing") / "data" / "volume_tiers.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    assert {row["Category"] for row in rows} == set(VOCABULARY.tiered_columns)

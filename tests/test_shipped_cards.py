@@ -17,6 +17,8 @@ import pytest
 from whatsapp_pricing import RateBook, Timeline, parse_rate_card, simulate
 from whatsapp_pricing.card_provenance import Mark, parse_provenance, shipped_provenance
 from whatsapp_pricing.data_files import without_comments
+from whatsapp_pricing.domain import Account
+from whatsapp_pricing.engine import ConversationEngine
 from whatsapp_pricing.markets import OTHER, meta_markets
 from whatsapp_pricing.rate_cards import (
     Column,
@@ -27,6 +29,8 @@ from whatsapp_pricing.rate_cards import (
     shipped_rate_book,
     shipped_volume_tiers,
 )
+from whatsapp_pricing.records import Charge, Counted, Rule, Tier
+from whatsapp_pricing.vocabulary import VOCABULARY
 
 FOLDER = files("whatsapp_pricing") / "data" / "rate_cards"
 FILES = sorted((path for path in FOLDER.iterdir() if path.name.endswith(".csv")), key=str)
@@ -203,6 +207,32 @@ def test_volume_tiers_start_at_the_cards_list_rate_and_fall(tiers: VolumeTiers) 
         assert tiers.rates[0] == card.rate(tiers.market, tiers.column, tiers.effective)
         known = [rate for rate in tiers.rates if rate is not None]
         assert known == sorted(known, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "tiers", TIERS, ids=lambda t: f"{t.currency}-{t.market}-{t.column}-{t.effective}"
+)
+def test_the_engine_applies_every_shipped_tier(tiers: VolumeTiers) -> None:
+    """Each row prices the month's message that opens its tier: no row is shipped unused (an
+    international rate's tiers price its messages at their place in the category's count)."""
+    (charged,) = [c for c in VOCABULARY.categories if c.column == tiers.column and c.tiered]
+    engine = ConversationEngine(Account(time_zone="UTC", currency=tiers.currency), BOOK)
+    list_rate = BOOK.rate(tiers.currency, tiers.market, tiers.column, tiers.effective)
+    assert isinstance(list_rate, Decimal)
+    for first, discount in tiers.tiers:
+        counted = Counted(
+            Tier.VOLUME, "m", tiers.effective, Rule.PMP_CHARGED, Charge(list_rate, tiers.currency),
+            priced="at the list rate", category=charged.template_category or charged.name,
+            market=tiers.market, international=charged.rate_of is not None,
+        )  # fmt: skip
+        charge, _, reason = engine.at_position(counted, first)
+        published = tiers.published_rate(first)
+        if discount is None:
+            assert charge.amount is None, reason
+        elif published is not None:
+            assert charge.amount == published, reason
+        else:
+            assert charge.amount == list_rate * (1 - discount), reason
 
 
 def test_the_engine_charges_metas_published_tier_rate_not_the_discounted_figure() -> None:

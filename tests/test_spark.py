@@ -389,7 +389,7 @@ def test_the_free_tier_ends_at_exactly_1000_in_the_accounts_month(
     single = single_process([log], 24 * 3600, now)
     assert on_spark(spark, [log], 24 * 3600, now, run_again=0) == single
     details = {message: detail for message, _, detail, *_ in single[0]}
-    free = "free as number {} of the account's 1,000 free service conversations for {}"
+    free = "free as number {:,} of the account's 1,000 free service conversations for {}"
     assert free.format(1, "September 2024") in details["wamid.+255700000000"]
     assert free.format(1, "October 2024") in details["wamid.+255700000001"]
     assert free.format(1000, "October 2024") in details["wamid.+255700001000"]
@@ -421,7 +421,7 @@ def test_the_volume_tier_starts_at_message_100001(spark: Any, tmp_path: Path) ->
     assert "message 100,000 of October 2026" in details["wamid.100000"]
     assert "first volume tier" in details["wamid.100000"]
     assert "message 100,001 of October 2026" in details["wamid.100001"]
-    assert "5% below the list rate" in details["wamid.100001"]
+    assert "5% below the utility list rate" in details["wamid.100001"]
 
 
 def test_a_message_id_sent_again_a_month_later_runs_its_customer_again(

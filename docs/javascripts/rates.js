@@ -128,8 +128,8 @@ function drawResult(output, data, market, card, day, address) {
     ? tiered.map(function (column) {
         return column + ": " + tierLines(tiers[column], card.currency) + " (per calendar month).";
       }).join(" ")
-    : "Utility and authentication rates are the list (first tier) rates: this market's lower " +
-      "volume tiers are not in the shipped data.";
+    : "Utility, authentication and authentication-international rates are the list (first " +
+      "tier) rates: this market's lower volume tiers are not in the shipped data.";
   output.appendChild(element("p", "Volume tiers: " + tierText, "wp-rate-picker__tiers"));
   var line = element("p", null, "wp-rate-picker__source");
   line.appendChild(document.createTextNode(card.currency + " card of " + card.effective +

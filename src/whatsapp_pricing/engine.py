@@ -763,13 +763,14 @@ class ConversationEngine:
         details = event.details
         route = None if direct or details is None else self._route(details.via)
         charge, priced = self._price(customer, category, day)
-        if category in self._tiered and not international:
-            # Charged utility and authentication messages, per market, category and local month
-            # (sent through the default route: the only other one sends marketing alone).
+        if reported in self._tiered:  # the rate charged, as Meta's webhook names it
+            # Charged utility and authentication messages, per market, category and local month,
+            # those at the international rate counted with the others (sent through the default
+            # route: the only other one sends marketing alone).
             assert route is None, f"a {category} message through the {route} route"
             counted = Counted(
-                Tier.VOLUME, event.id, day, rule, charge, priced,
-                category=category, where=where, market=customer.market,
+                Tier.VOLUME, event.id, day, rule, charge, priced, category=category,
+                where=where, market=customer.market, international=international,
             )  # fmt: skip
             key = ("volume tier", customer.market, category, day.year, day.month)
             number = self._counters.next(key, event.at, event.order, None, counted)
@@ -857,7 +858,7 @@ class ConversationEngine:
             rule = Rule.CBP2_FREE_TIER
             kind = _words(counted.category)
             reason = rule.reason(kind=kind, conversation=conversation, number=number,
-                                 month=month)  # fmt: skip
+                                 allowance=allowance, month=month)  # fmt: skip
         else:
             rule = Rule.CBP_FREE_TIER
             reason = rule.reason(conversation=conversation, number=number, allowance=allowance,
@@ -869,10 +870,12 @@ class ConversationEngine:
         ``number``-th message, where the tiers are known."""
         charge, priced, day = counted.charge, counted.priced, counted.day
         market, category = counted.market, counted.category
-        column = self._column_of[category]
-        tiers = self._rates.tiers_for(self._currency, market, column, day)
+        rate = self._international.name if counted.international else category
+        tiers = self._rates.tiers_for(self._currency, market, self._column_of[rate], day)
         list_rate = charge.amount
-        if tiers is None or list_rate is None:
+        if list_rate is None:  # unpriced whatever its tier
+            return charge, priced
+        if tiers is None:
             return (
                 charge,
                 f"{priced} (the list rate; {market}'s volume tiers are not in the shipped data)",
@@ -889,7 +892,7 @@ class ConversationEngine:
         return (
             Charge(amount, self._currency),
             f"charged {amount} {self._currency}: {tier} is in the volume tier "
-            f"{discount:.0%} below the list rate of {list_rate}",
+            f"{discount:.0%} below the {rate} list rate of {list_rate}",
         )
 
     def _is_international(self, customer: _Customer, category: str, day: date) -> bool:

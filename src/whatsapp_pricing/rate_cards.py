@@ -414,13 +414,17 @@ class VolumeTiers:
 
 def parse_volume_tiers(text: str, vocabulary: Vocabulary = VOCABULARY) -> list[VolumeTiers]:
     """Reads ``data/volume_tiers.csv``: one row per tier, ``#`` lines being comments; the
-    ``Rate`` column (Meta's published tier rate) is optional."""
+    ``Rate`` column (Meta's published tier rate) is optional. A row of a column the vocabulary
+    gives no tiers is refused: the engine would never apply it."""
     rows = csv.DictReader(io.StringIO(without_comments(text)))
     grouped: dict[tuple[str, str, str, str, str], list[tuple[int, Decimal | None]]] = {}
     published: dict[tuple[str, str, str, str, str], dict[int, Decimal | None]] = {}
     for number, row in enumerate(rows, start=2):
-        if row["Category"] not in vocabulary.columns:
-            message = f"volume tiers, row {number}: {row['Category']!r} is no rate column"
+        if row["Category"] not in vocabulary.tiered_columns:
+            message = (
+                f"volume tiers, row {number}: {row['Category']!r} is no rate column with "
+                "volume tiers"
+            )
             raise RateCardError(message)
         key = (row["Currency"], row["Market"], row["Category"], row["Effective"], row["Until"])
         discount = Decimal(row["Discount"]) if row["Discount"] else None

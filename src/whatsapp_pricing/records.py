@@ -72,6 +72,15 @@ _FREE_ENTRY_POINT_HOURS_BEFORE = PERIODS[0].free_entry_point_hours
 _FREE_ENTRY_POINT_LONGER = when(lambda p: p.free_entry_point_hours == _FREE_ENTRY_POINT_HOURS)
 
 
+def _free_as(number: int, allowance: int, conversations: str, month: str) -> str:
+    """How the reasons of both free tiers end: the conversation's place in the month's
+    allowance (the period's, never a figure typed here)."""
+    return (
+        f"free as number {number:,} of the account's {allowance:,} free {conversations} "
+        f"for {month}."
+    )
+
+
 def _opens_service(conversation: str) -> str:
     """How the reasons of the three rules for a new service conversation begin."""
     return (
@@ -186,11 +195,10 @@ class Rule(StrEnum):
         "Conversation-based pricing with two categories: the account's first "
         f"{_FREE_CONVERSATIONS:,} conversations of each month (in its time zone), of either "
         "kind, are free.",
-        lambda *, kind, conversation, number, month: (
+        lambda *, kind, conversation, number, allowance, month: (
             "Under conversation-based pricing with two categories, no conversation was "
             f"open, so this message opens {kind} conversation {conversation} for 24 hours, "
-            f"free as number {number:,} of the account's {_FREE_CONVERSATIONS:,} free "
-            f"conversations for {month}."
+            + _free_as(number, allowance, "conversations", month)
         ),
         "CBP",
     )
@@ -232,10 +240,7 @@ class Rule(StrEnum):
         f"first {_FREE_SERVICE_CONVERSATIONS:,} of the month (in the account's time zone).",
         lambda *, conversation, number, allowance, month: (
             _opens_service(conversation)
-            + (
-                f"free as number {number} of the account's {allowance:,} free service "
-                f"conversations for {month}."
-            )
+            + _free_as(number, allowance, "service conversations", month)
         ),
         "CBP",
     )
@@ -521,6 +526,9 @@ class Counted(msgspec.Struct, frozen=True, array_like=True, gc=False):
     """Where a volume tier's message was sent, in words (``inside the window``)."""
     market: str = ""
     """A volume tier's market."""
+    international: bool = False
+    """Whether a volume tier's message is charged the international rate of its category: its
+    position is in the category's count, its price in that rate's tiers."""
     allowance: int = 0
     """A free tier's allowance: the positions up to it are free."""
 

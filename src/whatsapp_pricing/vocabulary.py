@@ -89,7 +89,9 @@ class Category:
     """The template category whose messages this rate charges, if another row's (the
     international authentication rate charges authentication templates)."""
     tiered: bool = False
-    """Whether Meta's monthly volume tiers lower its per-message rate."""
+    """Whether Meta's monthly volume tiers lower its per-message rate. A rate that charges
+    another category's templates (``rate_of``) has tiers of its own, but its messages are
+    counted with that category's."""
     sent_by: str = ""
     """Who may send a message of it, and when."""
     legend: str | None = None
@@ -218,6 +220,10 @@ CATEGORIES = (
         webhook=("authentication-international", "authentication_international"),
         analytics=("AUTHENTICATION_INTERNATIONAL",),
         rate_of="authentication",
+        # Meta's pricing page, "Volume tiers" (its example of a business charged this rate from
+        # the 15th of a month): from then the tiers price this rate, and the month's count of
+        # the market's authentication messages goes on.
+        tiered=True,
         sent_by=(
             "the business, as an authentication template, to a market outside its primary "
             "location, from an account Meta charges international rates (from June 2024)"

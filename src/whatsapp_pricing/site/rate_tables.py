@@ -299,7 +299,8 @@ def _tier_notes(book: RateBook, card: RateCard, day: date) -> list[str]:
         ]
     if notes or card.pricing is not Pricing.PER_MESSAGE:
         return notes
-    columns = " and ".join(column.lower() for column in book.vocabulary.tiered_columns)
+    *others, last = (column.lower() for column in book.vocabulary.tiered_columns)
+    columns = f"{', '.join(others)} and {last}" if others else last
     return [
         f"<strong>Volume tiers</strong>: {columns} rates are list (first tier) "
         "rates; no market's lower tiers are in the shipped data for this card."
