@@ -499,6 +499,46 @@ def _free_service_answer(business: str, number: int, at: float) -> list[str]:
     ]
 
 
+def test_a_link_another_account_learns_later_names_only_what_is_decided_after_it(
+    spark: Any, tmp_path: Path
+) -> None:
+    """Account 1 sends a marketing template to a customer known by number; a line of another
+    customer of account 1 moves its clock a window past it, which settles it, before an
+    account-2 line links the number to a user id (the contact book is shared by the accounts);
+    a second template, settled after the link, has the user id. Spark's bucket of the customer
+    holds neither of account 1's other lines, and must name both findings as the whole run
+    does (one line a bucket's bytes: the customers fall in different buckets)."""
+    at = datetime(2026, 11, 2, 10, 0, tzinfo=UTC).timestamp()
+    number, user_id, other = "254711000001", "KE.1502576394655843", "254712000002"
+    linked = {"from": number, "from_user_id": user_id, "id": "in.2", "type": "text",
+              "timestamp": str(int(at + 5700))}  # fmt: skip
+    contacts = [{"wa_id": number, "user_id": user_id}]
+    lines = [
+        _template("1", "wamid.first", number, at),
+        _template("1", "wamid.other", other, at + 5400),  # 1.5 h on: a window past the first
+        _for_account("2", {"contacts": contacts, "messages": [linked]}),
+        _template("1", "wamid.second", number, at + 6000),
+        _template("1", "wamid.later", other, at + 9000),
+    ]
+    log = tmp_path / "linked.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    now = time.time()
+    single = single_process([log], 3600, now)
+    names = {message: json.loads(fields)["user_id"] for message, *_, fields in single[0]}
+    assert names["wamid.first"] == ""
+    assert names["wamid.second"] == user_id
+    assert on_spark(spark, [log], 3600, now, items_per_task=1) == single
+
+
+def _template(account: str, message: str, number: str, at: float) -> str:
+    """A marketing template of ``account`` to ``number``, delivered at ``at``."""
+    pricing = {"billable": True, "pricing_model": "PMP", "type": "regular",
+               "category": "marketing"}  # fmt: skip
+    status = {"id": message, "status": "delivered", "timestamp": str(int(at)),
+              "recipient_id": number, "pricing": pricing}  # fmt: skip
+    return _for_account(account, {"statuses": [status]})
+
+
 def test_without_pyspark_spark_says_how_to_get_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -83,6 +83,7 @@ from whatsapp_pricing.reconcile import (
     Place,
     ReconcileOptions,
 )
+from whatsapp_pricing.reconcile.account import links_kept
 from whatsapp_pricing.reconcile.policy import charge_said
 from whatsapp_pricing.records import Counted
 from whatsapp_pricing.webhooks import (
@@ -171,9 +172,11 @@ class _Named(msgspec.Struct, Generic[InboundAs, StatusAs], array_like=True):
     """A chunk of named items of one stretch, in its order: each item's place in the stretch,
     its customer (the name it gives when parsed; its group once dealt again), the latest
     times before it in the stretch (counted lines, of any account and of its own), whether its
-    line has words that look like a token, and whether it is a status; the items themselves in
-    a list of each kind, so that one call decodes a chunk's items whole, and dealing moves
-    them as the bytes they are (``msgspec.Raw``), never decoded."""
+    line has words that look like a token, and whether it is a status; for the few items that
+    may link names, every account's latest time before it in the stretch, by the item's place
+    (:class:`_Linking`); the items themselves in a list of each kind, so that one call decodes a
+    chunk's items whole, and dealing moves them as the bytes they are (``msgspec.Raw``), never
+    decoded."""
 
     orders: list[int]
     customers: list[str]
@@ -181,6 +184,8 @@ class _Named(msgspec.Struct, Generic[InboundAs, StatusAs], array_like=True):
     account_clocks: list[float]
     tokens: list[bool]
     statuses: list[bool]
+    linking: dict[int, dict[str, float]]
+    """Keyed as :attr:`_End.latest` is."""
     inbound: list[InboundAs]
     status: list[StatusAs]
 
@@ -194,12 +199,15 @@ class _Named(msgspec.Struct, Generic[InboundAs, StatusAs], array_like=True):
         tokens: list[bool],
         statuses: list[bool],
         items: Sequence[InboundAs | StatusAs],
+        linking: dict[int, dict[str, float]],
     ) -> _Named[InboundAs, StatusAs]:
         """The chunk of ``items`` in their order, each a status where ``statuses`` says."""
         picked = list(zip(items, statuses, strict=True))
         inbound = cast(list[InboundAs], [item for item, is_status in picked if not is_status])
         status = cast(list[StatusAs], [item for item, is_status in picked if is_status])
-        return cls(orders, customers, clocks, account_clocks, tokens, statuses, inbound, status)
+        return cls(
+            orders, customers, clocks, account_clocks, tokens, statuses, linking, inbound, status
+        )
 
     def in_order(self) -> list[InboundAs | StatusAs]:
         """The items, in the chunk's order."""
@@ -213,16 +221,18 @@ class _Named(msgspec.Struct, Generic[InboundAs, StatusAs], array_like=True):
         customer ``customers`` gives at its index."""
         if not dealt:
             return  # none of its items is dealt (as most are not, when few names move)
-        items = self.in_order()
+        items, linking = self.in_order(), self.linking
         for bucket, indices in dealt.items():
+            orders = [self.orders[i] for i in indices]
             part: _Named[InboundAs, StatusAs] = _Named.of(
-                [self.orders[i] for i in indices],
+                orders,
                 cast(list[str], [customers[i] for i in indices]),
                 [self.clocks[i] for i in indices],
                 [self.account_clocks[i] for i in indices],
                 [self.tokens[i] for i in indices],
                 [self.statuses[i] for i in indices],
                 [items[i] for i in indices],
+                {order: linking[order] for order in orders if order in linking},
             )
             yield bucket, part
 
@@ -944,6 +954,7 @@ def _parsed(
     lines = _Lines(stretch)
     latest: dict[str, float] = {}
     parts: dict[int, list[_Parsed]] = {}
+    linking = _Linking(links_kept(options.window))
     named = 0
     unnamed = []
     line = position = 0
@@ -961,21 +972,67 @@ def _parsed(
         is_status = isinstance(item, StatusUpdate)
         encoded = msgspec.Raw(_encode(item))
         parsed = (order, name, clock, account_clock, line in lines.tokened, is_status, encoded)
-        parts.setdefault(dealer.bucket(name), []).append(parsed)
-        if _counted(item, options):
+        bucket = dealer.bucket(name)
+        parts.setdefault(bucket, []).append(parsed)
+        if _counted(item, options):  # only a counted line reaches the contact book
+            if (item.user_id or item.parent_user_id) and linking.anew(item, name, clock):
+                linking.at.setdefault(bucket, {})[order] = dict(latest)
             latest[""] = item.at if item.at > clock else clock
             latest[account] = item.at if item.at > account_clock else account_clock
         named += 1
         if named >= ITEMS_PER_CHUNK:
-            yield _named_rows(parts)
+            yield _named_rows(parts, linking.at)
             parts, named = {}, 0
-    yield _named_rows(parts)
+            linking.clear()
+    yield _named_rows(parts, linking.at)
     yield [(Role.END, -1, _encode(_End(lines.count, latest, unnamed)))]
 
 
-def _named_rows(parts: Mapping[int, list[_Parsed]]) -> list[tuple[int, int, bytes]]:
-    """A chunk's items, dealt to their names' buckets: a row of the parsed log for each."""
-    return [(Role.NAMED, bucket, _encode(_chunk(part))) for bucket, part in parts.items()]
+def _named_rows(
+    parts: Mapping[int, list[_Parsed]], linking: Mapping[int, dict[int, dict[str, float]]]
+) -> list[tuple[int, int, bytes]]:
+    """A chunk's items, dealt to their names' buckets: a row of the parsed log for each (with
+    its items that may link names, ``linking`` by bucket: see :attr:`_Named.linking`)."""
+    return [(Role.NAMED, bucket, _encode(_chunk(part, linking.get(bucket, {}))))
+            for bucket, part in parts.items()]  # fmt: skip
+
+
+class _Linking:
+    """Which of a chunk's items may link names anew, each with the latest times before it in the
+    stretch (:attr:`at`, by bucket and place), for the bucket's run to tell every account's
+    clock at it (:attr:`~whatsapp_pricing.reconcile.ordering.Place.account_clocks`).
+
+    A counted line with a user id or a parent id may; a line that names only a number links
+    nothing anew. Nor does a line that gives the very names the chunk's last line naming any of
+    them gave, while the contact book still holds that link: it finds them linked as it would
+    link them. Most of a customer's lines give the same names, so few items of a chunk are
+    told the clocks."""
+
+    def __init__(self, keep: float) -> None:
+        self._keep = keep
+        """How long the contact book holds a link (:func:`.links_kept`)."""
+        self._last: dict[str, tuple[tuple[str, str, str], float]] = {}
+        """The names the chunk's last line naming each name gave, and the latest time then."""
+        self.at: dict[int, dict[int, dict[str, float]]] = {}
+
+    def anew(self, item: Inbound | StatusUpdate, name: str, clock: float) -> bool:
+        """Whether a counted line with a user id or a parent id may link names anew; ``name``:
+        its customer, ``clock``: the stretch's latest time before it."""
+        names = (name, item.user_id, item.parent_user_id)
+        seen = item.at if item.at > clock else clock
+        last, keep = self._last, self._keep
+        anew = False
+        for each in names:
+            if each:
+                given = last.get(each)
+                anew = anew or given is None or given[0] != names or seen >= given[1] + keep
+                last[each] = (names, seen)
+        return anew
+
+    def clear(self) -> None:
+        """Starts the next chunk."""
+        self._last.clear()
+        self.at = {}
 
 
 _Parsed = tuple[int, str, float, float, bool, bool, msgspec.Raw]
@@ -984,12 +1041,14 @@ encoded at once (a chunk's items, kept whole until it ends, cost more to make an
 than their bytes): a tuple, which a chunk's columns are made of at once (:func:`_chunk`)."""
 
 
-def _chunk(named: list[_Parsed]) -> _Named[msgspec.Raw, msgspec.Raw]:
+def _chunk(
+    named: list[_Parsed], linking: dict[int, dict[str, float]]
+) -> _Named[msgspec.Raw, msgspec.Raw]:
     """The chunk of the items ``named``."""
     orders, customers, clocks, account_clocks, tokens, statuses, items = map(
         list, zip(*named, strict=True)
     )
-    return _Named.of(orders, customers, clocks, account_clocks, tokens, statuses, items)
+    return _Named.of(orders, customers, clocks, account_clocks, tokens, statuses, items, linking)
 
 
 def _link(linked: set[tuple[str, str]], item: Inbound | StatusUpdate, name: str) -> None:
@@ -1266,6 +1325,7 @@ def _items(
         shift, latest = start * ITEMS_PER_LINE, before.get("", -math.inf)
         account_latest = {account[1:]: at for account, at in before.items() if account}
         part = _decode_named(blob)
+        linking = part.linking
         for order, name, clock, account_clock, tokens, item in zip(
             part.orders, part.customers, part.clocks, part.account_clocks, part.tokens,
             part.in_order(), strict=True,
@@ -1279,8 +1339,21 @@ def _items(
                 clock = latest if latest > clock else clock
                 at = account_latest.get(item.account, -math.inf)
                 account_clock = at if at > account_clock else account_clock
-            items.append(_Item(Place(order + shift, clock, account_clock), item, group, tokens))
+            clocks = _account_clocks(account_latest, linking[order]) if order in linking else None
+            place = Place(order + shift, clock, account_clock, clocks)
+            items.append(_Item(place, item, group, tokens))
     return items
+
+
+def _account_clocks(before: Mapping[str, float], latest: Mapping[str, float]) -> dict[str, float]:
+    """Every account's clock at an item that may link names: the latest time of its lines in
+    the stretches ``before`` the item's (by id), or before it in its own (``latest``, keyed as
+    :attr:`_End.latest` is)."""
+    clocks = dict(before)
+    for key, at in latest.items():
+        if key and at > clocks.get(key[1:], -math.inf):
+            clocks[key[1:]] = at
+    return clocks
 
 
 def _run(

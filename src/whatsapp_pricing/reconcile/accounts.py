@@ -14,7 +14,7 @@ from whatsapp_pricing.reconcile.findings import Finding, Reconciliation
 from whatsapp_pricing.reconcile.options import DEFAULT_WINDOW, ReconcileOptions
 from whatsapp_pricing.reconcile.ordering import Place
 from whatsapp_pricing.reconcile.sent import SentTemplate
-from whatsapp_pricing.webhooks import CategoryChange, LogItem, Skipped
+from whatsapp_pricing.webhooks import CategoryChange, Inbound, LogItem, Skipped, StatusUpdate
 
 
 def reconcile(
@@ -106,8 +106,25 @@ class Accounts:
             self.category_changes.append(item)
         if place is None:
             return reconciler.add(item, order)
+        if place.account_clocks is not None:
+            return self._after_the_others(item, reconciler, place)
         self._contact_book.advance(place.clock)
         return reconciler.add(item, order, place.account_clock)
+
+    def _after_the_others(
+        self, item: Inbound | StatusUpdate | CategoryChange, reconciler: Reconciler, place: Place
+    ) -> list[Finding | Skipped]:
+        """Takes an item that may link names, once every other account has settled what the
+        whole run settles before it: there, each account's reconciler moves on with its own
+        account's lines only, and names what it decides as the contact book stands then."""
+        clocks = place.account_clocks
+        assert clocks is not None
+        settled: list[Finding | Skipped] = []
+        for account, other in self._reconcilers.items():
+            if account != item.account and account in clocks:
+                settled += other.advance(clocks[account])
+        self._contact_book.advance(place.clock)
+        return settled + reconciler.add(item, place.order, place.account_clock)
 
     def finish(self) -> list[Finding | Skipped]:
         return [
