@@ -530,6 +530,37 @@ def test_a_link_another_account_learns_later_names_only_what_is_decided_after_it
     assert on_spark(spark, [log], 3600, now, items_per_task=1) == single
 
 
+@pytest.mark.parametrize("account", ["1", "2"])
+def test_a_link_let_go_of_later_names_what_was_decided_before_it(
+    spark: Any, tmp_path: Path, account: str
+) -> None:
+    """A customer's line links the number to a user id, and account 1's template to the number
+    is settled (another customer's line moves account 1's clock a window past it) with that id.
+    Six days on, the contact book lets go of the link; only then does the customer's bucket
+    have a line, of account 1 or 2: the whole log had long settled the template, and so must
+    its bucket, before the link goes."""
+    at = datetime(2026, 11, 2, 10, 0, tzinfo=UTC).timestamp()
+    number, user_id, other = "254711000001", "KE.1502576394655843", "254712000002"
+    linked = {"from": number, "from_user_id": user_id, "id": "in.1", "type": "text",
+              "timestamp": str(int(at))}  # fmt: skip
+    contacts = [{"wa_id": number, "user_id": user_id}]
+    lines = [
+        _for_account("1", {"contacts": contacts, "messages": [linked]}),
+        _template("1", "wamid.first", number, at + 300),
+        _template("1", "wamid.other", other, at + 5400),
+        _template("1", "wamid.days", other, at + 6 * 86400),
+        _template(account, "wamid.second", number, at + 6 * 86400 + 60),
+    ]
+    log = tmp_path / "let-go.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    now = time.time()
+    single = single_process([log], 3600, now)
+    names = {message: json.loads(fields)["user_id"] for message, *_, fields in single[0]}
+    assert names["wamid.first"] == user_id
+    assert names["wamid.second"] == ""
+    assert on_spark(spark, [log], 3600, now, items_per_task=1) == single
+
+
 def _template(account: str, message: str, number: str, at: float) -> str:
     """A marketing template of ``account`` to ``number``, delivered at ``at``."""
     pricing = {"billable": True, "pricing_model": "PMP", "type": "regular",

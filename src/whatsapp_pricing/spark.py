@@ -73,7 +73,7 @@ from pyspark.sql.types import (
 )
 
 from whatsapp_pricing import arrow_columns, spark_classes, spark_daemon
-from whatsapp_pricing.engine import CONVERSATIONS, ConversationEngine, Counters, Key, Tally
+from whatsapp_pricing.engine import CONVERSATIONS, HOUR, ConversationEngine, Counters, Key, Tally
 from whatsapp_pricing.errors import UsageError
 from whatsapp_pricing.markets import e164
 from whatsapp_pricing.reconcile import (
@@ -245,6 +245,9 @@ class _End(msgspec.Struct, array_like=True):
     """The latest time of its counted lines: in the log (key "") and per account (" " + id)."""
     unnamed: list[tuple[int, int, bytes]]
     """The items that name no customer: place in the stretch, kind, the item encoded."""
+    hours: list[tuple[int, float, dict[str, float]]]
+    """Each counted line whose time is in a later hour than any before it in the stretch: its
+    place in the stretch, its time and the latest times before it (keyed as :attr:`latest`)."""
 
 
 KINDS: tuple[type[Any], ...] = (Inbound, StatusUpdate, CategoryChange, Skipped)
@@ -501,6 +504,11 @@ written as a JSON escape (``\\u0039``), which the line's decoded words would sho
 Changes = Sequence[tuple[int, CategoryChange]]
 """The log's template category changes of known accounts, with their places: every customer's
 findings may depend on them, so every task is given them all."""
+Hours = Sequence[tuple[int, float, dict[str, float]]]
+"""Each line of the log at which its clock enters a new hour, when the contact book lets go of
+the links no line has needed for long: its place, its time, and every account's clock before
+it, by id. Whose links go depends on no customer, so every task is given them all (a few a
+hour of log time)."""
 
 
 @dataclass
@@ -657,6 +665,7 @@ def _reconcile(
     places = _places(stretches, paths)
     whole = Accounts(options, lambda account: Tally())
     early, changes = _unnamed(stretches, places, whole, options)
+    hours = _hours(stretches, places)
     # A shuffle partition a bucket at least, which adaptive execution merges up to its target
     # size: one partition per core would make a task of a large log's whole findings.
     spark = parsed.sparkSession
@@ -681,7 +690,7 @@ def _reconcile(
         dealt = dealt.unionByName(_dealt_again(named, roots, buckets, moved))
     counted = (
         dealt.groupBy("bucket")
-        .applyInArrow(_counting(options, changes, places, roots, moved), COUNTED)
+        .applyInArrow(_counting(options, changes, hours, places, roots, moved), COUNTED)
         .persist(StorageLevel.DISK_ONLY)
     )
     # Each counter of an account in one partition (a core's share of the counters: they are
@@ -715,7 +724,7 @@ def _reconcile(
     patches = (
         items.groupBy("bucket")
         .cogroup(ranked.groupBy("bucket"))
-        .applyInArrow(_finishing(options, changes, places), PATCHED)
+        .applyInArrow(_finishing(options, changes, hours, places), PATCHED)
     )
     # Every bucket has pass 1's results; one with no counts has no patch (null), and needs
     # none: with no count it has no token and no customer to run again.
@@ -955,6 +964,8 @@ def _parsed(
     latest: dict[str, float] = {}
     parts: dict[int, list[_Parsed]] = {}
     linking = _Linking(links_kept(options.window))
+    hours: list[tuple[int, float, dict[str, float]]] = []
+    next_hour = -math.inf
     named = 0
     unnamed = []
     line = position = 0
@@ -977,6 +988,9 @@ def _parsed(
         if _counted(item, options):  # only a counted line reaches the contact book
             if (item.user_id or item.parent_user_id) and linking.anew(item, name, clock):
                 linking.at.setdefault(bucket, {})[order] = dict(latest)
+            if item.at >= next_hour:
+                hours.append((order, item.at, dict(latest)))
+                next_hour = item.at // HOUR * HOUR + HOUR
             latest[""] = item.at if item.at > clock else clock
             latest[account] = item.at if item.at > account_clock else account_clock
         named += 1
@@ -985,7 +999,7 @@ def _parsed(
             parts, named = {}, 0
             linking.clear()
     yield _named_rows(parts, linking.at)
-    yield [(Role.END, -1, _encode(_End(lines.count, latest, unnamed)))]
+    yield [(Role.END, -1, _encode(_End(lines.count, latest, unnamed, hours)))]
 
 
 def _named_rows(
@@ -1153,6 +1167,19 @@ def _places(stretches: Mapping[Stretch, _End], paths: Sequence[str]) -> Places:
     return places
 
 
+def _hours(stretches: Mapping[Stretch, _End], places: Places) -> Hours:
+    """The lines at which the whole log's clock enters a new hour, in log order: of each
+    stretch's, those later than the hour the stretches before it reached."""
+    hours = []
+    for stretch, (start, before) in sorted(places.items(), key=lambda place: place[1][0]):
+        clock = before.get("")
+        reached = -math.inf if clock is None else clock // HOUR * HOUR + HOUR
+        account_latest = {account[1:]: at for account, at in before.items() if account}
+        hours += [(start * ITEMS_PER_LINE + order, at, _account_clocks(account_latest, latest))
+                  for order, at, latest in stretches[stretch].hours if at >= reached]  # fmt: skip
+    return hours
+
+
 def _uri(path: str) -> str:
     """A path as Spark names the files under it (unquoted): ``file:/...`` for a local one."""
     if "://" in path or path.startswith("file:"):
@@ -1309,6 +1336,16 @@ class _Item(NamedTuple):
     tokens: bool
 
 
+class _Hour(NamedTuple):
+    """The whole log's clock entering a new hour (:data:`Hours`), among a bucket's items: at the
+    place of the line that moves it, to ``place.clock``."""
+
+    place: Place
+    item: None = None
+    group: str = ""
+    tokens: bool = False
+
+
 def _items(
     dealt: pyarrow.Table,
     places: Places,
@@ -1360,11 +1397,12 @@ def _run(
     items: list[_Item],
     options: ReconcileOptions,
     changes: Changes,
+    hours: Hours,
     counters: Callable[[str], Counters],
 ) -> Iterator[tuple[str, int, Finding | Skipped]]:
     """The project's reconciler over one bucket's items in log order, with the category changes
-    among them; each result with its customer's group and the place of the item that settled
-    it.
+    and the log's new hours among them; each result with its customer's group and the place of
+    the item that settled it.
 
     One reconciler takes the whole bucket: it keeps each customer apart as the run over the
     whole log does, and starting one per customer would cost more than the rules."""
@@ -1375,13 +1413,22 @@ def _run(
         for each in items
         if isinstance(each.item, StatusUpdate)
     }
-    placed = items + [_Item(Place(order), change, "", False) for order, change in changes
-                      if change.account in accounts]  # fmt: skip
+    # An hour first, at the place of the line that begins it (the sort keeps the order).
+    placed: list[_Item | _Hour] = [
+        _Hour(Place(order, at, account_clocks=clocks)) for order, at, clocks in hours
+    ]
+    placed += items
+    placed += [_Item(Place(order), change, "", False) for order, change in changes
+               if change.account in accounts]  # fmt: skip
     placed.sort(key=_PLACE)
     order = 0
     for place, item, group, _ in placed:
         order = place.order
-        results = reconciler.add(item, place)
+        if item is None:
+            assert place.account_clocks is not None
+            results = reconciler.new_hour(place.clock, place.account_clocks)
+        else:
+            results = reconciler.add(item, place)
         if results and not isinstance(item, CategoryChange):  # a change's verdict is the driver's
             yield from ((_group(each, group, message_groups), order, each) for each in results)
     for settled in reconciler.finish():
@@ -1454,13 +1501,14 @@ def _untokened(detail: str, ids: Mapping[int, int]) -> str:
 def _counting(
     options: ReconcileOptions,
     changes: Changes,
+    hours: Hours,
     places: Places,
     roots: Mapping[str, str],
     moved: frozenset[str],
 ) -> Callable[[pyarrow.Table], pyarrow.Table]:
     def counting(bucket: pyarrow.Table) -> pyarrow.Table:
         with _no_cycle_collection():
-            return _counted_bucket(bucket, options, changes, places, roots, moved)
+            return _counted_bucket(bucket, options, changes, hours, places, roots, moved)
 
     return counting
 
@@ -1469,6 +1517,7 @@ def _counted_bucket(
     bucket: pyarrow.Table,
     options: ReconcileOptions,
     changes: Changes,
+    hours: Hours,
     places: Places,
     roots: Mapping[str, str],
     moved: frozenset[str],
@@ -1479,7 +1528,8 @@ def _counted_bucket(
     items = _items(bucket, places, roots, moved)
     counts: list[_Count] = []
     tokens = itertools.count(TOKEN + number * TOKENS_PER_BUCKET + 1)
-    settled = list(_run(items, options, changes, lambda account: _Claims(account, counts, tokens)))
+    claims = lambda account: _Claims(account, counts, tokens)  # noqa: E731
+    settled = list(_run(items, options, changes, hours, claims))
     results = _settled_blob(settled)
     groups = {each.place.order: each.group for each in items}
     # A finding is repriced by its account and message id: where a bucket has two of one (an
@@ -1505,11 +1555,11 @@ def _counted_bucket(
 
 
 def _finishing(
-    options: ReconcileOptions, changes: Changes, places: Places
+    options: ReconcileOptions, changes: Changes, hours: Hours, places: Places
 ) -> Callable[[pyarrow.Table, pyarrow.Table], pyarrow.Table]:
     def finishing(items: pyarrow.Table, ranked: pyarrow.Table) -> pyarrow.Table:
         with _no_cycle_collection():
-            return _finished_bucket(items, ranked, options, changes, places)
+            return _finished_bucket(items, ranked, options, changes, hours, places)
 
     return finishing
 
@@ -1519,6 +1569,7 @@ def _finished_bucket(
     ranked: pyarrow.Table,
     options: ReconcileOptions,
     changes: Changes,
+    hours: Hours,
     places: Places,
 ) -> pyarrow.Table:
     """Pass 2 of a bucket: the patch of pass 1's results: the conversations' ids, the counted
@@ -1543,7 +1594,7 @@ def _finished_bucket(
         )
         ranked_at = dict(zip(zip(accounts, keys, orders, strict=True), ranks, strict=True))
         counters = lambda account: _Positions(account, ranked_at)  # noqa: E731
-        rerun = list(_run(_items(items, places), options, changes, counters))
+        rerun = list(_run(_items(items, places), options, changes, hours, counters))
     ids = dict(zip(tokens, positions, strict=True))
     patch = _Patch(ids, again, _settled_blob(rerun), repriced)
     number = ranked.column("bucket")[0].as_py()

@@ -119,12 +119,28 @@ class Accounts:
         account's lines only, and names what it decides as the contact book stands then."""
         clocks = place.account_clocks
         assert clocks is not None
-        settled: list[Finding | Skipped] = []
-        for account, other in self._reconcilers.items():
-            if account != item.account and account in clocks:
-                settled += other.advance(clocks[account])
+        settled = self._settled_by(clocks, but=item.account)
         self._contact_book.advance(place.clock)
         return settled + reconciler.add(item, place.order, place.account_clock)
+
+    def new_hour(self, at: float, clocks: Mapping[str, float]) -> list[Finding | Skipped]:
+        """For a run over part of the log: a line of the whole log moves its clock on to ``at``,
+        in a new hour, where the contact book lets go of the links no line has needed for long.
+        If it lets go of any, every account first settles what the whole run settles before
+        that line (``clocks``: each account's clock there, by id)."""
+        book = self._contact_book
+        settled = self._settled_by(clocks) if book.lets_go_at(at) else []
+        book.advance(at)
+        return settled
+
+    def _settled_by(self, clocks: Mapping[str, float], but: str = "") -> list[Finding | Skipped]:
+        """What each account's reconciler (``but`` one) settles as its clock moves on to
+        ``clocks``' for it."""
+        settled: list[Finding | Skipped] = []
+        for account, reconciler in self._reconcilers.items():
+            if account != but and account in clocks:
+                settled += reconciler.advance(clocks[account])
+        return settled
 
     def finish(self) -> list[Finding | Skipped]:
         return [
