@@ -167,7 +167,9 @@ def _multi_account_log(
 ) -> list[str]:
     """Each timeline's log for one of the accounts, interleaved by time, then roughed up as
     logs are: a few lines moved far back, some repeated, some cut short. Message ids are made
-    unique across timelines, as Meta's are across a log."""
+    unique across timelines, as Meta's are across a log. Some lines give the customer's user id
+    beside the number, as Meta's do from 2026: the timelines share their customers, so a line
+    of one account links the names for every account."""
     lines: list[tuple[float, str]] = []
     for number, (timeline_events, account) in enumerate(zip(events, accounts, strict=True)):
         for line in webhook_log(timeline(*timeline_events)):
@@ -176,6 +178,10 @@ def _multi_account_log(
             value = notification["entry"][0]["changes"][0]["value"]
             item = (value.get("messages") or value.get("statuses"))[0]
             item["id"] = f"t{number}.{item['id']}"
+            if rng.random() < 0.3:
+                inbound = "from" in item
+                customer = item["from" if inbound else "recipient_id"]
+                item["from_user_id" if inbound else "recipient_user_id"] = f"XX.{customer}"
             at = float(item["timestamp"])
             lines.append((at, json.dumps(notification)))
     log = [line for _, line in sorted(lines, key=lambda pair: pair[0])]
