@@ -178,7 +178,7 @@ def _multi_account_log(
             value = notification["entry"][0]["changes"][0]["value"]
             item = (value.get("messages") or value.get("statuses"))[0]
             item["id"] = f"t{number}.{item['id']}"
-            if rng.random() < 0.3:
+            if rng.random() < 0.1:
                 inbound = "from" in item
                 customer = item["from" if inbound else "recipient_id"]
                 item["from_user_id" if inbound else "recipient_user_id"] = f"XX.{customer}"
