@@ -185,7 +185,7 @@ class _Named(msgspec.Struct, Generic[InboundAs, StatusAs], array_like=True):
     tokens: list[bool]
     statuses: list[bool]
     linking: dict[int, dict[str, float]]
-    """Keyed as :attr:`_End.latest` is."""
+    """By place in the stretch: the latest times before each, keyed as :attr:`_End.latest` is."""
     inbound: list[InboundAs]
     status: list[StatusAs]
 

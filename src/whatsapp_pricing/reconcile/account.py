@@ -173,7 +173,8 @@ class Reconciler:
 
     def advance(self, clock: float) -> list[Finding | Skipped]:
         """Moves the clock on to ``clock`` without an item, for a run over part of the log: what
-        another account's line that links names must not come before settles first."""
+        the whole run settles before a line elsewhere changes the contact book (a link, or an
+        hour's letting go), this settles first."""
         settled: list[Finding | Skipped] = []
         self._settled_now = settled
         self._advance(clock)

@@ -14,7 +14,7 @@ from whatsapp_pricing.reconcile.findings import Finding, Reconciliation
 from whatsapp_pricing.reconcile.options import DEFAULT_WINDOW, ReconcileOptions
 from whatsapp_pricing.reconcile.ordering import Place
 from whatsapp_pricing.reconcile.sent import SentTemplate
-from whatsapp_pricing.webhooks import CategoryChange, Inbound, LogItem, Skipped, StatusUpdate
+from whatsapp_pricing.webhooks import CategoryChange, LogItem, Skipped
 
 
 def reconcile(
@@ -106,22 +106,15 @@ class Accounts:
             self.category_changes.append(item)
         if place is None:
             return reconciler.add(item, order)
-        if place.account_clocks is not None:
-            return self._after_the_others(item, reconciler, place)
+        clocks = place.account_clocks
+        if clocks is not None:
+            # An item that may link names: the whole run's reconciler of each other account has
+            # settled, with its own account's lines, what it names before the link.
+            settled = self._settled_by(clocks, but=item.account)
+            self._contact_book.advance(place.clock)
+            return settled + reconciler.add(item, order, place.account_clock)
         self._contact_book.advance(place.clock)
         return reconciler.add(item, order, place.account_clock)
-
-    def _after_the_others(
-        self, item: Inbound | StatusUpdate | CategoryChange, reconciler: Reconciler, place: Place
-    ) -> list[Finding | Skipped]:
-        """Takes an item that may link names, once every other account has settled what the
-        whole run settles before it: there, each account's reconciler moves on with its own
-        account's lines only, and names what it decides as the contact book stands then."""
-        clocks = place.account_clocks
-        assert clocks is not None
-        settled = self._settled_by(clocks, but=item.account)
-        self._contact_book.advance(place.clock)
-        return settled + reconciler.add(item, place.order, place.account_clock)
 
     def new_hour(self, at: float, clocks: Mapping[str, float]) -> list[Finding | Skipped]:
         """For a run over part of the log: a line of the whole log moves its clock on to ``at``,
@@ -134,8 +127,8 @@ class Accounts:
         return settled
 
     def _settled_by(self, clocks: Mapping[str, float], but: str = "") -> list[Finding | Skipped]:
-        """What each account's reconciler (``but`` one) settles as its clock moves on to
-        ``clocks``' for it."""
+        """What the reconciler of each account (but account ``but``) settles as it moves on to
+        its clock in ``clocks``."""
         settled: list[Finding | Skipped] = []
         for account, reconciler in self._reconcilers.items():
             if account != but and account in clocks:

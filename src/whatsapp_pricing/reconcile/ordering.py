@@ -29,9 +29,10 @@ class Place(NamedTuple):
     account_clock: float = -math.inf
     """The same, among its own account's lines."""
     account_clocks: Mapping[str, float] | None = None
-    """For an item that may link a customer's names: every account's clock here (the latest
-    time of its lines before it), by id. The contact book is every account's, so the others
-    first settle what the whole run settles before the link; ``None`` for any other item."""
+    """For an item that may link a customer's names (or, on Spark, the whole log's clock
+    entering a new hour): every account's clock here (the latest time of its lines before it),
+    by id. The contact book is every account's, so the others first settle what the whole run
+    settles before it changes; ``None`` for any other item."""
 
 
 Held = tuple[float, int, T]
