@@ -567,12 +567,37 @@ def test_a_link_let_go_of_later_names_what_was_decided_before_it(
     assert on_spark(spark, [log], 3600, now, items_per_task=1) == single
 
 
-def _template(account: str, message: str, number: str, at: float) -> str:
-    """A marketing template of ``account`` to ``number``, delivered at ``at``."""
+def test_only_a_line_that_may_link_names_anew_is_told_every_accounts_clock() -> None:
+    """Of a customer's lines with one number and user id, the chunk's first is told every
+    account's clock (it may link them), a repeat is not, nor a line with the number alone; a
+    repeat is told again once another line gave the user id to another number, or once the
+    contact book may have let the link go."""
+    from whatsapp_pricing import spark as on_spark
+    from whatsapp_pricing.reconcile.account import links_kept
+
+    at = datetime(2026, 11, 2, 10, 0, tzinfo=UTC).timestamp()
+    number, user_id, other = "254711000001", "KE.1502576394655843", "254712000002"
+    options = ReconcileOptions(account=Account(time_zone="UTC"), now=time.time())
+    kept = links_kept(options.window)
+    named = [(number, user_id, 0), (number, user_id, 60), (number, "", 120), (other, user_id, 180),
+             (number, user_id, 240), (number, user_id, 300 + kept)]  # fmt: skip
+    lines = [_template("1", f"wamid.{line}", customer, at + after, user).encode()
+             for line, (customer, user, after) in enumerate(named, start=1)]  # fmt: skip
+    rows = [row for batch in on_spark._parsed(iter(lines), options, set(), on_spark._Dealer(1))
+            for row in batch]  # fmt: skip
+    chunks = [on_spark._decode_named(blob) for role, _, blob in rows if role == on_spark.Role.NAMED]
+    told = {order // on_spark.ITEMS_PER_LINE for chunk in chunks for order in chunk.linking}
+    assert told == {1, 4, 5, 6}
+
+
+def _template(account: str, message: str, number: str, at: float, user_id: str = "") -> str:
+    """A marketing template of ``account`` to ``number`` (and ``user_id``), delivered at ``at``."""
     pricing = {"billable": True, "pricing_model": "PMP", "type": "regular",
                "category": "marketing"}  # fmt: skip
     status = {"id": message, "status": "delivered", "timestamp": str(int(at)),
               "recipient_id": number, "pricing": pricing}  # fmt: skip
+    if user_id:
+        status["recipient_user_id"] = user_id
     return _for_account(account, {"statuses": [status]})
 
 
@@ -908,6 +933,7 @@ def test_parsing_deals_each_item_once_to_the_bucket_of_its_customers_group(
              for row in zip(*(column.to_pylist() for column in batch), strict=True)]  # fmt: skip
     places = {("f", 0): (0, {})}
     reached: list[tuple[int, int]] = []
+    told: set[int] = set()
     for bucket in range(buckets):
         blobs = [blob for key, blob in parts if key == bucket]
         blobs += [blob for key, _, _, blob in dealt if key == bucket]
@@ -918,8 +944,14 @@ def test_parsing_deals_each_item_once_to_the_bucket_of_its_customers_group(
             assert each.group == roots.get(name, name)
             assert on_spark._hash(each.group, buckets) == bucket
             reached.append((each.place.order, bucket))
+            if each.place.account_clocks is not None:
+                told.add(each.place.order)
     named = [
         item for item in read_log(b"\n".join(lines)) if isinstance(item, Inbound | StatusUpdate)
     ]
     assert len(reached) == len({order for order, _ in reached}) == len(named)
     assert (buckets > 1) == bool(moved)
+    # Dealt again or not, an item that may link names is told every account's clock.
+    linking = {order for _, blob in parts for order in on_spark._decode_named(blob).linking}
+    assert linking
+    assert told == linking
