@@ -167,7 +167,9 @@ def _multi_account_log(
 ) -> list[str]:
     """Each timeline's log for one of the accounts, interleaved by time, then roughed up as
     logs are: a few lines moved far back, some repeated, some cut short. Message ids are made
-    unique across timelines, as Meta's are across a log."""
+    unique across timelines, as Meta's are across a log. Some lines give the customer's user id
+    beside the number, as Meta's do from 2026: the timelines share their customers, so a line
+    of one account links the names for every account."""
     lines: list[tuple[float, str]] = []
     for number, (timeline_events, account) in enumerate(zip(events, accounts, strict=True)):
         for line in webhook_log(timeline(*timeline_events)):
@@ -176,6 +178,10 @@ def _multi_account_log(
             value = notification["entry"][0]["changes"][0]["value"]
             item = (value.get("messages") or value.get("statuses"))[0]
             item["id"] = f"t{number}.{item['id']}"
+            if rng.random() < 0.1:
+                inbound = "from" in item
+                customer = item["from" if inbound else "recipient_id"]
+                item["from_user_id" if inbound else "recipient_user_id"] = f"XX.{customer}"
             at = float(item["timestamp"])
             lines.append((at, json.dumps(notification)))
     log = [line for _, line in sorted(lines, key=lambda pair: pair[0])]
@@ -497,6 +503,102 @@ def _free_service_answer(business: str, number: int, at: float) -> list[str]:
         _for_account("2", {"metadata": metadata, "messages": [message]}),
         _for_account("2", {"metadata": metadata, "statuses": [status]}),
     ]
+
+
+def test_a_link_another_account_learns_later_names_only_what_is_decided_after_it(
+    spark: Any, tmp_path: Path
+) -> None:
+    """Account 1 sends a marketing template to a customer known by number; a line of another
+    customer of account 1 moves its clock a window past it, which settles it, before an
+    account-2 line links the number to a user id (the contact book is shared by the accounts);
+    a second template, settled after the link, has the user id. Spark's bucket of the customer
+    holds neither of account 1's other lines, and must name both findings as the whole run
+    does (one line a bucket's bytes: the customers fall in different buckets)."""
+    at = datetime(2026, 11, 2, 10, 0, tzinfo=UTC).timestamp()
+    number, user_id, other = "254711000001", "KE.1502576394655843", "254712000002"
+    linked = {"from": number, "from_user_id": user_id, "id": "in.2", "type": "text",
+              "timestamp": str(int(at + 5700))}  # fmt: skip
+    contacts = [{"wa_id": number, "user_id": user_id}]
+    lines = [
+        _template("1", "wamid.first", number, at),
+        _template("1", "wamid.other", other, at + 5400),  # 1.5 h on: a window past the first
+        _for_account("2", {"contacts": contacts, "messages": [linked]}),
+        _template("1", "wamid.second", number, at + 6000),
+        _template("1", "wamid.later", other, at + 9000),
+    ]
+    log = tmp_path / "linked.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    now = time.time()
+    single = single_process([log], 3600, now)
+    names = {message: json.loads(fields)["user_id"] for message, *_, fields in single[0]}
+    assert names["wamid.first"] == ""
+    assert names["wamid.second"] == user_id
+    assert on_spark(spark, [log], 3600, now, items_per_task=1) == single
+
+
+@pytest.mark.parametrize("account", ["1", "2"])
+def test_a_link_let_go_of_later_names_what_was_decided_before_it(
+    spark: Any, tmp_path: Path, account: str
+) -> None:
+    """A customer's line links the number to a user id, and account 1's template to the number
+    is settled (another customer's line moves account 1's clock a window past it) with that id.
+    Six days on, the contact book lets go of the link; only then does the customer's bucket
+    have a line, of account 1 or 2: the whole log had long settled the template, and so must
+    its bucket, before the link goes."""
+    at = datetime(2026, 11, 2, 10, 0, tzinfo=UTC).timestamp()
+    number, user_id, other = "254711000001", "KE.1502576394655843", "254712000002"
+    linked = {"from": number, "from_user_id": user_id, "id": "in.1", "type": "text",
+              "timestamp": str(int(at))}  # fmt: skip
+    contacts = [{"wa_id": number, "user_id": user_id}]
+    lines = [
+        _for_account("1", {"contacts": contacts, "messages": [linked]}),
+        _template("1", "wamid.first", number, at + 300),
+        _template("1", "wamid.other", other, at + 5400),
+        _template("1", "wamid.days", other, at + 6 * 86400),
+        _template(account, "wamid.second", number, at + 6 * 86400 + 60),
+    ]
+    log = tmp_path / "let-go.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    now = time.time()
+    single = single_process([log], 3600, now)
+    names = {message: json.loads(fields)["user_id"] for message, *_, fields in single[0]}
+    assert names["wamid.first"] == user_id
+    assert names["wamid.second"] == ""
+    assert on_spark(spark, [log], 3600, now, items_per_task=1) == single
+
+
+def test_only_a_line_that_may_link_names_anew_is_told_every_accounts_clock() -> None:
+    """Of a customer's lines with one number and user id, the chunk's first is told every
+    account's clock (it may link them), a repeat is not, nor a line with the number alone; a
+    repeat is told again once another line gave the user id to another number, or once the
+    contact book may have let the link go."""
+    from whatsapp_pricing import spark as on_spark
+    from whatsapp_pricing.reconcile.account import links_kept
+
+    at = datetime(2026, 11, 2, 10, 0, tzinfo=UTC).timestamp()
+    number, user_id, other = "254711000001", "KE.1502576394655843", "254712000002"
+    options = ReconcileOptions(account=Account(time_zone="UTC"), now=time.time())
+    kept = links_kept(options.window)
+    named = [(number, user_id, 0), (number, user_id, 60), (number, "", 120), (other, user_id, 180),
+             (number, user_id, 240), (number, user_id, 300 + kept)]  # fmt: skip
+    lines = [_template("1", f"wamid.{line}", customer, at + after, user).encode()
+             for line, (customer, user, after) in enumerate(named, start=1)]  # fmt: skip
+    rows = [row for batch in on_spark._parsed(iter(lines), options, set(), on_spark._Dealer(1))
+            for row in batch]  # fmt: skip
+    chunks = [on_spark._decode_named(blob) for role, _, blob in rows if role == on_spark.Role.NAMED]
+    told = {order // on_spark.ITEMS_PER_LINE for chunk in chunks for order in chunk.linking}
+    assert told == {1, 4, 5, 6}
+
+
+def _template(account: str, message: str, number: str, at: float, user_id: str = "") -> str:
+    """A marketing template of ``account`` to ``number`` (and ``user_id``), delivered at ``at``."""
+    pricing = {"billable": True, "pricing_model": "PMP", "type": "regular",
+               "category": "marketing"}  # fmt: skip
+    status = {"id": message, "status": "delivered", "timestamp": str(int(at)),
+              "recipient_id": number, "pricing": pricing}  # fmt: skip
+    if user_id:
+        status["recipient_user_id"] = user_id
+    return _for_account(account, {"statuses": [status]})
 
 
 def test_without_pyspark_spark_says_how_to_get_it(
@@ -831,6 +933,7 @@ def test_parsing_deals_each_item_once_to_the_bucket_of_its_customers_group(
              for row in zip(*(column.to_pylist() for column in batch), strict=True)]  # fmt: skip
     places = {("f", 0): (0, {})}
     reached: list[tuple[int, int]] = []
+    told: set[int] = set()
     for bucket in range(buckets):
         blobs = [blob for key, blob in parts if key == bucket]
         blobs += [blob for key, _, _, blob in dealt if key == bucket]
@@ -841,8 +944,14 @@ def test_parsing_deals_each_item_once_to_the_bucket_of_its_customers_group(
             assert each.group == roots.get(name, name)
             assert on_spark._hash(each.group, buckets) == bucket
             reached.append((each.place.order, bucket))
+            if each.place.account_clocks is not None:
+                told.add(each.place.order)
     named = [
         item for item in read_log(b"\n".join(lines)) if isinstance(item, Inbound | StatusUpdate)
     ]
     assert len(reached) == len({order for order, _ in reached}) == len(named)
     assert (buckets > 1) == bool(moved)
+    # Dealt again or not, an item that may link names is told every account's clock.
+    linking = {order for _, blob in parts for order in on_spark._decode_named(blob).linking}
+    assert linking
+    assert told == linking

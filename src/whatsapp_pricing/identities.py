@@ -87,6 +87,13 @@ class ContactBook:
         self._by_last_seen[id(customer)] = customer
         return customer.name
 
+    def lets_go_at(self, clock: float) -> bool:
+        """Whether moving the log's clock on to ``clock`` lets go of any link."""
+        if clock <= self._clock or clock < self._next_release or not self._by_last_seen:
+            return False
+        oldest = next(iter(self._by_last_seen.values()))
+        return oldest.seen < clock // HOUR * HOUR - self._keep
+
     def advance(self, clock: float) -> None:
         """Moves the log's clock on; at each new hour of it, lets go of the links kept long
         enough (at whole hours, so that a run over part of the log lets go of the same)."""

@@ -73,7 +73,7 @@ from pyspark.sql.types import (
 )
 
 from whatsapp_pricing import arrow_columns, spark_classes, spark_daemon
-from whatsapp_pricing.engine import CONVERSATIONS, ConversationEngine, Counters, Key, Tally
+from whatsapp_pricing.engine import CONVERSATIONS, HOUR, ConversationEngine, Counters, Key, Tally
 from whatsapp_pricing.errors import UsageError
 from whatsapp_pricing.markets import e164
 from whatsapp_pricing.reconcile import (
@@ -83,6 +83,7 @@ from whatsapp_pricing.reconcile import (
     Place,
     ReconcileOptions,
 )
+from whatsapp_pricing.reconcile.account import links_kept
 from whatsapp_pricing.reconcile.policy import charge_said
 from whatsapp_pricing.records import Counted
 from whatsapp_pricing.webhooks import (
@@ -171,9 +172,11 @@ class _Named(msgspec.Struct, Generic[InboundAs, StatusAs], array_like=True):
     """A chunk of named items of one stretch, in its order: each item's place in the stretch,
     its customer (the name it gives when parsed; its group once dealt again), the latest
     times before it in the stretch (counted lines, of any account and of its own), whether its
-    line has words that look like a token, and whether it is a status; the items themselves in
-    a list of each kind, so that one call decodes a chunk's items whole, and dealing moves
-    them as the bytes they are (``msgspec.Raw``), never decoded."""
+    line has words that look like a token, and whether it is a status; for the few items that
+    may link names, every account's latest time before it in the stretch, by the item's place
+    (:class:`_Linking`); the items themselves in a list of each kind, so that one call decodes a
+    chunk's items whole, and dealing moves them as the bytes they are (``msgspec.Raw``), never
+    decoded."""
 
     orders: list[int]
     customers: list[str]
@@ -181,6 +184,8 @@ class _Named(msgspec.Struct, Generic[InboundAs, StatusAs], array_like=True):
     account_clocks: list[float]
     tokens: list[bool]
     statuses: list[bool]
+    linking: dict[int, dict[str, float]]
+    """By place in the stretch: the latest times before each, keyed as :attr:`_End.latest` is."""
     inbound: list[InboundAs]
     status: list[StatusAs]
 
@@ -194,12 +199,15 @@ class _Named(msgspec.Struct, Generic[InboundAs, StatusAs], array_like=True):
         tokens: list[bool],
         statuses: list[bool],
         items: Sequence[InboundAs | StatusAs],
+        linking: dict[int, dict[str, float]],
     ) -> _Named[InboundAs, StatusAs]:
         """The chunk of ``items`` in their order, each a status where ``statuses`` says."""
         picked = list(zip(items, statuses, strict=True))
         inbound = cast(list[InboundAs], [item for item, is_status in picked if not is_status])
         status = cast(list[StatusAs], [item for item, is_status in picked if is_status])
-        return cls(orders, customers, clocks, account_clocks, tokens, statuses, inbound, status)
+        return cls(
+            orders, customers, clocks, account_clocks, tokens, statuses, linking, inbound, status
+        )
 
     def in_order(self) -> list[InboundAs | StatusAs]:
         """The items, in the chunk's order."""
@@ -213,16 +221,18 @@ class _Named(msgspec.Struct, Generic[InboundAs, StatusAs], array_like=True):
         customer ``customers`` gives at its index."""
         if not dealt:
             return  # none of its items is dealt (as most are not, when few names move)
-        items = self.in_order()
+        items, linking = self.in_order(), self.linking
         for bucket, indices in dealt.items():
+            orders = [self.orders[i] for i in indices]
             part: _Named[InboundAs, StatusAs] = _Named.of(
-                [self.orders[i] for i in indices],
+                orders,
                 cast(list[str], [customers[i] for i in indices]),
                 [self.clocks[i] for i in indices],
                 [self.account_clocks[i] for i in indices],
                 [self.tokens[i] for i in indices],
                 [self.statuses[i] for i in indices],
                 [items[i] for i in indices],
+                {order: linking[order] for order in orders if order in linking},
             )
             yield bucket, part
 
@@ -235,6 +245,9 @@ class _End(msgspec.Struct, array_like=True):
     """The latest time of its counted lines: in the log (key "") and per account (" " + id)."""
     unnamed: list[tuple[int, int, bytes]]
     """The items that name no customer: place in the stretch, kind, the item encoded."""
+    hours: list[tuple[int, float, dict[str, float]]]
+    """Each counted line whose time is in a later hour than any before it in the stretch: its
+    place in the stretch, its time and the latest times before it (keyed as :attr:`latest`)."""
 
 
 KINDS: tuple[type[Any], ...] = (Inbound, StatusUpdate, CategoryChange, Skipped)
@@ -517,6 +530,11 @@ written as a JSON escape (``\\u0039``), which the line's decoded words would sho
 Changes = Sequence[tuple[int, CategoryChange]]
 """The log's template category changes of known accounts, with their places: every customer's
 findings may depend on them, so every task is given them all."""
+Hours = Sequence[tuple[int, float, dict[str, float]]]
+"""Each line of the log at which its clock enters a new hour, when the contact book lets go of
+the links no line has needed for long: its place, its time, and every account's clock before
+it, by id. Whose links go depends on no customer, so every task is given them all (a few a
+hour of log time)."""
 
 
 @dataclass
@@ -673,6 +691,7 @@ def _reconcile(
     places = _places(stretches, paths)
     whole = Accounts(options, lambda account: Tally())
     early, changes = _unnamed(stretches, places, whole, options)
+    hours = _hours(stretches, places)
     # A shuffle partition a bucket at least, which adaptive execution merges up to its target
     # size: one partition per core would make a task of a large log's whole findings.
     spark = parsed.sparkSession
@@ -697,7 +716,7 @@ def _reconcile(
         dealt = dealt.unionByName(_dealt_again(named, roots, buckets, moved))
     counted = (
         dealt.groupBy("bucket")
-        .applyInArrow(_counting(options, changes, places, roots, moved), COUNTED)
+        .applyInArrow(_counting(options, changes, hours, places, roots, moved), COUNTED)
         .persist(StorageLevel.DISK_ONLY)
     )
     # Each counter of an account in one partition (a core's share of the counters: they are
@@ -731,7 +750,7 @@ def _reconcile(
     patches = (
         items.groupBy("bucket")
         .cogroup(ranked.groupBy("bucket"))
-        .applyInArrow(_finishing(options, changes, places), PATCHED)
+        .applyInArrow(_finishing(options, changes, hours, places), PATCHED)
     )
     # Every bucket has pass 1's results; one with no counts has no patch (null), and needs
     # none: with no count it has no token and no customer to run again.
@@ -970,6 +989,9 @@ def _parsed(
     lines = _Lines(stretch)
     latest: dict[str, float] = {}
     parts: dict[int, list[_Parsed]] = {}
+    linking = _Linking(links_kept(options.window))
+    hours: list[tuple[int, float, dict[str, float]]] = []
+    next_hour = -math.inf
     named = 0
     unnamed = []
     line = position = 0
@@ -987,21 +1009,70 @@ def _parsed(
         is_status = isinstance(item, StatusUpdate)
         encoded = msgspec.Raw(_encode(item))
         parsed = (order, name, clock, account_clock, line in lines.tokened, is_status, encoded)
-        parts.setdefault(dealer.bucket(name), []).append(parsed)
-        if _counted(item, options):
+        bucket = dealer.bucket(name)
+        parts.setdefault(bucket, []).append(parsed)
+        if _counted(item, options):  # only a counted line reaches the contact book
+            if (item.user_id or item.parent_user_id) and linking.anew(item, name, clock):
+                linking.at.setdefault(bucket, {})[order] = dict(latest)
+            if item.at >= next_hour:
+                hours.append((order, item.at, dict(latest)))
+                next_hour = item.at // HOUR * HOUR + HOUR
             latest[""] = item.at if item.at > clock else clock
             latest[account] = item.at if item.at > account_clock else account_clock
         named += 1
         if named >= ITEMS_PER_CHUNK:
-            yield _named_rows(parts)
+            yield _named_rows(parts, linking.at)
             parts, named = {}, 0
-    yield _named_rows(parts)
-    yield [(Role.END, -1, _encode(_End(lines.count, latest, unnamed)))]
+            linking.clear()
+    yield _named_rows(parts, linking.at)
+    yield [(Role.END, -1, _encode(_End(lines.count, latest, unnamed, hours)))]
 
 
-def _named_rows(parts: Mapping[int, list[_Parsed]]) -> list[tuple[int, int, bytes]]:
-    """A chunk's items, dealt to their names' buckets: a row of the parsed log for each."""
-    return [(Role.NAMED, bucket, _packed(_encode(_chunk(part)))) for bucket, part in parts.items()]
+def _named_rows(
+    parts: Mapping[int, list[_Parsed]], linking: Mapping[int, dict[int, dict[str, float]]]
+) -> list[tuple[int, int, bytes]]:
+    """A chunk's items, dealt to their names' buckets: a row of the parsed log for each (with
+    its items that may link names, ``linking`` by bucket: see :attr:`_Named.linking`)."""
+    return [(Role.NAMED, bucket, _packed(_encode(_chunk(part, linking.get(bucket, {})))))
+            for bucket, part in parts.items()]  # fmt: skip
+
+
+class _Linking:
+    """Which of a chunk's items may link names anew, each with the latest times before it in the
+    stretch (:attr:`at`, by bucket and place), for the bucket's run to tell every account's
+    clock at it (:attr:`~whatsapp_pricing.reconcile.ordering.Place.account_clocks`).
+
+    A counted line with a user id or a parent id may; a line that names only a number links
+    nothing anew. Nor does a line that gives the very names the chunk's last line naming any of
+    them gave, while the contact book still holds that link: it finds them linked as it would
+    link them. Most of a customer's lines give the same names, so few items of a chunk are
+    told the clocks."""
+
+    def __init__(self, keep: float) -> None:
+        self._keep = keep
+        """How long the contact book holds a link (:func:`.links_kept`)."""
+        self._last: dict[str, tuple[tuple[str, str, str], float]] = {}
+        """The names the chunk's last line naming each name gave, and the latest time then."""
+        self.at: dict[int, dict[int, dict[str, float]]] = {}
+
+    def anew(self, item: Inbound | StatusUpdate, name: str, clock: float) -> bool:
+        """Whether a counted line with a user id or a parent id may link names anew; ``name``:
+        its customer, ``clock``: the stretch's latest time before it."""
+        names = (name, item.user_id, item.parent_user_id)
+        seen = item.at if item.at > clock else clock
+        last, keep = self._last, self._keep
+        anew = False
+        for each in names:
+            if each:
+                given = last.get(each)
+                anew = anew or given is None or given[0] != names or seen >= given[1] + keep
+                last[each] = (names, seen)
+        return anew
+
+    def clear(self) -> None:
+        """Starts the next chunk."""
+        self._last.clear()
+        self.at = {}
 
 
 _Parsed = tuple[int, str, float, float, bool, bool, msgspec.Raw]
@@ -1010,12 +1081,14 @@ encoded at once (a chunk's items, kept whole until it ends, cost more to make an
 than their bytes): a tuple, which a chunk's columns are made of at once (:func:`_chunk`)."""
 
 
-def _chunk(named: list[_Parsed]) -> _Named[msgspec.Raw, msgspec.Raw]:
+def _chunk(
+    named: list[_Parsed], linking: dict[int, dict[str, float]]
+) -> _Named[msgspec.Raw, msgspec.Raw]:
     """The chunk of the items ``named``."""
     orders, customers, clocks, account_clocks, tokens, statuses, items = map(
         list, zip(*named, strict=True)
     )
-    return _Named.of(orders, customers, clocks, account_clocks, tokens, statuses, items)
+    return _Named.of(orders, customers, clocks, account_clocks, tokens, statuses, items, linking)
 
 
 def _link(linked: set[tuple[str, str]], item: Inbound | StatusUpdate, name: str) -> None:
@@ -1118,6 +1191,19 @@ def _places(stretches: Mapping[Stretch, _End], paths: Sequence[str]) -> Places:
         for key, at in stretches[stretch].latest.items():
             running[key] = max(running.get(key, -math.inf), at)
     return places
+
+
+def _hours(stretches: Mapping[Stretch, _End], places: Places) -> Hours:
+    """The lines at which the whole log's clock enters a new hour, in log order: of each
+    stretch's, those later than the hour the stretches before it reached."""
+    hours = []
+    for stretch, (start, before) in sorted(places.items(), key=lambda place: place[1][0]):
+        clock = before.get("")
+        reached = -math.inf if clock is None else clock // HOUR * HOUR + HOUR
+        account_latest = {account[1:]: at for account, at in before.items() if account}
+        hours += [(start * ITEMS_PER_LINE + order, at, _account_clocks(account_latest, latest))
+                  for order, at, latest in stretches[stretch].hours if at >= reached]  # fmt: skip
+    return hours
 
 
 def _uri(path: str) -> str:
@@ -1276,6 +1362,16 @@ class _Item(NamedTuple):
     tokens: bool
 
 
+class _Hour(NamedTuple):
+    """The whole log's clock entering a new hour (:data:`Hours`), among a bucket's items: at the
+    place of the line that moves it, to ``place.clock``."""
+
+    place: Place
+    item: None = None
+    group: str = ""
+    tokens: bool = False
+
+
 def _items(
     dealt: pyarrow.Table,
     places: Places,
@@ -1292,6 +1388,7 @@ def _items(
         shift, latest = start * ITEMS_PER_LINE, before.get("", -math.inf)
         account_latest = {account[1:]: at for account, at in before.items() if account}
         part = _decode_named(blob)
+        linking = part.linking
         for order, name, clock, account_clock, tokens, item in zip(
             part.orders, part.customers, part.clocks, part.account_clocks, part.tokens,
             part.in_order(), strict=True,
@@ -1305,19 +1402,33 @@ def _items(
                 clock = latest if latest > clock else clock
                 at = account_latest.get(item.account, -math.inf)
                 account_clock = at if at > account_clock else account_clock
-            items.append(_Item(Place(order + shift, clock, account_clock), item, group, tokens))
+            clocks = _account_clocks(account_latest, linking[order]) if order in linking else None
+            place = Place(order + shift, clock, account_clock, clocks)
+            items.append(_Item(place, item, group, tokens))
     return items
+
+
+def _account_clocks(before: Mapping[str, float], latest: Mapping[str, float]) -> dict[str, float]:
+    """Every account's clock at an item that may link names: the latest time of its lines in
+    the stretches ``before`` the item's (by id), or before it in its own (``latest``, keyed as
+    :attr:`_End.latest` is)."""
+    clocks = dict(before)
+    for key, at in latest.items():
+        if key and at > clocks.get(key[1:], -math.inf):
+            clocks[key[1:]] = at
+    return clocks
 
 
 def _run(
     items: list[_Item],
     options: ReconcileOptions,
     changes: Changes,
+    hours: Hours,
     counters: Callable[[str], Counters],
 ) -> Iterator[tuple[str, int, Finding | Skipped]]:
     """The project's reconciler over one bucket's items in log order, with the category changes
-    among them; each result with its customer's group and the place of the item that settled
-    it.
+    and the log's new hours among them; each result with its customer's group and the place of
+    the item that settled it.
 
     One reconciler takes the whole bucket: it keeps each customer apart as the run over the
     whole log does, and starting one per customer would cost more than the rules."""
@@ -1328,13 +1439,22 @@ def _run(
         for each in items
         if isinstance(each.item, StatusUpdate)
     }
-    placed = items + [_Item(Place(order), change, "", False) for order, change in changes
-                      if change.account in accounts]  # fmt: skip
+    # An hour first, at the place of the line that begins it (the sort keeps the order).
+    placed: list[_Item | _Hour] = [
+        _Hour(Place(order, at, account_clocks=clocks)) for order, at, clocks in hours
+    ]
+    placed += items
+    placed += [_Item(Place(order), change, "", False) for order, change in changes
+               if change.account in accounts]  # fmt: skip
     placed.sort(key=_PLACE)
     order = 0
     for place, item, group, _ in placed:
         order = place.order
-        results = reconciler.add(item, place)
+        if item is None:
+            assert place.account_clocks is not None
+            results = reconciler.new_hour(place.clock, place.account_clocks)
+        else:
+            results = reconciler.add(item, place)
         if results and not isinstance(item, CategoryChange):  # a change's verdict is the driver's
             yield from ((_group(each, group, message_groups), order, each) for each in results)
     for settled in reconciler.finish():
@@ -1407,13 +1527,14 @@ def _untokened(detail: str, ids: Mapping[int, int]) -> str:
 def _counting(
     options: ReconcileOptions,
     changes: Changes,
+    hours: Hours,
     places: Places,
     roots: Mapping[str, str],
     moved: frozenset[str],
 ) -> Callable[[pyarrow.Table], pyarrow.Table]:
     def counting(bucket: pyarrow.Table) -> pyarrow.Table:
         with _no_cycle_collection():
-            return _counted_bucket(bucket, options, changes, places, roots, moved)
+            return _counted_bucket(bucket, options, changes, hours, places, roots, moved)
 
     return counting
 
@@ -1422,6 +1543,7 @@ def _counted_bucket(
     bucket: pyarrow.Table,
     options: ReconcileOptions,
     changes: Changes,
+    hours: Hours,
     places: Places,
     roots: Mapping[str, str],
     moved: frozenset[str],
@@ -1432,7 +1554,8 @@ def _counted_bucket(
     items = _items(bucket, places, roots, moved)
     counts: list[_Count] = []
     tokens = itertools.count(TOKEN + number * TOKENS_PER_BUCKET + 1)
-    settled = list(_run(items, options, changes, lambda account: _Claims(account, counts, tokens)))
+    claims = lambda account: _Claims(account, counts, tokens)  # noqa: E731
+    settled = list(_run(items, options, changes, hours, claims))
     results = _settled_blob(settled)
     groups = {each.place.order: each.group for each in items}
     # A finding is repriced by its account and message id: where a bucket has two of one (an
@@ -1458,11 +1581,11 @@ def _counted_bucket(
 
 
 def _finishing(
-    options: ReconcileOptions, changes: Changes, places: Places
+    options: ReconcileOptions, changes: Changes, hours: Hours, places: Places
 ) -> Callable[[pyarrow.Table, pyarrow.Table], pyarrow.Table]:
     def finishing(items: pyarrow.Table, ranked: pyarrow.Table) -> pyarrow.Table:
         with _no_cycle_collection():
-            return _finished_bucket(items, ranked, options, changes, places)
+            return _finished_bucket(items, ranked, options, changes, hours, places)
 
     return finishing
 
@@ -1472,6 +1595,7 @@ def _finished_bucket(
     ranked: pyarrow.Table,
     options: ReconcileOptions,
     changes: Changes,
+    hours: Hours,
     places: Places,
 ) -> pyarrow.Table:
     """Pass 2 of a bucket: the patch of pass 1's results: the conversations' ids, the counted
@@ -1496,7 +1620,7 @@ def _finished_bucket(
         )
         ranked_at = dict(zip(zip(accounts, keys, orders, strict=True), ranks, strict=True))
         counters = lambda account: _Positions(account, ranked_at)  # noqa: E731
-        rerun = list(_run(_items(items, places), options, changes, counters))
+        rerun = list(_run(_items(items, places), options, changes, hours, counters))
     ids = dict(zip(tokens, positions, strict=True))
     patch = _Patch(ids, again, _settled_blob(rerun), repriced)
     number = ranked.column("bucket")[0].as_py()

@@ -63,9 +63,14 @@ module's dict at each use)."""
 
 
 def contact_book_for(window: float) -> ContactBook:
-    """A table of customers' names that keeps each link as long as the rules may need it: past
-    the customer's last line by the longest timer, and by the reorder window on either side."""
-    return ContactBook(keep=LONGEST_TIMER + 2 * window)
+    """A table of customers' names that keeps each link as long as the rules may need it."""
+    return ContactBook(keep=links_kept(window))
+
+
+def links_kept(window: float) -> float:
+    """How long a customer's names stay linked after a line last named them: past the
+    customer's last line by the longest timer, and by the reorder window on either side."""
+    return LONGEST_TIMER + 2 * window
 
 
 class Reconciler:
@@ -164,6 +169,15 @@ class Reconciler:
                 self._templates.add(item, order)
         else:
             settled.append(item)
+        return settled
+
+    def advance(self, clock: float) -> list[Finding | Skipped]:
+        """Moves the clock on to ``clock`` without an item, for a run over part of the log: what
+        the whole run settles before a line elsewhere changes the contact book (a link, or an
+        hour's letting go), this settles first."""
+        settled: list[Finding | Skipped] = []
+        self._settled_now = settled
+        self._advance(clock)
         return settled
 
     def _inbound(self, item: Inbound, order: int) -> None:

@@ -106,8 +106,34 @@ class Accounts:
             self.category_changes.append(item)
         if place is None:
             return reconciler.add(item, order)
+        clocks = place.account_clocks
+        if clocks is not None:
+            # An item that may link names: the whole run's reconciler of each other account has
+            # settled, with its own account's lines, what it names before the link.
+            settled = self._settled_by(clocks, but=item.account)
+            self._contact_book.advance(place.clock)
+            return settled + reconciler.add(item, order, place.account_clock)
         self._contact_book.advance(place.clock)
         return reconciler.add(item, order, place.account_clock)
+
+    def new_hour(self, at: float, clocks: Mapping[str, float]) -> list[Finding | Skipped]:
+        """For a run over part of the log: a line of the whole log moves its clock on to ``at``,
+        in a new hour, where the contact book lets go of the links no line has needed for long.
+        If it lets go of any, every account first settles what the whole run settles before
+        that line (``clocks``: each account's clock there, by id)."""
+        book = self._contact_book
+        settled = self._settled_by(clocks) if book.lets_go_at(at) else []
+        book.advance(at)
+        return settled
+
+    def _settled_by(self, clocks: Mapping[str, float], but: str = "") -> list[Finding | Skipped]:
+        """What the reconciler of each account (but account ``but``) settles as it moves on to
+        its clock in ``clocks``."""
+        settled: list[Finding | Skipped] = []
+        for account, reconciler in self._reconcilers.items():
+            if account != but and account in clocks:
+                settled += reconciler.advance(clocks[account])
+        return settled
 
     def finish(self) -> list[Finding | Skipped]:
         return [

@@ -5,6 +5,7 @@ hourly queue of what is settled once an hour of log time."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from heapq import heappop, heappush
 from typing import Generic, NamedTuple, TypeVar
 
@@ -27,6 +28,11 @@ class Place(NamedTuple):
     """The latest time of the lines before it that named a customer, in the whole log."""
     account_clock: float = -math.inf
     """The same, among its own account's lines."""
+    account_clocks: Mapping[str, float] | None = None
+    """For an item that may link a customer's names (or, on Spark, the whole log's clock
+    entering a new hour): every account's clock here (the latest time of its lines before it),
+    by id. The contact book is every account's, so the others first settle what the whole run
+    settles before it changes; ``None`` for any other item."""
 
 
 Held = tuple[float, int, T]
