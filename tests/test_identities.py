@@ -24,6 +24,18 @@ def test_a_parent_id_joins_the_user_ids_of_two_portfolios() -> None:
     assert names.name_of(other_portfolio) == KENYA
 
 
+def test_ids_that_join_a_customer_known_by_number_keep_the_number() -> None:
+    """A line with ids alone can join a customer known by number to one known only by ids (their
+    parent id): the one customer is still called by the number, as every other line calls it."""
+    names = ContactBook(keep=100 * HOUR)
+    other_portfolio = "KE.77001122"
+    names.named(KENYA, KENYA_ID, "", 0)
+    names.named(other_portfolio, other_portfolio, KENYA_PARENT, 10)
+    assert names.named(KENYA_ID, KENYA_ID, KENYA_PARENT, 20) == KENYA
+    assert names.name_of(KENYA) == names.name_of(other_portfolio) == KENYA
+    assert names.user_id_of(KENYA) == KENYA_ID
+
+
 def test_ids_in_the_old_national_forms_are_their_e164_numbers() -> None:
     names = ContactBook(keep=100 * HOUR)
     assert names.named("+5215512345678", "", "", 0) == "+525512345678"

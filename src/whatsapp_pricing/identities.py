@@ -109,11 +109,13 @@ class ContactBook:
         """One customer with every name given. A number takes its names away from another
         number's customer: a new number gets a new user id, so the newer line is right."""
         number = given[0] if given[0].startswith("+") else None
-        same_number = [customer for customer in known if customer.name == number]
-        unnumbered = [customer for customer in known if not customer.name.startswith("+")]
-        customer = (same_number or unnumbered or [_Customer(given[0])])[0]
-        if number is None and not unnumbered and known:
-            customer = known[0]
+        if number is None:  # ids alone: a customer known by a number keeps being called by it
+            numbered = [customer for customer in known if customer.name.startswith("+")]
+            customer = (numbered or known or [_Customer(given[0])])[0]
+        else:
+            same_number = [customer for customer in known if customer.name == number]
+            unnumbered = [customer for customer in known if not customer.name.startswith("+")]
+            customer = (same_number or unnumbered or [_Customer(given[0])])[0]
         for other in known:
             if other is customer:
                 continue
