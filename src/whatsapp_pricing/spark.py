@@ -972,7 +972,9 @@ class _Lines:
     def __iter__(self) -> Iterator[bytes]:
         for number, text in enumerate(self._lines, start=1):
             self.count = number
-            if RAW_TOKENS.search(text) is not None:
+            # What the pattern needs first, found by a plain search: a pattern of two
+            # beginnings is tried at every byte, which cost a line about 2.5 us.
+            if (b"c9" in text or b"\\u00" in text) and RAW_TOKENS.search(text) is not None:
                 self.tokened.add(number)
             yield text.removeprefix(UTF8_BOM)
 
