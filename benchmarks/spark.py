@@ -236,10 +236,11 @@ def _print_size(
         f"  {lines:,} lines of {month} (msgspec decoding every line: {decoding * 1e6:.1f} us "
         f"a line; the single process {single / decoding:.1f}x that at the margin):"
     )
+    singles = sum(run in figures for run in RUNS)  # before each Spark run, and after the last
     for run in (run for run in RUNS if run in figures):
         each = figures[run]
         marginal = _marginal(figures, small, run, lines)
-        same = f", median of {len(figures) - 1} runs" if run == RUNS[0] else (
+        same = f", median of {singles} runs" if run == RUNS[0] else (
             ", findings identical" if each["same"] else ", FINDINGS DIFFER"
         )  # fmt: skip
         print(

@@ -285,7 +285,7 @@ def _decode_named_raw(blob: bytes) -> _Named[msgspec.Raw, msgspec.Raw]:
 
 
 def _decode_end(blob: bytes) -> _End:
-    return _END.decode(blob)
+    return _END.decode(_unpacked(blob))
 
 
 def _decode_priced(blob: bytes) -> list[tuple[str, int, Counted]]:
@@ -363,10 +363,10 @@ def _decode_settled(blob: bytes) -> _Settled:
 
 
 _CODEC = pyarrow.Codec("lz4")
-"""The bulk of what crosses the JVM (a chunk's items; a bucket's results, counted messages and
-patch) is compressed: the JVM writes it to disk, reads it back and moves it, a copy each time,
-and that costs more than compressing (a bucket's results shrink to about a tenth: findings
-repeat their words and Meta's reports)."""
+"""The bulk of what crosses the JVM (a chunk's items and a stretch's end; a bucket's results,
+counted messages and patch) is compressed: the JVM writes it to disk, reads it back and moves
+it, a copy each time, and that costs more than compressing (a bucket's results shrink to about
+a tenth: findings repeat their words and Meta's reports)."""
 _SIZE_BYTES = 8
 """A packed blob begins with the size of its encoding, which decompressing is told."""
 
@@ -503,7 +503,6 @@ _PATCH = msgspec.msgpack.Decoder(_Patch)
 _NO_PATCH = _Patch({}, [], b"", [])
 """A bucket's patch when it has no counts: nothing to patch, and no customer to run again (whose
 findings, ``rerun``, it would hold)."""
-"""A bucket's patch where pass 2 had nothing to change."""
 
 
 def _decode_patch(blob: bytes) -> _Patch:
@@ -533,8 +532,8 @@ findings may depend on them, so every task is given them all."""
 Hours = Sequence[tuple[int, float, dict[str, float]]]
 """Each line of the log at which its clock enters a new hour, when the contact book lets go of
 the links no line has needed for long: its place, its time, and every account's clock before
-it, by id. Whose links go depends on no customer, so every task is given them all (a few a
-hour of log time)."""
+it, by id. Whose links go depends on no customer, so every task is given them all (one an
+hour of log time at most, each with as many clocks as the log has accounts)."""
 
 
 @dataclass
@@ -1027,7 +1026,7 @@ def _parsed(
             parts, named = {}, 0
             linking.clear()
     yield _named_rows(parts, linking.at)
-    yield [(Role.END, -1, _encode(_End(lines.count, latest, unnamed, hours)))]
+    yield [(Role.END, -1, _packed(_encode(_End(lines.count, latest, unnamed, hours))))]
 
 
 def _named_rows(
