@@ -1201,7 +1201,7 @@ def _hours(stretches: Mapping[Stretch, _End], places: Places) -> Hours:
     for stretch, (start, before) in sorted(places.items(), key=lambda place: place[1][0]):
         clock = before.get("")
         reached = -math.inf if clock is None else clock // HOUR * HOUR + HOUR
-        account_latest = _by_account(before)
+        account_latest = {account[1:]: at for account, at in before.items() if account}
         hours += [(start * ITEMS_PER_LINE + order, at, _account_clocks(account_latest, latest))
                   for order, at, latest in stretches[stretch].hours if at >= reached]  # fmt: skip
     return hours
@@ -1387,7 +1387,7 @@ def _items(
     ):
         start, before = places[file, block]
         shift, latest = start * ITEMS_PER_LINE, before.get("", -math.inf)
-        account_latest = _by_account(before)
+        account_latest = {account[1:]: at for account, at in before.items() if account}
         part = _decode_named(blob)
         linking = part.linking
         for order, name, clock, account_clock, tokens, item in zip(
@@ -1414,15 +1414,10 @@ def _account_clocks(before: Mapping[str, float], latest: Mapping[str, float]) ->
     the stretches ``before`` the item's (by id), or before it in its own (``latest``, keyed as
     :attr:`_End.latest` is)."""
     clocks = dict(before)
-    for account, at in _by_account(latest).items():
-        if at > clocks.get(account, -math.inf):
-            clocks[account] = at
+    for key, at in latest.items():
+        if key and at > clocks.get(key[1:], -math.inf):
+            clocks[key[1:]] = at
     return clocks
-
-
-def _by_account(latest: Mapping[str, float]) -> dict[str, float]:
-    """Of latest times keyed as :attr:`_End.latest` is, each account's, by its id."""
-    return {key[1:]: at for key, at in latest.items() if key}
 
 
 def _run(
