@@ -1,6 +1,6 @@
 // Keeps the in-browser engine (assets/engine/) on the reader's device after its first Run, so
 // a later visit starts without downloading it again and works without a connection. Registered
-// by javascripts/engine.mjs on the first Run only; it answers for nothing but the engine's files
+// by javascripts/engine-forms.mjs once the engine has loaded; it answers for nothing but the engine's files
 // and the pages that were open with it. A new build (a changed engine.json) replaces the copy.
 
 const CACHE = "wp-engine";
@@ -63,11 +63,13 @@ self.addEventListener("install", (event) => {
 });
 
 // The page that ran the engine sends its own address and what it loaded (styles, scripts):
-// kept too, so that it opens without a connection.
+// kept too, so that it opens without a connection. The page is told on the port it sent
+// whether they are kept: until then a reload with no connection finds no page.
 self.addEventListener("message", (event) => {
   const wanted = (event.data && event.data.keep) || [];
   const same = wanted.filter((address) => new URL(address).origin === location.origin);
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(same)).catch(() => {}));
+  const kept = caches.open(CACHE).then((cache) => cache.addAll(same)).then(() => true, () => false);
+  event.waitUntil(kept.then((done) => event.ports[0]?.postMessage({ kept: done })));
 });
 
 self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));

@@ -78,6 +78,18 @@ def test_a_per_message_otp_reports_the_category_meta_billed() -> None:
     assert otp("2025-10-06", "+5511987654321")[:2] == (Decimal("0.0068"), "authentication")
 
 
+def test_an_otp_from_abroad_says_whose_volume_tiers_it_lacks() -> None:
+    """No USD tiers of India's authentication-international rate are shipped (its INR ones are):
+    the reason names the rate charged, and the currency and rate whose tiers are missing."""
+    charged, _, reason = otp("2026-08-10", INDIA)
+    assert charged == Decimal("0.0304")
+    assert reason.endswith(
+        "charged at the India authentication-international rate of 0.0304 USD, as the "
+        "business's primary location is elsewhere (the list rate: the shipped data has no USD "
+        "volume tiers for India authentication-international on that day)."
+    )
+
+
 def test_the_card_says_n_a_before_a_cells_first_day_and_the_rate_after() -> None:
     _, card = june_2023_card()
     column = "Authentication-International"

@@ -246,7 +246,8 @@ function engineReady() {
 }
 
 // Once loaded, the engine stays on the device (engine-sw.js): later visits start sooner, and
-// work offline.
+// work offline. The worker keeps this page's files after it is active, and says when it has:
+// data-engine-kept is then "true" (the page opens without a connection) or "false".
 function keepForLater() {
   if (!("serviceWorker" in navigator) || !window.isSecureContext) {
     return;
@@ -256,7 +257,11 @@ function keepForLater() {
     .then((registration) => {
       const loaded = performance.getEntriesByType("resource").map((entry) => entry.name)
         .filter((address) => !address.includes("/assets/engine/") && !address.includes("search_index"));
-      registration.active.postMessage({ keep: [location.href.split("#")[0], ...loaded] });
+      const answer = new MessageChannel();
+      answer.port1.onmessage = ({ data }) => {
+        document.documentElement.dataset.engineKept = String(data.kept);
+      };
+      registration.active.postMessage({ keep: [location.href.split("#")[0], ...loaded] }, [answer.port2]);
     })
     .catch(() => {});
 }

@@ -876,9 +876,9 @@ class ConversationEngine:
         if list_rate is None:  # unpriced whatever its tier
             return charge, priced
         if tiers is None:
-            return (
-                charge,
-                f"{priced} (the list rate; {market}'s volume tiers are not in the shipped data)",
+            return charge, (
+                f"{priced} (the list rate: the shipped data has no {self._currency} volume tiers "
+                f"for {market} {rate} on that day)"
             )
         discount = tiers.discount(number)
         tier = f"message {number:,} of {day:%B %Y} for {market} {category}"

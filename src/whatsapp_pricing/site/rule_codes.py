@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Callable
 from datetime import timedelta
+from operator import attrgetter
 from typing import Any
 
-from whatsapp_pricing.periods import PER_MESSAGE_PRICING_STARTS, PERIODS
+from whatsapp_pricing.periods import PER_MESSAGE_PRICING_STARTS, PERIODS, Period
 from whatsapp_pricing.records import Rule, webhook_report
 from whatsapp_pricing.site import PlaceholderExtension
 from whatsapp_pricing.vocabulary import VOCABULARY
@@ -96,14 +98,19 @@ FACT_SHOWN = {
     "number": "n",
 }
 """How a fact of the reason is shown in the rule's wording, in italics; otherwise by its name."""
-_ALLOWANCE = next(p.free_service_conversations for p in PERIODS if p.free_service_conversations)
 FIXED_FACTS = {
     "began": f"{PER_MESSAGE_PRICING_STARTS}",
-    "allowance": f"{_ALLOWANCE:,}",
     "per": f"{VOCABULARY.route_named['marketing_messages_api'].max_price_per:,}",
 }
 """Facts that are the same for every message, shown as they are (from the periods and the
 vocabulary)."""
+FREE_TIER_ALLOWANCE: dict[Rule, Callable[[Period], int | None]] = {
+    Rule.CBP2_FREE_TIER: attrgetter("free_conversations"),
+    Rule.CBP_FREE_TIER: attrgetter("free_service_conversations"),
+    Rule.CBP_SERVICE_OPENED: attrgetter("free_service_conversations"),
+}
+"""Which of a period's allowances each free tier's rule names: two categories count every
+conversation, four only service ones. Shown from the first period that has it."""
 
 
 class _Fact(str):
@@ -115,8 +122,12 @@ class _Fact(str):
 
 def wording(rule: Rule) -> str:
     """The rule's reason with each fact shown in italics, by what it stands for."""
+    fixed = FIXED_FACTS
+    if rule in FREE_TIER_ALLOWANCE:
+        allowance = next(filter(None, map(FREE_TIER_ALLOWANCE[rule], PERIODS)))
+        fixed = {**FIXED_FACTS, "allowance": f"{allowance:,}"}
     facts = {
-        name: _Fact(FIXED_FACTS.get(name) or f"*{FACT_SHOWN.get(name, name)}*")
+        name: _Fact(fixed.get(name) or f"*{FACT_SHOWN.get(name, name)}*")
         for name in inspect.signature(rule.reason).parameters
     }
     return rule.reason(**facts)
