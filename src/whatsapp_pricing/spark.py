@@ -10,7 +10,9 @@ customers, and they set an id or a price, never a decision. So:
    of the log, dealt as they are parsed into buckets by the name (as many buckets as the logs'
    size makes, :data:`BYTES_PER_LINE`); the names that lines link, by a hash of the link; and
    each stretch's end: how many lines it has, its latest times, and the few items that name no
-   customer (broken lines, category changes). The JVM caches and moves rows of bytes, a
+   customer (broken lines, category changes); and what its items of each bucket ask of other
+   accounts' clocks (their names and accounts, and which may link names), with where each
+   account's clock rises in it, if any asks. The JVM caches and moves rows of bytes, a
    bucket's part of a chunk of thousands of items each, which it never looks into: it pays per
    row, and Python pays once per item to encode and once to decode. One small job joins the
    linked names and brings the stretches' ends to the driver;
@@ -18,9 +20,14 @@ customers, and they set an id or a price, never a decision. So:
    bucket, in log order, told each item's place and the clocks of the whole log before it.
    Names that lines link, and the statuses of one message, are one customer: a name joined to
    a group whose name falls in another bucket is dealt there again, from its own bucket's
-   parts (few are). The counters hand out placeholders: a conversation's id is a token, and a
-   free tier's count is taken to be past the allowance. Each count is noted, with what else
-   prices its message where the engine says (:class:`~whatsapp_pricing.records.Counted`);
+   parts (few are). A line that may link names is told the clocks of the other accounts of its
+   customer's group (a link changes only its group's names), which a small job asks first,
+   only of a log with such lines: what each stretch's items ask is dealt to their groups'
+   buckets, where each group's accounts are known, and answered a stretch at a time from where
+   its accounts' clocks rise. The counters hand out placeholders: a conversation's id is a
+   token, and a free tier's count is taken to be past the allowance. Each count is noted, with
+   what else prices its message where the engine says (:class:`~whatsapp_pricing.records.
+   Counted`);
 3. *pass 2* ranks the counts by account and key, in time and log order, which is the order in
    which the engine of a whole run meets them (Spark sorts them, spilling to disk, and Python
    numbers them a batch at a time, so no task holds a counter whole), and patches each bucket's
@@ -37,6 +44,7 @@ Imported only for ``--spark``: the single-process run needs neither Spark nor Ja
 from __future__ import annotations
 
 import array
+import bisect
 import collections
 import contextlib
 import functools
@@ -170,8 +178,8 @@ ASKED = StructType(
         StructField("blob", BinaryType()),
     ]
 )
-"""What a bucket asks of a stretch's clocks: its :class:`_Asks` by group (then, once its groups'
-accounts are known, the accounts' clocks it asks at each item that may link names)."""
+"""What a bucket's items ask of a stretch's clocks: first their :class:`_Asks`, by group; then,
+once each group's accounts are known, the clocks they ask (:data:`_ASKED`)."""
 DEALT = StructType([StructField("role", LongType()), *ASKED])
 """A chunk's items of one bucket (:data:`Role.NAMED`, :class:`_Named`): its names as parsed,
 or, dealt again, their groups; or the clocks its items that may link names are told
@@ -1097,7 +1105,8 @@ def _parsed(
             linking.clear()
     yield _named_rows(parts)
     end = _End(lines.count, latest, unnamed, hours, len(linking.items))
-    rows = _asks_rows(given, linking.items, dealer)
+    asks = _dealt_asks(_Asks(list(given), linking.items), _NO_ROOTS, dealer)
+    rows = [(Role.ASKS, bucket, _packed(_encode(each))) for bucket, each in asks.items()]
     if linking.items:
         rows.append((Role.RISES, -1, rises.blob()))
     yield [*rows, (Role.END, -1, _packed(_encode(end)))]
@@ -1106,28 +1115,6 @@ def _parsed(
 def _named_rows(parts: Mapping[int, list[_Parsed]]) -> list[tuple[int, int, bytes]]:
     """A chunk's items, dealt to their names' buckets: a row of the parsed log for each."""
     return [(Role.NAMED, bucket, _packed(_encode(_chunk(part)))) for bucket, part in parts.items()]
-
-
-def _asks_rows(
-    given: Iterable[tuple[str, str]], linking: Iterable[tuple[int, str, str]], dealer: _Dealer
-) -> list[tuple[int, int, bytes]]:
-    """What a stretch's items of each bucket ask (``given``: each name and account its items
-    give; ``linking``: those that may link names anew): a row of the parsed log each
-    (:class:`_Asks`)."""
-    asks: dict[int, _Asks] = {}
-
-    def of(name: str) -> _Asks:
-        bucket = dealer.bucket(name)
-        ask = asks.get(bucket)
-        if ask is None:
-            ask = asks[bucket] = _Asks([], [])
-        return ask
-
-    for name, account in given:
-        of(name).names.append((name, account))
-    for order, name, account in linking:
-        of(name).linking.append((order, name, account))
-    return [(Role.ASKS, bucket, _packed(_encode(ask))) for bucket, ask in asks.items()]
 
 
 class _Linking:
@@ -1426,21 +1413,28 @@ def _regrouping(
         for batch in batches:
             rows = []
             for file, block, blob in zip(*(column.to_pylist() for column in batch), strict=True):
-                asks = _decode_asks(blob)
-                dealt: dict[int, _Asks] = {}
-                for name, account in asks.names:
-                    group = roots.get(name, name)
-                    dealt.setdefault(dealer.bucket(group), _Asks([], [])).names.append(
-                        (group, account)
-                    )
-                for order, name, account in asks.linking:
-                    group = roots.get(name, name)
-                    dealt[dealer.bucket(group)].linking.append((order, group, account))
-                rows += [(bucket, file, block, _packed(_encode(each)))
-                         for bucket, each in dealt.items()]  # fmt: skip
+                dealt = _dealt_asks(_decode_asks(blob), roots, dealer)
+                rows += [(bucket, file, block, _packed(_encode(asks)))
+                         for bucket, asks in dealt.items()]  # fmt: skip
             yield _batch(rows, ASKED)
 
     return regrouping
+
+
+def _dealt_asks(asks: _Asks, roots: Mapping[str, str], dealer: _Dealer) -> dict[int, _Asks]:
+    """``asks`` by its customers' groups (``roots``; as parsed, none: each name its own), dealt
+    to the groups' buckets."""
+    dealt: dict[int, _Asks] = {}
+    for name, account in asks.names:
+        group = roots.get(name, name)
+        bucket = dealer.bucket(group)
+        if bucket not in dealt:
+            dealt[bucket] = _Asks([], [])
+        dealt[bucket].names.append((group, account))
+    for order, name, account in asks.linking:
+        group = roots.get(name, name)
+        dealt[dealer.bucket(group)].linking.append((order, group, account))
+    return dealt
 
 
 def _asking(bucket: pyarrow.Table) -> pyarrow.Table:
@@ -1493,19 +1487,23 @@ class _Clocks:
     before it, in the stretches before (``before``, keyed as :attr:`_End.latest` is) or in the
     stretch itself (its last rise before the place, of ``rises``: :data:`_RISES`)."""
 
-    def __init__(self, rises: Mapping[str, tuple[bytes, bytes]], before: Mapping[str, float]):
+    def __init__(
+        self, rises: Mapping[str, tuple[bytes, bytes]], before: Mapping[str, float]
+    ) -> None:
         self._rises, self._before = rises, before
+        self._read: dict[str, tuple[array.array[int], array.array[float]]] = {}
+        """The rises of the accounts asked so far, as numbers (a bisection reads a few)."""
 
     def __call__(self, account: str, order: int) -> float:
         clock = self._before.get(" " + account, -math.inf)
-        rises = self._rises.get(account)
+        rises = self._read.get(account)
         if rises is None:
-            return clock
-        orders = numpy.frombuffer(rises[0], dtype=numpy.int64)
-        index = int(numpy.searchsorted(orders, order))  # the rises before the place
+            orders, times = self._rises.get(account, (b"", b""))
+            rises = self._read[account] = (array.array("q", orders), array.array("d", times))
+        index = bisect.bisect_left(rises[0], order)  # the rises before the place
         if not index:
             return clock
-        risen = float(numpy.frombuffer(rises[1], dtype=numpy.float64)[index - 1])
+        risen = rises[1][index - 1]
         return risen if risen > clock else clock
 
 
