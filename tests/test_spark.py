@@ -674,7 +674,7 @@ def _parsed_item_bytes(accounts: int, lines: int = 4000) -> int:
     assert told.num_rows == (accounts > 1)
     items = sum(len(on_spark._unpacked(blob)) for role, _, blob in rows
                 if role == on_spark.Role.NAMED)  # fmt: skip
-    return items + sum(len(blob) for blob in told["blob"].to_pylist())
+    return items + sum(len(on_spark._unpacked(blob)) for blob in told["blob"].to_pylist())
 
 
 def _roots_of(linked: set[tuple[str, str]]) -> dict[str, str]:

@@ -342,7 +342,7 @@ def _decode_rises(blob: bytes) -> dict[str, tuple[bytes, bytes]]:
 
 
 def _decode_clocks(blob: bytes) -> dict[int, dict[str, float]]:
-    return _CLOCKS.decode(blob)
+    return _CLOCKS.decode(_unpacked(blob))
 
 
 def _decode_priced(blob: bytes) -> list[tuple[str, int, Counted]]:
@@ -420,10 +420,11 @@ def _decode_settled(blob: bytes) -> _Settled:
 
 
 _CODEC = pyarrow.Codec("lz4")
-"""The bulk of what crosses the JVM (a chunk's items and a stretch's end; a bucket's results,
-counted messages and patch) is compressed: the JVM writes it to disk, reads it back and moves
-it, a copy each time, and that costs more than compressing (a bucket's results shrink to about
-a tenth: findings repeat their words and Meta's reports)."""
+"""The bulk of what crosses the JVM (a chunk's items, a stretch's end, what it asks and its
+clocks' rises, the clocks told; a bucket's results, counted messages and patch) is compressed:
+the JVM writes it to disk, reads it back and moves it, a copy each time, and that costs more
+than compressing (a bucket's results shrink to about a tenth: findings repeat their words and
+Meta's reports)."""
 _SIZE_BYTES = 8
 """A packed blob begins with the size of its encoding, which decompressing is told."""
 
@@ -776,7 +777,7 @@ def _reconcile(
     cached = [parsed]
     clocks = None
     if any(end.links for end in stretches.values()):
-        clocks = _clocks(parsed, places, roots, buckets).persist(StorageLevel.DISK_ONLY)
+        clocks = _asked_clocks(parsed, places, roots, buckets).persist(StorageLevel.DISK_ONLY)
         cached.append(clocks)
         dealt = dealt.unionByName(clocks)
     counted = (
@@ -1389,7 +1390,9 @@ def _dealt(
         yield _batch(rows, DEALT)
 
 
-def _clocks(parsed: DataFrame, places: Places, roots: Mapping[str, str], buckets: int) -> DataFrame:
+def _asked_clocks(
+    parsed: DataFrame, places: Places, roots: Mapping[str, str], buckets: int
+) -> DataFrame:
     """The clocks of other accounts that the buckets' items that may link names are told (rows
     of :data:`DEALT`, :data:`Role.CLOCKS`): what each stretch's items ask, dealt to their
     groups' buckets, where each group's accounts are known and each item asks those but its
@@ -1450,7 +1453,7 @@ def _asking(bucket: pyarrow.Table) -> pyarrow.Table:
     rows = []
     for file, block, ask in zip(files, blocks, asks, strict=True):
         asked = [(order, other) for order, group, account in ask.linking
-                 for other in sorted(accounts[group]) if other != account]  # fmt: skip
+                 for other in accounts[group] if other != account]  # fmt: skip
         if asked:
             rows.append((number, file, block, _encode(asked)))
     return _table(rows, ASKED)
@@ -1478,7 +1481,8 @@ def _told(asked: pyarrow.Table, rises: pyarrow.Table, places: Places) -> pyarrow
         clocks = told.setdefault(number, {})
         for order, account in _decode_asked(blob):
             clocks.setdefault(order, {})[account] = clock_at(account, order)
-    rows = [(Role.CLOCKS, number, file, block, _encode(clocks)) for number, clocks in told.items()]
+    rows = [(Role.CLOCKS, number, file, block, _packed(_encode(clocks)))
+            for number, clocks in told.items()]  # fmt: skip
     return _table(rows, DEALT)
 
 
