@@ -1067,7 +1067,7 @@ def _parsed(
     parts: dict[int, list[_Parsed]] = {}
     linking = _Linking(links_kept(options.window))
     given: set[tuple[str, str]] = set()
-    rises = _Rises()
+    rises: _Rises | None = None
     hours: list[tuple[int, float, dict[str, float]]] = []
     next_hour = -math.inf
     named = 0
@@ -1090,15 +1090,19 @@ def _parsed(
         parsed = (order, name, clock, account_clock, line in lines.tokened, is_status, encoded)
         parts.setdefault(dealer.bucket(name), []).append(parsed)
         if _counted(item, options):  # only a counted line reaches the contact book
-            if (item.user_id or item.parent_user_id) and linking.anew(item, name, clock):
-                linking.items.append((order, name, item.account))
+            if item.user_id or item.parent_user_id:
+                if rises is None:
+                    rises = _Rises(latest)
+                if linking.anew(item, name, clock):
+                    linking.items.append((order, name, item.account))
             if item.at >= next_hour:
                 hours.append((order, item.at, dict(latest)))
                 next_hour = item.at // HOUR * HOUR + HOUR
             latest[""] = item.at if item.at > clock else clock
             if item.at > account_clock:
                 latest[account] = item.at
-                rises.rise(item.account, order, item.at)
+                if rises is not None:
+                    rises.rise(item.account, order, item.at)
         named += 1
         if named >= ITEMS_PER_CHUNK:
             yield _named_rows(parts)
@@ -1108,7 +1112,7 @@ def _parsed(
     end = _End(lines.count, latest, unnamed, hours, len(linking.items))
     asks = _dealt_asks(_Asks(list(given), linking.items), _NO_ROOTS, dealer)
     rows = [(Role.ASKS, bucket, _packed(_encode(each))) for bucket, each in asks.items()]
-    if linking.items:
+    if rises is not None and linking.items:
         rows.append((Role.RISES, -1, rises.blob()))
     yield [*rows, (Role.END, -1, _packed(_encode(end)))]
 
@@ -1159,11 +1163,18 @@ class _Rises:
     than all of its lines before them in the stretch, and their times. An account's clock at
     any place of the stretch is the time of its last rise before it, so these answer every
     clock a bucket may ask, in at most an entry a line, where a copy of every account's clock
-    at each item that may link names grew with the log's accounts."""
+    at each item that may link names grew with the log's accounts.
 
-    def __init__(self) -> None:
+    Kept only from the stretch's first counted line with a user id or a parent id: no line
+    before it may link names, nor ask a clock (a log without such lines pays nothing), and the
+    clocks reached by then are the first rises."""
+
+    def __init__(self, latest: Mapping[str, float]) -> None:
         self._of: dict[str, tuple[array.array[int], array.array[float]]] = {}
         """By account id: the places and times, as machine numbers (16 bytes a rise)."""
+        for key, at in latest.items():
+            if key:  # an account's, keyed as _End.latest is
+                self.rise(key[1:], -1, at)
 
     def rise(self, account: str, order: int, at: float) -> None:
         """The account's clock rises to ``at`` at place ``order``."""
