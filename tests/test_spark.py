@@ -623,6 +623,26 @@ def test_only_a_line_that_may_link_names_anew_asks_other_accounts_clocks() -> No
     assert told == {1, 4, 5, 6}
 
 
+@pytest.mark.parametrize("user_id", ["", "KE.1502576394655843"])
+def test_only_a_log_with_lines_that_may_link_names_gives_its_tasks_the_hours(user_id: str) -> None:
+    """Every task is given the lines where the log's clock enters a new hour, each with every
+    account's clock, for the contact book to let go of links there: a log with no line that
+    may link names (no user id, no parent id) gives the book none to let go of, nor the tasks
+    any hour."""
+    from whatsapp_pricing import spark as on_spark
+
+    at = datetime(2026, 11, 2, 10, 0, tzinfo=UTC).timestamp()
+    options = ReconcileOptions(account=Account(time_zone="UTC"), now=time.time())
+    lines = [_template(str(account), f"wamid.{hour}.{account}", "254711000001",
+                       at + hour * 3600, user_id).encode()
+             for hour in range(3) for account in range(1, 3)]  # fmt: skip
+    rows = [row for batch in on_spark._parsed(iter(lines), options, set(), on_spark._Dealer(1))
+            for row in batch]  # fmt: skip
+    [end] = [on_spark._decode_end(blob) for role, _, blob in rows if role == on_spark.Role.END]
+    hours = on_spark._hours({("f", 0): end}, {("f", 0): (0, {})})
+    assert len(hours) == (3 if user_id else 0)
+
+
 def _told_in_process(
     rows: list[tuple[int, int, bytes]], roots: Mapping[str, str], buckets: int
 ) -> Any:

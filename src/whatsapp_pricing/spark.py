@@ -591,7 +591,8 @@ Hours = Sequence[tuple[int, float, dict[str, float]]]
 """Each line of the log at which its clock enters a new hour, when the contact book lets go of
 the links no line has needed for long: its place, its time, and every account's clock before
 it, by id. Whose links go depends on no customer, so every task is given them all (one an
-hour of log time at most, each with as many clocks as the log has accounts)."""
+hour of log time at most, each with as many clocks as the log has accounts), if the log has a
+line that may link names (else the book has no link to let go of)."""
 
 
 @dataclass
@@ -1308,7 +1309,10 @@ def _places(stretches: Mapping[Stretch, _End], paths: Sequence[str]) -> Places:
 
 def _hours(stretches: Mapping[Stretch, _End], places: Places) -> Hours:
     """The lines at which the whole log's clock enters a new hour, in log order: of each
-    stretch's, those later than the hour the stretches before it reached."""
+    stretch's, those later than the hour the stretches before it reached. None in a log without
+    a line that may link names: only such a line gives the contact book a link to let go of."""
+    if not any(end.links for end in stretches.values()):
+        return []
     hours = []
     for stretch, (start, before) in sorted(places.items(), key=lambda place: place[1][0]):
         clock = before.get("")
