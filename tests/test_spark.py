@@ -569,6 +569,32 @@ def test_a_link_another_account_makes_names_what_is_decided_after_it_though_late
     assert on_spark(spark, [log], 3600, now, items_per_task=1) == single
 
 
+def test_many_accounts_sharing_customers_with_user_ids_give_the_same_answer(
+    spark: Any, tmp_path: Path
+) -> None:
+    """Forty accounts, each customer's lines in up to three of them, half the lines with the
+    customer's user id, some out of time order, read from two files into many buckets: each
+    line that may link names is told the clocks of the other accounts of its customer, which
+    the whole run's other accounts have reached there (wrong or missing ones rename findings)."""
+    rng = random.Random(7)
+    start = datetime(2026, 11, 1, tzinfo=UTC).timestamp()
+    accounts = {str(100 + number): Account(time_zone="UTC") for number in range(40)}
+    ids = list(accounts)
+    lines = []
+    for line in range(2000):
+        customer = rng.randrange(150)
+        account = ids[(customer + rng.randrange(3)) % len(ids)]
+        user_id = f"KE.{1502576394655843 + customer}" if rng.random() < 0.5 else ""
+        at = start + 40 * line + rng.randrange(-600, 600)
+        lines.append(_template(account, f"wamid.{line}", f"25471{customer:07d}", at, user_id))
+    halves = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+    halves[0].write_text("\n".join(lines[:1000]) + "\n")
+    halves[1].write_text("\n".join(lines[1000:]) + "\n")
+    now = time.time()
+    single = single_process(halves, 3600, now, accounts)
+    assert on_spark(spark, halves, 3600, now, items_per_task=50, accounts=accounts) == single
+
+
 @pytest.mark.parametrize("account", ["1", "2"])
 def test_a_link_let_go_of_later_names_what_was_decided_before_it(
     spark: Any, tmp_path: Path, account: str
