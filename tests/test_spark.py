@@ -505,15 +505,18 @@ def _free_service_answer(business: str, number: int, at: float) -> list[str]:
     ]
 
 
+@pytest.mark.parametrize("files", [1, 2])
 def test_a_link_another_account_learns_later_names_only_what_is_decided_after_it(
-    spark: Any, tmp_path: Path
+    spark: Any, tmp_path: Path, files: int
 ) -> None:
     """Account 1 sends a marketing template to a customer known by number; a line of another
     customer of account 1 moves its clock a window past it, which settles it, before an
     account-2 line links the number to a user id (the contact book is shared by the accounts);
     a second template, settled after the link, has the user id. Spark's bucket of the customer
     holds neither of account 1's other lines, and must name both findings as the whole run
-    does (one line a bucket's bytes: the customers fall in different buckets)."""
+    does (one line a bucket's bytes: the customers fall in different buckets). In two files,
+    account 1's clock at the link is the first file's: told from the stretches before the
+    link's, not from its own."""
     at = datetime(2026, 11, 2, 10, 0, tzinfo=UTC).timestamp()
     number, user_id, other = "254711000001", "KE.1502576394655843", "254712000002"
     linked = {"from": number, "from_user_id": user_id, "id": "in.2", "type": "text",
@@ -526,14 +529,70 @@ def test_a_link_another_account_learns_later_names_only_what_is_decided_after_it
         _template("1", "wamid.second", number, at + 6000),
         _template("1", "wamid.later", other, at + 9000),
     ]
+    cut = 2 if files == 2 else len(lines)
+    logs = [tmp_path / "linked-1.jsonl", tmp_path / "linked-2.jsonl"][:files]
+    for log, part in zip(logs, [lines[:cut], lines[cut:]], strict=False):
+        log.write_text("\n".join(part) + "\n")
+    now = time.time()
+    single = single_process(logs, 3600, now)
+    names = {message: json.loads(fields)["user_id"] for message, *_, fields in single[0]}
+    assert names["wamid.first"] == ""
+    assert names["wamid.second"] == user_id
+    assert on_spark(spark, logs, 3600, now, items_per_task=1) == single
+
+
+def test_a_link_another_account_makes_names_what_is_decided_after_it_though_later_lines_pass_it(
+    spark: Any, tmp_path: Path
+) -> None:
+    """Account 1's template to a customer known by number is not yet a window old when an
+    account-2 line links the number to a user id; account 1's later lines move its clock past
+    the template only after the link. The whole run decides the template after the link, with
+    the user id; so must Spark's bucket of the customer, told account 1's clock at the link, not
+    the latest of its stretch."""
+    at = datetime(2026, 11, 2, 10, 0, tzinfo=UTC).timestamp()
+    number, user_id, other = "254711000001", "KE.1502576394655843", "254712000002"
+    linked = {"from": number, "from_user_id": user_id, "id": "in.2", "type": "text",
+              "timestamp": str(int(at + 2000))}  # fmt: skip
+    contacts = [{"wa_id": number, "user_id": user_id}]
+    lines = [
+        _template("1", "wamid.first", number, at),
+        _template("1", "wamid.other", other, at + 1800),  # half a window on
+        _for_account("2", {"contacts": contacts, "messages": [linked]}),
+        _template("1", "wamid.later", other, at + 9000),
+    ]
     log = tmp_path / "linked.jsonl"
     log.write_text("\n".join(lines) + "\n")
     now = time.time()
     single = single_process([log], 3600, now)
     names = {message: json.loads(fields)["user_id"] for message, *_, fields in single[0]}
-    assert names["wamid.first"] == ""
-    assert names["wamid.second"] == user_id
+    assert names["wamid.first"] == user_id
     assert on_spark(spark, [log], 3600, now, items_per_task=1) == single
+
+
+def test_many_accounts_sharing_customers_with_user_ids_give_the_same_answer(
+    spark: Any, tmp_path: Path
+) -> None:
+    """Forty accounts, each customer's lines in up to three of them, half the lines with the
+    customer's user id, some out of time order, read from two files into many buckets: each
+    line that may link names is told the clocks of the other accounts of its customer, which
+    the whole run's other accounts have reached there (wrong or missing ones rename findings)."""
+    rng = random.Random(7)
+    start = datetime(2026, 11, 1, tzinfo=UTC).timestamp()
+    accounts = {str(100 + number): Account(time_zone="UTC") for number in range(40)}
+    ids = list(accounts)
+    lines = []
+    for line in range(2000):
+        customer = rng.randrange(150)
+        account = ids[(customer + rng.randrange(3)) % len(ids)]
+        user_id = f"KE.{1502576394655843 + customer}" if rng.random() < 0.5 else ""
+        at = start + 40 * line + rng.randrange(-600, 600)
+        lines.append(_template(account, f"wamid.{line}", f"25471{customer:07d}", at, user_id))
+    halves = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+    halves[0].write_text("\n".join(lines[:1000]) + "\n")
+    halves[1].write_text("\n".join(lines[1000:]) + "\n")
+    now = time.time()
+    single = single_process(halves, 3600, now, accounts)
+    assert on_spark(spark, halves, 3600, now, items_per_task=50, accounts=accounts) == single
 
 
 @pytest.mark.parametrize("account", ["1", "2"])
@@ -567,10 +626,10 @@ def test_a_link_let_go_of_later_names_what_was_decided_before_it(
     assert on_spark(spark, [log], 3600, now, items_per_task=1) == single
 
 
-def test_only_a_line_that_may_link_names_anew_is_told_every_accounts_clock() -> None:
-    """Of a customer's lines with one number and user id, the chunk's first is told every
-    account's clock (it may link them), a repeat is not, nor a line with the number alone; a
-    repeat is told again once another line gave the user id to another number, or once the
+def test_only_a_line_that_may_link_names_anew_asks_other_accounts_clocks() -> None:
+    """Of a customer's lines with one number and user id, the chunk's first asks the other
+    accounts' clocks (it may link them), a repeat does not, nor a line with the number alone; a
+    repeat asks again once another line gave the user id to another number, or once the
     contact book may have let the link go."""
     from whatsapp_pricing import spark as on_spark
     from whatsapp_pricing.reconcile.account import links_kept
@@ -585,14 +644,61 @@ def test_only_a_line_that_may_link_names_anew_is_told_every_accounts_clock() -> 
              for line, (customer, user, after) in enumerate(named, start=1)]  # fmt: skip
     rows = [row for batch in on_spark._parsed(iter(lines), options, set(), on_spark._Dealer(1))
             for row in batch]  # fmt: skip
-    chunks = [on_spark._decode_named(blob) for role, _, blob in rows if role == on_spark.Role.NAMED]
-    told = {order // on_spark.ITEMS_PER_LINE for chunk in chunks for order in chunk.linking}
+    asks = [on_spark._decode_asks(blob) for role, _, blob in rows if role == on_spark.Role.ASKS]
+    told = {order // on_spark.ITEMS_PER_LINE for ask in asks for order, _, _ in ask.linking}
     assert told == {1, 4, 5, 6}
 
 
+@pytest.mark.parametrize("user_id", ["", "KE.1502576394655843"])
+def test_only_a_log_with_lines_that_may_link_names_gives_its_tasks_the_hours(user_id: str) -> None:
+    """Every task is given the lines where the log's clock enters a new hour, each with every
+    account's clock, for the contact book to let go of links there: a log with no line that
+    may link names (no user id, no parent id) gives the book none to let go of, nor the tasks
+    any hour."""
+    from whatsapp_pricing import spark as on_spark
+
+    at = datetime(2026, 11, 2, 10, 0, tzinfo=UTC).timestamp()
+    options = ReconcileOptions(account=Account(time_zone="UTC"), now=time.time())
+    lines = [_template(str(account), f"wamid.{hour}.{account}", "254711000001",
+                       at + hour * 3600, user_id).encode()
+             for hour in range(3) for account in range(1, 3)]  # fmt: skip
+    rows = [row for batch in on_spark._parsed(iter(lines), options, set(), on_spark._Dealer(1))
+            for row in batch]  # fmt: skip
+    [end] = [on_spark._decode_end(blob) for role, _, blob in rows if role == on_spark.Role.END]
+    hours = on_spark._hours({("f", 0): end}, {("f", 0): (0, {})})
+    assert len(hours) == (3 if user_id else 0)
+
+
+def _told_in_process(
+    rows: list[tuple[int, int, bytes]], roots: Mapping[str, str], buckets: int
+) -> Any:
+    """The clocks a stretch's parsed ``rows`` (file "f", the log's first) tell its buckets'
+    items that may link names: the Spark stage, run here (an Arrow table of ``DEALT``)."""
+    import pyarrow
+    import pyarrow.compute
+
+    from whatsapp_pricing import spark as on_spark
+
+    def stretch(role: int) -> Any:
+        blobs = [blob for each, _, blob in rows if each == role]
+        return pyarrow.table({"file": ["f"] * len(blobs), "block": [0] * len(blobs),
+                              "blob": pyarrow.array(blobs, pyarrow.binary())})  # fmt: skip
+
+    regrouping = on_spark._regrouping(roots, buckets)
+    regrouped = pyarrow.Table.from_batches(
+        list(regrouping(stretch(on_spark.Role.ASKS).to_batches())),
+        on_spark._table([], on_spark.ASKED).schema,
+    )
+    asked = [on_spark._asking(regrouped.filter(pyarrow.compute.equal(regrouped["bucket"], each)))
+             for each in sorted(set(regrouped["bucket"].to_pylist()))]  # fmt: skip
+    asks = pyarrow.concat_tables([on_spark._table([], on_spark.ASKED), *asked])
+    return on_spark._told(asks, stretch(on_spark.Role.RISES), {("f", 0): (0, {})})
+
+
 def _parsed_item_bytes(accounts: int, lines: int = 4000) -> int:
-    """The bytes of the items parsing makes of a month's lines, each with a user id, spread over
-    ``accounts`` accounts (round robin), before they are compressed."""
+    """The bytes of a bucket's items (and the clocks its items that may link names are told)
+    of a month's lines, each with a user id, spread over ``accounts`` accounts (round robin),
+    before they are compressed."""
     from whatsapp_pricing import spark as on_spark
 
     rng = random.Random(1)
@@ -607,21 +713,31 @@ def _parsed_item_bytes(accounts: int, lines: int = 4000) -> int:
         log.append(notification.encode())
     settings = {account: Account(time_zone="UTC") for account in ids}
     options = ReconcileOptions(accounts=settings, now=time.time())
-    rows = [row for batch in on_spark._parsed(iter(log), options, set(), on_spark._Dealer(1))
+    linked: set[tuple[str, str]] = set()
+    rows = [row for batch in on_spark._parsed(iter(log), options, linked, on_spark._Dealer(1))
             for row in batch]  # fmt: skip
-    return sum(len(on_spark._unpacked(blob)) for role, _, blob in rows
-               if role == on_spark.Role.NAMED)  # fmt: skip
+    told = _told_in_process(rows, _roots_of(linked), 1)
+    assert told.num_rows == (accounts > 1)
+    items = sum(len(on_spark._unpacked(blob)) for role, _, blob in rows
+                if role == on_spark.Role.NAMED)  # fmt: skip
+    return items + sum(len(on_spark._unpacked(blob)) for blob in told["blob"].to_pylist())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known (docs/spark.md#what-grows): a line that may link names carries every "
-    "account's clock, where only the accounts that name its customer matter",
-)
+def _roots_of(linked: set[tuple[str, str]]) -> dict[str, str]:
+    """The groups of names the (link, name) pairs of parsing join."""
+    from whatsapp_pricing import spark as on_spark
+
+    names: dict[str, set[str]] = {}
+    for link, name in linked:
+        names.setdefault(link, set()).add(name)
+    return on_spark._roots(sorted(each) for each in names.values() if len(each) > 1)
+
+
 def test_a_buckets_items_do_not_grow_with_the_accounts_of_the_log() -> None:
     """A provider's log names hundreds of accounts, and from 2026 most lines a user id: what a
-    bucket holds should follow its customers, not the accounts of the whole log (found by a
-    review; passes once a line carries only the clocks that can matter)."""
+    bucket holds follows its customers, not the accounts of the whole log (found by a review,
+    when a line that may link names carried every account's clock: it asks only those of the
+    other accounts of its customer's group)."""
     one, thousand = _parsed_item_bytes(1), _parsed_item_bytes(1000)
     assert thousand < 2 * one, (one, thousand)
 
@@ -941,7 +1057,8 @@ def test_parsing_deals_each_item_once_to_the_bucket_of_its_customers_group(
     """Parsing deals an item to its name's bucket; a name that links join to a group whose name
     hashes to another bucket (the fixture's user ids, joined to the customer's number) is dealt
     there again, and left out where it was parsed: each named item reaches one bucket, its
-    group's, as the group's."""
+    group's, as the group's; an item that may link names is told the clocks of the other
+    accounts of its group, there."""
     import pyarrow
 
     from whatsapp_pricing import spark as on_spark
@@ -954,10 +1071,7 @@ def test_parsing_deals_each_item_once_to_the_bucket_of_its_customers_group(
     dealer = on_spark._Dealer(buckets)
     rows = [row for batch in on_spark._parsed(iter(lines), options, linked, dealer)
             for row in batch]  # fmt: skip
-    names: dict[str, set[str]] = {}
-    for link, name in linked:
-        names.setdefault(link, set()).add(name)
-    roots = on_spark._roots(sorted(each) for each in names.values() if len(each) > 1)
+    roots = _roots_of(linked)
     assert roots, "the fixture's lines join names"
     bucket_of = functools.partial(on_spark._hash, buckets=buckets)
     moved = frozenset(name for name, group in roots.items() if bucket_of(name) != bucket_of(group))
@@ -967,27 +1081,37 @@ def test_parsing_deals_each_item_once_to_the_bucket_of_its_customers_group(
     )
     dealt = [row for batch in on_spark._dealt([again], roots, on_spark._Dealer(buckets), moved)
              for row in zip(*(column.to_pylist() for column in batch), strict=True)]  # fmt: skip
+    clocks = _told_in_process(rows, roots, buckets)
     places = {("f", 0): (0, {})}
     reached: list[tuple[int, int]] = []
-    told: set[int] = set()
+    told: dict[int, set[str]] = {}
+    accounts: dict[str, set[str]] = {}
     for bucket in range(buckets):
         blobs = [blob for key, blob in parts if key == bucket]
-        blobs += [blob for key, _, _, blob in dealt if key == bucket]
-        table = pyarrow.table({"file": ["f"] * len(blobs), "block": [0] * len(blobs),
-                               "blob": pyarrow.array(blobs, pyarrow.binary())})  # fmt: skip
+        blobs += [blob for _, key, _, _, blob in dealt if key == bucket]
+        table = on_spark._table([(on_spark.Role.NAMED, bucket, "f", 0, blob) for blob in blobs],
+                                on_spark.DEALT)  # fmt: skip
+        theirs = clocks.filter(pyarrow.compute.equal(clocks["bucket"], bucket))
+        table = pyarrow.concat_tables([table, theirs])
         for each in on_spark._items(table, places, roots, moved):
             name = e164(each.item.customer)
             assert each.group == roots.get(name, name)
             assert on_spark._hash(each.group, buckets) == bucket
             reached.append((each.place.order, bucket))
+            accounts.setdefault(each.group, set()).add(each.item.account)
             if each.place.account_clocks is not None:
-                told.add(each.place.order)
+                told[each.place.order] = set(each.place.account_clocks)
     named = [
         item for item in read_log(b"\n".join(lines)) if isinstance(item, Inbound | StatusUpdate)
     ]
     assert len(reached) == len({order for order, _ in reached}) == len(named)
     assert (buckets > 1) == bool(moved)
-    # Dealt again or not, an item that may link names is told every account's clock.
-    linking = {order for _, blob in parts for order in on_spark._decode_named(blob).linking}
-    assert linking
-    assert told == linking
+    # Dealt again or not, an item that may link names is told the clocks of its group's other
+    # accounts (the fixture's two accounts share a customer).
+    linking = {order: (roots.get(name, name), account) for role, _, blob in rows
+               if role == on_spark.Role.ASKS
+               for order, name, account in on_spark._decode_asks(blob).linking}  # fmt: skip
+    asking = {order: accounts[group] - {account} for order, (group, account) in linking.items()
+              if accounts[group] - {account}}  # fmt: skip
+    assert asking
+    assert told == asking

@@ -10,7 +10,9 @@ customers, and they set an id or a price, never a decision. So:
    of the log, dealt as they are parsed into buckets by the name (as many buckets as the logs'
    size makes, :data:`BYTES_PER_LINE`); the names that lines link, by a hash of the link; and
    each stretch's end: how many lines it has, its latest times, and the few items that name no
-   customer (broken lines, category changes). The JVM caches and moves rows of bytes, a
+   customer (broken lines, category changes); and what its items of each bucket ask of other
+   accounts' clocks (their names and accounts, and which may link names), with where each
+   account's clock rises in it, if any asks. The JVM caches and moves rows of bytes, a
    bucket's part of a chunk of thousands of items each, which it never looks into: it pays per
    row, and Python pays once per item to encode and once to decode. One small job joins the
    linked names and brings the stretches' ends to the driver;
@@ -18,9 +20,14 @@ customers, and they set an id or a price, never a decision. So:
    bucket, in log order, told each item's place and the clocks of the whole log before it.
    Names that lines link, and the statuses of one message, are one customer: a name joined to
    a group whose name falls in another bucket is dealt there again, from its own bucket's
-   parts (few are). The counters hand out placeholders: a conversation's id is a token, and a
-   free tier's count is taken to be past the allowance. Each count is noted, with what else
-   prices its message where the engine says (:class:`~whatsapp_pricing.records.Counted`);
+   parts (few are). A line that may link names is told the clocks of the other accounts of its
+   customer's group (a link changes only its group's names), which a small job asks first,
+   only of a log with such lines: what each stretch's items ask is dealt to their groups'
+   buckets, where each group's accounts are known, and answered a stretch at a time from where
+   its accounts' clocks rise. The counters hand out placeholders: a conversation's id is a
+   token, and a free tier's count is taken to be past the allowance. Each count is noted, with
+   what else prices its message where the engine says (:class:`~whatsapp_pricing.records.
+   Counted`);
 3. *pass 2* ranks the counts by account and key, in time and log order, which is the order in
    which the engine of a whole run meets them (Spark sorts them, spilling to disk, and Python
    numbers them a batch at a time, so no task holds a counter whole), and patches each bucket's
@@ -36,6 +43,8 @@ Imported only for ``--spark``: the single-process run needs neither Spark nor Ja
 
 from __future__ import annotations
 
+import array
+import bisect
 import collections
 import contextlib
 import functools
@@ -127,7 +136,8 @@ ADAPTIVE_SETTING = "spark.sql.adaptive.enabled"
 
 
 class Role:
-    """What a row of the parsed log is (its ``role`` column)."""
+    """What a row of the parsed log is (its ``role`` column), or of a bucket's input to a pass
+    (:data:`DEALT`)."""
 
     NAMED = 0
     """A chunk of a stretch's items that name a customer, of the names of one bucket (the row's
@@ -136,6 +146,17 @@ class Role:
     """Names that lines link, of the links whose hash is the row's ``key``."""
     END = 2
     """A stretch's end (:class:`_End`): its lines, latest times and unnamed items."""
+    ASKS = 3
+    """Of a stretch's items of the names of one bucket (the ``key``), what the clocks of other
+    accounts they are told depend on (:class:`_Asks`)."""
+    RISES = 4
+    """Where each account's clock rises in a stretch (:data:`_RISES`): written only by a stretch
+    with items that may link names, whose clocks are read from it."""
+    CLOCKS = 5
+    """Dealt: the clocks a bucket's items that may link names are told, of one stretch
+    (:data:`_CLOCKS`)."""
+    PRICED = 6
+    """Dealt, in pass 2: a bucket's counted messages (:data:`Kind.PRICED`)."""
 
 
 PARSED = StructType(
@@ -149,7 +170,7 @@ PARSED = StructType(
 )
 """The log parsed once: a stretch of it is a file's block (``file``, ``block``); ``blob`` is
 what the row's :class:`Role` says, encoded with msgspec."""
-DEALT = StructType(
+ASKED = StructType(
     [
         StructField("bucket", LongType()),
         StructField("file", StringType()),
@@ -157,9 +178,12 @@ DEALT = StructType(
         StructField("blob", BinaryType()),
     ]
 )
-"""A chunk's items of one bucket (:class:`_Named`): its names as parsed, or, dealt again, their
-groups. In pass 2, a row with no ``file`` is instead the bucket's counted messages
-(:data:`Kind.PRICED`)."""
+"""What a bucket's items ask of a stretch's clocks: first their :class:`_Asks`, by group; then,
+once each group's accounts are known, the clocks they ask (:data:`_ASKED`)."""
+DEALT = StructType([StructField("role", LongType()), *ASKED])
+"""A chunk's items of one bucket (:data:`Role.NAMED`, :class:`_Named`): its names as parsed,
+or, dealt again, their groups; or the clocks its items that may link names are told
+(:data:`Role.CLOCKS`); in pass 2, its counted messages too (:data:`Role.PRICED`)."""
 
 
 InboundAs = TypeVar("InboundAs")
@@ -172,11 +196,9 @@ class _Named(msgspec.Struct, Generic[InboundAs, StatusAs], array_like=True):
     """A chunk of named items of one stretch, in its order: each item's place in the stretch,
     its customer (the name it gives when parsed; its group once dealt again), the latest
     times before it in the stretch (counted lines, of any account and of its own), whether its
-    line has words that look like a token, and whether it is a status; for the few items that
-    may link names, every account's latest time before it in the stretch, by the item's place
-    (:class:`_Linking`); the items themselves in a list of each kind, so that one call decodes a
-    chunk's items whole, and dealing moves them as the bytes they are (``msgspec.Raw``), never
-    decoded."""
+    line has words that look like a token, and whether it is a status; the items themselves in
+    a list of each kind, so that one call decodes a chunk's items whole, and dealing moves them
+    as the bytes they are (``msgspec.Raw``), never decoded."""
 
     orders: list[int]
     customers: list[str]
@@ -184,8 +206,6 @@ class _Named(msgspec.Struct, Generic[InboundAs, StatusAs], array_like=True):
     account_clocks: list[float]
     tokens: list[bool]
     statuses: list[bool]
-    linking: dict[int, dict[str, float]]
-    """By place in the stretch: the latest times before each, keyed as :attr:`_End.latest` is."""
     inbound: list[InboundAs]
     status: list[StatusAs]
 
@@ -199,15 +219,12 @@ class _Named(msgspec.Struct, Generic[InboundAs, StatusAs], array_like=True):
         tokens: list[bool],
         statuses: list[bool],
         items: Sequence[InboundAs | StatusAs],
-        linking: dict[int, dict[str, float]],
     ) -> _Named[InboundAs, StatusAs]:
         """The chunk of ``items`` in their order, each a status where ``statuses`` says."""
         picked = list(zip(items, statuses, strict=True))
         inbound = cast(list[InboundAs], [item for item, is_status in picked if not is_status])
         status = cast(list[StatusAs], [item for item, is_status in picked if is_status])
-        return cls(
-            orders, customers, clocks, account_clocks, tokens, statuses, linking, inbound, status
-        )
+        return cls(orders, customers, clocks, account_clocks, tokens, statuses, inbound, status)
 
     def in_order(self) -> list[InboundAs | StatusAs]:
         """The items, in the chunk's order."""
@@ -221,18 +238,16 @@ class _Named(msgspec.Struct, Generic[InboundAs, StatusAs], array_like=True):
         customer ``customers`` gives at its index."""
         if not dealt:
             return  # none of its items is dealt (as most are not, when few names move)
-        items, linking = self.in_order(), self.linking
+        items = self.in_order()
         for bucket, indices in dealt.items():
-            orders = [self.orders[i] for i in indices]
             part: _Named[InboundAs, StatusAs] = _Named.of(
-                orders,
+                [self.orders[i] for i in indices],
                 cast(list[str], [customers[i] for i in indices]),
                 [self.clocks[i] for i in indices],
                 [self.account_clocks[i] for i in indices],
                 [self.tokens[i] for i in indices],
                 [self.statuses[i] for i in indices],
                 [items[i] for i in indices],
-                {order: linking[order] for order in orders if order in linking},
             )
             yield bucket, part
 
@@ -248,6 +263,22 @@ class _End(msgspec.Struct, array_like=True):
     hours: list[tuple[int, float, dict[str, float]]]
     """Each counted line whose time is in a later hour than any before it in the stretch: its
     place in the stretch, its time and the latest times before it (keyed as :attr:`latest`)."""
+    links: int
+    """How many of its items may link names anew (:class:`_Linking`): with none in the whole log,
+    no bucket asks another account's clock."""
+
+
+class _Asks(msgspec.Struct, array_like=True):
+    """Of a stretch's items of one bucket, what the clocks of other accounts they are told
+    depend on: a link changes only its own group's names, so at an item that may link names
+    only the other accounts with items of its customer's group must settle first (few, where
+    the log may have hundreds)."""
+
+    names: list[tuple[str, str]]
+    """Each customer and account its items give (the name as parsed; once regrouped, its
+    group): the accounts of each group."""
+    linking: list[tuple[int, str, str]]
+    """Its items that may link names anew: each one's place in the stretch, customer, account."""
 
 
 KINDS: tuple[type[Any], ...] = (Inbound, StatusUpdate, CategoryChange, Skipped)
@@ -258,6 +289,16 @@ _DECODERS = [msgspec.msgpack.Decoder(kind) for kind in KINDS]
 _NAMED = msgspec.msgpack.Decoder(_Named[Inbound, StatusUpdate])
 _NAMED_RAW = msgspec.msgpack.Decoder(_Named[msgspec.Raw, msgspec.Raw])
 _END = msgspec.msgpack.Decoder(_End)
+_ASKS = msgspec.msgpack.Decoder(_Asks)
+_ASKED = msgspec.msgpack.Decoder(list[tuple[int, str]])
+"""The clocks a bucket asks of a stretch: each one's place in the stretch and account."""
+_RISES = msgspec.msgpack.Decoder(dict[str, tuple[bytes, bytes]])
+"""Where each account's clock rises in a stretch, by id: the places and the times it rises to
+(machine integers and floats, :class:`_Rises`), in the stretch's order."""
+_CLOCKS = msgspec.msgpack.Decoder(dict[int, dict[str, float]])
+"""The clocks a bucket's items of a stretch that may link names are told: by each one's place
+in the stretch, the clock of each other account of its group, by id
+(:attr:`~whatsapp_pricing.reconcile.ordering.Place.account_clocks`)."""
 _LINKS = msgspec.msgpack.Decoder(list[tuple[str, str]])
 _PRICED = msgspec.msgpack.Decoder(list[tuple[str, int, Counted]])
 """A bucket's counted messages: each one's account, place in the log, and what prices it."""
@@ -286,6 +327,22 @@ def _decode_named_raw(blob: bytes) -> _Named[msgspec.Raw, msgspec.Raw]:
 
 def _decode_end(blob: bytes) -> _End:
     return _END.decode(_unpacked(blob))
+
+
+def _decode_asks(blob: bytes) -> _Asks:
+    return _ASKS.decode(_unpacked(blob))
+
+
+def _decode_asked(blob: bytes) -> list[tuple[int, str]]:
+    return _ASKED.decode(blob)
+
+
+def _decode_rises(blob: bytes) -> dict[str, tuple[bytes, bytes]]:
+    return _RISES.decode(_unpacked(blob))
+
+
+def _decode_clocks(blob: bytes) -> dict[int, dict[str, float]]:
+    return _CLOCKS.decode(_unpacked(blob))
 
 
 def _decode_priced(blob: bytes) -> list[tuple[str, int, Counted]]:
@@ -363,10 +420,11 @@ def _decode_settled(blob: bytes) -> _Settled:
 
 
 _CODEC = pyarrow.Codec("lz4")
-"""The bulk of what crosses the JVM (a chunk's items and a stretch's end; a bucket's results,
-counted messages and patch) is compressed: the JVM writes it to disk, reads it back and moves
-it, a copy each time, and that costs more than compressing (a bucket's results shrink to about
-a tenth: findings repeat their words and Meta's reports)."""
+"""The bulk of what crosses the JVM (a chunk's items, a stretch's end, what it asks and its
+clocks' rises, the clocks told; a bucket's results, counted messages and patch) is compressed:
+the JVM writes it to disk, reads it back and moves it, a copy each time, and that costs more
+than compressing (a bucket's results shrink to about a tenth: findings repeat their words and
+Meta's reports)."""
 _SIZE_BYTES = 8
 """A packed blob begins with the size of its encoding, which decompressing is told."""
 
@@ -533,7 +591,8 @@ Hours = Sequence[tuple[int, float, dict[str, float]]]
 """Each line of the log at which its clock enters a new hour, when the contact book lets go of
 the links no line has needed for long: its place, its time, and every account's clock before
 it, by id. Whose links go depends on no customer, so every task is given them all (one an
-hour of log time at most, each with as many clocks as the log has accounts)."""
+hour of log time at most, each with as many clocks as the log has accounts), if the log has a
+line that may link names (else the book has no link to let go of)."""
 
 
 @dataclass
@@ -685,7 +744,8 @@ def _reconcile(
     parsed: DataFrame, paths: Sequence[str], options: ReconcileOptions, buckets: int
 ) -> SparkReconciliation:
     # One small job: the stretches' ends, and the names that share a link.
-    ends = parsed.where(f.col("role") != Role.NAMED).groupBy("key").applyInArrow(_linking, PARSED)
+    ends = parsed.where(f.col("role").isin(Role.LINKS, Role.END))
+    ends = ends.groupBy("key").applyInArrow(_linking, PARSED)
     stretches, shared = _read_ends(ends.toArrow())
     places = _places(stretches, paths)
     whole = Accounts(options, lambda account: Tally())
@@ -710,9 +770,17 @@ def _reconcile(
     moved = frozenset(name for name, group in roots.items()
                       if _hash(name, buckets) != _hash(group, buckets))  # fmt: skip
     named = parsed.where(f.col("role") == Role.NAMED)
-    dealt = named.select(f.col("key").alias("bucket"), "file", "block", "blob")
+    dealt = named.select("role", f.col("key").alias("bucket"), "file", "block", "blob")
     if moved:
         dealt = dealt.unionByName(_dealt_again(named, roots, buckets, moved))
+    # The clocks of other accounts that items that may link names are told: a log of no user
+    # ids (nor parent ids) has no such item, and no stage to ask them.
+    cached = [parsed]
+    clocks = None
+    if any(end.links for end in stretches.values()):
+        clocks = _asked_clocks(parsed, places, roots, buckets).persist(StorageLevel.DISK_ONLY)
+        cached.append(clocks)
+        dealt = dealt.unionByName(clocks)
     counted = (
         dealt.groupBy("bucket")
         .applyInArrow(_counting(options, changes, hours, places, roots, moved), COUNTED)
@@ -739,13 +807,19 @@ def _reconcile(
     # more (only theirs cross the shuffle); with none to run again, the parsed log is not read
     # a third time.
     priced = counted.where(f.col("kind") == Kind.PRICED).select(
+        f.lit(Role.PRICED).alias("role"),
         "bucket",
         f.lit(None).cast(StringType()).alias("file"),
         f.lit(None).cast(LongType()).alias("block"),
         "blob",
     )
-    names = rerun.union(name for name, group in roots.items() if group in rerun)
-    items = priced.unionByName(_dealt_again(named, roots, buckets, names)) if rerun else priced
+    items = priced
+    if rerun:
+        names = rerun.union(name for name, group in roots.items() if group in rerun)
+        items = items.unionByName(_dealt_again(named, roots, buckets, names))
+        if clocks is not None:
+            theirs = sorted({_hash(group, buckets) for group in rerun})
+            items = items.unionByName(clocks.where(f.col("bucket").isin(theirs)))
     patches = (
         items.groupBy("bucket")
         .cogroup(ranked.groupBy("bucket"))
@@ -757,7 +831,7 @@ def _reconcile(
     finished = results.select("bucket", f.col("blob").alias("settled")).join(
         patches, "bucket", "left"
     )
-    found = itertools.chain.from_iterable(_streamed(finished, (parsed, counted, ranked)))
+    found = itertools.chain.from_iterable(_streamed(finished, [*cached, counted, ranked]))
     return SparkReconciliation(itertools.chain(early, found), whole.category_changes, len(rerun))
 
 
@@ -986,11 +1060,15 @@ def _parsed(
 ) -> Iterator[list[tuple[int, int, bytes]]]:
     """One stretch's rows, each a :class:`Role`, its key and its blob, a batch at a time: its
     named items, with the latest times before each, a chunk's at a time dealt to their names'
-    buckets (the key), then its end; the links its lines give go to ``linked``."""
+    buckets (the key); then what its items of each bucket ask of other accounts' clocks, where
+    each account's clock rises in it (if any item asks) and its end; the links its lines give
+    go to ``linked``."""
     lines = _Lines(stretch)
     latest: dict[str, float] = {}
     parts: dict[int, list[_Parsed]] = {}
     linking = _Linking(links_kept(options.window))
+    given: set[tuple[str, str]] = set()
+    rises: _Rises | None = None
     hours: list[tuple[int, float, dict[str, float]]] = []
     next_hour = -math.inf
     named = 0
@@ -1007,54 +1085,60 @@ def _parsed(
         clock, account_clock = latest.get("", -math.inf), latest.get(account, -math.inf)
         name = e164(item.customer)
         _link(linked, item, name)
+        given.add((name, item.account))
         is_status = isinstance(item, StatusUpdate)
         encoded = msgspec.Raw(_encode(item))
         parsed = (order, name, clock, account_clock, line in lines.tokened, is_status, encoded)
-        bucket = dealer.bucket(name)
-        parts.setdefault(bucket, []).append(parsed)
+        parts.setdefault(dealer.bucket(name), []).append(parsed)
         if _counted(item, options):  # only a counted line reaches the contact book
-            if (item.user_id or item.parent_user_id) and linking.anew(item, name, clock):
-                linking.at.setdefault(bucket, {})[order] = dict(latest)
+            if item.user_id or item.parent_user_id:
+                if rises is None:
+                    rises = _Rises(latest)
+                if linking.anew(item, name, clock):
+                    linking.items.append((order, name, item.account))
             if item.at >= next_hour:
                 hours.append((order, item.at, dict(latest)))
                 next_hour = item.at // HOUR * HOUR + HOUR
             latest[""] = item.at if item.at > clock else clock
-            latest[account] = item.at if item.at > account_clock else account_clock
+            if item.at > account_clock:
+                latest[account] = item.at
+                if rises is not None:
+                    rises.rise(item.account, order, item.at)
         named += 1
         if named >= ITEMS_PER_CHUNK:
-            yield _named_rows(parts, linking.at)
+            yield _named_rows(parts)
             parts, named = {}, 0
             linking.clear()
-    yield _named_rows(parts, linking.at)
-    yield [(Role.END, -1, _packed(_encode(_End(lines.count, latest, unnamed, hours))))]
+    yield _named_rows(parts)
+    end = _End(lines.count, latest, unnamed, hours, len(linking.items))
+    asks = _dealt_asks(_Asks(list(given), linking.items), _NO_ROOTS, dealer)
+    rows = [(Role.ASKS, bucket, _packed(_encode(each))) for bucket, each in asks.items()]
+    if rises is not None and linking.items:
+        rows.append((Role.RISES, -1, rises.blob()))
+    yield [*rows, (Role.END, -1, _packed(_encode(end)))]
 
 
-def _named_rows(
-    parts: Mapping[int, list[_Parsed]], linking: Mapping[int, dict[int, dict[str, float]]]
-) -> list[tuple[int, int, bytes]]:
-    """A chunk's items, dealt to their names' buckets: a row of the parsed log for each (with
-    its items that may link names, ``linking`` by bucket: see :attr:`_Named.linking`)."""
-    return [(Role.NAMED, bucket, _packed(_encode(_chunk(part, linking.get(bucket, {})))))
-            for bucket, part in parts.items()]  # fmt: skip
+def _named_rows(parts: Mapping[int, list[_Parsed]]) -> list[tuple[int, int, bytes]]:
+    """A chunk's items, dealt to their names' buckets: a row of the parsed log for each."""
+    return [(Role.NAMED, bucket, _packed(_encode(_chunk(part)))) for bucket, part in parts.items()]
 
 
 class _Linking:
-    """Which of a chunk's items may link names anew, each with the latest times before it in the
-    stretch (:attr:`at`, by bucket and place), for the bucket's run to tell every account's
-    clock at it (:attr:`~whatsapp_pricing.reconcile.ordering.Place.account_clocks`).
+    """Which of a stretch's items may link names anew (:attr:`items`: each one's place, customer
+    and account), for the other accounts of its customer's group to settle first what the whole
+    run settles before it (:attr:`~whatsapp_pricing.reconcile.ordering.Place.account_clocks`).
 
     A counted line with a user id or a parent id may; a line that names only a number links
     nothing anew. Nor does a line that gives the very names the chunk's last line naming any of
     them gave, while the contact book still holds that link: it finds them linked as it would
-    link them. Most of a customer's lines give the same names, so few items of a chunk are
-    told the clocks."""
+    link them. Most of a customer's lines give the same names, so few items ask the clocks."""
 
     def __init__(self, keep: float) -> None:
         self._keep = keep
         """How long the contact book holds a link (:func:`.links_kept`)."""
         self._last: dict[str, tuple[tuple[str, str, str], float]] = {}
         """The names the chunk's last line naming each name gave, and the latest time then."""
-        self.at: dict[int, dict[int, dict[str, float]]] = {}
+        self.items: list[tuple[int, str, str]] = []
 
     def anew(self, item: Inbound | StatusUpdate, name: str, clock: float) -> bool:
         """Whether a counted line with a user id or a parent id may link names anew; ``name``:
@@ -1073,7 +1157,38 @@ class _Linking:
     def clear(self) -> None:
         """Starts the next chunk."""
         self._last.clear()
-        self.at = {}
+
+
+class _Rises:
+    """Where each account's clock rises in a stretch: the places of its counted lines later
+    than all of its lines before them in the stretch, and their times. An account's clock at
+    any place of the stretch is the time of its last rise before it, so these answer every
+    clock a bucket may ask, in at most an entry a line, where a copy of every account's clock
+    at each item that may link names grew with the log's accounts.
+
+    Kept only from the stretch's first counted line with a user id or a parent id: no line
+    before it may link names, nor ask a clock (a log without such lines pays nothing), and the
+    clocks reached by then are the first rises."""
+
+    def __init__(self, latest: Mapping[str, float]) -> None:
+        self._of: dict[str, tuple[array.array[int], array.array[float]]] = {}
+        """By account id: the places and times, as machine numbers (16 bytes a rise)."""
+        for key, at in latest.items():
+            if key:  # an account's, keyed as _End.latest is
+                self.rise(key[1:], -1, at)
+
+    def rise(self, account: str, order: int, at: float) -> None:
+        """The account's clock rises to ``at`` at place ``order``."""
+        rises = self._of.get(account)
+        if rises is None:
+            rises = self._of[account] = (array.array("q"), array.array("d"))
+        rises[0].append(order)
+        rises[1].append(at)
+
+    def blob(self) -> bytes:
+        """The rises, encoded (:data:`_RISES`)."""
+        return _packed(_encode({account: (orders.tobytes(), times.tobytes())
+                                for account, (orders, times) in self._of.items()}))  # fmt: skip
 
 
 _Parsed = tuple[int, str, float, float, bool, bool, msgspec.Raw]
@@ -1082,14 +1197,12 @@ encoded at once (a chunk's items, kept whole until it ends, cost more to make an
 than their bytes): a tuple, which a chunk's columns are made of at once (:func:`_chunk`)."""
 
 
-def _chunk(
-    named: list[_Parsed], linking: dict[int, dict[str, float]]
-) -> _Named[msgspec.Raw, msgspec.Raw]:
+def _chunk(named: list[_Parsed]) -> _Named[msgspec.Raw, msgspec.Raw]:
     """The chunk of the items ``named``."""
     orders, customers, clocks, account_clocks, tokens, statuses, items = map(
         list, zip(*named, strict=True)
     )
-    return _Named.of(orders, customers, clocks, account_clocks, tokens, statuses, items, linking)
+    return _Named.of(orders, customers, clocks, account_clocks, tokens, statuses, items)
 
 
 def _link(linked: set[tuple[str, str]], item: Inbound | StatusUpdate, name: str) -> None:
@@ -1196,7 +1309,10 @@ def _places(stretches: Mapping[Stretch, _End], paths: Sequence[str]) -> Places:
 
 def _hours(stretches: Mapping[Stretch, _End], places: Places) -> Hours:
     """The lines at which the whole log's clock enters a new hour, in log order: of each
-    stretch's, those later than the hour the stretches before it reached."""
+    stretch's, those later than the hour the stretches before it reached. None in a log without
+    a line that may link names: only such a line gives the contact book a link to let go of."""
+    if not any(end.links for end in stretches.values()):
+        return []
     hours = []
     for stretch, (start, before) in sorted(places.items(), key=lambda place: place[1][0]):
         clock = before.get("")
@@ -1284,8 +1400,130 @@ def _dealt(
             part = _decode_named_raw(blob)
             groups = [roots.get(name, name) if name in names else None for name in part.customers]
             dealt = part.parts(dealer.deal(groups), groups)
-            rows += [(bucket, file, block, _packed(_encode(each))) for bucket, each in dealt]
+            rows += [(Role.NAMED, bucket, file, block, _packed(_encode(each)))
+                     for bucket, each in dealt]  # fmt: skip
         yield _batch(rows, DEALT)
+
+
+def _asked_clocks(
+    parsed: DataFrame, places: Places, roots: Mapping[str, str], buckets: int
+) -> DataFrame:
+    """The clocks of other accounts that the buckets' items that may link names are told (rows
+    of :data:`DEALT`, :data:`Role.CLOCKS`): what each stretch's items ask, dealt to their
+    groups' buckets, where each group's accounts are known and each item asks those but its
+    own; then answered, a stretch at a time, from where its accounts' clocks rise."""
+    asks = parsed.where(f.col("role") == Role.ASKS).select("file", "block", "blob")
+    asked = asks.mapInArrow(_regrouping(roots, buckets), ASKED)
+    asked = asked.groupBy("bucket").applyInArrow(_asking, ASKED)
+    rises = parsed.where(f.col("role") == Role.RISES).select("file", "block", "blob")
+    stretches = asked.groupBy("file", "block").cogroup(rises.groupBy("file", "block"))
+    return stretches.applyInArrow(_telling(places), DEALT)
+
+
+def _regrouping(
+    roots: Mapping[str, str], buckets: int
+) -> Callable[[Iterable[pyarrow.RecordBatch]], Iterator[pyarrow.RecordBatch]]:
+    """Each stretch's :class:`_Asks` of a bucket of names, by its customers' groups, dealt to
+    the groups' buckets (rows of :data:`ASKED`)."""
+
+    def regrouping(batches: Iterable[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]:
+        dealer = _Dealer(buckets)
+        for batch in batches:
+            rows = []
+            for file, block, blob in zip(*(column.to_pylist() for column in batch), strict=True):
+                dealt = _dealt_asks(_decode_asks(blob), roots, dealer)
+                rows += [(bucket, file, block, _packed(_encode(asks)))
+                         for bucket, asks in dealt.items()]  # fmt: skip
+            yield _batch(rows, ASKED)
+
+    return regrouping
+
+
+def _dealt_asks(asks: _Asks, roots: Mapping[str, str], dealer: _Dealer) -> dict[int, _Asks]:
+    """``asks`` by its customers' groups (``roots``; as parsed, none: each name its own), dealt
+    to the groups' buckets."""
+    dealt: dict[int, _Asks] = {}
+    for name, account in asks.names:
+        group = roots.get(name, name)
+        bucket = dealer.bucket(group)
+        if bucket not in dealt:
+            dealt[bucket] = _Asks([], [])
+        dealt[bucket].names.append((group, account))
+    for order, name, account in asks.linking:
+        group = roots.get(name, name)
+        dealt[dealer.bucket(group)].linking.append((order, group, account))
+    return dealt
+
+
+def _asking(bucket: pyarrow.Table) -> pyarrow.Table:
+    """What a bucket asks of each stretch (rows of :data:`ASKED`, :data:`_ASKED`): at each item
+    that may link names, the clock of every other account with items of its group."""
+    files, blocks, blobs = (bucket.column(name).to_pylist() for name in ("file", "block", "blob"))
+    asks = [_decode_asks(blob) for blob in blobs]
+    accounts: dict[str, set[str]] = {}
+    for ask in asks:
+        for group, account in ask.names:
+            accounts.setdefault(group, set()).add(account)
+    number = bucket.column("bucket")[0].as_py()
+    rows = []
+    for file, block, ask in zip(files, blocks, asks, strict=True):
+        asked = [(order, other) for order, group, account in ask.linking
+                 for other in accounts[group] if other != account]  # fmt: skip
+        if asked:
+            rows.append((number, file, block, _encode(asked)))
+    return _table(rows, ASKED)
+
+
+def _telling(places: Places) -> Callable[[pyarrow.Table, pyarrow.Table], pyarrow.Table]:
+    def telling(asked: pyarrow.Table, rises: pyarrow.Table) -> pyarrow.Table:
+        return _told(asked, rises, places)
+
+    return telling
+
+
+def _told(asked: pyarrow.Table, rises: pyarrow.Table, places: Places) -> pyarrow.Table:
+    """The clocks the buckets ask of one stretch (``asked``), from where its accounts' clocks
+    rise (``rises``, its one row): for each bucket, a row of :data:`DEALT`."""
+    if not asked.num_rows:
+        return _table([], DEALT)  # a stretch none of whose items' groups has another account
+    file, block = asked.column("file")[0].as_py(), asked.column("block")[0].as_py()
+    before = places[file, block][1]
+    [blob] = rises.column("blob").to_pylist()
+    clock_at = _Clocks(_decode_rises(blob), before)
+    told: dict[int, dict[int, dict[str, float]]] = {}
+    for number, blob in zip(*(asked.column(name).to_pylist() for name in ("bucket", "blob")),
+                            strict=True):  # fmt: skip
+        clocks = told.setdefault(number, {})
+        for order, account in _decode_asked(blob):
+            clocks.setdefault(order, {})[account] = clock_at(account, order)
+    rows = [(Role.CLOCKS, number, file, block, _packed(_encode(clocks)))
+            for number, clocks in told.items()]  # fmt: skip
+    return _table(rows, DEALT)
+
+
+class _Clocks:
+    """Each account's clock at any place of a stretch: the latest time of its counted lines
+    before it, in the stretches before (``before``, keyed as :attr:`_End.latest` is) or in the
+    stretch itself (its last rise before the place, of ``rises``: :data:`_RISES`)."""
+
+    def __init__(
+        self, rises: Mapping[str, tuple[bytes, bytes]], before: Mapping[str, float]
+    ) -> None:
+        self._rises, self._before = rises, before
+        self._read: dict[str, tuple[array.array[int], array.array[float]]] = {}
+        """The rises of the accounts asked so far, as numbers (a bisection reads a few)."""
+
+    def __call__(self, account: str, order: int) -> float:
+        clock = self._before.get(" " + account, -math.inf)
+        rises = self._read.get(account)
+        if rises is None:
+            orders, times = self._rises.get(account, (b"", b""))
+            rises = self._read[account] = (array.array("q", orders), array.array("d", times))
+        index = bisect.bisect_left(rises[0], order)  # the rises before the place
+        if not index:
+            return clock
+        risen = rises[1][index - 1]
+        return risen if risen > clock else clock
 
 
 def _counted(item: Inbound | StatusUpdate, options: ReconcileOptions) -> bool:
@@ -1380,16 +1618,19 @@ def _items(
     moved: Set[str] = frozenset(),
 ) -> list[_Item]:
     """A bucket's items, decoded, at their places in the whole log, each with its customer's
-    group (``roots``), but the items of the names ``moved`` (to their groups' buckets)."""
+    group (``roots``), but the items of the names ``moved`` (to their groups' buckets); an item
+    that may link names with the clocks it is told (:data:`Role.CLOCKS`)."""
+    told = _told_clocks(dealt)
+    named = dealt.filter(pyarrow.compute.equal(dealt.column("role"), Role.NAMED))
     items = []
     for file, block, blob in zip(
-        *(dealt.column(name).to_pylist() for name in ("file", "block", "blob")), strict=True
+        *(named.column(name).to_pylist() for name in ("file", "block", "blob")), strict=True
     ):
         start, before = places[file, block]
         shift, latest = start * ITEMS_PER_LINE, before.get("", -math.inf)
         account_latest = {account[1:]: at for account, at in before.items() if account}
+        clocks_at = told.get((file, block), _NO_CLOCKS)
         part = _decode_named(blob)
-        linking = part.linking
         for order, name, clock, account_clock, tokens, item in zip(
             part.orders, part.customers, part.clocks, part.account_clocks, part.tokens,
             part.in_order(), strict=True,
@@ -1403,16 +1644,30 @@ def _items(
                 clock = latest if latest > clock else clock
                 at = account_latest.get(item.account, -math.inf)
                 account_clock = at if at > account_clock else account_clock
-            clocks = _account_clocks(account_latest, linking[order]) if order in linking else None
-            place = Place(order + shift, clock, account_clock, clocks)
+            place = Place(order + shift, clock, account_clock, clocks_at.get(order))
             items.append(_Item(place, item, group, tokens))
     return items
 
 
+_NO_CLOCKS: Mapping[int, Mapping[str, float]] = MappingProxyType({})
+"""A stretch none of whose items in a bucket is told other accounts' clocks."""
+
+
+def _told_clocks(dealt: pyarrow.Table) -> dict[Stretch, dict[int, dict[str, float]]]:
+    """The clocks a bucket's items that may link names are told, by stretch (:data:`_CLOCKS`)."""
+    rows = dealt.filter(pyarrow.compute.equal(dealt.column("role"), Role.CLOCKS))
+    told: dict[Stretch, dict[int, dict[str, float]]] = {}
+    for file, block, blob in zip(
+        *(rows.column(name).to_pylist() for name in ("file", "block", "blob")), strict=True
+    ):
+        told.setdefault((file, block), {}).update(_decode_clocks(blob))
+    return told
+
+
 def _account_clocks(before: Mapping[str, float], latest: Mapping[str, float]) -> dict[str, float]:
-    """Every account's clock at an item that may link names: the latest time of its lines in
-    the stretches ``before`` the item's (by id), or before it in its own (``latest``, keyed as
-    :attr:`_End.latest` is)."""
+    """Every account's clock at a line where the whole log's clock enters a new hour: the latest
+    time of its lines in the stretches ``before`` the line's (by id), or before it in its own
+    (``latest``, keyed as :attr:`_End.latest` is)."""
     clocks = dict(before)
     for key, at in latest.items():
         if key and at > clocks.get(key[1:], -math.inf):
@@ -1610,9 +1865,10 @@ def _finished_bucket(
     again = sorted({group for blob in groups if blob is not None for group in _decode_groups(blob)})
     names = counts.filter(pyarrow.compute.equal(counts.column("alike"), Alike.NAME))
     tokens, positions = (names.column(name).to_pylist() for name in ("provisional", "position"))
-    counted = items.filter(pyarrow.compute.is_null(items.column("file"))).column("blob")
+    is_priced = pyarrow.compute.equal(items.column("role"), Role.PRICED)
+    counted = items.filter(is_priced).column("blob")
     repriced = _repriced(counts, counted.to_pylist(), set(again), options)
-    items = items.filter(pyarrow.compute.is_valid(items.column("file")))
+    items = items.filter(pyarrow.compute.invert(is_priced))
     rerun: list[tuple[str, int, Finding | Skipped]] = []
     if items.num_rows:
         theirs = counts.filter(pyarrow.compute.is_in(counts.column("group"), pyarrow.array(again)))

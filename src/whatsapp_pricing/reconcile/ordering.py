@@ -29,10 +29,11 @@ class Place(NamedTuple):
     account_clock: float = -math.inf
     """The same, among its own account's lines."""
     account_clocks: Mapping[str, float] | None = None
-    """For an item that may link a customer's names (or, on Spark, the whole log's clock
-    entering a new hour): every account's clock here (the latest time of its lines before it),
-    by id. The contact book is every account's, so the others first settle what the whole run
-    settles before it changes; ``None`` for any other item."""
+    """For an item that may link a customer's names: the clock here (the latest time of its
+    lines before it) of each other account with lines of the customer (on Spark, of its group),
+    by id; for the whole log's clock entering a new hour, every account's. The contact book is
+    every account's, so those first settle what the whole run settles before it changes (a link
+    changes only its customer's names); ``None`` for any other item."""
 
 
 Held = tuple[float, int, T]
