@@ -12,6 +12,7 @@ import gzip
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -378,6 +379,27 @@ def test_metas_words_shaped_like_a_token_are_left_as_meta_wrote_them(
     assert any(read in detail for _, _, detail, *_ in single[0])
     # One bucket, whose first conversation's token is the word's number.
     assert on_spark(spark, [log], 24 * 3600, now, items_per_task=10**6) == single
+
+
+def test_parsing_notes_each_line_with_token_like_words() -> None:
+    """The lines parsing reads, each without a byte order mark, counted, and those noted whose
+    words may look like a token (as they are, or with a JSON escape) are the ones the whole
+    pattern finds, wherever the two forms fall in a line."""
+    from whatsapp_pricing import spark as on_spark
+    from whatsapp_pricing.webhooks import UTF8_BOM
+
+    whole = re.compile(rb"c9[0-9]{17}|\\u00(?:3[0-9]|63)")
+    words = [b"c9" + b"1" * 17, b"c9" + b"1" * 16, b"\\u0039", b"\\u0063", b"\\u0041", b"c",
+             b"9", b"\\u00", b'{"a": 1}', b"c8" + b"2" * 17, UTF8_BOM]  # fmt: skip
+    rng = random.Random(3)
+    lines = [b" ".join(rng.choices(words, k=rng.randrange(5))) for _ in range(2000)]
+    lines[0] = UTF8_BOM + lines[0]
+    read = on_spark._Lines(iter(lines))
+    assert list(read) == [line.removeprefix(UTF8_BOM) for line in lines]
+    assert read.count == len(lines)
+    found = {number for number, line in enumerate(lines, start=1) if whole.search(line)}
+    assert read.tokened == found
+    assert 100 < len(found) < len(lines) - 100
 
 
 def test_the_free_tier_ends_at_exactly_1000_in_the_accounts_month(
