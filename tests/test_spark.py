@@ -717,6 +717,33 @@ def _told_in_process(
     return on_spark._told(asks, stretch(on_spark.Role.RISES), {("f", 0): (0, {})})
 
 
+@pytest.mark.parametrize("files", [1, 2])
+def test_the_statuses_of_one_message_are_one_customers_whatever_names_they_give(
+    spark: Any, tmp_path: Path, files: int
+) -> None:
+    """A template's first statuses name the customer by number alone, its last by user id
+    alone (as once the customer takes a username), and no line gives both: only the message
+    joins the two names, in buckets (and files) of their own, as one process joins them."""
+    at = datetime(2026, 11, 2, 10, 0, tzinfo=UTC).timestamp()
+    number, user_id, other = "254711000001", "KE.1502576394655843", "254712000002"
+    read = {"id": "wamid.1", "status": "read", "timestamp": str(int(at + 7200)),
+            "recipient_user_id": user_id}  # fmt: skip
+    lines = [
+        _template("1", "wamid.1", number, at),
+        _template("1", "wamid.2", other, at + 60),
+        _template("1", "wamid.3", other, at + 3600),
+        _for_account("1", {"statuses": [read]}),
+        _template("1", "wamid.4", other, at + 3 * 86400),
+    ]
+    logs = [tmp_path / f"{index}.jsonl" for index in range(files)]
+    cut = 3 if files == 2 else len(lines)
+    for log, part in zip(logs, (lines[:cut], lines[cut:]), strict=False):
+        log.write_text("\n".join(part) + "\n")
+    now = time.time()
+    single = single_process(logs, 3600, now)
+    assert on_spark(spark, logs, 3600, now, items_per_task=1) == single
+
+
 def _parsed_item_bytes(accounts: int, lines: int = 4000) -> int:
     """The bytes of a bucket's items (and the clocks its items that may link names are told)
     of a month's lines, each with a user id, spread over ``accounts`` accounts (round robin),
