@@ -10,9 +10,10 @@ customers, and they set an id or a price, never a decision. So:
    of the log, dealt as they are parsed into buckets by the name (as many buckets as the logs'
    size makes, :data:`BYTES_PER_LINE`); the names that lines link, by a hash of the link; and
    each stretch's end: how many lines it has, its latest times, and the few items that name no
-   customer (broken lines, category changes); and what its items of each bucket ask of other
-   accounts' clocks (their names and accounts, and which may link names), with where each
-   account's clock rises in it, if any asks. The JVM caches and moves rows of bytes, a
+   customer (broken lines, category changes), and its lines that enter a new hour; and what
+   its items of each bucket ask of accounts' clocks (their names and accounts, the hours in
+   which it saw them, and which may link names), with where each account's clock rises in it,
+   if any may link names. The JVM caches and moves rows of bytes, a
    bucket's part of a chunk of thousands of items each, which it never looks into: it pays per
    row, and Python pays once per item to encode and once to decode. One small job joins the
    linked names and brings the stretches' ends to the driver;
@@ -21,13 +22,15 @@ customers, and they set an id or a price, never a decision. So:
    Names that lines link, and the statuses of one message, are one customer: a name joined to
    a group whose name falls in another bucket is dealt there again, from its own bucket's
    parts (few are). A line that may link names is told the clocks of the other accounts of its
-   customer's group (a link changes only its group's names), which a small job asks first,
-   only of a log with such lines: what each stretch's items ask is dealt to their groups'
-   buckets, where each group's accounts are known, and answered a stretch at a time from where
-   its accounts' clocks rise. The counters hand out placeholders: a conversation's id is a
-   token, and a free tier's count is taken to be past the allowance. Each count is noted, with
-   what else prices its message where the engine says (:class:`~whatsapp_pricing.records.
-   Counted`);
+   customer's group (a link changes only its group's names), and a bucket, at each line where
+   the contact book may let go of a link of such a group, the clocks of all its accounts (as
+   the line's hour, less how long a link is kept, passes the hours in which the group's lines
+   named it). A small job asks them first, only of a log with such lines: what each stretch's
+   items ask is dealt to their groups' buckets, where each group's accounts and hours are
+   known, and answered a stretch at a time from where its accounts' clocks rise and from its
+   end. The counters hand out placeholders: a conversation's id is a token, and a free tier's
+   count is taken to be past the allowance. Each count is noted, with what else prices its
+   message where the engine says (:class:`~whatsapp_pricing.records.Counted`);
 3. *pass 2* ranks the counts by account and key, in time and log order, which is the order in
    which the engine of a whole run meets them (Spark sorts them, spilling to disk, and Python
    numbers them a batch at a time, so no task holds a counter whole), and patches each bucket's
@@ -1495,9 +1498,9 @@ def _asking(places: Places, releases: _Releases) -> Callable[[pyarrow.Table], py
 
 def _asked(bucket: pyarrow.Table, places: Places, releases: _Releases) -> pyarrow.Table:
     """What a bucket asks of each stretch (rows of :data:`ASKED`, :data:`_ASKED`): at each item
-    that may link names, the clock of every other account with items of its group; and of a
-    group with such an item (no other has a link in the contact book), at each line where the
-    book may let go of one of its links, the clock of each account with items of it."""
+    that may link names, the clock of every other account with items of its group; and of each
+    group with such an item (only such a group has links in the contact book), at each line
+    where the book may let go of one of them, the clock of every account with items of it."""
     files, blocks, blobs = (bucket.column(name).to_pylist() for name in ("file", "block", "blob"))
     asks = [_decode_asks(blob) for blob in blobs]
     accounts: dict[str, set[str]] = {}
@@ -1546,7 +1549,8 @@ class _Releases:
     def after(self, hours: Iterable[float]) -> list[_HourLine]:
         """The lines at which the book may let go of a customer last seen in one of ``hours``
         (each an hour's start), in log order."""
-        before, found = self._before, set()
+        before = self._before
+        found: set[int] = set()
         for hour in hours:
             first = bisect.bisect_right(before, hour)
             found.update(range(first, bisect.bisect_left(before, hour + HOUR, first) + 1))
@@ -1554,8 +1558,8 @@ class _Releases:
 
 
 def _telling(places: Places) -> Callable[[pyarrow.Table, pyarrow.Table], pyarrow.Table]:
-    def telling(asked: pyarrow.Table, rises: pyarrow.Table) -> pyarrow.Table:
-        return _told(asked, rises, places)
+    def telling(asked: pyarrow.Table, known: pyarrow.Table) -> pyarrow.Table:
+        return _told(asked, known, places)
 
     return telling
 
