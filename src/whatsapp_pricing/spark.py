@@ -265,7 +265,8 @@ class _End(msgspec.Struct, array_like=True):
     """The items that name no customer: place in the stretch, kind, the item encoded."""
     hours: list[tuple[int, float, dict[str, float]]]
     """Each counted line whose time is in a later hour than any before it in the stretch: its
-    place in the stretch, its time and the latest times before it (keyed as :attr:`latest`)."""
+    place in the stretch, its time and the latest times before it (keyed as :attr:`latest`),
+    which answer the clocks asked there (:class:`_Clocks`)."""
     links: int
     """How many of its items may link names anew (:class:`_Linking`): with none in the whole log,
     no bucket asks another account's clock."""
