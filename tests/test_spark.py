@@ -634,9 +634,12 @@ def test_a_link_let_go_of_at_the_hour_after_the_first_it_may_be_names_what_was_d
     """With a reorder window of 15 minutes the contact book keeps a link 96.5 hours: a customer
     last seen at 10:46 is let go of four days on at the line that enters 12:00, not the one that
     enters 11:00 (whose hour, less the keep, is 10:30). The customer's bucket must settle
-    account 1 there, as the whole log has, before the link goes."""
+    account 1 there, as the whole log has, before the link goes (the other customer's lines,
+    which move account 1's clock, are in another bucket)."""
+    from whatsapp_pricing.spark import BYTES_PER_LINE, _hash
+
     at = datetime(2026, 11, 2, 10, 45, tzinfo=UTC).timestamp()
-    number, user_id, other = "254711000001", "KE.1502576394655843", "254712000002"
+    number, user_id, other = "254711000001", "KE.1502576394655843", "254713000003"
     linked = {"from": number, "from_user_id": user_id, "id": "in.1", "type": "text",
               "timestamp": str(int(at))}  # fmt: skip
     contacts = [{"wa_id": number, "user_id": user_id}]
@@ -651,6 +654,8 @@ def test_a_link_let_go_of_at_the_hour_after_the_first_it_may_be_names_what_was_d
     ]
     log = tmp_path / "let-go.jsonl"
     log.write_text("\n".join(lines) + "\n")
+    buckets = log.stat().st_size // BYTES_PER_LINE
+    assert _hash(f"+{number}", buckets) != _hash(f"+{other}", buckets)
     now = time.time()
     single = single_process([log], 900, now)
     names = {message: json.loads(fields)["user_id"] for message, *_, fields in single[0]}
