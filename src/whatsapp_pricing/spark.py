@@ -279,10 +279,11 @@ class _Asks(msgspec.Struct, array_like=True):
     hundreds); and so does a link the contact book lets go of, so where the whole log's clock
     enters a new hour only the accounts of the groups whose links it may let go of there."""
 
-    names: list[tuple[str, str, float]]
+    names: list[tuple[str, str, int]]
     """Each customer and account its items give (the name as parsed; once regrouped, its
-    group), and each hour the stretch's clock is in after such an item (its start): the
-    accounts of each group, and the hours in which the contact book may last have seen it."""
+    group), and each hour the stretch's clock is in after such an item (hours since the
+    epoch; -1 before its first counted line): the accounts of each group, and the hours in
+    which the contact book may last have seen it."""
     linking: list[tuple[int, str, str]]
     """Its items that may link names anew: each one's place in the stretch, customer, account."""
 
@@ -1092,10 +1093,10 @@ def _parsed(
     latest: dict[str, float] = {}
     parts: dict[int, list[_Parsed]] = {}
     linking = _Linking(links_kept(options.window))
-    given: set[tuple[str, str, float]] = set()
+    given: set[tuple[str, str, int]] = set()
     rises: _Rises | None = None
     hours: list[tuple[int, float, dict[str, float]]] = []
-    hour = next_hour = -math.inf
+    hour, next_hour = -1, -math.inf
     named = 0
     unnamed = []
     line = position = 0
@@ -1122,8 +1123,8 @@ def _parsed(
                     linking.items.append((order, name, item.account))
             if item.at >= next_hour:
                 hours.append((order, item.at, dict(latest)))
-                hour = item.at // HOUR * HOUR
-                next_hour = hour + HOUR
+                hour = int(item.at // HOUR)
+                next_hour = hour * HOUR + HOUR
             latest[""] = item.at if item.at > clock else clock
             if item.at > account_clock:
                 latest[account] = item.at
@@ -1505,12 +1506,12 @@ def _asked(bucket: pyarrow.Table, places: Places, releases: _Releases) -> pyarro
     files, blocks, blobs = (bucket.column(name).to_pylist() for name in ("file", "block", "blob"))
     asks = [_decode_asks(blob) for blob in blobs]
     accounts: dict[str, set[str]] = {}
-    hours: dict[str, set[float]] = {}
+    hours: dict[str, set[int]] = {}
     for file, block, ask in zip(files, blocks, asks, strict=True):
         # The hour of the whole log's clock, from the stretch's: the later of its own and that
         # of the stretches before it.
         before = places[file, block][1].get("", -math.inf)
-        reached = before // HOUR * HOUR if before > -math.inf else before
+        reached = int(before // HOUR) if before > -math.inf else -1
         for group, account, hour in ask.names:
             accounts.setdefault(group, set()).add(account)
             hours.setdefault(group, set()).add(hour if hour > reached else reached)
@@ -1547,14 +1548,15 @@ class _Releases:
         """What each line lets go of: the customers last seen before this (as the book reckons
         it, :meth:`~whatsapp_pricing.identities.ContactBook.advance`)."""
 
-    def after(self, hours: Iterable[float]) -> list[_HourLine]:
+    def after(self, hours: Iterable[int]) -> list[_HourLine]:
         """The lines at which the book may let go of a customer last seen in one of ``hours``
-        (each an hour's start), in log order."""
+        (hours since the epoch), in log order."""
         before = self._before
         found: set[int] = set()
         for hour in hours:
-            first = bisect.bisect_right(before, hour)
-            found.update(range(first, bisect.bisect_left(before, hour + HOUR, first) + 1))
+            start = hour * HOUR
+            first = bisect.bisect_right(before, start)
+            found.update(range(first, bisect.bisect_left(before, start + HOUR, first) + 1))
         return [self._lines[index] for index in sorted(found) if index < len(self._lines)]
 
 
