@@ -1504,24 +1504,17 @@ def _asked(bucket: pyarrow.Table, places: Places, releases: _Releases) -> pyarro
     group with such an item (only such a group has links in the contact book), at each line
     where the book may let go of one of them, the clock of every account with items of it."""
     files, blocks, blobs = (bucket.column(name).to_pylist() for name in ("file", "block", "blob"))
-    asks = [_decode_asks(blob) for blob in blobs]
-    accounts: dict[str, set[str]] = {}
-    hours: dict[str, set[int]] = {}
-    for file, block, ask in zip(files, blocks, asks, strict=True):
-        # The hour of the whole log's clock, from the stretch's: the later of its own and that
-        # of the stretches before it.
-        before = places[file, block][1].get("", -math.inf)
-        reached = int(before // HOUR) if before > -math.inf else -1
-        for group, account, hour in ask.names:
-            accounts.setdefault(group, set()).add(account)
-            hours.setdefault(group, set()).add(hour if hour > reached else reached)
+    # A stretch may have several rows: its names of several buckets, of groups of this one.
+    asks = [((file, block), _decode_asks(blob))
+            for file, block, blob in zip(files, blocks, blobs, strict=True)]  # fmt: skip
+    accounts, hours = _groups_seen(asks, places)
     asked: dict[Stretch, set[tuple[int, str]]] = {}
-    for file, block, ask in zip(files, blocks, asks, strict=True):
-        asked.setdefault((file, block), set()).update(
+    for stretch, ask in asks:
+        asked.setdefault(stretch, set()).update(
             (order, other) for order, group, account in ask.linking
             for other in accounts[group] if other != account
         )  # fmt: skip
-    linking = {group for ask in asks for _, group, _ in ask.linking}
+    linking = {group for _, ask in asks for _, group, _ in ask.linking}
     for group in linking:
         for line in releases.after(hours[group]):
             asked.setdefault(line.stretch, set()).update(
@@ -1531,6 +1524,22 @@ def _asked(bucket: pyarrow.Table, places: Places, releases: _Releases) -> pyarro
     rows = [(number, file, block, _encode(sorted(each)))
             for (file, block), each in asked.items() if each]  # fmt: skip
     return _table(rows, ASKED)
+
+
+def _groups_seen(
+    asks: Iterable[tuple[Stretch, _Asks]], places: Places
+) -> tuple[dict[str, set[str]], dict[str, set[int]]]:
+    """Each group's accounts, and the hours the whole log's clock was in after its lines: of
+    each stretch, the later of its own clock's hour and the hour the stretches before reached."""
+    accounts: dict[str, set[str]] = {}
+    hours: dict[str, set[int]] = {}
+    for stretch, ask in asks:
+        before = places[stretch][1].get("", -math.inf)
+        reached = int(before // HOUR) if before > -math.inf else -1
+        for group, account, hour in ask.names:
+            accounts.setdefault(group, set()).add(account)
+            hours.setdefault(group, set()).add(hour if hour > reached else reached)
+    return accounts, hours
 
 
 class _Releases:
