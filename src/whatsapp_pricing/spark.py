@@ -10,9 +10,10 @@ customers, and they set an id or a price, never a decision. So:
    of the log, dealt as they are parsed into buckets by the name (as many buckets as the logs'
    size makes, :data:`BYTES_PER_LINE`); the names that lines link, by a hash of the link; and
    each stretch's end: how many lines it has, its latest times, and the few items that name no
-   customer (broken lines, category changes); and what its items of each bucket ask of other
-   accounts' clocks (their names and accounts, and which may link names), with where each
-   account's clock rises in it, if any asks. The JVM caches and moves rows of bytes, a
+   customer (broken lines, category changes), and its lines that enter a new hour; and what
+   its items of each bucket ask of accounts' clocks (their names and accounts, the hours in
+   which it saw them, and which may link names), with where each account's clock rises in it,
+   if any may link names. The JVM caches and moves rows of bytes, a
    bucket's part of a chunk of thousands of items each, which it never looks into: it pays per
    row, and Python pays once per item to encode and once to decode. One small job joins the
    linked names and brings the stretches' ends to the driver;
@@ -21,13 +22,15 @@ customers, and they set an id or a price, never a decision. So:
    Names that lines link, and the statuses of one message, are one customer: a name joined to
    a group whose name falls in another bucket is dealt there again, from its own bucket's
    parts (few are). A line that may link names is told the clocks of the other accounts of its
-   customer's group (a link changes only its group's names), which a small job asks first,
-   only of a log with such lines: what each stretch's items ask is dealt to their groups'
-   buckets, where each group's accounts are known, and answered a stretch at a time from where
-   its accounts' clocks rise. The counters hand out placeholders: a conversation's id is a
-   token, and a free tier's count is taken to be past the allowance. Each count is noted, with
-   what else prices its message where the engine says (:class:`~whatsapp_pricing.records.
-   Counted`);
+   customer's group (a link changes only its group's names), and a bucket, at each line where
+   the contact book may let go of a link of such a group, the clocks of all its accounts (as
+   the line's hour, less how long a link is kept, passes the hours in which the group's lines
+   named it). A small job asks them first, only of a log with such lines: what each stretch's
+   items ask is dealt to their groups' buckets, where each group's accounts and hours are
+   known, and answered a stretch at a time from where its accounts' clocks rise and from its
+   end. The counters hand out placeholders: a conversation's id is a token, and a free tier's
+   count is taken to be past the allowance. Each count is noted, with what else prices its
+   message where the engine says (:class:`~whatsapp_pricing.records.Counted`);
 3. *pass 2* ranks the counts by account and key, in time and log order, which is the order in
    which the engine of a whole run meets them (Spark sorts them, spilling to disk, and Python
    numbers them a batch at a time, so no task holds a counter whole), and patches each bucket's
@@ -262,21 +265,25 @@ class _End(msgspec.Struct, array_like=True):
     """The items that name no customer: place in the stretch, kind, the item encoded."""
     hours: list[tuple[int, float, dict[str, float]]]
     """Each counted line whose time is in a later hour than any before it in the stretch: its
-    place in the stretch, its time and the latest times before it (keyed as :attr:`latest`)."""
+    place in the stretch, its time and the latest times before it (keyed as :attr:`latest`),
+    which answer the clocks asked there (:class:`_Clocks`)."""
     links: int
     """How many of its items may link names anew (:class:`_Linking`): with none in the whole log,
     no bucket asks another account's clock."""
 
 
 class _Asks(msgspec.Struct, array_like=True):
-    """Of a stretch's items of one bucket, what the clocks of other accounts they are told
-    depend on: a link changes only its own group's names, so at an item that may link names
-    only the other accounts with items of its customer's group must settle first (few, where
-    the log may have hundreds)."""
+    """Of a stretch's items of one bucket, what the clocks of accounts they are told depend on:
+    a link changes only its own group's names, so at an item that may link names only the other
+    accounts with items of its customer's group must settle first (few, where the log may have
+    hundreds); and so does a link the contact book lets go of, so where the whole log's clock
+    enters a new hour only the accounts of the groups whose links it may let go of there."""
 
-    names: list[tuple[str, str]]
+    names: list[tuple[str, str, int]]
     """Each customer and account its items give (the name as parsed; once regrouped, its
-    group): the accounts of each group."""
+    group), and each hour the stretch's clock is in after such an item (hours since the
+    epoch; -1 before its first counted line): the accounts of each group, and the hours in
+    which the contact book may last have seen it."""
     linking: list[tuple[int, str, str]]
     """Its items that may link names anew: each one's place in the stretch, customer, account."""
 
@@ -585,12 +592,27 @@ us a line), and so is a plain search for two bytes."""
 Changes = Sequence[tuple[int, CategoryChange]]
 """The log's template category changes of known accounts, with their places: every customer's
 findings may depend on them, so every task is given them all."""
-Hours = Sequence[tuple[int, float, dict[str, float]]]
-"""Each line of the log at which its clock enters a new hour, when the contact book lets go of
-the links no line has needed for long: its place, its time, and every account's clock before
-it, by id. Whose links go depends on no customer, so every task is given them all (one an
-hour of log time at most, each with as many clocks as the log has accounts), if the log has a
-line that may link names (else the book has no link to let go of)."""
+
+
+class _HourLine(NamedTuple):
+    """A line at which the whole log's clock enters a new hour, where the contact book lets go
+    of the links no line has needed for long."""
+
+    order: int
+    """Its place in the log."""
+    at: float
+    """Its time: the whole log's clock after it."""
+    stretch: Stretch
+    place: int
+    """Its place in its stretch, where the clocks there are asked (:func:`_asked`)."""
+
+
+Hours = Sequence[tuple[int, float]]
+"""Each line of the log at which its clock enters a new hour (:class:`_HourLine`): its place
+and time. Whose links go there depends on no customer, so every task is given them all (one an
+hour of log time at most), if the log has a line that may link names (else the book has no link
+to let go of); the clocks of the accounts that settle first there are asked, as those of a line
+that may link names are, only for the groups whose links may go there."""
 
 
 @dataclass
@@ -748,7 +770,8 @@ def _reconcile(
     places = _places(stretches, paths)
     whole = Accounts(options, lambda account: Tally())
     early, changes = _unnamed(stretches, places, whole, options)
-    hours = _hours(stretches, places)
+    hour_lines = _hours(stretches, places)
+    hours = [(line.order, line.at) for line in hour_lines]
     # A shuffle partition a bucket at least, which adaptive execution merges up to its target
     # size: one partition per core would make a task of a large log's whole findings.
     spark = parsed.sparkSession
@@ -771,12 +794,15 @@ def _reconcile(
     dealt = named.select("role", f.col("key").alias("bucket"), "file", "block", "blob")
     if moved:
         dealt = dealt.unionByName(_dealt_again(named, roots, buckets, moved))
-    # The clocks of other accounts that items that may link names are told: a log of no user
-    # ids (nor parent ids) has no such item, and no stage to ask them.
+    # The clocks of other accounts that items that may link names are told, and those settled
+    # where the contact book may let a link go: a log of no user ids (nor parent ids) has no
+    # such item, nor link, and no stage to ask them.
     cached = [parsed]
     clocks = None
     if any(end.links for end in stretches.values()):
-        clocks = _asked_clocks(parsed, places, roots, buckets).persist(StorageLevel.DISK_ONLY)
+        releases = _Releases(hour_lines, links_kept(options.window))
+        clocks = _asked_clocks(parsed, places, roots, buckets, releases)
+        clocks = clocks.persist(StorageLevel.DISK_ONLY)
         cached.append(clocks)
         dealt = dealt.unionByName(clocks)
     counted = (
@@ -1064,10 +1090,10 @@ def _parsed(
     latest: dict[str, float] = {}
     parts: dict[int, list[_Parsed]] = {}
     linking = _Linking(links_kept(options.window))
-    given: set[tuple[str, str]] = set()
+    given: set[tuple[str, str, int]] = set()
     rises: _Rises | None = None
     hours: list[tuple[int, float, dict[str, float]]] = []
-    next_hour = -math.inf
+    hour, next_hour = -1, -math.inf
     named = 0
     unnamed = []
     line = position = 0
@@ -1082,7 +1108,6 @@ def _parsed(
         clock, account_clock = latest.get("", -math.inf), latest.get(account, -math.inf)
         name = e164(item.customer)
         links.note(item, name)
-        given.add((name, item.account))
         is_status = isinstance(item, StatusUpdate)
         encoded = msgspec.Raw(_encode(item))
         parsed = (order, name, clock, account_clock, line in lines.tokened, is_status, encoded)
@@ -1095,12 +1120,17 @@ def _parsed(
                     linking.items.append((order, name, item.account))
             if item.at >= next_hour:
                 hours.append((order, item.at, dict(latest)))
-                next_hour = item.at // HOUR * HOUR + HOUR
+                hour = int(item.at // HOUR)
+                next_hour = hour * HOUR + HOUR
             latest[""] = item.at if item.at > clock else clock
             if item.at > account_clock:
                 latest[account] = item.at
                 if rises is not None:
                     rises.rise(item.account, order, item.at)
+        # The hour the stretch's clock is in after the line, where the contact book notes it
+        # saw the customer (a line it never sees, not counted, adds an hour at most: asking
+        # more clocks is harmless). A set: a customer's lines fall in a few hours.
+        given.add((name, item.account, hour))
         named += 1
         if named >= ITEMS_PER_CHUNK:
             yield _named_rows(parts)
@@ -1374,7 +1404,7 @@ def _places(stretches: Mapping[Stretch, _End], paths: Sequence[str]) -> Places:
     return places
 
 
-def _hours(stretches: Mapping[Stretch, _End], places: Places) -> Hours:
+def _hours(stretches: Mapping[Stretch, _End], places: Places) -> list[_HourLine]:
     """The lines at which the whole log's clock enters a new hour, in log order: of each
     stretch's, those later than the hour the stretches before it reached. None in a log without
     a line that may link names: only such a line gives the contact book a link to let go of."""
@@ -1384,9 +1414,8 @@ def _hours(stretches: Mapping[Stretch, _End], places: Places) -> Hours:
     for stretch, (start, before) in sorted(places.items(), key=lambda place: place[1][0]):
         clock = before.get("")
         reached = -math.inf if clock is None else clock // HOUR * HOUR + HOUR
-        account_latest = {account[1:]: at for account, at in before.items() if account}
-        hours += [(start * ITEMS_PER_LINE + order, at, _account_clocks(account_latest, latest))
-                  for order, at, latest in stretches[stretch].hours if at >= reached]  # fmt: skip
+        hours += [_HourLine(start * ITEMS_PER_LINE + order, at, stretch, order)
+                  for order, at, _ in stretches[stretch].hours if at >= reached]  # fmt: skip
     return hours
 
 
@@ -1473,17 +1502,24 @@ def _dealt(
 
 
 def _asked_clocks(
-    parsed: DataFrame, places: Places, roots: Mapping[str, str], buckets: int
+    parsed: DataFrame,
+    places: Places,
+    roots: Mapping[str, str],
+    buckets: int,
+    releases: _Releases,
 ) -> DataFrame:
-    """The clocks of other accounts that the buckets' items that may link names are told (rows
-    of :data:`DEALT`, :data:`Role.CLOCKS`): what each stretch's items ask, dealt to their
-    groups' buckets, where each group's accounts are known and each item asks those but its
-    own; then answered, a stretch at a time, from where its accounts' clocks rise."""
+    """The clocks of accounts that the buckets are told (rows of :data:`DEALT`,
+    :data:`Role.CLOCKS`): what each stretch's items ask, dealt to their groups' buckets, where
+    each group's accounts are known: at each item that may link names, those but its own; at
+    each line where the contact book may let go of a group's links, all of them. Then answered,
+    a stretch at a time, from where its accounts' clocks rise and from its end (the clocks at
+    its lines that enter a new hour)."""
     asks = parsed.where(f.col("role") == Role.ASKS).select("file", "block", "blob")
     asked = asks.mapInArrow(_regrouping(roots, buckets), ASKED)
-    asked = asked.groupBy("bucket").applyInArrow(_asking, ASKED)
-    rises = parsed.where(f.col("role") == Role.RISES).select("file", "block", "blob")
-    stretches = asked.groupBy("file", "block").cogroup(rises.groupBy("file", "block"))
+    asked = asked.groupBy("bucket").applyInArrow(_asking(places, releases), ASKED)
+    known = parsed.where(f.col("role").isin(Role.RISES, Role.END))
+    known = known.select("role", "file", "block", "blob")
+    stretches = asked.groupBy("file", "block").cogroup(known.groupBy("file", "block"))
     return stretches.applyInArrow(_telling(places), DEALT)
 
 
@@ -1510,53 +1546,119 @@ def _dealt_asks(asks: _Asks, roots: Mapping[str, str], dealer: _Dealer) -> dict[
     """``asks`` by its customers' groups (``roots``; as parsed, none: each name its own), dealt
     to the groups' buckets."""
     dealt: dict[int, _Asks] = {}
-    for name, account in asks.names:
+    for name, account, hour in asks.names:
         group = roots.get(name, name)
         bucket = dealer.bucket(group)
         if bucket not in dealt:
             dealt[bucket] = _Asks([], [])
-        dealt[bucket].names.append((group, account))
+        dealt[bucket].names.append((group, account, hour))
     for order, name, account in asks.linking:
         group = roots.get(name, name)
         dealt[dealer.bucket(group)].linking.append((order, group, account))
     return dealt
 
 
-def _asking(bucket: pyarrow.Table) -> pyarrow.Table:
+def _asking(places: Places, releases: _Releases) -> Callable[[pyarrow.Table], pyarrow.Table]:
+    def asking(bucket: pyarrow.Table) -> pyarrow.Table:
+        return _asked(bucket, places, releases)
+
+    return asking
+
+
+def _asked(bucket: pyarrow.Table, places: Places, releases: _Releases) -> pyarrow.Table:
     """What a bucket asks of each stretch (rows of :data:`ASKED`, :data:`_ASKED`): at each item
-    that may link names, the clock of every other account with items of its group."""
+    that may link names, the clock of every other account with items of its group; and of each
+    group with such an item (only such a group has links in the contact book), at each line
+    where the book may let go of one of them, the clock of every account with items of it."""
     files, blocks, blobs = (bucket.column(name).to_pylist() for name in ("file", "block", "blob"))
-    asks = [_decode_asks(blob) for blob in blobs]
-    accounts: dict[str, set[str]] = {}
-    for ask in asks:
-        for group, account in ask.names:
-            accounts.setdefault(group, set()).add(account)
+    # A stretch may have several rows: its names of several buckets, of groups of this one.
+    asks = [((file, block), _decode_asks(blob))
+            for file, block, blob in zip(files, blocks, blobs, strict=True)]  # fmt: skip
+    accounts, hours = _groups_seen(asks, places)
+    asked: dict[Stretch, set[tuple[int, str]]] = {}
+    for stretch, ask in asks:
+        asked.setdefault(stretch, set()).update(
+            (order, other) for order, group, account in ask.linking
+            for other in accounts[group] if other != account
+        )  # fmt: skip
+    linking = {group for _, ask in asks for _, group, _ in ask.linking}
+    for group in linking:
+        for line in releases.after(hours[group]):
+            asked.setdefault(line.stretch, set()).update(
+                (line.place, account) for account in accounts[group]
+            )
     number = bucket.column("bucket")[0].as_py()
-    rows = []
-    for file, block, ask in zip(files, blocks, asks, strict=True):
-        asked = [(order, other) for order, group, account in ask.linking
-                 for other in accounts[group] if other != account]  # fmt: skip
-        if asked:
-            rows.append((number, file, block, _encode(asked)))
+    rows = [(number, file, block, _encode(sorted(each)))
+            for (file, block), each in asked.items() if each]  # fmt: skip
     return _table(rows, ASKED)
 
 
+def _groups_seen(
+    asks: Iterable[tuple[Stretch, _Asks]], places: Places
+) -> tuple[dict[str, set[str]], dict[str, set[int]]]:
+    """Each group's accounts, and the hours the whole log's clock was in after its lines: of
+    each stretch, the later of its own clock's hour and the hour the stretches before reached."""
+    accounts: dict[str, set[str]] = {}
+    hours: dict[str, set[int]] = {}
+    for stretch, ask in asks:
+        before = places[stretch][1].get("", -math.inf)
+        reached = int(before // HOUR) if before > -math.inf else -1
+        for group, account, hour in ask.names:
+            accounts.setdefault(group, set()).add(account)
+            hours.setdefault(group, set()).add(hour if hour > reached else reached)
+    return accounts, hours
+
+
+class _Releases:
+    """Where the contact book may let go of a link: at which of the lines that enter a new hour
+    (:class:`_HourLine`, in log order) a customer last seen in a given hour may be let go of.
+
+    The book lets a customer go at the first such line whose hour, less how long it keeps a link,
+    is later than when a line last named the customer: for any time in an hour, no earlier than
+    the first line past the hour's start, no later than the first past its end (with a keep of
+    whole hours, the same line; else that one or the next)."""
+
+    def __init__(self, lines: Sequence[_HourLine], keep: float) -> None:
+        self._lines = lines
+        self._before = [line.at // HOUR * HOUR - keep for line in lines]
+        """What each line lets go of: the customers last seen before this (as the book reckons
+        it, :meth:`~whatsapp_pricing.identities.ContactBook.advance`)."""
+
+    def after(self, hours: Iterable[int]) -> list[_HourLine]:
+        """The lines at which the book may let go of a customer last seen in one of ``hours``
+        (hours since the epoch), in log order."""
+        before = self._before
+        found: set[int] = set()
+        for hour in hours:
+            start = hour * HOUR
+            first = bisect.bisect_right(before, start)
+            found.update(range(first, bisect.bisect_left(before, start + HOUR, first) + 1))
+        return [self._lines[index] for index in sorted(found) if index < len(self._lines)]
+
+
 def _telling(places: Places) -> Callable[[pyarrow.Table, pyarrow.Table], pyarrow.Table]:
-    def telling(asked: pyarrow.Table, rises: pyarrow.Table) -> pyarrow.Table:
-        return _told(asked, rises, places)
+    def telling(asked: pyarrow.Table, known: pyarrow.Table) -> pyarrow.Table:
+        return _told(asked, known, places)
 
     return telling
 
 
-def _told(asked: pyarrow.Table, rises: pyarrow.Table, places: Places) -> pyarrow.Table:
-    """The clocks the buckets ask of one stretch (``asked``), from where its accounts' clocks
-    rise (``rises``, its one row): for each bucket, a row of :data:`DEALT`."""
+def _told(asked: pyarrow.Table, known: pyarrow.Table, places: Places) -> pyarrow.Table:
+    """The clocks the buckets ask of one stretch (``asked``), from its rows that know them
+    (``known``: its end, and where its accounts' clocks rise if any item of it may link names):
+    for each bucket, a row of :data:`DEALT`."""
     if not asked.num_rows:
-        return _table([], DEALT)  # a stretch none of whose items' groups has another account
+        return _table([], DEALT)  # a stretch of whose lines no bucket asks a clock
     file, block = asked.column("file")[0].as_py(), asked.column("block")[0].as_py()
-    before = places[file, block][1]
-    [blob] = rises.column("blob").to_pylist()
-    clock_at = _Clocks(_decode_rises(blob), before)
+    rises: dict[str, tuple[bytes, bytes]] = {}
+    hours: dict[int, dict[str, float]] = {}
+    for role, blob in zip(*(known.column(name).to_pylist() for name in ("role", "blob")),
+                          strict=True):  # fmt: skip
+        if role == Role.RISES:
+            rises = _decode_rises(blob)
+        else:
+            hours = {order: latest for order, _, latest in _decode_end(blob).hours}
+    clock_at = _Clocks(rises, hours, places[file, block][1])
     told: dict[int, dict[int, dict[str, float]]] = {}
     for number, blob in zip(*(asked.column(name).to_pylist() for name in ("bucket", "blob")),
                             strict=True):  # fmt: skip
@@ -1569,19 +1671,30 @@ def _told(asked: pyarrow.Table, rises: pyarrow.Table, places: Places) -> pyarrow
 
 
 class _Clocks:
-    """Each account's clock at any place of a stretch: the latest time of its counted lines
-    before it, in the stretches before (``before``, keyed as :attr:`_End.latest` is) or in the
-    stretch itself (its last rise before the place, of ``rises``: :data:`_RISES`)."""
+    """Each account's clock at a place of a stretch that a bucket asks of: the latest time of
+    its counted lines before it, in the stretches before (``before``, keyed as
+    :attr:`_End.latest` is) or in the stretch itself: at a line that enters a new hour, its
+    latest there (``hours``, of :attr:`_End.hours`); elsewhere, its last rise before the place
+    (of ``rises``: :data:`_RISES`, kept from the stretch's first line with a user id or a
+    parent id, and so at every line that may link names, the only other line asked of)."""
 
     def __init__(
-        self, rises: Mapping[str, tuple[bytes, bytes]], before: Mapping[str, float]
+        self,
+        rises: Mapping[str, tuple[bytes, bytes]],
+        hours: Mapping[int, Mapping[str, float]],
+        before: Mapping[str, float],
     ) -> None:
-        self._rises, self._before = rises, before
+        self._rises, self._hours, self._before = rises, hours, before
         self._read: dict[str, tuple[array.array[int], array.array[float]]] = {}
         """The rises of the accounts asked so far, as numbers (a bisection reads a few)."""
 
     def __call__(self, account: str, order: int) -> float:
-        clock = self._before.get(" " + account, -math.inf)
+        key = " " + account
+        clock = self._before.get(key, -math.inf)
+        latest = self._hours.get(order)
+        if latest is not None:
+            at = latest.get(key, -math.inf)
+            return at if at > clock else clock
         rises = self._read.get(account)
         if rises is None:
             orders, times = self._rises.get(account, (b"", b""))
@@ -1670,7 +1783,8 @@ class _Item(NamedTuple):
 
 class _Hour(NamedTuple):
     """The whole log's clock entering a new hour (:data:`Hours`), among a bucket's items: at the
-    place of the line that moves it, to ``place.clock``."""
+    place of the line that moves it, to ``place.clock``, with the clocks the bucket is told
+    there (``place.account_clocks``)."""
 
     place: Place
     item: None = None
@@ -1678,16 +1792,29 @@ class _Hour(NamedTuple):
     tokens: bool = False
 
 
+def _placed(
+    dealt: pyarrow.Table,
+    places: Places,
+    hours: Hours,
+    roots: Mapping[str, str] = _NO_ROOTS,
+    moved: Set[str] = frozenset(),
+) -> tuple[list[_Item], list[_Hour]]:
+    """A bucket's items (:func:`_items`) and the log's new hours among them, each with the
+    clocks the bucket is told at its place."""
+    told = _told_clocks(dealt, places)
+    return _items(dealt, places, told, roots, moved), _hours_told(hours, told)
+
+
 def _items(
     dealt: pyarrow.Table,
     places: Places,
+    told: Mapping[int, Mapping[str, float]],
     roots: Mapping[str, str] = _NO_ROOTS,
     moved: Set[str] = frozenset(),
 ) -> list[_Item]:
     """A bucket's items, decoded, at their places in the whole log, each with its customer's
     group (``roots``), but the items of the names ``moved`` (to their groups' buckets); an item
-    that may link names with the clocks it is told (:data:`Role.CLOCKS`)."""
-    told = _told_clocks(dealt)
+    with the clocks the bucket is told at its place (``told``), if any."""
     named = dealt.filter(pyarrow.compute.equal(dealt.column("role"), Role.NAMED))
     items = []
     for file, block, blob in zip(
@@ -1696,7 +1823,6 @@ def _items(
         start, before = places[file, block]
         shift, latest = start * ITEMS_PER_LINE, before.get("", -math.inf)
         account_latest = {account[1:]: at for account, at in before.items() if account}
-        clocks_at = told.get((file, block), _NO_CLOCKS)
         part = _decode_named(blob)
         for order, name, clock, account_clock, tokens, item in zip(
             part.orders, part.customers, part.clocks, part.account_clocks, part.tokens,
@@ -1711,42 +1837,39 @@ def _items(
                 clock = latest if latest > clock else clock
                 at = account_latest.get(item.account, -math.inf)
                 account_clock = at if at > account_clock else account_clock
-            place = Place(order + shift, clock, account_clock, clocks_at.get(order))
+            place = Place(order + shift, clock, account_clock, told.get(order + shift))
             items.append(_Item(place, item, group, tokens))
     return items
 
 
-_NO_CLOCKS: Mapping[int, Mapping[str, float]] = MappingProxyType({})
-"""A stretch none of whose items in a bucket is told other accounts' clocks."""
-
-
-def _told_clocks(dealt: pyarrow.Table) -> dict[Stretch, dict[int, dict[str, float]]]:
-    """The clocks a bucket's items that may link names are told, by stretch (:data:`_CLOCKS`)."""
+def _told_clocks(dealt: pyarrow.Table, places: Places) -> dict[int, dict[str, float]]:
+    """The clocks a bucket is told (:data:`_CLOCKS`), by place in the whole log: at its items
+    that may link names, and at the lines where its contact book may let go of a link."""
     rows = dealt.filter(pyarrow.compute.equal(dealt.column("role"), Role.CLOCKS))
-    told: dict[Stretch, dict[int, dict[str, float]]] = {}
+    told: dict[int, dict[str, float]] = {}
     for file, block, blob in zip(
         *(rows.column(name).to_pylist() for name in ("file", "block", "blob")), strict=True
     ):
-        told.setdefault((file, block), {}).update(_decode_clocks(blob))
+        shift = places[file, block][0] * ITEMS_PER_LINE
+        told.update((order + shift, clocks) for order, clocks in _decode_clocks(blob).items())
     return told
 
 
-def _account_clocks(before: Mapping[str, float], latest: Mapping[str, float]) -> dict[str, float]:
-    """Every account's clock at a line where the whole log's clock enters a new hour: the latest
-    time of its lines in the stretches ``before`` the line's (by id), or before it in its own
-    (``latest``, keyed as :attr:`_End.latest` is)."""
-    clocks = dict(before)
-    for key, at in latest.items():
-        if key and at > clocks.get(key[1:], -math.inf):
-            clocks[key[1:]] = at
-    return clocks
+def _hours_told(hours: Hours, told: Mapping[int, Mapping[str, float]]) -> list[_Hour]:
+    """The log's new hours among a bucket's items, each with the clocks it is told there (none
+    where it has no link the contact book may let go of)."""
+    return [_Hour(Place(order, at, account_clocks=told.get(order, _NONE_TOLD)))
+            for order, at in hours]  # fmt: skip
+
+
+_NONE_TOLD: Mapping[str, float] = MappingProxyType({})
 
 
 def _run(
     items: list[_Item],
+    hours: list[_Hour],
     options: ReconcileOptions,
     changes: Changes,
-    hours: Hours,
     counters: Callable[[str], Counters],
 ) -> Iterator[tuple[str, int, Finding | Skipped]]:
     """The project's reconciler over one bucket's items in log order, with the category changes
@@ -1763,10 +1886,7 @@ def _run(
         if isinstance(each.item, StatusUpdate)
     }
     # An hour first, at the place of the line that begins it (the sort keeps the order).
-    placed: list[_Item | _Hour] = [
-        _Hour(Place(order, at, account_clocks=clocks)) for order, at, clocks in hours
-    ]
-    placed += items
+    placed: list[_Item | _Hour] = [*hours, *items]
     placed += [_Item(Place(order), change, "", False) for order, change in changes
                if change.account in accounts]  # fmt: skip
     placed.sort(key=_PLACE)
@@ -1874,11 +1994,11 @@ def _counted_bucket(
     """Pass 1 of a bucket: its results (one row), and its counts, a row each
     (:data:`COUNTED`)."""
     number = bucket.column("bucket")[0].as_py()
-    items = _items(bucket, places, roots, moved)
+    items, new_hours = _placed(bucket, places, hours, roots, moved)
     counts: list[_Count] = []
     tokens = itertools.count(TOKEN + number * TOKENS_PER_BUCKET + 1)
     claims = lambda account: _Claims(account, counts, tokens)  # noqa: E731
-    settled = list(_run(items, options, changes, hours, claims))
+    settled = list(_run(items, new_hours, options, changes, claims))
     results = _settled_blob(settled)
     groups = {each.place.order: each.group for each in items}
     # A finding is repriced by its account and message id: where a bucket has two of one (an
@@ -1944,7 +2064,7 @@ def _finished_bucket(
         )
         ranked_at = dict(zip(zip(accounts, keys, orders, strict=True), ranks, strict=True))
         counters = lambda account: _Positions(account, ranked_at)  # noqa: E731
-        rerun = list(_run(_items(items, places), options, changes, hours, counters))
+        rerun = list(_run(*_placed(items, places, hours), options, changes, counters))
     ids = dict(zip(tokens, positions, strict=True))
     patch = _Patch(ids, again, _settled_blob(rerun), repriced)
     number = ranked.column("bucket")[0].as_py()

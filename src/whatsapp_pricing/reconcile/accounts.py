@@ -119,8 +119,10 @@ class Accounts:
     def new_hour(self, at: float, clocks: Mapping[str, float]) -> list[Finding | Skipped]:
         """For a run over part of the log: a line of the whole log moves its clock on to ``at``,
         in a new hour, where the contact book lets go of the links no line has needed for long.
-        If it lets go of any, every account first settles what the whole run settles before
-        that line (``clocks``: each account's clock there, by id)."""
+        If it lets go of any, the accounts in ``clocks`` (each one's clock there, by id) first
+        settle what the whole run settles before that line: a link let go of renames only its
+        own customer, so those with lines of the customers whose links may go there are
+        enough (on Spark, those of the customers' groups)."""
         book = self._contact_book
         settled = self._settled_by(clocks) if book.lets_go_at(at) else []
         book.advance(at)

@@ -29,11 +29,14 @@ class Place(NamedTuple):
     account_clock: float = -math.inf
     """The same, among its own account's lines."""
     account_clocks: Mapping[str, float] | None = None
-    """For an item that may link a customer's names: the clock here (the latest time of its
-    lines before it) of each other account with lines of the customer (on Spark, of its group),
-    by id; for the whole log's clock entering a new hour, every account's. The contact book is
-    every account's, so those first settle what the whole run settles before it changes (a link
-    changes only its customer's names); ``None`` for any other item."""
+    """The clock here (the latest time of its lines before it) of each account that must first
+    settle what the whole run settles before the line, by id: the contact book is every
+    account's, and a link, made or let go of, changes only its own customer's names. For an
+    item that may link a customer's names, each other account with lines of the customer (on
+    Spark, of its group); where the whole log's clock enters a new hour, each account with
+    lines of a customer whose link the book may let go of there (on Spark, the item there is
+    told them too: settling to a clock the whole run has reached is always harmless); ``None``
+    where none must."""
 
 
 Held = tuple[float, int, T]
