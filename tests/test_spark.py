@@ -314,7 +314,7 @@ def test_a_counter_is_ranked_a_batch_at_a_time_and_sent_back_to_its_buckets() ->
     out = []
     for batch in on_spark._ranking(batches):
         for bucket, blob, again in zip(*batch.to_pydict().values(), strict=True):
-            counts = on_spark._unstreamed([blob]).select(["key", "group", "position"])
+            counts = on_spark._streamed_counts([blob]).select(["key", "group", "position"])
             rows_of = [tuple(count.values()) for count in counts.to_pylist()]
             out.append((bucket, rows_of, again and on_spark._decode_groups(again)))
     assert out == [
@@ -702,8 +702,8 @@ def test_only_a_line_that_may_link_names_anew_asks_other_accounts_clocks() -> No
              (number, user_id, 240), (number, user_id, 300 + kept)]  # fmt: skip
     lines = [_template("1", f"wamid.{line}", customer, at + after, user).encode()
              for line, (customer, user, after) in enumerate(named, start=1)]  # fmt: skip
-    parsed = on_spark._parsed(iter(lines), options, on_spark._Links(), on_spark._Dealer(1))
-    rows = [row for batch in parsed for row in batch]
+    rows = [row for batch in on_spark._parsed(iter(lines), options, set(), on_spark._Dealer(1))
+            for row in batch]  # fmt: skip
     asks = [on_spark._decode_asks(blob) for role, _, blob in rows if role == on_spark.Role.ASKS]
     told = {order // on_spark.ITEMS_PER_LINE for ask in asks for order, _, _ in ask.linking}
     assert told == {1, 4, 5, 6}
@@ -721,8 +721,8 @@ def test_only_a_log_with_lines_that_may_link_names_gives_its_tasks_the_hours(use
     lines = [_template(str(account), f"wamid.{hour}.{account}", "254711000001",
                        at + hour * 3600, user_id).encode()
              for hour in range(3) for account in range(1, 3)]  # fmt: skip
-    parsed = on_spark._parsed(iter(lines), options, on_spark._Links(), on_spark._Dealer(1))
-    rows = [row for batch in parsed for row in batch]
+    rows = [row for batch in on_spark._parsed(iter(lines), options, set(), on_spark._Dealer(1))
+            for row in batch]  # fmt: skip
     [end] = [on_spark._decode_end(blob) for role, _, blob in rows if role == on_spark.Role.END]
     hours = on_spark._hours({("f", 0): end}, ONE_STRETCH)
     assert len(hours) == (3 if user_id else 0)
@@ -740,7 +740,7 @@ def _hour_lines(accounts: int) -> bytes:
              for line in range(30 * 24 * 6)]  # fmt: skip
     settings = {account: Account(time_zone="UTC") for account in ids}
     options = ReconcileOptions(accounts=settings, now=time.time())
-    parsed = on_spark._parsed(iter(lines), options, on_spark._Links(), on_spark._Dealer(1))
+    parsed = on_spark._parsed(iter(lines), options, set(), on_spark._Dealer(1))
     rows = [row for batch in parsed for row in batch]
     [end] = [on_spark._decode_end(blob) for role, _, blob in rows if role == on_spark.Role.END]
     hours = on_spark._hours({("f", 0): end}, ONE_STRETCH)
@@ -822,70 +822,6 @@ def _told_in_process(
     return on_spark._told(asked_all, known, ONE_STRETCH)
 
 
-def test_a_partitions_links_join_the_names_their_pairs_join(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """What parsing notes of the names lines link, kept as columns and made each pair once a
-    part of the lines at a time, then joined a hash of the links at a time, joins the very
-    names that the (link, name) pairs themselves join: a name to itself and its ids, the
-    statuses of one message (of one account) to one customer."""
-    from whatsapp_pricing import spark as on_spark
-    from whatsapp_pricing.webhooks import Inbound, StatusUpdate
-
-    monkeypatch.setattr(on_spark, "LINKS_KEPT_AS_NOTED", 7)
-    rng = random.Random(5)
-    names = ["+254711000001", "+254711000002", "KE.15", "KE.ENT.9", "", "ñame", "+1"]
-    links, pairs = on_spark._Links(), set()
-    for line in range(300):
-        name, user_id, parent = rng.choice(names), rng.choice(["", "KE.15", "KE.16"]), ""
-        if rng.random() < 0.1:
-            parent = "KE.ENT.9"
-        account = rng.choice(["1", "2", ""])
-        if rng.random() < 0.5:
-            message = f"wamid.{rng.randrange(20)}"
-            item: Inbound | StatusUpdate = StatusUpdate(
-                message, name, "sent", 0.0, None, None, line, user_id, account, parent
-            )
-            pairs.add((f"message {account} {message}", name))
-        else:
-            item = Inbound(name, 0.0, None, line, user_id, account, parent)
-        links.note(item, name)
-        pairs |= {(other, name) for other in (name, user_id, parent) if other or other is name}
-    joined: dict[str, set[str]] = {}
-    for link, name in pairs:
-        joined.setdefault(link, set()).add(name)
-    expected = sorted(sorted(each) for each in joined.values() if len(each) > 1)
-    shared = []
-    for row in links.rows(3):
-        [blob] = on_spark._linking(on_spark._table([row], on_spark.PARSED))["blob"].to_pylist()
-        shared += on_spark._decode_shared(blob)
-    assert sorted(shared) == expected
-    assert len(expected) > 3
-
-
-def test_a_links_hash_is_the_same_in_every_process() -> None:
-    """The hash that parts the links (by their bytes, not Python's own hash, which each process
-    seeds apart), of strings empty, long, not ASCII, and of a slice of an array."""
-    import pyarrow
-
-    from whatsapp_pricing import spark as on_spark
-
-    strings = ["", "KE.1502576394655843", "+254711000001", "ñame" * 40, "", "message 1 wamid.x"]
-    array = pyarrow.chunked_array([pyarrow.array(["skipped", *strings]).slice(1)])
-    here = on_spark._hashes(array).tolist()
-    assert here[0] == here[4] == 0
-    assert len(set(here)) == len(strings) - 1
-    code = (
-        "import pyarrow; from whatsapp_pricing import spark; "
-        f"print(spark._hashes(pyarrow.chunked_array([pyarrow.array({strings!r})])).tolist())"
-    )
-    for seed in ("1", "2"):
-        environment = {**os.environ, "PYTHONHASHSEED": seed}
-        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             env=environment, check=True)  # fmt: skip
-        assert json.loads(run.stdout) == here
-
-
 @pytest.mark.parametrize("files", [1, 2])
 def test_the_statuses_of_one_message_are_one_customers_whatever_names_they_give(
     spark: Any, tmp_path: Path, files: int
@@ -931,25 +867,24 @@ def _parsed_item_bytes(accounts: int, lines: int = 4000) -> int:
         log.append(notification.encode())
     settings = {account: Account(time_zone="UTC") for account in ids}
     options = ReconcileOptions(accounts=settings, now=time.time())
-    links = on_spark._Links()
-    parsed = on_spark._parsed(iter(log), options, links, on_spark._Dealer(1))
-    rows = [row for batch in parsed for row in batch]
-    told = _told_in_process(rows, _roots_of(links), 1, options.window)
+    linked: set[tuple[str, str]] = set()
+    rows = [row for batch in on_spark._parsed(iter(log), options, linked, on_spark._Dealer(1))
+            for row in batch]  # fmt: skip
+    told = _told_in_process(rows, _roots_of(linked), 1, options.window)
     assert told.num_rows == (accounts > 1)
     items = sum(len(on_spark._unpacked(blob)) for role, _, blob in rows
                 if role == on_spark.Role.NAMED)  # fmt: skip
     return items + sum(len(on_spark._unpacked(blob)) for blob in told["blob"].to_pylist())
 
 
-def _roots_of(links: Any) -> dict[str, str]:
-    """The groups of names that the links parsing noted join, as the driver learns them."""
+def _roots_of(linked: set[tuple[str, str]]) -> dict[str, str]:
+    """The groups of names the (link, name) pairs of parsing join."""
     from whatsapp_pricing import spark as on_spark
 
-    rows = links.rows(1)
-    if not rows:
-        return {}
-    [blob] = on_spark._linking(on_spark._table(rows, on_spark.PARSED)).column("blob").to_pylist()
-    return on_spark._roots(on_spark._decode_shared(blob))
+    names: dict[str, set[str]] = {}
+    for link, name in linked:
+        names.setdefault(link, set()).add(name)
+    return on_spark._roots(sorted(each) for each in names.values() if len(each) > 1)
 
 
 def test_a_buckets_items_do_not_grow_with_the_accounts_of_the_log() -> None:
@@ -1286,10 +1221,11 @@ def test_parsing_deals_each_item_once_to_the_bucket_of_its_customers_group(
 
     options = ReconcileOptions(account=Account(time_zone="UTC"), now=time.time())
     lines = (FIXTURES / "december-2026.jsonl").read_bytes().splitlines()
-    links = on_spark._Links()
+    linked: set[tuple[str, str]] = set()
     dealer = on_spark._Dealer(buckets)
-    rows = [row for batch in on_spark._parsed(iter(lines), options, links, dealer) for row in batch]
-    roots = _roots_of(links)
+    rows = [row for batch in on_spark._parsed(iter(lines), options, linked, dealer)
+            for row in batch]  # fmt: skip
+    roots = _roots_of(linked)
     assert roots, "the fixture's lines join names"
     bucket_of = functools.partial(on_spark._hash, buckets=buckets)
     moved = frozenset(name for name, group in roots.items() if bucket_of(name) != bucket_of(group))

@@ -306,6 +306,7 @@ _CLOCKS = msgspec.msgpack.Decoder(dict[int, dict[str, float]])
 """The clocks a bucket's items of a stretch that may link names are told: by each one's place
 in the stretch, the clock of each other account of its group, by id
 (:attr:`~whatsapp_pricing.reconcile.ordering.Place.account_clocks`)."""
+_LINKS = msgspec.msgpack.Decoder(list[tuple[str, str]])
 _PRICED = msgspec.msgpack.Decoder(list[tuple[str, int, Counted]])
 """A bucket's counted messages: each one's account, place in the log, and what prices it."""
 _SHARED = msgspec.msgpack.Decoder(list[list[str]])
@@ -353,6 +354,10 @@ def _decode_clocks(blob: bytes) -> dict[int, dict[str, float]]:
 
 def _decode_priced(blob: bytes) -> list[tuple[str, int, Counted]]:
     return _PRICED.decode(_unpacked(blob))
+
+
+def _decode_links(blob: bytes) -> list[tuple[str, str]]:
+    return _LINKS.decode(blob)
 
 
 def _decode_shared(blob: bytes) -> list[list[str]]:
@@ -972,8 +977,8 @@ def _stream(batch: pyarrow.RecordBatch) -> bytes:
     return stream
 
 
-def _unstreamed(blobs: Iterable[bytes]) -> pyarrow.Table:
-    """The rows of :func:`_stream`'s bytes, in one table."""
+def _streamed_counts(blobs: Iterable[bytes]) -> pyarrow.Table:
+    """The counts of :func:`_stream`'s bytes, in one table."""
     tables = [pyarrow.ipc.open_stream(blob).read_all() for blob in blobs]
     return pyarrow.concat_tables(tables)
 
@@ -1016,15 +1021,16 @@ def _parsing(
     options: ReconcileOptions, slots: int, buckets: int
 ) -> Callable[[Iterable[pyarrow.RecordBatch]], Iterator[pyarrow.RecordBatch]]:
     def parsing(batches: Iterable[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]:
-        links = _Links()
+        linked: set[tuple[str, str]] = set()
+        """The (link, name) pairs the partition's lines give: each once is enough."""
         dealer = _Dealer(buckets)
         with _no_cycle_collection():
             for (file, block), lines in _stretches_of(batches):
-                for rows in _parsed(lines, options, links, dealer):
+                for rows in _parsed(lines, options, linked, dealer):
                     yield _batch(
                         [(role, key, file, block, blob) for role, key, blob in rows], PARSED
                     )
-            yield _batch(links.rows(slots), PARSED)
+            yield _batch(_link_rows(linked, slots), PARSED)
 
     return parsing
 
@@ -1078,14 +1084,14 @@ class _Lines:
 def _parsed(
     stretch: Iterator[bytes],
     options: ReconcileOptions,
-    links: _Links,
+    linked: set[tuple[str, str]],
     dealer: _Dealer,
 ) -> Iterator[list[tuple[int, int, bytes]]]:
     """One stretch's rows, each a :class:`Role`, its key and its blob, a batch at a time: its
     named items, with the latest times before each, a chunk's at a time dealt to their names'
     buckets (the key); then what its items of each bucket ask of other accounts' clocks, where
     each account's clock rises in it (if any item asks) and its end; the links its lines give
-    go to ``links``."""
+    go to ``linked``."""
     lines = _Lines(stretch)
     latest: dict[str, float] = {}
     parts: dict[int, list[_Parsed]] = {}
@@ -1107,7 +1113,7 @@ def _parsed(
         account = " " + item.account
         clock, account_clock = latest.get("", -math.inf), latest.get(account, -math.inf)
         name = e164(item.customer)
-        links.note(item, name)
+        _link(linked, item, name)
         is_status = isinstance(item, StatusUpdate)
         encoded = msgspec.Raw(_encode(item))
         parsed = (order, name, clock, account_clock, line in lines.tokened, is_status, encoded)
@@ -1232,94 +1238,24 @@ def _chunk(named: list[_Parsed]) -> _Named[msgspec.Raw, msgspec.Raw]:
     return _Named.of(orders, customers, clocks, account_clocks, tokens, statuses, items)
 
 
-class _Links:
-    """The names a partition's lines link, as (link, name) pairs: each name to itself and to the
-    ids its line gives, and the statuses of one message to one customer (a message's link is its
-    account and id). Kept as columns, which Arrow makes each pair once of and parts by a hash of
-    the link: a set of pairs, each made and hashed in Python, cost a line about 1.7 us."""
-
-    def __init__(self) -> None:
-        self._own: list[str] = []
-        """Each line's customer, its own link: most lines give no other."""
-        self._ids: tuple[list[str], list[str]] = ([], [])
-        """The ids lines gave their customers (links), and the customers."""
-        self._messages: tuple[list[str], list[str], list[str]] = ([], [], [])
-        """Each status's account and message (its link), and customer."""
-        self._kept: list[pyarrow.Table] = []
-        """The pairs noted before, each once (:data:`LINK_PAIRS`)."""
-
-    def note(self, item: Inbound | StatusUpdate, name: str) -> None:
-        """Notes the names a line gives its customer ``name``."""
-        self._own.append(name)
-        if item.user_id or item.parent_user_id:
-            for other in (item.user_id, item.parent_user_id):
-                if other:
-                    self._ids[0].append(other)
-                    self._ids[1].append(name)
-        if isinstance(item, StatusUpdate):
-            accounts, messages, names = self._messages
-            accounts.append(item.account)
-            messages.append(item.message)
-            names.append(name)
-        if len(self._own) >= LINKS_KEPT_AS_NOTED:
-            self._keep()
-
-    def _keep(self) -> None:
-        """The pairs noted so far, each once, as a table (a partition's lines repeat them)."""
-        own = pyarrow.array(self._own, pyarrow.string())
-        (links, names), messages = self._ids, self._messages
-        noted = pyarrow.concat_tables([
-            pyarrow.table([pyarrow.nulls(len(own), pyarrow.string()), own, own], schema=LINK_PAIRS),
-            pyarrow.table([[None] * len(links), links, names], schema=LINK_PAIRS),
-            pyarrow.table(list(messages), schema=LINK_PAIRS),
-        ])  # fmt: skip
-        self._kept.append(noted.group_by(LINK_FIELDS, use_threads=False).aggregate([]))
-        self._own, self._ids, self._messages = [], ([], []), ([], [], [])
-
-    def rows(self, slots: int) -> list[tuple[Any, ...]]:
-        """The pairs, each once, a row for each hash of the links (:data:`PARSED`; the pairs as
-        an Arrow stream)."""
-        self._keep()
-        pairs = pyarrow.concat_tables(self._kept)
-        pairs = pairs.group_by(LINK_FIELDS, use_threads=False).aggregate([])
-        if not pairs.num_rows:
-            return []
-        slot = numpy.asarray(_hashes(pairs.column("link")) % numpy.uint64(slots), numpy.int64)
-        order = numpy.argsort(slot, kind="stable")
-        pairs, slot = pairs.take(pyarrow.array(order)), slot[order]
-        cuts = [0, *(numpy.flatnonzero(numpy.diff(slot)) + 1).tolist(), len(slot)]
-        return [(Role.LINKS, int(slot[start]), None, None,
-                 _stream(pairs.slice(start, end - start).combine_chunks().to_batches()[0]))
-                for start, end in itertools.pairwise(cuts)]  # fmt: skip
+def _link(linked: set[tuple[str, str]], item: Inbound | StatusUpdate, name: str) -> None:
+    """Notes the names a line gives its customer ``name`` (the statuses of one message are one
+    customer's)."""
+    linked.add((name, name))
+    if item.user_id:
+        linked.add((item.user_id, name))
+    if item.parent_user_id:
+        linked.add((item.parent_user_id, name))
+    if isinstance(item, StatusUpdate):
+        linked.add((f"message {item.account} {item.message}", name))
 
 
-LINK_FIELDS = ["account", "link", "name"]
-LINK_PAIRS = pyarrow.schema([(field, pyarrow.string()) for field in LINK_FIELDS])
-"""The columns of a (link, name) pair (:class:`_Links`)."""
-LINKS_KEPT_AS_NOTED = 2**16
-"""How many pairs a partition notes before it keeps them each once: a partition's lines
-(hundreds of thousands) would otherwise be held as Python strings to its end."""
-_HASH_FACTOR = numpy.uint64(1099511628211)
-
-
-def _hashes(strings: pyarrow.ChunkedArray) -> numpy.ndarray[Any, numpy.dtype[numpy.uint64]]:
-    """A hash of each string, the same in every process (Python's own is not), made by NumPy
-    over all their bytes at once: a polynomial of the bytes, wrapping at 64 bits."""
-    array = strings.combine_chunks()
-    offsets = numpy.frombuffer(array.buffers()[1], dtype=numpy.int32)
-    offsets = offsets[array.offset : array.offset + len(array) + 1]
-    data = numpy.frombuffer(array.buffers()[2], dtype=numpy.uint8)
-    lengths = numpy.diff(offsets)
-    starts = numpy.repeat(offsets[:-1], lengths)
-    used = data[offsets[0] : offsets[-1]].astype(numpy.uint64)
-    place = numpy.arange(offsets[0], offsets[-1]) - starts
-    powers = numpy.cumprod(numpy.full(int(lengths.max(initial=0)) + 1, _HASH_FACTOR))
-    terms = used * powers[place]
-    hashes = numpy.zeros(len(array), dtype=numpy.uint64)
-    filled = lengths > 0
-    if filled.any():
-        hashes[filled] = numpy.add.reduceat(terms, offsets[:-1][filled] - offsets[0])
-    return hashes
+def _link_rows(linked: Iterable[tuple[str, str]], slots: int) -> list[tuple[Any, ...]]:
+    """The (link, name) pairs, a row for each hash of the link (:data:`PARSED`)."""
+    by_slot: dict[int, list[tuple[str, str]]] = {}
+    for pair in linked:
+        by_slot.setdefault(_hash(pair[0], slots), []).append(pair)
+    return [(Role.LINKS, slot, None, None, _encode(pairs)) for slot, pairs in by_slot.items()]
 
 
 def _hash(name: str, buckets: int) -> int:
@@ -1332,13 +1268,13 @@ def _linking(rows: pyarrow.Table) -> pyarrow.Table:
     as they are."""
     if rows.column("role")[0].as_py() == Role.END:
         return rows
-    pairs = _unstreamed(rows.column("blob").to_pylist())
-    names = pairs.group_by(["account", "link"], use_threads=False).aggregate([("name", "distinct")])
-    shared = names.filter(pyarrow.compute.greater(pyarrow.compute.list_value_length(
-        names.column("name_distinct")), 1)).column("name_distinct").to_pylist()  # fmt: skip
+    names: dict[str, set[str]] = {}
+    for blob in rows.column("blob").to_pylist():
+        for link, name in _decode_links(blob):
+            names.setdefault(link, set()).add(name)
+    shared = [sorted(each) for each in names.values() if len(each) > 1]
     key = rows.column("key")[0].as_py()
-    return _table([(Role.LINKS, key, None, None, _encode([sorted(each) for each in shared]))],
-                  PARSED)  # fmt: skip
+    return _table([(Role.LINKS, key, None, None, _encode(shared))], PARSED)
 
 
 def _read_ends(ends: pyarrow.Table) -> tuple[dict[Stretch, _End], list[list[str]]]:
@@ -2048,7 +1984,7 @@ def _finished_bucket(
     # A customer runs again only for a count of its bucket, so a bucket with items has counts.
     assert ranked.num_rows, "a bucket's customers run again without a count of theirs"
     blobs, groups = (ranked.column(name).to_pylist() for name in ("blob", "again"))
-    counts = _unstreamed(blobs)
+    counts = _streamed_counts(blobs)
     again = sorted({group for blob in groups if blob is not None for group in _decode_groups(blob)})
     names = counts.filter(pyarrow.compute.equal(counts.column("alike"), Alike.NAME))
     tokens, positions = (names.column(name).to_pylist() for name in ("provisional", "position"))
