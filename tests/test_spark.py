@@ -1107,7 +1107,7 @@ def test_items_and_findings_come_back_from_their_bytes_as_they_were(spark: Any) 
     results = [("g", order, each) for order, each in enumerate(reconciler.read(items))]
     assert any(isinstance(each, Finding) for *_, each in results)
     assert any(isinstance(each, Skipped) for *_, each in results)
-    unsettled = on_spark._unsettled(on_spark._settled_blob(results))
+    unsettled = on_spark._unsettled(on_spark._decode_settled(on_spark._settled_blob(results)))
     made = [(group, order, on_spark._made(result)) for group, order, result in unsettled]
     assert [(*result, type(result[2])) for result in made] == [
         (*result, type(result[2])) for result in results
@@ -1150,7 +1150,7 @@ def test_a_finding_crosses_with_every_field_it_has() -> None:
     finding.delivered_at, finding.sent_at = 1.5, 0.5
     assert len({repr(getattr(finding, name)) for name in names}) == len(names)  # all distinct
     blob = on_spark._settled_blob([("g", 3, finding)])
-    [(group, order, row)] = list(on_spark._unsettled(blob))
+    [(group, order, row)] = list(on_spark._unsettled(on_spark._decode_settled(blob)))
     assert (group, order, on_spark._made(row)) == ("g", 3, finding)
 
 

@@ -558,14 +558,14 @@ class _Patch(msgspec.Struct, array_like=True):
     ids: dict[int, int]
     """Each token's number, and the conversation's (its position among the account's)."""
     again: list[str]
-    rerun: bytes
-    """Their findings (:class:`_Settled`)."""
+    rerun: _Settled
+    """Their findings (inside the patch, which crosses compressed as a whole)."""
     repriced: list[_Repriced]
     """The counted messages whose positions change their charges."""
 
 
 _PATCH = msgspec.msgpack.Decoder(_Patch)
-_NO_PATCH = _Patch({}, [], b"", [])
+_NO_PATCH = _Patch({}, [], _Settled([], [], [], [], []), [])
 """A bucket's patch when it has no counts: nothing to patch, and no customer to run again (whose
 findings, ``rerun``, it would hold)."""
 
@@ -1852,7 +1852,12 @@ def _group(settled: Finding | Skipped, group: str, groups: Mapping[tuple[str, st
 
 
 def _settled_blob(results: Iterable[tuple[str, int, Finding | Skipped]]) -> bytes:
-    """Results, each with its group and place, encoded (:class:`_Settled`)."""
+    """Results, each with its group and place, encoded (:func:`_settled`)."""
+    return _packed(_encode(_settled(results)))
+
+
+def _settled(results: Iterable[tuple[str, int, Finding | Skipped]]) -> _Settled:
+    """Results, each with its group and place (:class:`_Settled`)."""
     settled = _Settled([], [], [], [], [])
     for group, order, each in results:
         if isinstance(each, Finding):
@@ -1862,13 +1867,12 @@ def _settled_blob(results: Iterable[tuple[str, int, Finding | Skipped]]) -> byte
             settled.skipped.append(each)
         settled.groups.append(group)
         settled.orders.append(order)
-    return _packed(_encode(settled))
+    return settled
 
 
-def _unsettled(blob: bytes) -> Iterator[tuple[str, int, _FindingRow | Skipped]]:
-    """The results :func:`_settled_blob` encoded, in their order, each finding still its row
+def _unsettled(settled: _Settled) -> Iterator[tuple[str, int, _FindingRow | Skipped]]:
+    """The results :func:`_settled` gave, in their order, each finding still its row
     (:func:`_made` makes it one only if it is kept)."""
-    settled = _decode_settled(blob)
     if not settled.skipped:  # most buckets: findings only, zipped as they are
         return zip(settled.groups, settled.orders, settled.findings, strict=True)
     findings, skipped = iter(settled.findings), iter(settled.skipped)
@@ -2002,7 +2006,7 @@ def _finished_bucket(
         counters = lambda account: _Positions(account, ranked_at)  # noqa: E731
         rerun = list(_run(*_placed(items, places, hours), options, changes, counters))
     ids = dict(zip(tokens, positions, strict=True))
-    patch = _Patch(ids, again, _settled_blob(rerun), repriced)
+    patch = _Patch(ids, again, _settled(rerun), repriced)
     number = ranked.column("bucket")[0].as_py()
     return _table([(number, _packed(_encode(patch)))], PATCHED)
 
@@ -2047,7 +2051,7 @@ def _patched(results: bytes, patch: _Patch) -> Iterator[Finding | Skipped]:
     tokens and the repriced messages' charges, but those of the customers run again, whose
     findings are the rerun's."""
     again = set(patch.again)
-    settled = _unsettled(results)
+    settled = _unsettled(_decode_settled(results))
     if patch.repriced:
         repriced = {(each.account, each.message): each for each in patch.repriced}
         settled = ((group, order, _repriced_finding(result, repriced))
