@@ -341,7 +341,7 @@ def _decode_asks(blob: bytes) -> _Asks:
 
 
 def _decode_asked(blob: bytes) -> list[tuple[int, str]]:
-    return _ASKED.decode(blob)
+    return _ASKED.decode(_unpacked(blob))
 
 
 def _decode_rises(blob: bytes) -> dict[str, tuple[bytes, bytes]]:
@@ -804,7 +804,7 @@ def _reconcile(
     # such item, nor link, and no stage to ask them.
     cached = [parsed]
     clocks = None
-    if any(end.links for end in stretches.values()):
+    if _may_link(stretches):
         releases = _Releases(hour_lines, links_kept(options.window))
         clocks = _asked_clocks(parsed, places, roots, buckets, releases)
         clocks = clocks.persist(StorageLevel.DISK_ONLY)
@@ -1340,11 +1340,17 @@ def _places(stretches: Mapping[Stretch, _End], paths: Sequence[str]) -> Places:
     return places
 
 
+def _may_link(stretches: Mapping[Stretch, _End]) -> bool:
+    """Whether a line of the log may link names: only such a line gives the contact book a
+    link, which a bucket's items may need other accounts' clocks for, or the book let go of."""
+    return any(end.links for end in stretches.values())
+
+
 def _hours(stretches: Mapping[Stretch, _End], places: Places) -> list[_HourLine]:
     """The lines at which the whole log's clock enters a new hour, in log order: of each
     stretch's, those later than the hour the stretches before it reached. None in a log without
     a line that may link names: only such a line gives the contact book a link to let go of."""
-    if not any(end.links for end in stretches.values()):
+    if not _may_link(stretches):
         return []
     hours = []
     for stretch, (start, before) in sorted(places.items(), key=lambda place: place[1][0]):
@@ -1524,7 +1530,7 @@ def _asked(bucket: pyarrow.Table, places: Places, releases: _Releases) -> pyarro
                 (line.place, account) for account in accounts[group]
             )
     number = bucket.column("bucket")[0].as_py()
-    rows = [(number, file, block, _encode(sorted(each)))
+    rows = [(number, file, block, _packed(_encode(sorted(each))))
             for (file, block), each in asked.items() if each]  # fmt: skip
     return _table(rows, ASKED)
 

@@ -108,8 +108,9 @@ class Accounts:
             return reconciler.add(item, order)
         clocks = place.account_clocks
         if clocks is not None:
-            # An item that may link names: the whole run's reconciler of each other account has
-            # settled, with its own account's lines, what it names before the link.
+            # An item that may link names (or at a new hour's line): the whole run's reconciler
+            # of each other account has settled, with its own account's lines, what it names
+            # before the link.
             settled = self._settled_by(clocks, but=item.account)
             self._contact_book.advance(place.clock)
             return settled + reconciler.add(item, order, place.account_clock)
@@ -121,8 +122,8 @@ class Accounts:
         in a new hour, where the contact book lets go of the links no line has needed for long.
         If it lets go of any, the accounts in ``clocks`` (each one's clock there, by id) first
         settle what the whole run settles before that line: a link let go of renames only its
-        own customer, so those with lines of the customers whose links may go there are
-        enough (on Spark, those of the customers' groups)."""
+        own customer, so the accounts with lines of the groups whose links may go there are
+        enough (Spark asks theirs)."""
         book = self._contact_book
         settled = self._settled_by(clocks) if book.lets_go_at(at) else []
         book.advance(at)

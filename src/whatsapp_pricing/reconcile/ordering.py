@@ -31,12 +31,12 @@ class Place(NamedTuple):
     account_clocks: Mapping[str, float] | None = None
     """The clock here (the latest time of its lines before it) of each account that must first
     settle what the whole run settles before the line, by id: the contact book is every
-    account's, and a link, made or let go of, changes only its own customer's names. For an
-    item that may link a customer's names, each other account with lines of the customer (on
-    Spark, of its group); where the whole log's clock enters a new hour, each account with
-    lines of a customer whose link the book may let go of there (on Spark, the item there is
-    told them too: settling to a clock the whole run has reached is always harmless); ``None``
-    where none must."""
+    account's, and a link, made or let go of, changes only its own customer's names. Spark
+    tells an item that may link a customer's names the clock of each other account with lines
+    of the customer's group; and, where the whole log's clock enters a new hour, the clock of
+    each account with lines of a group whose link the book may let go of there (an item at
+    that place is told them too: settling to a clock the whole run has reached is always
+    harmless). ``None`` where it tells none."""
 
 
 Held = tuple[float, int, T]
