@@ -347,6 +347,14 @@ def _service_conversation(number: str, at: float) -> list[str]:
     ]
 
 
+def _linking_line(account: str, number: str, user_id: str, at: float) -> str:
+    """A customer's message to ``account`` at ``at`` that links their number to a user id."""
+    message = {"from": number, "from_user_id": user_id, "id": f"in.{account}", "type": "text",
+               "timestamp": str(int(at))}  # fmt: skip
+    contacts = [{"wa_id": number, "user_id": user_id}]
+    return _for_account(account, {"contacts": contacts, "messages": [message]})
+
+
 def _for_account(account: str, value: dict[str, Any]) -> str:
     notification = json.loads(webhook_notification(value))
     notification["entry"][0]["id"] = account
@@ -543,13 +551,10 @@ def test_a_link_another_account_learns_later_names_only_what_is_decided_after_it
     link's, not from its own."""
     at = datetime(2026, 11, 2, 10, 0, tzinfo=UTC).timestamp()
     number, user_id, other = "254711000001", "KE.1502576394655843", "254712000002"
-    linked = {"from": number, "from_user_id": user_id, "id": "in.2", "type": "text",
-              "timestamp": str(int(at + 5700))}  # fmt: skip
-    contacts = [{"wa_id": number, "user_id": user_id}]
     lines = [
         _template("1", "wamid.first", number, at),
         _template("1", "wamid.other", other, at + 5400),  # 1.5 h on: a window past the first
-        _for_account("2", {"contacts": contacts, "messages": [linked]}),
+        _linking_line("2", number, user_id, at + 5700),
         _template("1", "wamid.second", number, at + 6000),
         _template("1", "wamid.later", other, at + 9000),
     ]
@@ -575,13 +580,10 @@ def test_a_link_another_account_makes_names_what_is_decided_after_it_though_late
     the latest of its stretch."""
     at = datetime(2026, 11, 2, 10, 0, tzinfo=UTC).timestamp()
     number, user_id, other = "254711000001", "KE.1502576394655843", "254712000002"
-    linked = {"from": number, "from_user_id": user_id, "id": "in.2", "type": "text",
-              "timestamp": str(int(at + 2000))}  # fmt: skip
-    contacts = [{"wa_id": number, "user_id": user_id}]
     lines = [
         _template("1", "wamid.first", number, at),
         _template("1", "wamid.other", other, at + 1800),  # half a window on
-        _for_account("2", {"contacts": contacts, "messages": [linked]}),
+        _linking_line("2", number, user_id, at + 2000),
         _template("1", "wamid.later", other, at + 9000),
     ]
     log = tmp_path / "linked.jsonl"
@@ -630,11 +632,8 @@ def test_a_link_let_go_of_later_names_what_was_decided_before_it(
     its bucket, before the link goes."""
     at = datetime(2026, 11, 2, 10, 0, tzinfo=UTC).timestamp()
     number, user_id, other = "254711000001", "KE.1502576394655843", "254712000002"
-    linked = {"from": number, "from_user_id": user_id, "id": "in.1", "type": "text",
-              "timestamp": str(int(at))}  # fmt: skip
-    contacts = [{"wa_id": number, "user_id": user_id}]
     lines = [
-        _for_account("1", {"contacts": contacts, "messages": [linked]}),
+        _linking_line("1", number, user_id, at),
         _template("1", "wamid.first", number, at + 300),
         _template("1", "wamid.other", other, at + 5400),
         _template("1", "wamid.days", other, at + 6 * 86400),
@@ -662,12 +661,9 @@ def test_a_link_let_go_of_at_the_hour_after_the_first_it_may_be_names_what_was_d
 
     at = datetime(2026, 11, 2, 10, 45, tzinfo=UTC).timestamp()
     number, user_id, other = "254711000001", "KE.1502576394655843", "254713000003"
-    linked = {"from": number, "from_user_id": user_id, "id": "in.1", "type": "text",
-              "timestamp": str(int(at))}  # fmt: skip
-    contacts = [{"wa_id": number, "user_id": user_id}]
     days = 4 * 86400
     lines = [
-        _for_account("1", {"contacts": contacts, "messages": [linked]}),
+        _linking_line("1", number, user_id, at),
         _template("1", "wamid.first", number, at + 60),
         _template("1", "wamid.other", other, at + 1200),  # a window past the first
         _template("1", "wamid.eleven", other, at + days + 1500),  # 11:10, four days on
