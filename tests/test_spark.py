@@ -347,6 +347,13 @@ def _service_conversation(number: str, at: float) -> list[str]:
     ]
 
 
+def _settled_blob(results: list[tuple[str, int, Any]]) -> bytes:
+    """Results, each with its group and place, as pass 1 sends them on."""
+    from whatsapp_pricing import spark as on_spark
+
+    return on_spark._packed(on_spark._encode(on_spark._settled(results)))
+
+
 def _linking_line(account: str, number: str, user_id: str, at: float) -> str:
     """A customer's message to ``account`` at ``at`` that links their number to a user id."""
     message = {"from": number, "from_user_id": user_id, "id": f"in.{account}", "type": "text",
@@ -1103,7 +1110,7 @@ def test_items_and_findings_come_back_from_their_bytes_as_they_were(spark: Any) 
     results = [("g", order, each) for order, each in enumerate(reconciler.read(items))]
     assert any(isinstance(each, Finding) for *_, each in results)
     assert any(isinstance(each, Skipped) for *_, each in results)
-    unsettled = on_spark._unsettled(on_spark._decode_settled(on_spark._settled_blob(results)))
+    unsettled = on_spark._unsettled(on_spark._decode_settled(_settled_blob(results)))
     made = [(group, order, on_spark._made(result)) for group, order, result in unsettled]
     assert [(*result, type(result[2])) for result in made] == [
         (*result, type(result[2])) for result in results
@@ -1145,7 +1152,7 @@ def test_a_finding_crosses_with_every_field_it_has() -> None:
     finding.business_number, finding.currency, finding.errors = "phone", "EUR", (131026, 7)
     finding.delivered_at, finding.sent_at = 1.5, 0.5
     assert len({repr(getattr(finding, name)) for name in names}) == len(names)  # all distinct
-    blob = on_spark._settled_blob([("g", 3, finding)])
+    blob = _settled_blob([("g", 3, finding)])
     [(group, order, row)] = list(on_spark._unsettled(on_spark._decode_settled(blob)))
     assert (group, order, on_spark._made(row)) == ("g", 3, finding)
 

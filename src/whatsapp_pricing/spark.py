@@ -405,6 +405,10 @@ class _FindingRow(msgspec.Struct, array_like=True):
 
 _ROW_OF = operator.attrgetter(*_FindingRow.__struct_fields__)
 """A finding's fields, in the order of :class:`_FindingRow`."""
+_ACCOUNT_MESSAGE = operator.itemgetter(
+    *(_FindingRow.__struct_fields__.index(field) for field in ("account", "message"))
+)
+"""A finding's account and message id, of its fields in that order (:func:`_settled`)."""
 
 
 class _Settled(msgspec.Struct, array_like=True):
@@ -742,7 +746,7 @@ def reconcile_on_spark(
     for path in paths:
         _check_format(path)
     text = spark.read.text(list(paths)).select(
-        f.col("value").cast("binary").alias("value"),
+        "value",  # as text: Python views it as bytes (a cast here costs the JVM a copy a line)
         f.col("_metadata.file_path").alias("file"),
         f.col("_metadata.file_block_start").alias("block"),
     )
@@ -1050,7 +1054,7 @@ def _runs(batch: pyarrow.RecordBatch) -> Iterator[tuple[Stretch, list[bytes]]]:
     rows = batch.num_rows
     if not rows:
         return
-    lines, files, blocks = batch.column(0), batch.column(1), batch.column(2)
+    lines, files, blocks = batch.column(0).view(pyarrow.binary()), batch.column(1), batch.column(2)
     changed = pyarrow.compute.or_(
         pyarrow.compute.not_equal(files.slice(1), files.slice(0, rows - 1)),
         pyarrow.compute.not_equal(blocks.slice(1), blocks.slice(0, rows - 1)),
@@ -1117,7 +1121,7 @@ def _parsed(
         is_status = isinstance(item, StatusUpdate)
         encoded = msgspec.Raw(_encode(item))
         parsed = (order, name, clock, account_clock, line in lines.tokened, is_status, encoded)
-        parts.setdefault(dealer.bucket(name), []).append(parsed)
+        parts.setdefault(dealer[name], []).append(parsed)
         if _counted(item, options):  # only a counted line reaches the contact book
             if item.user_id or item.parent_user_id:
                 if rises is None:
@@ -1387,19 +1391,17 @@ def _roots(shared: Iterable[list[str]]) -> dict[str, str]:
     return {name: root(name) for name in parent if root(name) != name}
 
 
-class _Dealer:
-    """Deals items to buckets by their customers' groups (a hash of each, kept: a group has
-    many items)."""
+class _Dealer(dict[str, int]):
+    """Deals items to buckets by their customers' groups: ``dealer[group]`` is the bucket of a
+    group's items (a hash of it, kept: a group has many items, and a dictionary's own lookup
+    costs parsing less than a method call a line)."""
 
     def __init__(self, buckets: int) -> None:
+        super().__init__()
         self._buckets = buckets
-        self._bucket_of: dict[str, int] = {}
 
-    def bucket(self, group: str) -> int:
-        """The bucket of a group's items."""
-        bucket = self._bucket_of.get(group)
-        if bucket is None:
-            bucket = self._bucket_of[group] = _hash(group, self._buckets)
+    def __missing__(self, group: str) -> int:
+        bucket = self[group] = _hash(group, self._buckets)
         return bucket
 
     def deal(self, groups: Iterable[str | None]) -> dict[int, list[int]]:
@@ -1407,7 +1409,7 @@ class _Dealer:
         dealt: dict[int, list[int]] = {}
         for index, group in enumerate(groups):
             if group is not None:
-                dealt.setdefault(self.bucket(group), []).append(index)
+                dealt.setdefault(self[group], []).append(index)
         return dealt
 
 
@@ -1490,13 +1492,13 @@ def _dealt_asks(asks: _Asks, roots: Mapping[str, str], dealer: _Dealer) -> dict[
     dealt: dict[int, _Asks] = {}
     for name, account, hour in asks.names:
         group = roots.get(name, name)
-        bucket = dealer.bucket(group)
+        bucket = dealer[group]
         if bucket not in dealt:
             dealt[bucket] = _Asks([], [])
         dealt[bucket].names.append((group, account, hour))
     for order, name, account in asks.linking:
         group = roots.get(name, name)
-        dealt[dealer.bucket(group)].linking.append((order, group, account))
+        dealt[dealer[group]].linking.append((order, group, account))
     return dealt
 
 
@@ -1758,7 +1760,7 @@ def _items(
     group (``roots``), but the items of the names ``moved`` (to their groups' buckets); an item
     with the clocks the bucket is told at its place (``told``), if any."""
     named = dealt.filter(pyarrow.compute.equal(dealt.column("role"), Role.NAMED))
-    items = []
+    items: list[_Item] = []
     for file, block, blob in zip(
         *(named.column(name).to_pylist() for name in ("file", "block", "blob")), strict=True
     ):
@@ -1770,18 +1772,24 @@ def _items(
             part.orders, part.customers, part.clocks, part.account_clocks, part.tokens,
             part.in_order(), strict=True,
         ):  # fmt: skip
-            group = roots.get(name, name) if roots else name
             if name in moved:
                 continue
+            group = roots.get(name, name) if roots else name
             if start:  # the stretch numbered its lines from 1 (renumbered, without its checks)
                 item = msgspec.structs.replace(item, line=item.line + start)
             if before:  # the stretches before it moved the clocks
                 clock = latest if latest > clock else clock
                 at = account_latest.get(item.account, -math.inf)
                 account_clock = at if at > account_clock else account_clock
-            place = Place(order + shift, clock, account_clock, told.get(order + shift))
-            items.append(_Item(place, item, group, tokens))
+            order += shift
+            place = _new(Place, (order, clock, account_clock, told.get(order) if told else None))
+            items.append(_new(_Item, (place, item, group, tokens)))
     return items
+
+
+_new = tuple.__new__
+"""A named tuple made from its fields in order: its class's own ``__new__`` is a Python
+function, which would cost a bucket about 0.25 µs an item for each of the two it makes."""
 
 
 def _told_clocks(dealt: pyarrow.Table, places: Places) -> dict[int, dict[str, float]]:
@@ -1857,23 +1865,27 @@ def _group(settled: Finding | Skipped, group: str, groups: Mapping[tuple[str, st
     return group
 
 
-def _settled_blob(results: Iterable[tuple[str, int, Finding | Skipped]]) -> bytes:
-    """Results, each with its group and place, encoded (:func:`_settled`)."""
-    return _packed(_encode(_settled(results)))
-
-
 def _settled(results: Iterable[tuple[str, int, Finding | Skipped]]) -> _Settled:
-    """Results, each with its group and place (:class:`_Settled`)."""
+    """Results, each with its group and place, to be encoded (:class:`_Settled`, whose
+    findings are decoded as their rows)."""
     settled = _Settled([], [], [], [], [])
+    findings = _rows(settled)
     for group, order, each in results:
         if isinstance(each, Finding):
-            settled.findings.append(_FindingRow(*_ROW_OF(each)))
+            findings.append(_ROW_OF(each))
         else:
             settled.skipped_at.append(len(settled.orders))
             settled.skipped.append(each)
         settled.groups.append(group)
         settled.orders.append(order)
     return settled
+
+
+def _rows(settled: _Settled) -> list[tuple[Any, ...]]:
+    """The findings of :func:`_settled`'s struct, each its fields' tuple until encoded: msgspec
+    encodes a tuple as the array a :class:`_FindingRow` is decoded from, without the struct
+    made in between."""
+    return cast(list[tuple[Any, ...]], settled.findings)
 
 
 def _unsettled(settled: _Settled) -> Iterator[tuple[str, int, _FindingRow | Skipped]]:
@@ -1944,14 +1956,12 @@ def _counted_bucket(
     counts: list[_Count] = []
     tokens = itertools.count(TOKEN + number * TOKENS_PER_BUCKET + 1)
     claims = lambda account: _Claims(account, counts, tokens)  # noqa: E731
-    settled = list(_run(items, new_hours, options, changes, claims))
-    results = _settled_blob(settled)
+    settled = _settled(_run(items, new_hours, options, changes, claims))
+    results = _packed(_encode(settled))
     groups = {each.place.order: each.group for each in items}
     # A finding is repriced by its account and message id: where a bucket has two of one (an
     # id sent again after its first was forgotten), its customer runs again instead.
-    found = collections.Counter(
-        (each.account, each.message) for _, _, each in settled if isinstance(each, Finding)
-    )
+    found = collections.Counter(map(_ACCOUNT_MESSAGE, _rows(settled)))
     for count in counts:
         count.group = groups[count.order]
         counted = count.counted

@@ -64,8 +64,9 @@ class ReportedConversation(msgspec.Struct, frozen=True, gc=False):
     expiration_timestamp: Any = msgspec.UNSET
 
 
-class Inbound(msgspec.Struct, frozen=True, gc=False):
-    """A customer's message to the business."""
+class Inbound(msgspec.Struct, frozen=True, array_like=True, gc=False):
+    """A customer's message to the business (as an array when encoded: Spark moves every one
+    between processes, where its fields' names would cost more than its values)."""
 
     customer: str
     """The customer's number (``+`` and digits), or their business-scoped user id when Meta
@@ -84,8 +85,9 @@ class Inbound(msgspec.Struct, frozen=True, gc=False):
     """The business phone number the line is for (``metadata.phone_number_id``)."""
 
 
-class StatusUpdate(msgspec.Struct, frozen=True, gc=False):
-    """One status of one of the business's messages, with Meta's pricing if it carried any."""
+class StatusUpdate(msgspec.Struct, frozen=True, array_like=True, gc=False):
+    """One status of one of the business's messages, with Meta's pricing if it carried any (as
+    an array when encoded, as :class:`Inbound` is)."""
 
     message: str
     customer: str
