@@ -1106,21 +1106,24 @@ def _parsed(
     hour, next_hour = -1, -math.inf
     named = 0
     unnamed = []
+    names: dict[str, str] = {}
+    """Each customer's name, by the id its lines give (a customer has many lines)."""
     line = position = 0
     for item in read_lines(lines):
         position = position + 1 if item.line == line else 0
         line = item.line
         order = line * ITEMS_PER_LINE + position
-        if not isinstance(item, Inbound | StatusUpdate):
+        if not isinstance(item, (Inbound, StatusUpdate)):  # a tuple: quicker than a union
             unnamed.append((order, _KIND[type(item)], _encode(item)))
             continue
         account = " " + item.account
         clock, account_clock = latest.get("", -math.inf), latest.get(account, -math.inf)
-        name = e164(item.customer)
+        name = names.get(item.customer) or names.setdefault(item.customer, e164(item.customer))
         _link(linked, item, name)
-        is_status = isinstance(item, StatusUpdate)
-        encoded = msgspec.Raw(_encode(item))
-        parsed = (order, name, clock, account_clock, line in lines.tokened, is_status, encoded)
+        encoded = msgspec.Raw(_ENCODER.encode(item))
+        tokens = line in lines.tokened
+        is_status = type(item) is StatusUpdate
+        parsed = (order, name, clock, account_clock, tokens, is_status, encoded)
         parts.setdefault(dealer[name], []).append(parsed)
         if _counted(item, options):  # only a counted line reaches the contact book
             if item.user_id or item.parent_user_id:
@@ -1849,7 +1852,8 @@ def _run(
         else:
             results = reconciler.add(item, place)
         if results and not isinstance(item, CategoryChange):  # a change's verdict is the driver's
-            yield from ((_group(each, group, message_groups), order, each) for each in results)
+            for each in results:  # a loop: one generator, not one yielding from another
+                yield _group(each, group, message_groups), order, each
     for settled in reconciler.finish():
         yield _group(settled, "", message_groups), order, settled
 
