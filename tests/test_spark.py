@@ -727,7 +727,7 @@ def test_only_a_log_with_lines_that_may_link_names_gives_its_tasks_the_hours(use
     rows = [row for batch in on_spark._parsed(iter(lines), options, set(), on_spark._Dealer(1))
             for row in batch]  # fmt: skip
     [end] = [on_spark._decode_end(blob) for role, _, blob in rows if role == on_spark.Role.END]
-    hours = on_spark._hours({("f", 0): end}, ONE_STRETCH)
+    hours = on_spark._hours({("f", 0): end}, _one_stretch())
     assert len(hours) == (3 if user_id else 0)
 
 
@@ -746,7 +746,7 @@ def _hour_lines(accounts: int) -> bytes:
     parsed = on_spark._parsed(iter(lines), options, set(), on_spark._Dealer(1))
     rows = [row for batch in parsed for row in batch]
     [end] = [on_spark._decode_end(blob) for role, _, blob in rows if role == on_spark.Role.END]
-    hours = on_spark._hours({("f", 0): end}, ONE_STRETCH)
+    hours = on_spark._hours({("f", 0): end}, _one_stretch())
     assert len(hours) == 30 * 24
     return pickle.dumps(hours)
 
@@ -787,8 +787,11 @@ def test_the_lines_that_may_let_go_of_a_link_are_those_the_contact_book_lets_it_
         assert let_go[0] in asked, case
 
 
-ONE_STRETCH: dict[tuple[str, int], tuple[int, dict[str, float]]] = {("f", 0): (0, {})}
-"""The places of a log of one stretch, file "f"."""
+def _one_stretch() -> Mapping[tuple[str, int], Any]:
+    """The places of a log of one stretch, file "f"."""
+    from whatsapp_pricing import spark as on_spark
+
+    return {("f", 0): (0, on_spark._Latest())}
 
 
 def _told_in_process(
@@ -811,8 +814,8 @@ def _told_in_process(
                                                     pyarrow.binary())})  # fmt: skip
 
     [end] = [on_spark._decode_end(blob) for role, _, blob in rows if role == on_spark.Role.END]
-    hours = on_spark._hours({("f", 0): end}, ONE_STRETCH)
-    asking = on_spark._asking(ONE_STRETCH, on_spark._Releases(hours, links_kept(window)))
+    hours = on_spark._hours({("f", 0): end}, _one_stretch())
+    asking = on_spark._asking(_one_stretch(), on_spark._Releases(hours, links_kept(window)))
     regrouping = on_spark._regrouping(roots, buckets)
     asks = stretch(on_spark.Role.ASKS).select(["file", "block", "blob"])
     regrouped = pyarrow.Table.from_batches(
@@ -822,7 +825,7 @@ def _told_in_process(
              for each in sorted(set(regrouped["bucket"].to_pylist()))]  # fmt: skip
     asked_all = pyarrow.concat_tables([on_spark._table([], on_spark.ASKED), *asked])
     known = stretch(on_spark.Role.RISES, on_spark.Role.END)
-    return on_spark._told(asked_all, known, ONE_STRETCH)
+    return on_spark._told(asked_all, known, _one_stretch())
 
 
 @pytest.mark.parametrize("files", [1, 2])
@@ -1239,7 +1242,7 @@ def test_parsing_deals_each_item_once_to_the_bucket_of_its_customers_group(
     dealt = [row for batch in on_spark._dealt([again], roots, on_spark._Dealer(buckets), moved)
              for row in zip(*(column.to_pylist() for column in batch), strict=True)]  # fmt: skip
     clocks = _told_in_process(rows, roots, buckets, options.window)
-    places = ONE_STRETCH
+    places = _one_stretch()
     reached: list[tuple[int, int]] = []
     told: dict[int, set[str]] = {}
     accounts: dict[str, set[str]] = {}

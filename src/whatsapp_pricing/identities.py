@@ -21,6 +21,13 @@ from whatsapp_pricing.engine import HOUR
 from whatsapp_pricing.markets import BSUID, e164
 
 
+def let_go_before(clock: float, keep: float) -> float:
+    """What a contact book that keeps a link for ``keep`` seconds lets go of as its clock
+    moves to ``clock`` in a new hour: the customers no line has named since this. Reckoned
+    from the hour's start, so that a run over part of the log (Spark's) lets go of the same."""
+    return clock // HOUR * HOUR - keep
+
+
 @dataclass(slots=True, eq=False)
 class _Customer:
     """The names of one customer, and when a line last named any of them."""
@@ -92,7 +99,7 @@ class ContactBook:
         if clock <= self._clock or clock < self._next_release or not self._by_last_seen:
             return False
         oldest = next(iter(self._by_last_seen.values()))
-        return oldest.seen < clock // HOUR * HOUR - self._keep
+        return oldest.seen < let_go_before(clock, self._keep)
 
     def advance(self, clock: float) -> None:
         """Moves the log's clock on; at each new hour of it, lets go of the links kept long
@@ -101,9 +108,8 @@ class ContactBook:
             return
         self._clock = clock
         if clock >= self._next_release:  # a whole hour: no // (an fmod) for most lines
-            hour = clock // HOUR * HOUR
-            self._next_release = hour + HOUR
-            self._release(hour - self._keep)
+            self._next_release = clock // HOUR * HOUR + HOUR
+            self._release(let_go_before(clock, self._keep))
 
     def _join(self, given: list[str], known: list[_Customer]) -> _Customer:
         """One customer with every name given. A number takes its names away from another

@@ -87,6 +87,7 @@ from pyspark.sql.types import (
 from whatsapp_pricing import arrow_columns, spark_classes, spark_daemon
 from whatsapp_pricing.engine import CONVERSATIONS, HOUR, ConversationEngine, Counters, Key, Tally
 from whatsapp_pricing.errors import UsageError
+from whatsapp_pricing.identities import let_go_before
 from whatsapp_pricing.markets import e164
 from whatsapp_pricing.reconcile import (
     CLOCK_SKEW,
@@ -255,18 +256,29 @@ class _Named(msgspec.Struct, Generic[InboundAs, StatusAs], array_like=True):
             yield bucket, part
 
 
+class _Latest(msgspec.Struct, array_like=True):
+    """The latest times of counted lines: of any account (the log's clock) and of each."""
+
+    clock: float = -math.inf
+    accounts: dict[str, float] = msgspec.field(default_factory=dict)
+    """By account id."""
+
+    def copy(self) -> _Latest:
+        return _Latest(self.clock, dict(self.accounts))
+
+
 class _End(msgspec.Struct, array_like=True):
     """What the driver learns of one stretch of the log."""
 
     lines: int
-    latest: dict[str, float]
-    """The latest time of its counted lines: in the log (key "") and per account (" " + id)."""
+    latest: _Latest
+    """Of its counted lines."""
     unnamed: list[tuple[int, int, bytes]]
     """The items that name no customer: place in the stretch, kind, the item encoded."""
     hours: list[tuple[int, float, dict[str, float]]]
     """Each counted line whose time is in a later hour than any before it in the stretch: its
-    place in the stretch, its time and the latest times before it (keyed as :attr:`latest`),
-    which answer the clocks asked there (:class:`_Clocks`)."""
+    place in the stretch, its time and each account's latest time before it (by id), which
+    answer the clocks asked there (:class:`_Clocks`)."""
     links: int
     """How many of its items may link names anew (:class:`_Linking`): with none in the whole log,
     no bucket asks another account's clock."""
@@ -1097,7 +1109,7 @@ def _parsed(
     each account's clock rises in it (if any item asks) and its end; the links its lines give
     go to ``linked``."""
     lines = _Lines(stretch)
-    latest: dict[str, float] = {}
+    latest = _Latest()
     parts: dict[int, list[_Parsed]] = {}
     linking = _Linking(links_kept(options.window))
     given: set[tuple[str, str, int]] = set()
@@ -1116,8 +1128,7 @@ def _parsed(
         if not isinstance(item, (Inbound, StatusUpdate)):  # a tuple: quicker than a union
             unnamed.append((order, _KIND[type(item)], _encode(item)))
             continue
-        account = " " + item.account
-        clock, account_clock = latest.get("", -math.inf), latest.get(account, -math.inf)
+        clock, account_clock = latest.clock, latest.accounts.get(item.account, -math.inf)
         name = names.get(item.customer) or names.setdefault(item.customer, e164(item.customer))
         _link(linked, item, name)
         encoded = msgspec.Raw(_ENCODER.encode(item))
@@ -1128,16 +1139,16 @@ def _parsed(
         if _counted(item, options):  # only a counted line reaches the contact book
             if item.user_id or item.parent_user_id:
                 if rises is None:
-                    rises = _Rises(latest)
+                    rises = _Rises(latest.accounts)
                 if linking.anew(item, name, clock):
                     linking.items.append((order, name, item.account))
             if item.at >= next_hour:
-                hours.append((order, item.at, dict(latest)))
+                hours.append((order, item.at, dict(latest.accounts)))
                 hour = int(item.at // HOUR)
                 next_hour = hour * HOUR + HOUR
-            latest[""] = item.at if item.at > clock else clock
+            latest.clock = item.at if item.at > clock else clock
             if item.at > account_clock:
-                latest[account] = item.at
+                latest.accounts[item.account] = item.at
                 if rises is not None:
                     rises.rise(item.account, order, item.at)
         # The hour the stretch's clock is in after the line, where the contact book notes it
@@ -1211,11 +1222,11 @@ class _Rises:
     clocks reached by then are the first rises."""
 
     def __init__(self, latest: Mapping[str, float]) -> None:
+        """``latest``: each account's latest time so far, by id."""
         self._of: dict[str, tuple[array.array[int], array.array[float]]] = {}
         """By account id: the places and times, as machine numbers (16 bytes a rise)."""
-        for key, at in latest.items():
-            if key:  # an account's, keyed as _End.latest is
-                self.rise(key[1:], -1, at)
+        for account, at in latest.items():
+            self.rise(account, -1, at)
 
     def rise(self, account: str, order: int, at: float) -> None:
         """The account's clock rises to ``at`` at place ``order``."""
@@ -1323,7 +1334,7 @@ def _unnamed(
     return early, changes
 
 
-Places = Mapping[Stretch, tuple[int, dict[str, float]]]
+Places = Mapping[Stretch, tuple[int, _Latest]]
 """Each stretch's lines before it in the whole log, and the latest times before it."""
 
 
@@ -1337,13 +1348,15 @@ def _places(stretches: Mapping[Stretch, _End], paths: Sequence[str]) -> Places:
         given = (i for i, s in enumerate(sources) if file == s or file.startswith(s + "/"))
         return next(given, len(sources)), file, stretch[1]
 
-    places: dict[Stretch, tuple[int, dict[str, float]]] = {}
-    lines, running = 0, dict[str, float]()
+    places: dict[Stretch, tuple[int, _Latest]] = {}
+    lines, running = 0, _Latest()
     for stretch in sorted(stretches, key=source):
-        places[stretch] = (lines, dict(running))
+        places[stretch] = (lines, running.copy())
         lines += stretches[stretch].lines
-        for key, at in stretches[stretch].latest.items():
-            running[key] = max(running.get(key, -math.inf), at)
+        latest = stretches[stretch].latest
+        running.clock = max(running.clock, latest.clock)
+        for account, at in latest.accounts.items():
+            running.accounts[account] = max(running.accounts.get(account, -math.inf), at)
     return places
 
 
@@ -1361,8 +1374,8 @@ def _hours(stretches: Mapping[Stretch, _End], places: Places) -> list[_HourLine]
         return []
     hours = []
     for stretch, (start, before) in sorted(places.items(), key=lambda place: place[1][0]):
-        clock = before.get("")
-        reached = -math.inf if clock is None else clock // HOUR * HOUR + HOUR
+        clock = before.clock  # -inf // HOUR is not a number
+        reached = -math.inf if clock == -math.inf else clock // HOUR * HOUR + HOUR
         hours += [_HourLine(start * ITEMS_PER_LINE + order, at, stretch, order)
                   for order, at, _ in stretches[stretch].hours if at >= reached]  # fmt: skip
     return hours
@@ -1548,7 +1561,7 @@ def _groups_seen(
     accounts: dict[str, set[str]] = {}
     hours: dict[str, set[int]] = {}
     for stretch, ask in asks:
-        before = places[stretch][1].get("", -math.inf)
+        before = places[stretch][1].clock
         reached = int(before // HOUR) if before > -math.inf else -1
         for group, account, hour in ask.names:
             accounts.setdefault(group, set()).add(account)
@@ -1567,9 +1580,8 @@ class _Releases:
 
     def __init__(self, lines: Sequence[_HourLine], keep: float) -> None:
         self._lines = lines
-        self._before = [line.at // HOUR * HOUR - keep for line in lines]
-        """What each line lets go of: the customers last seen before this (as the book reckons
-        it, :meth:`~whatsapp_pricing.identities.ContactBook.advance`)."""
+        self._before = [let_go_before(line.at, keep) for line in lines]
+        """What each line lets go of: the customers last seen before this."""
 
     def after(self, hours: Iterable[int]) -> list[_HourLine]:
         """The lines at which the book may let go of a customer last seen in one of ``hours``
@@ -1619,28 +1631,27 @@ def _told(asked: pyarrow.Table, known: pyarrow.Table, places: Places) -> pyarrow
 
 class _Clocks:
     """Each account's clock at a place of a stretch that a bucket asks of: the latest time of
-    its counted lines before it, in the stretches before (``before``, keyed as
-    :attr:`_End.latest` is) or in the stretch itself: at a line that enters a new hour, its
-    latest there (``hours``, of :attr:`_End.hours`); elsewhere, its last rise before the place
-    (of ``rises``: :data:`_RISES`, kept from the stretch's first line with a user id or a
-    parent id, and so at every line that may link names, the only other line asked of)."""
+    its counted lines before it, in the stretches before (``before``) or in the stretch itself:
+    at a line that enters a new hour, its latest there (``hours``, of :attr:`_End.hours`);
+    elsewhere, its last rise before the place (of ``rises``: :data:`_RISES`, kept from the
+    stretch's first line with a user id or a parent id, and so at every line that may link
+    names, the only other line asked of)."""
 
     def __init__(
         self,
         rises: Mapping[str, tuple[bytes, bytes]],
         hours: Mapping[int, Mapping[str, float]],
-        before: Mapping[str, float],
+        before: _Latest,
     ) -> None:
         self._rises, self._hours, self._before = rises, hours, before
         self._read: dict[str, tuple[array.array[int], array.array[float]]] = {}
         """The rises of the accounts asked so far, as numbers (a bisection reads a few)."""
 
     def __call__(self, account: str, order: int) -> float:
-        key = " " + account
-        clock = self._before.get(key, -math.inf)
+        clock = self._before.accounts.get(account, -math.inf)
         latest = self._hours.get(order)
         if latest is not None:
-            at = latest.get(key, -math.inf)
+            at = latest.get(account, -math.inf)
             return at if at > clock else clock
         rises = self._read.get(account)
         if rises is None:
@@ -1768,8 +1779,7 @@ def _items(
         *(named.column(name).to_pylist() for name in ("file", "block", "blob")), strict=True
     ):
         start, before = places[file, block]
-        shift, latest = start * ITEMS_PER_LINE, before.get("", -math.inf)
-        account_latest = {account[1:]: at for account, at in before.items() if account}
+        shift, latest, account_latest = start * ITEMS_PER_LINE, before.clock, before.accounts
         part = _decode_named(blob)
         for order, name, clock, account_clock, tokens, item in zip(
             part.orders, part.customers, part.clocks, part.account_clocks, part.tokens,
@@ -1780,7 +1790,7 @@ def _items(
             group = roots.get(name, name) if roots else name
             if start:  # the stretch numbered its lines from 1 (renumbered, without its checks)
                 item = msgspec.structs.replace(item, line=item.line + start)
-            if before:  # the stretches before it moved the clocks
+            if latest > -math.inf:  # the stretches before it moved the clocks
                 clock = latest if latest > clock else clock
                 at = account_latest.get(item.account, -math.inf)
                 account_clock = at if at > account_clock else account_clock
