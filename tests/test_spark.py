@@ -354,6 +354,18 @@ def _settled_blob(results: list[tuple[str, int, Any]]) -> bytes:
     return on_spark._packed(on_spark._encode(on_spark._settled(results)))
 
 
+def _same_user_ids(
+    spark: Any, logs: list[Path], window: float, expected: Mapping[str, str]
+) -> None:
+    """One process gives the messages of ``expected`` those user ids (``window`` in seconds),
+    and Spark, with a bucket a line, gives the same findings as one process."""
+    now = time.time()
+    single = single_process(logs, window, now)
+    names = {message: json.loads(fields)["user_id"] for message, *_, fields in single[0]}
+    assert {message: names[message] for message in expected} == expected
+    assert on_spark(spark, logs, window, now, items_per_task=1) == single
+
+
 def _linking_line(account: str, number: str, user_id: str, at: float) -> str:
     """A customer's message to ``account`` at ``at`` that links their number to a user id."""
     message = {"from": number, "from_user_id": user_id, "id": f"in.{account}", "type": "text",
@@ -569,12 +581,7 @@ def test_a_link_another_account_learns_later_names_only_what_is_decided_after_it
     logs = [tmp_path / "linked-1.jsonl", tmp_path / "linked-2.jsonl"][:files]
     for log, part in zip(logs, [lines[:cut], lines[cut:]], strict=False):
         log.write_text("\n".join(part) + "\n")
-    now = time.time()
-    single = single_process(logs, 3600, now)
-    names = {message: json.loads(fields)["user_id"] for message, *_, fields in single[0]}
-    assert names["wamid.first"] == ""
-    assert names["wamid.second"] == user_id
-    assert on_spark(spark, logs, 3600, now, items_per_task=1) == single
+    _same_user_ids(spark, logs, 3600, {"wamid.first": "", "wamid.second": user_id})
 
 
 def test_a_link_another_account_makes_names_what_is_decided_after_it_though_later_lines_pass_it(
@@ -595,11 +602,7 @@ def test_a_link_another_account_makes_names_what_is_decided_after_it_though_late
     ]
     log = tmp_path / "linked.jsonl"
     log.write_text("\n".join(lines) + "\n")
-    now = time.time()
-    single = single_process([log], 3600, now)
-    names = {message: json.loads(fields)["user_id"] for message, *_, fields in single[0]}
-    assert names["wamid.first"] == user_id
-    assert on_spark(spark, [log], 3600, now, items_per_task=1) == single
+    _same_user_ids(spark, [log], 3600, {"wamid.first": user_id})
 
 
 def test_many_accounts_sharing_customers_with_user_ids_give_the_same_answer(
@@ -648,12 +651,7 @@ def test_a_link_let_go_of_later_names_what_was_decided_before_it(
     ]
     log = tmp_path / "let-go.jsonl"
     log.write_text("\n".join(lines) + "\n")
-    now = time.time()
-    single = single_process([log], 3600, now)
-    names = {message: json.loads(fields)["user_id"] for message, *_, fields in single[0]}
-    assert names["wamid.first"] == user_id
-    assert names["wamid.second"] == ""
-    assert on_spark(spark, [log], 3600, now, items_per_task=1) == single
+    _same_user_ids(spark, [log], 3600, {"wamid.first": user_id, "wamid.second": ""})
 
 
 def test_a_link_let_go_of_at_the_hour_after_the_first_it_may_be_names_what_was_decided_before_it(
@@ -681,12 +679,7 @@ def test_a_link_let_go_of_at_the_hour_after_the_first_it_may_be_names_what_was_d
     log.write_text("\n".join(lines) + "\n")
     buckets = log.stat().st_size // BYTES_PER_LINE
     assert _hash(f"+{number}", buckets) != _hash(f"+{other}", buckets)
-    now = time.time()
-    single = single_process([log], 900, now)
-    names = {message: json.loads(fields)["user_id"] for message, *_, fields in single[0]}
-    assert names["wamid.first"] == user_id
-    assert names["wamid.second"] == ""
-    assert on_spark(spark, [log], 900, now, items_per_task=1) == single
+    _same_user_ids(spark, [log], 900, {"wamid.first": user_id, "wamid.second": ""})
 
 
 def test_only_a_line_that_may_link_names_anew_asks_other_accounts_clocks() -> None:
