@@ -410,6 +410,31 @@ def test_metas_words_shaped_like_a_token_are_left_as_meta_wrote_them(
     assert on_spark(spark, [log], 24 * 3600, now, items_per_task=10**6) == single
 
 
+def test_parsing_reads_the_text_as_spark_sends_it_as_strings_or_large_strings() -> None:
+    """Spark sends the log's text as strings, or as large strings where a session asks for
+    them; parsing views either as the lines' bytes, as read."""
+    import pyarrow  # type: ignore[import-untyped]
+
+    from whatsapp_pricing import spark as on_spark
+
+    lines = ['{"entry": []}', "not json \u00e9"]
+    for kind in (pyarrow.string(), pyarrow.large_string()):
+        columns = [pyarrow.array(lines, kind), pyarrow.array(["f", "f"]), pyarrow.array([0, 0])]
+        batch = pyarrow.record_batch(columns, names=["value", "file", "block"])
+        assert list(on_spark._runs(batch)) == [(("f", 0), [line.encode() for line in lines])]
+
+
+def test_the_places_and_items_pass_1_makes_by_position_have_their_fields_in_that_order() -> None:
+    """Pass 1 makes each item's place and item from their fields in order, not through their
+    classes' constructors (too slow for every item): a field added or moved would shift the
+    others without a word."""
+    from whatsapp_pricing import spark as on_spark
+    from whatsapp_pricing.reconcile.ordering import Place
+
+    assert Place._fields == ("order", "clock", "account_clock", "account_clocks")
+    assert on_spark._Item._fields == ("place", "item", "group", "tokens")
+
+
 def test_parsing_notes_each_line_with_token_like_words() -> None:
     """The lines parsing reads, each without a byte order mark, counted, and those noted whose
     words may look like a token (as they are, or with a JSON escape) are the ones the whole

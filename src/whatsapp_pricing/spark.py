@@ -257,13 +257,16 @@ class _Named(msgspec.Struct, Generic[InboundAs, StatusAs], array_like=True):
 
 
 class _Latest(msgspec.Struct, array_like=True):
-    """The latest times of counted lines: of any account (the log's clock) and of each."""
+    """The latest times of counted lines: of any account (the log's clock) and of each. A
+    counted line's time is a finite number (reading refuses any other), so a clock of -inf
+    means no counted line."""
 
     clock: float = -math.inf
     accounts: dict[str, float] = msgspec.field(default_factory=dict)
     """By account id."""
 
     def copy(self) -> _Latest:
+        """A copy whose later changes leave this one as it is."""
         return _Latest(self.clock, dict(self.accounts))
 
 
@@ -423,22 +426,29 @@ _ACCOUNT_MESSAGE = operator.itemgetter(
 """A finding's account and message id, of its fields in that order (:func:`_settled`)."""
 
 
-class _Settled(msgspec.Struct, array_like=True):
+FindingAs = TypeVar("FindingAs")
+"""A finding as its results hold it: its fields' tuple where a pass makes them (encoded as the
+array a :class:`_FindingRow` is, without the struct made in between), the row once decoded."""
+Fields = tuple[Any, ...]
+"""A finding's fields, in the order of :class:`_FindingRow`."""
+
+
+class _Settled(msgspec.Struct, Generic[FindingAs], array_like=True):
     """A bucket's results, in log order: each one's customer group, the place of the item that
     settled it, and which it is; findings and skipped lines in lists of their own types
     (``skipped_at``: the positions of the skipped ones among all)."""
 
     groups: list[str]
     orders: list[int]
-    findings: list[_FindingRow]
+    findings: list[FindingAs]
     skipped: list[Skipped]
     skipped_at: list[int]
 
 
-_SETTLED = msgspec.msgpack.Decoder(_Settled)
+_SETTLED = msgspec.msgpack.Decoder(_Settled[_FindingRow])
 
 
-def _decode_settled(blob: bytes) -> _Settled:
+def _decode_settled(blob: bytes) -> _Settled[_FindingRow]:
     return _SETTLED.decode(_unpacked(blob))
 
 
@@ -567,26 +577,26 @@ class _Repriced(msgspec.Struct, array_like=True):
     reason: str
 
 
-class _Patch(msgspec.Struct, array_like=True):
+class _Patch(msgspec.Struct, Generic[FindingAs], array_like=True):
     """What pass 2 changes in a bucket's findings: the conversations' ids for the tokens, and
     the customers run again, whose findings replace pass 1's."""
 
     ids: dict[int, int]
     """Each token's number, and the conversation's (its position among the account's)."""
     again: list[str]
-    rerun: _Settled
+    rerun: _Settled[FindingAs]
     """Their findings (inside the patch, which crosses compressed as a whole)."""
     repriced: list[_Repriced]
     """The counted messages whose positions change their charges."""
 
 
-_PATCH = msgspec.msgpack.Decoder(_Patch)
-_NO_PATCH = _Patch({}, [], _Settled([], [], [], [], []), [])
+_PATCH = msgspec.msgpack.Decoder(_Patch[_FindingRow])
+_NO_PATCH: _Patch[_FindingRow] = _Patch({}, [], _Settled([], [], [], [], []), [])
 """A bucket's patch when it has no counts: nothing to patch, and no customer to run again (whose
 findings, ``rerun``, it would hold)."""
 
 
-def _decode_patch(blob: bytes) -> _Patch:
+def _decode_patch(blob: bytes) -> _Patch[_FindingRow]:
     return _PATCH.decode(_unpacked(blob))
 
 
@@ -1066,7 +1076,7 @@ def _runs(batch: pyarrow.RecordBatch) -> Iterator[tuple[Stretch, list[bytes]]]:
     rows = batch.num_rows
     if not rows:
         return
-    lines, files, blocks = batch.column(0).view(pyarrow.binary()), batch.column(1), batch.column(2)
+    lines, files, blocks = _as_bytes(batch.column(0)), batch.column(1), batch.column(2)
     changed = pyarrow.compute.or_(
         pyarrow.compute.not_equal(files.slice(1), files.slice(0, rows - 1)),
         pyarrow.compute.not_equal(blocks.slice(1), blocks.slice(0, rows - 1)),
@@ -1076,6 +1086,13 @@ def _runs(batch: pyarrow.RecordBatch) -> Iterator[tuple[Stretch, list[bytes]]]:
     for start, end in itertools.pairwise(starts):
         stretch = (files[start].as_py(), blocks[start].as_py())
         yield stretch, lines.slice(start, end - start).to_pylist()
+
+
+def _as_bytes(text: pyarrow.Array) -> pyarrow.Array:
+    """Lines of text as their bytes, viewed, not copied (Spark sends large strings where a
+    session asks for ``spark.sql.execution.arrow.useLargeVarTypes``)."""
+    large = pyarrow.types.is_large_string(text.type) or pyarrow.types.is_large_binary(text.type)
+    return text.view(pyarrow.large_binary() if large else pyarrow.binary())
 
 
 class _Lines:
@@ -1129,7 +1146,9 @@ def _parsed(
             unnamed.append((order, _KIND[type(item)], _encode(item)))
             continue
         clock, account_clock = latest.clock, latest.accounts.get(item.account, -math.inf)
-        name = names.get(item.customer) or names.setdefault(item.customer, e164(item.customer))
+        name = names.get(item.customer)
+        if name is None:
+            name = names[item.customer] = e164(item.customer)
         _link(linked, item, name)
         encoded = msgspec.Raw(_ENCODER.encode(item))
         tokens = line in lines.tokened
@@ -1879,14 +1898,12 @@ def _group(settled: Finding | Skipped, group: str, groups: Mapping[tuple[str, st
     return group
 
 
-def _settled(results: Iterable[tuple[str, int, Finding | Skipped]]) -> _Settled:
-    """Results, each with its group and place, to be encoded (:class:`_Settled`, whose
-    findings are decoded as their rows)."""
-    settled = _Settled([], [], [], [], [])
-    findings = _rows(settled)
+def _settled(results: Iterable[tuple[str, int, Finding | Skipped]]) -> _Settled[Fields]:
+    """Results, each with its group and place, to be encoded (:class:`_Settled`)."""
+    settled: _Settled[Fields] = _Settled([], [], [], [], [])
     for group, order, each in results:
         if isinstance(each, Finding):
-            findings.append(_ROW_OF(each))
+            settled.findings.append(_ROW_OF(each))
         else:
             settled.skipped_at.append(len(settled.orders))
             settled.skipped.append(each)
@@ -1895,14 +1912,7 @@ def _settled(results: Iterable[tuple[str, int, Finding | Skipped]]) -> _Settled:
     return settled
 
 
-def _rows(settled: _Settled) -> list[tuple[Any, ...]]:
-    """The findings of :func:`_settled`'s struct, each its fields' tuple until encoded: msgspec
-    encodes a tuple as the array a :class:`_FindingRow` is decoded from, without the struct
-    made in between."""
-    return cast(list[tuple[Any, ...]], settled.findings)
-
-
-def _unsettled(settled: _Settled) -> Iterator[tuple[str, int, _FindingRow | Skipped]]:
+def _unsettled(settled: _Settled[_FindingRow]) -> Iterator[tuple[str, int, _FindingRow | Skipped]]:
     """The results :func:`_settled` gave, in their order, each finding still its row
     (:func:`_made` makes it one only if it is kept)."""
     if not settled.skipped:  # most buckets: findings only, zipped as they are
@@ -1975,7 +1985,7 @@ def _counted_bucket(
     groups = {each.place.order: each.group for each in items}
     # A finding is repriced by its account and message id: where a bucket has two of one (an
     # id sent again after its first was forgotten), its customer runs again instead.
-    found = collections.Counter(map(_ACCOUNT_MESSAGE, _rows(settled)))
+    found = collections.Counter(map(_ACCOUNT_MESSAGE, settled.findings))
     for count in counts:
         count.group = groups[count.order]
         counted = count.counted
@@ -2076,7 +2086,7 @@ def _repriced(
     return repriced
 
 
-def _patched(results: bytes, patch: _Patch) -> Iterator[Finding | Skipped]:
+def _patched(results: bytes, patch: _Patch[_FindingRow]) -> Iterator[Finding | Skipped]:
     """A bucket's findings, in log order: pass 1's with the conversations' ids in place of the
     tokens and the repriced messages' charges, but those of the customers run again, whose
     findings are the rerun's."""

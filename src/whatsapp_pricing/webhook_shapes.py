@@ -65,8 +65,9 @@ class ReportedConversation(msgspec.Struct, frozen=True, gc=False):
 
 
 class Inbound(msgspec.Struct, frozen=True, array_like=True, gc=False):
-    """A customer's message to the business (as an array when encoded: Spark moves every one
-    between processes, where its fields' names would cost more than its values)."""
+    """A customer's message to the business. msgspec encodes it as an array of its fields in
+    their order, not an object of their names: Spark moves every one between processes, where
+    the names would cost more than the values."""
 
     customer: str
     """The customer's number (``+`` and digits), or their business-scoped user id when Meta
@@ -86,8 +87,8 @@ class Inbound(msgspec.Struct, frozen=True, array_like=True, gc=False):
 
 
 class StatusUpdate(msgspec.Struct, frozen=True, array_like=True, gc=False):
-    """One status of one of the business's messages, with Meta's pricing if it carried any (as
-    an array when encoded, as :class:`Inbound` is)."""
+    """One status of one of the business's messages, with Meta's pricing if it carried any.
+    msgspec encodes it as an array of its fields in their order, as :class:`Inbound`."""
 
     message: str
     customer: str
