@@ -419,7 +419,7 @@ class _FindingRow(msgspec.Struct, array_like=True):
 
 
 _ROW_OF = operator.attrgetter(*_FindingRow.__struct_fields__)
-"""A finding's fields, in the order of :class:`_FindingRow`."""
+"""A finding's :data:`Fields`."""
 _ACCOUNT_MESSAGE = operator.itemgetter(
     *(_FindingRow.__struct_fields__.index(field) for field in ("account", "message"))
 )
@@ -2036,7 +2036,7 @@ def _finished_bucket(
     counted = items.filter(is_priced).column("blob")
     repriced = _repriced(counts, counted.to_pylist(), set(again), options)
     items = items.filter(pyarrow.compute.invert(is_priced))
-    rerun: list[tuple[str, int, Finding | Skipped]] = []
+    rerun: Iterable[tuple[str, int, Finding | Skipped]] = ()
     if items.num_rows:
         theirs = counts.filter(pyarrow.compute.is_in(counts.column("group"), pyarrow.array(again)))
         accounts, keys, orders, ranks = (
@@ -2044,7 +2044,7 @@ def _finished_bucket(
         )
         ranked_at = dict(zip(zip(accounts, keys, orders, strict=True), ranks, strict=True))
         counters = lambda account: _Positions(account, ranked_at)  # noqa: E731
-        rerun = list(_run(*_placed(items, places, hours), options, changes, counters))
+        rerun = _run(*_placed(items, places, hours), options, changes, counters)
     ids = dict(zip(tokens, positions, strict=True))
     patch = _Patch(ids, again, _settled(rerun), repriced)
     number = ranked.column("bucket")[0].as_py()
