@@ -448,7 +448,7 @@ def test_parsing_notes_each_line_with_token_like_words() -> None:
     rng = random.Random(3)
     lines = [b" ".join(rng.choices(words, k=rng.randrange(5))) for _ in range(2000)]
     lines[0] = UTF8_BOM + lines[0]
-    read = on_spark._Lines(iter(lines))
+    read = on_spark._Lines(iter([lines[:700], [], lines[700:]]))
     assert list(read) == [line.removeprefix(UTF8_BOM) for line in lines]
     assert read.count == len(lines)
     found = {number for number, line in enumerate(lines, start=1) if whole.search(line)}
@@ -723,7 +723,7 @@ def test_only_a_line_that_may_link_names_anew_asks_other_accounts_clocks() -> No
              (number, user_id, 240), (number, user_id, 300 + kept)]  # fmt: skip
     lines = [_template("1", f"wamid.{line}", customer, at + after, user).encode()
              for line, (customer, user, after) in enumerate(named, start=1)]  # fmt: skip
-    rows = [row for batch in on_spark._parsed(iter(lines), options, set(), on_spark._Dealer(1))
+    rows = [row for batch in on_spark._parsed(iter([lines]), options, set(), on_spark._Dealer(1))
             for row in batch]  # fmt: skip
     asks = [on_spark._decode_asks(blob) for role, _, blob in rows if role == on_spark.Role.ASKS]
     told = {order // on_spark.ITEMS_PER_LINE for ask in asks for order, _, _ in ask.linking}
@@ -742,7 +742,7 @@ def test_only_a_log_with_lines_that_may_link_names_gives_its_tasks_the_hours(use
     lines = [_template(str(account), f"wamid.{hour}.{account}", "254711000001",
                        at + hour * 3600, user_id).encode()
              for hour in range(3) for account in range(1, 3)]  # fmt: skip
-    rows = [row for batch in on_spark._parsed(iter(lines), options, set(), on_spark._Dealer(1))
+    rows = [row for batch in on_spark._parsed(iter([lines]), options, set(), on_spark._Dealer(1))
             for row in batch]  # fmt: skip
     [end] = [on_spark._decode_end(blob) for role, _, blob in rows if role == on_spark.Role.END]
     hours = on_spark._hours({("f", 0): end}, _one_stretch())
@@ -761,7 +761,7 @@ def _hour_lines(accounts: int) -> bytes:
              for line in range(30 * 24 * 6)]  # fmt: skip
     settings = {account: Account(time_zone="UTC") for account in ids}
     options = ReconcileOptions(accounts=settings, now=time.time())
-    parsed = on_spark._parsed(iter(lines), options, set(), on_spark._Dealer(1))
+    parsed = on_spark._parsed(iter([lines]), options, set(), on_spark._Dealer(1))
     rows = [row for batch in parsed for row in batch]
     [end] = [on_spark._decode_end(blob) for role, _, blob in rows if role == on_spark.Role.END]
     hours = on_spark._hours({("f", 0): end}, _one_stretch())
@@ -892,7 +892,7 @@ def _parsed_item_bytes(accounts: int, lines: int = 4000) -> int:
     settings = {account: Account(time_zone="UTC") for account in ids}
     options = ReconcileOptions(accounts=settings, now=time.time())
     linked: set[tuple[str, str]] = set()
-    rows = [row for batch in on_spark._parsed(iter(log), options, linked, on_spark._Dealer(1))
+    rows = [row for batch in on_spark._parsed(iter([log]), options, linked, on_spark._Dealer(1))
             for row in batch]  # fmt: skip
     told = _told_in_process(rows, _roots_of(linked), 1, options.window)
     assert told.num_rows == (accounts > 1)
@@ -1247,7 +1247,7 @@ def test_parsing_deals_each_item_once_to_the_bucket_of_its_customers_group(
     lines = (FIXTURES / "december-2026.jsonl").read_bytes().splitlines()
     linked: set[tuple[str, str]] = set()
     dealer = on_spark._Dealer(buckets)
-    rows = [row for batch in on_spark._parsed(iter(lines), options, linked, dealer)
+    rows = [row for batch in on_spark._parsed(iter([lines]), options, linked, dealer)
             for row in batch]  # fmt: skip
     roots = _roots_of(linked)
     assert roots, "the fixture's lines join names"

@@ -1063,11 +1063,12 @@ def _parsing(
 
 def _stretches_of(
     batches: Iterable[pyarrow.RecordBatch],
-) -> Iterator[tuple[Stretch, Iterator[bytes]]]:
-    """A partition's lines, stretch by stretch (a partition may hold several files' blocks)."""
+) -> Iterator[tuple[Stretch, Iterator[list[bytes]]]]:
+    """A partition's lines, stretch by stretch (a partition may hold several files' blocks),
+    each stretch's a run of a batch at a time."""
     runs = (run for batch in batches for run in _runs(batch))
     for stretch, parts in itertools.groupby(runs, key=operator.itemgetter(0)):
-        yield stretch, (line for _, lines in parts for line in lines)
+        yield stretch, (lines for _, lines in parts)
 
 
 def _runs(batch: pyarrow.RecordBatch) -> Iterator[tuple[Stretch, list[bytes]]]:
@@ -1099,23 +1100,25 @@ class _Lines:
     """A stretch's lines as the reader takes them, counted, noting those with words that look
     like a token (a customer with such a line is run again in pass 2)."""
 
-    def __init__(self, lines: Iterator[bytes]) -> None:
-        self._lines = lines
+    def __init__(self, runs: Iterator[list[bytes]]) -> None:
+        self._runs = runs
         self.count = 0
         self.tokened: set[int] = set()
 
     def __iter__(self) -> Iterator[bytes]:
         as_is, escaped = RAW_TOKENS
         number = 0
-        for number, text in enumerate(self._lines, start=1):
-            if as_is.search(text) is not None or escaped.search(text) is not None:
-                self.tokened.add(number)
-            yield text.removeprefix(UTF8_BOM)
+        for lines in self._runs:  # runs of lines, not a generator of them: one layer a line less
+            for text in lines:
+                number += 1
+                if as_is.search(text) is not None or escaped.search(text) is not None:
+                    self.tokened.add(number)
+                yield text.removeprefix(UTF8_BOM)
         self.count = number
 
 
 def _parsed(
-    stretch: Iterator[bytes],
+    stretch: Iterator[list[bytes]],
     options: ReconcileOptions,
     linked: set[tuple[str, str]],
     dealer: _Dealer,
@@ -1135,8 +1138,12 @@ def _parsed(
     hour, next_hour = -1, -math.inf
     named = 0
     unnamed = []
-    names: dict[str, str] = {}
-    """Each customer's name, by the id its lines give (a customer has many lines)."""
+    names: dict[str, tuple[str, int]] = {}
+    """Each customer's name and its bucket, by the id its lines give (a customer has many
+    lines)."""
+    horizon, known = options.now + CLOCK_SKEW, options.accounts
+    """What a counted line is, said here for the loop (a call a line costs parsing more): one
+    of an account the options know, not in the future."""
     line = position = 0
     for item in read_lines(lines):
         position = position + 1 if item.line == line else 0
@@ -1146,16 +1153,20 @@ def _parsed(
             unnamed.append((order, _KIND[type(item)], _encode(item)))
             continue
         clock, account_clock = latest.clock, latest.accounts.get(item.account, -math.inf)
-        name = names.get(item.customer)
-        if name is None:
-            name = names[item.customer] = e164(item.customer)
+        customer = names.get(item.customer)
+        if customer is None:
+            name = e164(item.customer)
+            customer = names[item.customer] = name, dealer[name]
+            linked.add((name, name))
+        name, bucket = customer
         _link(linked, item, name)
         encoded = msgspec.Raw(_ENCODER.encode(item))
         tokens = line in lines.tokened
         is_status = type(item) is StatusUpdate
         parsed = (order, name, clock, account_clock, tokens, is_status, encoded)
-        parts.setdefault(dealer[name], []).append(parsed)
-        if _counted(item, options):  # only a counted line reaches the contact book
+        parts.setdefault(bucket, []).append(parsed)
+        # Only a counted line reaches the contact book.
+        if item.at <= horizon and (known is None or item.account in known):
             if item.user_id or item.parent_user_id:
                 if rises is None:
                     rises = _Rises(latest.accounts)
@@ -1277,8 +1288,7 @@ def _chunk(named: list[_Parsed]) -> _Named[msgspec.Raw, msgspec.Raw]:
 
 def _link(linked: set[tuple[str, str]], item: Inbound | StatusUpdate, name: str) -> None:
     """Notes the names a line gives its customer ``name`` (the statuses of one message are one
-    customer's)."""
-    linked.add((name, name))
+    customer's), besides the name itself (noted once a stretch, by the caller)."""
     if item.user_id:
         linked.add((item.user_id, name))
     if item.parent_user_id:
@@ -1681,11 +1691,6 @@ class _Clocks:
             return clock
         risen = rises[1][index - 1]
         return risen if risen > clock else clock
-
-
-def _counted(item: Inbound | StatusUpdate, options: ReconcileOptions) -> bool:
-    """Whether a named item moves the clocks: a line of a known account, not in the future."""
-    return item.at <= options.now + CLOCK_SKEW and options.knows(item.account)
 
 
 class _Claims:
