@@ -435,6 +435,56 @@ def test_the_places_and_items_pass_1_makes_by_position_have_their_fields_in_that
     assert on_spark._Item._fields == ("place", "item", "group", "tokens")
 
 
+def test_parsing_gives_the_same_rows_however_spark_cuts_the_lines_into_batches() -> None:
+    """A partition's rows (items, asks, ends, links) do not depend on where Spark's batches
+    cut its stretches: two files' lines, one spread over many batches, with customers in both,
+    user ids, an unknown account, a line in the future, a line that is no JSON and a BOM."""
+    import pyarrow
+
+    from whatsapp_pricing import spark as on_spark
+    from whatsapp_pricing.webhooks import UTF8_BOM
+
+    at = datetime(2026, 11, 2, 10, 0, tzinfo=UTC).timestamp()
+    rng = random.Random(5)
+    now = at + 3 * 3600
+
+    def line(number: int) -> str:
+        account = rng.choice(["1", "2", "3"])  # 3 is no account of the options
+        customer = f"25471100{rng.randrange(40):04d}"
+        user = rng.choice(["", "", "KE.150257639465584" + str(number % 7)])
+        later = now + 7200 if number % 97 == 0 else at + number * 30
+        return _template(account, f"wamid.{number % 150}", customer, later, user)
+
+    files = {"file:/a.jsonl": [line(n) for n in range(700)],
+             "file:/b.jsonl": [line(n) for n in range(700, 900)]}  # fmt: skip
+    files["file:/a.jsonl"][3] = "{not json"
+    files["file:/b.jsonl"][0] = (UTF8_BOM + files["file:/b.jsonl"][0].encode()).decode()
+    whole = [(text, file) for file, lines in files.items() for text in lines]
+    settings = {account: Account(time_zone="UTC") for account in ("1", "2")}
+    options = ReconcileOptions(accounts=settings, now=now)
+
+    def rows(size: int) -> list[tuple[Any, ...]]:
+        parts = [whole[start : start + size] for start in range(0, len(whole), size)]
+        batches = [
+            pyarrow.RecordBatch.from_pydict(
+                {"value": [text for text, _ in part], "file": [file for _, file in part]}
+            ).append_column("block", pyarrow.array([0] * len(part), pyarrow.int64()))
+            for part in parts
+        ]
+        parsed = pyarrow.Table.from_batches(on_spark._parsing(options, 3, 4)(iter(batches)))
+        columns = parsed.to_pydict().values()
+        return [(role, key, file, block, frozenset(on_spark._decode_links(blob)))
+                if role == on_spark.Role.LINKS else (role, key, file, block, blob)
+                for role, key, file, block, blob in zip(*columns, strict=True)]  # fmt: skip
+
+    one = rows(len(whole))
+    ends = [on_spark._decode_end(row[4]) for row in one if row[0] == on_spark.Role.END]
+    assert [end.lines for end in ends] == [700, 200]
+    assert all(role != on_spark.Role.LINKS or links for role, *_, links in one)
+    for size in (1, 13, 699, 701):
+        assert rows(size) == one
+
+
 def test_parsing_notes_each_line_with_token_like_words() -> None:
     """The lines parsing reads, each without a byte order mark, counted, and those noted whose
     words may look like a token (as they are, or with a JSON escape) are the ones the whole

@@ -258,8 +258,10 @@ class _Named(msgspec.Struct, Generic[InboundAs, StatusAs], array_like=True):
 
 class _Latest(msgspec.Struct, array_like=True):
     """The latest times of counted lines: of any account (the log's clock) and of each. A
-    counted line's time is a finite number (reading refuses any other), so a clock of -inf
-    means no counted line."""
+    counted line is one the reconciler counts: of an account the options know
+    (:meth:`~whatsapp_pricing.reconcile.options.ReconcileOptions.knows`), not later than the
+    run's time and :data:`~whatsapp_pricing.reconcile.options.CLOCK_SKEW`. Its time is a finite
+    number (reading refuses any other), so a clock of -inf means no counted line."""
 
     clock: float = -math.inf
     accounts: dict[str, float] = msgspec.field(default_factory=dict)
@@ -1064,8 +1066,8 @@ def _parsing(
 def _stretches_of(
     batches: Iterable[pyarrow.RecordBatch],
 ) -> Iterator[tuple[Stretch, Iterator[list[bytes]]]]:
-    """A partition's lines, stretch by stretch (a partition may hold several files' blocks),
-    each stretch's a run of a batch at a time."""
+    """A partition's lines, stretch by stretch (a partition may hold several files' blocks):
+    each stretch's lines as runs, one for each batch that holds some of them."""
     runs = (run for batch in batches for run in _runs(batch))
     for stretch, parts in itertools.groupby(runs, key=operator.itemgetter(0)):
         yield stretch, (lines for _, lines in parts)
@@ -1097,8 +1099,8 @@ def _as_bytes(text: pyarrow.Array) -> pyarrow.Array:
 
 
 class _Lines:
-    """A stretch's lines as the reader takes them, counted, noting those with words that look
-    like a token (a customer with such a line is run again in pass 2)."""
+    """A stretch's lines (given as runs of them) as the reader takes them, counted, noting those
+    with words that look like a token (a customer with such a line is run again in pass 2)."""
 
     def __init__(self, runs: Iterator[list[bytes]]) -> None:
         self._runs = runs
@@ -1118,17 +1120,17 @@ class _Lines:
 
 
 def _parsed(
-    stretch: Iterator[list[bytes]],
+    runs: Iterator[list[bytes]],
     options: ReconcileOptions,
     linked: set[tuple[str, str]],
     dealer: _Dealer,
 ) -> Iterator[list[tuple[int, int, bytes]]]:
-    """One stretch's rows, each a :class:`Role`, its key and its blob, a batch at a time: its
-    named items, with the latest times before each, a chunk's at a time dealt to their names'
-    buckets (the key); then what its items of each bucket ask of other accounts' clocks, where
-    each account's clock rises in it (if any item asks) and its end; the links its lines give
-    go to ``linked``."""
-    lines = _Lines(stretch)
+    """One stretch's rows (its lines given as ``runs`` of them), each a :class:`Role`, its key
+    and its blob, a batch at a time: its named items, with the latest times before each, a
+    chunk's at a time dealt to their names' buckets (the key); then what its items of each
+    bucket ask of other accounts' clocks, where each account's clock rises in it (if any item
+    asks) and its end; the links its lines give go to ``linked``."""
+    lines = _Lines(runs)
     latest = _Latest()
     parts: dict[int, list[_Parsed]] = {}
     linking = _Linking(links_kept(options.window))
@@ -1138,12 +1140,11 @@ def _parsed(
     hour, next_hour = -1, -math.inf
     named = 0
     unnamed = []
-    names: dict[str, tuple[str, int]] = {}
-    """Each customer's name and its bucket, by the id its lines give (a customer has many
-    lines)."""
-    horizon, known = options.now + CLOCK_SKEW, options.accounts
-    """What a counted line is, said here for the loop (a call a line costs parsing more): one
-    of an account the options know, not in the future."""
+    dealt: dict[str, tuple[str, int]] = {}
+    """Each customer's name and bucket, by the id its lines give (a customer has many lines)."""
+    # A counted line (see _Latest), tested inline: a call a line costs parsing more. The same
+    # test as ReconcileOptions.knows, and the reconciler's for a line in the future.
+    horizon, accounts = options.now + CLOCK_SKEW, options.accounts
     line = position = 0
     for item in read_lines(lines):
         position = position + 1 if item.line == line else 0
@@ -1153,12 +1154,12 @@ def _parsed(
             unnamed.append((order, _KIND[type(item)], _encode(item)))
             continue
         clock, account_clock = latest.clock, latest.accounts.get(item.account, -math.inf)
-        customer = names.get(item.customer)
-        if customer is None:
+        name_and_bucket = dealt.get(item.customer)
+        if name_and_bucket is None:
             name = e164(item.customer)
-            customer = names[item.customer] = name, dealer[name]
-            linked.add((name, name))
-        name, bucket = customer
+            name_and_bucket = dealt[item.customer] = name, dealer[name]
+            linked.add((name, name))  # the name's own link, once a stretch (see _link)
+        name, bucket = name_and_bucket
         _link(linked, item, name)
         encoded = msgspec.Raw(_ENCODER.encode(item))
         tokens = line in lines.tokened
@@ -1166,7 +1167,7 @@ def _parsed(
         parsed = (order, name, clock, account_clock, tokens, is_status, encoded)
         parts.setdefault(bucket, []).append(parsed)
         # Only a counted line reaches the contact book.
-        if item.at <= horizon and (known is None or item.account in known):
+        if item.at <= horizon and (accounts is None or item.account in accounts):
             if item.user_id or item.parent_user_id:
                 if rises is None:
                     rises = _Rises(latest.accounts)

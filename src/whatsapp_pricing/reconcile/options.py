@@ -45,5 +45,6 @@ class ReconcileOptions:
         return self.account if self.accounts is None else self.accounts.get(account_id)
 
     def knows(self, account_id: str) -> bool:
-        """Whether lines of the account ``account_id`` are reconciled (rather than reported)."""
+        """Whether lines of the account ``account_id`` are reconciled (rather than reported).
+        Spark's parsing tests this inline, a line at a time (``spark._parsed``)."""
         return self.accounts is None or account_id in self.accounts
