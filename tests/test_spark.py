@@ -306,7 +306,7 @@ def test_a_counter_is_ranked_a_batch_at_a_time_and_sent_back_to_its_buckets() ->
              (1, "2", "volume", 6.0, 2, 1, Alike.EVERY, "w0", False),
              (0, "3", "free", 7.0, 4, 3, 2, "p1", True),
              (1, "3", "volume", 6.0, 3, 5, Alike.EVERY, "p0", True)]  # fmt: skip
-    names = ("bucket", *on_spark.COUNT_FIELDS)
+    names = on_spark.COUNTS.fieldNames()
     batches = [
         pyarrow.RecordBatch.from_pylist([dict(zip(names, row, strict=True)) for row in part])
         for part in (rows[:3], rows[3:9], rows[9:])

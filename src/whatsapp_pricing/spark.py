@@ -525,15 +525,9 @@ class _Count(msgspec.Struct):
         return self.counted is not None
 
 
-COUNT_FIELDS = ("account", "key", "at", "order", "provisional", "alike", "group", "priced")
-"""The columns of a count: the fields of :class:`_Count`, but its ``counted`` message, of which
-the column ``priced`` says only whether it has one (pass 1 keeps the messages in a row of their
-own)."""
-COUNTED = StructType(
+COUNTS = StructType(
     [
-        StructField("kind", LongType()),
         StructField("bucket", LongType()),
-        StructField("blob", BinaryType()),
         StructField("account", StringType()),
         StructField("key", StringType()),
         StructField("at", DoubleType()),
@@ -544,9 +538,21 @@ COUNTED = StructType(
         StructField("priced", BooleanType()),
     ]
 )
-"""Pass 1's output: a bucket's results and its counted messages (``blob``, the count's
-columns null), and each of its counts (a row of columns, ``blob`` null), which Spark sorts for
-pass 2."""
+"""A bucket's counts, a row each, which Spark sorts for pass 2: its bucket, then the fields of
+:class:`_Count`, but its ``counted`` message, of which the column ``priced`` says only whether
+it has one (pass 1 keeps the messages in a row of their own)."""
+COUNTED = StructType(
+    [
+        StructField("kind", LongType()),
+        StructField("bucket", LongType()),
+        StructField("blob", BinaryType()),
+    ]
+)
+"""Pass 1's output, a row of each :class:`Kind` a bucket has: its results, its counted
+messages, and its counts (:data:`COUNTS`, as an Arrow stream). The counts cross the cache as
+one stream a bucket, not as rows: Spark gathers statistics for each column of a cached row to
+compress it (boxing numbers, hashing words), which cost it more than the rest of pass 1's
+stage; they become rows again only to be sorted."""
 RANKED = StructType(
     [
         StructField("bucket", LongType()),
@@ -849,7 +855,8 @@ def _reconcile(
     cores = spark.sparkContext.defaultParallelism
     ranked = (
         counted.where(f.col("kind") == Kind.COUNTS)
-        .select("bucket", *COUNT_FIELDS)
+        .select("blob")
+        .mapInArrow(_unstreamed, COUNTS)
         .repartition(cores, "account", "key")
         .sortWithinPartitions("account", "key", "at", "order")
         .mapInArrow(_ranking, RANKED)
@@ -1003,6 +1010,13 @@ def _stream(batch: pyarrow.RecordBatch) -> bytes:
         writer.write_batch(batch)
     stream: bytes = sink.getvalue().to_pybytes()
     return stream
+
+
+def _unstreamed(batches: Iterable[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordBatch]:
+    """The rows of the Arrow streams (:func:`_stream`) in a column of them."""
+    for batch in batches:
+        for blob in batch.column(0).to_pylist():
+            yield from pyarrow.ipc.open_stream(blob)
 
 
 def _streamed_counts(blobs: Iterable[bytes]) -> pyarrow.Table:
@@ -2000,12 +2014,13 @@ def _counted_bucket(
     counts += [_Count("", "", 0.0, each.place.order, 0, Alike.NONE, each.group)
                for each in items if each.tokens]  # fmt: skip
     priced = [(count.account, count.order, count.counted) for count in counts if count.priced]
-    rows: list[tuple[Any, ...]] = [(Kind.RESULT, number, results, *(None for _ in COUNT_FIELDS))]
+    rows: list[tuple[Any, ...]] = [(Kind.RESULT, number, results)]
     if priced:
-        rows.append((Kind.PRICED, number, _packed(_encode(priced)), *(None for _ in COUNT_FIELDS)))
-    rows += [(Kind.COUNTS, number, None, count.account, count.key, count.at, count.order,
-              count.provisional, count.alike, count.group, count.priced)
-             for count in counts]  # fmt: skip
+        rows.append((Kind.PRICED, number, _packed(_encode(priced))))
+    if counts:
+        columns = [(number, count.account, count.key, count.at, count.order, count.provisional,
+                    count.alike, count.group, count.priced) for count in counts]  # fmt: skip
+        rows.append((Kind.COUNTS, number, _stream(_batch(columns, COUNTS))))
     return _table(rows, COUNTED)
 
 
