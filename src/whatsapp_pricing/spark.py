@@ -137,6 +137,15 @@ CACHED_PLANS_MERGED = "spark.sql.optimizer.canChangeCachedPlanOutputPartitioning
 which Spark leaves off: a query that reads it may then shuffle it again."""
 ADAPTIVE_SETTING = "spark.sql.adaptive.enabled"
 """Whether Spark re-plans a query at each shuffle (:func:`_adapt` chooses)."""
+ARROW_BATCH_BYTES = "spark.sql.execution.arrow.maxBytesPerBatch"
+"""The most bytes of an Arrow batch the JVM sends Python (an internal setting of Spark 4, 64 MB
+unless set), which it checks by measuring the batch after each row it adds: a fifth to a third
+of the JVM's CPU for reading the log's lines and handing them to Python. At its highest value, :data:`UNMEASURED`, Spark skips the check,
+and a batch ends at ``spark.sql.execution.arrow.maxRecordsPerBatch`` rows (10,000 unless set):
+lines or counts of a few hundred bytes, or rows of encoded items or counts, which hold at most
+a partition's share of the log."""
+UNMEASURED = str(2**31 - 1)
+"""The largest batch Spark allows (:data:`ARROW_BATCH_BYTES`): a size it never measures."""
 
 
 class Role:
@@ -786,6 +795,7 @@ def reconcile_on_spark(
     slots = max(
         int(spark.conf.get("spark.sql.shuffle.partitions") or 1), text.rdd.getNumPartitions()
     )
+    spark.conf.set(ARROW_BATCH_BYTES, UNMEASURED)
     _adapt(spark)
     buckets = max(1, _log_bytes(spark, text.inputFiles()) // (BYTES_PER_LINE * items_per_task))
     parsed = text.mapInArrow(_parsing(options, slots, buckets), PARSED)
