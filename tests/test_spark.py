@@ -563,6 +563,19 @@ def test_a_message_id_sent_again_a_month_later_runs_its_customer_again(
     one id (sent again after the first was forgotten, 30 days on) cannot tell them apart: that
     customer runs again, and the 40 others, whose utility templates of October and November
     2026 all take other positions than their buckets gave them, are repriced."""
+    log = _two_months_of_utility(tmp_path)
+    now = time.time()
+    single = single_process([log], 24 * 3600, now)
+    assert on_spark(spark, [log], 24 * 3600, now, run_again=1) == single
+    again = [detail for message, _, detail, *_ in single[0] if message == "wamid.again"]
+    assert len(again) == 2
+    assert any("message 40 of October 2026" in detail for detail in again)
+    assert any("message 40 of November 2026" in detail for detail in again)
+
+
+def _two_months_of_utility(folder: Path) -> Path:
+    """Account 1's utility templates to 40 customers in October and November 2026, and one
+    message id sent again to a 41st customer a month on, whose customer runs again."""
     start = datetime(2026, 10, 1, tzinfo=UTC).timestamp()
     pricing = {"billable": True, "pricing_model": "PMP", "type": "regular", "category": "utility"}
     sent = [(f"wamid.{month}.{number}", f"2557123{number:05d}", start + month * 32 * 86400
@@ -575,15 +588,54 @@ def test_a_message_id_sent_again_a_month_later_runs_its_customer_again(
                                          "pricing": pricing}]})
         for message, customer, at in sorted(sent, key=lambda each: each[2])
     ]  # fmt: skip
-    log = tmp_path / "months.jsonl"
+    log = folder / "months.jsonl"
     log.write_text("\n".join(lines) + "\n")
-    now = time.time()
-    single = single_process([log], 24 * 3600, now)
-    assert on_spark(spark, [log], 24 * 3600, now, run_again=1) == single
-    again = [detail for message, _, detail, *_ in single[0] if message == "wamid.again"]
-    assert len(again) == 2
-    assert any("message 40 of October 2026" in detail for detail in again)
-    assert any("message 40 of November 2026" in detail for detail in again)
+    return log
+
+
+PANDAS_WATCHED = """import os, sys
+if "whatsapp_pricing.spark_daemon" in getattr(sys, "orig_argv", ()):
+    class Watch:
+        def find_spec(self, name, path=None, target=None):
+            if name == "pandas":
+                with open(os.path.join(os.path.dirname(__file__), "pandas"), "a") as file:
+                    file.write(f"{os.getpid()}\\n")
+    sys.meta_path.insert(0, Watch())
+"""
+"""A ``sitecustomize`` that notes, in a file ``pandas`` beside it, each time the daemon of a local
+run's Python workers, or a worker it forked, imports pandas (the driver does: pyspark requires
+it there). It only notes: pyarrow, denied pandas, would go on without it."""
+
+
+def test_a_local_runs_python_workers_never_import_pandas(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pyarrow imports pandas (about 0.3 s of each worker's CPU) to turn a Python number into a
+    scalar, or a column into NumPy's array or back; the tasks do none of these. A local run over
+    logs that use every pass (user ids and their links, the clocks told, counts ranked, messages
+    repriced, a customer run again) finds what one process finds, and no worker of it imports
+    pandas."""
+    logs = [str(_two_months_of_utility(tmp_path)), str(FIXTURES / "december-2026.jsonl"),
+            str(FIXTURES / "real" / "meta-shapes.jsonl")]  # fmt: skip
+    (tmp_path / "sitecustomize.py").write_text(PANDAS_WATCHED)
+    arguments = ["reconcile", *logs, "--time-zone", "UTC"]
+    status = main([*arguments, "--csv", str(tmp_path / "one.csv")])
+    capsys.readouterr()
+    command = Path(sys.executable).with_name("whatsapp-pricing")
+    path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    ran = subprocess.run(
+        [str(command), *arguments, "--spark", "local[1]", "--csv", str(tmp_path / "spark.csv")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": path},
+        check=False,
+    )
+    assert ran.returncode == status, ran.stderr[-3000:]
+    one, on_spark = (sorted((tmp_path / name).read_text().splitlines())
+                     for name in ("one.csv", "spark.csv"))  # fmt: skip
+    assert on_spark == one
+    assert any("wamid.again" in row for row in one)
+    assert not (tmp_path / "pandas").exists(), "a worker imported pandas"
 
 
 def test_the_unconfirmed_free_service_messages_are_counted_per_number_and_local_month(

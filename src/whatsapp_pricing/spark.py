@@ -140,10 +140,11 @@ ADAPTIVE_SETTING = "spark.sql.adaptive.enabled"
 ARROW_BATCH_BYTES = "spark.sql.execution.arrow.maxBytesPerBatch"
 """The most bytes of an Arrow batch the JVM sends Python (an internal setting of Spark 4, 64 MB
 unless set), which it checks by measuring the batch after each row it adds: a fifth to a third
-of the JVM's CPU for reading the log's lines and handing them to Python. At its highest value, :data:`UNMEASURED`, Spark skips the check,
-and a batch ends at ``spark.sql.execution.arrow.maxRecordsPerBatch`` rows (10,000 unless set):
-lines or counts of a few hundred bytes, or rows of encoded items or counts, which hold at most
-a partition's share of the log."""
+of the JVM's CPU for reading the log's lines and handing them to Python. At its highest value,
+:data:`UNMEASURED`, Spark skips the check, and a batch ends at
+``spark.sql.execution.arrow.maxRecordsPerBatch`` rows (10,000 unless set): lines or counts of
+a few hundred bytes, or rows of encoded items or counts, which hold at most a partition's share
+of the log."""
 UNMEASURED = str(2**31 - 1)
 """The largest batch Spark allows (:data:`ARROW_BATCH_BYTES`): a size it never measures."""
 
@@ -949,7 +950,7 @@ def _ranking(batches: Iterable[pyarrow.RecordBatch]) -> Iterator[pyarrow.RecordB
         last = batch.column("account")[-1].as_py(), batch.column("key")[-1].as_py()
         position = int(positions[-1])
         again = _again(batch, positions)
-        counts = batch.append_column("position", pyarrow.array(positions))
+        counts = batch.append_column("position", arrow_columns.from_numpy(positions))
         yield _batch(list(_ranked_rows(counts, again)), RANKED)
 
 
@@ -965,7 +966,7 @@ def _positions(
         pyarrow.compute.equal(accounts[1:], accounts[:-1]),
         pyarrow.compute.equal(keys[1:], keys[:-1]),
     )
-    starts[1:] = numpy.logical_not(same.to_numpy(zero_copy_only=False))
+    starts[1:] = numpy.logical_not(arrow_columns.to_numpy(same))
     starts[0] = (accounts[0].as_py(), keys[0].as_py()) != last
     index = numpy.arange(rows, dtype=numpy.int64)
     positions = index - numpy.maximum.accumulate(numpy.where(starts, index, 0)) + 1
@@ -979,9 +980,9 @@ def _again(
 ) -> numpy.ndarray[Any, numpy.dtype[numpy.bool_]]:
     """Whether each count's customer must run again with its position: a count that changes
     what pass 1 gave and is not repriced, or a line with words like a token."""
-    alike = batch.column("alike").to_numpy()
-    changed = _changed(alike, batch.column("provisional").to_numpy(), positions)
-    changed &= ~batch.column("priced").to_numpy(zero_copy_only=False)
+    alike = arrow_columns.to_numpy(batch.column("alike"))
+    changed = _changed(alike, arrow_columns.to_numpy(batch.column("provisional")), positions)
+    changed &= ~arrow_columns.to_numpy(batch.column("priced"))
     result: numpy.ndarray[Any, numpy.dtype[numpy.bool_]] = (alike == Alike.NONE) | changed
     return result
 
@@ -1003,13 +1004,19 @@ def _ranked_rows(
 ) -> Iterator[tuple[int, bytes, bytes | None]]:
     """A batch's ranked counts, a row of :data:`RANKED` for each bucket among them: most have
     no customer to run again (``again`` null, so that the driver fetches only those that do)."""
-    buckets = counts.column("bucket").to_numpy()
+    buckets = arrow_columns.to_numpy(counts.column("bucket"))
     order = numpy.argsort(buckets, kind="stable")
-    counts, again, buckets = counts.take(pyarrow.array(order)), again[order], buckets[order]
+    counts, again, buckets = (
+        counts.take(arrow_columns.from_numpy(order)),
+        again[order],
+        buckets[order],
+    )
     cuts = [0, *(numpy.flatnonzero(numpy.diff(buckets)) + 1).tolist(), len(buckets)]
     for start, end in itertools.pairwise(cuts):
         part = counts.slice(start, end - start).select(list(RANKED_COUNTS))
-        groups = set(part.column("group").filter(pyarrow.array(again[start:end])).to_pylist())
+        groups = set(
+            part.column("group").filter(arrow_columns.from_numpy(again[start:end])).to_pylist()
+        )
         yield int(buckets[start]), _stream(part), _encode(sorted(groups)) if groups else None
 
 
@@ -1822,7 +1829,9 @@ def _items(
     """A bucket's items, decoded, at their places in the whole log, each with its customer's
     group (``roots``), but the items of the names ``moved`` (to their groups' buckets); an item
     with the clocks the bucket is told at its place (``told``), if any."""
-    named = dealt.filter(pyarrow.compute.equal(dealt.column("role"), Role.NAMED))
+    named = dealt.filter(
+        pyarrow.compute.equal(dealt.column("role"), arrow_columns.scalar(Role.NAMED))
+    )
     items: list[_Item] = []
     for file, block, blob in zip(
         *(named.column(name).to_pylist() for name in ("file", "block", "blob")), strict=True
@@ -1857,7 +1866,9 @@ function, which would cost a bucket about 0.25 µs an item for each of the two i
 def _told_clocks(dealt: pyarrow.Table, places: Places) -> dict[int, dict[str, float]]:
     """The clocks a bucket is told (:data:`_CLOCKS`), by place in the whole log: at its items
     that may link names, and at the lines where its contact book may let go of a link."""
-    rows = dealt.filter(pyarrow.compute.equal(dealt.column("role"), Role.CLOCKS))
+    rows = dealt.filter(
+        pyarrow.compute.equal(dealt.column("role"), arrow_columns.scalar(Role.CLOCKS))
+    )
     told: dict[int, dict[str, float]] = {}
     for file, block, blob in zip(
         *(rows.column(name).to_pylist() for name in ("file", "block", "blob")), strict=True
@@ -2061,15 +2072,21 @@ def _finished_bucket(
     blobs, groups = (ranked.column(name).to_pylist() for name in ("blob", "again"))
     counts = _streamed_counts(blobs)
     again = sorted({group for blob in groups if blob is not None for group in _decode_groups(blob)})
-    names = counts.filter(pyarrow.compute.equal(counts.column("alike"), Alike.NAME))
+    names = counts.filter(
+        pyarrow.compute.equal(counts.column("alike"), arrow_columns.scalar(Alike.NAME))
+    )
     tokens, positions = (names.column(name).to_pylist() for name in ("provisional", "position"))
-    is_priced = pyarrow.compute.equal(items.column("role"), Role.PRICED)
+    is_priced = pyarrow.compute.equal(items.column("role"), arrow_columns.scalar(Role.PRICED))
     counted = items.filter(is_priced).column("blob")
     repriced = _repriced(counts, counted.to_pylist(), set(again), options)
     items = items.filter(pyarrow.compute.invert(is_priced))
     rerun: Iterable[tuple[str, int, Finding | Skipped]] = ()
     if items.num_rows:
-        theirs = counts.filter(pyarrow.compute.is_in(counts.column("group"), pyarrow.array(again)))
+        theirs = counts.filter(
+            pyarrow.compute.is_in(
+                counts.column("group"), arrow_columns.column(again, pyarrow.string())
+            )
+        )
         accounts, keys, orders, ranks = (
             theirs.column(name).to_pylist() for name in ("account", "key", "order", "position")
         )
@@ -2089,13 +2106,13 @@ def _repriced(
     charges, each repriced by its account's engine; but those of customers run ``again``,
     whose findings the rerun gives."""
     alike, provisional, positions = (
-        counts.column(name).to_numpy() for name in ("alike", "provisional", "position")
+        arrow_columns.to_numpy(counts.column(name)) for name in ("alike", "provisional", "position")
     )
     changed = _changed(alike, provisional, positions)
-    changed &= counts.column("priced").to_numpy(zero_copy_only=False)
+    changed &= arrow_columns.to_numpy(counts.column("priced"))
     if not changed.any():
         return []
-    theirs = counts.filter(pyarrow.array(changed))
+    theirs = counts.filter(arrow_columns.from_numpy(changed))
     accounts, orders, ranks, groups = (
         theirs.column(name).to_pylist() for name in ("account", "order", "position", "group")
     )
