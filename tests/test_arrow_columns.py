@@ -75,6 +75,17 @@ def test_numbers_cross_to_numpy_and_back_as_pyarrow_takes_them(
         assert to_numpy(flat).tolist() == flat.to_numpy().tolist()
 
 
+def test_numbers_as_numpy_are_read_only_and_only_of_the_two_types() -> None:
+    """A column's integers in NumPy are a view of Arrow's bytes, which NumPy must not change
+    (pyarrow's own are read-only too); and only NumPy's 64-bit integers and booleans are made
+    a column, not cast from another type without a word."""
+    numbers = to_numpy(column([1, 2], pyarrow.int64()))
+    with pytest.raises(ValueError, match="read-only"):
+        numbers[0] = 5
+    with pytest.raises(TypeError, match="int32"):
+        from_numpy(numbers.astype("int32"))
+
+
 def test_a_column_with_a_missing_value_has_no_numpy_array() -> None:
     """A missing value has no integer or boolean to be in NumPy's array: it is said, not
     turned into something else."""

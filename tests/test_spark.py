@@ -595,6 +595,7 @@ def _two_months_of_utility(folder: Path) -> Path:
 
 PANDAS_WATCHED = """import os, sys
 if "whatsapp_pricing.spark_daemon" in getattr(sys, "orig_argv", ()):
+    open(os.path.join(os.path.dirname(__file__), "watched"), "a").close()
     class Watch:
         def find_spec(self, name, path=None, target=None):
             if name == "pandas":
@@ -604,7 +605,9 @@ if "whatsapp_pricing.spark_daemon" in getattr(sys, "orig_argv", ()):
 """
 """A ``sitecustomize`` that notes, in a file ``pandas`` beside it, each time the daemon of a local
 run's Python workers, or a worker it forked, imports pandas (the driver does: pyspark requires
-it there). It only notes: pyarrow, denied pandas, would go on without it."""
+it there). It only notes: pyarrow, denied pandas, would go on without it. The daemon leaves a
+file ``watched`` too, so that a run whose workers were not watched cannot pass for one that
+imported nothing."""
 
 
 def test_a_local_runs_python_workers_never_import_pandas(
@@ -635,6 +638,7 @@ def test_a_local_runs_python_workers_never_import_pandas(
                      for name in ("one.csv", "spark.csv"))  # fmt: skip
     assert on_spark == one
     assert any("wamid.again" in row for row in one)
+    assert (tmp_path / "watched").exists(), "the workers were not watched"
     assert not (tmp_path / "pandas").exists(), "a worker imported pandas"
 
 

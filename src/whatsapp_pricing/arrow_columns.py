@@ -100,7 +100,9 @@ def _chunk_to_numpy(chunk: pyarrow.Array, boolean: bool) -> Numbers:
     if boolean:
         bits = numpy.unpackbits(numpy.frombuffer(data, numpy.uint8), bitorder="little")
         return bits[chunk.offset : chunk.offset + len(chunk)].astype(bool)
-    return numpy.frombuffer(data, numpy.int64, len(chunk), chunk.offset * 8)
+    numbers = numpy.frombuffer(data, numpy.int64, len(chunk), chunk.offset * 8)
+    numbers.flags.writeable = False  # a view of Arrow's bytes, which may be writable
+    return numbers
 
 
 def from_numpy(values: Numbers) -> pyarrow.Array:
@@ -108,12 +110,14 @@ def from_numpy(values: Numbers) -> pyarrow.Array:
     ``pyarrow.array(values)`` makes it."""
     if not _NATIVE:
         return pyarrow.array(values)
+    if values.dtype not in (numpy.int64, numpy.bool_):
+        raise TypeError(f"Arrow's column of NumPy's {values.dtype} is not made here")
     if values.dtype == bool:
         bits = numpy.packbits(values, bitorder="little")
         return pyarrow.Array.from_buffers(
             pyarrow.bool_(), len(values), [None, pyarrow.py_buffer(bits)]
         )
-    numbers = numpy.ascontiguousarray(values, numpy.int64)
+    numbers = numpy.ascontiguousarray(values)
     return pyarrow.Array.from_buffers(
         pyarrow.int64(), len(numbers), [None, pyarrow.py_buffer(numbers)]
     )
