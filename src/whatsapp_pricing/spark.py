@@ -1829,9 +1829,7 @@ def _items(
     """A bucket's items, decoded, at their places in the whole log, each with its customer's
     group (``roots``), but the items of the names ``moved`` (to their groups' buckets); an item
     with the clocks the bucket is told at its place (``told``), if any."""
-    named = dealt.filter(
-        pyarrow.compute.equal(dealt.column("role"), arrow_columns.scalar(Role.NAMED))
-    )
+    named = dealt.filter(_is(dealt, "role", Role.NAMED))
     items: list[_Item] = []
     for file, block, blob in zip(
         *(named.column(name).to_pylist() for name in ("file", "block", "blob")), strict=True
@@ -1866,9 +1864,7 @@ function, which would cost a bucket about 0.25 µs an item for each of the two i
 def _told_clocks(dealt: pyarrow.Table, places: Places) -> dict[int, dict[str, float]]:
     """The clocks a bucket is told (:data:`_CLOCKS`), by place in the whole log: at its items
     that may link names, and at the lines where its contact book may let go of a link."""
-    rows = dealt.filter(
-        pyarrow.compute.equal(dealt.column("role"), arrow_columns.scalar(Role.CLOCKS))
-    )
+    rows = dealt.filter(_is(dealt, "role", Role.CLOCKS))
     told: dict[int, dict[str, float]] = {}
     for file, block, blob in zip(
         *(rows.column(name).to_pylist() for name in ("file", "block", "blob")), strict=True
@@ -2072,11 +2068,9 @@ def _finished_bucket(
     blobs, groups = (ranked.column(name).to_pylist() for name in ("blob", "again"))
     counts = _streamed_counts(blobs)
     again = sorted({group for blob in groups if blob is not None for group in _decode_groups(blob)})
-    names = counts.filter(
-        pyarrow.compute.equal(counts.column("alike"), arrow_columns.scalar(Alike.NAME))
-    )
+    names = counts.filter(_is(counts, "alike", Alike.NAME))
     tokens, positions = (names.column(name).to_pylist() for name in ("provisional", "position"))
-    is_priced = pyarrow.compute.equal(items.column("role"), arrow_columns.scalar(Role.PRICED))
+    is_priced = _is(items, "role", Role.PRICED)
     counted = items.filter(is_priced).column("blob")
     repriced = _repriced(counts, counted.to_pylist(), set(again), options)
     items = items.filter(pyarrow.compute.invert(is_priced))
@@ -2191,6 +2185,13 @@ def _no_cycle_collection() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _is(table: pyarrow.Table, name: str, value: int) -> pyarrow.ChunkedArray:
+    """Whether each row's column ``name`` is ``value`` (a :class:`Role` or an :class:`Alike`),
+    compared with Arrow's scalar: given the number itself, pyarrow would import pandas to make
+    one (see :mod:`~whatsapp_pricing.arrow_columns`)."""
+    return pyarrow.compute.equal(table.column(name), arrow_columns.scalar(value))
 
 
 def _table(rows: Sequence[tuple[Any, ...]], schema: StructType) -> pyarrow.Table:
