@@ -18,7 +18,12 @@ every ratio, and a single run of it moved by a quarter between otherwise quiet r
 
 - *Fixed cost*: a log of a few hundred lines, where start-up is everything; ``local[1]`` also
   without the Java class archive that ``make install`` builds (:mod:`whatsapp_pricing.
-  spark_classes`), in the same interleaved round, to show what the archive saves.
+  spark_classes`), in the same interleaved round, to show what the archive saves. Beside it,
+  in the same rounds, its floor: Spark alone (:mod:`benchmarks.spark_floor`), the same session
+  passing the small log through one Python function and back, which any reconciler that reads
+  the log in Python workers pays; the rest of the fixed cost is the reconciler's own. The
+  machine's speed moves both (a start cost 5 s of CPU one hour and 11 s the next), the
+  difference much less.
 - *Marginal cost* per line and core: (CPU time at a size - CPU time of the small log) / the
   lines in between (the small log is the first month's, for every month: start-up does not
   depend on the month). CPU seconds are core-seconds, so this is per core whatever
@@ -69,6 +74,9 @@ FIXED_ROUNDS = 3
 shared machine one start can cost a third more than the next."""
 WITHOUT_ARCHIVE = "local[1], no class archive"
 """The fixed cost's extra run: ``local[1]`` with the class archive switched off."""
+ALONE = " alone"
+"""Added to a master, the fixed cost's floor on it: Spark alone (:mod:`benchmarks.
+spark_floor`), measured in the same rounds as the runs."""
 
 
 def write_log(path: Path, lines: int, start: datetime = MONTH_START) -> None:
@@ -95,6 +103,11 @@ def _run(path: Path, run: str, csv: Path) -> dict[str, float]:
     if run != "one process":
         command += ["--spark", run]
     return measure(command, environment=environment)
+
+
+def _alone(path: Path, master: str) -> dict[str, float]:
+    """Spark alone on ``master``: its session passing the log through one Python function."""
+    return measure([sys.executable, "-m", "benchmarks.spark_floor", master, str(path)])
 
 
 def _decoding(path: Path) -> float:
@@ -128,8 +141,14 @@ def _months() -> list[tuple[str, datetime]]:
 
 
 def _size(
-    folder: Path, lines: int, runs: tuple[str, ...] = RUNS, start: datetime = MONTH_START
+    folder: Path,
+    lines: int,
+    runs: tuple[str, ...] = RUNS,
+    start: datetime = MONTH_START,
+    alone: tuple[str, ...] = (),
 ) -> dict[str, dict[str, float]]:
+    """The figures of each run on a log of ``lines``, and of Spark alone on each master of
+    ``alone``, after the runs."""
     path = folder / f"log-{start:%Y-%m}-{lines}.jsonl"
     write_log(path, lines, start)
     csvs = {run: folder / f"findings-{index}.csv" for index, run in enumerate(runs)}
@@ -140,6 +159,8 @@ def _size(
         figures[run] = _run(path, run, csvs[run])
         singles.append(_run(path, single, csvs[single]))
     figures[single] = _median(singles)
+    for master in alone:
+        figures[master + ALONE] = _alone(path, master)
     figures["decoding"] = {"cpu_seconds": _decoding(path)}
     digests = {run: _digest(csvs[run]) for run in runs}
     for run in runs:
@@ -162,9 +183,9 @@ def run() -> None:
         print("spark: generated clean logs; CPU time of the whole process tree (wall in brackets)")
         print(f"  build: {_build()} (the single process and Spark's Python workers alike)")
         for run in RUNS:
-            _print_fixed(run, small[run])
+            _print_fixed(run, small[run], small.get(run + ALONE))
         if archive:
-            _print_fixed(WITHOUT_ARCHIVE, small[WITHOUT_ARCHIVE])
+            _print_fixed(WITHOUT_ARCHIVE, small[WITHOUT_ARCHIVE], None)
         else:
             print(f"  (no Java class archive at {spark_classes.ARCHIVE}: make install builds it)")
         sizes = _month(Path(folder), first, SIZES, RUNS, small)
@@ -204,7 +225,8 @@ def _month(
 
 def _fixed(folder: Path, runs: tuple[str, ...], start: datetime) -> dict[str, dict[str, float]]:
     """The small log's figures: of each run, its median round's."""
-    rounds = [_size(folder, SMALL, runs, start) for _ in range(FIXED_ROUNDS)]
+    alone = tuple(run for run in RUNS[1:] if run in runs)
+    rounds = [_size(folder, SMALL, runs, start, alone) for _ in range(FIXED_ROUNDS)]
     return {run: _median([each[run] for each in rounds]) for run in rounds[0]}
 
 
@@ -213,7 +235,8 @@ def _median(runs: list[dict[str, float]]) -> dict[str, float]:
     return sorted(runs, key=lambda figures: figures["cpu_seconds"])[len(runs) // 2]
 
 
-def _print_fixed(run: str, fixed: dict[str, float]) -> None:
+def _print_fixed(run: str, fixed: dict[str, float], alone: dict[str, float] | None) -> None:
+    """A run's fixed cost; beside it, where measured, Spark alone's and what is left."""
     goal = "" if run == "one process" else " (goal for Spark: under 8 s)"
     same = "" if fixed["same"] else ", FINDINGS DIFFER"
     peaks = _peaks(fixed)
@@ -221,6 +244,15 @@ def _print_fixed(run: str, fixed: dict[str, float]) -> None:
         f"  {run}: fixed cost {fixed['cpu_seconds']:.1f} s CPU ({fixed['seconds']:.1f} s wall) "
         f"for {SMALL} lines, median of {FIXED_ROUNDS}{goal}{same}"
         + (f"; by process: {peaks}" if peaks else "")
+    )
+    if alone is None:
+        return
+    own = fixed["cpu_seconds"] - alone["cpu_seconds"]
+    print(
+        f"    Spark alone, the floor (the same session passing the lines through one Python "
+        f"function): {alone['cpu_seconds']:.1f} s CPU ({alone['seconds']:.1f} s wall), median "
+        f"of {FIXED_ROUNDS}; the reconciler's own {own:.1f} s beyond it; by process: "
+        + _peaks(alone)
     )
 
 
