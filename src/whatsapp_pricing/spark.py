@@ -774,6 +774,16 @@ def _adapt(spark: SparkSession) -> None:
     spark.conf.set(ADAPTIVE_SETTING, str(adaptive).lower())
 
 
+def log_text(spark: SparkSession, paths: Sequence[str]) -> DataFrame:
+    """The logs at ``paths`` as a run reads them: each line's text, and where it comes from
+    (``file``, and its part's ``block``), for parsing to place it."""
+    return spark.read.text(list(paths)).select(
+        "value",  # as text: Python views it as bytes (a cast here costs the JVM a copy a line)
+        f.col("_metadata.file_path").alias("file"),
+        f.col("_metadata.file_block_start").alias("block"),
+    )
+
+
 def reconcile_on_spark(
     spark: SparkSession,
     paths: Sequence[str],
@@ -785,11 +795,7 @@ def reconcile_on_spark(
     :data:`BYTES_PER_LINE` a line)."""
     for path in paths:
         _check_format(path)
-    text = spark.read.text(list(paths)).select(
-        "value",  # as text: Python views it as bytes (a cast here costs the JVM a copy a line)
-        f.col("_metadata.file_path").alias("file"),
-        f.col("_metadata.file_block_start").alias("block"),
-    )
+    text = log_text(spark, paths)
     # The links are joined a hash of them at a time, in as many hashes as the log is read in
     # parts (splits of spark.sql.files.maxPartitionBytes): a task then holds about one part's
     # links, however long the log, where one hash a core held a core's share of the whole log.
