@@ -1902,7 +1902,10 @@ def _run(
     the item that settled it.
 
     One reconciler takes the whole bucket: it keeps each customer apart as the run over the
-    whole log does, and starting one per customer would cost more than the rules."""
+    whole log does, and starting one per customer would cost more than the rules. It takes
+    ``items`` too (the list is left empty): each item is let go of once the reconciler is done
+    with it, as the run over the whole log lets go of its lines, where a bucket's items kept to
+    its end were all freed at once, out of the processor's cache (about 5% of pass 1)."""
     reconciler = Accounts(options, counters)
     accounts = {each.item.account for each in items}
     message_groups = {
@@ -1915,8 +1918,11 @@ def _run(
     placed += [_Item(Place(order), change, "", False) for order, change in changes
                if change.account in accounts]  # fmt: skip
     placed.sort(key=_PLACE)
+    placed.reverse()  # taken from the end, in log order
+    items.clear()
     order = 0
-    for place, item, group, _ in placed:
+    while placed:
+        place, item, group, _ = placed.pop()
         order = place.order
         if item is None:
             assert place.account_clocks is not None
@@ -2023,9 +2029,11 @@ def _counted_bucket(
     counts: list[_Count] = []
     tokens = itertools.count(TOKEN + number * TOKENS_PER_BUCKET + 1)
     claims = lambda account: _Claims(account, counts, tokens)  # noqa: E731
+    # What pass 1 needs of its items once they have run (the run takes them, see _run).
+    groups = {each.place.order: each.group for each in items}
+    tokened = [(each.place.order, each.group) for each in items if each.tokens]
     settled = _settled(_run(items, new_hours, options, changes, claims))
     results = _packed(_encode(settled))
-    groups = {each.place.order: each.group for each in items}
     # A finding is repriced by its account and message id: where a bucket has two of one (an
     # id sent again after its first was forgotten), its customer runs again instead.
     found = collections.Counter(map(_ACCOUNT_MESSAGE, settled.findings))
@@ -2034,8 +2042,8 @@ def _counted_bucket(
         counted = count.counted
         if counted is not None and found[count.account, counted.message] != 1:
             count.counted = None
-    counts += [_Count("", "", 0.0, each.place.order, 0, Alike.NONE, each.group)
-               for each in items if each.tokens]  # fmt: skip
+    counts += [_Count("", "", 0.0, order, 0, Alike.NONE, group)
+               for order, group in tokened]  # fmt: skip
     priced = [(count.account, count.order, count.counted) for count in counts if count.priced]
     rows: list[tuple[Any, ...]] = [(Kind.RESULT, number, results)]
     if priced:
