@@ -1414,15 +1414,13 @@ def test_pass_1_lets_go_of_each_item_once_the_reconciler_is_done_with_it() -> No
     from whatsapp_pricing import spark as on_spark
     from whatsapp_pricing.engine import Tally
     from whatsapp_pricing.reconcile.ordering import Place
-    from whatsapp_pricing.webhook_shapes import StatusUpdate
+    from whatsapp_pricing.webhooks import read_lines
 
-    def item(line: int) -> Any:
-        status = StatusUpdate(f"wamid.{line}", "15551234567", "delivered", 1.7e9 + line, None,
-                              None, line, None, "account", None, None, ())  # fmt: skip
-        return on_spark._Item(Place(line * on_spark.ITEMS_PER_LINE), status, "+15551234567", False)
-
-    items = [item(line) for line in range(1, 6)]
-    mine, never_run = list(items), item(9)
+    lines = [_template("111", f"wamid.{at}", "15551234567", at).encode()
+             for at in range(1_780_000_000, 1_780_000_006)]  # fmt: skip
+    items = [on_spark._Item(Place(item.line * on_spark.ITEMS_PER_LINE), item, "+15551234567", False)
+             for item in read_lines(lines)]  # fmt: skip
+    mine, never_run = items[:-1], items.pop()
     options = ReconcileOptions(account=Account(time_zone="UTC"), now=2e9)
     results = on_spark._run(items, [], options, (), lambda account: Tally())
     assert next(results, None) is not None
