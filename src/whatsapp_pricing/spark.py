@@ -1902,10 +1902,12 @@ def _run(
     the item that settled it.
 
     One reconciler takes the whole bucket: it keeps each customer apart as the run over the
-    whole log does, and starting one per customer would cost more than the rules. It takes
-    ``items`` too (the list is left empty): each item is let go of once the reconciler is done
-    with it, as the run over the whole log lets go of its lines, where a bucket's items kept to
-    its end were all freed at once, out of the processor's cache (about 5% of pass 1)."""
+    whole log does, and starting one per customer would cost more than the rules.
+
+    The run takes ``items`` (it empties the list as it starts), so that each item is freed once
+    the reconciler is done with it, as the run over the whole log frees each line. Kept until
+    the bucket ended, they were all freed together, when the processor's cache no longer held
+    them: 2 to 5% more for pass 1."""
     reconciler = Accounts(options, counters)
     accounts = {each.item.account for each in items}
     message_groups = {
@@ -2183,9 +2185,9 @@ def _repriced_finding(
 
 @contextlib.contextmanager
 def _no_cycle_collection() -> Iterator[None]:
-    """A bucket's items, results and counts are all alive until its call ends: Python's cycle
-    collector would walk them again and again (a third of pass 1's time) and find nothing to
-    free, so it waits until the call is over.
+    """A bucket's results and counts are all alive until its call ends, and its items until the
+    reconciler is done with each: Python's cycle collector would walk them again and again (a
+    third of pass 1's time) and find nothing to free, so it waits until the call is over.
 
     What is alive as the call starts (the worker's modules, pyarrow's among them, which a
     worker imports after its fork) is moreover frozen out of the collector's sight: Spark's
