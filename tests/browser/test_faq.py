@@ -110,9 +110,10 @@ def test_the_copy_link_button_survives_instant_navigation(page: Page, site_serve
 SCRIPTS_SETTLED = """() => document.querySelector('.md-search[aria-label]') !== null
     && [...document.querySelectorAll('pre > code')].every(
         code => code.scrollWidth <= code.clientWidth || code.hasAttribute('tabindex'))"""
-"""What the page's scripts do for accessibility after it loads has been done: the site's names
-the search dialog (site.js), and the theme makes each code block that scrolls focusable, once
-it has measured it (after a frame: on a busy machine, after the network has gone quiet)."""
+"""Whether the page's scripts have done what they do for accessibility after it loads: the
+site's script names the search dialog (site.js), and the theme makes each code block that
+scrolls focusable once it has measured it (a frame later, which on a busy machine may come
+after the network has gone quiet)."""
 
 
 @pytest.mark.parametrize("source", PAGES, ids=lambda source: str(source.relative_to(DOCS)))
