@@ -1309,12 +1309,34 @@ def test_adaptive_execution_is_chosen_by_the_log_and_gives_the_same_findings(
     log.write_bytes((FIXTURES / "december-2026.jsonl").read_bytes())
     now = time.time()
     single = single_process([log], 24 * 3600, now)
-    # Earlier tests' logs raised this session's partitions to their buckets: as a new session.
-    spark.conf.set("spark.sql.shuffle.partitions", str(spark.sparkContext.defaultParallelism))
     assert on_spark(spark, [log], 24 * 3600, now, items_per_task=10**6) == single
     assert spark.conf.get(ADAPTIVE_SETTING) == "false"
     assert on_spark(spark, [log], 24 * 3600, now, items_per_task=2) == single  # 5 buckets, 800 B
     assert spark.conf.get(ADAPTIVE_SETTING) == "true"
+
+
+def test_a_log_of_fewer_buckets_than_cores_runs_no_task_for_nothing(
+    spark: Any, tmp_path: Path
+) -> None:
+    """A log of one bucket on two cores is one task in every stage: a second shuffle partition
+    would hold no bucket, and its task would still start a Python worker for nothing."""
+    log = tmp_path / "log.jsonl"
+    log.write_bytes((FIXTURES / "december-2026.jsonl").read_bytes())
+    now = time.time()
+    context = spark.sparkContext
+    assert context.defaultParallelism == 2
+    context.setJobGroup("one bucket", "a log of one bucket on two cores")
+    try:
+        outcome = on_spark(spark, [log], 24 * 3600, now, items_per_task=10**6)
+    finally:
+        context.setLocalProperty("spark.jobGroup.id", None)
+    assert outcome == single_process([log], 24 * 3600, now)
+    tracker = context.statusTracker()
+    stages = [tracker.getStageInfo(stage) for job in tracker.getJobIdsForGroup("one bucket")
+              for stage in tracker.getJobInfo(job).stageIds]  # fmt: skip
+    tasks = [stage.numTasks for stage in stages if stage is not None]
+    assert len(tasks) >= 4  # reading, the links, pass 1, pass 2 at least
+    assert tasks == [1] * len(tasks)
 
 
 def test_local_workers_import_pyspark_from_its_package_not_its_zip(spark: Any) -> None:

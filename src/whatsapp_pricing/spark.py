@@ -720,9 +720,6 @@ def session(master: str, logs: Sequence[str] = ()) -> SparkSession:
         return builder.getOrCreate()  # spark-submit's master and settings, as given
     builder = builder.master(master)
     if master.startswith("local"):
-        # One machine: a shuffle partition a core, not the cluster default of 200 (each is a
-        # task that starts a Python worker's function).
-        builder = builder.config("spark.sql.shuffle.partitions", str(_local_cores(master)))
         # No session extensions from the class path: the only one, Spark ML's, registers its
         # vector functions (which a run never calls) through Scala's runtime reflection, which
         # costs a small log about 0.5 s of the JVM's CPU to start.
@@ -753,12 +750,6 @@ def _local_size(log: str) -> int:
     with open(path, "rb") as file:
         gzipped = file.read(len(GZIP_MAGIC)) == GZIP_MAGIC
     return os.path.getsize(path) * (GZIP_COUNTS if gzipped else 1)
-
-
-def _local_cores(master: str) -> int:
-    """The cores of ``local``, ``local[N]``, ``local[*]`` (or ``local[N,F]``)."""
-    cores = master.removeprefix("local").strip("[]").split(",")[0] or "1"
-    return os.cpu_count() or 1 if cores == "*" else int(cores)
 
 
 def _adapt(spark: SparkSession) -> None:
@@ -796,15 +787,18 @@ def reconcile_on_spark(
     for path in paths:
         _check_format(path)
     text = log_text(spark, paths)
+    buckets = max(1, _log_bytes(spark, text.inputFiles()) // (BYTES_PER_LINE * items_per_task))
+    # A shuffle partition a core (not Spark's default of 200), but no more than buckets: each
+    # is a task, which starts a Python worker even with nothing to do (a small log on two cores
+    # started one for nothing in each pass). From the cores, not the setting: a run changes it.
+    partitions = min(spark.sparkContext.defaultParallelism, buckets)
+    spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
     # The links are joined a hash of them at a time, in as many hashes as the log is read in
     # parts (splits of spark.sql.files.maxPartitionBytes): a task then holds about one part's
     # links, however long the log, where one hash a core held a core's share of the whole log.
-    slots = max(
-        int(spark.conf.get("spark.sql.shuffle.partitions") or 1), text.rdd.getNumPartitions()
-    )
+    slots = max(partitions, text.rdd.getNumPartitions())
     spark.conf.set(ARROW_BATCH_BYTES, UNMEASURED)
     _adapt(spark)
-    buckets = max(1, _log_bytes(spark, text.inputFiles()) // (BYTES_PER_LINE * items_per_task))
     parsed = text.mapInArrow(_parsing(options, slots, buckets), PARSED)
     # Kept on disk: the log's items would otherwise fill the JVM's heap, which also has to
     # hold the parts of findings the driver fetches (serialized, they are read as they are).
@@ -828,11 +822,11 @@ def _reconcile(
     early, changes = _unnamed(stretches, places, whole, options)
     hour_lines = _hours(stretches, places)
     hours = [(line.order, line.at) for line in hour_lines]
-    # A shuffle partition a bucket at least, which adaptive execution merges up to its target
-    # size: one partition per core would make a task of a large log's whole findings.
+    # A shuffle partition a bucket, which adaptive execution merges up to its target size: one
+    # partition a core would make a task of a large log's whole findings, and a log of fewer
+    # buckets than cores would start a Python worker for each empty one.
     spark = parsed.sparkSession
-    partitions = int(spark.conf.get("spark.sql.shuffle.partitions") or 1)
-    spark.conf.set("spark.sql.shuffle.partitions", str(max(partitions, buckets)))
+    spark.conf.set("spark.sql.shuffle.partitions", str(buckets))
     # Merged up to a size, not down to one partition a core (the default): the driver fetches
     # the findings a partition at a time, and one partition of them all would not fit the JVM.
     spark.conf.set("spark.sql.adaptive.coalescePartitions.parallelismFirst", "false")
@@ -874,7 +868,7 @@ def _reconcile(
         counted.where(f.col("kind") == Kind.COUNTS)
         .select("blob")
         .mapInArrow(_unstreamed, COUNTS)
-        .repartition(cores, "account", "key")
+        .repartition(min(cores, buckets), "account", "key")
         .sortWithinPartitions("account", "key", "at", "order")
         .mapInArrow(_ranking, RANKED)
         .persist(StorageLevel.MEMORY_AND_DISK)
