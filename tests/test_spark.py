@@ -1300,9 +1300,10 @@ def test_every_kind_of_item_is_moved_to_its_line_in_the_whole_log(spark: Any) ->
 def test_adaptive_execution_is_chosen_by_the_log_and_gives_the_same_findings(
     spark: Any, tmp_path: Path
 ) -> None:
-    """A log of one bucket on two cores has a shuffle partition a core: adaptive execution, with
-    nothing to merge, is off; the same log dealt into many buckets has more partitions than
-    cores (two lines a bucket), and it is on. Both find what the single process finds."""
+    """A log of one bucket on two cores has one shuffle partition, its bucket: adaptive
+    execution, with nothing to merge, is off; the same log dealt into many buckets has more
+    partitions than cores (two lines a bucket), and it is on. Both find what the single process
+    finds."""
     from whatsapp_pricing.spark import ADAPTIVE_SETTING
 
     log = tmp_path / "log.jsonl"
@@ -1319,12 +1320,18 @@ def test_a_log_of_fewer_buckets_than_cores_runs_no_task_for_nothing(
     spark: Any, tmp_path: Path
 ) -> None:
     """A log of one bucket on two cores is one task in every stage: a second shuffle partition
-    would hold no bucket, and its task would still start a Python worker for nothing."""
+    would hold nothing or next to nothing (no bucket in the passes), and its task would still
+    start a Python worker. The partitions a run starts from are the session's (two), not what
+    a run before it left in the session's settings."""
+    from whatsapp_pricing.spark import SHUFFLE_PARTITIONS, _started_partitions
+
     log = tmp_path / "log.jsonl"
     log.write_bytes((FIXTURES / "december-2026.jsonl").read_bytes())
     now = time.time()
     context = spark.sparkContext
     assert context.defaultParallelism == 2
+    spark.conf.set(SHUFFLE_PARTITIONS, "7")  # as a run of seven buckets leaves it
+    assert _started_partitions(spark) == 2
     context.setJobGroup("one bucket", "a log of one bucket on two cores")
     try:
         outcome = on_spark(spark, [log], 24 * 3600, now, items_per_task=10**6)

@@ -702,6 +702,10 @@ these sizes (``-Xlog:gc`` shows them). A small log does not gain: its run touche
 young generation's memory, about 0.5 s more CPU for a 600-line log."""
 
 
+SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
+SPARK_SHUFFLE_PARTITIONS = 200
+"""Spark's own default for :data:`SHUFFLE_PARTITIONS`, where a session was started without it."""
+
 NO_CLASS_PATH_EXTENSIONS = "spark.sql.extensions.test.loadFromCp"
 """Spark's switch for the session extensions it finds on the class path (which Spark describes
 as one for its tests; a Spark without it ignores it); a local run turns it off (:func:`session`).
@@ -720,6 +724,9 @@ def session(master: str, logs: Sequence[str] = ()) -> SparkSession:
         return builder.getOrCreate()  # spark-submit's master and settings, as given
     builder = builder.master(master)
     if master.startswith("local"):
+        # One machine: a shuffle partition a core, not the cluster default of 200 (each is a
+        # task that starts a Python worker's function).
+        builder = builder.config(SHUFFLE_PARTITIONS, str(_local_cores(master)))
         # No session extensions from the class path: the only one, Spark ML's, registers its
         # vector functions (which a run never calls) through Scala's runtime reflection, which
         # costs a small log about 0.5 s of the JVM's CPU to start.
@@ -752,6 +759,20 @@ def _local_size(log: str) -> int:
     return os.path.getsize(path) * (GZIP_COUNTS if gzipped else 1)
 
 
+def _local_cores(master: str) -> int:
+    """The cores of ``local``, ``local[N]``, ``local[*]`` (or ``local[N,F]``)."""
+    cores = master.removeprefix("local").strip("[]").split(",")[0] or "1"
+    return os.cpu_count() or 1 if cores == "*" else int(cores)
+
+
+def _started_partitions(spark: SparkSession) -> int:
+    """The shuffle partitions the session started with, as given to it (by :func:`session` or
+    spark-submit) or Spark's default: from its context's settings, which a run's changes to
+    the session's own (see :func:`reconcile_on_spark`) do not touch."""
+    given = spark.sparkContext.getConf().get(SHUFFLE_PARTITIONS)
+    return int(given) if given else SPARK_SHUFFLE_PARTITIONS
+
+
 def _adapt(spark: SparkSession) -> None:
     """Adaptive execution for the queries planned next, only if they have more shuffle
     partitions than the run has cores: it merges partitions, which is then worth its cost (each
@@ -760,7 +781,7 @@ def _adapt(spark: SparkSession) -> None:
     computes the same rows.
 
     The log's own size decides, through the partitions: one per bucket in the passes."""
-    partitions = int(spark.conf.get("spark.sql.shuffle.partitions") or 1)
+    partitions = int(spark.conf.get(SHUFFLE_PARTITIONS) or 1)
     adaptive = partitions > spark.sparkContext.defaultParallelism
     spark.conf.set(ADAPTIVE_SETTING, str(adaptive).lower())
 
@@ -788,11 +809,11 @@ def reconcile_on_spark(
         _check_format(path)
     text = log_text(spark, paths)
     buckets = max(1, _log_bytes(spark, text.inputFiles()) // (BYTES_PER_LINE * items_per_task))
-    # A shuffle partition a core (not Spark's default of 200), but no more than buckets: each
-    # is a task, which starts a Python worker even with nothing to do (a small log on two cores
-    # started one for nothing in each pass). From the cores, not the setting: a run changes it.
-    partitions = min(spark.sparkContext.defaultParallelism, buckets)
-    spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
+    # The links' job takes the shuffle partitions the session started with, but no more than
+    # the log has buckets: a log of few buckets is small, and each partition is a task, which
+    # starts a Python worker however little it holds (the passes take a bucket each, below).
+    partitions = min(_started_partitions(spark), buckets)
+    spark.conf.set(SHUFFLE_PARTITIONS, str(partitions))
     # The links are joined a hash of them at a time, in as many hashes as the log is read in
     # parts (splits of spark.sql.files.maxPartitionBytes): a task then holds about one part's
     # links, however long the log, where one hash a core held a core's share of the whole log.
@@ -826,7 +847,7 @@ def _reconcile(
     # partition a core would make a task of a large log's whole findings, and a log of fewer
     # buckets than cores would start a Python worker for each empty one.
     spark = parsed.sparkSession
-    spark.conf.set("spark.sql.shuffle.partitions", str(buckets))
+    spark.conf.set(SHUFFLE_PARTITIONS, str(buckets))
     # Merged up to a size, not down to one partition a core (the default): the driver fetches
     # the findings a partition at a time, and one partition of them all would not fit the JVM.
     spark.conf.set("spark.sql.adaptive.coalescePartitions.parallelismFirst", "false")
@@ -860,8 +881,9 @@ def _reconcile(
         .applyInArrow(_counting(options, changes, hours, places, roots, moved), COUNTED)
         .persist(StorageLevel.DISK_ONLY)
     )
-    # Each counter of an account in one partition (a core's share of the counters: they are
-    # few, and a partition is a task), sorted there by the JVM, which spills to disk: the
+    # Each counter of an account in one partition (a core's share of the counters, or a
+    # bucket's if the log has fewer buckets than cores: counters are few, and a partition is
+    # a task), sorted there by the JVM, which spills to disk: the
     # Python function that ranks them holds a batch of counts, not the counter.
     cores = spark.sparkContext.defaultParallelism
     ranked = (
