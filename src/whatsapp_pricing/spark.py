@@ -883,8 +883,8 @@ def _reconcile(
     )
     # Each counter of an account in one partition (a core's share of the counters, or a
     # bucket's if the log has fewer buckets than cores: counters are few, and a partition is
-    # a task), sorted there by the JVM, which spills to disk: the
-    # Python function that ranks them holds a batch of counts, not the counter.
+    # a task), sorted there by the JVM, which spills to disk: the Python function that ranks
+    # them holds a batch of counts, not the counter.
     cores = spark.sparkContext.defaultParallelism
     ranked = (
         counted.where(f.col("kind") == Kind.COUNTS)
